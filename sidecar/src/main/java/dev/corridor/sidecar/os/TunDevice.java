@@ -1,0 +1,280 @@
+package dev.corridor.sidecar.os;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A tun device (IFF_TUN | IFF_NO_PI: plain IP packets, no extra header), opened non-blocking in the calling
+ * thread's network namespace.
+ *
+ * <p>Threads: one thread reads (with {@link #awaitReadable}), writes may come from any thread, {@link #wakeup} and
+ * {@link #close} from any thread. Stop the reader (wakeup, then join) before closing; read and write after close
+ * fail.
+ */
+public final class TunDevice implements AutoCloseable {
+    private static final String TUN_DIRECTORY = "/dev/net";
+    private static final String TUN_PATH = "/dev/net/tun";
+    /** makedev(10, 200): the misc device major and the tun minor. */
+    private static final long TUN_DEVICE_NUMBER = (10 << 8) | 200;
+    private static final long TUNSETIFF = 0x400454caL;
+    private static final short IFF_TUN = 0x0001;
+    private static final short IFF_NO_PI = 0x1000;
+    private static final int IFREQ_SIZE = 40;
+    private static final int IFREQ_FLAGS_OFFSET = 16;
+    /** Two struct pollfd {int fd; short events; short revents;}: the tun fd, then the eventfd. */
+    private static final long POLLFD_SIZE = 8;
+    private static final long TUN_REVENTS = 6;
+    private static final long EVENT_REVENTS = POLLFD_SIZE + 6;
+
+    private final String name;
+    private final int index;
+    private final int fd;
+    private final int eventFd;
+    private final MemorySegment pollFds;
+    private final MemorySegment wakeupValue;
+    private final MemorySegment drainBuffer;
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+
+    private TunDevice(String name, int index, int fd, int eventFd, Arena arena) {
+        this.name = name;
+        this.index = index;
+        this.fd = fd;
+        this.eventFd = eventFd;
+        // An automatic arena: close() must not free memory that a thread still in poll() may be using.
+        this.pollFds = arena.allocate(2 * POLLFD_SIZE);
+        pollFds.set(JAVA_INT, 0, fd);
+        pollFds.set(JAVA_SHORT, 4, Libc.POLLIN);
+        pollFds.set(JAVA_INT, POLLFD_SIZE, eventFd);
+        pollFds.set(JAVA_SHORT, POLLFD_SIZE + 4, Libc.POLLIN);
+        this.wakeupValue = arena.allocate(JAVA_LONG);
+        wakeupValue.set(JAVA_LONG, 0, 1L);
+        this.drainBuffer = arena.allocate(JAVA_LONG);
+    }
+
+    /**
+     * Creates the device, or attaches to an existing tun device of that name that no one else has open. If
+     * /dev/net/tun is missing, creates it (mkdir /dev/net, mknod c 10 200, mode 0600) first.
+     */
+    public static TunDevice create(String name) throws OsException {
+        String doing = "creating tun device '" + name + "'";
+        InterfaceName.check(doing, name);
+        Arena arena = Arena.ofAuto();
+        int fd = openTun(doing, arena);
+        try {
+            MemorySegment ifreq = arena.allocate(IFREQ_SIZE);
+            ifreq.setString(0, name);
+            ifreq.set(JAVA_SHORT, IFREQ_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI));
+            if (Libc.ioctl(fd, TUNSETIFF, ifreq) < 0) {
+                throw setIffFailure(doing, Libc.errno());
+            }
+            String actualName = ifreq.getString(0);
+            int index = Libc.ifNameToIndex(ifreq);
+            if (index == 0) {
+                throw OsException.fromErrno("finding the index of tun device '" + actualName + "'", Libc.errno());
+            }
+            int eventFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+            if (eventFd < 0) {
+                throw OsException.fromErrno(doing + ": creating its wakeup eventfd", Libc.errno());
+            }
+            return new TunDevice(actualName, index, fd, eventFd, arena);
+        } catch (OsException e) {
+            Libc.close(fd);
+            throw e;
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The interface index (ifindex). */
+    public int index() {
+        return index;
+    }
+
+    /**
+     * Reads one packet into {@code buf} at {@code off}. Never blocks: returns 0 when no packet is pending. A packet
+     * longer than {@code max} is cut to {@code max} bytes, so pass room for the MTU.
+     */
+    public int read(byte[] buf, int off, int max) throws OsException {
+        Objects.checkFromIndexSize(off, max, buf.length);
+        ensureOpen("reading from");
+        long n = Libc.read(fd, MemorySegment.ofArray(buf).asSlice(off, max), max);
+        if (n >= 0) {
+            return (int) n;
+        }
+        int errno = Libc.errno();
+        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
+            return 0;
+        }
+        throw ioFailure("reading from tun device '" + name + "'", errno);
+    }
+
+    /**
+     * Waits until a packet is readable (true), or until the timeout passes or {@link #wakeup} is called (false).
+     * A wakeup that comes while no one waits makes the next call return false at once. {@code timeoutMillis < 0}
+     * waits indefinitely.
+     */
+    public boolean awaitReadable(long timeoutMillis) throws OsException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMillis, 0));
+        while (!closed) {
+            int timeout = -1;
+            if (timeoutMillis >= 0) {
+                long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime() + 999_999);
+                timeout = Math.clamp(remainingMillis, 0, Integer.MAX_VALUE);
+            }
+            int ready = Libc.poll(pollFds, 2, timeout);
+            if (ready < 0) {
+                int errno = Libc.errno();
+                if (errno == Libc.EINTR) {
+                    continue;
+                }
+                throw OsException.fromErrno("waiting for a packet on tun device '" + name + "'", errno);
+            }
+            if (ready == 0) {
+                return false;
+            }
+            if (pollFds.get(JAVA_SHORT, EVENT_REVENTS) != 0) {
+                Libc.read(eventFd, drainBuffer, drainBuffer.byteSize()); // resets the counter; fails harmlessly once closed
+                return false;
+            }
+            short revents = pollFds.get(JAVA_SHORT, TUN_REVENTS);
+            if ((revents & Libc.POLLIN) != 0) {
+                return true;
+            }
+            if (!closed) {
+                throw new OsException("waiting for a packet on tun device '" + name + "': poll reported "
+                        + ((revents & Libc.POLLNVAL) != 0 ? "an invalid fd" : "an error (revents 0x" + Integer.toHexString(revents) + ")"));
+            }
+        }
+        return false;
+    }
+
+    /** Writes one IPv4 or IPv6 packet. */
+    public void write(byte[] buf, int off, int len) throws OsException {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        ensureOpen("writing to");
+        long n = Libc.write(fd, MemorySegment.ofArray(buf).asSlice(off, len), len);
+        if (n == len) {
+            return;
+        }
+        String doing = "writing a " + len + "-byte packet to tun device '" + name + "'";
+        if (n >= 0) {
+            throw new OsException(doing + ": the kernel took only " + n + " bytes");
+        }
+        throw ioFailure(doing, Libc.errno());
+    }
+
+    /**
+     * Wakes a thread blocked in {@link #awaitReadable}. Uses an eventfd polled together with the tun fd, because
+     * closing an fd does not reliably wake a thread blocked on it. Safe from any thread, also after close.
+     */
+    public void wakeup() {
+        synchronized (closeLock) {
+            if (!closed) {
+                Libc.write(eventFd, wakeupValue, wakeupValue.byteSize()); // fails only when already signalled
+            }
+        }
+    }
+
+    /** Closes the fds (waking a thread in awaitReadable first); a device that is not persistent disappears. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            Libc.write(eventFd, wakeupValue, wakeupValue.byteSize());
+            Libc.close(fd);
+            Libc.close(eventFd);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "tun device '" + name + "' (index " + index + ")";
+    }
+
+    /** Creates the tun character device node; the paths are parameters so that tests can use a scratch directory. */
+    static void createNode(String directory, String node, String doing) throws OsException {
+        try (Arena arena = Arena.ofConfined()) {
+            String what = doing + ": " + node + " is missing, and creating it failed";
+            if (Libc.mkdir(arena.allocateFrom(directory), 0755) < 0) {
+                int errno = Libc.errno();
+                if (errno != Libc.EEXIST) {
+                    throw nodeFailure(what, errno);
+                }
+            }
+            if (Libc.mknod(arena.allocateFrom(node), Libc.S_IFCHR | 0600, TUN_DEVICE_NUMBER) < 0) {
+                int errno = Libc.errno();
+                if (errno != Libc.EEXIST) { // EEXIST: someone else created it meanwhile
+                    throw nodeFailure(what, errno);
+                }
+            }
+        }
+    }
+
+    private static int openTun(String doing, Arena arena) throws OsException {
+        MemorySegment path = arena.allocateFrom(TUN_PATH);
+        int flags = Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NONBLOCK;
+        int fd = Libc.open(path, flags);
+        if (fd >= 0) {
+            return fd;
+        }
+        int errno = Libc.errno();
+        if (errno == Libc.ENOENT) {
+            createNode(TUN_DIRECTORY, TUN_PATH, doing);
+            fd = Libc.open(path, flags);
+            if (fd >= 0) {
+                return fd;
+            }
+            errno = Libc.errno();
+        }
+        if (errno == Libc.EPERM || errno == Libc.EACCES) {
+            throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno,
+                    "the container may not use the tun device: allow it (mount /dev/net/tun into the container, "
+                            + "e.g. with a device plugin, or run it privileged) and grant the NET_ADMIN capability");
+        }
+        throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno);
+    }
+
+    private static OsException setIffFailure(String doing, int errno) {
+        return switch (errno) {
+            case Libc.EPERM -> OsException.fromErrno(doing, errno, "the container needs the NET_ADMIN capability");
+            case Libc.EBUSY -> OsException.fromErrno(doing, errno, "the device exists and another process has it open");
+            case Libc.EINVAL -> OsException.fromErrno(doing, errno,
+                    "a network interface of that name may already exist and not be a tun device");
+            default -> OsException.fromErrno(doing, errno);
+        };
+    }
+
+    private static OsException nodeFailure(String what, int errno) {
+        if (errno == Libc.EPERM || errno == Libc.EACCES || errno == Libc.EROFS) {
+            return OsException.fromErrno(what, errno, "mount /dev/net/tun into the container (e.g. with a device "
+                    + "plugin or a hostPath volume of type CharDevice), or grant the MKNOD capability as well as NET_ADMIN");
+        }
+        return OsException.fromErrno(what, errno);
+    }
+
+    private static OsException ioFailure(String doing, int errno) {
+        return switch (errno) {
+            case Libc.EBADFD -> OsException.fromErrno(doing, errno, "the interface was deleted while the device was open");
+            case Libc.EINVAL -> OsException.fromErrno(doing, errno, "the kernel takes only whole IPv4 or IPv6 packets");
+            default -> OsException.fromErrno(doing, errno);
+        };
+    }
+
+    private void ensureOpen(String doing) throws OsException {
+        if (closed) {
+            throw new OsException(doing + " tun device '" + name + "': it is closed");
+        }
+    }
+}
