@@ -32,7 +32,6 @@ final class Libc {
     static final int EBADFD = 77;
     static final int ENETUNREACH = 101;
 
-    static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
@@ -45,8 +44,6 @@ final class Libc {
     static final int MSG_PEEK = 0x2;
     static final int MSG_TRUNC = 0x20;
     static final short POLLIN = 0x1;
-    static final short POLLERR = 0x8;
-    static final short POLLHUP = 0x10;
     static final short POLLNVAL = 0x20;
     static final int S_IFCHR = 0x2000;
 

@@ -25,8 +25,9 @@ import java.util.function.Supplier;
  * request at a time.
  */
 public final class Netlink implements AutoCloseable {
-    /** Address family constants for {@link #routes(int)}. */
+    /** IPv4, for {@link #routes(int)}. */
     public static final int AF_INET = NetlinkMessages.AF_INET;
+    /** IPv6, for {@link #routes(int)}. */
     public static final int AF_INET6 = NetlinkMessages.AF_INET6;
 
     private static final int NETLINK_ROUTE = 0;
@@ -55,7 +56,7 @@ public final class Netlink implements AutoCloseable {
         kernelAddress.set(JAVA_SHORT, 0, (short) Libc.AF_NETLINK); // nl_pid 0: the kernel
         this.senderAddress = arena.allocate(SOCKADDR_NL_SIZE, 4);
         this.senderAddressLength = arena.allocate(JAVA_INT);
-        this.sendBuffer = arena.allocate(1024);
+        this.sendBuffer = arena.allocate(NetlinkMessages.MAX_REQUEST);
         this.receiveBuffer = arena.allocate(INITIAL_RECEIVE_SIZE);
     }
 

@@ -48,10 +48,9 @@ final class NetlinkMessages {
 
     static final int HEADER_SIZE = 16;
     private static final int IFINFOMSG_SIZE = 16;
-    private static final int IFADDRMSG_SIZE = 8;
     private static final int RTMSG_SIZE = 12;
     /** Requests are at most a few attributes of at most 16 bytes each. */
-    private static final int MAX_REQUEST = 256;
+    static final int MAX_REQUEST = 256;
 
     private static final int IFLA_IFNAME = 3;
     private static final int IFLA_MTU = 4;

@@ -33,6 +33,10 @@ import java.util.regex.Pattern;
  * thread that has entered the namespace with setns(2), so sockets, netlink sockets and tun devices created there
  * live in the namespace; an fd, once created, can be used from any thread. {@link #exec} runs a command in the
  * namespace ({@code ip netns exec}).
+ *
+ * <p>Not everything follows the thread: {@link java.net.NetworkInterface} reads /proc/self/net, which is the
+ * namespace of the process's main thread, so it lists the root namespace's interfaces even on this thread. Ask
+ * {@code ip} (with {@link #exec}) or netlink instead.
  */
 @SuppressWarnings("restricted") // the tests run with --enable-native-access
 public final class NetworkNamespace implements AutoCloseable {
