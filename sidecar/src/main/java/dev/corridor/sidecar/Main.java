@@ -1,2 +1,13 @@
 package dev.corridor.sidecar;
-public final class Main { public static void main(String[] a) { System.out.println("hi"); } }
+
+import dev.corridor.sidecar.cli.CorridorCommand;
+
+/** {@code java -jar corridor-sidecar.jar}: the command line. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(CorridorCommand.execute(args));
+    }
+}

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -13,11 +12,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +54,7 @@ public final class NetworkNamespace implements AutoCloseable {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private final String name;
+    private final boolean owned;
     private final ExecutorService executor;
     private final Thread cleanup;
     private volatile Thread entered;
@@ -68,8 +66,9 @@ public final class NetworkNamespace implements AutoCloseable {
         void run() throws Exception;
     }
 
-    private NetworkNamespace(String name) {
+    private NetworkNamespace(String name, boolean owned) {
         this.name = name;
+        this.owned = owned;
         this.executor = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("netns-" + name).factory());
         this.cleanup = new Thread(() -> deleteQuietly(name), "netns-" + name + "-cleanup");
     }
@@ -83,19 +82,32 @@ public final class NetworkNamespace implements AutoCloseable {
             throw new IllegalArgumentException("'" + name + "' is not a short namespace name (a-z, 0-9, '-', at most 15)");
         }
         deleteQuietly(name);
-        command("ip", "netns", "add", name);
-        NetworkNamespace namespace = new NetworkNamespace(name);
+        Commands.run("ip", "netns", "add", name);
+        NetworkNamespace namespace = new NetworkNamespace(name, true);
         Runtime.getRuntime().addShutdownHook(namespace.cleanup);
+        return namespace.enter();
+    }
+
+    /** Enters a namespace that something else created (e.g. the gateway lab); {@link #close()} leaves it in place. */
+    public static NetworkNamespace attach(String name) throws IOException {
+        return new NetworkNamespace(name, false).enter();
+    }
+
+    private NetworkNamespace enter() throws IOException {
         try {
-            namespace.executor.submit(() -> {
+            executor.submit(() -> {
                 enter("/run/netns/" + name);
-                namespace.entered = Thread.currentThread();
+                entered = Thread.currentThread();
             }).get();
         } catch (ExecutionException e) {
-            namespace.close();
+            close();
             throw new IOException("entering network namespace " + name + " failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IOException("interrupted while entering network namespace " + name, e);
         }
-        return namespace;
+        return this;
     }
 
     public String name() {
@@ -132,10 +144,10 @@ public final class NetworkNamespace implements AutoCloseable {
     public String exec(String... command) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
         full.addAll(List.of(command));
-        return command(full.toArray(String[]::new));
+        return Commands.run(full);
     }
 
-    /** Stops the thread and deletes the namespace. Idempotent. */
+    /** Stops the thread and deletes the namespace, if this created it. Idempotent. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -147,6 +159,9 @@ public final class NetworkNamespace implements AutoCloseable {
             executor.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (!owned) {
+            return;
         }
         deleteQuietly(name);
         try {
@@ -185,29 +200,6 @@ public final class NetworkNamespace implements AutoCloseable {
             // nothing to delete, or no ip: either way there is nothing left to do
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static String command(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).start();
-        process.getOutputStream().close();
-        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-        if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT_SECONDS + " s");
-        }
-        if (process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ": " + stderr.join().strip());
-        }
-        return stdout.join();
-    }
-
-    private static String readAll(InputStream stream) {
-        try (stream) {
-            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,0 +1,182 @@
+package dev.corridor.sidecar.cli;
+
+import dev.corridor.sidecar.config.ClientConfig;
+import dev.corridor.sidecar.config.ConfigException;
+import dev.corridor.sidecar.config.ConfigFile;
+import dev.corridor.sidecar.config.Settings;
+import dev.corridor.sidecar.http.StatusServer;
+import dev.corridor.sidecar.session.Tunnel;
+import dev.corridor.sidecar.session.TunnelFailure;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+@Command(name = "connect",
+        sortOptions = false,
+        headerHeading = "%n",
+        header = "Open an AnyConnect tunnel and keep it up until stopped.",
+        synopsisHeading = "%nSYNOPSIS%n  ",
+        customSynopsis = "corridor-sidecar connect [OPTIONS] [URL]",
+        descriptionHeading = "%nDESCRIPTION%n",
+        description = {
+            "  Logs in to the AnyConnect or ocserv gateway at URL, creates the tun device",
+            "  and installs the routes the gateway sends: split-include networks through",
+            "  the tunnel; split-exclude networks and a host route to the gateway through",
+            "  the pod's original path. Carries traffic until SIGTERM or SIGINT, then logs",
+            "  out and removes the device and routes. A device or routes left behind by a",
+            "  crashed run are removed first.",
+            "",
+            "  Settings may also come from --config FILE: YAML whose keys are the long",
+            "  option names in camelCase (passwordFile: /secret/password). Options given",
+            "  on the command line win over the file.",
+            "",
+            "  The gateway's certificate must chain to a trusted CA (the system store or",
+            "  --cafile) and name the gateway, or match a --servercert pin. Otherwise the",
+            "  connection is refused before any credential is sent, and the error prints",
+            "  the certificate's pin."},
+        parameterListHeading = "%nARGUMENTS%n",
+        optionListHeading = "%nOPTIONS%n",
+        exitCodeListHeading = "%nEXIT STATUS%n",
+        footerHeading = "%nHTTP ENDPOINTS%n",
+        footer = {
+            "  GET /healthz   200 while the process runs",
+            "  GET /readyz    200 only while the tunnel is up and routes are installed",
+            "  GET /status    JSON: state, transport, address, routes, mtu, traffic...",
+            "",
+            "EXAMPLES",
+            "  echo \"$PASSWORD\" | corridor-sidecar connect -u alice --passwd-on-stdin \\",
+            "      --servercert pin-sha256:Hl8U...= https://vpn.example.com/",
+            "  corridor-sidecar connect --config /etc/corridor/corridor.yaml"},
+        mixinStandardHelpOptions = true)
+final class ConnectCommand implements Callable<Integer> {
+    private static final Logger LOG = System.getLogger(ConnectCommand.class.getName());
+
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "URL",
+            description = "The gateway: https://HOST[:PORT][/PATH], or just HOST.")
+    private String server;
+
+    @Option(names = {"-u", "--user"}, paramLabel = "NAME", description = "User name to log in with.")
+    private String user;
+
+    @Option(names = "--user-file", paramLabel = "FILE",
+            description = "Read the user name from FILE (first line), at every login.")
+    private Path userFile;
+
+    @Option(names = "--passwd-on-stdin",
+            description = "Read the password from standard input, one line per password the gateway asks for.")
+    private Boolean passwordOnStdin;
+
+    @Option(names = "--password-file", paramLabel = "FILE",
+            description = "Read the password from FILE, one line per password the gateway asks for, at every login "
+                    + "(a rotated Kubernetes Secret takes effect at the next login).")
+    private Path passwordFile;
+
+    @Option(names = "--servercert", paramLabel = "pin-sha256:BASE64",
+            description = "Accept the gateway's certificate when its public key has this SHA-256 pin. Repeatable.")
+    private List<String> serverCert;
+
+    @Option(names = "--cafile", paramLabel = "FILE", description = "Also trust the CA certificates in FILE (PEM).")
+    private Path cafile;
+
+    @Option(names = "--authgroup", paramLabel = "GROUP", description = "Choose GROUP when the gateway offers login groups.")
+    private String authgroup;
+
+    @Option(names = {"-i", "--interface"}, paramLabel = "IFNAME", description = "Name of the tun device (default: vpn0).")
+    private String interfaceName;
+
+    @Option(names = "--no-dtls", description = "Carry all traffic over the TLS channel; never use DTLS.")
+    private boolean noDtls;
+
+    @Option(names = "--base-mtu", paramLabel = "MTU",
+            description = "MTU of the link to the gateway (default: the MTU of the interface that reaches it).")
+    private Integer baseMtu;
+
+    @Option(names = "--http-address", paramLabel = "HOST:PORT",
+            description = "Where to serve /healthz, /readyz and /status (default: 0.0.0.0:9478).")
+    private String httpAddress;
+
+    @Option(names = "--allow-default-route",
+            description = "Let the tunnel take all traffic when the gateway sends no split-include routes "
+                    + "(two /1 routes; the pod's own default route stays).")
+    private Boolean allowDefaultRoute;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default) or debug.")
+    private String logLevel;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Read settings from FILE (YAML).")
+    private Path configFile;
+
+    @Override
+    public Integer call() {
+        ClientConfig config;
+        try {
+            Settings fromFile = configFile == null ? Settings.empty() : ConfigFile.load(configFile);
+            config = fromFile.overriddenBy(commandLine()).resolve();
+        } catch (ConfigException e) {
+            return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
+        }
+        Logging.configure(config.logLevel());
+
+        List<String> stdinPasswords;
+        try {
+            stdinPasswords = config.passwordOnStdin() ? readStandardInput() : List.of();
+        } catch (IOException e) {
+            return fail(ExitCode.BAD_CONFIGURATION, "cannot read the password from standard input: " + e.getMessage());
+        }
+        Tunnel tunnel;
+        try {
+            tunnel = new Tunnel(config, new FileCredentials(config, stdinPasswords));
+        } catch (IllegalArgumentException e) {
+            return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
+        }
+        StatusServer http;
+        try {
+            http = StatusServer.start(config.httpAddress(), tunnel::status);
+        } catch (IOException e) {
+            return fail(ExitCode.BAD_CONFIGURATION, "cannot serve HTTP on " + StatusServer.describe(config.httpAddress()) + ": " + e.getMessage());
+        }
+        LOG.log(Level.INFO, "serving /healthz, /readyz and /status on {0}", StatusServer.describe(http.address()));
+        Signal.handle(new Signal("TERM"), signal -> tunnel.stop());
+        Signal.handle(new Signal("INT"), signal -> tunnel.stop());
+        try (http) {
+            tunnel.run();
+            LOG.log(Level.INFO, "stopped; the tunnel device and routes are removed");
+            return ExitCode.OK.code;
+        } catch (TunnelFailure e) {
+            return fail(ExitCode.of(e.kind()), e.getMessage());
+        }
+    }
+
+    private Settings commandLine() {
+        return new Settings(server, user, userFile, passwordFile, passwordOnStdin, serverCert, cafile, authgroup,
+                interfaceName, noDtls ? Boolean.FALSE : null, baseMtu, httpAddress, allowDefaultRoute, logLevel);
+    }
+
+    private static List<String> readStandardInput() throws IOException {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        return FileCredentials.lines(in.lines().reduce("", (all, line) -> all + line + "\n"));
+    }
+
+    private int fail(ExitCode code, String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("corridor-sidecar: " + message);
+        err.flush();
+        return code.code;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.corridor.sidecar.cli;
+
+import dev.corridor.sidecar.config.ClientConfig;
+import dev.corridor.sidecar.config.ConfigException;
+import dev.corridor.sidecar.protocol.auth.Credentials;
+import dev.corridor.sidecar.session.CredentialSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Credentials from the configuration: the user name given or read from a file, and the passwords read from
+ * a file (one per line) at every login, so that a rotated Kubernetes Secret takes effect without a restart;
+ * or the passwords read once from standard input.
+ */
+final class FileCredentials implements CredentialSource {
+    private final Optional<String> user;
+    private final Optional<Path> userFile;
+    private final Optional<Path> passwordFile;
+    private final List<String> stdinPasswords;
+
+    FileCredentials(ClientConfig config, List<String> stdinPasswords) {
+        this.user = config.user();
+        this.userFile = config.userFile();
+        this.passwordFile = config.passwordFile();
+        this.stdinPasswords = List.copyOf(stdinPasswords);
+    }
+
+    @Override
+    public Credentials load() throws ConfigException {
+        Optional<String> username = user;
+        if (userFile.isPresent()) {
+            List<String> lines = read(userFile.get(), "user file");
+            if (lines.isEmpty()) {
+                throw new ConfigException("the user file " + userFile.get() + " is empty");
+            }
+            username = Optional.of(lines.getFirst());
+        }
+        List<String> passwords = passwordFile.isPresent() ? read(passwordFile.get(), "password file") : stdinPasswords;
+        return new Credentials(username, passwords);
+    }
+
+    /** Lines of a secret file, without line ends; a trailing empty line (a final newline) is not a password. */
+    static List<String> lines(String content) {
+        List<String> lines = new ArrayList<>(content.lines().toList());
+        while (!lines.isEmpty() && lines.getLast().isEmpty()) {
+            lines.removeLast();
+        }
+        return lines;
+    }
+
+    private static List<String> read(Path file, String what) throws ConfigException {
+        try {
+            return lines(Files.readString(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the " + what + " " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.corridor.sidecar.config;
+
+import dev.corridor.sidecar.transport.GatewayUrl;
+import dev.corridor.sidecar.transport.PublicKeyPin;
+import dev.corridor.sidecar.transport.TrustPolicy;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The validated client configuration, from the command line and the {@code --config} file.
+ *
+ * @param passwordOnStdin passwords are read from standard input, one line per password the gateway asks for
+ * @param baseMtu         the MTU of the link to the gateway; empty to take it from the route to the gateway
+ * @param allowDefaultRoute whether the tunnel may take all traffic when the gateway sends no split-include route
+ */
+public record ClientConfig(
+        GatewayUrl gateway,
+        Optional<String> user,
+        Optional<Path> userFile,
+        Optional<Path> passwordFile,
+        boolean passwordOnStdin,
+        List<PublicKeyPin> serverCerts,
+        Optional<Path> caFile,
+        Optional<String> authGroup,
+        String interfaceName,
+        boolean dtls,
+        OptionalInt baseMtu,
+        InetSocketAddress httpAddress,
+        boolean allowDefaultRoute,
+        LogLevel logLevel) {
+
+    public static final String DEFAULT_INTERFACE = "vpn0";
+    public static final int DEFAULT_HTTP_PORT = 9478;
+
+    public ClientConfig {
+        serverCerts = List.copyOf(serverCerts);
+    }
+
+    public TrustPolicy trustPolicy() {
+        return new TrustPolicy(serverCerts, caFile);
+    }
+
+    public enum LogLevel { ERROR, WARN, INFO, DEBUG }
+}

@@ -1,0 +1,48 @@
+package dev.corridor.sidecar.protocol.tunnel;
+
+import dev.corridor.sidecar.protocol.auth.CookieJar;
+import dev.corridor.sidecar.protocol.http.HttpRequest;
+
+/**
+ * {@code CONNECT /CSCOSSLC/tunnel}: opens the tunnel with the session cookie. Header names are spelled
+ * exactly as ocserv's case-sensitive table expects them.
+ *
+ * @param host         the Host header ({@code name} or {@code name:port})
+ * @param sessionCookie the {@code webvpn} cookie value, verbatim
+ * @param localHostname shown by the gateway's {@code occtl show users}
+ * @param baseMtu      the MTU of the link to the gateway
+ */
+public record ConnectRequest(String host, String sessionCookie, String localHostname, int baseMtu) {
+    public static final String PATH = "/CSCOSSLC/tunnel";
+    /**
+     * ocserv classes clients by User-Agent prefix; "OpenConnect VPN Agent" gets IPv6 routes and DNS,
+     * while an unknown agent loses them.
+     */
+    public static final String USER_AGENT = "OpenConnect VPN Agent (Corridor) v9.01";
+    /** Space for DTLS (82), UDP (8) and IPv4 (20) inside the base MTU, as openconnect reserves it. */
+    static final int TUNNEL_OVERHEAD = 82 + 8 + 20;
+
+    /** The tunnel MTU asked for: what stays of the base MTU once the outer headers are accounted for. */
+    public int requestedMtu() {
+        return baseMtu - TUNNEL_OVERHEAD;
+    }
+
+    public HttpRequest toHttp() {
+        return new HttpRequest.Builder("CONNECT", PATH)
+                .header("Host", host)
+                .header("User-Agent", USER_AGENT)
+                .header("Cookie", CookieJar.SESSION_COOKIE + "=" + sessionCookie)
+                .header("X-CSTP-Version", "1")
+                .header("X-CSTP-Hostname", localHostname)
+                .header("X-CSTP-Base-MTU", Integer.toString(baseMtu))
+                .header("X-CSTP-MTU", Integer.toString(requestedMtu()))
+                .header("X-CSTP-Address-Type", "IPv6,IPv4")
+                .header("X-CSTP-Full-IPv6-Capability", "true")
+                .build();
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectRequest[host=" + host + ", baseMtu=" + baseMtu + "]"; // never the cookie
+    }
+}

@@ -1,0 +1,39 @@
+package dev.corridor.sidecar.session;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Traffic on one channel (CSTP or DTLS). The sending side is written by the thread that reads the tun
+ * device, the receiving side and drops by the thread that reads the channel.
+ */
+public final class ChannelCounters {
+    public final Counter bytesSent = new Counter();
+    public final Counter packetsSent = new Counter();
+    public final Counter bytesReceived = new Counter();
+    public final Counter packetsReceived = new Counter();
+    private final Map<DropReason, Counter> sendDrops = counters();
+    private final Map<DropReason, Counter> receiveDrops = counters();
+
+    /** A packet from the tun device that could not be sent; called by the tun-reading thread. */
+    public void droppedSending(DropReason reason) {
+        sendDrops.get(reason).add(1);
+    }
+
+    /** A packet from the gateway that could not be delivered; called by the channel-reading thread. */
+    public void droppedReceiving(DropReason reason) {
+        receiveDrops.get(reason).add(1);
+    }
+
+    public long dropped(DropReason reason) {
+        return sendDrops.get(reason).get() + receiveDrops.get(reason).get();
+    }
+
+    private static Map<DropReason, Counter> counters() {
+        Map<DropReason, Counter> map = new EnumMap<>(DropReason.class);
+        for (DropReason reason : DropReason.values()) {
+            map.put(reason, new Counter());
+        }
+        return map;
+    }
+}

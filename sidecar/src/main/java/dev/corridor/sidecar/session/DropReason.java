@@ -1,0 +1,13 @@
+package dev.corridor.sidecar.session;
+
+/** Why a packet was dropped instead of forwarded. */
+public enum DropReason {
+    /** An IP version the tunnel has no address for (e.g. IPv6 router solicitations on an IPv4-only tunnel). */
+    UNKNOWN_FAMILY,
+    /** Larger than the tunnel can carry. */
+    OVERSIZE,
+    /** Too short or otherwise not an IP packet, or refused by the tun device. */
+    MALFORMED,
+    /** A packet type AnyConnect does not define. */
+    UNKNOWN_TYPE
+}

@@ -1,0 +1,69 @@
+package dev.corridor.sidecar.session;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * When the channel last sent and received, for dead-peer detection and keepalives. The per-packet
+ * stamps are opaque stores by the data threads; the timer reads them.
+ */
+final class Liveness {
+    private static final VarHandle LAST_RECEIVED;
+    private static final VarHandle LAST_SENT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            LAST_RECEIVED = lookup.findVarHandle(Liveness.class, "lastReceived", long.class);
+            LAST_SENT = lookup.findVarHandle(Liveness.class, "lastSent", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through LAST_RECEIVED
+    private long lastReceived = System.nanoTime();
+    @SuppressWarnings("unused") // accessed through LAST_SENT
+    private long lastSent = System.nanoTime();
+    private volatile long lastDpdSent = System.nanoTime();
+    private volatile long dpdOutstandingSince = -1;
+    private volatile long dpdRoundTripNanos = -1;
+
+    void received() {
+        LAST_RECEIVED.setOpaque(this, System.nanoTime());
+    }
+
+    void sent() {
+        LAST_SENT.setOpaque(this, System.nanoTime());
+    }
+
+    long lastReceived() {
+        return (long) LAST_RECEIVED.getOpaque(this);
+    }
+
+    long lastSent() {
+        return (long) LAST_SENT.getOpaque(this);
+    }
+
+    void dpdSent(long now) {
+        lastDpdSent = now;
+        dpdOutstandingSince = now;
+        sent();
+    }
+
+    long lastDpdSent() {
+        return lastDpdSent;
+    }
+
+    void dpdAnswered() {
+        long since = dpdOutstandingSince;
+        if (since >= 0) {
+            dpdRoundTripNanos = System.nanoTime() - since;
+            dpdOutstandingSince = -1;
+        }
+    }
+
+    long dpdRoundTripNanos() {
+        return dpdRoundTripNanos;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.corridor.sidecar.session;
+
+/** Why an established session ended. */
+public record SessionEnd(Cause cause, String detail) {
+
+    public enum Cause {
+        /** This client was asked to stop. */
+        STOPPED,
+        /** The gateway sent DISCONNECT or TERMINATE. */
+        GATEWAY_DISCONNECTED,
+        /** The connection to the gateway broke or was closed. */
+        CONNECTION_LOST,
+        /** Nothing came from the gateway for twice the DPD interval. */
+        PEER_DEAD,
+        /** The gateway sent something the protocol does not allow. */
+        PROTOCOL_ERROR
+    }
+
+    @Override
+    public String toString() {
+        return cause.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + (detail.isEmpty() ? "" : ": " + detail);
+    }
+}

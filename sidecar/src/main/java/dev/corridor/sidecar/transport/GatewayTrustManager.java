@@ -1,0 +1,94 @@
+package dev.corridor.sidecar.transport;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Decides on the gateway's certificate per {@link TrustPolicy} and remembers a refusal, so the connection can
+ * report the refused certificate's pin. One instance serves one connection.
+ */
+final class GatewayTrustManager extends X509ExtendedTrustManager {
+    private final List<PublicKeyPin> pins;
+    private final List<X509ExtendedTrustManager> authorities;
+    private volatile X509Certificate refused;
+    private volatile String refusal;
+
+    /**
+     * @param authorities CA-based trust managers, each validating the chain and the host name; the certificate
+     *                    is accepted when any of them accepts it
+     */
+    GatewayTrustManager(List<PublicKeyPin> pins, List<X509ExtendedTrustManager> authorities) {
+        this.pins = List.copyOf(pins);
+        this.authorities = List.copyOf(authorities);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            throw refuse(null, "the gateway presented no certificate");
+        }
+        if (pins.contains(PublicKeyPin.of(chain[0]))) {
+            return;
+        }
+        CertificateException last = null;
+        for (X509ExtendedTrustManager authority : authorities) {
+            try {
+                authority.checkServerTrusted(chain, authType, socket);
+                return;
+            } catch (CertificateException e) {
+                last = e;
+            }
+        }
+        String reason = last != null ? last.getMessage() : "it matches none of the pinned keys";
+        throw refuse(chain[0], reason);
+    }
+
+    private CertificateException refuse(X509Certificate certificate, String reason) {
+        refused = certificate;
+        refusal = reason;
+        return new CertificateException("gateway certificate refused: " + reason);
+    }
+
+    /** The certificate refused during the handshake, or null. */
+    X509Certificate refused() {
+        return refused;
+    }
+
+    String refusal() {
+        return refusal;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        checkServerTrusted(chain, authType, (Socket) null);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        checkServerTrusted(chain, authType, (Socket) null);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        throw new CertificateException("a VPN client does not accept client certificates");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        throw new CertificateException("a VPN client does not accept client certificates");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("a VPN client does not accept client certificates");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+    }
+}

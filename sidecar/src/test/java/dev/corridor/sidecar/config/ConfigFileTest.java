@@ -1,0 +1,116 @@
+package dev.corridor.sidecar.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsEverySettingByItsLongOptionName() throws Exception {
+        Path file = write("""
+                server: https://vpn.corp.test/
+                userFile: /etc/corridor/credentials/username
+                passwordFile: /etc/corridor/credentials/password
+                serverCert:
+                  - pin-sha256:OVwGLQ7qrBmy48qfA/pTBw1EUEWDrxjWdvwv0ouj3QY=
+                cafile: /etc/corridor/ca/ca.crt
+                authgroup: eng
+                interface: corp0
+                dtls: false
+                baseMtu: 1400
+                httpAddress: 127.0.0.1:9999
+                allowDefaultRoute: true
+                logLevel: debug
+                """);
+        ClientConfig config = ConfigFile.load(file).resolve();
+        assertThat(config.gateway().host()).isEqualTo("vpn.corp.test");
+        assertThat(config.userFile()).contains(Path.of("/etc/corridor/credentials/username"));
+        assertThat(config.passwordFile()).contains(Path.of("/etc/corridor/credentials/password"));
+        assertThat(config.serverCerts()).hasSize(1);
+        assertThat(config.caFile()).contains(Path.of("/etc/corridor/ca/ca.crt"));
+        assertThat(config.authGroup()).contains("eng");
+        assertThat(config.interfaceName()).isEqualTo("corp0");
+        assertThat(config.dtls()).isFalse();
+        assertThat(config.baseMtu()).hasValue(1400);
+        assertThat(config.httpAddress().getPort()).isEqualTo(9999);
+        assertThat(config.allowDefaultRoute()).isTrue();
+        assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.DEBUG);
+    }
+
+    @Test
+    void theCommandLineWinsOverTheFile() throws Exception {
+        Settings file = ConfigFile.load(write("server: vpn.corp.test\ninterface: corp0\nbaseMtu: 1400\n"));
+        Settings cli = new Settings(null, "alice", null, null, null, List.of(), null, null, "vpn9", null, null, null, null, null);
+        ClientConfig config = file.overriddenBy(cli).resolve();
+        assertThat(config.interfaceName()).isEqualTo("vpn9");
+        assertThat(config.user()).contains("alice");
+        assertThat(config.baseMtu()).hasValue(1400);
+        assertThat(config.gateway().host()).isEqualTo("vpn.corp.test");
+    }
+
+    @Test
+    void defaultsAreSafe() throws Exception {
+        ClientConfig config = ConfigFile.load(write("server: vpn.corp.test\n")).resolve();
+        assertThat(config.interfaceName()).isEqualTo("vpn0");
+        assertThat(config.dtls()).isTrue();
+        assertThat(config.allowDefaultRoute()).isFalse();
+        assertThat(config.httpAddress().getPort()).isEqualTo(9478);
+        assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.INFO);
+    }
+
+    @Test
+    void anUnknownSettingIsNamedWithTheKnownOnes() throws Exception {
+        Path file = write("server: vpn.corp.test\npasword: hunter2\n");
+        assertThatThrownBy(() -> ConfigFile.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("(line 2): unknown setting 'pasword'")
+                .hasMessageContaining("passwordFile")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aWrongTypeIsNamedWithWhatIsExpected() throws Exception {
+        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\nbaseMtu: large\n")))
+                .hasMessageContaining("setting 'baseMtu' must be a whole number");
+        assertThatThrownBy(() -> ConfigFile.load(write("dtls: sometimes\n")))
+                .hasMessageContaining("setting 'dtls' must be true or false");
+        assertThatThrownBy(() -> ConfigFile.load(write("serverCert: {a: b}\n")))
+                .hasMessageContaining("setting 'serverCert' must be a list");
+    }
+
+    @Test
+    void badValuesAreNamed() throws Exception {
+        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\nbaseMtu: 100\n")).resolve())
+                .hasMessage("baseMtu: 100 is out of range; expected 1280..9000");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\ninterface: a-very-long-interface-name\n")).resolve())
+                .hasMessageContaining("interface: 'a-very-long-interface-name' is not a usable interface name");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\nserverCert: [abc]\n")).resolve())
+                .hasMessageContaining("serverCert: 'abc' is not a pin");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: ftp://vpn/\n")).resolve())
+                .hasMessageContaining("server: 'ftp://vpn/' is not a gateway URL");
+        assertThatThrownBy(() -> ConfigFile.load(write("user: a\n")).resolve())
+                .hasMessageContaining("no gateway given");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nhttpAddress: nowhere\n")).resolve())
+                .hasMessageContaining("httpAddress: 'nowhere' must be HOST:PORT");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nlogLevel: loud\n")).resolve())
+                .hasMessageContaining("logLevel: 'loud' is not one of");
+        assertThatThrownBy(() -> ConfigFile.load(dir.resolve("missing.yaml")))
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: \"unterminated\n")))
+                .hasMessageContaining("is not valid YAML");
+    }
+
+    private Path write(String content) throws Exception {
+        Path file = Files.createTempFile(dir, "corridor", ".yaml");
+        Files.writeString(file, content);
+        return file;
+    }
+}

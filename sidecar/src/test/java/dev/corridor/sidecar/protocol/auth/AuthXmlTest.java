@@ -1,0 +1,107 @@
+package dev.corridor.sidecar.protocol.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.corridor.sidecar.Fixtures;
+import dev.corridor.sidecar.protocol.ProtocolException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class AuthXmlTest {
+
+    @Test
+    void readsOcservsUsernameForm() throws Exception {
+        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(Fixtures.bytes("form-username.xml"));
+        assertThat(form.authId()).isEqualTo("main");
+        assertThat(form.message()).contains("Please enter your username.");
+        assertThat(form.action()).isEqualTo("/auth");
+        assertThat(form.fields()).containsExactly(
+                new FormField("username", FormField.Kind.TEXT, "Username:", "", List.of()));
+    }
+
+    @Test
+    void readsOcservsPasswordForm() throws Exception {
+        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(Fixtures.bytes("form-password.xml"));
+        assertThat(form.fields()).extracting(FormField::name, FormField::kind)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("password", FormField.Kind.PASSWORD));
+    }
+
+    @Test
+    void readsSuccess() throws Exception {
+        assertThat(AuthXml.parse(Fixtures.bytes("success.xml"))).isEqualTo(new AuthReply.Success(Optional.empty()));
+    }
+
+    @Test
+    void readsAGroupSelectBannerAndError() throws Exception {
+        String xml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <config-auth client="vpn" type="auth-request">
+                <auth id="main"><banner>Authorised use only</banner><error>Login failed.</error>
+                <message>Please enter your username.</message>
+                <form method="post" action="/auth">
+                <input type="text" name="username" label="Username:" />
+                <select name="group_list" label="Group:">
+                <option value="eng">Engineering</option><option>ops</option></select>
+                <input type="hidden" name="token" value="t1" />
+                </form></auth></config-auth>
+                """;
+        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(xml.getBytes(StandardCharsets.UTF_8));
+        assertThat(form.banner()).contains("Authorised use only");
+        assertThat(form.error()).contains("Login failed.");
+        assertThat(form.fields()).extracting(FormField::name).containsExactly("username", "group_list", "token");
+        assertThat(form.fields().get(1).options()).containsExactly(
+                new FormField.Option("eng", "Engineering"), new FormField.Option("ops", "ops"));
+        assertThat(form.fields().get(2).value()).isEqualTo("t1");
+    }
+
+    @Test
+    void refusesExternalEntities() {
+        String xxe = """
+                <?xml version="1.0"?>
+                <!DOCTYPE config-auth [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+                <config-auth client="vpn" type="auth-request"><auth id="main"><message>&secret;</message></auth></config-auth>
+                """;
+        assertThatThrownBy(() -> AuthXml.parse(xxe.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProtocolException.class)
+                .hasMessageNotContaining("root:")
+                .hasMessageContaining("DOCTYPE");
+    }
+
+    @Test
+    void refusesEntityExpansion() {
+        StringBuilder laughs = new StringBuilder("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol0 \"lol\">");
+        for (int i = 1; i < 10; i++) {
+            laughs.append("<!ENTITY lol").append(i).append(" \"").append(("&lol" + (i - 1) + ";").repeat(10)).append("\">");
+        }
+        laughs.append("]>\n<config-auth type=\"auth-request\"><auth><message>&lol9;</message></auth></config-auth>");
+        assertThatThrownBy(() -> AuthXml.parse(laughs.toString().getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("DOCTYPE");
+    }
+
+    @Test
+    void refusesWhatIsNotALoginReply() {
+        assertThatThrownBy(() -> AuthXml.parse("<html><body>Hello</body></html>".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("not aggregate-auth XML");
+        assertThatThrownBy(() -> AuthXml.parse("not xml at all".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("unreadable login XML");
+        assertThatThrownBy(() -> AuthXml.parse("<config-auth type=\"auth-request\"><form><input name=\"a b\"/></form></config-auth>"
+                .getBytes(StandardCharsets.UTF_8))).hasMessageContaining("unusable name");
+    }
+
+    @Test
+    void writesTheInitAndReplyBodiesOcservExpects() {
+        String init = new String(AuthXml.init("https://vpn.corp.test/", Optional.of("eng")), StandardCharsets.UTF_8);
+        assertThat(init).startsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"init\"")
+                .contains("<group-access>https://vpn.corp.test/</group-access>")
+                .contains("<group-select>eng</group-select>");
+
+        String reply = new String(AuthXml.reply(List.of(Map.entry("password", "p<&>\"'")), Optional.empty()), StandardCharsets.UTF_8);
+        assertThat(reply).contains("type=\"auth-reply\"")
+                .contains("<auth><password>p&lt;&amp;&gt;&quot;&apos;</password></auth>")
+                .doesNotContain("group-select");
+    }
+}

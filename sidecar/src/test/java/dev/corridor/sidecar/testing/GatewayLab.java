@@ -1,0 +1,127 @@
+package dev.corridor.sidecar.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway lab of {@code scripts/lab.sh} (a real ocserv, a corporate network and a pod namespace), driven
+ * from a test. Torn down on {@link #close()}, and by a shutdown hook if the JVM ends first.
+ */
+public final class GatewayLab implements AutoCloseable {
+    private final String name;
+    private final Map<String, String> env;
+    private final Thread cleanup;
+
+    private GatewayLab(String name, Map<String, String> env) {
+        this.name = name;
+        this.env = env;
+        this.cleanup = new Thread(() -> down(name), "lab-" + name + "-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+    }
+
+    /**
+     * Starts a lab; each setting replaces (or adds) an ocserv.conf line, e.g. {@code "udp-port = 0"}.
+     * Names must be short (namespace names get a suffix and may hold 15 characters at most).
+     */
+    public static GatewayLab start(String name, String... ocservSettings) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(labScript().toString(), "up", "--name", name));
+        for (String setting : ocservSettings) {
+            command.add("--set");
+            command.add(setting);
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String line : Commands.run(command).lines().toList()) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.startsWith("LAB_")) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return new GatewayLab(name, env);
+    }
+
+    public String get(String key) {
+        String value = env.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("the lab reports no " + key);
+        }
+        return value;
+    }
+
+    public String podNamespace() {
+        return get("LAB_POD_NS");
+    }
+
+    public String gatewayNamespace() {
+        return get("LAB_GATEWAY_NS");
+    }
+
+    public String corpNamespace() {
+        return get("LAB_CORP_NS");
+    }
+
+    public String gatewayUrl() {
+        return get("LAB_GATEWAY_URL");
+    }
+
+    public String user() {
+        return get("LAB_USER");
+    }
+
+    public String password() {
+        return get("LAB_PASSWORD");
+    }
+
+    public Path caFile() {
+        return Path.of(get("LAB_CA"));
+    }
+
+    /** Runs a command inside one of the lab's namespaces and returns its standard output. */
+    public String exec(String namespace, String... command) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        full.addAll(List.of(command));
+        return Commands.run(full);
+    }
+
+    /** ocserv's log so far (debug level 2). */
+    public String ocservLog() throws IOException {
+        return Files.readString(Path.of(get("LAB_OCSERV_LOG")));
+    }
+
+    /** ocserv's own view of its sessions ({@code occtl show users}). */
+    public String gatewayUsers() throws IOException, InterruptedException {
+        return exec(gatewayNamespace(), "occtl", "-s", get("LAB_OCCTL_SOCKET"), "show", "users");
+    }
+
+    @Override
+    public void close() {
+        down(name);
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+    }
+
+    static Path labScript() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("scripts/lab.sh"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("scripts/lab.sh not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir.resolve("scripts/lab.sh");
+    }
+
+    private static void down(String name) {
+        try {
+            new ProcessBuilder(labScript().toString(), "down", "--name", name).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            System.err.println("tearing down lab " + name + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
