@@ -124,7 +124,10 @@ final class DataPlane {
         switch (type) {
             case DATA -> deliver(buf, off, len);
             case DPD_REQUEST -> cstp.sendControl(PacketType.DPD_RESPONSE, Arrays.copyOfRange(buf, off, off + len));
-            case DPD_RESPONSE -> liveness.dpdAnswered();
+            case DPD_RESPONSE -> {
+                liveness.dpdAnswered();
+                LOG.log(Level.DEBUG, "DPD answered in {0} µs", String.valueOf(liveness.dpdRoundTripNanos() / 1000));
+            }
             case KEEPALIVE -> {
                 // Nobody answers a keepalive; receiving it already counted as life.
             }
@@ -173,6 +176,7 @@ final class DataPlane {
                 if (dpd > 0 && silence >= dpd && now - liveness.lastDpdSent() >= dpd / 2) {
                     liveness.dpdSent(now);
                     cstp.sendControl(PacketType.DPD_REQUEST, new byte[0]);
+                    LOG.log(Level.DEBUG, "DPD sent after {0} ms of silence", String.valueOf(silence / 1_000_000));
                 }
                 if (keepalive > 0 && now - liveness.lastSent() >= keepalive) {
                     cstp.sendControl(PacketType.KEEPALIVE, new byte[0]);

@@ -8,6 +8,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.Arrays;
 import java.util.OptionalLong;
 import javax.net.ssl.SSLSession;
@@ -26,13 +27,15 @@ public final class TlsConnection implements Closeable {
     static final int MAX_BODY = 1024 * 1024;
 
     private final SSLSocket socket;
+    private final Socket tcp;
     private final InetSocketAddress remote;
     private final InboundBuffer in;
     private final OutputStream out;
     private boolean reusable = true;
 
-    TlsConnection(SSLSocket socket, InetSocketAddress remote) throws IOException {
+    TlsConnection(SSLSocket socket, Socket tcp, InetSocketAddress remote) throws IOException {
         this.socket = socket;
+        this.tcp = tcp;
         this.remote = remote;
         this.in = new InboundBuffer(socket.getInputStream(), BUFFER_SIZE);
         this.out = socket.getOutputStream();
@@ -49,7 +52,7 @@ public final class TlsConnection implements Closeable {
 
     /** False once the gateway said it closes the connection after its reply. */
     public boolean reusable() {
-        return reusable && !socket.isClosed();
+        return reusable && !tcp.isClosed();
     }
 
     /** Sends a request and reads the whole reply. */
@@ -70,10 +73,14 @@ public final class TlsConnection implements Closeable {
         return send(request);
     }
 
-    /** Turns this connection into the CSTP channel, which blocks on reads until the gateway speaks. */
+    /**
+     * Turns this connection into the CSTP channel, which blocks on reads until the gateway speaks. The channel
+     * closes the TCP socket directly: a TLS close_notify could block behind unacknowledged data when the
+     * gateway is gone, and ocserv ends the session on DISCONNECT anyway.
+     */
     public CstpChannel openCstp() throws IOException {
         socket.setSoTimeout(0);
-        return new CstpChannel(socket, in, out);
+        return new CstpChannel(tcp, in, out);
     }
 
     private HttpResponseHead send(HttpRequest request) throws IOException {
@@ -135,8 +142,9 @@ public final class TlsConnection implements Closeable {
         return body;
     }
 
+    /** Closes the TCP connection without a TLS goodbye, so that it never waits on a gateway that stopped answering. */
     @Override
     public void close() throws IOException {
-        socket.close();
+        tcp.close();
     }
 }

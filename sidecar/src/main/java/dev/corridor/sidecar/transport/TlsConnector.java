@@ -112,7 +112,7 @@ public final class TlsConnector {
             throw new GatewayUnreachableException("the gateway " + url.authority() + " closed the connection during the TLS handshake: "
                     + e.getMessage(), e);
         }
-        return new TlsConnection(socket, remote);
+        return new TlsConnection(socket, tcp, remote);
     }
 
     private static X509ExtendedTrustManager trustManager(KeyStore anchors) {
