@@ -2,7 +2,7 @@
 # The gateway lab: a real ocserv gateway and a corporate network, all inside network namespaces that
 # have no route out of this machine. Used by the tests, scripts/demo.sh and scripts/bench.sh.
 #
-#   scripts/lab.sh up   [--name P] [--set 'key = value']... [--user U --password PW]
+#   scripts/lab.sh up   [--name P] [--set 'key = value']... [--user U --password PW] [--groups G1,G2] [--otp-secret HEX]
 #   scripts/lab.sh down [--name P]
 #   scripts/lab.sh env  [--name P]      # prints the lab's addresses as shell assignments
 #
@@ -17,6 +17,8 @@
 # split-excluded by the gateway and lives on the node: the pod must reach it around the tunnel.
 # The gateway's name, vpn.corp.test, resolves inside the pod namespace (/etc/netns/P-pod/hosts).
 #
+# --groups puts the user in these groups and lets the login form offer them (select-group).
+# --otp-secret adds a second factor: a TOTP (30 s, 6 digits, RFC 6238) with this hex secret, asked after the password.
 # --set replaces (or adds) an ocserv.conf line, e.g. --set 'udp-port = 0' or --set 'dtls-psk = false'.
 # Several --set of the same key (e.g. 'route = ...') replace all lines of that key with the given ones.
 set -Eeuo pipefail
@@ -24,6 +26,8 @@ set -Eeuo pipefail
 name=corlab
 user=alice
 password=correct-horse
+groups=""
+otp_secret=""
 declare -a sets=()
 cmd=${1:-}
 [ $# -gt 0 ] && shift
@@ -33,6 +37,8 @@ while [ $# -gt 0 ]; do
     --set) sets+=("$2"); shift 2 ;;
     --user) user=$2; shift 2 ;;
     --password) password=$2; shift 2 ;;
+    --groups) groups=$2; shift 2 ;;
+    --otp-secret) otp_secret=$2; shift 2 ;;
     *) echo "lab.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -104,8 +110,17 @@ certificates() {
 }
 
 ocserv_conf() {
+  if [ -n "$otp_secret" ]; then
+    echo "auth = \"plain[passwd=$dir/passwd,otp=$dir/otp]\""
+  else
+    echo "auth = \"plain[passwd=$dir/passwd]\""
+  fi
+  local group
+  for group in ${groups//,/ }; do
+    echo "select-group = $group"
+  done
+  [ -n "$groups" ] && echo "auto-select-group = false"
   cat <<EOF
-auth = "plain[passwd=$dir/passwd]"
 listen-host = 198.18.0.2
 tcp-port = 443
 udp-port = 443
@@ -193,7 +208,8 @@ up() {
   { cat /etc/hosts; echo "198.18.0.2 $gateway_host"; } >"/etc/netns/$pod/hosts"
 
   certificates
-  printf '%s\n%s\n' "$password" "$password" | ocpasswd -c "$dir/passwd" "$user"
+  printf '%s\n%s\n' "$password" "$password" | ocpasswd -c "$dir/passwd" ${groups:+-g "$groups"} "$user"
+  [ -n "$otp_secret" ] && printf 'HOTP/T30/6 %s - %s\n' "$user" "$otp_secret" >"$dir/otp"
   ocserv_conf >"$dir/ocserv.conf"
   apply_sets
   ocserv -t -c "$dir/ocserv.conf" >"$dir/config-check.log" 2>&1 \

@@ -132,7 +132,7 @@ class TunnelIT {
         sidecar = connect("not-the-password", "--cafile", lab.caFile().toString());
 
         assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(3);
-        assertThat(sidecar.output()).contains("the gateway rejected the login for user 'alice'")
+        assertThat(sidecar.output()).contains("the gateway rejected the login for user 'alice' (gateway says: Login failed.")
                 .doesNotContain("not-the-password");
         assertThat(countOccurrences(lab.ocservLog(), LOGIN_STARTED) - loginsBefore)
                 .as("one login, never retried").isEqualTo(1);

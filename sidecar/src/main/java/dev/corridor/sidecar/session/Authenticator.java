@@ -47,7 +47,8 @@ final class Authenticator {
         CookieJar cookies = new CookieJar();
         TlsConnection connection = first;
         String path = gateway.path();
-        byte[] body = AuthXml.init(gateway.toString(), authGroup);
+        // The group is chosen from the form's genuine list: ocserv echoes any group an init names as an option.
+        byte[] body = AuthXml.init(gateway.toString(), Optional.empty());
         for (int form = 0; form < MAX_FORMS; form++) {
             if (!connection.reusable()) {
                 // The login state lives in the webvpncontext cookie, so a fresh connection continues it.
@@ -70,9 +71,11 @@ final class Authenticator {
                     return new Login(cookie, connection, success.banner());
                 }
                 case AuthReply.Form next -> {
-                    LoginDialogue.Answers answers = dialogue.answer(next);
                     path = actionPath(next.action(), path);
-                    body = AuthXml.reply(answers.fields(), answers.groupSelect());
+                    body = switch (dialogue.answer(next)) {
+                        case LoginDialogue.Answers answers -> AuthXml.reply(answers.fields(), answers.groupSelect());
+                        case LoginDialogue.SwitchGroup group -> AuthXml.init(gateway.withPath(path).toString(), Optional.of(group.group()));
+                    };
                 }
             }
         }

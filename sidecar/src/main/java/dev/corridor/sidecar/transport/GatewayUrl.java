@@ -41,6 +41,11 @@ public record GatewayUrl(String host, int port, String path) {
         return new GatewayUrl(host, uri.getPort() < 0 ? 443 : uri.getPort(), path);
     }
 
+    /** The same gateway, another path. */
+    public GatewayUrl withPath(String otherPath) {
+        return new GatewayUrl(host, port, otherPath);
+    }
+
     /** The Host header value. */
     public String authority() {
         String name = host.indexOf(':') >= 0 ? "[" + host + "]" : host;

@@ -26,14 +26,21 @@ public final class GatewayLab implements AutoCloseable {
     }
 
     /**
-     * Starts a lab; each setting replaces (or adds) an ocserv.conf line, e.g. {@code "udp-port = 0"}.
+     * Starts a lab. Each argument is an ocserv.conf line that replaces (or adds) a setting, e.g.
+     * {@code "udp-port = 0"}, or a lab.sh option written {@code --option=value}, e.g. {@code "--groups=eng,ops"}.
      * Names must be short (namespace names get a suffix and may hold 15 characters at most).
      */
-    public static GatewayLab start(String name, String... ocservSettings) throws IOException, InterruptedException {
+    public static GatewayLab start(String name, String... arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(labScript().toString(), "up", "--name", name));
-        for (String setting : ocservSettings) {
-            command.add("--set");
-            command.add(setting);
+        for (String argument : arguments) {
+            if (argument.startsWith("--")) {
+                int eq = argument.indexOf('=');
+                command.add(argument.substring(0, eq));
+                command.add(argument.substring(eq + 1));
+            } else {
+                command.add("--set");
+                command.add(argument);
+            }
         }
         Map<String, String> env = new LinkedHashMap<>();
         for (String line : Commands.run(command).lines().toList()) {

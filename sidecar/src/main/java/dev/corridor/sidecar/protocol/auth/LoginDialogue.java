@@ -1,58 +1,76 @@
 package dev.corridor.sidecar.protocol.auth;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Answers the gateway's login forms from the configuration, one form at a time, the way openconnect does
- * non-interactively. A form that asks again for a field already answered means the gateway refused it:
- * that ends the login instead of resubmitting (each wrong password adds to the gateway's ban score).
+ * non-interactively: each password prompt takes the next configured password (ocserv asks for an OTP through a
+ * second field named {@code password}). A form that says the login failed ends the login instead of being
+ * answered again: each wrong password adds to the gateway's ban score.
  */
 public final class LoginDialogue {
     /** The select through which ocserv (and ASA) offer the authentication groups. */
     static final String GROUP_FIELD = "group_list";
+    /** How ocserv's plain, PAM and RADIUS back ends start the form they repeat after a wrong password. */
+    static final String LOGIN_FAILED = "login failed";
 
     private final Credentials credentials;
     private final Optional<String> authGroup;
-    private final Set<String> answered = new HashSet<>();
     private int passwordsUsed;
+    private boolean groupRequested;
 
     public LoginDialogue(Credentials credentials, Optional<String> authGroup) {
         this.credentials = credentials;
         this.authGroup = authGroup;
     }
 
-    /** The answers to one form, in form order, plus the group selection that travels outside {@code <auth>}. */
-    public record Answers(List<Map.Entry<String, String>> fields, Optional<String> groupSelect) {
+    /** What to send for a form. */
+    public sealed interface Step {
+    }
+
+    /** The answers to a form, in form order, plus the group selection that travels outside {@code <auth>}. */
+    public record Answers(List<Map.Entry<String, String>> fields, Optional<String> groupSelect) implements Step {
         public Answers {
             fields = List.copyOf(fields);
         }
     }
 
-    public Answers answer(AuthReply.Form form) throws AuthenticationException {
-        for (FormField field : form.fields()) {
-            if (field.kind() != FormField.Kind.HIDDEN && answered.contains(field.name())) {
-                throw AuthenticationException.rejected("the gateway rejected the login for "
-                        + credentials.username().map(u -> "user '" + u + "'").orElse("this client")
-                        + ": it asks again for " + field.describe() + serverSays(form));
-            }
+    /**
+     * Ask the gateway for another group's form first (an init naming the group), as openconnect does when the
+     * wanted group is not the form's default: a gateway may ask different questions per group.
+     */
+    public record SwitchGroup(String group) implements Step {
+    }
+
+    public Step answer(AuthReply.Form form) throws AuthenticationException {
+        if (saysLoginFailed(form)) {
+            throw AuthenticationException.rejected("the gateway rejected the login for "
+                    + credentials.username().map(u -> "user '" + u + "'").orElse("this client")
+                    + " (gateway says: " + form.error().or(form::message).orElseThrow().replace('\n', ' ').strip() + ")");
         }
         List<Map.Entry<String, String>> fields = new ArrayList<>();
         Optional<String> groupSelect = Optional.empty();
         for (FormField field : form.fields()) {
             switch (field.kind()) {
                 case HIDDEN -> fields.add(Map.entry(field.name(), field.value()));
-                case SELECT -> groupSelect = select(field);
+                case SELECT -> {
+                    groupSelect = select(field);
+                    boolean isDefault = groupSelect.isEmpty() || field.options().isEmpty()
+                            || field.options().getFirst().value().equals(groupSelect.get());
+                    if (!isDefault && !groupRequested) {
+                        groupRequested = true;
+                        return new SwitchGroup(groupSelect.get());
+                    }
+                }
                 case TEXT -> fields.add(Map.entry(field.name(), text(field)));
                 case PASSWORD -> fields.add(Map.entry(field.name(), password(field)));
                 case OTHER -> throw AuthenticationException.unanswerable("the gateway's login form asks for "
                         + field.describe() + ", an input Corridor cannot fill in unattended");
             }
-            answered.add(field.name());
         }
         return new Answers(fields, groupSelect);
     }
@@ -96,8 +114,12 @@ public final class LoginDialogue {
         return credentials.passwords().get(passwordsUsed++);
     }
 
-    private static String serverSays(AuthReply.Form form) {
-        String said = form.error().or(form::message).orElse("").replace('\n', ' ').strip();
-        return said.isEmpty() ? "" : " (gateway says: " + said + ")";
+    /**
+     * A failed attempt comes back as the same form with an {@code <error>} (ASA), or with ocserv's
+     * "Login failed." in front of the prompt.
+     */
+    private static boolean saysLoginFailed(AuthReply.Form form) {
+        return form.error().isPresent()
+                || form.message().map(m -> m.toLowerCase(Locale.ROOT).startsWith(LOGIN_FAILED)).orElse(false);
     }
 }

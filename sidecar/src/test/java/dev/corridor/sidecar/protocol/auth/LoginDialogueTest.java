@@ -18,33 +18,57 @@ class LoginDialogueTest {
     @Test
     void answersUsernameThenPasswordThenASecondFactor() throws Exception {
         LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("alice"), List.of("pw1", "123456")), Optional.empty());
-        assertThat(dialogue.answer(form(USERNAME)).fields()).containsExactly(Map.entry("username", "alice"));
-        assertThat(dialogue.answer(form(PASSWORD)).fields()).containsExactly(Map.entry("password", "pw1"));
-        assertThat(dialogue.answer(form(SECOND)).fields()).containsExactly(Map.entry("secondary_password", "123456"));
+        assertThat(answers(dialogue, form(USERNAME)).fields()).containsExactly(Map.entry("username", "alice"));
+        assertThat(answers(dialogue, form(PASSWORD)).fields()).containsExactly(Map.entry("password", "pw1"));
+        assertThat(answers(dialogue, form(SECOND)).fields()).containsExactly(Map.entry("secondary_password", "123456"));
     }
 
     @Test
-    void aFormAskingAgainForTheSamePasswordIsARejection() throws Exception {
-        LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("alice"), List.of("wrong")), Optional.empty());
+    void ocservsLoginFailedFormIsARejectionNotAnotherPrompt() throws Exception {
+        LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("alice"), List.of("wrong", "123456")), Optional.empty());
         dialogue.answer(form(USERNAME));
         dialogue.answer(form(PASSWORD));
         AuthReply.Form again = new AuthReply.Form("main", Optional.of("Login failed.\nPlease enter your password."), Optional.empty(),
                 Optional.empty(), "/auth", List.of(PASSWORD));
         assertThatThrownBy(() -> dialogue.answer(again))
                 .isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.rejectedByGateway()).isTrue())
-                .hasMessageContaining("rejected the login for user 'alice'")
-                .hasMessageContaining("Login failed.")
-                .hasMessageNotContaining("wrong");
+                .hasMessage("the gateway rejected the login for user 'alice' (gateway says: Login failed. Please enter your password.)");
+    }
+
+    @Test
+    void anErrorElementIsARejection() {
+        LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("alice"), List.of("pw")), Optional.empty());
+        AuthReply.Form failed = new AuthReply.Form("main", Optional.of("Please enter your password."), Optional.of("Login failed"),
+                Optional.empty(), "/auth", List.of(PASSWORD));
+        assertThatThrownBy(() -> dialogue.answer(failed)).hasMessageContaining("(gateway says: Login failed)");
+    }
+
+    @Test
+    void ocservsOtpPromptReusesThePasswordFieldAndTakesTheNextPassword() throws Exception {
+        LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("alice"), List.of("pw", "123456")), Optional.empty());
+        dialogue.answer(form(USERNAME));
+        assertThat(answers(dialogue, form(PASSWORD)).fields()).containsExactly(Map.entry("password", "pw"));
+        AuthReply.Form otp = new AuthReply.Form("main", Optional.of("Please enter your OTP password."), Optional.empty(),
+                Optional.empty(), "/auth", List.of(PASSWORD));
+        assertThat(answers(dialogue, otp).fields()).containsExactly(Map.entry("password", "123456"));
     }
 
     @Test
     void choosesTheAuthGroupByValueOrLabel() throws Exception {
-        assertThat(new LoginDialogue(new Credentials(Optional.of("a"), List.of()), Optional.of("ops"))
-                .answer(form(USERNAME, GROUPS)).groupSelect()).contains("ops");
-        assertThat(new LoginDialogue(new Credentials(Optional.of("a"), List.of()), Optional.of("Engineering"))
-                .answer(form(USERNAME, GROUPS)).groupSelect()).contains("eng");
-        assertThat(new LoginDialogue(new Credentials(Optional.of("a"), List.of()), Optional.empty())
-                .answer(form(USERNAME, GROUPS)).groupSelect()).isEmpty();
+        LoginDialogue byLabel = new LoginDialogue(new Credentials(Optional.of("a"), List.of()), Optional.of("Engineering"));
+        assertThat(answers(byLabel, form(USERNAME, GROUPS)).groupSelect()).contains("eng");
+        LoginDialogue none = new LoginDialogue(new Credentials(Optional.of("a"), List.of()), Optional.empty());
+        assertThat(answers(none, form(USERNAME, GROUPS)).groupSelect()).isEmpty();
+    }
+
+    @Test
+    void aGroupOtherThanTheDefaultIsAskedForFirstThenAnswered() throws Exception {
+        LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("a"), List.of()), Optional.of("ops"));
+        assertThat(dialogue.answer(form(USERNAME, GROUPS))).isEqualTo(new LoginDialogue.SwitchGroup("ops"));
+        FormField reordered = new FormField("group_list", FormField.Kind.SELECT, "Group:", "",
+                List.of(new FormField.Option("ops", "Operations"), new FormField.Option("eng", "Engineering")));
+        assertThat(answers(dialogue, form(USERNAME, reordered)))
+                .isEqualTo(new LoginDialogue.Answers(List.of(Map.entry("username", "a")), Optional.of("ops")));
     }
 
     @Test
@@ -77,13 +101,17 @@ class LoginDialogueTest {
     void hiddenFieldsAreEchoed() throws Exception {
         FormField hidden = new FormField("csrf", FormField.Kind.HIDDEN, "", "xyz", List.of());
         LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("a"), List.of()), Optional.empty());
-        assertThat(dialogue.answer(form(USERNAME, hidden)).fields()).containsExactly(Map.entry("username", "a"), Map.entry("csrf", "xyz"));
-        assertThat(dialogue.answer(form(hidden)).fields()).containsExactly(Map.entry("csrf", "xyz"));
+        assertThat(answers(dialogue, form(USERNAME, hidden)).fields()).containsExactly(Map.entry("username", "a"), Map.entry("csrf", "xyz"));
+        assertThat(answers(dialogue, form(hidden)).fields()).containsExactly(Map.entry("csrf", "xyz"));
     }
 
     @Test
     void credentialsNeverPrintTheirPasswords() {
         assertThat(new Credentials(Optional.of("alice"), List.of("s3cret")).toString()).doesNotContain("s3cret");
+    }
+
+    private static LoginDialogue.Answers answers(LoginDialogue dialogue, AuthReply.Form form) throws AuthenticationException {
+        return (LoginDialogue.Answers) dialogue.answer(form);
     }
 
     private static AuthReply.Form form(FormField... fields) {

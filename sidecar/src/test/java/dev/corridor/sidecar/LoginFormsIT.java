@@ -1,0 +1,63 @@
+package dev.corridor.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.corridor.sidecar.testing.GatewayLab;
+import dev.corridor.sidecar.testing.SidecarProcess;
+import dev.corridor.sidecar.testing.Totp;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Logins with more than a user name and a password: a group to choose, and a second factor (TOTP). */
+class LoginFormsIT {
+    private static final String OTP_SECRET = "3132333435363738393031323334353637383930";
+    private static GatewayLab lab;
+
+    @BeforeAll
+    static void startLab() throws Exception {
+        lab = GatewayLab.start("corfrm", "--groups=eng,ops", "--otp-secret=" + OTP_SECRET);
+    }
+
+    @AfterAll
+    static void stopLab() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void choosesTheGroupAndAnswersTheOtpWithTheSecondPassword() throws Exception {
+        String passwords = lab.password() + "\n" + Totp.code(OTP_SECRET, Instant.now()) + "\n";
+        try (SidecarProcess sidecar = start(passwords, "--authgroup", "ops")) {
+            sidecar.awaitReady(Duration.ofSeconds(20));
+            assertThat(lab.exec(lab.gatewayNamespace(), "occtl", "-s", lab.get("LAB_OCCTL_SOCKET"), "show", "user", lab.user()))
+                    .containsPattern("Groupname:\\s+ops");
+        }
+    }
+
+    @Test
+    void aMissingSecondFactorIsNamed() throws Exception {
+        try (SidecarProcess sidecar = start(lab.password() + "\n", "--authgroup", "eng")) {
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+            assertThat(sidecar.output()).contains("the gateway asks for password 2, 'password' (Password:), but 1 is configured");
+        }
+    }
+
+    @Test
+    void anUnknownGroupNamesTheOffer() throws Exception {
+        try (SidecarProcess sidecar = start(lab.password() + "\n", "--authgroup", "sales")) {
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+            assertThat(sidecar.output()).contains("auth group 'sales' is not offered by the gateway; it offers eng, ops");
+        }
+    }
+
+    private static SidecarProcess start(String stdin, String... extra) throws Exception {
+        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of(extra), java.util.stream.Stream.of(
+                "--cafile", lab.caFile().toString(), "-u", lab.user(), "--passwd-on-stdin",
+                "--http-address", SidecarProcess.HTTP_ADDRESS, lab.gatewayUrl())).toArray(String[]::new);
+        return SidecarProcess.start(lab.podNamespace(), stdin, args);
+    }
+}
