@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The sidecar against a real ocserv over CSTP, in the lab's network namespaces. */
+/** The sidecar against a real ocserv over CSTP (DTLS off: its own tests are in DtlsIT), in the lab's network namespaces. */
 class TunnelIT {
     private static final Duration READY = Duration.ofSeconds(20);
     private static final long TWENTY_MB = 20L * 1024 * 1024;
@@ -72,6 +72,7 @@ class TunnelIT {
         String address = status.path("address").asText();
         assertThat(status.path("state").asText()).isEqualTo("connected");
         assertThat(status.path("transport").asText()).isEqualTo("cstp");
+        assertThat(status.path("dtls").path("state").asText()).isEqualTo("disabled");
         assertThat(status.path("server").asText()).isEqualTo("vpn.corp.test");
         assertThat(address).startsWith("10.99.0.");
         assertThat(status.path("mtu").asInt()).isBetween(1200, 1500);
@@ -163,7 +164,7 @@ class TunnelIT {
     @Test
     void anUnreachableGatewayExitsWithFive() throws Exception {
         sidecar = SidecarProcess.start(lab.podNamespace(), lab.password() + "\n", "--cafile", lab.caFile().toString(),
-                "-u", lab.user(), "--passwd-on-stdin", "--http-address", SidecarProcess.HTTP_ADDRESS, "https://vpn.corp.test:444/");
+                "-u", lab.user(), "--passwd-on-stdin", "--no-dtls", "--http-address", SidecarProcess.HTTP_ADDRESS, "https://vpn.corp.test:444/");
         assertThat(sidecar.awaitExit(Duration.ofSeconds(30))).isEqualTo(5);
         assertThat(sidecar.output()).contains("cannot reach the gateway at 198.18.0.2:444");
     }
@@ -205,7 +206,8 @@ class TunnelIT {
 
     private static SidecarProcess connect(String password, String... trust) throws Exception {
         List<String> args = new java.util.ArrayList<>(List.of(trust));
-        args.addAll(List.of("-u", lab.user(), "--passwd-on-stdin", "--http-address", SidecarProcess.HTTP_ADDRESS, lab.gatewayUrl()));
+        args.addAll(List.of("-u", lab.user(), "--passwd-on-stdin", "--no-dtls", "--http-address", SidecarProcess.HTTP_ADDRESS,
+                lab.gatewayUrl()));
         return SidecarProcess.start(lab.podNamespace(), password + "\n", args.toArray(String[]::new));
     }
 

@@ -1,100 +1,157 @@
 package dev.corridor.sidecar.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.TreeSet;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
-/** Reads the {@code --config} file: YAML (or JSON) with the same setting names as the long command-line options. */
+/**
+ * Reads the {@code --config} file: YAML (JSON is YAML too) with the same setting names as the long command-line
+ * options in camelCase. Read as a node tree, never into objects, so a file can only ever set these settings, and
+ * every error names the setting and its line.
+ */
 public final class ConfigFile {
     /** A config file is a screenful of settings; anything this large is a mistake. */
     static final long MAX_SIZE = 256 * 1024;
+
+    private enum Type { TEXT, FLAG, NUMBER, LIST }
+
+    private static final Map<String, Type> SETTINGS = Map.ofEntries(
+            Map.entry("server", Type.TEXT), Map.entry("user", Type.TEXT), Map.entry("userFile", Type.TEXT),
+            Map.entry("passwordFile", Type.TEXT), Map.entry("passwordOnStdin", Type.FLAG), Map.entry("serverCert", Type.LIST),
+            Map.entry("cafile", Type.TEXT), Map.entry("authgroup", Type.TEXT), Map.entry("interface", Type.TEXT),
+            Map.entry("dtls", Type.FLAG), Map.entry("baseMtu", Type.NUMBER), Map.entry("httpAddress", Type.TEXT),
+            Map.entry("allowDefaultRoute", Type.FLAG), Map.entry("logLevel", Type.TEXT));
 
     private ConfigFile() {
     }
 
     public static Settings load(Path file) throws ConfigException {
-        byte[] content;
+        String content;
         try {
             if (Files.size(file) > MAX_SIZE) {
                 throw new ConfigException("config file " + file + " is larger than " + MAX_SIZE + " bytes");
             }
-            content = Files.readAllBytes(file);
+            content = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file " + file + " does not exist");
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
-        if (new String(content, StandardCharsets.UTF_8).isBlank()) {
+        Node root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            options.setMaxAliasesForCollections(10);
+            options.setAllowRecursiveKeys(false);
+            root = new Yaml(options).compose(new StringReader(content));
+        } catch (YAMLException e) {
+            throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage().replace('\n', ' '));
+        }
+        if (root == null) {
             return Settings.empty();
         }
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
-        try {
-            return mapper.readValue(content, Settings.class);
-        } catch (UnrecognizedPropertyException e) {
-            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
-            throw new ConfigException("config file " + file + lineOf(content, e.getPropertyName()) + ": unknown setting '" + e.getPropertyName()
-                    + "'; known settings are " + known);
-        } catch (MismatchedInputException e) {
-            throw new ConfigException("config file " + file + where(e) + ": setting '" + path(e) + "' must be "
-                    + describe(e.getTargetType()));
-        } catch (JsonProcessingException e) {
-            throw new ConfigException("config file " + file + where(e) + " is not valid YAML: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+        if (!(root instanceof MappingNode mapping)) {
+            throw new ConfigException("config file " + file + at(root) + ": expected settings (key: value lines)");
         }
-    }
-
-    /** The line that sets a property: the parser's own location points past it. */
-    private static String lineOf(byte[] content, String property) {
-        List<String> lines = new String(content, StandardCharsets.UTF_8).lines().toList();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).matches("\\s*\"?" + Pattern.quote(property) + "\"?\\s*:.*")) {
-                return " (line " + (i + 1) + ")";
+        Map<String, Object> values = new HashMap<>();
+        for (NodeTuple tuple : mapping.getValue()) {
+            if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
+                throw new ConfigException("config file " + file + at(tuple.getKeyNode()) + ": a setting name must be plain text");
             }
+            String name = key.getValue();
+            Type type = SETTINGS.get(name);
+            if (type == null) {
+                throw new ConfigException("config file " + file + at(key) + ": unknown setting '" + name
+                        + "'; known settings are " + String.join(", ", new TreeSet<>(SETTINGS.keySet())));
+            }
+            Node value = tuple.getValueNode();
+            if (value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) {
+                continue;
+            }
+            values.put(name, read(file, name, type, value));
         }
-        return "";
+        return new Settings(
+                (String) values.get("server"),
+                (String) values.get("user"),
+                path(values.get("userFile")),
+                path(values.get("passwordFile")),
+                (Boolean) values.get("passwordOnStdin"),
+                strings(values.get("serverCert")),
+                path(values.get("cafile")),
+                (String) values.get("authgroup"),
+                (String) values.get("interface"),
+                (Boolean) values.get("dtls"),
+                (Integer) values.get("baseMtu"),
+                (String) values.get("httpAddress"),
+                (Boolean) values.get("allowDefaultRoute"),
+                (String) values.get("logLevel"));
     }
 
-    private static String where(JsonProcessingException e) {
-        JsonLocation location = e.getLocation();
-        return location == null || location.getLineNr() < 0 ? "" : " (line " + location.getLineNr() + ")";
+    private static Object read(Path file, String name, Type type, Node value) throws ConfigException {
+        String expected = "config file " + file + at(value) + ": setting '" + name + "' must be ";
+        ScalarNode scalar = value instanceof ScalarNode node ? node : null;
+        return switch (type) {
+            case TEXT -> {
+                if (scalar == null || scalar.getTag().equals(Tag.BOOL) || scalar.getTag().equals(Tag.FLOAT)) {
+                    throw new ConfigException(expected + "text");
+                }
+                yield scalar.getValue();
+            }
+            case FLAG -> {
+                if (scalar == null || !scalar.getTag().equals(Tag.BOOL)) {
+                    throw new ConfigException(expected + "true or false");
+                }
+                yield Boolean.valueOf(scalar.getValue().equalsIgnoreCase("true"));
+            }
+            case NUMBER -> {
+                if (scalar == null || !scalar.getTag().equals(Tag.INT) || !scalar.getValue().matches("-?\\d{1,9}")) {
+                    throw new ConfigException(expected + "a whole number");
+                }
+                yield Integer.valueOf(scalar.getValue());
+            }
+            case LIST -> {
+                if (!(value instanceof SequenceNode sequence)) {
+                    throw new ConfigException(expected + "a list");
+                }
+                List<String> items = new ArrayList<>();
+                for (Node item : sequence.getValue()) {
+                    if (!(item instanceof ScalarNode text)) {
+                        throw new ConfigException("config file " + file + at(item) + ": each item of '" + name + "' must be text");
+                    }
+                    items.add(text.getValue());
+                }
+                yield items;
+            }
+        };
     }
 
-    private static String path(JsonMappingException e) {
-        return e.getPath().stream()
-                .map(reference -> reference.getFieldName() != null ? reference.getFieldName() : "[" + reference.getIndex() + "]")
-                .collect(Collectors.joining("."));
+    private static String at(Node node) {
+        return " (line " + (node.getStartMark().getLine() + 1) + ")";
     }
 
-    private static String describe(Class<?> type) {
-        if (type == null) {
-            return "of another type";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        if (type == Integer.class || type == int.class) {
-            return "a whole number";
-        }
-        if (java.util.List.class.isAssignableFrom(type)) {
-            return "a list";
-        }
-        return "a string";
+    private static Path path(Object value) {
+        return value == null ? null : Path.of((String) value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> strings(Object value) {
+        return (List<String>) value;
     }
 }

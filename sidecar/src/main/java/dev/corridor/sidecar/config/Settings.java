@@ -1,6 +1,5 @@
 package dev.corridor.sidecar.config;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.PublicKeyPin;
 import java.net.InetAddress;
@@ -27,7 +26,7 @@ public record Settings(
         List<String> serverCert,
         Path cafile,
         String authgroup,
-        @JsonProperty("interface") String interfaceName,
+        String interfaceName,
         Boolean dtls,
         Integer baseMtu,
         String httpAddress,

@@ -1,6 +1,5 @@
 package dev.corridor.sidecar.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.corridor.sidecar.net.AssignedAddress;
@@ -25,7 +24,6 @@ public final class StatusServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Supplier<TunnelStatus> status;
-    private final ObjectMapper json = new ObjectMapper();
 
     private StatusServer(HttpServer server, Supplier<TunnelStatus> status) {
         this.server = server;
@@ -58,7 +56,7 @@ public final class StatusServer implements AutoCloseable {
     }
 
     private void statusDocument(HttpExchange exchange) throws IOException {
-        respond(exchange, 200, "application/json", json.writeValueAsString(document(status.get())) + "\n");
+        respond(exchange, 200, "application/json", Json.write(document(status.get())) + "\n");
     }
 
     static Map<String, Object> document(TunnelStatus status) {
@@ -80,16 +78,31 @@ public final class StatusServer implements AutoCloseable {
         tls.put("cipherSuite", status.tlsCipherSuite());
         doc.put("tls", tls);
         doc.put("dpdRoundTripMillis", status.dpdRoundTrip().map(d -> d.toNanos() / 1e6).orElse(null));
+        TunnelStatus.Dtls dtls = status.dtls();
+        Map<String, Object> dtlsDoc = new LinkedHashMap<>();
+        dtlsDoc.put("state", dtls.state());
+        dtlsDoc.put("mode", dtls.mode().isEmpty() ? null : dtls.mode());
+        dtlsDoc.put("cipherSuite", dtls.cipherSuite().isEmpty() ? null : dtls.cipherSuite());
+        dtlsDoc.put("detail", dtls.detail().isEmpty() ? null : dtls.detail());
+        doc.put("dtls", dtlsDoc);
         TunnelStatus.Traffic traffic = status.traffic();
+        Map<String, Object> counters = traffic(traffic.total());
+        counters.put("cstp", traffic(traffic.cstp()));
+        counters.put("dtls", traffic(traffic.dtls()));
+        counters.put("oversizeOverCstp", traffic.oversizeOverCstp());
+        doc.put("traffic", counters);
+        doc.put("error", status.lastError().orElse(null));
+        return doc;
+    }
+
+    private static Map<String, Object> traffic(TunnelStatus.ChannelTraffic traffic) {
         Map<String, Object> counters = new LinkedHashMap<>();
         counters.put("bytesSent", traffic.bytesSent());
         counters.put("bytesReceived", traffic.bytesReceived());
         counters.put("packetsSent", traffic.packetsSent());
         counters.put("packetsReceived", traffic.packetsReceived());
         counters.put("packetsDropped", traffic.packetsDropped());
-        doc.put("traffic", counters);
-        doc.put("error", status.lastError().orElse(null));
-        return doc;
+        return counters;
     }
 
     private void respond(HttpExchange exchange, int code, String type, String body) throws IOException {

@@ -31,6 +31,8 @@ final class Libc {
     static final int EROFS = 30;
     static final int EBADFD = 77;
     static final int ENETUNREACH = 101;
+    static final int ENOBUFS = 105;
+    static final int ECONNREFUSED = 111;
 
     static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
@@ -39,11 +41,21 @@ final class Libc {
     static final int EFD_CLOEXEC = 0x80000;
     static final int AF_NETLINK = 16;
     static final int SOCK_RAW = 3;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_NETLINK = 270;
+    static final int SOL_SOCKET = 1;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVBUF = 8;
+    static final int SO_SNDBUFFORCE = 32;
+    static final int SO_RCVBUFFORCE = 33;
     static final int MSG_PEEK = 0x2;
     static final int MSG_TRUNC = 0x20;
     static final short POLLIN = 0x1;
+    static final short POLLOUT = 0x4;
     static final short POLLNVAL = 0x20;
     static final int S_IFCHR = 0x2000;
 
@@ -79,6 +91,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle RECVFROM = downcall("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
+    private static final MethodHandle CONNECT = downcall("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle MKDIR = downcall("mkdir",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle MKNOD = downcall("mknod",
@@ -185,6 +199,14 @@ final class Libc {
         }
     }
 
+    static int connect(int fd, MemorySegment address) {
+        try {
+            return (int) CONNECT.invokeExact(STATE.get(), fd, address, (int) address.byteSize());
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
     static int mkdir(MemorySegment path, int mode) {
         try {
             return (int) MKDIR.invokeExact(STATE.get(), path, mode);
@@ -260,6 +282,7 @@ final class Libc {
             case 101 -> "ENETUNREACH";
             case 105 -> "ENOBUFS";
             case 110 -> "ETIMEDOUT";
+            case 111 -> "ECONNREFUSED";
             case 113 -> "EHOSTUNREACH";
             default -> "errno " + errno;
         };

@@ -1,13 +1,9 @@
 package dev.corridor.sidecar.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A tun device (IFF_TUN | IFF_NO_PI: plain IP packets, no extra header), opened non-blocking in the calling
@@ -27,35 +23,15 @@ public final class TunDevice implements AutoCloseable {
     private static final short IFF_NO_PI = 0x1000;
     private static final int IFREQ_SIZE = 40;
     private static final int IFREQ_FLAGS_OFFSET = 16;
-    /** Two struct pollfd {int fd; short events; short revents;}: the tun fd, then the eventfd. */
-    private static final long POLLFD_SIZE = 8;
-    private static final long TUN_REVENTS = 6;
-    private static final long EVENT_REVENTS = POLLFD_SIZE + 6;
 
     private final String name;
     private final int index;
-    private final int fd;
-    private final int eventFd;
-    private final MemorySegment pollFds;
-    private final MemorySegment wakeupValue;
-    private final MemorySegment drainBuffer;
-    private final Object closeLock = new Object();
-    private volatile boolean closed;
+    private final PollableFd fd;
 
-    private TunDevice(String name, int index, int fd, int eventFd, Arena arena) {
+    private TunDevice(String name, int index, PollableFd fd) {
         this.name = name;
         this.index = index;
         this.fd = fd;
-        this.eventFd = eventFd;
-        // An automatic arena: close() must not free memory that a thread still in poll() may be using.
-        this.pollFds = arena.allocate(2 * POLLFD_SIZE);
-        pollFds.set(JAVA_INT, 0, fd);
-        pollFds.set(JAVA_SHORT, 4, Libc.POLLIN);
-        pollFds.set(JAVA_INT, POLLFD_SIZE, eventFd);
-        pollFds.set(JAVA_SHORT, POLLFD_SIZE + 4, Libc.POLLIN);
-        this.wakeupValue = arena.allocate(JAVA_LONG);
-        wakeupValue.set(JAVA_LONG, 0, 1L);
-        this.drainBuffer = arena.allocate(JAVA_LONG);
     }
 
     /**
@@ -79,11 +55,7 @@ public final class TunDevice implements AutoCloseable {
             if (index == 0) {
                 throw OsException.fromErrno("finding the index of tun device '" + actualName + "'", Libc.errno());
             }
-            int eventFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
-            if (eventFd < 0) {
-                throw OsException.fromErrno(doing + ": creating its wakeup eventfd", Libc.errno());
-            }
-            return new TunDevice(actualName, index, fd, eventFd, arena);
+            return new TunDevice(actualName, index, new PollableFd(fd, "tun device '" + actualName + "'"));
         } catch (OsException e) {
             Libc.close(fd);
             throw e;
@@ -104,9 +76,7 @@ public final class TunDevice implements AutoCloseable {
      * longer than {@code max} is cut to {@code max} bytes, so pass room for the MTU.
      */
     public int read(byte[] buf, int off, int max) throws OsException {
-        Objects.checkFromIndexSize(off, max, buf.length);
-        ensureOpen("reading from");
-        long n = Libc.read(fd, MemorySegment.ofArray(buf).asSlice(off, max), max);
+        long n = fd.read(buf, off, max);
         if (n >= 0) {
             return (int) n;
         }
@@ -123,45 +93,12 @@ public final class TunDevice implements AutoCloseable {
      * waits indefinitely.
      */
     public boolean awaitReadable(long timeoutMillis) throws OsException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMillis, 0));
-        while (!closed) {
-            int timeout = -1;
-            if (timeoutMillis >= 0) {
-                long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime() + 999_999);
-                timeout = Math.clamp(remainingMillis, 0, Integer.MAX_VALUE);
-            }
-            int ready = Libc.poll(pollFds, 2, timeout);
-            if (ready < 0) {
-                int errno = Libc.errno();
-                if (errno == Libc.EINTR) {
-                    continue;
-                }
-                throw OsException.fromErrno("waiting for a packet on tun device '" + name + "'", errno);
-            }
-            if (ready == 0) {
-                return false;
-            }
-            if (pollFds.get(JAVA_SHORT, EVENT_REVENTS) != 0) {
-                Libc.read(eventFd, drainBuffer, drainBuffer.byteSize()); // resets the counter; fails harmlessly once closed
-                return false;
-            }
-            short revents = pollFds.get(JAVA_SHORT, TUN_REVENTS);
-            if ((revents & Libc.POLLIN) != 0) {
-                return true;
-            }
-            if (!closed) {
-                throw new OsException("waiting for a packet on tun device '" + name + "': poll reported "
-                        + ((revents & Libc.POLLNVAL) != 0 ? "an invalid fd" : "an error (revents 0x" + Integer.toHexString(revents) + ")"));
-            }
-        }
-        return false;
+        return fd.awaitReadable(timeoutMillis);
     }
 
     /** Writes one IPv4 or IPv6 packet. */
     public void write(byte[] buf, int off, int len) throws OsException {
-        Objects.checkFromIndexSize(off, len, buf.length);
-        ensureOpen("writing to");
-        long n = Libc.write(fd, MemorySegment.ofArray(buf).asSlice(off, len), len);
+        long n = fd.write(buf, off, len);
         if (n == len) {
             return;
         }
@@ -172,30 +109,19 @@ public final class TunDevice implements AutoCloseable {
         throw ioFailure(doing, Libc.errno());
     }
 
-    /**
-     * Wakes a thread blocked in {@link #awaitReadable}. Uses an eventfd polled together with the tun fd, because
-     * closing an fd does not reliably wake a thread blocked on it. Safe from any thread, also after close.
-     */
+    PollableFd pollable() {
+        return fd;
+    }
+
+    /** Wakes a thread blocked in {@link #awaitReadable} or in a {@link DataPoller}. Safe from any thread, also after close. */
     public void wakeup() {
-        synchronized (closeLock) {
-            if (!closed) {
-                Libc.write(eventFd, wakeupValue, wakeupValue.byteSize()); // fails only when already signalled
-            }
-        }
+        fd.wakeup();
     }
 
     /** Closes the fds (waking a thread in awaitReadable first); a device that is not persistent disappears. Idempotent. */
     @Override
     public void close() {
-        synchronized (closeLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            Libc.write(eventFd, wakeupValue, wakeupValue.byteSize());
-            Libc.close(fd);
-            Libc.close(eventFd);
-        }
+        fd.close();
     }
 
     @Override
@@ -270,11 +196,5 @@ public final class TunDevice implements AutoCloseable {
             case Libc.EINVAL -> OsException.fromErrno(doing, errno, "the kernel takes only whole IPv4 or IPv6 packets");
             default -> OsException.fromErrno(doing, errno);
         };
-    }
-
-    private void ensureOpen(String doing) throws OsException {
-        if (closed) {
-            throw new OsException(doing + " tun device '" + name + "': it is closed");
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.session;
 
+import dev.corridor.sidecar.os.DataPoller;
 import dev.corridor.sidecar.os.OsException;
 import dev.corridor.sidecar.os.TunDevice;
 import dev.corridor.sidecar.protocol.ProtocolException;
@@ -7,46 +8,75 @@ import dev.corridor.sidecar.protocol.cstp.CstpFraming;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import dev.corridor.sidecar.transport.CstpChannel;
+import dev.corridor.sidecar.transport.PacketReceiver;
+import dev.corridor.sidecar.transport.dtls.DtlsChannel;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Moves packets between the tun device and the gateway while a session lasts, and keeps the session alive.
- * Two platform threads carry the data, one per direction (their reads block in native code, which would pin a
- * virtual thread's carrier); a virtual thread runs the dead-peer detection and keepalive timer.
+ * Data goes over DTLS while it is up and over CSTP otherwise (or when a packet does not fit a DTLS record);
+ * data is accepted from both channels at all times, since the gateway picks its sending channel itself.
+ *
+ * <p>Threads. One platform thread, "data", reads the tun device and the DTLS socket, waiting on both at once,
+ * as openconnect's loop does: a TCP acknowledgement written into the tun releases segments that the same thread
+ * then finds queued, instead of waking another thread for them. The CSTP
+ * channel has its own platform thread, since JSSE reads block. Both are platform threads: their waits block in
+ * native code, which would pin a virtual thread's carrier. A virtual thread runs dead-peer detection and
+ * keepalives for both channels.
  */
 final class DataPlane {
     private static final Logger LOG = System.getLogger(DataPlane.class.getName());
-    /** How often the timer looks at the channel; far below any DPD interval a gateway announces. */
+    /** How often the timer looks at the channels; far below any DPD interval a gateway announces. */
     static final Duration TICK = Duration.ofMillis(500);
+    /** Packets taken from one source before the other gets its turn, so neither direction starves the other. */
+    static final int BATCH = 64;
+    /** Free bytes before each packet read from the tun: enough for a CSTP header or a DTLS record prefix. */
+    static final int HEADROOM = Math.max(CstpFraming.HEADER_LENGTH, DtlsChannel.HEADROOM);
     /** The payload of the DISCONNECT a client sends on logout: 0xB0 then a reason, as openconnect sends it. */
     private static final byte[] LOGOUT = logout("Client logout");
 
     private final TunDevice tun;
     private final CstpChannel cstp;
     private final SessionConfig config;
-    private final ChannelCounters counters;
-    private final Liveness liveness = new Liveness();
+    private final ChannelCounters cstpCounters;
+    private final ChannelCounters dtlsCounters;
+    private final Counter oversizeOverCstp;
+    private final Liveness cstpLiveness = new Liveness();
+    private final Liveness dtlsLiveness = new Liveness();
+    private final Optional<DtlsPath> dtls;
     private final CompletableFuture<SessionEnd> end = new CompletableFuture<>();
 
-    DataPlane(TunDevice tun, CstpChannel cstp, SessionConfig config, ChannelCounters counters) {
+    /**
+     * @param oversizeOverCstp counts packets that went over CSTP because they did not fit a DTLS record
+     */
+    DataPlane(TunDevice tun, CstpChannel cstp, SessionConfig config, Optional<DtlsSetup> dtlsSetup,
+              ChannelCounters cstpCounters, ChannelCounters dtlsCounters, Counter oversizeOverCstp) {
         this.tun = tun;
         this.cstp = cstp;
         this.config = config;
-        this.counters = counters;
+        this.cstpCounters = cstpCounters;
+        this.dtlsCounters = dtlsCounters;
+        this.oversizeOverCstp = oversizeOverCstp;
+        this.dtls = dtlsSetup.map(setup -> new DtlsPath(setup, dtlsLiveness, tun::wakeup));
     }
 
     /** Runs until the session ends, and says why. */
     SessionEnd run() {
-        Thread fromTun = Thread.ofPlatform().name("tun-reader").daemon().start(this::tunToGateway);
-        Thread fromGateway = Thread.ofPlatform().name("cstp-reader").daemon().start(this::gatewayToTun);
+        Thread fromTun = Thread.ofPlatform().name("data").daemon().start(this::dataLoop);
+        Thread fromGateway = Thread.ofPlatform().name("cstp-reader").daemon().start(this::cstpToTun);
         Thread timer = Thread.ofVirtual().name("keepalive").start(this::keepAlive);
+        dtls.ifPresent(DtlsPath::start);
         SessionEnd result = end.join();
+        tun.wakeup();
+        join(fromTun);
+        dtls.ifPresent(DtlsPath::stop);
         if (result.cause() == SessionEnd.Cause.STOPPED) {
             try {
                 cstp.sendControl(PacketType.DISCONNECT, LOGOUT);
@@ -59,9 +89,7 @@ final class DataPlane {
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "closing the CSTP channel: {0}", e.getMessage());
         }
-        tun.wakeup();
         timer.interrupt();
-        join(fromTun);
         join(fromGateway);
         join(timer);
         return result;
@@ -72,40 +100,105 @@ final class DataPlane {
         end.complete(new SessionEnd(SessionEnd.Cause.STOPPED, ""));
     }
 
-    /** The last DPD round trip, when one has been measured. */
-    Duration lastDpdRoundTrip() {
-        long nanos = liveness.dpdRoundTripNanos();
-        return nanos < 0 ? null : Duration.ofNanos(nanos);
+    /** The DTLS path, when the session has one. */
+    Optional<DtlsPath> dtls() {
+        return dtls;
     }
 
-    private void tunToGateway() {
-        int headroom = CstpFraming.HEADER_LENGTH;
-        byte[] buf = new byte[headroom + CstpFraming.MAX_PAYLOAD];
+    /** The last DPD round trip on CSTP, when one has been measured. */
+    Optional<Duration> lastDpdRoundTrip() {
+        long nanos = cstpLiveness.dpdRoundTripNanos();
+        return nanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(nanos));
+    }
+
+    /**
+     * The data thread: packets from the tun go to the gateway, packets from DTLS go to the tun, in bounded
+     * batches, until neither has anything pending; then it waits on both.
+     */
+    private void dataLoop() {
+        byte[] buf = new byte[HEADROOM + CstpFraming.MAX_PAYLOAD + DtlsChannel.TAILROOM];
+        DataPoller poller = new DataPoller(tun);
+        Inbound fromDtls = new Inbound(dtlsCounters, dtlsLiveness, null);
         try {
             while (!end.isDone()) {
-                if (!tun.awaitReadable(-1)) {
-                    continue;
-                }
-                int length;
-                while ((length = tun.read(buf, headroom, buf.length - headroom)) > 0) {
-                    if (!familyConfigured(buf[headroom])) {
-                        counters.droppedSending(DropReason.UNKNOWN_FAMILY);
-                        continue;
+                DtlsChannel channel = dtls.isPresent() ? dtls.get().usableChannel() : null;
+                poller.watch(channel == null ? null : channel.socket());
+                boolean moved;
+                do {
+                    moved = tunToGateway(buf, channel) > 0;
+                    if (channel != null) {
+                        moved |= dtlsToTun(channel, fromDtls) > 0;
                     }
-                    cstp.sendData(buf, headroom, length);
-                    counters.packetsSent.add(1);
-                    counters.bytesSent.add(length);
-                }
-                liveness.sent();
+                } while (moved && !end.isDone());
+                poller.await();
             }
         } catch (IOException | OsException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, "sending to the gateway: " + e.getMessage()));
         }
     }
 
-    private void gatewayToTun() {
+    /** Sends up to {@link #BATCH} packets from the tun; returns how many it read. */
+    private int tunToGateway(byte[] buf, DtlsChannel channel) throws IOException, OsException {
+        int packets = 0;
+        int length;
+        boolean sentOverCstp = false;
+        boolean sentOverDtls = false;
+        while (packets < BATCH && (length = tun.read(buf, HEADROOM, CstpFraming.MAX_PAYLOAD)) > 0) {
+            packets++;
+            if (!familyConfigured(buf[HEADROOM])) {
+                cstpCounters.droppedSending(DropReason.UNKNOWN_FAMILY);
+                continue;
+            }
+            if (channel != null && length <= channel.maxPacket() && sendOverDtls(channel, buf, length)) {
+                sentOverDtls = true;
+                continue;
+            }
+            if (channel != null && length > channel.maxPacket()) {
+                oversizeOverCstp.add(1);
+            }
+            cstp.sendData(buf, HEADROOM, length);
+            cstpCounters.packetsSent.add(1);
+            cstpCounters.bytesSent.add(length);
+            sentOverCstp = true;
+        }
+        if (sentOverCstp) {
+            cstpLiveness.sent();
+        }
+        if (sentOverDtls) {
+            dtlsLiveness.sent();
+        }
+        return packets;
+    }
+
+    /** Delivers up to {@link #BATCH} datagrams from DTLS; a failing channel is taken down, the session stays. */
+    private int dtlsToTun(DtlsChannel channel, Inbound receiver) {
         try {
-            cstp.receive(this::onPacket);
+            return channel.receivePending(receiver, BATCH);
+        } catch (IOException e) {
+            dtls.orElseThrow().fail(e.getMessage());
+            return 0;
+        }
+    }
+
+    /** True when the packet went out over DTLS; on a send error DTLS is taken down and the packet goes over CSTP. */
+    private boolean sendOverDtls(DtlsChannel channel, byte[] buf, int length) {
+        try {
+            if (channel.sendData(buf, HEADROOM, length)) {
+                dtlsCounters.packetsSent.add(1);
+                dtlsCounters.bytesSent.add(length);
+            } else {
+                dtlsCounters.droppedSending(DropReason.QUEUE_FULL);
+            }
+            return true;
+        } catch (IOException e) {
+            dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private void cstpToTun() {
+        try {
+            cstp.receive(new Inbound(cstpCounters, cstpLiveness, cstp));
             end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, "the gateway closed the connection"));
         } catch (ProtocolException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.PROTOCOL_ERROR, e.getMessage()));
@@ -114,30 +207,65 @@ final class DataPlane {
         }
     }
 
-    private void onPacket(PacketType type, int typeCode, byte[] buf, int off, int len) throws IOException {
-        liveness.received();
-        if (type == null) {
-            counters.droppedReceiving(DropReason.UNKNOWN_TYPE);
-            LOG.log(Level.DEBUG, "ignored a packet of unknown type 0x{0}", Integer.toHexString(typeCode));
-            return;
+    /** What arrives on one channel; control packets are answered on the channel they came in on. */
+    private final class Inbound implements PacketReceiver {
+        private final ChannelCounters counters;
+        private final Liveness liveness;
+        private final CstpChannel replyOverCstp; // null: this is the DTLS channel
+
+        Inbound(ChannelCounters counters, Liveness liveness, CstpChannel replyOverCstp) {
+            this.counters = counters;
+            this.liveness = liveness;
+            this.replyOverCstp = replyOverCstp;
         }
-        switch (type) {
-            case DATA -> deliver(buf, off, len);
-            case DPD_REQUEST -> cstp.sendControl(PacketType.DPD_RESPONSE, Arrays.copyOfRange(buf, off, off + len));
-            case DPD_RESPONSE -> {
-                liveness.dpdAnswered();
-                LOG.log(Level.DEBUG, "DPD answered in {0} µs", String.valueOf(liveness.dpdRoundTripNanos() / 1000));
+
+        @Override
+        public void onPacket(PacketType type, int typeCode, byte[] buf, int off, int len) throws IOException {
+            liveness.received();
+            if (type == null) {
+                counters.droppedReceiving(DropReason.UNKNOWN_TYPE);
+                LOG.log(Level.DEBUG, "ignored a packet of unknown type 0x{0}", Integer.toHexString(typeCode));
+                return;
             }
-            case KEEPALIVE -> {
-                // Nobody answers a keepalive; receiving it already counted as life.
+            switch (type) {
+                case DATA -> deliver(counters, buf, off, len);
+                case DPD_REQUEST -> reply(PacketType.DPD_RESPONSE, Arrays.copyOfRange(buf, off, off + len));
+                case DPD_RESPONSE -> {
+                    liveness.dpdAnswered();
+                    LOG.log(Level.DEBUG, "{0} DPD answered in {1} µs", channelName(),
+                            String.valueOf(liveness.dpdRoundTripNanos() / 1000));
+                }
+                case KEEPALIVE -> {
+                    // Nobody answers a keepalive; receiving it already counted as life.
+                }
+                case DISCONNECT, TERMINATE -> end.complete(new SessionEnd(SessionEnd.Cause.GATEWAY_DISCONNECTED,
+                        reason(type, buf, off, len)));
+                case COMPRESSED -> throw new ProtocolException("the gateway sent a compressed packet, but no compression was negotiated");
             }
-            case DISCONNECT, TERMINATE -> end.complete(new SessionEnd(SessionEnd.Cause.GATEWAY_DISCONNECTED,
-                    reason(type, buf, off, len)));
-            case COMPRESSED -> throw new ProtocolException("the gateway sent a compressed packet, but no compression was negotiated");
+        }
+
+        @Override
+        public void onRejectedRecord() {
+            counters.droppedReceiving(DropReason.MALFORMED);
+        }
+
+        private String channelName() {
+            return replyOverCstp != null ? "CSTP" : "DTLS";
+        }
+
+        private void reply(PacketType type, byte[] payload) throws IOException {
+            if (replyOverCstp != null) {
+                replyOverCstp.sendControl(type, payload);
+            } else {
+                DtlsChannel channel = dtls.orElseThrow().channel();
+                if (channel != null) {
+                    channel.sendControl(type, payload);
+                }
+            }
         }
     }
 
-    private void deliver(byte[] buf, int off, int len) {
+    private void deliver(ChannelCounters counters, byte[] buf, int off, int len) {
         if (len == 0 || !familyConfigured(buf[off])) {
             counters.droppedReceiving(len == 0 ? DropReason.MALFORMED : DropReason.UNKNOWN_FAMILY);
             return;
@@ -161,32 +289,70 @@ final class DataPlane {
     }
 
     private void keepAlive() {
-        long dpd = config.dpd().toNanos();
-        long keepalive = config.keepalive().toNanos();
         try {
             while (!end.isDone()) {
                 Thread.sleep(TICK);
                 long now = System.nanoTime();
-                long silence = now - liveness.lastReceived();
-                if (dpd > 0 && silence >= 2 * dpd) {
-                    end.complete(new SessionEnd(SessionEnd.Cause.PEER_DEAD, "nothing received from the gateway for "
-                            + Duration.ofNanos(silence).toSeconds() + " s (DPD " + config.dpd().toSeconds() + " s)"));
-                    return;
-                }
-                if (dpd > 0 && silence >= dpd && now - liveness.lastDpdSent() >= dpd / 2) {
-                    liveness.dpdSent(now);
-                    cstp.sendControl(PacketType.DPD_REQUEST, new byte[0]);
-                    LOG.log(Level.DEBUG, "DPD sent after {0} ms of silence", String.valueOf(silence / 1_000_000));
-                }
-                if (keepalive > 0 && now - liveness.lastSent() >= keepalive) {
-                    cstp.sendControl(PacketType.KEEPALIVE, new byte[0]);
-                    liveness.sent();
-                }
+                keepCstpAlive(now);
+                dtls.ifPresent(path -> keepDtlsAlive(path, now));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, "sending a keepalive: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * CSTP: probe after a DPD interval of silence, give up after two. This also keeps the TCP side alive while
+     * DTLS carries the data: ocserv drops a session whose CSTP side is silent for three DPD intervals.
+     */
+    private void keepCstpAlive(long now) throws IOException {
+        long dpd = config.dpd().toNanos();
+        long silence = now - cstpLiveness.lastReceived();
+        if (dpd > 0 && silence >= 2 * dpd) {
+            end.complete(new SessionEnd(SessionEnd.Cause.PEER_DEAD, "nothing received from the gateway for "
+                    + Duration.ofNanos(silence).toSeconds() + " s (DPD " + config.dpd().toSeconds() + " s)"));
+            return;
+        }
+        if (dpd > 0 && silence >= dpd && now - cstpLiveness.lastDpdSent() >= dpd / 2) {
+            cstpLiveness.dpdSent(now);
+            cstp.sendControl(PacketType.DPD_REQUEST, new byte[0]);
+            LOG.log(Level.DEBUG, "CSTP DPD sent after {0} ms of silence", String.valueOf(silence / 1_000_000));
+        }
+        long keepalive = config.keepalive().toNanos();
+        if (keepalive > 0 && now - cstpLiveness.lastSent() >= keepalive) {
+            cstp.sendControl(PacketType.KEEPALIVE, new byte[0]);
+            cstpLiveness.sent();
+        }
+    }
+
+    /** DTLS: the same schedule on its own intervals; a dead DTLS path falls back to CSTP, the session stays. */
+    private void keepDtlsAlive(DtlsPath path, long now) {
+        DtlsChannel channel = path.channel();
+        if (channel == null) {
+            return;
+        }
+        Liveness liveness = dtlsLiveness;
+        long dpd = path.setup().dpd().toNanos();
+        long silence = now - liveness.lastReceived();
+        try {
+            if (dpd > 0 && silence >= 2 * dpd) {
+                path.fail("nothing received over DTLS for " + Duration.ofNanos(silence).toSeconds() + " s");
+                return;
+            }
+            if (dpd > 0 && silence >= dpd && now - liveness.lastDpdSent() >= dpd / 2) {
+                liveness.dpdSent(now);
+                channel.sendControl(PacketType.DPD_REQUEST, new byte[0]);
+                LOG.log(Level.DEBUG, "DTLS DPD sent after {0} ms of silence", String.valueOf(silence / 1_000_000));
+            }
+            long keepalive = path.setup().keepalive().toNanos();
+            if (keepalive > 0 && now - liveness.lastSent() >= keepalive) {
+                channel.sendControl(PacketType.KEEPALIVE, new byte[0]);
+                liveness.sent();
+            }
+        } catch (IOException e) {
+            path.fail("sending a DTLS keepalive: " + e.getMessage());
         }
     }
 

@@ -9,5 +9,7 @@ public enum DropReason {
     /** Too short or otherwise not an IP packet, or refused by the tun device. */
     MALFORMED,
     /** A packet type AnyConnect does not define. */
-    UNKNOWN_TYPE
+    UNKNOWN_TYPE,
+    /** The UDP socket's buffer stayed full: dropped as a congested link drops, rather than queued without bound. */
+    QUEUE_FULL
 }

@@ -29,6 +29,15 @@ final class Liveness {
     private volatile long dpdOutstandingSince = -1;
     private volatile long dpdRoundTripNanos = -1;
 
+    /** Starts afresh, as for a channel just established. */
+    void reset() {
+        long now = System.nanoTime();
+        LAST_RECEIVED.setOpaque(this, now);
+        LAST_SENT.setOpaque(this, now);
+        lastDpdSent = now;
+        dpdOutstandingSince = -1;
+    }
+
     void received() {
         LAST_RECEIVED.setOpaque(this, System.nanoTime());
     }

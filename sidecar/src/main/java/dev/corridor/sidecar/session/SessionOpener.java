@@ -13,7 +13,19 @@ import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.TlsConnection;
 import dev.corridor.sidecar.transport.TlsConnector;
 import dev.corridor.sidecar.transport.UntrustedCertificateException;
+import dev.corridor.sidecar.protocol.tunnel.DtlsOffer;
+import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
+import dev.corridor.sidecar.transport.dtls.DtlsSuite;
 import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.Inet6Address;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SSLKeyException;
+import javax.net.ssl.SSLSession;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -22,42 +34,67 @@ import java.util.function.ToIntFunction;
 
 /** Opens a session: TLS, login, then {@code CONNECT}, and reads the gateway's session settings. */
 final class SessionOpener {
+    private static final Logger LOG = System.getLogger(SessionOpener.class.getName());
+    /** The exporter label openconnect and ocserv derive the DTLS PSK with (no context, 32 bytes). */
+    static final String PSK_EXPORTER_LABEL = "EXPORTER-openconnect-psk";
+    static final int PSK_LENGTH = 32;
     private final GatewayUrl gateway;
     private final TlsConnector connector;
     private final Authenticator authenticator;
     private final CredentialSource credentials;
     private final ToIntFunction<InetAddress> baseMtu;
     private final String localHostname;
+    private final boolean dtls;
+    private final SecureRandom random = new SecureRandom();
     private volatile TlsConnection current;
     private volatile boolean aborted;
 
-    /** An open session: the CSTP channel and what the gateway said about it. */
+    /** An open session: the CSTP channel, what the gateway said about it, and how to add DTLS to it. */
     record OpenSession(CstpChannel cstp, SessionConfig config, InetSocketAddress gateway, String tlsProtocol,
-                       String tlsCipherSuite, Optional<String> banner) {
+                       String tlsCipherSuite, Optional<String> banner, DtlsAvailability dtls, Timings timings) {
+    }
+
+    /** How long each step of opening took: the TCP and TLS handshake, the login, and CONNECT. */
+    record Timings(Duration tls, Duration login, Duration connect) {
+    }
+
+    /** Whether the session can carry data over DTLS, and if not, why. */
+    sealed interface DtlsAvailability {
+        record Available(DtlsSetup setup) implements DtlsAvailability {
+        }
+
+        record Unavailable(String reason) implements DtlsAvailability {
+        }
     }
 
     /**
      * @param baseMtu the MTU of the link towards a gateway address, asked once the address is known
      */
     SessionOpener(GatewayUrl gateway, TlsConnector connector, CredentialSource credentials, Optional<String> authGroup,
-                  ToIntFunction<InetAddress> baseMtu, String localHostname) {
+                  ToIntFunction<InetAddress> baseMtu, String localHostname, boolean dtls) {
         this.gateway = gateway;
         this.connector = connector;
         this.authenticator = new Authenticator(gateway, connector, authGroup);
         this.credentials = credentials;
         this.baseMtu = baseMtu;
         this.localHostname = localHostname;
+        this.dtls = dtls;
     }
 
     OpenSession open() throws TunnelFailure {
         TlsConnection connection = null;
         try {
+            long started = System.nanoTime();
             connection = track(connector.connect(gateway));
+            long connected = System.nanoTime();
             Authenticator.Login login = authenticator.login(connection, credentials);
+            long loggedIn = System.nanoTime();
             connection = track(login.connection());
             InetSocketAddress remote = connection.remote();
-            ConnectRequest request = new ConnectRequest(gateway.authority(), login.sessionCookie(), localHostname,
-                    baseMtu.applyAsInt(remote.getAddress()));
+            int linkMtu = baseMtu.applyAsInt(remote.getAddress());
+            Optional<byte[]> psk = dtls ? exportPsk(connection.session()) : Optional.empty();
+            Optional<DtlsOffer> offer = dtls ? Optional.of(DtlsOffer.generate(random, psk.isPresent())) : Optional.empty();
+            ConnectRequest request = new ConnectRequest(gateway.authority(), login.sessionCookie(), localHostname, linkMtu, offer);
             HttpResponseHead reply = connection.connect(request.toHttp());
             if (reply.status() == 401) {
                 throw new TunnelFailure(TunnelFailure.Kind.AUTHENTICATION, "the gateway refused to open the tunnel: "
@@ -69,7 +106,10 @@ final class SessionOpener {
             }
             SessionConfig config = SessionConfigParser.parse(reply.headers());
             var session = connection.session();
-            return new OpenSession(connection.openCstp(), config, remote, session.getProtocol(), session.getCipherSuite(), login.banner());
+            Timings timings = new Timings(Duration.ofNanos(connected - started), Duration.ofNanos(loggedIn - connected),
+                    Duration.ofNanos(System.nanoTime() - loggedIn));
+            return new OpenSession(connection.openCstp(), config, remote, session.getProtocol(), session.getCipherSuite(), login.banner(),
+                    dtlsAvailability(config, offer, psk, remote, linkMtu), timings);
         } catch (TunnelFailure e) {
             closeQuietly(connection);
             throw e;
@@ -97,6 +137,54 @@ final class SessionOpener {
         } finally {
             current = null;
         }
+    }
+
+    /**
+     * The PSK for PSK-NEGOTIATE: the control session's TLS exporter value. The JDK refuses it for TLS 1.2 without
+     * extended master secret (ocserv's default when forced to TLS 1.2); legacy mode then remains.
+     */
+    private static Optional<byte[]> exportPsk(SSLSession session) {
+        if (!(session instanceof ExtendedSSLSession extended)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(extended.exportKeyingMaterialData(PSK_EXPORTER_LABEL, null, PSK_LENGTH));
+        } catch (SSLKeyException | UnsupportedOperationException e) {
+            LOG.log(Level.DEBUG, "no TLS exporter on this {0} session ({1}): offering legacy DTLS only", session.getProtocol(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static DtlsAvailability dtlsAvailability(SessionConfig config, Optional<DtlsOffer> offer, Optional<byte[]> psk,
+                                                     InetSocketAddress remote, int linkMtu) {
+        if (offer.isEmpty()) {
+            return new DtlsAvailability.Unavailable("disabled");
+        }
+        if (config.dtls().isEmpty()) {
+            return new DtlsAvailability.Unavailable("not offered by the gateway");
+        }
+        SessionConfig.DtlsParameters parameters = config.dtls().get();
+        DtlsHandshake.Request request;
+        if (parameters.cipherSuite().equals(DtlsOffer.PSK_NEGOTIATE)) {
+            if (psk.isEmpty() || parameters.appId().isEmpty()) {
+                return new DtlsAvailability.Unavailable("the gateway chose PSK-NEGOTIATE without an App-ID or exporter");
+            }
+            request = new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, psk.get(), HexFormat.of().parseHex(parameters.appId().get()),
+                    DtlsSuite.PSK_AES_256_GCM);
+        } else {
+            Optional<DtlsSuite> suite = DtlsSuite.ofLegacyName(parameters.cipherSuite());
+            if (suite.isEmpty() || parameters.sessionId().isEmpty()) {
+                return new DtlsAvailability.Unavailable("the gateway chose DTLS suite " + parameters.cipherSuite()
+                        + (parameters.sessionId().isEmpty() ? " without a Session-ID" : ", which Corridor does not speak"));
+            }
+            request = new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, offer.get().masterSecret(),
+                    HexFormat.of().parseHex(parameters.sessionId().get()), suite.get());
+        }
+        int ipAndUdp = (remote.getAddress() instanceof Inet6Address ? 40 : 20) + 8;
+        Duration dpd = parameters.dpd().isZero() ? config.dpd() : parameters.dpd();
+        Duration keepalive = parameters.keepalive().isZero() ? config.keepalive() : parameters.keepalive();
+        return new DtlsAvailability.Available(new DtlsSetup(new InetSocketAddress(remote.getAddress(), parameters.port()),
+                request, linkMtu - ipAndUdp, dpd, keepalive));
     }
 
     /** Breaks off an {@link #open()} in progress, from another thread. */

@@ -32,6 +32,8 @@ public final class Tunnel {
     private final ClientConfig config;
     private final SessionOpener opener;
     private final ChannelCounters cstpCounters = new ChannelCounters();
+    private final ChannelCounters dtlsCounters = new ChannelCounters();
+    private final Counter oversizeOverCstp = new Counter();
     private volatile TunnelStatus status;
     private volatile DataPlane dataPlane;
     private volatile boolean stopRequested;
@@ -39,7 +41,8 @@ public final class Tunnel {
     public Tunnel(ClientConfig config, CredentialSource credentials) {
         this.config = config;
         TlsConnector connector = new TlsConnector(config.trustPolicy(), CONNECT_TIMEOUT, IO_TIMEOUT);
-        this.opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), this::baseMtu, localHostname());
+        this.opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), this::baseMtu,
+                localHostname(), config.dtls());
         this.status = idle(TunnelState.CONNECTING, Optional.empty());
     }
 
@@ -56,11 +59,17 @@ public final class Tunnel {
             LOG.log(Level.INFO, "connecting to {0}", config.gateway());
             SessionOpener.OpenSession session = opener.open();
             SessionConfig settings = session.config();
-            LOG.log(Level.INFO, "session opened over {0} ({1}): address {2}, MTU {3}, DPD {4} s, keepalive {5} s",
+            SessionOpener.Timings timings = session.timings();
+            LOG.log(Level.INFO, "session opened over {0} ({1}): address {2}, MTU {3}, DPD {4} s, keepalive {5} s; "
+                            + "TLS {6} ms, login {7} ms, CONNECT {8} ms",
                     session.tlsProtocol(), session.tlsCipherSuite(), addresses(settings), String.valueOf(settings.mtu()),
-                    String.valueOf(settings.dpd().toSeconds()), String.valueOf(settings.keepalive().toSeconds()));
+                    String.valueOf(settings.dpd().toSeconds()), String.valueOf(settings.keepalive().toSeconds()),
+                    String.valueOf(timings.tls().toMillis()), String.valueOf(timings.login().toMillis()),
+                    String.valueOf(timings.connect().toMillis()));
             try (PodNetwork network = setUpNetwork(session)) {
-                DataPlane plane = new DataPlane(network.tun(), session.cstp(), settings, cstpCounters);
+                Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
+                        ? Optional.of(available.setup()) : Optional.empty();
+                DataPlane plane = new DataPlane(network.tun(), session.cstp(), settings, dtls, cstpCounters, dtlsCounters, oversizeOverCstp);
                 dataPlane = plane;
                 status = connected(session, network);
                 LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(),
@@ -100,10 +109,21 @@ public final class Tunnel {
     public TunnelStatus status() {
         TunnelStatus current = status;
         DataPlane plane = dataPlane;
-        Optional<Duration> rtt = plane == null ? Optional.empty() : Optional.ofNullable(plane.lastDpdRoundTrip());
-        return new TunnelStatus(current.state(), current.transport(), current.server(), current.ipv4(), current.ipv6(),
-                current.routes(), current.excludedRoutes(), current.dnsServers(), current.searchDomains(), current.mtu(),
-                current.connectedSince(), rtt, current.tlsProtocol(), current.tlsCipherSuite(), traffic(), current.lastError());
+        if (plane == null) {
+            return current.withLive(current.transport(), current.dtls(), Optional.empty(), traffic());
+        }
+        TunnelStatus.Dtls dtls = plane.dtls().map(this::dtlsStatus).orElse(current.dtls());
+        String transport = dtls.state().equals("up") ? "dtls" : "cstp";
+        return current.withLive(transport, dtls, plane.lastDpdRoundTrip(), traffic());
+    }
+
+    private TunnelStatus.Dtls dtlsStatus(DtlsPath path) {
+        String mode = path.setup().request().mode().name().toLowerCase(java.util.Locale.ROOT);
+        var channel = path.channel();
+        if (channel != null) {
+            return new TunnelStatus.Dtls("up", mode, channel.suite().standardName(), "");
+        }
+        return new TunnelStatus.Dtls(path.state().label(), mode, "", path.lastError());
     }
 
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
@@ -131,24 +151,26 @@ public final class Tunnel {
 
     private TunnelStatus connected(SessionOpener.OpenSession session, PodNetwork network) {
         SessionConfig settings = session.config();
+        TunnelStatus.Dtls dtls = switch (session.dtls()) {
+            case SessionOpener.DtlsAvailability.Available available ->
+                    new TunnelStatus.Dtls("connecting", available.setup().request().mode().name().toLowerCase(java.util.Locale.ROOT), "", "");
+            case SessionOpener.DtlsAvailability.Unavailable unavailable ->
+                    new TunnelStatus.Dtls(unavailable.reason().equals("disabled") ? "disabled" : "unavailable", "", "", unavailable.reason());
+        };
         return new TunnelStatus(TunnelState.CONNECTED, "cstp", config.gateway().authority(), settings.ipv4(), settings.ipv6(),
                 network.routesThroughTunnel(), network.routesAroundTunnel(), settings.dnsServers(), settings.searchDomains(),
                 settings.mtu(), Optional.of(Instant.now()), Optional.empty(), session.tlsProtocol(), session.tlsCipherSuite(),
-                traffic(), Optional.empty());
+                dtls, traffic(), Optional.empty());
     }
 
     private TunnelStatus idle(TunnelState state, Optional<String> error) {
         return new TunnelStatus(state, "cstp", config.gateway().authority(), Optional.empty(), Optional.empty(), List.of(),
-                List.of(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(), "", "", traffic(), error);
+                List.of(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(), "", "", TunnelStatus.Dtls.NONE, traffic(), error);
     }
 
     private TunnelStatus.Traffic traffic() {
-        long dropped = 0;
-        for (DropReason reason : DropReason.values()) {
-            dropped += cstpCounters.dropped(reason);
-        }
-        return new TunnelStatus.Traffic(cstpCounters.bytesSent.get(), cstpCounters.bytesReceived.get(),
-                cstpCounters.packetsSent.get(), cstpCounters.packetsReceived.get(), dropped);
+        return new TunnelStatus.Traffic(TunnelStatus.ChannelTraffic.of(cstpCounters), TunnelStatus.ChannelTraffic.of(dtlsCounters),
+                oversizeOverCstp.get());
     }
 
     private static String addresses(SessionConfig settings) {

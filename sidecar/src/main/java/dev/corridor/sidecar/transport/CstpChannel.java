@@ -16,13 +16,6 @@ public final class CstpChannel implements Closeable {
     private final InboundBuffer in;
     private final OutputStream out;
 
-    /** Receives each packet in place; the bytes are valid only during the call. */
-    @FunctionalInterface
-    public interface Receiver {
-        /** @param type null for a type code AnyConnect does not define */
-        void onPacket(PacketType type, int typeCode, byte[] buf, int off, int len) throws IOException;
-    }
-
     CstpChannel(Closeable connection, InboundBuffer in, OutputStream out) {
         this.connection = connection;
         this.in = in;
@@ -51,7 +44,7 @@ public final class CstpChannel implements Closeable {
      * Delivers packets until the connection ends: returns normally when the gateway closes it cleanly,
      * throws when it breaks or sends a malformed frame.
      */
-    public void receive(Receiver receiver) throws IOException {
+    public void receive(PacketReceiver receiver) throws IOException {
         while (true) {
             if (in.available() < CstpFraming.HEADER_LENGTH) {
                 if (in.available() == 0 && !in.fill()) {

@@ -2,6 +2,7 @@ package dev.corridor.sidecar.protocol.tunnel;
 
 import dev.corridor.sidecar.protocol.auth.CookieJar;
 import dev.corridor.sidecar.protocol.http.HttpRequest;
+import java.util.Optional;
 
 /**
  * {@code CONNECT /CSCOSSLC/tunnel}: opens the tunnel with the session cookie. Header names are spelled
@@ -11,8 +12,9 @@ import dev.corridor.sidecar.protocol.http.HttpRequest;
  * @param sessionCookie the {@code webvpn} cookie value, verbatim
  * @param localHostname shown by the gateway's {@code occtl show users}
  * @param baseMtu      the MTU of the link to the gateway
+ * @param dtls         the DTLS offer; without one, no X-DTLS header is sent and the session is CSTP only
  */
-public record ConnectRequest(String host, String sessionCookie, String localHostname, int baseMtu) {
+public record ConnectRequest(String host, String sessionCookie, String localHostname, int baseMtu, Optional<DtlsOffer> dtls) {
     public static final String PATH = "/CSCOSSLC/tunnel";
     /**
      * ocserv classes clients by User-Agent prefix; "OpenConnect VPN Agent" gets IPv6 routes and DNS,
@@ -28,7 +30,7 @@ public record ConnectRequest(String host, String sessionCookie, String localHost
     }
 
     public HttpRequest toHttp() {
-        return new HttpRequest.Builder("CONNECT", PATH)
+        HttpRequest.Builder request = new HttpRequest.Builder("CONNECT", PATH)
                 .header("Host", host)
                 .header("User-Agent", USER_AGENT)
                 .header("Cookie", CookieJar.SESSION_COOKIE + "=" + sessionCookie)
@@ -37,12 +39,16 @@ public record ConnectRequest(String host, String sessionCookie, String localHost
                 .header("X-CSTP-Base-MTU", Integer.toString(baseMtu))
                 .header("X-CSTP-MTU", Integer.toString(requestedMtu()))
                 .header("X-CSTP-Address-Type", "IPv6,IPv4")
-                .header("X-CSTP-Full-IPv6-Capability", "true")
-                .build();
+                .header("X-CSTP-Full-IPv6-Capability", "true");
+        dtls.ifPresent(offer -> request
+                .header("X-DTLS-Master-Secret", offer.masterSecretHex())
+                .header("X-DTLS-CipherSuite", offer.cipherSuiteHeader())
+                .header("X-DTLS12-CipherSuite", DtlsOffer.DTLS12_SUITES));
+        return request.build();
     }
 
     @Override
     public String toString() {
-        return "ConnectRequest[host=" + host + ", baseMtu=" + baseMtu + "]"; // never the cookie
+        return "ConnectRequest[host=" + host + ", baseMtu=" + baseMtu + ", dtls=" + dtls + "]"; // never the cookie
     }
 }

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Benchmark: Corridor's sidecar and openconnect 9.01 against the same ocserv, in the same run, alternating
+# A B A B. Figures: iperf3 TCP throughput pod->corporate and back (median of the rounds), ping round trip through
+# the tunnel (p50, p99), resident memory at rest and under load, CPU seconds during the transfers, and the time
+# from process start to the first packet through the tunnel; over DTLS, and over CSTP only (--no-dtls for both).
+# Not part of the test suite. Writes bench-results/bench-<time>.json and bench-results/latest.{json,md}.
+#
+#   scripts/bench.sh                 BENCH_ROUNDS=3 BENCH_SECONDS=5 by default
+#   scripts/bench.sh soak [SECONDS]  Corridor alone: memory and threads sampled while iperf3 runs (default 300 s)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+require_root
+install_packages jq
+select_jdk
+build_jar_if_needed
+
+rounds=${BENCH_ROUNDS:-3}
+seconds=${BENCH_SECONDS:-5}
+lab=corbench
+results=$corridor_root/bench-results
+mkdir -p "$results"
+client_pid=""
+
+cleanup() {
+  [ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null && wait "$client_pid" 2>/dev/null
+  "$corridor_root/scripts/lab.sh" down --name "$lab"
+}
+trap cleanup EXIT
+
+eval "$("$corridor_root/scripts/lab.sh" up --name "$lab")"
+in_pod() { ip netns exec "$LAB_POD_NS" "$@"; }
+target=$LAB_CORP_HOST_2
+ip netns exec "$LAB_CORP_NS" iperf3 -s -D -B "$target" >/dev/null
+
+now_ns() { date +%s%N; }
+
+# start_client corridor|openconnect dtls|cstp: starts the client, waits for the first packet through the tunnel
+# (and for DTLS, when asked for), sets client_pid and first_packet_ms.
+start_client() {
+  local client=$1 transport=$2 started no_dtls=()
+  [ "$transport" = cstp ] && no_dtls=(--no-dtls)
+  started=$(now_ns)
+  case "$client" in
+    corridor)
+      # Started directly, not through a shell function, so that $! is the client's own pid.
+      ip netns exec "$LAB_POD_NS" "$JAVA_HOME/bin/java" "@$corridor_root/sidecar/jvm.options" -jar "$corridor_jar" connect \
+        --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${no_dtls[@]}" --http-address 127.0.0.1:9478 \
+        "$LAB_GATEWAY_URL" <<<"$LAB_PASSWORD" >/tmp/bench-client.log 2>&1 &
+      ;;
+    openconnect)
+      ip netns exec "$LAB_POD_NS" openconnect --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${no_dtls[@]}" -i oc0 \
+        "$LAB_GATEWAY_URL" <<<"$LAB_PASSWORD" >/tmp/bench-client.log 2>&1 &
+      ;;
+  esac
+  client_pid=$!
+  in_pod bash -c "until ping -c 1 -W 0.2 -q $LAB_CORP_HOST_1 >/dev/null 2>&1; do sleep 0.002; done"
+  first_packet_ms=$(( ($(now_ns) - started) / 1000000 ))
+  if [ "$transport" = dtls ]; then
+    for _ in $(seq 100); do
+      ip netns exec "$LAB_GATEWAY_NS" occtl -s "$LAB_OCCTL_SOCKET" show users | grep -q "(AES" && return 0
+      sleep 0.1
+    done
+    echo "bench: $client did not establish DTLS" >&2
+    cat /tmp/bench-client.log >&2
+    exit 1
+  fi
+}
+
+stop_client() {
+  kill -TERM "$client_pid" 2>/dev/null || true
+  wait "$client_pid" 2>/dev/null || true
+  client_pid=""
+  sleep 1
+}
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$client_pid/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$client_pid/stat"; }
+
+# iperf_mbps [-R]: the receiver's throughput in Mbit/s
+iperf_mbps() {
+  in_pod iperf3 -c "$target" -t "$seconds" -J "$@" | jq '.end.sum_received.bits_per_second / 1000000 | . * 10 | round / 10'
+}
+
+# sample_peak_rss FILE: writes the client's highest RSS (kB) to FILE until killed
+sample_peak_rss() {
+  local peak=0 rss
+  while kill -0 "$client_pid" 2>/dev/null; do
+    rss=$(rss_kb)
+    if [ "${rss:-0}" -gt "$peak" ]; then
+      peak=$rss
+      echo "$peak" >"$1"
+    fi
+    sleep 0.2
+  done
+}
+
+ping_percentiles() { # prints "p50 p99" in ms
+  in_pod ping -c 400 -i 0.005 "$LAB_CORP_HOST_1" | sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n \
+    | awk '{v[NR]=$1} END {printf "%s %s\n", v[int(NR*0.5)], v[int(NR*0.99)]}'
+}
+
+measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
+  local client=$1 transport=$2 round=$3 rest up down p50 p99 ticks_before ticks_after sampler
+  start_client "$client" "$transport"
+  sleep 2
+  rest=$(rss_kb)
+  echo "$rest" >/tmp/bench-peak
+  sample_peak_rss /tmp/bench-peak &
+  sampler=$!
+  ticks_before=$(cpu_ticks)
+  up=$(iperf_mbps)
+  down=$(iperf_mbps -R)
+  ticks_after=$(cpu_ticks)
+  kill "$sampler" 2>/dev/null
+  wait "$sampler" 2>/dev/null || true
+  read -r p50 p99 < <(ping_percentiles)
+  stop_client
+  jq -nc --arg client "$client" --arg transport "$transport" --argjson round "$round" \
+    --argjson firstPacketMs "$first_packet_ms" --argjson rssRestKb "$rest" --argjson rssLoadKb "$(cat /tmp/bench-peak)" \
+    --argjson upMbps "$up" --argjson downMbps "$down" --argjson pingP50Ms "$p50" --argjson pingP99Ms "$p99" \
+    --argjson cpuSeconds "$(awk -v t=$((ticks_after - ticks_before)) 'BEGIN {print t / 100}')" \
+    '$ARGS.named'
+}
+
+soak() {
+  local duration=${1:-300} started rest
+  start_client corridor dtls
+  started=$(date +%s)
+  echo "soak: ${duration} s of iperf3 through Corridor; RSS (kB) and threads every 10 s"
+  in_pod iperf3 -c "$target" -t "$duration" --bidir >/dev/null &
+  local load=$!
+  while kill -0 "$load" 2>/dev/null; do
+    printf '%4d s  rss %s kB  threads %s\n' $(( $(date +%s) - started )) "$(rss_kb)" \
+      "$(awk '/Threads/ {print $2}' "/proc/$client_pid/status")"
+    sleep 10
+  done
+  stop_client
+}
+
+if [ "${1:-}" = soak ]; then
+  soak "${2:-300}"
+  exit 0
+fi
+
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+samples=$results/samples.jsonl
+: >"$samples"
+for transport in dtls cstp; do
+  for round in $(seq "$rounds"); do
+    for client in corridor openconnect; do
+      echo "bench: $transport round $round/$rounds: $client" >&2
+      measure "$client" "$transport" "$round" | tee -a "$samples" >&2
+    done
+  done
+done
+
+machine=$(printf '%s, %s cores, %s GiB, kernel %s' "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(nproc)" \
+  "$(awk '/MemTotal/ {printf "%d", $2 / 1048576 + 0.5}' /proc/meminfo)" "$(uname -r)")
+jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --argjson seconds "$seconds" '
+  def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  def metrics: ["upMbps", "downMbps", "pingP50Ms", "pingP99Ms", "rssRestKb", "rssLoadKb", "cpuSeconds", "firstPacketMs"];
+  {date: $date, machine: $machine, rounds: $rounds, secondsPerTransfer: $seconds,
+   openconnect: "9.01 (Debian)", gateway: "ocserv 1.1.6 (Debian)",
+   results: (group_by(.transport) | map({transport: .[0].transport,
+     figures: (. as $runs | metrics | map(. as $m | {metric: $m,
+       corridor: ([$runs[] | select(.client == "corridor") | .[$m]] | median),
+       openconnect: ([$runs[] | select(.client == "openconnect") | .[$m]] | median)}
+       | .ratio = (if .openconnect == 0 then null else (.corridor / .openconnect * 100 | round / 100) end)))})),
+   samples: .}' "$samples" >"$results/bench-${stamp//:/}.json"
+cp "$results/bench-${stamp//:/}.json" "$results/latest.json"
+
+{
+  echo "Benchmark of $stamp on $machine; median of $rounds rounds, ${seconds} s per transfer."
+  echo
+  echo "| transport | figure | Corridor | openconnect | Corridor/openconnect |"
+  echo "|---|---|---|---|---|"
+  jq -r '.results[] | .transport as $t | .figures[] |
+    "| \($t) | \(.metric) | \(.corridor) | \(.openconnect) | \(.ratio // "-") |"' "$results/latest.json"
+} | tee "$results/latest.md"

@@ -1,0 +1,144 @@
+package dev.corridor.sidecar.os;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+
+/**
+ * A connected, non-blocking UDP socket for the DTLS channel: one datagram per call, straight from and into the
+ * caller's array (no copy, no allocation, no lock), one system call per datagram while data flows.
+ *
+ * <p>Threads: one thread waits and receives; sends may come from any thread; {@link #wakeup} and
+ * {@link #close} from any thread.
+ */
+public final class UdpSocket implements AutoCloseable {
+    /** How long a send waits for room in a full socket buffer before the datagram is dropped. */
+    static final int SEND_WAIT_MILLIS = 100;
+
+    private final PollableFd fd;
+    private final InetSocketAddress remote;
+
+    private UdpSocket(PollableFd fd, InetSocketAddress remote) {
+        this.fd = fd;
+        this.remote = remote;
+    }
+
+    /**
+     * Opens a socket in the calling thread's network namespace, connected to {@code remote}.
+     *
+     * @param bufferBytes the socket's receive and send buffer size. A tunnel receives in bursts at line rate, and
+     *                    every datagram the default buffer cannot hold is a lost packet inside the tunnel; with
+     *                    NET_ADMIN the size may exceed the system's rmem_max/wmem_max (SO_RCVBUFFORCE).
+     */
+    public static UdpSocket connect(InetSocketAddress remote, int bufferBytes) throws OsException {
+        String what = "the UDP socket to " + describe(remote);
+        boolean v4 = remote.getAddress() instanceof Inet4Address;
+        int socket = Libc.socket(v4 ? Libc.AF_INET : Libc.AF_INET6, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (socket < 0) {
+            throw OsException.fromErrno("opening " + what, Libc.errno());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocateFrom(JAVA_INT, bufferBytes);
+            setBuffer(socket, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, size);
+            setBuffer(socket, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, size);
+            if (Libc.connect(socket, sockaddr(arena, remote)) < 0) {
+                throw OsException.fromErrno("connecting " + what, Libc.errno());
+            }
+            return new UdpSocket(new PollableFd(socket, what), remote);
+        } catch (OsException e) {
+            Libc.close(socket);
+            throw e;
+        }
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    /**
+     * Receives one datagram into {@code buf} at {@code off}. Never blocks: returns 0 when none is pending.
+     *
+     * @throws OsException for a pending socket error, e.g. ECONNREFUSED when the gateway's port is closed
+     */
+    public int receive(byte[] buf, int off, int max) throws OsException {
+        long n = fd.read(buf, off, max);
+        if (n >= 0) {
+            return (int) n;
+        }
+        int errno = Libc.errno();
+        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
+            return 0;
+        }
+        throw OsException.fromErrno("receiving from " + describe(remote), errno);
+    }
+
+    /** Waits until a datagram is pending (true), or the timeout passes or {@link #wakeup} is called (false). */
+    public boolean awaitReadable(long timeoutMillis) throws OsException {
+        return fd.awaitReadable(timeoutMillis);
+    }
+
+    /**
+     * Sends one datagram. When the socket buffer is full it waits briefly for room; a datagram that still does
+     * not fit is dropped (false), as a congested link would drop it.
+     */
+    public boolean send(byte[] buf, int off, int len) throws OsException {
+        while (true) {
+            long n = fd.write(buf, off, len);
+            if (n >= 0) {
+                return true;
+            }
+            int errno = Libc.errno();
+            if (errno == Libc.EINTR) {
+                continue;
+            }
+            if (errno == Libc.EAGAIN || errno == Libc.ENOBUFS) {
+                if (!fd.awaitWritable(SEND_WAIT_MILLIS)) {
+                    return false;
+                }
+                continue;
+            }
+            throw OsException.fromErrno("sending to " + describe(remote), errno);
+        }
+    }
+
+    PollableFd pollable() {
+        return fd;
+    }
+
+    public void wakeup() {
+        fd.wakeup();
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    /** The forced size where the capability allows it, else the size the system's limit allows. */
+    private static void setBuffer(int socket, int forced, int capped, MemorySegment size) {
+        if (Libc.setsockopt(socket, Libc.SOL_SOCKET, forced, size) < 0) {
+            Libc.setsockopt(socket, Libc.SOL_SOCKET, capped, size);
+        }
+    }
+
+    /** struct sockaddr_in or sockaddr_in6: family in host order, port in network order. */
+    private static MemorySegment sockaddr(Arena arena, InetSocketAddress address) {
+        byte[] ip = address.getAddress().getAddress();
+        boolean v4 = ip.length == 4;
+        MemorySegment sockaddr = arena.allocate(v4 ? 16 : 28);
+        sockaddr.set(JAVA_SHORT, 0, (short) (v4 ? Libc.AF_INET : Libc.AF_INET6));
+        sockaddr.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) address.getPort());
+        MemorySegment.copy(ip, 0, sockaddr, JAVA_BYTE, v4 ? 4 : 8, ip.length);
+        return sockaddr;
+    }
+
+    private static String describe(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + " port " + address.getPort();
+    }
+}

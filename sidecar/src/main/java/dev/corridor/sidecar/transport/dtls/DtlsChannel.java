@@ -1,0 +1,172 @@
+package dev.corridor.sidecar.transport.dtls;
+
+import dev.corridor.sidecar.protocol.cstp.PacketType;
+import dev.corridor.sidecar.transport.PacketReceiver;
+import java.io.Closeable;
+import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.os.UdpSocket;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.List;
+
+/**
+ * The DTLS data channel: each AnyConnect packet is one DTLS record (one type byte, then the payload), one
+ * record per datagram. Closing it just closes the UDP socket: a DTLS close_notify is never sent.
+ *
+ * <p>Threads: the data thread sends DATA and receives; control packets may be sent from any thread.
+ */
+public final class DtlsChannel implements Closeable {
+    /** Bytes a caller leaves free before a packet: the record header, explicit nonce and the AnyConnect type. */
+    public static final int HEADROOM = DtlsRecordLayer.PREFIX + 1;
+    /** Bytes a caller leaves free after a packet, for the tag. */
+    public static final int TAILROOM = DtlsRecordLayer.TAG_LENGTH;
+    /** The gateway's alert levels: 2 is fatal. */
+    private static final int FATAL = 2;
+    private static final int CLOSE_NOTIFY = 0;
+
+    private final UdpSocket socket;
+    private final DtlsRecordLayer records;
+    private final DtlsHandshake.Mode mode;
+    private final int maxPacket;
+    private final List<byte[]> lastFlight;
+    private final DtlsRecordLayer.Sealer dataSealer;
+    private final DtlsRecordLayer.Sealer controlSealer;
+    private final DtlsRecordLayer.Opener opener;
+    /** Room for any datagram: the gateway's DPD probes are padded to its MTU, and UDP allows up to 64 KiB. */
+    private final byte[] inbound = new byte[65536];
+
+    DtlsChannel(UdpSocket socket, DtlsRecordLayer records, DtlsHandshake.Mode mode, int datagramLimit, List<byte[]> lastFlight)
+            throws IOException {
+        this.socket = socket;
+        this.records = records;
+        this.mode = mode;
+        this.maxPacket = datagramLimit - DtlsRecordLayer.OVERHEAD - 1;
+        this.lastFlight = List.copyOf(lastFlight);
+        try {
+            this.dataSealer = records.sealer();
+            this.controlSealer = records.sealer();
+            this.opener = records.opener();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("AES-GCM is unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    public DtlsHandshake.Mode mode() {
+        return mode;
+    }
+
+    public DtlsSuite suite() {
+        return records.suite();
+    }
+
+    /** The largest IP packet one record carries on this path; a larger one goes over CSTP. */
+    public int maxPacket() {
+        return maxPacket;
+    }
+
+    /**
+     * Sends one DATA packet without copying it: the packet is at {@code buf[off..off+len)}, with {@link #HEADROOM}
+     * free bytes before it and {@link #TAILROOM} after. Only ever called from the one thread that reads the tun.
+     *
+     * @return false when the socket buffer stayed full and the packet was dropped
+     */
+    public boolean sendData(byte[] buf, int off, int len) throws IOException {
+        buf[off - 1] = (byte) PacketType.DATA.code();
+        int start = seal(dataSealer, buf, off - 1, len + 1);
+        return send(buf, start, len + 1 + DtlsRecordLayer.OVERHEAD);
+    }
+
+    /** Sends a control packet (DPD, keepalive). Rare, so it may allocate and serialise. */
+    public synchronized void sendControl(PacketType type, byte[] payload) throws IOException {
+        byte[] buf = new byte[HEADROOM + payload.length + TAILROOM];
+        buf[HEADROOM - 1] = (byte) type.code();
+        System.arraycopy(payload, 0, buf, HEADROOM, payload.length);
+        int start = seal(controlSealer, buf, HEADROOM - 1, payload.length + 1);
+        send(buf, start, payload.length + 1 + DtlsRecordLayer.OVERHEAD);
+    }
+
+    private boolean send(byte[] buf, int off, int len) throws IOException {
+        try {
+            return socket.send(buf, off, len);
+        } catch (OsException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** The socket, for the data thread to wait on. */
+    public UdpSocket socket() {
+        return socket;
+    }
+
+    /**
+     * Delivers the datagrams already received, at most {@code limit}, without blocking; returns how many there
+     * were. Records that fail authentication or replay are dropped and reported to the receiver. Only the one
+     * data thread calls this.
+     *
+     * @throws IOException when the gateway ended DTLS with an alert, or the socket failed
+     */
+    public int receivePending(PacketReceiver receiver, int limit) throws IOException {
+        int datagrams = 0;
+        try {
+            while (datagrams < limit) {
+                int datagram = socket.receive(inbound, 0, inbound.length);
+                if (datagram == 0) {
+                    break;
+                }
+                datagrams++;
+                for (int at = 0; at < datagram; ) {
+                    int length = DtlsRecordLayer.recordLength(inbound, at, datagram - at);
+                    if (length < 0) {
+                        receiver.onRejectedRecord();
+                        break;
+                    }
+                    switch (opener.open(inbound, at, length)) {
+                        case DATA -> deliver(receiver, inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
+                        case ALERT -> alert(inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
+                        case HANDSHAKE -> repeatLastFlight();
+                        case DROPPED -> receiver.onRejectedRecord();
+                    }
+                    at += length;
+                }
+            }
+        } catch (OsException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return datagrams;
+    }
+
+    private static void deliver(PacketReceiver receiver, byte[] buf, int off, int len) throws IOException {
+        if (len == 0) {
+            receiver.onRejectedRecord();
+            return;
+        }
+        int typeCode = buf[off] & 0xff;
+        receiver.onPacket(PacketType.of(typeCode), typeCode, buf, off + 1, len - 1);
+    }
+
+    private static void alert(byte[] buf, int off, int len) throws IOException {
+        if (len == 2 && (buf[off] == FATAL || buf[off + 1] == CLOSE_NOTIFY)) {
+            throw new IOException("the gateway ended DTLS with alert " + (buf[off + 1] & 0xff));
+        }
+    }
+
+    private void repeatLastFlight() throws IOException {
+        for (byte[] datagram : lastFlight) {
+            send(datagram, 0, datagram.length);
+        }
+    }
+
+    private int seal(DtlsRecordLayer.Sealer sealer, byte[] buf, int off, int len) throws IOException {
+        try {
+            return sealer.seal(buf, off, len);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("sealing a DTLS record failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes the UDP socket. No close_notify is sent. Only the data thread, or the owner once it has stopped, closes. */
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.corridor.sidecar.transport.dtls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class DtlsRecordLayerTest {
+    private static final byte[] KEY_BLOCK = new byte[2 * 32 + 2 * 4];
+
+    static {
+        for (int i = 0; i < KEY_BLOCK.length; i++) {
+            KEY_BLOCK[i] = (byte) (i * 7 + 1);
+        }
+    }
+
+    private final DtlsKeys client = DtlsKeys.fromKeyBlock(DtlsSuite.PSK_AES_256_GCM, 1, KEY_BLOCK, 1);
+    private final DtlsRecordLayer clientSide = new DtlsRecordLayer(client);
+    private final DtlsRecordLayer gatewaySide = new DtlsRecordLayer(client.mirrored(1));
+
+    @Test
+    void sealsInPlaceAndTheOtherSideOpensIt() throws Exception {
+        byte[] packet = "an IP packet, more or less".getBytes();
+        byte[] buf = record(packet);
+        int start = clientSide.sealer().seal(buf, DtlsRecordLayer.PREFIX, packet.length);
+
+        assertThat(start).isZero();
+        assertThat(buf[0]).isEqualTo((byte) 23);
+        assertThat(Arrays.copyOfRange(buf, 1, 5)).containsExactly(0xFE, 0xFD, 0, 1);
+        assertThat((buf[11] & 0xff) << 8 | buf[12] & 0xff).isEqualTo(8 + packet.length + 16);
+        assertThat(Arrays.copyOfRange(buf, DtlsRecordLayer.PREFIX, DtlsRecordLayer.PREFIX + packet.length)).isNotEqualTo(packet);
+
+        DtlsRecordLayer.Opener opener = gatewaySide.opener();
+        assertThat(opener.open(buf, 0, packet.length + DtlsRecordLayer.OVERHEAD)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(Arrays.copyOfRange(buf, DtlsRecordLayer.PREFIX, DtlsRecordLayer.PREFIX + opener.plaintextLength())).isEqualTo(packet);
+    }
+
+    @Test
+    void sequenceNumbersStartAfterTheHandshakesAndNeverRepeat() throws Exception {
+        DtlsRecordLayer.Sealer first = clientSide.sealer();
+        DtlsRecordLayer.Sealer second = clientSide.sealer();
+        byte[] a = record(new byte[10]);
+        byte[] b = record(new byte[10]);
+        first.seal(a, DtlsRecordLayer.PREFIX, 10);
+        second.seal(b, DtlsRecordLayer.PREFIX, 10);
+        assertThat(Arrays.copyOfRange(a, 5, 11)).containsExactly(0, 0, 0, 0, 0, 1);
+        assertThat(Arrays.copyOfRange(b, 5, 11)).containsExactly(0, 0, 0, 0, 0, 2);
+        // The explicit nonce repeats the epoch and sequence.
+        assertThat(Arrays.copyOfRange(b, 13, 21)).containsExactly(0, 1, 0, 0, 0, 0, 0, 2);
+    }
+
+    @Test
+    void aForgedOrReplayedRecordIsDropped() throws Exception {
+        DtlsRecordLayer.Sealer sealer = clientSide.sealer();
+        DtlsRecordLayer.Opener opener = gatewaySide.opener();
+        byte[] genuine = record(new byte[40]);
+        sealer.seal(genuine, DtlsRecordLayer.PREFIX, 40);
+        byte[] forged = genuine.clone();
+        forged[30] ^= 1;
+        byte[] copy = genuine.clone();
+        int length = 40 + DtlsRecordLayer.OVERHEAD;
+
+        assertThat(opener.open(forged, 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+        assertThat(opener.open(genuine, 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(opener.open(copy, 0, length)).as("a replay").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+    }
+
+    @Test
+    void recordsOutOfOrderAreAcceptedOnceWithinTheWindow() throws Exception {
+        DtlsRecordLayer.Sealer sealer = clientSide.sealer();
+        DtlsRecordLayer.Opener opener = gatewaySide.opener();
+        byte[][] records = new byte[100][];
+        for (int i = 0; i < records.length; i++) {
+            records[i] = record(new byte[8]);
+            sealer.seal(records[i], DtlsRecordLayer.PREFIX, 8);
+        }
+        int length = 8 + DtlsRecordLayer.OVERHEAD;
+        assertThat(opener.open(records[99].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(opener.open(records[50].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(opener.open(records[50].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+        assertThat(opener.open(records[10].clone(), 0, length)).as("older than the 64-record window").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+    }
+
+    @Test
+    void recognisesHandshakesFromTheGatewayAndRejectsOtherEpochs() throws Exception {
+        DtlsRecordLayer.Opener opener = gatewaySide.opener();
+        byte[] hello = new byte[30];
+        hello[0] = 22;
+        hello[1] = (byte) 0xFE;
+        hello[2] = (byte) 0xFD;
+        hello[12] = 17;
+        assertThat(opener.open(hello, 0, 30)).isEqualTo(DtlsRecordLayer.Outcome.HANDSHAKE);
+
+        byte[] sealed = record(new byte[20]);
+        clientSide.sealer().seal(sealed, DtlsRecordLayer.PREFIX, 20);
+        sealed[4] = 2; // epoch 2
+        assertThat(opener.open(sealed, 0, 20 + DtlsRecordLayer.OVERHEAD)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+    }
+
+    @Test
+    void recordLengthNeedsTheWholeRecord() {
+        byte[] header = new byte[13];
+        header[12] = 40;
+        assertThat(DtlsRecordLayer.recordLength(header, 0, 13)).isEqualTo(-1);
+        assertThat(DtlsRecordLayer.recordLength(new byte[60], 0, 60)).isEqualTo(13);
+        assertThat(DtlsRecordLayer.recordLength(new byte[5], 0, 5)).isEqualTo(-1);
+    }
+
+    private static byte[] record(byte[] plaintext) {
+        byte[] buf = new byte[DtlsRecordLayer.PREFIX + plaintext.length + DtlsRecordLayer.TAG_LENGTH];
+        System.arraycopy(plaintext, 0, buf, DtlsRecordLayer.PREFIX, plaintext.length);
+        return buf;
+    }
+}
