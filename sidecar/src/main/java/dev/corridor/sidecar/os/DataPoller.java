@@ -7,47 +7,46 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Waits on the tun device and the DTLS socket at once, for a data path run by one thread the way openconnect
- * runs it: the thread that writes a TCP acknowledgement into the tun finds the segments it releases already
- * queued, instead of waking another thread for them. Wakeups go through the tun device's eventfd.
+ * Waits on the tun device, the DTLS socket and the CSTP connection at once, for a data path run by one thread as
+ * openconnect runs its loop: the thread that writes a TCP acknowledgement into the tun finds the segments it
+ * releases already queued, instead of waking another thread for them. Wakeups go through the tun's eventfd.
  */
 public final class DataPoller {
-    /** Readiness bits of {@link #await}. */
-    public static final int TUN = 1;
-    public static final int SOCKET = 2;
-
-    /** struct pollfd[3]: the tun fd, the tun's wakeup eventfd, and the socket (-1 when none: poll skips it). */
+    /** struct pollfd[4]: the tun fd, the tun's wakeup eventfd, the DTLS socket and the CSTP socket (-1: skipped). */
     private static final long POLLFD_SIZE = 8;
-    private static final long SOCKET_OFFSET = 2 * POLLFD_SIZE;
+    private static final long DTLS_OFFSET = 2 * POLLFD_SIZE;
+    private static final long CSTP_OFFSET = 3 * POLLFD_SIZE;
 
     private final TunDevice tun;
     private final MemorySegment pollFds;
-    private UdpSocket watched;
+    private UdpSocket dtls;
 
-    public DataPoller(TunDevice tun) {
+    public DataPoller(TunDevice tun, TcpSocket cstp) {
         this.tun = tun;
-        this.pollFds = Arena.ofAuto().allocate(3 * POLLFD_SIZE);
+        this.pollFds = Arena.ofAuto().allocate(4 * POLLFD_SIZE);
         tun.pollable().describeInto(pollFds, 0);
-        pollFds.set(JAVA_INT, SOCKET_OFFSET, -1);
-        pollFds.set(JAVA_SHORT, SOCKET_OFFSET + 4, Libc.POLLIN);
+        pollFds.set(JAVA_INT, DTLS_OFFSET, -1);
+        pollFds.set(JAVA_SHORT, DTLS_OFFSET + 4, Libc.POLLIN);
+        pollFds.set(JAVA_INT, CSTP_OFFSET, cstp.pollable().fd());
+        pollFds.set(JAVA_SHORT, CSTP_OFFSET + 4, Libc.POLLIN);
     }
 
-    /** Watches this socket too (null: none). Cheap when unchanged, so the loop may call it every round. */
-    public void watch(UdpSocket socket) {
-        if (socket != watched) {
-            watched = socket;
-            pollFds.set(JAVA_INT, SOCKET_OFFSET, socket == null ? -1 : socket.pollable().fd());
+    /** Watches this DTLS socket too (null: none). Cheap when unchanged, so the loop may call it every round. */
+    public void watchDtls(UdpSocket socket) {
+        if (socket != dtls) {
+            dtls = socket;
+            pollFds.set(JAVA_INT, DTLS_OFFSET, socket == null ? -1 : socket.pollable().fd());
         }
     }
 
     /**
-     * Waits until the tun or the watched socket is readable, or a wakeup comes ({@link TunDevice#wakeup}).
-     *
-     * @return {@link #TUN} and/or {@link #SOCKET}, or 0 after a wakeup
+     * Waits until a packet is readable on any of them, the CSTP socket takes data again (when {@code cstpBacklog}),
+     * or a wakeup comes ({@link TunDevice#wakeup}).
      */
-    public int await() throws OsException {
+    public void await(boolean cstpBacklog) throws OsException {
+        pollFds.set(JAVA_SHORT, CSTP_OFFSET + 4, (short) (Libc.POLLIN | (cstpBacklog ? Libc.POLLOUT : 0)));
         while (true) {
-            int ready = Libc.poll(pollFds, 3, -1);
+            int ready = Libc.poll(pollFds, 4, -1);
             if (ready < 0) {
                 int errno = Libc.errno();
                 if (errno == Libc.EINTR) {
@@ -57,16 +56,8 @@ public final class DataPoller {
             }
             if (pollFds.get(JAVA_SHORT, POLLFD_SIZE + 6) != 0) {
                 tun.pollable().drainWakeup();
-                return 0;
             }
-            int result = 0;
-            if (pollFds.get(JAVA_SHORT, 6) != 0) {
-                result |= TUN;
-            }
-            if (pollFds.get(JAVA_SHORT, SOCKET_OFFSET + 6) != 0) {
-                result |= SOCKET; // readable, or an error the next receive reports
-            }
-            return result;
+            return;
         }
     }
 }

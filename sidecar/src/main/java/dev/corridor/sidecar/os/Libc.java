@@ -32,7 +32,9 @@ final class Libc {
     static final int EBADFD = 77;
     static final int ENETUNREACH = 101;
     static final int ENOBUFS = 105;
+    static final int ETIMEDOUT = 110;
     static final int ECONNREFUSED = 111;
+    static final int EINPROGRESS = 115;
 
     static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
@@ -41,7 +43,11 @@ final class Libc {
     static final int EFD_CLOEXEC = 0x80000;
     static final int AF_NETLINK = 16;
     static final int SOCK_RAW = 3;
+    static final int SOCK_STREAM = 1;
     static final int SOCK_DGRAM = 2;
+    static final int IPPROTO_TCP = 6;
+    static final int TCP_NODELAY = 1;
+    static final int SO_ERROR = 4;
     static final int SOCK_NONBLOCK = 0x800;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
@@ -91,6 +97,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle RECVFROM = downcall("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
     private static final MethodHandle CONNECT = downcall("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle MKDIR = downcall("mkdir",
@@ -199,6 +207,17 @@ final class Libc {
         }
     }
 
+    /** Reads an int socket option; the value, or -1 with errno set. */
+    static int getsockoptInt(int fd, int level, int option, MemorySegment scratch) {
+        try {
+            scratch.set(JAVA_INT, 4, 4); // socklen_t at offset 4
+            int result = (int) GETSOCKOPT.invokeExact(STATE.get(), fd, level, option, scratch, scratch.asSlice(4));
+            return result < 0 ? -1 : scratch.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
     static int connect(int fd, MemorySegment address) {
         try {
             return (int) CONNECT.invokeExact(STATE.get(), fd, address, (int) address.byteSize());
@@ -283,6 +302,7 @@ final class Libc {
             case 105 -> "ENOBUFS";
             case 110 -> "ETIMEDOUT";
             case 111 -> "ECONNREFUSED";
+            case 115 -> "EINPROGRESS";
             case 113 -> "EHOSTUNREACH";
             default -> "errno " + errno;
         };

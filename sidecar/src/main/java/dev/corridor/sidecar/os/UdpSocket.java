@@ -1,14 +1,11 @@
 package dev.corridor.sidecar.os;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
 
 /**
  * A connected, non-blocking UDP socket for the DTLS channel: one datagram per call, straight from and into the
@@ -47,7 +44,7 @@ public final class UdpSocket implements AutoCloseable {
             MemorySegment size = arena.allocateFrom(JAVA_INT, bufferBytes);
             setBuffer(socket, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, size);
             setBuffer(socket, Libc.SO_SNDBUFFORCE, Libc.SO_SNDBUF, size);
-            if (Libc.connect(socket, sockaddr(arena, remote)) < 0) {
+            if (Libc.connect(socket, Sockets.address(arena, remote)) < 0) {
                 throw OsException.fromErrno("connecting " + what, Libc.errno());
             }
             return new UdpSocket(new PollableFd(socket, what), remote);
@@ -125,17 +122,6 @@ public final class UdpSocket implements AutoCloseable {
         if (Libc.setsockopt(socket, Libc.SOL_SOCKET, forced, size) < 0) {
             Libc.setsockopt(socket, Libc.SOL_SOCKET, capped, size);
         }
-    }
-
-    /** struct sockaddr_in or sockaddr_in6: family in host order, port in network order. */
-    private static MemorySegment sockaddr(Arena arena, InetSocketAddress address) {
-        byte[] ip = address.getAddress().getAddress();
-        boolean v4 = ip.length == 4;
-        MemorySegment sockaddr = arena.allocate(v4 ? 16 : 28);
-        sockaddr.set(JAVA_SHORT, 0, (short) (v4 ? Libc.AF_INET : Libc.AF_INET6));
-        sockaddr.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) address.getPort());
-        MemorySegment.copy(ip, 0, sockaddr, JAVA_BYTE, v4 ? 4 : 8, ip.length);
-        return sockaddr;
     }
 
     private static String describe(InetSocketAddress address) {

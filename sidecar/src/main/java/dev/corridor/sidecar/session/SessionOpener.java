@@ -204,11 +204,7 @@ final class SessionOpener {
 
     private static void closeQuietly(TlsConnection connection) {
         if (connection != null) {
-            try {
-                connection.close();
-            } catch (IOException ignored) {
-                // Closing is best effort: the connection is being abandoned either way.
-            }
+            connection.close();
         }
     }
 }

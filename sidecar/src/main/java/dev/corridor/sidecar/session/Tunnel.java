@@ -178,11 +178,7 @@ public final class Tunnel {
     }
 
     private static void closeQuietly(SessionOpener.OpenSession session) {
-        try {
-            session.cstp().close();
-        } catch (IOException ignored) {
-            // Already closed by the data plane, or being abandoned.
-        }
+        session.cstp().close(); // already closed by the data plane, or being abandoned
     }
 
     /** The name the gateway lists this client under: the pod's (or machine's) host name. */

@@ -1,67 +1,125 @@
 package dev.corridor.sidecar.transport;
 
+import dev.corridor.sidecar.os.TcpSocket;
 import dev.corridor.sidecar.protocol.cstp.CstpFraming;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The CSTP channel: AnyConnect packets framed over the TLS connection that carried {@code CONNECT}.
- * Every frame goes out in a single write, which JSSE turns into a single TLS record, as ocserv requires;
- * JSSE serialises concurrent writers per record, so the data pump and the keepalive timer can both send.
+ * The CSTP channel: AnyConnect packets framed over the TLS connection that carried {@code CONNECT}, one frame per
+ * TLS record, as ocserv requires.
+ *
+ * <p>Threads: the data thread sends, receives and flushes; other threads (the keepalive timer) only
+ * {@link #queueControl queue} control frames, which the data thread sends on its next round.
  */
 public final class CstpChannel implements Closeable {
-    private final Closeable connection;
+    private final TlsStream tls;
     private final InboundBuffer in;
-    private final OutputStream out;
+    private final Queue<byte[]> queued = new ConcurrentLinkedQueue<>();
 
-    CstpChannel(Closeable connection, InboundBuffer in, OutputStream out) {
-        this.connection = connection;
+    CstpChannel(TlsStream tls, InboundBuffer in) {
+        this.tls = tls;
         this.in = in;
-        this.out = out;
+    }
+
+    /** The TCP socket, for the data thread to wait on. */
+    public TcpSocket socket() {
+        return tls.socket();
     }
 
     /**
      * Sends one DATA packet without copying it: the packet is at {@code buf[off..off+len)} and the
      * {@link CstpFraming#HEADER_LENGTH} bytes before {@code off} are free for the header.
+     *
+     * @return false when records already waiting for the socket leave no room: the packet was not sent
      */
-    public void sendData(byte[] buf, int off, int len) throws IOException {
+    public boolean sendData(byte[] buf, int off, int len) throws IOException {
         int start = off - CstpFraming.HEADER_LENGTH;
         CstpFraming.writeHeader(buf, start, PacketType.DATA, len);
-        out.write(buf, start, len + CstpFraming.HEADER_LENGTH);
+        return tls.write(buf, start, len + CstpFraming.HEADER_LENGTH);
     }
 
-    /** Sends a control packet (DPD, keepalive, disconnect). Rare, so it may allocate. */
+    /** Sends a control packet now; only the data thread calls this. */
     public void sendControl(PacketType type, byte[] payload) throws IOException {
-        byte[] frame = new byte[CstpFraming.HEADER_LENGTH + payload.length];
-        CstpFraming.writeHeader(frame, 0, type, payload.length);
-        System.arraycopy(payload, 0, frame, CstpFraming.HEADER_LENGTH, payload.length);
-        out.write(frame);
-    }
-
-    /**
-     * Delivers packets until the connection ends: returns normally when the gateway closes it cleanly,
-     * throws when it breaks or sends a malformed frame.
-     */
-    public void receive(PacketReceiver receiver) throws IOException {
-        while (true) {
-            if (in.available() < CstpFraming.HEADER_LENGTH) {
-                if (in.available() == 0 && !in.fill()) {
-                    return;
-                }
-                in.require(CstpFraming.HEADER_LENGTH);
-            }
-            int length = CstpFraming.payloadLength(in.bytes, in.position);
-            in.require(CstpFraming.HEADER_LENGTH + length);
-            int typeCode = CstpFraming.typeCode(in.bytes, in.position);
-            receiver.onPacket(PacketType.of(typeCode), typeCode, in.bytes, in.position + CstpFraming.HEADER_LENGTH, length);
-            in.skip(CstpFraming.HEADER_LENGTH + length);
+        byte[] frame = frame(type, payload);
+        if (!queued.isEmpty() || !tls.write(frame, 0, frame.length)) {
+            queued.add(frame); // goes out with the next flush, in order
         }
     }
 
+    /** Queues a control packet for the data thread, which the caller then wakes. Safe from any thread. */
+    public void queueControl(PacketType type, byte[] payload) {
+        queued.add(frame(type, payload));
+    }
+
+    /** Sends queued control frames and what the socket would not take before; true when nothing is left waiting. */
+    public boolean flush() throws IOException {
+        byte[] frame;
+        while ((frame = queued.peek()) != null) {
+            if (!tls.write(frame, 0, frame.length)) {
+                return false;
+            }
+            queued.poll();
+        }
+        return tls.flush();
+    }
+
+    /** True while records wait for room in the socket: the data thread then waits for it to be writable. */
+    public boolean hasPendingOutput() {
+        return tls.hasPendingOutput() || !queued.isEmpty();
+    }
+
+    /**
+     * Delivers the frames that have arrived, at most {@code limit}, without blocking; returns how many.
+     *
+     * @throws EOFException when the gateway closed the connection
+     * @throws dev.corridor.sidecar.protocol.ProtocolException when a frame is malformed
+     */
+    public int receivePending(PacketReceiver receiver, int limit) throws IOException {
+        int packets = 0;
+        while (packets < limit) {
+            if (in.available() >= CstpFraming.HEADER_LENGTH) {
+                int length = CstpFraming.payloadLength(in.bytes, in.position);
+                if (in.available() >= CstpFraming.HEADER_LENGTH + length) {
+                    int typeCode = CstpFraming.typeCode(in.bytes, in.position);
+                    receiver.onPacket(PacketType.of(typeCode), typeCode, in.bytes, in.position + CstpFraming.HEADER_LENGTH, length);
+                    in.skip(CstpFraming.HEADER_LENGTH + length);
+                    packets++;
+                    continue;
+                }
+            }
+            int read = in.fillAvailable();
+            if (read < 0) {
+                throw new EOFException(in.available() == 0 ? "the gateway closed the connection"
+                        : "the gateway closed the connection in the middle of a frame");
+            }
+            if (read == 0) {
+                break;
+            }
+        }
+        return packets;
+    }
+
+    /** Sends a last control packet (the logout), waiting up to {@code timeout}; for when the data thread has stopped. */
+    public void sendFinal(PacketType type, byte[] payload, Duration timeout) throws IOException {
+        byte[] frame = frame(type, payload);
+        tls.writeBlocking(frame, 0, frame.length, System.nanoTime() + timeout.toNanos());
+    }
+
     @Override
-    public void close() throws IOException {
-        connection.close();
+    public void close() {
+        tls.close();
+    }
+
+    private static byte[] frame(PacketType type, byte[] payload) {
+        byte[] frame = new byte[CstpFraming.HEADER_LENGTH + payload.length];
+        CstpFraming.writeHeader(frame, 0, type, payload.length);
+        System.arraycopy(payload, 0, frame, CstpFraming.HEADER_LENGTH, payload.length);
+        return frame;
     }
 }

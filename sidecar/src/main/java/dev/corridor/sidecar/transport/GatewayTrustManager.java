@@ -26,8 +26,9 @@ final class GatewayTrustManager extends X509ExtendedTrustManager {
         this.authorities = List.copyOf(authorities);
     }
 
+    /** The JDK's TLS engine calls this one: the engine carries the host name the CA-based check verifies. */
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
         if (chain == null || chain.length == 0) {
             throw refuse(null, "the gateway presented no certificate");
         }
@@ -37,7 +38,7 @@ final class GatewayTrustManager extends X509ExtendedTrustManager {
         CertificateException last = null;
         for (X509ExtendedTrustManager authority : authorities) {
             try {
-                authority.checkServerTrusted(chain, authType, socket);
+                authority.checkServerTrusted(chain, authType, engine);
                 return;
             } catch (CertificateException e) {
                 last = e;
@@ -62,14 +63,15 @@ final class GatewayTrustManager extends X509ExtendedTrustManager {
         return refusal;
     }
 
+    /** Only the engine variant can check the host name, and Corridor's connections are engines. */
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        checkServerTrusted(chain, authType, (Socket) null);
+        throw new CertificateException("the gateway's certificate must be checked on a TLS engine");
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        checkServerTrusted(chain, authType, (Socket) null);
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        throw new CertificateException("the gateway's certificate must be checked on a TLS engine");
     }
 
     @Override

@@ -2,56 +2,54 @@ package dev.corridor.sidecar.transport;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 
 /**
- * The one buffer every byte from the gateway passes through: the HTTP replies and then, without a gap,
- * the CSTP stream (the CONNECT reply has no Content-Length and frames may follow it in the same record).
+ * The one buffer every byte from the gateway passes through after decryption: the HTTP replies and then, without
+ * a gap, the CSTP stream (the CONNECT reply has no Content-Length and frames may follow it in the same record).
  */
 final class InboundBuffer {
-    private final InputStream in;
+    private final PlaintextSource source;
     final byte[] bytes;
+    private final ByteBuffer view;
     int position;
     int limit;
 
-    InboundBuffer(InputStream in, int capacity) {
-        this.in = in;
+    InboundBuffer(PlaintextSource source, int capacity) {
+        this.source = source;
         this.bytes = new byte[capacity];
+        this.view = ByteBuffer.wrap(bytes);
     }
 
     int available() {
         return limit - position;
     }
 
-    /** Buffers at least {@code count} bytes, reading as needed. */
-    void require(int count) throws IOException {
+    /** Buffers at least {@code count} bytes, waiting until {@code deadline}. */
+    void require(int count, long deadline) throws IOException {
         if (count > bytes.length) {
             throw new IllegalArgumentException(count + " bytes do not fit a " + bytes.length + "-byte buffer");
         }
-        if (bytes.length - position < count) {
-            compact();
-        }
-        while (limit - position < count) {
-            if (!fill()) {
+        while (available() < count) {
+            if (!fillBlocking(deadline)) {
                 throw new EOFException("the gateway closed the connection");
             }
         }
     }
 
-    /** Reads once more into free space; false at end of stream. Compacts when the buffer is full. */
-    boolean fill() throws IOException {
-        if (limit == bytes.length) {
-            compact();
-            if (limit == bytes.length) {
-                throw new IllegalStateException("buffer full");
-            }
-        }
-        int read = in.read(bytes, limit, bytes.length - limit);
-        if (read < 0) {
-            return false;
-        }
-        limit += read;
-        return true;
+    /** Reads more, waiting until {@code deadline}; false at the end of the stream. */
+    boolean fillBlocking(long deadline) throws IOException {
+        prepareRoom();
+        int read = source.readBlocking(view, deadline);
+        return advance(read);
+    }
+
+    /** Reads what has arrived without waiting: the byte count (0: none), or -1 at the end of the stream. */
+    int fillAvailable() throws IOException {
+        prepareRoom();
+        int read = source.readAvailable(view);
+        advance(read);
+        return read;
     }
 
     /** The offset of the first {@code \r\n\r\n} in the buffered bytes, or -1. */
@@ -72,10 +70,25 @@ final class InboundBuffer {
         }
     }
 
-    private void compact() {
-        int remaining = limit - position;
-        System.arraycopy(bytes, position, bytes, 0, remaining);
-        position = 0;
-        limit = remaining;
+    /** Makes room at the end for one record's plaintext, moving what is buffered to the front when needed. */
+    private void prepareRoom() {
+        if (bytes.length - limit < source.applicationBufferSize() && position > 0) {
+            int remaining = limit - position;
+            System.arraycopy(bytes, position, bytes, 0, remaining);
+            position = 0;
+            limit = remaining;
+        }
+        if (bytes.length - limit < source.applicationBufferSize()) {
+            throw new IllegalStateException("the inbound buffer is full");
+        }
+        view.limit(bytes.length).position(limit);
+    }
+
+    private boolean advance(int read) {
+        if (read < 0) {
+            return false;
+        }
+        limit = view.position();
+        return true;
     }
 }

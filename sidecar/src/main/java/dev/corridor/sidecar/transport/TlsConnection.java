@@ -6,39 +6,35 @@ import dev.corridor.sidecar.protocol.http.HttpResponse;
 import dev.corridor.sidecar.protocol.http.HttpResponseHead;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.OptionalLong;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.SSLSocket;
 
 /**
  * One TLS connection to the gateway: HTTP exchanges for the login, then {@code CONNECT}, after which it
  * becomes the CSTP channel.
  */
 public final class TlsConnection implements Closeable {
-    /** Large enough for a CSTP frame at the TLS record maximum, several times over. */
+    /** Room for several records of plaintext: a CSTP frame never spans more than one. */
     static final int BUFFER_SIZE = 64 * 1024;
     /** No gateway reply head is this long; beyond it the reply is refused rather than buffered. */
     static final int MAX_HEAD = 32 * 1024;
     /** Login pages are a few KiB; a larger body is refused rather than held in memory. */
     static final int MAX_BODY = 1024 * 1024;
 
-    private final SSLSocket socket;
-    private final Socket tcp;
+    private final TlsStream tls;
     private final InetSocketAddress remote;
+    private final Duration ioTimeout;
     private final InboundBuffer in;
-    private final OutputStream out;
     private boolean reusable = true;
 
-    TlsConnection(SSLSocket socket, Socket tcp, InetSocketAddress remote) throws IOException {
-        this.socket = socket;
-        this.tcp = tcp;
+    TlsConnection(TlsStream tls, InetSocketAddress remote, Duration ioTimeout) {
+        this.tls = tls;
         this.remote = remote;
-        this.in = new InboundBuffer(socket.getInputStream(), BUFFER_SIZE);
-        this.out = socket.getOutputStream();
+        this.ioTimeout = ioTimeout;
+        this.in = new InboundBuffer(tls, BUFFER_SIZE);
     }
 
     /** The gateway's resolved address and port. */
@@ -47,18 +43,19 @@ public final class TlsConnection implements Closeable {
     }
 
     public SSLSession session() {
-        return socket.getSession();
+        return tls.session();
     }
 
     /** False once the gateway said it closes the connection after its reply. */
     public boolean reusable() {
-        return reusable && !tcp.isClosed();
+        return reusable;
     }
 
-    /** Sends a request and reads the whole reply. */
+    /** Sends a request and reads the whole reply, each within the I/O timeout. */
     public HttpResponse exchange(HttpRequest request) throws IOException {
-        HttpResponseHead head = send(request);
-        byte[] body = readBody(head);
+        long deadline = deadline();
+        HttpResponseHead head = send(request, deadline);
+        byte[] body = readBody(head, deadline);
         if (head.headers().first("Connection").map(v -> v.equalsIgnoreCase("close")).orElse(false)) {
             reusable = false;
         }
@@ -70,28 +67,23 @@ public final class TlsConnection implements Closeable {
      * directly, and whatever of it is already buffered stays buffered for {@link #openCstp()}.
      */
     public HttpResponseHead connect(HttpRequest request) throws IOException {
-        return send(request);
+        return send(request, deadline());
     }
 
-    /**
-     * Turns this connection into the CSTP channel, which blocks on reads until the gateway speaks. The channel
-     * closes the TCP socket directly: a TLS close_notify could block behind unacknowledged data when the
-     * gateway is gone, and ocserv ends the session on DISCONNECT anyway.
-     */
-    public CstpChannel openCstp() throws IOException {
-        socket.setSoTimeout(0);
-        return new CstpChannel(tcp, in, out);
+    /** Turns this connection into the CSTP channel. */
+    public CstpChannel openCstp() {
+        return new CstpChannel(tls, in);
     }
 
-    private HttpResponseHead send(HttpRequest request) throws IOException {
-        out.write(request.encode());
-        out.flush();
+    private HttpResponseHead send(HttpRequest request, long deadline) throws IOException {
+        byte[] encoded = request.encode();
+        tls.writeBlocking(encoded, 0, encoded.length, deadline);
         int end;
         while ((end = in.indexOfBlankLine()) < 0) {
             if (in.available() >= MAX_HEAD) {
                 throw new ProtocolException("the gateway's reply to " + request + " has a head longer than " + MAX_HEAD + " bytes");
             }
-            if (!in.fill()) {
+            if (!in.fillBlocking(deadline)) {
                 throw new ProtocolException("the gateway closed the connection instead of answering " + request);
             }
         }
@@ -101,7 +93,7 @@ public final class TlsConnection implements Closeable {
         return head;
     }
 
-    private byte[] readBody(HttpResponseHead head) throws IOException {
+    private byte[] readBody(HttpResponseHead head, long deadline) throws IOException {
         if (head.headers().first("Transfer-Encoding").isPresent()) {
             throw new ProtocolException("the gateway sent a " + head.headers().first("Transfer-Encoding").get()
                     + "-encoded body; only Content-Length bodies are supported");
@@ -109,7 +101,7 @@ public final class TlsConnection implements Closeable {
         OptionalLong length = head.contentLength();
         if (length.isEmpty()) {
             reusable = false; // the body runs to the end of the connection
-            return readToEnd();
+            return readToEnd(deadline);
         }
         if (length.getAsLong() > MAX_BODY) {
             throw new ProtocolException("the gateway announced a " + length.getAsLong() + "-byte body; at most " + MAX_BODY + " is accepted");
@@ -117,7 +109,7 @@ public final class TlsConnection implements Closeable {
         byte[] body = new byte[(int) length.getAsLong()];
         int filled = 0;
         while (filled < body.length) {
-            if (in.available() == 0 && !in.fill()) {
+            if (in.available() == 0 && !in.fillBlocking(deadline)) {
                 throw new ProtocolException("the gateway closed the connection " + (body.length - filled) + " bytes before the end of its reply");
             }
             int chunk = Math.min(in.available(), body.length - filled);
@@ -128,9 +120,9 @@ public final class TlsConnection implements Closeable {
         return body;
     }
 
-    private byte[] readToEnd() throws IOException {
+    private byte[] readToEnd(long deadline) throws IOException {
         byte[] body = new byte[0];
-        while (in.available() > 0 || in.fill()) {
+        while (in.available() > 0 || in.fillBlocking(deadline)) {
             int chunk = in.available();
             if (body.length + chunk > MAX_BODY) {
                 throw new ProtocolException("the gateway's reply body exceeds " + MAX_BODY + " bytes");
@@ -142,9 +134,13 @@ public final class TlsConnection implements Closeable {
         return body;
     }
 
+    private long deadline() {
+        return System.nanoTime() + ioTimeout.toNanos();
+    }
+
     /** Closes the TCP connection without a TLS goodbye, so that it never waits on a gateway that stopped answering. */
     @Override
-    public void close() throws IOException {
-        tcp.close();
+    public void close() {
+        tls.close();
     }
 }

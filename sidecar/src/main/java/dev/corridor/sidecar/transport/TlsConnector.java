@@ -1,10 +1,11 @@
 package dev.corridor.sidecar.transport;
 
+import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.os.TcpSocket;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +20,9 @@ import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -66,37 +67,36 @@ public final class TlsConnector {
             throw new GatewayUnreachableException("cannot resolve the gateway's name " + url.host(), e);
         }
         InetSocketAddress remote = new InetSocketAddress(address, url.port());
-        Socket tcp = new Socket();
+        TcpSocket tcp;
         try {
-            tcp.setTcpNoDelay(true);
-            tcp.connect(remote, (int) connectTimeout.toMillis());
-        } catch (IOException e) {
-            tcp.close();
+            tcp = TcpSocket.connect(remote, connectTimeout.toMillis());
+        } catch (OsException e) {
             throw new GatewayUnreachableException("cannot reach the gateway at " + remote.getAddress().getHostAddress()
                     + ":" + url.port() + " (" + url.host() + "): " + e.getMessage(), e);
         }
         GatewayTrustManager trust = new GatewayTrustManager(policy.pins(), authorities);
-        SSLSocket socket;
+        SSLEngine engine;
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {trust}, null);
-            socket = (SSLSocket) context.getSocketFactory().createSocket(tcp, url.host(), url.port(), true);
+            engine = context.createSSLEngine(url.host(), url.port());
         } catch (GeneralSecurityException e) {
             tcp.close();
             throw new IOException("cannot set up TLS: " + e.getMessage(), e);
         }
-        SSLParameters parameters = socket.getSSLParameters();
+        engine.setUseClientMode(true);
+        SSLParameters parameters = engine.getSSLParameters();
         parameters.setProtocols(PROTOCOLS);
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         if (url.hasHostName()) {
             parameters.setServerNames(List.of(new SNIHostName(url.host())));
         }
-        socket.setSSLParameters(parameters);
-        socket.setSoTimeout((int) ioTimeout.toMillis());
+        engine.setSSLParameters(parameters);
+        TlsStream tls = new TlsStream(tcp, engine);
         try {
-            socket.startHandshake();
+            tls.handshake(System.nanoTime() + ioTimeout.toNanos());
         } catch (SSLHandshakeException e) {
-            socket.close();
+            tls.close();
             X509Certificate refused = trust.refused();
             if (refused != null) {
                 PublicKeyPin pin = PublicKeyPin.of(refused);
@@ -108,11 +108,11 @@ public final class TlsConnector {
             }
             throw new IOException("TLS handshake with the gateway " + url.authority() + " failed: " + e.getMessage(), e);
         } catch (IOException e) {
-            socket.close();
-            throw new GatewayUnreachableException("the gateway " + url.authority() + " closed the connection during the TLS handshake: "
+            tls.close();
+            throw new GatewayUnreachableException("the gateway " + url.authority() + " broke off the TLS handshake: "
                     + e.getMessage(), e);
         }
-        return new TlsConnection(socket, tcp, remote);
+        return new TlsConnection(tls, remote, ioTimeout);
     }
 
     private static X509ExtendedTrustManager trustManager(KeyStore anchors) {

@@ -6,15 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.corridor.sidecar.protocol.ProtocolException;
 import dev.corridor.sidecar.protocol.cstp.CstpFraming;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+/** Decoding the CSTP stream as it arrives from TLS: frames split across reads, many in one read, malformed ones. */
 class CstpChannelTest {
 
     record Packet(PacketType type, byte[] payload) {
@@ -28,7 +28,7 @@ class CstpChannelTest {
         stream.writeBytes(frame(PacketType.DATA, payload(CstpFraming.MAX_PAYLOAD, 7)));
         stream.writeBytes(frame(PacketType.KEEPALIVE, new byte[0]));
 
-        List<Packet> packets = receiveAll(new Trickle(stream.toByteArray(), 3));
+        List<Packet> packets = receiveAll(stream.toByteArray(), 3);
 
         assertThat(packets).extracting(Packet::type)
                 .containsExactly(PacketType.DATA, PacketType.DPD_REQUEST, PacketType.DATA, PacketType.KEEPALIVE);
@@ -42,44 +42,40 @@ class CstpChannelTest {
         for (int i = 0; i < 100; i++) {
             stream.writeBytes(frame(PacketType.DATA, payload(900 + i, i)));
         }
-        List<Packet> packets = receiveAll(new ByteArrayInputStream(stream.toByteArray()));
+        List<Packet> packets = receiveAll(stream.toByteArray(), Integer.MAX_VALUE);
         assertThat(packets).hasSize(100);
         assertThat(packets.get(99).payload()).isEqualTo(payload(999, 99));
     }
 
     @Test
     void aTruncatedFrameIsAnErrorNotACleanEnd() {
-        byte[] whole = frame(PacketType.DATA, payload(100, 3));
-        byte[] cut = Arrays.copyOf(whole, 50);
-        assertThatThrownBy(() -> receiveAll(new ByteArrayInputStream(cut))).isInstanceOf(EOFException.class);
+        byte[] cut = Arrays.copyOf(frame(PacketType.DATA, payload(100, 3)), 50);
+        assertThatThrownBy(() -> receiveAll(cut, 16)).isInstanceOf(EOFException.class).hasMessageContaining("in the middle of a frame");
     }
 
     @Test
     void aBadMagicEndsTheStream() {
         byte[] garbage = "HTTP/1.1 200 OK\r\n\r\n".getBytes();
-        assertThatThrownBy(() -> receiveAll(new ByteArrayInputStream(garbage)))
+        assertThatThrownBy(() -> receiveAll(garbage, 16))
                 .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("bad CSTP frame");
     }
 
-    @Test
-    void sendsDataInPlaceAsOneWrite() throws Exception {
-        CountingOutput out = new CountingOutput();
-        CstpChannel channel = new CstpChannel(() -> { }, new InboundBuffer(InputStream.nullInputStream(), 64), out);
-        byte[] buf = new byte[CstpFraming.HEADER_LENGTH + 4];
-        System.arraycopy(new byte[] {0x45, 1, 2, 3}, 0, buf, CstpFraming.HEADER_LENGTH, 4);
-
-        channel.sendData(buf, CstpFraming.HEADER_LENGTH, 4);
-
-        assertThat(out.writes).isEqualTo(1);
-        assertThat(out.toByteArray()).containsExactly(0x53, 0x54, 0x46, 0x01, 0, 4, 0, 0, 0x45, 1, 2, 3);
-    }
-
-    private static List<Packet> receiveAll(InputStream in) throws Exception {
+    /** Delivers {@code bytes} to a channel at most {@code step} bytes per read, as TLS records may split them. */
+    private static List<Packet> receiveAll(byte[] bytes, int step) throws Exception {
+        Trickle source = new Trickle(bytes, step);
+        CstpChannel channel = new CstpChannel(null, new InboundBuffer(source, TlsConnection.BUFFER_SIZE));
         List<Packet> packets = new ArrayList<>();
-        CstpChannel channel = new CstpChannel(() -> { }, new InboundBuffer(in, TlsConnection.BUFFER_SIZE), java.io.OutputStream.nullOutputStream());
-        channel.receive((type, code, buf, off, len) -> packets.add(new Packet(type, Arrays.copyOfRange(buf, off, off + len))));
-        return packets;
+        try {
+            while (true) {
+                channel.receivePending((type, code, buf, off, len) -> packets.add(new Packet(type, Arrays.copyOfRange(buf, off, off + len))), 8);
+            }
+        } catch (EOFException e) {
+            if (e.getMessage().contains("middle")) {
+                throw e;
+            }
+            return packets; // the stream ended cleanly between frames
+        }
     }
 
     static byte[] frame(PacketType type, byte[] payload) {
@@ -97,28 +93,36 @@ class CstpChannelTest {
         return bytes;
     }
 
-    /** Hands out at most {@code step} bytes per read, as a slow TLS stream may. */
-    static final class Trickle extends ByteArrayInputStream {
+    /** Plaintext a few bytes at a time; the end of the stream after the last byte. */
+    private static final class Trickle implements PlaintextSource {
+        private final byte[] bytes;
         private final int step;
+        private int at;
 
         Trickle(byte[] bytes, int step) {
-            super(bytes);
+            this.bytes = bytes;
             this.step = step;
         }
 
         @Override
-        public synchronized int read(byte[] b, int off, int len) {
-            return super.read(b, off, Math.min(len, step));
+        public int readBlocking(ByteBuffer dst, long deadline) {
+            return readAvailable(dst);
         }
-    }
-
-    static final class CountingOutput extends ByteArrayOutputStream {
-        int writes;
 
         @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            writes++;
-            super.write(b, off, len);
+        public int readAvailable(ByteBuffer dst) {
+            if (at == bytes.length) {
+                return -1;
+            }
+            int n = Math.min(Math.min(step, bytes.length - at), dst.remaining());
+            dst.put(bytes, at, n);
+            at += n;
+            return n;
+        }
+
+        @Override
+        public int applicationBufferSize() {
+            return 16 * 1024 + 256;
         }
     }
 }
