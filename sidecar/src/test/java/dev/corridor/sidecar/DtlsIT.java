@@ -127,6 +127,33 @@ class DtlsIT {
         }
     }
 
+    @Test
+    void aDtlsPathThatDiesMidSessionFallsBackToCstpAndComesBack() throws Exception {
+        try (GatewayLab lab = GatewayLab.start("cordpf", "dpd = 2");
+             SidecarProcess sidecar = connect(lab)) {
+            sidecar.awaitReady(READY);
+            await().atMost(Duration.ofSeconds(15)).until(() -> sidecar.status().path("transport").asText().equals("dtls"));
+            String host = lab.get("LAB_CORP_HOST_1");
+            try (Firewall block = Firewall.onInput(lab.gatewayNamespace(), "corridor_udp", "udp dport 443 drop")) {
+                long blocked = System.nanoTime();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> sidecar.status().path("transport").asText().equals("cstp"));
+                // A probe goes out after a DPD interval of silence and is given up on one interval later; the gateway's
+                // own probes still arriving can push the first one back by an interval.
+                assertThat(Duration.ofNanos(System.nanoTime() - blocked)).as("within three DTLS DPD intervals and a tick")
+                        .isLessThan(Duration.ofSeconds(7));
+                assertThat(sidecar.status().path("dtls").path("detail").asText()).containsAnyOf("no answer over DTLS", "nothing received over DTLS");
+                assertThat(sidecar.httpStatus("/readyz")).as("the session stays up on CSTP").isEqualTo(200);
+                long cstpBefore = sidecar.status().path("traffic").path("cstp").path("packetsSent").asLong();
+                assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "3", "-W", "2", host)).contains("3 received");
+                assertThat(sidecar.status().path("traffic").path("cstp").path("packetsSent").asLong()).isGreaterThan(cstpBefore);
+            }
+            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> sidecar.status().path("transport").asText().equals("dtls"));
+            assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", host)).contains("2 received");
+        }
+    }
+
     /**
      * An MTU mistake shows as full-size segments lost over and over: most of them retransmitted, or a stall. The lab's
      * gateway also drops some datagrams when the two cores it shares with both ends of the transfer are busy (its

@@ -59,6 +59,7 @@ final class Libc {
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_RCVBUFFORCE = 33;
     static final int MSG_PEEK = 0x2;
+    static final int MSG_DONTWAIT = 0x40;
     static final int MSG_TRUNC = 0x20;
     static final short POLLIN = 0x1;
     static final short POLLOUT = 0x4;
@@ -97,6 +98,10 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle RECVFROM = downcall("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
+    private static final MethodHandle RECVMMSG = downcall("recvmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), ERRNO_CAPTURE);
+    private static final MethodHandle SENDMMSG = downcall("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
     private static final MethodHandle CONNECT = downcall("connect",
@@ -202,6 +207,24 @@ final class Libc {
     static long recvfrom(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, MemorySegment addressLength) {
         try {
             return (long) RECVFROM.invokeExact(STATE.get(), fd, buffer, count, flags, address, addressLength);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** recvmmsg(2) without a timeout: the number of datagrams received, or -1 with errno set. */
+    static int recvmmsg(int fd, MemorySegment messages, int count, int flags) {
+        try {
+            return (int) RECVMMSG.invokeExact(STATE.get(), fd, messages, count, flags, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** sendmmsg(2): the number of datagrams sent, or -1 with errno set. */
+    static int sendmmsg(int fd, MemorySegment messages, int count, int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(STATE.get(), fd, messages, count, flags);
         } catch (Throwable t) {
             throw unchecked(t);
         }

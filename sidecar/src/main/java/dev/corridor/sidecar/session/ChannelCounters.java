@@ -17,7 +17,11 @@ public final class ChannelCounters {
 
     /** A packet from the tun device that could not be sent; called by the tun-reading thread. */
     public void droppedSending(DropReason reason) {
-        sendDrops.get(reason).add(1);
+        droppedSending(reason, 1);
+    }
+
+    public void droppedSending(DropReason reason, int packets) {
+        sendDrops.get(reason).add(packets);
     }
 
     /** A packet from the gateway that could not be delivered; called by the channel-reading thread. */

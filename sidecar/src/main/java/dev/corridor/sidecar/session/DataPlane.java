@@ -176,6 +176,7 @@ final class DataPlane {
             cstpLiveness.sent();
         }
         if (sentOverDtls) {
+            flushDtls(channel);
             dtlsLiveness.sent();
         }
         return packets;
@@ -191,19 +192,34 @@ final class DataPlane {
         }
     }
 
-    /** True when the packet went out over DTLS; on a send error DTLS is taken down and the packet goes over CSTP. */
+    /** True when the packet was queued for DTLS; on a send error DTLS is taken down and the packet goes over CSTP. */
     private boolean sendOverDtls(DtlsChannel channel, byte[] buf, int length) {
         try {
-            if (channel.sendData(buf, HEADROOM, length)) {
-                dtlsCounters.packetsSent.add(1);
-                dtlsCounters.bytesSent.add(length);
-            } else {
-                dtlsCounters.droppedSending(DropReason.QUEUE_FULL);
-            }
+            countDtlsDrops(channel, channel.sendData(buf, HEADROOM, length));
+            dtlsCounters.packetsSent.add(1);
+            dtlsCounters.bytesSent.add(length);
             return true;
         } catch (IOException e) {
             dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
             return false;
+        }
+    }
+
+    /** Sends the batch of DTLS packets queued by this round. */
+    private void flushDtls(DtlsChannel channel) {
+        try {
+            countDtlsDrops(channel, channel.flushData());
+        } catch (IOException e) {
+            dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
+        }
+    }
+
+    /** Packets counted as sent when queued, then dropped because the socket buffer stayed full. */
+    private void countDtlsDrops(DtlsChannel channel, int dropped) {
+        if (dropped > 0) {
+            dtlsCounters.packetsSent.add(-dropped);
+            dtlsCounters.bytesSent.add(-channel.droppedBytes());
+            dtlsCounters.droppedSending(DropReason.QUEUE_FULL, dropped);
         }
     }
 
@@ -327,7 +343,11 @@ final class DataPlane {
         }
     }
 
-    /** DTLS: the same schedule on its own intervals; a dead DTLS path falls back to CSTP, the session stays. */
+    /**
+     * DTLS: the same schedule on its own intervals, and one more rule: a probe left unanswered for a whole DPD
+     * interval means the path towards the gateway is broken, even while packets still arrive from it (the gateway
+     * probes too). A dead DTLS path falls back to CSTP; the session stays.
+     */
     private void keepDtlsAlive(DtlsPath path, long now) {
         DtlsChannel channel = path.channel();
         if (channel == null) {
@@ -339,6 +359,11 @@ final class DataPlane {
         try {
             if (dpd > 0 && silence >= 2 * dpd) {
                 path.fail("nothing received over DTLS for " + Duration.ofNanos(silence).toSeconds() + " s");
+                return;
+            }
+            long probing = liveness.dpdOutstandingSince();
+            if (dpd > 0 && probing >= 0 && now - probing >= dpd) {
+                path.fail("no answer over DTLS to a DPD probe for " + Duration.ofNanos(now - probing).toSeconds() + " s");
                 return;
             }
             if (dpd > 0 && silence >= dpd && now - liveness.lastDpdSent() >= dpd / 2) {

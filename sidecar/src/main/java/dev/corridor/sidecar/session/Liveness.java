@@ -72,6 +72,11 @@ final class Liveness {
         }
     }
 
+    /** Since when a DPD request has waited for its answer, or -1 when none is outstanding. */
+    long dpdOutstandingSince() {
+        return dpdOutstandingSince;
+    }
+
     long dpdRoundTripNanos() {
         return dpdRoundTripNanos;
     }

@@ -3,6 +3,7 @@ package dev.corridor.sidecar.transport.dtls;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
 import dev.corridor.sidecar.transport.PacketReceiver;
 import java.io.Closeable;
+import dev.corridor.sidecar.os.DatagramBatch;
 import dev.corridor.sidecar.os.OsException;
 import dev.corridor.sidecar.os.UdpSocket;
 import java.io.IOException;
@@ -32,8 +33,10 @@ public final class DtlsChannel implements Closeable {
     private final DtlsRecordLayer.Sealer dataSealer;
     private final DtlsRecordLayer.Sealer controlSealer;
     private final DtlsRecordLayer.Opener opener;
-    /** Room for any datagram: the gateway's DPD probes are padded to its MTU, and UDP allows up to 64 KiB. */
-    private final byte[] inbound = new byte[65536];
+    private final DatagramBatch outgoing = new DatagramBatch();
+    private final DatagramBatch incoming = new DatagramBatch();
+    /** Room for one received datagram, where its records are opened in place. */
+    private final byte[] inbound = new byte[DatagramBatch.SLOT];
 
     DtlsChannel(UdpSocket socket, DtlsRecordLayer records, DtlsHandshake.Mode mode, int datagramLimit, List<byte[]> lastFlight)
             throws IOException {
@@ -65,15 +68,34 @@ public final class DtlsChannel implements Closeable {
     }
 
     /**
-     * Sends one DATA packet without copying it: the packet is at {@code buf[off..off+len)}, with {@link #HEADROOM}
-     * free bytes before it and {@link #TAILROOM} after. Only ever called from the one thread that reads the tun.
+     * Seals one DATA packet in place and queues it for {@link #flushData}: the packet is at {@code buf[off..off+len)},
+     * with {@link #HEADROOM} free bytes before it and {@link #TAILROOM} after. Only the data thread calls this.
      *
-     * @return false when the socket buffer stayed full and the packet was dropped
+     * @return how many earlier packets were dropped because a full batch had to be sent and the socket stayed full
      */
-    public boolean sendData(byte[] buf, int off, int len) throws IOException {
+    public int sendData(byte[] buf, int off, int len) throws IOException {
         buf[off - 1] = (byte) PacketType.DATA.code();
         int start = seal(dataSealer, buf, off - 1, len + 1);
-        return send(buf, start, len + 1 + DtlsRecordLayer.OVERHEAD);
+        int dropped = 0;
+        if (!outgoing.add(buf, start, len + 1 + DtlsRecordLayer.OVERHEAD)) {
+            dropped = flushData();
+            outgoing.add(buf, start, len + 1 + DtlsRecordLayer.OVERHEAD);
+        }
+        return dropped;
+    }
+
+    /** Sends the queued DATA packets, one system call for the batch; returns how many were dropped for lack of room. */
+    public int flushData() throws IOException {
+        try {
+            return outgoing.send(socket);
+        } catch (OsException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** The bytes of the packets the last flush dropped. */
+    public long droppedBytes() {
+        return outgoing.droppedBytes();
     }
 
     /** Sends a control packet (DPD, keepalive). Rare, so it may allocate and serialise. */
@@ -109,30 +131,42 @@ public final class DtlsChannel implements Closeable {
         int datagrams = 0;
         try {
             while (datagrams < limit) {
-                int datagram = socket.receive(inbound, 0, inbound.length);
-                if (datagram == 0) {
-                    break;
-                }
-                datagrams++;
-                for (int at = 0; at < datagram; ) {
-                    int length = DtlsRecordLayer.recordLength(inbound, at, datagram - at);
-                    if (length < 0) {
+                int received = incoming.receive(socket, limit - datagrams);
+                for (int i = 0; i < received; i++) {
+                    int datagram = incoming.length(i);
+                    if (datagram < 0) {
                         receiver.onRejectedRecord();
-                        break;
+                        continue;
                     }
-                    switch (opener.open(inbound, at, length)) {
-                        case DATA -> deliver(receiver, inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
-                        case ALERT -> alert(inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
-                        case HANDSHAKE -> repeatLastFlight();
-                        case DROPPED -> receiver.onRejectedRecord();
-                    }
-                    at += length;
+                    incoming.copyOut(i, inbound, 0, datagram);
+                    openRecords(receiver, datagram);
+                }
+                datagrams += received;
+                if (received < DatagramBatch.CAPACITY) {
+                    break;
                 }
             }
         } catch (OsException e) {
             throw new IOException(e.getMessage(), e);
         }
         return datagrams;
+    }
+
+    private void openRecords(PacketReceiver receiver, int datagram) throws IOException {
+        for (int at = 0; at < datagram; ) {
+            int length = DtlsRecordLayer.recordLength(inbound, at, datagram - at);
+            if (length < 0) {
+                receiver.onRejectedRecord();
+                return;
+            }
+            switch (opener.open(inbound, at, length)) {
+                case DATA -> deliver(receiver, inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
+                case ALERT -> alert(inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
+                case HANDSHAKE -> repeatLastFlight();
+                case DROPPED -> receiver.onRejectedRecord();
+            }
+            at += length;
+        }
     }
 
     private static void deliver(PacketReceiver receiver, byte[] buf, int off, int len) throws IOException {
