@@ -40,7 +40,7 @@ in_pod ping -c 1 -W 1 "$LAB_CORP_HOST_1" | sed -n '2p' || true
 
 section "starting the sidecar in the pod namespace $LAB_POD_NS"
 echo "corridor-sidecar connect --cafile $LAB_CA -u $LAB_USER --passwd-on-stdin $LAB_GATEWAY_URL"
-ip netns exec "$LAB_POD_NS" "$JAVA_HOME/bin/java" -jar "$corridor_jar" connect \
+ip netns exec "$LAB_POD_NS" "$JAVA_HOME/bin/java" "@$corridor_root/sidecar/jvm.options" -jar "$corridor_jar" connect \
   --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin --http-address 127.0.0.1:9478 "$LAB_GATEWAY_URL" \
   <<<"$LAB_PASSWORD" >"$log" 2>&1 &
 sidecar=$!

@@ -73,8 +73,7 @@ public final class DatagramBatch {
             if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
                 return 0;
             }
-            throw OsException.fromErrno("receiving from " + socket.remote().getAddress().getHostAddress()
-                    + " port " + socket.remote().getPort(), errno);
+            throw OsException.fromErrno("receiving from " + Sockets.describe(socket.remote()), errno);
         }
         count = received;
         return received;
@@ -138,8 +137,7 @@ public final class DatagramBatch {
             }
             count = 0;
             sent = 0;
-            throw OsException.fromErrno("sending to " + socket.remote().getAddress().getHostAddress()
-                    + " port " + socket.remote().getPort(), errno);
+            throw OsException.fromErrno("sending to " + Sockets.describe(socket.remote()), errno);
         }
         count = 0;
         sent = 0;

@@ -69,6 +69,23 @@ final class PollableFd {
         return Libc.read(fd, MemorySegment.ofArray(buf).asSlice(off, max), max);
     }
 
+    /**
+     * Reads without waiting: the byte count, or -1 when nothing is pending (EAGAIN, EINTR).
+     *
+     * @throws OsException for any other error, with its errno
+     */
+    long readPending(byte[] buf, int off, int max) throws OsException {
+        long n = read(buf, off, max);
+        if (n >= 0) {
+            return n;
+        }
+        int errno = Libc.errno();
+        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
+            return -1;
+        }
+        throw OsException.fromErrno("reading from " + what, errno);
+    }
+
     /** Writes {@code buf[off..off+len)}; the byte count, or -1 with errno set ({@link Libc#errno()}). */
     long write(byte[] buf, int off, int len) throws OsException {
         Objects.checkFromIndexSize(off, len, buf.length);

@@ -13,6 +13,20 @@ final class Sockets {
     private Sockets() {
     }
 
+    /** A non-blocking socket of {@code type} for {@code remote}'s address family. */
+    static int open(int type, InetSocketAddress remote, String what) throws OsException {
+        int family = remote.getAddress().getAddress().length == 4 ? Libc.AF_INET : Libc.AF_INET6;
+        int socket = Libc.socket(family, type | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
+        if (socket < 0) {
+            throw OsException.fromErrno("opening " + what, Libc.errno());
+        }
+        return socket;
+    }
+
+    static String describe(InetSocketAddress address) {
+        return address.getAddress().getHostAddress() + " port " + address.getPort();
+    }
+
     /** struct sockaddr_in or sockaddr_in6: family in host order, port in network order. */
     static MemorySegment address(Arena arena, InetSocketAddress address) {
         byte[] ip = address.getAddress().getAddress();

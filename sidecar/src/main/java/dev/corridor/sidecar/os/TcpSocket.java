@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 
 /**
@@ -28,12 +27,8 @@ public final class TcpSocket implements AutoCloseable {
      * @throws OsException with the connect's errno (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH...), or ETIMEDOUT
      */
     public static TcpSocket connect(InetSocketAddress remote, long timeoutMillis) throws OsException {
-        String what = "the TCP connection to " + describe(remote);
-        boolean v4 = remote.getAddress() instanceof Inet4Address;
-        int socket = Libc.socket(v4 ? Libc.AF_INET : Libc.AF_INET6, Libc.SOCK_STREAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        if (socket < 0) {
-            throw OsException.fromErrno("opening " + what, Libc.errno());
-        }
+        String what = "the TCP connection to " + Sockets.describe(remote);
+        int socket = Sockets.open(Libc.SOCK_STREAM, remote, what);
         PollableFd pollable;
         try {
             pollable = new PollableFd(socket, what);
@@ -69,18 +64,8 @@ public final class TcpSocket implements AutoCloseable {
 
     /** Reads what has arrived, at most {@code max} bytes: the count, 0 when nothing is pending, -1 at end of stream. */
     public int read(byte[] buf, int off, int max) throws OsException {
-        long n = fd.read(buf, off, max);
-        if (n > 0) {
-            return (int) n;
-        }
-        if (n == 0) {
-            return -1;
-        }
-        int errno = Libc.errno();
-        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
-            return 0;
-        }
-        throw OsException.fromErrno("receiving from " + describe(remote), errno);
+        long n = fd.readPending(buf, off, max);
+        return n == 0 ? -1 : (int) Math.max(n, 0);
     }
 
     /** Writes what the socket buffer takes now: the count, 0 when it is full. */
@@ -93,7 +78,7 @@ public final class TcpSocket implements AutoCloseable {
         if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
             return 0;
         }
-        throw OsException.fromErrno("sending to " + describe(remote), errno);
+        throw OsException.fromErrno("sending to " + Sockets.describe(remote), errno);
     }
 
     public boolean awaitReadable(long timeoutMillis) throws OsException {
@@ -113,7 +98,4 @@ public final class TcpSocket implements AutoCloseable {
         fd.close();
     }
 
-    private static String describe(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + " port " + address.getPort();
-    }
 }

@@ -76,15 +76,11 @@ public final class TunDevice implements AutoCloseable {
      * longer than {@code max} is cut to {@code max} bytes, so pass room for the MTU.
      */
     public int read(byte[] buf, int off, int max) throws OsException {
-        long n = fd.read(buf, off, max);
-        if (n >= 0) {
-            return (int) n;
+        try {
+            return (int) Math.max(fd.readPending(buf, off, max), 0);
+        } catch (OsException e) {
+            throw ioFailure("reading from tun device '" + name + "'", e.errno());
         }
-        int errno = Libc.errno();
-        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
-            return 0;
-        }
-        throw ioFailure("reading from tun device '" + name + "'", errno);
     }
 
     /**

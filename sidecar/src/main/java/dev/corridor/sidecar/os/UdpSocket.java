@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 
 /**
@@ -34,12 +33,8 @@ public final class UdpSocket implements AutoCloseable {
      *                    NET_ADMIN the size may exceed the system's rmem_max/wmem_max (SO_RCVBUFFORCE).
      */
     public static UdpSocket connect(InetSocketAddress remote, int bufferBytes) throws OsException {
-        String what = "the UDP socket to " + describe(remote);
-        boolean v4 = remote.getAddress() instanceof Inet4Address;
-        int socket = Libc.socket(v4 ? Libc.AF_INET : Libc.AF_INET6, Libc.SOCK_DGRAM | Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC, 0);
-        if (socket < 0) {
-            throw OsException.fromErrno("opening " + what, Libc.errno());
-        }
+        String what = "the UDP socket to " + Sockets.describe(remote);
+        int socket = Sockets.open(Libc.SOCK_DGRAM, remote, what);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment size = arena.allocateFrom(JAVA_INT, bufferBytes);
             setBuffer(socket, Libc.SO_RCVBUFFORCE, Libc.SO_RCVBUF, size);
@@ -64,15 +59,7 @@ public final class UdpSocket implements AutoCloseable {
      * @throws OsException for a pending socket error, e.g. ECONNREFUSED when the gateway's port is closed
      */
     public int receive(byte[] buf, int off, int max) throws OsException {
-        long n = fd.read(buf, off, max);
-        if (n >= 0) {
-            return (int) n;
-        }
-        int errno = Libc.errno();
-        if (errno == Libc.EAGAIN || errno == Libc.EINTR) {
-            return 0;
-        }
-        throw OsException.fromErrno("receiving from " + describe(remote), errno);
+        return (int) Math.max(fd.readPending(buf, off, max), 0);
     }
 
     /** Waits until a datagram is pending (true), or the timeout passes or {@link #wakeup} is called (false). */
@@ -100,7 +87,7 @@ public final class UdpSocket implements AutoCloseable {
                 }
                 continue;
             }
-            throw OsException.fromErrno("sending to " + describe(remote), errno);
+            throw OsException.fromErrno("sending to " + Sockets.describe(remote), errno);
         }
     }
 
@@ -124,7 +111,4 @@ public final class UdpSocket implements AutoCloseable {
         }
     }
 
-    private static String describe(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + " port " + address.getPort();
-    }
 }

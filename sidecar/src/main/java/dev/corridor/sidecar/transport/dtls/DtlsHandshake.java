@@ -13,13 +13,13 @@ import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.BasicTlsPSKIdentity;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DatagramTransport;
-import org.bouncycastle.tls.PSKTlsClient;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.SessionParameters;
 import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsClientContext;
 import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsPSKIdentity;
 import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCrypto;
@@ -75,11 +75,7 @@ public final class DtlsHandshake {
         RecordingTransport transport = new RecordingTransport(socket, datagramLimit);
         TlsCrypto crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
         KeyBlockCapture capture = new KeyBlockCapture();
-        int timeoutMillis = (int) timeout.toMillis();
-        AbstractTlsClient client = request.mode() == Mode.PSK
-                ? new PskClient(crypto, request, capture, timeoutMillis)
-                : new LegacyClient(crypto, request, capture, timeoutMillis);
-        new DTLSClientProtocol().connect(client, transport);
+        new DTLSClientProtocol().connect(new GatewayClient(crypto, request, capture, (int) timeout.toMillis()), transport);
         // The DTLSTransport Bouncy Castle returns is dropped unclosed: closing it would send close_notify,
         // which must never happen while the CSTP channel stays up (ocserv 1.1.6 then busy-loops).
         DtlsKeys keys = DtlsKeys.fromKeyBlock(capture.suite, DATA_EPOCH, capture.keyBlock, transport.highestSequence(DATA_EPOCH) + 1);
@@ -101,67 +97,23 @@ public final class DtlsHandshake {
         }
     }
 
-    private static final class PskClient extends PSKTlsClient {
-        private final byte[] appId;
-        private final KeyBlockCapture capture;
-        private final int timeoutMillis;
-
-        PskClient(TlsCrypto crypto, Request request, KeyBlockCapture capture, int timeoutMillis) {
-            super(crypto, new BasicTlsPSKIdentity("psk", request.secret())); // ocserv ignores the identity
-            this.appId = request.sessionId();
-            this.capture = capture;
-            this.timeoutMillis = timeoutMillis;
-        }
-
-        @Override
-        protected ProtocolVersion[] getSupportedVersions() {
-            return ProtocolVersion.DTLSv12.only();
-        }
-
-        @Override
-        protected int[] getSupportedCipherSuites() {
-            return new int[] {DtlsSuite.PSK_AES_256_GCM.code(), DtlsSuite.PSK_AES_128_GCM.code()};
-        }
-
-        /**
-         * Bouncy Castle puts a session's ID in the ClientHello's session_id only when it offers to resume it, so
-         * the App-ID goes in as a session that will never be resumed (the gateway answers with a full handshake).
-         */
-        @Override
-        public TlsSession getSessionToResume() {
-            SessionParameters placeholder = new SessionParameters.Builder()
-                    .setCipherSuite(DtlsSuite.PSK_AES_256_GCM.code())
-                    .setNegotiatedVersion(ProtocolVersion.DTLSv12)
-                    .setExtendedMasterSecret(true)
-                    .setMasterSecret(getCrypto().createSecret(new byte[48]))
-                    .build();
-            return TlsUtils.importSession(appId, placeholder);
-        }
-
-        @Override
-        public int getHandshakeTimeoutMillis() {
-            return timeoutMillis;
-        }
-
-        @Override
-        public void notifyHandshakeComplete() throws IOException {
-            super.notifyHandshakeComplete();
-            capture.capture(context);
-        }
-    }
-
-    private static final class LegacyClient extends AbstractTlsClient {
+    /** The Bouncy Castle client for either mode: what differs is the suites, the identity and the session offered. */
+    private static final class GatewayClient extends AbstractTlsClient {
         private final Request request;
         private final KeyBlockCapture capture;
         private final int timeoutMillis;
 
-        LegacyClient(TlsCrypto crypto, Request request, KeyBlockCapture capture, int timeoutMillis) {
+        GatewayClient(TlsCrypto crypto, Request request, KeyBlockCapture capture, int timeoutMillis) {
             super(crypto);
             this.request = request;
             this.capture = capture;
             this.timeoutMillis = timeoutMillis;
         }
 
+        private boolean psk() {
+            return request.mode() == Mode.PSK;
+        }
+
         @Override
         protected ProtocolVersion[] getSupportedVersions() {
             return ProtocolVersion.DTLSv12.only();
@@ -169,31 +121,46 @@ public final class DtlsHandshake {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return new int[] {request.suite().code()};
+            return psk() ? new int[] {DtlsSuite.PSK_AES_256_GCM.code(), DtlsSuite.PSK_AES_128_GCM.code()}
+                    : new int[] {request.suite().code()};
         }
 
         @Override
+        public TlsPSKIdentity getPSKIdentity() {
+            return psk() ? new BasicTlsPSKIdentity("psk", request.secret()) : null; // ocserv ignores the identity
+        }
+
+        /**
+         * Bouncy Castle puts a session's ID in the ClientHello's session_id only when it offers to resume it. In
+         * legacy mode that resumption is the point; in PSK mode the App-ID goes in as a session that is never
+         * resumed (the gateway answers with a full handshake), with a placeholder secret.
+         */
+        @Override
         public TlsSession getSessionToResume() {
             SessionParameters session = new SessionParameters.Builder()
-                    .setCipherSuite(request.suite().code())
+                    .setCipherSuite(psk() ? DtlsSuite.PSK_AES_256_GCM.code() : request.suite().code())
                     .setNegotiatedVersion(ProtocolVersion.DTLSv12)
-                    .setExtendedMasterSecret(false)
-                    .setMasterSecret(getCrypto().createSecret(request.secret()))
+                    .setExtendedMasterSecret(psk())
+                    .setMasterSecret(getCrypto().createSecret(psk() ? new byte[48] : request.secret()))
                     .build();
             return TlsUtils.importSession(request.sessionId(), session);
         }
 
+        /** ocserv resumes legacy sessions with %NO_SESSION_HASH. */
         @Override
         public boolean shouldUseExtendedMasterSecret() {
-            return false; // ocserv resumes legacy sessions with %NO_SESSION_HASH
+            return psk();
         }
 
         @Override
-        public void notifySecureRenegotiation(boolean secureRenegotiation) {
-            // ocserv disables safe renegotiation for legacy DTLS; there is no renegotiation to protect here.
+        public void notifySecureRenegotiation(boolean secureRenegotiation) throws IOException {
+            if (psk()) {
+                super.notifySecureRenegotiation(secureRenegotiation);
+            }
+            // Legacy: ocserv disables safe renegotiation there, and there is no renegotiation to protect.
         }
 
-        /** Only the abbreviated handshake is acceptable: a gateway that starts a full one is refused. */
+        /** No mode takes a certificate: a gateway that starts a certificate-based full handshake is refused. */
         @Override
         public TlsAuthentication getAuthentication() throws IOException {
             throw new TlsFatalAlert(AlertDescription.handshake_failure);
