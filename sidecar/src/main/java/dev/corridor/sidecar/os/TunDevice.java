@@ -79,7 +79,7 @@ public final class TunDevice implements AutoCloseable {
         try {
             return (int) Math.max(fd.readPending(buf, off, max), 0);
         } catch (OsException e) {
-            throw ioFailure("reading from tun device '" + name + "'", e.errno());
+            throw e.errno() == 0 ? e : ioFailure("reading from tun device '" + name + "'", e.errno());
         }
     }
 
