@@ -116,6 +116,30 @@ final class ConnectCommand implements Callable<Integer> {
                     + "(two /1 routes; the pod's own default route stays).")
     private Boolean allowDefaultRoute;
 
+    @Option(names = "--route", paramLabel = "CIDR",
+            description = "Also send this network through the tunnel. Repeatable.")
+    private List<String> route;
+
+    @Option(names = "--exclude-route", paramLabel = "CIDR",
+            description = "Also keep this network out of the tunnel. Repeatable.")
+    private List<String> excludeRoute;
+
+    @Option(names = "--never-route", paramLabel = "CIDR",
+            description = "Never capture this network (the cluster's pod, service and node CIDRs): it stays on the pod's "
+                    + "own path, and a tunnel route inside it is not taken. Repeatable.")
+    private List<String> neverRoute;
+
+    @Option(names = "--reconnect-timeout", paramLabel = "SECONDS",
+            description = "Give up when the session cannot be re-established for this long (default: 0, never).")
+    private Integer reconnectTimeout;
+
+    @Option(names = "--reconnect-min-delay", paramLabel = "SECONDS",
+            description = "First pause before reconnecting, doubled (with jitter) after each failure (default: 1).")
+    private Integer reconnectMinDelay;
+
+    @Option(names = "--reconnect-max-delay", paramLabel = "SECONDS", description = "Longest pause between attempts (default: 60).")
+    private Integer reconnectMaxDelay;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default) or debug.")
     private String logLevel;
 
@@ -165,7 +189,8 @@ final class ConnectCommand implements Callable<Integer> {
 
     private Settings commandLine() {
         return new Settings(server, user, userFile, passwordFile, passwordOnStdin, serverCert, cafile, authgroup,
-                interfaceName, noDtls ? Boolean.FALSE : null, baseMtu, httpAddress, allowDefaultRoute, logLevel);
+                interfaceName, noDtls ? Boolean.FALSE : null, baseMtu, httpAddress, allowDefaultRoute, route, excludeRoute, neverRoute,
+                reconnectTimeout, reconnectMinDelay, reconnectMaxDelay, logLevel);
     }
 
     private static List<String> readStandardInput() throws IOException {

@@ -14,7 +14,7 @@ import java.util.OptionalInt;
  *
  * @param passwordOnStdin passwords are read from standard input, one line per password the gateway asks for
  * @param baseMtu         the MTU of the link to the gateway; empty to take it from the route to the gateway
- * @param allowDefaultRoute whether the tunnel may take all traffic when the gateway sends no split-include route
+ * @param routes          what the configuration adds to the gateway's routes
  */
 public record ClientConfig(
         GatewayUrl gateway,
@@ -29,7 +29,8 @@ public record ClientConfig(
         boolean dtls,
         OptionalInt baseMtu,
         InetSocketAddress httpAddress,
-        boolean allowDefaultRoute,
+        RouteOptions routes,
+        ReconnectPolicy reconnect,
         LogLevel logLevel) {
 
     public static final String DEFAULT_INTERFACE = "vpn0";

@@ -37,7 +37,9 @@ public final class ConfigFile {
             Map.entry("passwordFile", Type.TEXT), Map.entry("passwordOnStdin", Type.FLAG), Map.entry("serverCert", Type.LIST),
             Map.entry("cafile", Type.TEXT), Map.entry("authgroup", Type.TEXT), Map.entry("interface", Type.TEXT),
             Map.entry("dtls", Type.FLAG), Map.entry("baseMtu", Type.NUMBER), Map.entry("httpAddress", Type.TEXT),
-            Map.entry("allowDefaultRoute", Type.FLAG), Map.entry("logLevel", Type.TEXT));
+            Map.entry("allowDefaultRoute", Type.FLAG), Map.entry("route", Type.LIST), Map.entry("excludeRoute", Type.LIST),
+            Map.entry("neverRoute", Type.LIST), Map.entry("reconnectTimeout", Type.NUMBER), Map.entry("reconnectMinDelay", Type.NUMBER),
+            Map.entry("reconnectMaxDelay", Type.NUMBER), Map.entry("logLevel", Type.TEXT));
 
     private ConfigFile() {
     }
@@ -101,6 +103,12 @@ public final class ConfigFile {
                 (Integer) values.get("baseMtu"),
                 (String) values.get("httpAddress"),
                 (Boolean) values.get("allowDefaultRoute"),
+                strings(values.get("route")),
+                strings(values.get("excludeRoute")),
+                strings(values.get("neverRoute")),
+                (Integer) values.get("reconnectTimeout"),
+                (Integer) values.get("reconnectMinDelay"),
+                (Integer) values.get("reconnectMaxDelay"),
                 (String) values.get("logLevel"));
     }
 

@@ -1,11 +1,13 @@
 package dev.corridor.sidecar.config;
 
+import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.PublicKeyPin;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,13 +33,20 @@ public record Settings(
         Integer baseMtu,
         String httpAddress,
         Boolean allowDefaultRoute,
+        List<String> route,
+        List<String> excludeRoute,
+        List<String> neverRoute,
+        Integer reconnectTimeout,
+        Integer reconnectMinDelay,
+        Integer reconnectMaxDelay,
         String logLevel) {
 
     static final int MIN_BASE_MTU = 1280;
     static final int MAX_BASE_MTU = 9000;
 
     public static Settings empty() {
-        return new Settings(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new Settings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
     }
 
     /** These settings with every value that {@code other} sets replaced by its value. */
@@ -48,7 +57,7 @@ public record Settings(
                 pick(other.userFile, userFile),
                 pick(other.passwordFile, passwordFile),
                 pick(other.passwordOnStdin, passwordOnStdin),
-                other.serverCert != null && !other.serverCert.isEmpty() ? other.serverCert : serverCert,
+                pickList(other.serverCert, serverCert),
                 pick(other.cafile, cafile),
                 pick(other.authgroup, authgroup),
                 pick(other.interfaceName, interfaceName),
@@ -56,6 +65,12 @@ public record Settings(
                 pick(other.baseMtu, baseMtu),
                 pick(other.httpAddress, httpAddress),
                 pick(other.allowDefaultRoute, allowDefaultRoute),
+                pickList(other.route, route),
+                pickList(other.excludeRoute, excludeRoute),
+                pickList(other.neverRoute, neverRoute),
+                pick(other.reconnectTimeout, reconnectTimeout),
+                pick(other.reconnectMinDelay, reconnectMinDelay),
+                pick(other.reconnectMaxDelay, reconnectMaxDelay),
                 pick(other.logLevel, logLevel));
     }
 
@@ -104,7 +119,9 @@ public record Settings(
                 dtls == null || dtls,
                 baseMtu == null ? OptionalInt.empty() : OptionalInt.of(baseMtu),
                 httpAddress(httpAddress == null ? "0.0.0.0:" + ClientConfig.DEFAULT_HTTP_PORT : httpAddress),
-                Boolean.TRUE.equals(allowDefaultRoute),
+                new RouteOptions(networks("route", route), networks("excludeRoute", excludeRoute), networks("neverRoute", neverRoute),
+                        Boolean.TRUE.equals(allowDefaultRoute)),
+                reconnect(),
                 logLevel(logLevel));
     }
 
@@ -139,6 +156,44 @@ public record Settings(
         } catch (IllegalArgumentException e) {
             throw new ConfigException("logLevel: '" + text + "' is not one of error, warn, info, debug");
         }
+    }
+
+    private static List<IpNetwork> networks(String setting, List<String> texts) throws ConfigException {
+        List<IpNetwork> networks = new ArrayList<>();
+        for (String text : texts == null ? List.<String>of() : texts) {
+            try {
+                networks.add(IpNetwork.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(setting + ": " + e.getMessage());
+            }
+        }
+        return networks;
+    }
+
+    private ReconnectPolicy reconnect() throws ConfigException {
+        ReconnectPolicy defaults = ReconnectPolicy.DEFAULT;
+        Duration timeout = seconds("reconnectTimeout", reconnectTimeout, defaults.timeout(), 0);
+        Duration minDelay = seconds("reconnectMinDelay", reconnectMinDelay, defaults.minDelay(), 1);
+        Duration maxDelay = seconds("reconnectMaxDelay", reconnectMaxDelay, defaults.maxDelay(), 1);
+        if (maxDelay.compareTo(minDelay) < 0) {
+            throw new ConfigException("reconnectMaxDelay: " + maxDelay.toSeconds() + " is less than reconnectMinDelay ("
+                    + minDelay.toSeconds() + ")");
+        }
+        return new ReconnectPolicy(timeout, minDelay, maxDelay);
+    }
+
+    private static Duration seconds(String setting, Integer value, Duration fallback, int minimum) throws ConfigException {
+        if (value == null) {
+            return fallback;
+        }
+        if (value < minimum || value > 86_400) {
+            throw new ConfigException(setting + ": " + value + " is out of range; expected " + minimum + "..86400 seconds");
+        }
+        return Duration.ofSeconds(value);
+    }
+
+    private static <T> List<T> pickList(List<T> preferred, List<T> fallback) {
+        return preferred != null && !preferred.isEmpty() ? preferred : fallback;
     }
 
     private static <T> T pick(T preferred, T fallback) {

@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.session;
 
+import dev.corridor.sidecar.config.RouteOptions;
 import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.os.TunnelRoutes;
@@ -11,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Decides which routes a session gets, from what the gateway sent and what the configuration allows.
+ * Decides which routes a session gets, from what the gateway sent and what the configuration allows and adds.
  * No I/O: the result is handed to the OS layer.
  */
 public final class RoutePlanner {
@@ -22,18 +23,30 @@ public final class RoutePlanner {
     private RoutePlanner() {
     }
 
-    /**
-     * @param allowDefaultRoute whether the tunnel may take all traffic when the gateway asks for it (no split-include)
-     */
-    public static TunnelRoutes plan(SessionConfig session, boolean allowDefaultRoute) throws TunnelFailure {
+    /** The routes, and the networks left out because they lie inside a never-route network. */
+    public record Plan(TunnelRoutes routes, List<IpNetwork> refused) {
+        public Plan {
+            refused = List.copyOf(refused);
+        }
+    }
+
+    public static Plan plan(SessionConfig session, RouteOptions options) throws TunnelFailure {
         Set<IpNetwork> through = new LinkedHashSet<>();
-        for (IpNetwork include : session.splitIncludes()) {
-            if (hasFamily(session, include)) {
+        List<IpNetwork> refused = new ArrayList<>();
+        List<IpNetwork> wanted = new ArrayList<>(session.splitIncludes());
+        wanted.addAll(options.include());
+        for (IpNetwork include : wanted) {
+            if (!hasFamily(session, include)) {
+                continue;
+            }
+            if (options.never().stream().anyMatch(never -> never.overlaps(include) && never.prefixLength() <= include.prefixLength())) {
+                refused.add(include); // it would capture cluster traffic: a never-route network covers it
+            } else {
                 through.add(include);
             }
         }
-        if (through.isEmpty()) {
-            if (!allowDefaultRoute) {
+        if (through.isEmpty() && refused.isEmpty()) {
+            if (!options.allowDefaultRoute()) {
                 throw new TunnelFailure(TunnelFailure.Kind.CONFIGURATION, "the gateway sends no split-include routes, so it wants "
                         + "all traffic, but Corridor does not replace the pod's default route unless allowed "
                         + "(the pod would lose its cluster network): set --allow-default-route (allowDefaultRoute: true) to accept");
@@ -45,13 +58,16 @@ public final class RoutePlanner {
         addPool(through, session.ipv4());
         addPool(through, session.ipv6());
 
-        List<IpNetwork> around = new ArrayList<>();
-        for (IpNetwork exclude : session.splitExcludes()) {
+        Set<IpNetwork> around = new LinkedHashSet<>();
+        List<IpNetwork> excluded = new ArrayList<>(session.splitExcludes());
+        excluded.addAll(options.exclude());
+        excluded.addAll(options.never());
+        for (IpNetwork exclude : excluded) {
             if (hasFamily(session, exclude) && !exclude.isDefault()) {
                 around.add(exclude);
             }
         }
-        return new TunnelRoutes(List.copyOf(through), around);
+        return new Plan(new TunnelRoutes(List.copyOf(through), List.copyOf(around)), refused);
     }
 
     private static void addPool(Set<IpNetwork> through, Optional<AssignedAddress> address) {

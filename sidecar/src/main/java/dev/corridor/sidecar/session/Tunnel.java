@@ -128,7 +128,11 @@ public final class Tunnel {
 
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
         SessionConfig settings = session.config();
-        TunnelRoutes routes = RoutePlanner.plan(settings, config.allowDefaultRoute());
+        RoutePlanner.Plan plan = RoutePlanner.plan(settings, config.routes());
+        if (!plan.refused().isEmpty()) {
+            LOG.log(Level.WARNING, "not routing {0} through the tunnel: inside a never-route network", plan.refused());
+        }
+        TunnelRoutes routes = plan.routes();
         try {
             return PodNetwork.setUp(new TunnelInterface(config.interfaceName(), settings.ipv4(), settings.ipv6(), settings.mtu()),
                     routes, session.gateway().getAddress());

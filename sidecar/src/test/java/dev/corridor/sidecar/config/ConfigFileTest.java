@@ -28,6 +28,12 @@ class ConfigFileTest {
                 baseMtu: 1400
                 httpAddress: 127.0.0.1:9999
                 allowDefaultRoute: true
+                route: [192.168.50.0/24]
+                excludeRoute: [10.20.9.0/24]
+                neverRoute: [10.96.0.0/12, 10.244.0.0/16]
+                reconnectTimeout: 600
+                reconnectMinDelay: 2
+                reconnectMaxDelay: 30
                 logLevel: debug
                 """);
         ClientConfig config = ConfigFile.load(file).resolve();
@@ -41,14 +47,20 @@ class ConfigFileTest {
         assertThat(config.dtls()).isFalse();
         assertThat(config.baseMtu()).hasValue(1400);
         assertThat(config.httpAddress().getPort()).isEqualTo(9999);
-        assertThat(config.allowDefaultRoute()).isTrue();
+        assertThat(config.routes().allowDefaultRoute()).isTrue();
+        assertThat(config.routes().include()).extracting(Object::toString).containsExactly("192.168.50.0/24");
+        assertThat(config.routes().exclude()).extracting(Object::toString).containsExactly("10.20.9.0/24");
+        assertThat(config.routes().never()).extracting(Object::toString).containsExactly("10.96.0.0/12", "10.244.0.0/16");
+        assertThat(config.reconnect()).isEqualTo(new ReconnectPolicy(java.time.Duration.ofSeconds(600),
+                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30)));
         assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.DEBUG);
     }
 
     @Test
     void theCommandLineWinsOverTheFile() throws Exception {
         Settings file = ConfigFile.load(write("server: vpn.corp.test\ninterface: corp0\nbaseMtu: 1400\n"));
-        Settings cli = new Settings(null, "alice", null, null, null, List.of(), null, null, "vpn9", null, null, null, null, null);
+        Settings cli = Settings.empty().overriddenBy(new Settings(null, "alice", null, null, null, List.of(), null, null, "vpn9", null, null,
+                null, null, null, null, null, null, null, null, null));
         ClientConfig config = file.overriddenBy(cli).resolve();
         assertThat(config.interfaceName()).isEqualTo("vpn9");
         assertThat(config.user()).contains("alice");
@@ -61,7 +73,8 @@ class ConfigFileTest {
         ClientConfig config = ConfigFile.load(write("server: vpn.corp.test\n")).resolve();
         assertThat(config.interfaceName()).isEqualTo("vpn0");
         assertThat(config.dtls()).isTrue();
-        assertThat(config.allowDefaultRoute()).isFalse();
+        assertThat(config.routes().allowDefaultRoute()).isFalse();
+        assertThat(config.reconnect()).isEqualTo(ReconnectPolicy.DEFAULT);
         assertThat(config.httpAddress().getPort()).isEqualTo(9478);
         assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.INFO);
     }
@@ -104,6 +117,10 @@ class ConfigFileTest {
                 .hasMessageContaining("logLevel: 'loud' is not one of");
         assertThatThrownBy(() -> ConfigFile.load(dir.resolve("missing.yaml")))
                 .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nneverRoute: [10.96.0.0/99]\n")).resolve())
+                .hasMessageContaining("neverRoute: '10.96.0.0/99' is not a network");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nreconnectMinDelay: 10\nreconnectMaxDelay: 5\n")).resolve())
+                .hasMessageContaining("reconnectMaxDelay: 5 is less than reconnectMinDelay (10)");
         assertThatThrownBy(() -> ConfigFile.load(write("server: \"unterminated\n")))
                 .hasMessageContaining("is not valid YAML");
     }

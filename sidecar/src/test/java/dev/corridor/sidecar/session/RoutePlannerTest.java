@@ -3,6 +3,7 @@ package dev.corridor.sidecar.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.corridor.sidecar.config.RouteOptions;
 import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.Ip;
 import dev.corridor.sidecar.net.IpNetwork;
@@ -21,7 +22,7 @@ class RoutePlannerTest {
     @Test
     void splitIncludesGoThroughAndExcludesAround() throws Exception {
         TunnelRoutes routes = RoutePlanner.plan(session(V4, Optional.empty(),
-                List.of(net("10.20.0.0/16")), List.of(net("10.20.3.0/24"))), false);
+                List.of(net("10.20.0.0/16")), List.of(net("10.20.3.0/24"))), RouteOptions.none()).routes();
         assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"), net("10.99.0.0/24"));
         assertThat(routes.aroundTunnel()).containsExactly(net("10.20.3.0/24"));
     }
@@ -29,7 +30,7 @@ class RoutePlannerTest {
     @Test
     void routesOfAFamilyWithoutAnAddressAreLeftOut() throws Exception {
         TunnelRoutes routes = RoutePlanner.plan(session(V4, Optional.empty(),
-                List.of(net("10.20.0.0/16"), net("fd20::/48")), List.of(net("fd20:0:0:9::/64"))), false);
+                List.of(net("10.20.0.0/16"), net("fd20::/48")), List.of(net("fd20:0:0:9::/64"))), RouteOptions.none()).routes();
         assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"), net("10.99.0.0/24"));
         assertThat(routes.aroundTunnel()).isEmpty();
     }
@@ -37,10 +38,10 @@ class RoutePlannerTest {
     @Test
     void noSplitIncludeMeansAllTrafficOnlyWhenAllowed() throws Exception {
         SessionConfig everything = session(V4, V6, List.of(), List.of());
-        assertThatThrownBy(() -> RoutePlanner.plan(everything, false))
+        assertThatThrownBy(() -> RoutePlanner.plan(everything, RouteOptions.none()))
                 .isInstanceOfSatisfying(TunnelFailure.class, e -> assertThat(e.kind()).isEqualTo(TunnelFailure.Kind.CONFIGURATION))
                 .hasMessageContaining("--allow-default-route");
-        TunnelRoutes routes = RoutePlanner.plan(everything, true);
+        TunnelRoutes routes = RoutePlanner.plan(everything, new RouteOptions(List.of(), List.of(), List.of(), true)).routes();
         assertThat(routes.throughTunnel()).containsExactly(net("0.0.0.0/1"), net("128.0.0.0/1"), net("::/1"), net("8000::/1"),
                 net("10.99.0.0/24"), net("fd99::/64"));
     }
@@ -48,8 +49,35 @@ class RoutePlannerTest {
     @Test
     void aHostAddressAddsNoPoolRoute() throws Exception {
         Optional<AssignedAddress> host = Optional.of(new AssignedAddress(Ip.parseAddress("10.99.0.50"), 32));
-        TunnelRoutes routes = RoutePlanner.plan(session(host, Optional.empty(), List.of(net("10.20.0.0/16")), List.of()), false);
+        TunnelRoutes routes = RoutePlanner.plan(session(host, Optional.empty(), List.of(net("10.20.0.0/16")), List.of()), RouteOptions.none()).routes();
         assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"));
+    }
+
+    @Test
+    void theConfigurationAddsIncludesAndExcludes() throws Exception {
+        RouteOptions options = new RouteOptions(List.of(net("192.168.50.0/24")), List.of(net("10.20.9.0/24")), List.of(), false);
+        TunnelRoutes routes = RoutePlanner.plan(session(V4, Optional.empty(), List.of(net("10.20.0.0/16")), List.of()), options).routes();
+        assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"), net("192.168.50.0/24"), net("10.99.0.0/24"));
+        assertThat(routes.aroundTunnel()).containsExactly(net("10.20.9.0/24"));
+    }
+
+    @Test
+    void neverRouteNetworksStayOnThePodsPathAndRoutesInsideThemAreRefused() throws Exception {
+        RouteOptions cluster = new RouteOptions(List.of(), List.of(), List.of(net("10.96.0.0/12"), net("10.244.0.0/16")), false);
+        RoutePlanner.Plan plan = RoutePlanner.plan(session(V4, Optional.empty(),
+                List.of(net("10.0.0.0/8"), net("10.96.5.0/24"), net("10.244.0.0/16")), List.of()), cluster);
+        assertThat(plan.routes().throughTunnel()).as("a broader include stays: the cluster routes are more specific")
+                .containsExactly(net("10.0.0.0/8"), net("10.99.0.0/24"));
+        assertThat(plan.refused()).containsExactly(net("10.96.5.0/24"), net("10.244.0.0/16"));
+        assertThat(plan.routes().aroundTunnel()).containsExactly(net("10.96.0.0/12"), net("10.244.0.0/16"));
+    }
+
+    @Test
+    void aDefaultRouteStillLeavesTheClusterAlone() throws Exception {
+        RouteOptions options = new RouteOptions(List.of(), List.of(), List.of(net("10.96.0.0/12")), true);
+        TunnelRoutes routes = RoutePlanner.plan(session(V4, Optional.empty(), List.of(), List.of()), options).routes();
+        assertThat(routes.throughTunnel()).contains(net("0.0.0.0/1"), net("128.0.0.0/1"));
+        assertThat(routes.aroundTunnel()).containsExactly(net("10.96.0.0/12"));
     }
 
     static IpNetwork net(String text) {
