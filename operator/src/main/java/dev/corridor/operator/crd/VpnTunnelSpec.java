@@ -1,0 +1,139 @@
+package dev.corridor.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.List;
+
+/** What a VpnTunnel asks for. Absent optional fields take the defaults the schema declares. */
+public record VpnTunnelSpec(
+        @Required
+        @Pattern("^https://[^\\s/?#]+(/[^\\s?#]*)?$")
+        @JsonPropertyDescription("The gateway's URL: https://HOST[:PORT][/PATH].")
+        String gateway,
+
+        @JsonPropertyDescription("How to trust the gateway's certificate. Without pins or a CA, the sidecar image's trust store decides.")
+        Trust trust,
+
+        @Required
+        @JsonPropertyDescription("How to log in.")
+        Authentication authentication,
+
+        @JsonPropertyDescription("What the configuration adds to the routes the gateway sends.")
+        Routes routes,
+
+        @Min(1280)
+        @Max(9000)
+        @JsonPropertyDescription("The MTU of the pod's link to the gateway (the sidecar's --base-mtu); the default takes it from the route to the gateway.")
+        Integer mtu,
+
+        @Default("true")
+        @JsonPropertyDescription("Carry data over DTLS (UDP) when the gateway allows it; false keeps it on the TLS channel.")
+        Boolean dtls,
+
+        @JsonPropertyDescription("How the sidecar runs.")
+        Sidecar sidecar,
+
+        @JsonPropertyDescription("How a lost session is re-established.")
+        Reconnect reconnect) {
+
+    /** Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. */
+    @ValidationRule(value = "!has(self.ca) || (has(self.ca.secret) != has(self.ca.configMap))",
+            message = "trust.ca takes exactly one of secret or configMap")
+    public record Trust(
+            @Size(max = 16)
+            @ValidationRule(value = "self.all(p, p.matches('^pin-sha256:[A-Za-z0-9+/]{43}=$'))",
+                    message = "each pin is pin-sha256: and the base64 SHA-256 of the certificate's public key")
+            @JsonPropertyDescription("openconnect-style pins of the gateway certificate's public key: pin-sha256:BASE64.")
+            List<String> pinnedPublicKeys,
+
+            @JsonPropertyDescription("A CA certificate (PEM) to trust, from a Secret or a ConfigMap in the tunnel's namespace.")
+            CaReference ca) {
+    }
+
+    public record CaReference(KeyReference secret, KeyReference configMap) {
+    }
+
+    public record KeyReference(
+            @Required @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String name,
+            @Default("ca.crt") @Pattern("^[-._a-zA-Z0-9]+$") String key) {
+    }
+
+    public record Authentication(
+            @Required
+            @JsonPropertyDescription("The Secret, in the tunnel's namespace, that holds the user name and password.")
+            SecretReference secretRef,
+
+            @JsonPropertyDescription("The login group to choose when the gateway offers several (openconnect's --authgroup).")
+            String authGroup) {
+    }
+
+    public record SecretReference(
+            @Required @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String name,
+            @Default("username") @Pattern("^[-._a-zA-Z0-9]+$") String usernameKey,
+            @Default("password")
+            @Pattern("^[-._a-zA-Z0-9]+$")
+            @JsonPropertyDescription("The key of the password; further lines answer further password prompts (a second factor).")
+            String passwordKey) {
+    }
+
+    @ValidationRule(value = "!has(self.allowDefaultRoute) || !self.allowDefaultRoute || (has(self.neverRoute) && size(self.neverRoute) > 0)",
+            message = "allowDefaultRoute needs neverRoute (the cluster's pod and service CIDRs), or the pods lose their cluster network")
+    public record Routes(
+            @Size(max = 64)
+            @ValidationRule(value = "self.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", message = "each route is a CIDR, e.g. 10.30.0.0/16")
+            @JsonPropertyDescription("More networks to send through the tunnel.")
+            List<String> include,
+
+            @Size(max = 64)
+            @ValidationRule(value = "self.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", message = "each route is a CIDR, e.g. 10.30.0.0/16")
+            @JsonPropertyDescription("More networks to keep out of the tunnel.")
+            List<String> exclude,
+
+            @Default("false")
+            @JsonPropertyDescription("Let the tunnel take all traffic when the gateway sends no split-include routes.")
+            Boolean allowDefaultRoute,
+
+            @Size(max = 16)
+            @ValidationRule(value = "self.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", message = "each route is a CIDR, e.g. 10.96.0.0/12")
+            @JsonPropertyDescription("The cluster's pod, service and node CIDRs: never sent through the tunnel.")
+            List<String> neverRoute) {
+    }
+
+    public record Sidecar(
+            @JsonPropertyDescription("The sidecar image; the operator's default when absent. Pin it per tunnel to roll out image changes one tunnel at a time.")
+            String image,
+
+            @Pattern("^(Always|IfNotPresent|Never)$")
+            String imagePullPolicy,
+
+            @JsonPropertyDescription("Resources of the sidecar container; the operator's defaults when absent.")
+            ResourceRequirements resources,
+
+            @Default("info")
+            @Pattern("^(error|warn|info|debug)$")
+            String logLevel) {
+    }
+
+    @ValidationRule(value = "!has(self.minDelaySeconds) || !has(self.maxDelaySeconds) || self.maxDelaySeconds >= self.minDelaySeconds",
+            message = "maxDelaySeconds must be at least minDelaySeconds")
+    public record Reconnect(
+            @Min(0) @Max(86400)
+            @JsonPropertyDescription("Give up after this long without a session; 0 never gives up (the default).")
+            Integer timeoutSeconds,
+
+            @Min(1) @Max(86400)
+            @JsonPropertyDescription("First pause before reconnecting, doubled with jitter after each failure (default 1).")
+            Integer minDelaySeconds,
+
+            @Min(1) @Max(86400)
+            @JsonPropertyDescription("Longest pause between attempts (default 60).")
+            Integer maxDelaySeconds) {
+    }
+}

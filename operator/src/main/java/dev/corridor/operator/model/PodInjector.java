@@ -1,0 +1,206 @@
+package dev.corridor.operator.model;
+
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.crd.VpnTunnelSpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Adds the sidecar to a pod: the container, its volumes and the tunnel label. Pure: the webhook turns the
+ * difference into a JSONPatch. Injecting twice changes nothing, and what the pod already has (init containers,
+ * volumes, security contexts, ports) keeps working.
+ */
+public final class PodInjector {
+    /** A JVM's /tmp on a read-only root: small, and in memory. */
+    static final Quantity TMP_SIZE = new Quantity("16Mi");
+
+    private PodInjector() {
+    }
+
+    /** The pod with the sidecar, or empty when the pod already has it. */
+    public static Optional<Pod> inject(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
+        if (hasSidecar(pod)) {
+            return Optional.empty();
+        }
+        VpnTunnelSpec spec = tunnel.getSpec();
+        Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
+        int port = freePort(pod);
+        Container sidecar = sidecar(spec, settings, annotations, port);
+
+        PodBuilder builder = new PodBuilder(pod)
+                .editMetadata().addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName()).endMetadata();
+        builder.editSpec().addAllToVolumes(volumes(tunnel, settings)).endSpec();
+        if (settings.mode() == InjectionSettings.Mode.NATIVE) {
+            List<Container> initContainers = new ArrayList<>();
+            initContainers.add(sidecar); // first, so that the pod's own init containers have the tunnel too
+            if (pod.getSpec().getInitContainers() != null) {
+                initContainers.addAll(pod.getSpec().getInitContainers());
+            }
+            builder.editSpec().withInitContainers(initContainers).endSpec();
+        } else {
+            builder.editSpec().addToContainers(sidecar).endSpec();
+        }
+        return Optional.of(builder.build());
+    }
+
+    public static boolean hasSidecar(Pod pod) {
+        return Stream.concat(stream(pod.getSpec().getInitContainers()), stream(pod.getSpec().getContainers()))
+                .anyMatch(container -> SidecarLayout.CONTAINER_NAME.equals(container.getName()));
+    }
+
+    /** The HTTP port the sidecar serves on in this pod: the default, or the next one no container declares. */
+    static int freePort(Pod pod) {
+        Set<Integer> taken = Stream.concat(stream(pod.getSpec().getInitContainers()), stream(pod.getSpec().getContainers()))
+                .flatMap(container -> stream(container.getPorts()))
+                .map(ContainerPort::getContainerPort)
+                .collect(Collectors.toSet());
+        int port = SidecarLayout.DEFAULT_HTTP_PORT;
+        while (taken.contains(port)) {
+            port++;
+        }
+        return port;
+    }
+
+    private static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, Map<String, String> annotations, int port) {
+        VpnTunnelSpec.Sidecar sidecar = spec.sidecar();
+        String image = Optional.ofNullable(annotations.get(SidecarLayout.IMAGE_ANNOTATION))
+                .or(() -> Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::image))
+                .orElse(settings.image());
+        String pullPolicy = Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::imagePullPolicy).orElse(settings.imagePullPolicy());
+        List<String> args = new ArrayList<>(List.of("connect", "--config", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY));
+        Optional.ofNullable(annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION)).ifPresent(level -> args.addAll(List.of("--log-level", level)));
+        if (port != SidecarLayout.DEFAULT_HTTP_PORT) {
+            args.addAll(List.of("--http-address", "0.0.0.0:" + port));
+        }
+        ContainerBuilder container = new ContainerBuilder()
+                .withName(SidecarLayout.CONTAINER_NAME)
+                .withImage(image)
+                .withImagePullPolicy(pullPolicy)
+                .withArgs(args)
+                .addNewPort().withName(SidecarLayout.PORT_NAME).withContainerPort(port).withProtocol("TCP").endPort()
+                // Held until the tunnel is up: the application starts only then (native sidecar), up to five minutes.
+                .withStartupProbe(probe("/readyz", port, 1, 300))
+                // Not ready within a few seconds of the tunnel going down.
+                .withReadinessProbe(probe("/readyz", port, 5, 1))
+                .withLivenessProbe(probe("/healthz", port, 10, 3))
+                .withSecurityContext(securityContext(settings.tunDevice()))
+                .withResources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()))
+                .withVolumeMounts(mounts(spec, settings));
+        if (settings.mode() == InjectionSettings.Mode.NATIVE) {
+            container.withRestartPolicy("Always");
+        }
+        return container.build();
+    }
+
+    private static Probe probe(String path, int port, int periodSeconds, int failureThreshold) {
+        return new ProbeBuilder()
+                .withHttpGet(new HTTPGetActionBuilder().withPath(path).withPort(new IntOrString(port)).build())
+                .withPeriodSeconds(periodSeconds)
+                .withTimeoutSeconds(2)
+                .withFailureThreshold(failureThreshold)
+                .build();
+    }
+
+    /**
+     * NET_ADMIN for the tun device and routes, every other capability dropped, never privileged. The sidecar runs as
+     * root inside the container: the kernel checks NET_ADMIN against the user namespace, not against the user.
+     */
+    private static SecurityContext securityContext(InjectionSettings.TunDevice tunDevice) {
+        List<String> add = tunDevice == InjectionSettings.TunDevice.CREATE ? List.of("NET_ADMIN", "MKNOD") : List.of("NET_ADMIN");
+        return new SecurityContextBuilder()
+                .withNewCapabilities().withAdd(add).withDrop("ALL").endCapabilities()
+                .withAllowPrivilegeEscalation(false)
+                .withPrivileged(false)
+                .withReadOnlyRootFilesystem(true)
+                .withRunAsUser(0L)
+                .withRunAsNonRoot(false)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .build();
+    }
+
+    private static List<VolumeMount> mounts(VpnTunnelSpec spec, InjectionSettings settings) {
+        List<VolumeMount> mounts = new ArrayList<>();
+        mounts.add(mount(SidecarLayout.CONFIG_VOLUME, SidecarLayout.CONFIG_DIRECTORY, true));
+        mounts.add(mount(SidecarLayout.CREDENTIALS_VOLUME, SidecarLayout.CREDENTIALS_DIRECTORY, true));
+        if (spec.trust() != null && spec.trust().ca() != null) {
+            mounts.add(mount(SidecarLayout.CA_VOLUME, SidecarLayout.CA_DIRECTORY, true));
+        }
+        if (settings.tunDevice() == InjectionSettings.TunDevice.HOST_PATH) {
+            mounts.add(mount(SidecarLayout.TUN_VOLUME, SidecarLayout.TUN_DEVICE, false));
+        }
+        mounts.add(mount(SidecarLayout.TMP_VOLUME, "/tmp", false));
+        return mounts;
+    }
+
+    private static VolumeMount mount(String volume, String path, boolean readOnly) {
+        VolumeMount mount = new VolumeMount();
+        mount.setName(volume);
+        mount.setMountPath(path);
+        mount.setReadOnly(readOnly);
+        return mount;
+    }
+
+    private static List<Volume> volumes(VpnTunnel tunnel, InjectionSettings settings) {
+        VpnTunnelSpec spec = tunnel.getSpec();
+        VpnTunnelSpec.SecretReference credentials = spec.authentication().secretRef();
+        List<Volume> volumes = new ArrayList<>();
+        volumes.add(new VolumeBuilder().withName(SidecarLayout.CONFIG_VOLUME)
+                .withNewConfigMap().withName(SidecarLayout.configMapName(tunnel.getMetadata().getName())).endConfigMap().build());
+        volumes.add(new VolumeBuilder().withName(SidecarLayout.CREDENTIALS_VOLUME)
+                .withNewSecret().withSecretName(credentials.name()).withDefaultMode(0400)
+                    .withItems(item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
+                            item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
+                .endSecret().build());
+        VpnTunnelSpec.CaReference ca = spec.trust() == null ? null : spec.trust().ca();
+        if (ca != null && ca.secret() != null) {
+            volumes.add(new VolumeBuilder().withName(SidecarLayout.CA_VOLUME).withNewSecret().withSecretName(ca.secret().name())
+                    .withItems(item(orDefault(ca.secret().key(), "ca.crt"), SidecarLayout.CA_FILE)).endSecret().build());
+        } else if (ca != null && ca.configMap() != null) {
+            volumes.add(new VolumeBuilder().withName(SidecarLayout.CA_VOLUME).withNewConfigMap().withName(ca.configMap().name())
+                    .withItems(item(orDefault(ca.configMap().key(), "ca.crt"), SidecarLayout.CA_FILE)).endConfigMap().build());
+        }
+        if (settings.tunDevice() == InjectionSettings.TunDevice.HOST_PATH) {
+            volumes.add(new VolumeBuilder().withName(SidecarLayout.TUN_VOLUME)
+                    .withNewHostPath().withPath(SidecarLayout.TUN_DEVICE).withType("CharDevice").endHostPath().build());
+        }
+        volumes.add(new VolumeBuilder().withName(SidecarLayout.TMP_VOLUME)
+                .withNewEmptyDir().withMedium("Memory").withSizeLimit(TMP_SIZE).endEmptyDir().build());
+        return volumes;
+    }
+
+    private static KeyToPath item(String key, String path) {
+        KeyToPath item = new KeyToPath();
+        item.setKey(key);
+        item.setPath(path);
+        return item;
+    }
+
+    private static String orDefault(String value, String fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static <T> Stream<T> stream(List<T> list) {
+        return list == null ? Stream.empty() : list.stream();
+    }
+}

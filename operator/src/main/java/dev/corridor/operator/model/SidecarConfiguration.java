@@ -1,0 +1,92 @@
+package dev.corridor.operator.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.crd.VpnTunnelSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sidecar's {@code --config} file for a tunnel: everything but the credentials, which stay in the user's
+ * Secret and reach the sidecar as mounted files ({@code userFile}, {@code passwordFile}).
+ */
+public final class SidecarConfiguration {
+    private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+
+    private SidecarConfiguration() {
+    }
+
+    /** The ConfigMap the operator keeps for a tunnel, owned by it. */
+    public static ConfigMap configMap(VpnTunnel tunnel) {
+        return new ConfigMapBuilder()
+                .withNewMetadata()
+                    .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName()))
+                    .withNamespace(tunnel.getMetadata().getNamespace())
+                    .addToLabels("app.kubernetes.io/managed-by", "corridor-operator")
+                    .addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName())
+                .endMetadata()
+                .addToData(SidecarLayout.CONFIG_KEY, render(tunnel.getSpec()))
+                .build();
+    }
+
+    /** The config file, in the sidecar's setting names. */
+    public static String render(VpnTunnelSpec spec) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("server", spec.gateway());
+        settings.put("userFile", SidecarLayout.CREDENTIALS_DIRECTORY + "/" + SidecarLayout.USERNAME_FILE);
+        settings.put("passwordFile", SidecarLayout.CREDENTIALS_DIRECTORY + "/" + SidecarLayout.PASSWORD_FILE);
+        VpnTunnelSpec.Trust trust = spec.trust();
+        if (trust != null && trust.pinnedPublicKeys() != null && !trust.pinnedPublicKeys().isEmpty()) {
+            settings.put("serverCert", trust.pinnedPublicKeys());
+        }
+        if (trust != null && trust.ca() != null) {
+            settings.put("cafile", SidecarLayout.CA_DIRECTORY + "/" + SidecarLayout.CA_FILE);
+        }
+        if (spec.authentication().authGroup() != null) {
+            settings.put("authgroup", spec.authentication().authGroup());
+        }
+        settings.put("interface", "vpn0");
+        settings.put("dtls", spec.dtls() == null || spec.dtls());
+        if (spec.mtu() != null) {
+            settings.put("baseMtu", spec.mtu());
+        }
+        settings.put("httpAddress", "0.0.0.0:" + SidecarLayout.DEFAULT_HTTP_PORT);
+        VpnTunnelSpec.Routes routes = spec.routes();
+        if (routes != null) {
+            settings.put("allowDefaultRoute", Boolean.TRUE.equals(routes.allowDefaultRoute()));
+            putList(settings, "route", routes.include());
+            putList(settings, "excludeRoute", routes.exclude());
+            putList(settings, "neverRoute", routes.neverRoute());
+        }
+        VpnTunnelSpec.Reconnect reconnect = spec.reconnect();
+        if (reconnect != null) {
+            putIfSet(settings, "reconnectTimeout", reconnect.timeoutSeconds());
+            putIfSet(settings, "reconnectMinDelay", reconnect.minDelaySeconds());
+            putIfSet(settings, "reconnectMaxDelay", reconnect.maxDelaySeconds());
+        }
+        settings.put("logLevel", spec.sidecar() != null && spec.sidecar().logLevel() != null ? spec.sidecar().logLevel() : "info");
+        try {
+            return "# Rendered by the Corridor operator from the VpnTunnel; edits are overwritten.\n" + YAML.writeValueAsString(settings);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a map of strings, numbers and lists always renders", e);
+        }
+    }
+
+    private static void putList(Map<String, Object> settings, String key, List<String> values) {
+        if (values != null && !values.isEmpty()) {
+            settings.put(key, values);
+        }
+    }
+
+    private static void putIfSet(Map<String, Object> settings, String key, Integer value) {
+        if (value != null) {
+            settings.put(key, value);
+        }
+    }
+}
