@@ -17,6 +17,11 @@ import java.util.Map;
  * Secret and reach the sidecar as mounted files ({@code userFile}, {@code passwordFile}).
  */
 public final class SidecarConfiguration {
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY = "corridor-operator";
+    /** Selects the ConfigMaps the operator made. */
+    public static final String MANAGED_BY_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGED_BY;
+
     private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
 
     private SidecarConfiguration() {
@@ -28,7 +33,7 @@ public final class SidecarConfiguration {
                 .withNewMetadata()
                     .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName()))
                     .withNamespace(tunnel.getMetadata().getNamespace())
-                    .addToLabels("app.kubernetes.io/managed-by", "corridor-operator")
+                    .addToLabels(MANAGED_BY_LABEL, MANAGED_BY)
                     .addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName())
                 .endMetadata()
                 .addToData(SidecarLayout.CONFIG_KEY, render(tunnel.getSpec()))

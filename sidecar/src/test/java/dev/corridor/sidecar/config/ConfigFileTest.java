@@ -56,6 +56,31 @@ class ConfigFileTest {
         assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.DEBUG);
     }
 
+    /** The file the operator renders into a tunnel's ConfigMap (its SidecarConfigurationTest checks it is current). */
+    @Test
+    void readsWhatTheOperatorRenders() throws Exception {
+        ClientConfig config = ConfigFile.load(Path.of("../operator/src/test/resources/rendered/corridor.yaml")).resolve();
+
+        assertThat(config.gateway().host()).isEqualTo("vpn.example.test");
+        assertThat(config.gateway().path()).isEqualTo("/engineering");
+        assertThat(config.userFile()).contains(Path.of("/etc/corridor/credentials/username"));
+        assertThat(config.passwordFile()).contains(Path.of("/etc/corridor/credentials/password"));
+        assertThat(config.serverCerts()).hasSize(1);
+        assertThat(config.caFile()).contains(Path.of("/etc/corridor/ca/ca.crt"));
+        assertThat(config.authGroup()).contains("Engineering");
+        assertThat(config.interfaceName()).isEqualTo("vpn0");
+        assertThat(config.dtls()).isFalse();
+        assertThat(config.baseMtu()).hasValue(1400);
+        assertThat(config.httpAddress().getPort()).isEqualTo(9478);
+        assertThat(config.routes().allowDefaultRoute()).isTrue();
+        assertThat(config.routes().include()).extracting(Object::toString).containsExactly("10.30.0.0/16");
+        assertThat(config.routes().exclude()).extracting(Object::toString).containsExactly("10.30.99.0/24");
+        assertThat(config.routes().never()).extracting(Object::toString).containsExactly("10.42.0.0/16", "10.43.0.0/16");
+        assertThat(config.reconnect()).isEqualTo(new ReconnectPolicy(java.time.Duration.ofSeconds(600),
+                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30)));
+        assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.DEBUG);
+    }
+
     @Test
     void theCommandLineWinsOverTheFile() throws Exception {
         Settings file = ConfigFile.load(write("server: vpn.corp.test\ninterface: corp0\nbaseMtu: 1400\n"));

@@ -1,0 +1,102 @@
+package dev.corridor.operator;
+
+import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.webhook.WebhookSettings;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The operator process's configuration, from the environment the Helm chart sets. A missing or malformed value
+ * stops the operator at startup with a message naming the variable.
+ *
+ * @param namespace the operator's own namespace: the webhook's Secret and the leader-election lease live there
+ * @param leaseName the lease that elects the one replica that reconciles (every replica serves the webhook)
+ */
+public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName) {
+
+    static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
+
+    public static OperatorSettings fromEnvironment(Map<String, String> environment) {
+        Environment env = new Environment(environment);
+        InjectionSettings injection = new InjectionSettings(
+                env.required("CORRIDOR_SIDECAR_IMAGE"),
+                env.oneOf("CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent", "Always", "IfNotPresent", "Never"),
+                switch (env.oneOf("CORRIDOR_INJECTION_MODE", "native", "native", "classic")) {
+                    case "native" -> InjectionSettings.Mode.NATIVE;
+                    default -> InjectionSettings.Mode.CLASSIC;
+                },
+                switch (env.oneOf("CORRIDOR_TUN_DEVICE", "hostPath", "hostPath", "create")) {
+                    case "hostPath" -> InjectionSettings.TunDevice.HOST_PATH;
+                    default -> InjectionSettings.TunDevice.CREATE;
+                },
+                env.resources("CORRIDOR_SIDECAR_RESOURCES"));
+        WebhookSettings webhook = new WebhookSettings(
+                env.port("CORRIDOR_WEBHOOK_PORT", 8443),
+                switch (env.oneOf("CORRIDOR_WEBHOOK_CERTIFICATES", "generate", "generate", "files")) {
+                    case "generate" -> WebhookSettings.CertificateSource.GENERATE;
+                    default -> WebhookSettings.CertificateSource.FILES;
+                },
+                env.get("CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls"),
+                env.get("CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook"),
+                env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
+                Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));
+        return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"));
+    }
+
+    /** Thrown for a missing or malformed variable; the message names it. */
+    public static final class InvalidSettingException extends RuntimeException {
+        InvalidSettingException(String message) {
+            super(message);
+        }
+    }
+
+    private record Environment(Map<String, String> values) {
+        String get(String name, String fallback) {
+            return Optional.ofNullable(values.get(name)).filter(v -> !v.isBlank()).orElse(fallback);
+        }
+
+        String required(String name) {
+            String value = values.get(name);
+            if (value == null || value.isBlank()) {
+                throw new InvalidSettingException(name + " is not set");
+            }
+            return value;
+        }
+
+        String oneOf(String name, String fallback, String... allowed) {
+            String value = get(name, fallback);
+            for (String candidate : allowed) {
+                if (candidate.toLowerCase(Locale.ROOT).equals(value.toLowerCase(Locale.ROOT))) {
+                    return candidate;
+                }
+            }
+            throw new InvalidSettingException(name + "=" + value + " is not one of " + String.join(", ", allowed));
+        }
+
+        int port(String name, int fallback) {
+            String value = get(name, Integer.toString(fallback));
+            try {
+                int port = Integer.parseInt(value);
+                if (port > 0 && port < 65536) {
+                    return port;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new InvalidSettingException(name + "=" + value + " is not a port number");
+        }
+
+        ResourceRequirements resources(String name) {
+            String value = get(name, DEFAULT_SIDECAR_RESOURCES);
+            try {
+                return Serialization.unmarshal(value, ResourceRequirements.class);
+            } catch (RuntimeException e) {
+                throw new InvalidSettingException(name + " is not the JSON of a ResourceRequirements: " + e.getMessage());
+            }
+        }
+    }
+}

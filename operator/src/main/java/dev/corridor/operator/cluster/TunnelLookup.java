@@ -1,0 +1,72 @@
+package dev.corridor.operator.cluster;
+
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.SpecValidation;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a tunnel and the objects it refers to, and judges them with {@link SpecValidation}. The reconciler and the
+ * webhook both ask here, so a pod is denied for exactly the reasons the tunnel's ConfigValid condition gives. Only
+ * {@code get} is used on Secrets: the operator never lists or caches them.
+ */
+public final class TunnelLookup {
+    private final KubernetesClient client;
+
+    public TunnelLookup(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public Optional<VpnTunnel> tunnel(String namespace, String name) {
+        return Optional.ofNullable(client.resources(VpnTunnel.class).inNamespace(namespace).withName(name).get());
+    }
+
+    /** What is wrong with the tunnel and its references; empty when it is valid. */
+    public List<SpecValidation.Problem> problems(VpnTunnel tunnel) {
+        String namespace = tunnel.getMetadata().getNamespace();
+        VpnTunnelSpec spec = tunnel.getSpec();
+        if (spec == null) {
+            return List.of(new SpecValidation.Problem("SpecMissing", "the VpnTunnel has no spec"));
+        }
+        try {
+            Optional<Set<String>> secretKeys = Optional.ofNullable(spec.authentication())
+                    .map(VpnTunnelSpec.Authentication::secretRef)
+                    .map(VpnTunnelSpec.SecretReference::name)
+                    .flatMap(name -> secretKeys(namespace, name));
+            Optional<Set<String>> caKeys = Optional.ofNullable(spec.trust()).map(VpnTunnelSpec.Trust::ca).flatMap(ca -> ca.secret() != null
+                    ? secretKeys(namespace, ca.secret().name())
+                    : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
+            return SpecValidation.validate(spec, secretKeys, caKeys);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                return List.of(new SpecValidation.Problem("Forbidden", "the operator may not read what the tunnel refers to: " + e.getMessage()));
+            }
+            throw e;
+        }
+    }
+
+    private Optional<Set<String>> secretKeys(String namespace, String name) {
+        Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+        return Optional.ofNullable(secret).map(s -> keys(s.getData(), s.getStringData()));
+    }
+
+    private Optional<Set<String>> configMapKeys(String namespace, String name) {
+        ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+        return Optional.ofNullable(configMap).map(c -> keys(c.getData(), c.getBinaryData()));
+    }
+
+    private static Set<String> keys(Map<String, String> first, Map<String, String> second) {
+        Set<String> keys = new HashSet<>();
+        Optional.ofNullable(first).ifPresent(m -> keys.addAll(m.keySet()));
+        Optional.ofNullable(second).ifPresent(m -> keys.addAll(m.keySet()));
+        return keys;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.corridor.operator.webhook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.corridor.operator.cluster.TunnelLookup;
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.PodInjector;
+import dev.corridor.operator.model.SidecarLayout;
+import dev.corridor.operator.model.SpecValidation;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.zjsonpatch.DiffFlags;
+import io.fabric8.zjsonpatch.JsonDiff;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the API server for each new pod: no change for pods without the tunnel annotation or with the sidecar
+ * already, the sidecar as a JSONPatch for the rest, and a denial that names the tunnel and the reason when the
+ * annotation points at a tunnel that is missing or invalid, because an uninjected pod would send its corporate
+ * traffic nowhere.
+ */
+public final class PodMutator {
+    private static final Logger LOG = LoggerFactory.getLogger(PodMutator.class);
+
+    private final TunnelLookup lookup;
+    private final InjectionSettings settings;
+    private final KubernetesSerialization serialization;
+
+    public PodMutator(TunnelLookup lookup, InjectionSettings settings, KubernetesSerialization serialization) {
+        this.lookup = lookup;
+        this.settings = settings;
+        this.serialization = serialization;
+    }
+
+    public AdmissionResponse admit(AdmissionRequest request) {
+        if (request.getKind() == null || !"Pod".equals(request.getKind().getKind()) || !"CREATE".equals(request.getOperation())) {
+            return allowed(request);
+        }
+        Pod pod = serialization.convertValue(request.getObject(), Pod.class);
+        String tunnelName = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(SidecarLayout.TUNNEL_ANNOTATION)).orElse(null);
+        if (tunnelName == null || PodInjector.hasSidecar(pod)) {
+            return allowed(request);
+        }
+        String namespace = request.getNamespace();
+        String podName = Optional.ofNullable(pod.getMetadata().getName()).orElse(pod.getMetadata().getGenerateName() + "*");
+        if (tunnelName.isBlank()) {
+            return denied(request, "pod " + podName + ": the annotation " + SidecarLayout.TUNNEL_ANNOTATION + " is empty; it names the VpnTunnel to use");
+        }
+        try {
+            Optional<VpnTunnel> tunnel = lookup.tunnel(namespace, tunnelName);
+            if (tunnel.isEmpty()) {
+                return denied(request, "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' (annotation " + SidecarLayout.TUNNEL_ANNOTATION
+                        + "), which does not exist in namespace '" + namespace + "'");
+            }
+            List<SpecValidation.Problem> problems = lookup.problems(tunnel.get());
+            if (!problems.isEmpty()) {
+                return denied(request, "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "', which is not valid: "
+                        + String.join("; ", problems.stream().map(SpecValidation.Problem::message).toList()));
+            }
+            Pod injected = PodInjector.inject(pod, tunnel.get(), settings).orElseThrow();
+            return patched(request, pod, injected);
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not check VpnTunnel {}/{} for pod {}: {}", namespace, tunnelName, podName, e.getMessage());
+            return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "': " + e.getMessage());
+        }
+    }
+
+    private AdmissionResponse patched(AdmissionRequest request, Pod original, Pod injected) {
+        JsonNode before = serialization.convertValue(original, JsonNode.class);
+        JsonNode after = serialization.convertValue(injected, JsonNode.class);
+        JsonNode patch = JsonDiff.asJson(before, after, DiffFlags.dontNormalizeOpIntoMoveAndCopy());
+        LOG.info("injecting the sidecar into pod {} in {} for VpnTunnel {}", Optional.ofNullable(original.getMetadata().getName())
+                .orElse(original.getMetadata().getGenerateName() + "*"), request.getNamespace(), injected.getMetadata().getLabels().get(SidecarLayout.TUNNEL_LABEL));
+        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).withPatchType("JSONPatch")
+                .withPatch(Base64.getEncoder().encodeToString(serialization.asJson(patch).getBytes(StandardCharsets.UTF_8)))
+                .build();
+    }
+
+    private static AdmissionResponse allowed(AdmissionRequest request) {
+        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).build();
+    }
+
+    private static AdmissionResponse denied(AdmissionRequest request, String message) {
+        LOG.info("denied: {}", message);
+        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(false)
+                .withStatus(new StatusBuilder().withCode(403).withReason("Forbidden").withMessage(message).build())
+                .withAuditAnnotations(Map.of("denied", message))
+                .build();
+    }
+}

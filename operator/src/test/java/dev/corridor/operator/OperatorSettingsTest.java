@@ -1,0 +1,61 @@
+package dev.corridor.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.webhook.WebhookSettings;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OperatorSettingsTest {
+    private static final Map<String, String> MINIMAL = Map.of("CORRIDOR_NAMESPACE", "corridor", "CORRIDOR_SIDECAR_IMAGE", "sidecar:1");
+
+    @Test
+    void theDefaultsAreTheChartsDefaults() {
+        OperatorSettings settings = OperatorSettings.fromEnvironment(MINIMAL);
+
+        assertThat(settings.namespace()).isEqualTo("corridor");
+        assertThat(settings.leaseName()).isEqualTo("corridor-operator");
+        assertThat(settings.injection().mode()).isEqualTo(InjectionSettings.Mode.NATIVE);
+        assertThat(settings.injection().tunDevice()).isEqualTo(InjectionSettings.TunDevice.HOST_PATH);
+        assertThat(settings.injection().imagePullPolicy()).isEqualTo("IfNotPresent");
+        assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("192Mi");
+        assertThat(settings.webhook()).isEqualTo(new WebhookSettings(8443, WebhookSettings.CertificateSource.GENERATE, "corridor-webhook-tls",
+                "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
+    }
+
+    @Test
+    void everyChoiceIsRead() {
+        Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+        env.putAll(Map.of("CORRIDOR_INJECTION_MODE", "classic", "CORRIDOR_TUN_DEVICE", "create", "CORRIDOR_WEBHOOK_CERTIFICATES", "files",
+                "CORRIDOR_WEBHOOK_PORT", "9443", "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"256Mi\"}}"));
+
+        OperatorSettings settings = OperatorSettings.fromEnvironment(env);
+
+        assertThat(settings.injection().mode()).isEqualTo(InjectionSettings.Mode.CLASSIC);
+        assertThat(settings.injection().tunDevice()).isEqualTo(InjectionSettings.TunDevice.CREATE);
+        assertThat(settings.webhook().certificates()).isEqualTo(WebhookSettings.CertificateSource.FILES);
+        assertThat(settings.webhook().port()).isEqualTo(9443);
+        assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("256Mi");
+    }
+
+    @Test
+    void aBadValueIsNamed() {
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("CORRIDOR_NAMESPACE", "corridor")))
+                .hasMessage("CORRIDOR_SIDECAR_IMAGE is not set");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_INJECTION_MODE", "sidecar")))
+                .hasMessage("CORRIDOR_INJECTION_MODE=sidecar is not one of native, classic");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_WEBHOOK_PORT", "70000")))
+                .hasMessage("CORRIDOR_WEBHOOK_PORT=70000 is not a port number");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_SIDECAR_RESOURCES", "{limits")))
+                .hasMessageStartingWith("CORRIDOR_SIDECAR_RESOURCES is not the JSON of a ResourceRequirements");
+    }
+
+    private static Map<String, String> with(String name, String value) {
+        Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+        env.put(name, value);
+        return env;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.corridor.operator.testing;
+
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.crd.VpnTunnelSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/** Objects the operator's tests create: tunnels, their Secrets, and pods. */
+public final class Fixtures {
+    public static final String NAMESPACE = "apps";
+    public static final String GATEWAY = "https://vpn.example.test:8443";
+    public static final String PIN = "pin-sha256:" + Base64.getEncoder().encodeToString(new byte[32]);
+
+    private Fixtures() {
+    }
+
+    /** A tunnel with the defaults a user would write: gateway, pin, credentials Secret. */
+    public static VpnTunnel tunnel(String name, String secret) {
+        return tunnel(name, new VpnTunnelSpec(GATEWAY, new VpnTunnelSpec.Trust(List.of(PIN), null),
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference(secret, null, null), null),
+                new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), null, false, List.of("10.42.0.0/16", "10.43.0.0/16")),
+                null, null, null, null));
+    }
+
+    public static VpnTunnel tunnel(String name, VpnTunnelSpec spec) {
+        VpnTunnel tunnel = new VpnTunnel();
+        tunnel.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
+        tunnel.setSpec(spec);
+        return tunnel;
+    }
+
+    public static Secret credentials(String name) {
+        return new SecretBuilder().withNewMetadata().withName(name).withNamespace(NAMESPACE).endMetadata()
+                .addToData("username", base64("alice")).addToData("password", base64("secret")).build();
+    }
+
+    /** A pod as a user writes it: one application container, the tunnel annotation. */
+    public static Pod annotatedPod(String name, String tunnel) {
+        return new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(NAMESPACE).addToAnnotations("corridor.dev/tunnel", tunnel).endMetadata()
+                .withNewSpec()
+                    .addNewContainer().withName("app").withImage("registry.example.test/app:1").endContainer()
+                .endSpec()
+                .build();
+    }
+
+    /** Loads the CRD the build generated, so that the mock server honours its status subresource. */
+    public static void installCrd(KubernetesClient client) throws IOException {
+        try (InputStream crd = Fixtures.class.getResourceAsStream("/META-INF/fabric8/vpntunnels.corridor.dev-v1.yml")) {
+            if (crd == null) {
+                throw new IllegalStateException("the generated CRD is not on the class path: build the operator module first");
+            }
+            client.apiextensions().v1().customResourceDefinitions().resource(client.getKubernetesSerialization()
+                    .unmarshal(crd, CustomResourceDefinition.class)).create();
+        }
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+}

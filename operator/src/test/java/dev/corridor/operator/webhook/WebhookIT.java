@@ -1,0 +1,253 @@
+package dev.corridor.operator.webhook;
+
+import static dev.corridor.operator.testing.Fixtures.NAMESPACE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.testing.Fixtures;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.zjsonpatch.JsonPatch;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The webhook as the API server meets it: real HTTPS with the certificate the operator made and published, and
+ * AdmissionReviews for varied pods. Each returned JSONPatch is applied to the pod that was sent, and the result checked.
+ */
+@EnableKubernetesMockClient(crud = true)
+class WebhookIT {
+    static final String OPERATOR_NAMESPACE = "corridor";
+    static final String SERVICE_DNS = "corridor-webhook.corridor.svc";
+    static final InjectionSettings INJECTION = new InjectionSettings("ghcr.io/corridor/sidecar:0.1.0", "IfNotPresent",
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+
+    KubernetesClient client;
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
+    private Webhook webhook;
+    private AdmissionClient apiServer;
+
+    @BeforeEach
+    void start() throws Exception {
+        Fixtures.installCrd(client);
+        client.resource(webhookConfiguration()).create();
+        client.resource(Fixtures.credentials("vpn-login")).create();
+        client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
+        client.resource(Fixtures.tunnel("broken", "absent")).create();
+        webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
+                "corridor-webhook-tls", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, Clock.systemUTC());
+        apiServer = new AdmissionClient(webhook.port(), publishedCaBundle(), SERVICE_DNS);
+    }
+
+    @AfterEach
+    void stop() {
+        webhook.close();
+    }
+
+    @Test
+    void theCaBundleInTheWebhookConfigurationIsTheCaInTheSecret() {
+        Secret secret = client.secrets().inNamespace(OPERATOR_NAMESPACE).withName("corridor-webhook-tls").get();
+        assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
+        assertThat(secret.getData()).containsKeys("ca.crt", "ca.key", "tls.crt", "tls.key");
+        MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get();
+        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isEqualTo(secret.getData().get("ca.crt"));
+    }
+
+    @Test
+    void aPlainPodGetsTheNativeSidecar() throws Exception {
+        Pod original = Fixtures.annotatedPod("web", "corp");
+
+        Pod pod = injected(original);
+
+        assertThat(pod.getMetadata().getLabels()).containsEntry("corridor.dev/tunnel", "corp");
+        assertThat(pod.getSpec().getContainers()).isEqualTo(original.getSpec().getContainers());
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getName()).isEqualTo("corridor-sidecar");
+        assertThat(sidecar.getImage()).isEqualTo("ghcr.io/corridor/sidecar:0.1.0");
+        assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");
+        assertThat(sidecar.getArgs()).containsExactly("connect", "--config", "/etc/corridor/config/corridor.yaml");
+        assertThat(sidecar.getPorts()).singleElement().satisfies(port -> {
+            assertThat(port.getName()).isEqualTo("corridor-http");
+            assertThat(port.getContainerPort()).isEqualTo(9478);
+        });
+        assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        assertThat(sidecar.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        assertThat(sidecar.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        var security = sidecar.getSecurityContext();
+        assertThat(security.getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(security.getPrivileged()).isFalse();
+        assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+        assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getSpec().getVolumes()).extracting("name")
+                .containsExactly("corridor-config", "corridor-credentials", "corridor-tun", "corridor-tmp");
+        assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName()).isEqualTo("corridor-corp");
+        assertThat(pod.getSpec().getVolumes().get(1).getSecret().getSecretName()).isEqualTo("vpn-login");
+        assertThat(pod.getSpec().getVolumes().get(2).getHostPath().getPath()).isEqualTo("/dev/net/tun");
+    }
+
+    @Test
+    void aDeploymentsPodTemplateKeepsItsOwnerAndLabels() throws Exception {
+        Pod original = new PodBuilder(Fixtures.annotatedPod(null, "corp"))
+                .editMetadata().withGenerateName("web-5d9c7b-").withNamespace(null).addToLabels("app", "web")
+                    .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName("web-5d9c7b").withUid("rs-1")
+                        .withController(true).endOwnerReference()
+                .endMetadata().build();
+
+        Pod pod = injected(original);
+
+        assertThat(pod.getMetadata().getGenerateName()).isEqualTo("web-5d9c7b-");
+        assertThat(pod.getMetadata().getNamespace()).isNull();
+        assertThat(pod.getMetadata().getLabels()).containsExactlyInAnyOrderEntriesOf(Map.of("app", "web", "corridor.dev/tunnel", "corp"));
+        assertThat(pod.getMetadata().getOwnerReferences()).isEqualTo(original.getMetadata().getOwnerReferences());
+        assertThat(pod.getSpec().getInitContainers()).extracting(Container::getName).containsExactly("corridor-sidecar");
+    }
+
+    @Test
+    void existingInitContainersVolumesAndPortsKeepWorking() throws Exception {
+        Pod original = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec()
+                .addNewInitContainer().withName("migrate").withImage("registry.example.test/migrate:1").endInitContainer()
+                .addNewVolume().withName("data").withNewEmptyDir().endEmptyDir().endVolume()
+                .editFirstContainer().addNewPort().withName("metrics").withContainerPort(9478).endPort()
+                    .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount().endContainer()
+                .endSpec().build();
+
+        Pod pod = injected(original);
+
+        // The sidecar goes first, so that the pod's own init containers already have the tunnel.
+        assertThat(pod.getSpec().getInitContainers()).extracting(Container::getName).containsExactly("corridor-sidecar", "migrate");
+        assertThat(pod.getSpec().getInitContainers().get(1)).isEqualTo(original.getSpec().getInitContainers().getFirst());
+        assertThat(pod.getSpec().getVolumes()).extracting("name").startsWith("data").contains("corridor-config");
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getPorts().getFirst().getContainerPort()).isEqualTo(9479);
+        assertThat(sidecar.getArgs()).containsSubsequence("--http-address", "0.0.0.0:9479");
+        assertThat(sidecar.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(9479);
+        assertThat(pod.getSpec().getContainers()).isEqualTo(original.getSpec().getContainers());
+    }
+
+    @Test
+    void aRestrictedPodSecurityContextStaysAsItIs() throws Exception {
+        Pod original = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec()
+                .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(1000L).withFsGroup(2000L)
+                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+                .editFirstContainer().withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+                    .withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext().endContainer()
+                .endSpec().build();
+
+        Pod pod = injected(original);
+
+        assertThat(pod.getSpec().getSecurityContext()).isEqualTo(original.getSpec().getSecurityContext());
+        assertThat(pod.getSpec().getContainers()).isEqualTo(original.getSpec().getContainers());
+        // The pod's runAsNonRoot would stop the sidecar (uid 0, for NET_ADMIN in the pod's network namespace): its
+        // own security context says otherwise, for that container only.
+        var sidecar = pod.getSpec().getInitContainers().getFirst().getSecurityContext();
+        assertThat(sidecar.getRunAsUser()).isZero();
+        assertThat(sidecar.getRunAsNonRoot()).isFalse();
+    }
+
+    @Test
+    void aPodThatAlreadyHasTheSidecarIsLeftAlone() throws Exception {
+        Pod once = injected(Fixtures.annotatedPod("web", "corp"));
+
+        AdmissionResponse again = apiServer.review(once, NAMESPACE).getResponse();
+
+        assertThat(again.getAllowed()).isTrue();
+        assertThat(again.getPatch()).isNull();
+    }
+
+    @Test
+    void aPodWithoutTheAnnotationIsLeftAlone() throws Exception {
+        Pod plain = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata().withAnnotations(Map.of()).endMetadata().build();
+
+        AdmissionResponse response = apiServer.review(plain, NAMESPACE).getResponse();
+
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getPatch()).isNull();
+    }
+
+    @Test
+    void aPodNamingAMissingTunnelIsDeniedWithTheReason() throws Exception {
+        AdmissionResponse response = apiServer.review(Fixtures.annotatedPod("web", "nope"), NAMESPACE).getResponse();
+
+        assertThat(response.getAllowed()).isFalse();
+        assertThat(response.getStatus().getCode()).isEqualTo(403);
+        assertThat(response.getStatus().getMessage())
+                .isEqualTo("pod web asks for VpnTunnel 'nope' (annotation corridor.dev/tunnel), which does not exist in namespace 'apps'");
+    }
+
+    @Test
+    void aPodNamingAnInvalidTunnelIsDeniedWithTheProblem() throws Exception {
+        Pod template = new PodBuilder(Fixtures.annotatedPod(null, "broken")).editMetadata().withGenerateName("job-").endMetadata().build();
+
+        AdmissionResponse response = apiServer.review(template, NAMESPACE).getResponse();
+
+        assertThat(response.getAllowed()).isFalse();
+        assertThat(response.getStatus().getMessage()).isEqualTo("pod job-* asks for VpnTunnel 'broken' in namespace 'apps', which is not valid: "
+                + "Secret 'absent' (spec.authentication.secretRef) does not exist");
+    }
+
+    @Test
+    void perPodAnnotationsOverrideLogLevelAndImage() throws Exception {
+        Pod original = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
+                .addToAnnotations("corridor.dev/log-level", "debug").addToAnnotations("corridor.dev/image", "ghcr.io/corridor/sidecar:0.2.0-rc1")
+                .endMetadata().build();
+
+        Container sidecar = injected(original).getSpec().getInitContainers().getFirst();
+
+        assertThat(sidecar.getImage()).isEqualTo("ghcr.io/corridor/sidecar:0.2.0-rc1");
+        assertThat(sidecar.getArgs()).containsSubsequence("--log-level", "debug");
+    }
+
+    @Test
+    void theServerAnswersProbesAndRefusesWhatIsNotAnAdmissionReview() throws Exception {
+        assertThat(apiServer.send("GET", "/healthz", null).code()).isEqualTo(200);
+        assertThat(apiServer.send("GET", "/readyz", null).code()).isEqualTo(200);
+        assertThat(apiServer.send("GET", "/mutate-pods", null).code()).isEqualTo(405);
+        AdmissionClient.Answer garbage = apiServer.send("POST", "/mutate-pods", "{not json");
+        assertThat(garbage.code()).isEqualTo(400);
+        assertThat(garbage.body()).startsWith("not an AdmissionReview");
+    }
+
+    /** Sends the pod, expects a JSONPatch, and applies it to what was sent, as the API server does. */
+    private Pod injected(Pod original) throws Exception {
+        AdmissionResponse response = apiServer.review(original, NAMESPACE).getResponse();
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getPatchType()).isEqualTo("JSONPatch");
+        JsonNode patch = serialization.unmarshal(new String(Base64.getDecoder().decode(response.getPatch()), StandardCharsets.UTF_8), JsonNode.class);
+        JsonNode sent = serialization.convertValue(original, JsonNode.class);
+        return serialization.convertValue(JsonPatch.apply(patch, sent), Pod.class);
+    }
+
+    private String publishedCaBundle() {
+        String base64 = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get()
+                .getWebhooks().getFirst().getClientConfig().getCaBundle();
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
+    }
+
+    static MutatingWebhookConfiguration webhookConfiguration() {
+        return new MutatingWebhookConfigurationBuilder().withNewMetadata().withName("corridor").endMetadata()
+                .addNewWebhook().withName("pods.corridor.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
+                    .withNewClientConfig().withNewService().withName("corridor-webhook").withNamespace(OPERATOR_NAMESPACE)
+                        .withPath("/mutate-pods").withPort(443).endService().endClientConfig()
+                    .addNewRule().withApiGroups("").withApiVersions("v1").withResources("pods").withOperations("CREATE").endRule()
+                .endWebhook().build();
+    }
+}
