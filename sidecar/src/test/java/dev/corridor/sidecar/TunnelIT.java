@@ -128,6 +128,28 @@ class TunnelIT {
     }
 
     @Test
+    void configuredRoutesAddToExcludeFromAndProtectNetworksFromTheTunnel() throws Exception {
+        sidecar = connect(lab.password(), "--cafile", lab.caFile().toString(), "--route", "10.21.0.0/16",
+                "--exclude-route", "10.20.2.0/24", "--never-route", "10.20.1.0/24");
+        sidecar.awaitReady(READY);
+
+        JsonNode status = sidecar.status();
+        assertThat(status.path("routes")).extracting(JsonNode::asText).containsExactly("10.20.0.0/16", "10.21.0.0/16", "10.99.0.0/24");
+        assertThat(status.path("excludedRoutes")).extracting(JsonNode::asText).containsExactly("10.20.3.0/24", "10.20.2.0/24", "10.20.1.0/24");
+        assertThat(PodRoutes.of(lab.podNamespace(), "-4")).contains(
+                "10.21.0.0/16 dev vpn0 proto 151",
+                "10.20.2.0/24 via 172.30.0.1 dev eth0 proto 151",
+                "10.20.1.0/24 via 172.30.0.1 dev eth0 proto 151");
+        assertThat(lab.exec(lab.podNamespace(), "ip", "route", "get", "10.21.5.5")).contains("dev vpn0");
+        long sentBefore = sidecar.status().path("traffic").path("packetsSent").asLong();
+        // Corporate hosts behind a never-route or exclude network are not reached through the tunnel.
+        assertThat(Commands.runAllowingFailure(List.of("ip", "netns", "exec", lab.podNamespace(), "ping", "-c", "1", "-W", "1",
+                lab.get("LAB_CORP_HOST_1"))).exitCode()).isNotZero();
+        assertThat(sidecar.status().path("traffic").path("packetsSent").asLong()).isEqualTo(sentBefore);
+        assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "1", "-W", "2", "10.20.0.2")).contains("1 received");
+    }
+
+    @Test
     void aWrongPasswordExitsWithThreeWithoutRetrying() throws Exception {
         int loginsBefore = countOccurrences(lab.ocservLog(), LOGIN_STARTED);
         sidecar = connect("not-the-password", "--cafile", lab.caFile().toString());
