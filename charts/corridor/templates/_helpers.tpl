@@ -1,0 +1,57 @@
+{{/*
+The base of every object name: the release name when it already says "corridor", else "<release>-corridor".
+Cut to 50 characters so that "<base>-webhook-tls" and the Service "<base>-webhook" stay valid names.
+*/}}
+{{- define "corridor.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The operator's Deployment, ServiceAccount, RBAC objects and leader-election Lease. */}}
+{{- define "corridor.operatorName" -}}
+{{- printf "%s-operator" (include "corridor.fullname" .) -}}
+{{- end -}}
+
+{{/* The Service in front of the webhook: the serving certificate names <service>.<namespace>.svc. */}}
+{{- define "corridor.webhookServiceName" -}}
+{{- printf "%s-webhook" (include "corridor.fullname" .) -}}
+{{- end -}}
+
+{{/* The Secret holding the webhook's serving certificate (made by the operator or by cert-manager). */}}
+{{- define "corridor.webhookSecretName" -}}
+{{- printf "%s-webhook-tls" (include "corridor.fullname" .) -}}
+{{- end -}}
+
+{{/* The MutatingWebhookConfiguration, cluster-scoped. */}}
+{{- define "corridor.webhookConfigurationName" -}}
+{{- include "corridor.fullname" . -}}
+{{- end -}}
+
+{{- define "corridor.certificateName" -}}
+{{- printf "%s-webhook" (include "corridor.fullname" .) -}}
+{{- end -}}
+
+{{- define "corridor.selfSignedIssuerName" -}}
+{{- printf "%s-selfsigned" (include "corridor.fullname" .) -}}
+{{- end -}}
+
+{{- define "corridor.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{- define "corridor.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "corridor.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{/* An image reference from {repository, tag}; the tag defaults to the chart's appVersion. */}}
+{{- define "corridor.image" -}}
+{{- printf "%s:%s" .image.repository (.image.tag | default .chart.AppVersion) -}}
+{{- end -}}

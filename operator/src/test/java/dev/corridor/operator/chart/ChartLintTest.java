@@ -1,0 +1,74 @@
+package dev.corridor.operator.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code helm lint}, the notes {@code helm install} prints, and the chart's copy of the CRD. */
+class ChartLintTest {
+    @TempDir
+    Path scratch;
+
+    @Test
+    void lintPasses() {
+        LintResult result = new Helm(RenderedChart.CHART).lint().call();
+        assertThat(result.isFailed()).as("helm lint: %s", result.getMessages()).isFalse();
+    }
+
+    @Test
+    void strictLintPassesToo() {
+        // --strict turns warnings into failures; what remains may only be informational ("icon is recommended").
+        LintResult result = new Helm(RenderedChart.CHART).lint().strict().call();
+        assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+        assertThat(result.getMessages()).allSatisfy(message -> assertThat(message).doesNotContain("[WARNING]", "[ERROR]"));
+    }
+
+    @Test
+    void chartCarriesTheGeneratedCrdByteForByte() throws IOException {
+        // scripts/update-crds.sh copies the generated CRD to both places; an edit to one copy alone is caught here.
+        String name = "vpntunnels.corridor.dev-v1.yml";
+        byte[] generated = Files.readAllBytes(RenderedChart.REPOSITORY.resolve("crds").resolve(name));
+        byte[] inChart = Files.readAllBytes(RenderedChart.CHART.resolve("crds").resolve(name));
+        assertThat(inChart).isEqualTo(generated);
+        try (var files = Files.list(RenderedChart.CHART.resolve("crds"))) {
+            assertThat(files.map(path -> path.getFileName().toString())).containsExactly(name);
+        }
+    }
+
+    @Test
+    void installPrintsTheNextStepsAndThePodSecurityLevelTheSidecarNeeds() {
+        String notes = installNotes("");
+        assertThat(notes).contains("kubectl -n corridor-system rollout status deployment/corridor-operator",
+                "corridor.dev/tunnel: corp-vpn", "kubectl -n APPS get vpnt", "pod-security.kubernetes.io/enforce=privileged",
+                "NET_ADMIN and a hostPath volume for /dev/net/tun");
+        assertThat(notes).doesNotContain("classic", "matchConditions", "cert-manager");
+    }
+
+    @Test
+    void installNotesWarnAboutTheNonDefaultChoices() {
+        String notes = installNotes("""
+                injection: {mode: classic, tunDevice: create}
+                webhook: {matchConditions: false, certificates: {source: certManager}}
+                """);
+        assertThat(notes).contains("NET_ADMIN and MKNOD", "Injection mode is classic",
+                "With failurePolicy Fail, none of those pods can be created", "kubectl -n corridor-system get certificate corridor-webhook");
+    }
+
+    /** What {@code helm install --dry-run} prints, rendered by Helm without a cluster. */
+    private String installNotes(String values) {
+        try {
+            Path file = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), values);
+            String output = new Helm(RenderedChart.CHART).install().withName("corridor").withNamespace(RenderedChart.NAMESPACE)
+                    .withValuesFile(file).clientOnly().dryRun().call().getOutput();
+            return output.substring(output.indexOf("NOTES:"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,390 @@
+package dev.corridor.operator.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@code helm template} renders, checked against the operator's deployment contract: the environment, the
+ * security context and probes of the operator, the RBAC, and the webhook configuration.
+ */
+class ChartTemplateTest {
+    @TempDir
+    Path scratch;
+
+    /** One permission: a verb on a resource (optionally one named object) of an API group. */
+    record Permission(String apiGroup, String resource, String resourceName, String verb) {
+    }
+
+    /** The ClusterRole of the contract, for a webhook configuration of this name. Stated once; the chart must grant exactly this. */
+    static Set<Permission> clusterPermissions(String webhookConfiguration) {
+        return Stream.of(
+                permissions("corridor.dev", "vpntunnels", null, "get", "list", "watch"),
+                permissions("corridor.dev", "vpntunnels/status", null, "patch"),
+                permissions("", "configmaps", null, "get", "list", "watch", "create", "patch"),
+                permissions("", "secrets", null, "get"),
+                permissions("", "pods", null, "list", "watch"),
+                permissions("", "events", null, "create"),
+                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "patch"))
+                .flatMap(Set::stream).collect(Collectors.toSet());
+    }
+
+    /** The Role of the contract, in the operator's namespace. */
+    static Set<Permission> namespacePermissions(String webhookSecret, String lease) {
+        return Stream.of(
+                permissions("", "secrets", null, "create"),
+                permissions("", "secrets", webhookSecret, "get", "update"),
+                permissions("coordination.k8s.io", "leases", null, "create"),
+                permissions("coordination.k8s.io", "leases", lease, "get", "update"))
+                .flatMap(Set::stream).collect(Collectors.toSet());
+    }
+
+    @Test
+    void defaultsGiveTheOperatorExactlyTheContractsEnvironment() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+
+        assertThat(chart.kinds()).containsExactlyInAnyOrder(
+                "ServiceAccount/corridor-operator", "ClusterRole/corridor-operator", "ClusterRoleBinding/corridor-operator",
+                "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook",
+                "Deployment/corridor-operator", "MutatingWebhookConfiguration/corridor");
+        Container operator = operatorContainer(chart);
+        // With the release named "corridor", every name is the operator's built-in default.
+        assertThat(plainEnvironment(operator)).containsExactlyEntriesOf(ordered(
+                "CORRIDOR_SIDECAR_IMAGE", "corridor-sidecar:0.1.0",
+                "CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent",
+                "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"192Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"}}",
+                "CORRIDOR_INJECTION_MODE", "native",
+                "CORRIDOR_TUN_DEVICE", "hostPath",
+                "CORRIDOR_WEBHOOK_PORT", "8443",
+                "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
+                "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
+                "CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook",
+                "CORRIDOR_WEBHOOK_CONFIGURATION", "corridor",
+                "CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls",
+                "CORRIDOR_LEASE_NAME", "corridor-operator",
+                "CORRIDOR_LOG_LEVEL", "info"));
+        EnvVar namespace = operator.getEnv().stream().filter(env -> env.getName().equals("CORRIDOR_NAMESPACE")).findFirst().orElseThrow();
+        assertThat(namespace.getValue()).isNull();
+        assertThat(namespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+        // The resources the operator parses are the contract's default sidecar resources.
+        assertThat(Serialization.unmarshal(plainEnvironment(operator).get("CORRIDOR_SIDECAR_RESOURCES"), ResourceRequirements.class))
+                .isEqualTo(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("128Mi"))
+                        .addToLimits("memory", new Quantity("192Mi")).build());
+        assertThat(operator.getImage()).isEqualTo("corridor-operator:0.1.0");
+    }
+
+    @Test
+    void operatorRunsLockedDownWithHttpsProbesOnTheWebhookPort() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+        Deployment deployment = chart.one("Deployment", Deployment.class);
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        Container operator = operatorContainer(chart);
+
+        PodSecurityContext podSecurity = pod.getSecurityContext();
+        SecurityContext security = operator.getSecurityContext();
+        assertThat(podSecurity.getRunAsNonRoot()).isTrue();
+        assertThat(podSecurity.getRunAsUser()).isEqualTo(65532L);
+        assertThat(podSecurity.getRunAsGroup()).isEqualTo(65532L);
+        assertThat(podSecurity.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(security.getPrivileged()).isFalse();
+        assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+        assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+        // Nothing at container level may undo the pod-level settings.
+        assertThat(security.getRunAsUser()).isNull();
+        assertThat(security.getRunAsNonRoot()).isNull();
+
+        assertThat(operator.getPorts()).singleElement().satisfies(port -> {
+            assertThat(port.getName()).isEqualTo("webhook");
+            assertThat(port.getContainerPort()).isEqualTo(8443);
+        });
+        assertHttpsProbe(operator.getLivenessProbe(), "/healthz");
+        assertHttpsProbe(operator.getReadinessProbe(), "/readyz");
+
+        assertThat(operator.getVolumeMounts()).extracting(VolumeMount::getName, VolumeMount::getMountPath)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("tmp", "/tmp"));
+        assertThat(pod.getVolumes()).singleElement().satisfies(volume -> assertThat(volume.getEmptyDir()).isNotNull());
+
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
+        assertThat(pod.getServiceAccountName()).isEqualTo(chart.one("ServiceAccount", ServiceAccount.class).getMetadata().getName());
+        assertThat(pod.getNodeSelector()).isNullOrEmpty();
+        assertThat(pod.getTolerations()).isNullOrEmpty();
+        assertThat(pod.getAffinity()).isNull();
+        assertThat(pod.getImagePullSecrets()).isNullOrEmpty();
+
+        Service service = chart.one("Service", Service.class);
+        assertThat(service.getSpec().getSelector()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(service.getSpec().getSelector());
+        assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
+            assertThat(port.getPort()).isEqualTo(443);
+            assertThat(port.getTargetPort().getStrVal()).isEqualTo("webhook");
+        });
+    }
+
+    @Test
+    void rbacIsExactlyTheContractsRulesBoundToTheOperatorsServiceAccount() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+
+        assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(clusterPermissions("corridor"));
+        Role role = chart.one("Role", Role.class);
+        assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(permissions(role.getRules()))
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-operator"));
+
+        ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
+        RoleBinding binding = chart.one("RoleBinding", RoleBinding.class);
+        assertThat(clusterBinding.getRoleRef().getKind()).isEqualTo("ClusterRole");
+        assertThat(clusterBinding.getRoleRef().getName()).isEqualTo("corridor-operator");
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+        for (var subjects : List.of(clusterBinding.getSubjects(), binding.getSubjects())) {
+            assertThat(subjects).singleElement().satisfies(subject -> {
+                assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+                assertThat(subject.getName()).isEqualTo("corridor-operator");
+                assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+            });
+        }
+    }
+
+    @Test
+    void anotherReleaseNameRenamesEverythingConsistently() {
+        RenderedChart chart = RenderedChart.render("vpn", "", scratch);
+        Map<String, String> env = plainEnvironment(operatorContainer(chart));
+
+        assertThat(env).containsEntry("CORRIDOR_WEBHOOK_SECRET", "vpn-corridor-webhook-tls")
+                .containsEntry("CORRIDOR_WEBHOOK_SERVICE", "vpn-corridor-webhook")
+                .containsEntry("CORRIDOR_WEBHOOK_CONFIGURATION", "vpn-corridor")
+                .containsEntry("CORRIDOR_LEASE_NAME", "vpn-corridor-operator");
+        assertThat(chart.one("Service", Service.class).getMetadata().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));
+        MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
+        assertThat(configuration.getMetadata().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_CONFIGURATION"));
+        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getService().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));
+        assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
+        assertThat(permissions(chart.one("Role", Role.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-operator"));
+    }
+
+    @Test
+    void webhookSendsOnlyAnnotatedPodCreationsToTheOperator() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+        MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
+        assertThat(configuration.getMetadata().getAnnotations()).isNullOrEmpty();
+        MutatingWebhook webhook = configuration.getWebhooks().getFirst();
+        assertThat(configuration.getWebhooks()).hasSize(1);
+
+        assertThat(webhook.getAdmissionReviewVersions()).containsExactly("v1");
+        assertThat(webhook.getSideEffects()).isEqualTo("None");
+        assertThat(webhook.getFailurePolicy()).isEqualTo("Fail");
+        assertThat(webhook.getReinvocationPolicy()).isEqualTo("Never");
+        assertThat(webhook.getTimeoutSeconds()).isEqualTo(10);
+        assertThat(webhook.getClientConfig().getCaBundle()).isNull();
+        assertThat(webhook.getClientConfig().getUrl()).isNull();
+        assertThat(webhook.getClientConfig().getService().getName()).isEqualTo("corridor-webhook");
+        assertThat(webhook.getClientConfig().getService().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(webhook.getClientConfig().getService().getPath()).isEqualTo("/mutate-pods");
+        assertThat(webhook.getClientConfig().getService().getPort()).isEqualTo(443);
+        assertThat(webhook.getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("");
+            assertThat(rule.getApiVersions()).containsExactly("v1");
+            assertThat(rule.getOperations()).containsExactly("CREATE");
+            assertThat(rule.getResources()).containsExactly("pods");
+        });
+        assertThat(webhook.getObjectSelector()).isNull();
+        assertThat(webhook.getNamespaceSelector().getMatchLabels()).isNullOrEmpty();
+        assertThat(webhook.getNamespaceSelector().getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded());
+        assertThat(webhook.getMatchConditions()).singleElement().satisfies(condition -> assertThat(condition.getExpression())
+                .isEqualTo("has(object.metadata.annotations) && 'corridor.dev/tunnel' in object.metadata.annotations"));
+    }
+
+    @Test
+    void nonDefaultInjectionAndWebhookSettingsReachTheOperatorAndTheWebhook() {
+        RenderedChart chart = RenderedChart.render("corridor", """
+                operator:
+                  image: {repository: registry.example.com/corridor/operator, tag: "0.1.1", pullPolicy: Always}
+                  replicas: 2
+                  logLevel: debug
+                  imagePullSecrets: [{name: registry-credentials}]
+                  nodeSelector: {kubernetes.io/os: linux}
+                  tolerations: [{key: dedicated, operator: Equal, value: system, effect: NoSchedule}]
+                sidecar:
+                  image: {repository: registry.example.com/corridor/sidecar, tag: "0.1.1", pullPolicy: Always}
+                  resources: {requests: {cpu: 20m, memory: 100Mi}, limits: {memory: 160Mi}}
+                injection: {mode: classic, tunDevice: create}
+                webhook:
+                  port: 9443
+                  failurePolicy: Ignore
+                  matchConditions: false
+                  namespaceSelector:
+                    matchLabels: {corridor.dev/injection: enabled}
+                    matchExpressions: [{key: environment, operator: In, values: [staging, production]}]
+                """, scratch);
+        Container operator = operatorContainer(chart);
+        Map<String, String> env = plainEnvironment(operator);
+        assertThat(env).containsEntry("CORRIDOR_INJECTION_MODE", "classic")
+                .containsEntry("CORRIDOR_TUN_DEVICE", "create")
+                .containsEntry("CORRIDOR_SIDECAR_IMAGE", "registry.example.com/corridor/sidecar:0.1.1")
+                .containsEntry("CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "Always")
+                .containsEntry("CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"160Mi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"100Mi\"}}")
+                .containsEntry("CORRIDOR_WEBHOOK_PORT", "9443")
+                .containsEntry("CORRIDOR_LOG_LEVEL", "debug");
+        assertThat(operator.getImage()).isEqualTo("registry.example.com/corridor/operator:0.1.1");
+        assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
+        assertThat(operator.getPorts().getFirst().getContainerPort()).isEqualTo(9443);
+        PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
+        assertThat(chart.one("Deployment", Deployment.class).getSpec().getReplicas()).isEqualTo(2);
+        assertThat(pod.getImagePullSecrets()).singleElement().satisfies(secret -> assertThat(secret.getName()).isEqualTo("registry-credentials"));
+        assertThat(pod.getNodeSelector()).containsExactlyEntriesOf(Map.of("kubernetes.io/os", "linux"));
+        assertThat(pod.getTolerations()).singleElement().satisfies(toleration -> assertThat(toleration.getKey()).isEqualTo("dedicated"));
+
+        MutatingWebhook webhook = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getWebhooks().getFirst();
+        assertThat(webhook.getFailurePolicy()).isEqualTo("Ignore");
+        assertThat(webhook.getMatchConditions()).isNullOrEmpty();
+        assertThat(webhook.getNamespaceSelector().getMatchLabels()).containsExactlyEntriesOf(Map.of("corridor.dev/injection", "enabled"));
+        // The user's expressions are added to the exclusions, never replace them.
+        assertThat(webhook.getNamespaceSelector().getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded(),
+                new LabelSelectorRequirement("environment", "In", List.of("staging", "production")));
+    }
+
+    @Test
+    void certManagerWithoutAnIssuerGetsASelfSignedIssuerAndTheSecretMounted() {
+        RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
+
+        JsonNode issuer = chart.one("Issuer");
+        assertThat(issuer.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
+        assertThat(issuer.path("metadata").path("namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(issuer.path("spec").path("selfSigned").isObject()).isTrue();
+        JsonNode certificate = assertServingCertificate(chart);
+        assertThat(certificate.path("spec").path("issuerRef").path("name").asText()).isEqualTo(issuer.path("metadata").path("name").asText());
+        assertThat(certificate.path("spec").path("issuerRef").path("kind").asText()).isEqualTo("Issuer");
+        assertThat(certificate.path("spec").path("issuerRef").path("group").asText()).isEqualTo("cert-manager.io");
+    }
+
+    @Test
+    void certManagerWithAnIssuerUsesItAndCreatesNone() {
+        RenderedChart chart = RenderedChart.render("corridor",
+                "webhook: {certificates: {source: certManager, certManager: {issuerRef: {name: corporate-ca, kind: ClusterIssuer}}}}", scratch);
+
+        assertThat(chart.has("Issuer")).isFalse();
+        JsonNode issuerRef = assertServingCertificate(chart).path("spec").path("issuerRef");
+        assertThat(issuerRef.path("name").asText()).isEqualTo("corporate-ca");
+        assertThat(issuerRef.path("kind").asText()).isEqualTo("ClusterIssuer");
+        assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
+    }
+
+    /** The Certificate, the Secret mounted where the operator reads it, and the CA injection; the Certificate is returned. */
+    private static JsonNode assertServingCertificate(RenderedChart chart) {
+        JsonNode certificate = chart.one("Certificate");
+        Container operator = operatorContainer(chart);
+        Map<String, String> env = plainEnvironment(operator);
+        assertThat(env).containsEntry("CORRIDOR_WEBHOOK_CERTIFICATES", "files");
+        String secret = env.get("CORRIDOR_WEBHOOK_SECRET");
+        String service = env.get("CORRIDOR_WEBHOOK_SERVICE");
+        String namespace = RenderedChart.NAMESPACE;
+
+        assertThat(certificate.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
+        assertThat(certificate.path("metadata").path("namespace").asText()).isEqualTo(namespace);
+        assertThat(certificate.path("spec").path("secretName").asText()).isEqualTo(secret);
+        assertThat(certificate.path("spec").path("dnsNames")).extracting(JsonNode::asText)
+                .containsExactly(service + "." + namespace + ".svc", service + "." + namespace + ".svc.cluster.local");
+
+        PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
+        Volume tls = pod.getVolumes().stream().filter(volume -> volume.getSecret() != null).findFirst().orElseThrow();
+        assertThat(tls.getSecret().getSecretName()).isEqualTo(secret);
+        assertThat(operator.getVolumeMounts()).anySatisfy(mount -> {
+            assertThat(mount.getName()).isEqualTo(tls.getName());
+            assertThat(mount.getMountPath()).isEqualTo(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY"));
+            assertThat(mount.getReadOnly()).isTrue();
+        });
+
+        MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
+        assertThat(configuration.getMetadata().getAnnotations())
+                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", namespace + "/" + certificate.path("metadata").path("name").asText()));
+        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isNull();
+        return certificate;
+    }
+
+    private static LabelSelectorRequirement operatorAndKubeSystemExcluded() {
+        return new LabelSelectorRequirement("kubernetes.io/metadata.name", "NotIn", List.of(RenderedChart.NAMESPACE, "kube-system"));
+    }
+
+    private static void assertHttpsProbe(Probe probe, String path) {
+        assertThat(probe.getHttpGet().getScheme()).isEqualTo("HTTPS");
+        assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
+        assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("webhook");
+    }
+
+    private static Container operatorContainer(RenderedChart chart) {
+        List<Container> containers = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getContainers();
+        assertThat(containers).hasSize(1);
+        return containers.getFirst();
+    }
+
+    /** The variables with a literal value, in the order the Deployment lists them. */
+    private static Map<String, String> plainEnvironment(Container container) {
+        Map<String, String> env = new LinkedHashMap<>();
+        container.getEnv().stream().filter(variable -> variable.getValueFrom() == null)
+                .forEach(variable -> env.put(variable.getName(), variable.getValue()));
+        return env;
+    }
+
+    private static Map<String, String> ordered(String... keysAndValues) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    private static Set<Permission> permissions(String apiGroup, String resource, String resourceName, String... verbs) {
+        return Stream.of(verbs).map(verb -> new Permission(apiGroup, resource, resourceName, verb)).collect(Collectors.toSet());
+    }
+
+    /** Rules expanded to single permissions, so that how the chart groups them does not matter but every grant does. */
+    private static List<Permission> permissions(List<PolicyRule> rules) {
+        return rules.stream().flatMap(rule -> {
+            assertThat(rule.getNonResourceURLs()).as("non-resource URLs").isNullOrEmpty();
+            List<String> names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
+                    ? java.util.Collections.singletonList(null) : rule.getResourceNames();
+            return rule.getApiGroups().stream().flatMap(group -> rule.getResources().stream().flatMap(resource ->
+                    names.stream().flatMap(name -> rule.getVerbs().stream().map(verb -> new Permission(group, resource, name, verb)))));
+        }).toList();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.corridor.operator.chart;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * values.schema.json: a wrong value stops {@code helm template} (and so {@code helm install} and
+ * {@code helm upgrade}, which validate the same way) with a message that names the value.
+ */
+class ChartValuesTest {
+    @TempDir
+    Path scratch;
+
+    @Test
+    void unknownInjectionModeIsRefusedByName() {
+        assertRefused("injection: {mode: foo}", "injection.mode", "must be one of the following: \"native\", \"classic\"");
+    }
+
+    @Test
+    void unknownTunDeviceIsRefusedByName() {
+        assertRefused("injection: {tunDevice: devicePlugin}", "injection.tunDevice", "\"hostPath\", \"create\"");
+    }
+
+    @Test
+    void unknownFailurePolicyIsRefusedByName() {
+        assertRefused("webhook: {failurePolicy: Retry}", "webhook.failurePolicy", "\"Fail\", \"Ignore\"");
+    }
+
+    @Test
+    void unknownCertificateSourceIsRefusedByName() {
+        assertRefused("webhook: {certificates: {source: vault}}", "webhook.certificates.source", "\"generate\", \"certManager\"");
+    }
+
+    @Test
+    void issuerRefWithoutANameIsRefused() {
+        assertRefused("webhook: {certificates: {source: certManager, certManager: {issuerRef: {kind: ClusterIssuer}}}}",
+                "webhook.certificates.certManager.issuerRef", "name is required");
+    }
+
+    @Test
+    void misspeltKeyIsRefusedByName() {
+        assertRefused("injection: {mod: classic}", "injection", "Additional property mod is not allowed");
+    }
+
+    @Test
+    void wrongTypeIsRefusedByName() {
+        assertRefused("operator: {replicas: two}", "operator.replicas", "Expected: integer, given: string");
+    }
+
+    @Test
+    void privilegedPortIsRefused() {
+        assertRefused("webhook: {port: 443}", "webhook.port", "greater than or equal to 1024");
+    }
+
+    private void assertRefused(String values, String... messageParts) {
+        assertThatThrownBy(() -> RenderedChart.render("corridor", values, scratch))
+                .hasMessageContaining("values don't meet the specifications of the schema")
+                .hasMessageContainingAll(messageParts);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.corridor.operator.chart;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The chart rendered by Helm's own template engine (helm-java runs Helm as a native library: no binary, no
+ * cluster), split into its documents. Typed objects come from fabric8's model, so a field the chart misspells is
+ * simply absent and the assertion on it fails.
+ */
+record RenderedChart(List<ObjectNode> documents) {
+    static final Path REPOSITORY = findRepository();
+    static final Path CHART = REPOSITORY.resolve("charts/corridor");
+    static final String NAMESPACE = "corridor-system";
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    /** Renders the chart as {@code helm template RELEASE charts/corridor -n corridor-system -f VALUES}. */
+    static RenderedChart render(String release, String valuesYaml, Path scratch) {
+        try {
+            Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
+            String manifest = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withValuesFile(values).call();
+            return new RenderedChart(parse(manifest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static List<ObjectNode> parse(String yaml) throws IOException {
+        List<ObjectNode> documents = new ArrayList<>();
+        try (var iterator = YAML.readerFor(JsonNode.class).<JsonNode>readValues(yaml)) {
+            while (iterator.hasNext()) {
+                JsonNode document = iterator.next();
+                // Empty documents (a template whose condition is false) parse as null or missing nodes.
+                if (document instanceof ObjectNode object) {
+                    documents.add(object);
+                }
+            }
+        }
+        return documents;
+    }
+
+    List<String> kinds() {
+        return documents.stream().map(document -> document.path("kind").asText() + "/" + document.path("metadata").path("name").asText()).toList();
+    }
+
+    /** The one document of this kind, as a fabric8 object. */
+    <T> T one(String kind, Class<T> type) {
+        List<ObjectNode> matching = documents.stream().filter(document -> kind.equals(document.path("kind").asText())).toList();
+        if (matching.size() != 1) {
+            throw new AssertionError("expected one " + kind + ", the chart rendered " + kinds());
+        }
+        return as(matching.getFirst(), type);
+    }
+
+    /** The one document of this kind, as a JSON tree (for kinds fabric8 has no model for, such as cert-manager's). */
+    JsonNode one(String kind) {
+        return one(kind, JsonNode.class);
+    }
+
+    boolean has(String kind) {
+        return documents.stream().anyMatch(document -> kind.equals(document.path("kind").asText()));
+    }
+
+    static <T> T as(JsonNode node, Class<T> type) {
+        if (type == JsonNode.class) {
+            return type.cast(node);
+        }
+        try {
+            return Serialization.unmarshal(new ObjectMapper().writeValueAsString(node), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The repository root: the test runs in operator/ (Maven's basedir), the chart lives beside it. */
+    private static Path findRepository() {
+        Path directory = Path.of("").toAbsolutePath();
+        while (directory != null && !Files.isDirectory(directory.resolve("charts/corridor"))) {
+            directory = directory.getParent();
+        }
+        if (directory == null) {
+            throw new IllegalStateException("no charts/corridor above " + Path.of("").toAbsolutePath());
+        }
+        return directory;
+    }
+}
