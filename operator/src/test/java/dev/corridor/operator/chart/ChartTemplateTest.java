@@ -61,13 +61,16 @@ class ChartTemplateTest {
                 .flatMap(Set::stream).collect(Collectors.toSet());
     }
 
-    /** The Role of the contract, in the operator's namespace. */
+    /**
+     * The Role of the contract, in the operator's namespace, plus patch on the lease: fabric8 7.5's LeaseLock
+     * renews with a JSON merge patch, and the operator SDK refuses to start electing without get and update.
+     */
     static Set<Permission> namespacePermissions(String webhookSecret, String lease) {
         return Stream.of(
                 permissions("", "secrets", null, "create"),
                 permissions("", "secrets", webhookSecret, "get", "update"),
                 permissions("coordination.k8s.io", "leases", null, "create"),
-                permissions("coordination.k8s.io", "leases", lease, "get", "update"))
+                permissions("coordination.k8s.io", "leases", lease, "get", "update", "patch"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
     }
 
