@@ -1,6 +1,7 @@
 package dev.corridor.operator.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
@@ -27,6 +28,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,7 +141,7 @@ class ChartTemplateTest {
         assertHttpsProbe(operator.getReadinessProbe(), "/readyz");
 
         assertThat(operator.getVolumeMounts()).extracting(VolumeMount::getName, VolumeMount::getMountPath)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("tmp", "/tmp"));
+                .containsExactly(tuple("tmp", "/tmp"));
         assertThat(pod.getVolumes()).singleElement().satisfies(volume -> assertThat(volume.getEmptyDir()).isNotNull());
 
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
@@ -385,7 +387,7 @@ class ChartTemplateTest {
         return rules.stream().flatMap(rule -> {
             assertThat(rule.getNonResourceURLs()).as("non-resource URLs").isNullOrEmpty();
             List<String> names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
-                    ? java.util.Collections.singletonList(null) : rule.getResourceNames();
+                    ? Collections.singletonList(null) : rule.getResourceNames();
             return rule.getApiGroups().stream().flatMap(group -> rule.getResources().stream().flatMap(resource ->
                     names.stream().flatMap(name -> rule.getVerbs().stream().map(verb -> new Permission(group, resource, name, verb)))));
         }).toList();

@@ -1,0 +1,270 @@
+package dev.corridor.operator.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.PodInjector;
+import dev.corridor.operator.model.SpecValidation;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The user-facing examples (examples/*.yaml) are valid: every VpnTunnel deserializes into the operator's class and
+ * satisfies the generated CRD's schema, every object it names exists in the examples, and the annotated workloads
+ * get the sidecar they are described with. Without an API server the CRD's CEL rules are checked in two ways: the
+ * per-item pattern rules are evaluated here, and the object-level rules are the ones the operator's
+ * {@link SpecValidation} implements, which must find nothing wrong.
+ */
+class ChartExamplesTest {
+    private static final Path EXAMPLES = RenderedChart.REPOSITORY.resolve("examples");
+    private static final Path CRD = RenderedChart.REPOSITORY.resolve("crds/vpntunnels.corridor.dev-v1.yml");
+    /** self.all(c, c.matches('REGEX')): a pattern for each item of a list. */
+    private static final Pattern ALL_MATCH = Pattern.compile("^self\\.all\\((\\w+), \\1\\.matches\\('(.*)'\\)\\)$");
+    /** The CRD's object-level rules; SpecValidation implements each (see the test of each rule's field below). */
+    private static final Set<String> RULES_LEFT_TO_SPEC_VALIDATION = Set.of(
+            "!has(self.ca) || (has(self.ca.secret) != has(self.ca.configMap))",
+            "!has(self.allowDefaultRoute) || !self.allowDefaultRoute || (has(self.neverRoute) && size(self.neverRoute) > 0)",
+            "!has(self.minDelaySeconds) || !has(self.maxDelaySeconds) || self.maxDelaySeconds >= self.minDelaySeconds");
+    private static final JsonMapper STRICT = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    private static List<ObjectNode> documents;
+    private static JsonNode crd;
+
+    @BeforeAll
+    static void load() throws IOException {
+        documents = new ArrayList<>();
+        try (Stream<Path> files = Files.list(EXAMPLES)) {
+            for (Path file : files.filter(path -> path.toString().endsWith(".yaml")).sorted().toList()) {
+                documents.addAll(RenderedChart.parse(Files.readString(file)));
+            }
+        }
+        crd = RenderedChart.parse(Files.readString(CRD)).getFirst();
+    }
+
+    @Test
+    void examplesHoldATunnelItsSecretADeploymentAndAJob() {
+        assertThat(documents).extracting(document -> document.path("kind").asText())
+                .containsExactlyInAnyOrder("Deployment", "Job", "Secret", "VpnTunnel");
+    }
+
+    @Test
+    void everyVpnTunnelDeserializesAndSatisfiesTheCrdSchema() {
+        JsonNode version = crd.path("spec").path("versions").get(0);
+        String apiVersion = crd.path("spec").path("group").asText() + "/" + version.path("name").asText();
+        JsonNode specSchema = version.path("schema").path("openAPIV3Schema").path("properties").path("spec");
+
+        for (ObjectNode document : ofKind("VpnTunnel")) {
+            assertThat(document.path("apiVersion").asText()).isEqualTo(apiVersion);
+            assertThat(iterable(document.fieldNames())).isSubsetOf("apiVersion", "kind", "metadata", "spec");
+            VpnTunnel tunnel = strict(document, VpnTunnel.class);
+            assertThat(tunnel.getSpec()).isNotNull();
+
+            List<String> problems = new ArrayList<>();
+            Set<String> unevaluatedRules = new LinkedHashSet<>();
+            validate(document.path("spec"), specSchema, "spec", problems, unevaluatedRules);
+            assertThat(problems).as(document.path("metadata").path("name").asText()).isEmpty();
+            assertThat(RULES_LEFT_TO_SPEC_VALIDATION).containsAll(unevaluatedRules);
+
+            Secret credentials = secret(tunnel.getSpec().authentication().secretRef().name());
+            Set<String> keys = new LinkedHashSet<>();
+            Optional.ofNullable(credentials.getStringData()).ifPresent(data -> keys.addAll(data.keySet()));
+            Optional.ofNullable(credentials.getData()).ifPresent(data -> keys.addAll(data.keySet()));
+            assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(keys), Optional.empty())).isEmpty();
+        }
+    }
+
+    /** The schema walker must itself catch what it claims to: a spec that breaks each kind of constraint. */
+    @Test
+    void schemaCheckCatchesWhatTheApiServerWouldRefuse() throws IOException {
+        JsonNode specSchema = crd.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema").path("properties").path("spec");
+        JsonNode bad = RenderedChart.parse("""
+                gateway: http://vpn.example.com/
+                authentication: {secretRef: {usernameKey: user}}
+                trust: {pinnedPublicKeys: [pin-sha256:short=]}
+                routes: {neverRoute: [cluster]}
+                mtu: 100
+                dtls: "yes"
+                sidecar: {logLevel: verbose}
+                proxy: http://proxy:3128
+                """).getFirst();
+        List<String> problems = new ArrayList<>();
+        validate(bad, specSchema, "spec", problems, new LinkedHashSet<>());
+        assertThat(problems).containsExactlyInAnyOrder(
+                "spec.gateway: 'http://vpn.example.com/' does not match ^https://[^\\s/?#]+(/[^\\s?#]*)?$",
+                "spec.authentication.secretRef: required field 'name' is missing",
+                "spec.trust.pinnedPublicKeys: each pin is pin-sha256: and the base64 SHA-256 of the certificate's public key",
+                "spec.routes.neverRoute: each route is a CIDR, e.g. 10.96.0.0/12",
+                "spec.mtu: 100 is below the minimum 1280",
+                "spec.dtls: expected a boolean",
+                "spec.sidecar.logLevel: 'verbose' does not match ^(error|warn|info|debug)$",
+                "spec.proxy: unknown field");
+    }
+
+    @Test
+    void annotatedWorkloadsNameAnExampleTunnelAndGetANativeSidecar() {
+        List<PodTemplateSpec> templates = new ArrayList<>();
+        ofKind("Deployment").forEach(document -> templates.add(strict(document, Deployment.class).getSpec().getTemplate()));
+        ofKind("Job").forEach(document -> templates.add(strict(document, Job.class).getSpec().getTemplate()));
+        assertThat(templates).hasSize(2);
+        InjectionSettings nativeSidecar = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+
+        for (PodTemplateSpec template : templates) {
+            String tunnelName = template.getMetadata().getAnnotations().get("corridor.dev/tunnel");
+            VpnTunnel tunnel = ofKind("VpnTunnel").stream().map(document -> strict(document, VpnTunnel.class))
+                    .filter(candidate -> candidate.getMetadata().getName().equals(tunnelName)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no example VpnTunnel named '" + tunnelName + "'"));
+            tunnel.getMetadata().setNamespace("apps");
+            Pod pod = new Pod("v1", "Pod", new ObjectMetaBuilder(template.getMetadata()).withName("example").withNamespace("apps").build(),
+                    template.getSpec(), null);
+
+            Pod injected = PodInjector.inject(pod, tunnel, nativeSidecar).orElseThrow();
+            Container sidecar = injected.getSpec().getInitContainers().getFirst();
+            // An init container that keeps running and holds the application back until /readyz answers.
+            assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");
+            assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+            assertThat(injected.getSpec().getContainers()).isEqualTo(template.getSpec().getContainers());
+        }
+    }
+
+    private static List<ObjectNode> ofKind(String kind) {
+        return documents.stream().filter(document -> kind.equals(document.path("kind").asText())).toList();
+    }
+
+    private static Secret secret(String name) {
+        return ofKind("Secret").stream().map(document -> strict(document, Secret.class))
+                .filter(secret -> secret.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no example Secret named '" + name + "'"));
+    }
+
+    /**
+     * Deserialized with unknown fields refused: a misspelt field of a VpnTunnel fails here. fabric8's own model
+     * classes keep unknown fields aside instead, so for Secret, Deployment and Job only the fields read here count.
+     */
+    private static <T> T strict(JsonNode node, Class<T> type) {
+        try {
+            return STRICT.treeToValue(node, type);
+        } catch (IOException e) {
+            throw new AssertionError(type.getSimpleName() + " " + node.path("metadata").path("name").asText() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The parts of an OpenAPI v3 structural schema that the generated CRD uses: types, required fields, unknown
+     * fields, patterns, bounds, list sizes, int-or-string, and x-kubernetes-validations of the self.all(...matches)
+     * form. Any other rule is collected in {@code unevaluated}; any other schema type is a problem, so the check never
+     * passes by ignoring something.
+     */
+    static void validate(JsonNode value, JsonNode schema, String path, List<String> problems, Set<String> unevaluated) {
+        if (schema.path("x-kubernetes-int-or-string").asBoolean()) {
+            if (!value.isIntegralNumber() && !value.isTextual()) {
+                problems.add(path + ": expected an integer or a string");
+            }
+            return;
+        }
+        String type = schema.path("type").asText();
+        switch (type) {
+            case "object" -> {
+                if (!value.isObject()) {
+                    problems.add(path + ": expected an object");
+                    return;
+                }
+                schema.path("required").forEach(required -> {
+                    if (!value.has(required.asText())) {
+                        problems.add(path + ": required field '" + required.asText() + "' is missing");
+                    }
+                });
+                value.properties().forEach(field -> {
+                    JsonNode fieldSchema = schema.path("properties").has(field.getKey())
+                            ? schema.path("properties").path(field.getKey()) : schema.path("additionalProperties");
+                    if (fieldSchema.isMissingNode()) {
+                        problems.add(path + "." + field.getKey() + ": unknown field");
+                    } else {
+                        validate(field.getValue(), fieldSchema, path + "." + field.getKey(), problems, unevaluated);
+                    }
+                });
+            }
+            case "array" -> {
+                if (!value.isArray()) {
+                    problems.add(path + ": expected a list");
+                    return;
+                }
+                if (schema.has("maxItems") && value.size() > schema.path("maxItems").asInt()) {
+                    problems.add(path + ": more than " + schema.path("maxItems").asInt() + " items");
+                }
+                for (int i = 0; i < value.size(); i++) {
+                    validate(value.get(i), schema.path("items"), path + "[" + i + "]", problems, unevaluated);
+                }
+            }
+            case "string" -> {
+                if (!value.isTextual()) {
+                    problems.add(path + ": expected a string");
+                } else if (schema.has("pattern") && !Pattern.compile(schema.path("pattern").asText()).matcher(value.asText()).find()) {
+                    problems.add(path + ": '" + value.asText() + "' does not match " + schema.path("pattern").asText());
+                }
+            }
+            case "integer" -> {
+                if (!value.isIntegralNumber()) {
+                    problems.add(path + ": expected an integer");
+                } else if (schema.has("minimum") && value.asDouble() < schema.path("minimum").asDouble()) {
+                    problems.add(path + ": " + value.asLong() + " is below the minimum " + schema.path("minimum").asLong());
+                } else if (schema.has("maximum") && value.asDouble() > schema.path("maximum").asDouble()) {
+                    problems.add(path + ": " + value.asLong() + " is above the maximum " + schema.path("maximum").asLong());
+                }
+            }
+            case "boolean" -> {
+                if (!value.isBoolean()) {
+                    problems.add(path + ": expected a boolean");
+                }
+            }
+            default -> problems.add(path + ": the schema's type '" + type + "' is not one this check understands");
+        }
+        if (schema.has("enum") && !iterable(schema.path("enum").elements()).contains(value)) {
+            problems.add(path + ": " + value + " is not one of " + schema.path("enum"));
+        }
+        // The generator repeats each list rule; evaluating a rule twice would report it twice.
+        Map<String, String> rules = new HashMap<>();
+        schema.path("x-kubernetes-validations").forEach(rule -> rules.put(rule.path("rule").asText(), rule.path("message").asText()));
+        rules.forEach((rule, message) -> {
+            Matcher all = ALL_MATCH.matcher(rule);
+            if (!all.matches()) {
+                unevaluated.add(rule);
+            } else if (value.isArray() && !iterable(value.elements()).stream().allMatch(item -> Pattern.compile(all.group(2)).matcher(item.asText()).find())) {
+                problems.add(path + ": " + message);
+            }
+        });
+    }
+
+    private static <T> List<T> iterable(Iterator<T> iterator) {
+        List<T> list = new ArrayList<>();
+        iterator.forEachRemaining(list::add);
+        return list;
+    }
+}
