@@ -111,7 +111,8 @@ public final class GatewayLab implements AutoCloseable {
         Runtime.getRuntime().removeShutdownHook(cleanup);
     }
 
-    static Path labScript() {
+    /** {@code scripts/lab.sh}, found above the working directory (a module's or the repository's). */
+    public static Path labScript() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isRegularFile(dir.resolve("scripts/lab.sh"))) {
             dir = dir.getParent();

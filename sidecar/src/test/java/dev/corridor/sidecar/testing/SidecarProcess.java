@@ -106,7 +106,8 @@ public final class SidecarProcess implements AutoCloseable {
         Files.deleteIfExists(log);
     }
 
-    static Path jar() {
+    /** The packaged sidecar jar, which the integration tests run; fails with a hint when it has not been built yet. */
+    public static Path jar() {
         Path jar = GatewayLab.labScript().getParent().getParent().resolve("sidecar/target/corridor-sidecar.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: integration tests run after 'package' (./mvnw verify)");

@@ -1,0 +1,347 @@
+package dev.corridor.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.PodInjector;
+import dev.corridor.operator.model.SidecarConfiguration;
+import dev.corridor.operator.model.SidecarLayout;
+import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.sidecar.testing.Commands;
+import dev.corridor.sidecar.testing.GatewayLab;
+import dev.corridor.sidecar.testing.PodRoutes;
+import dev.corridor.sidecar.testing.SidecarProcess;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pod the webhook produces, run for real. The VpnTunnel, its ConfigMap and the injected pod come from the
+ * operator's model; {@link Kubelet} runs the sidecar container exactly as that pod spec says (volumes and their
+ * items, mounts, read-only root, capabilities, image and args) in the lab's pod namespace, probes it as the kubelet
+ * does, and ends it as the kubelet does. The gateway is the lab's real ocserv.
+ */
+class InjectedPodIT {
+    private static final String NAMESPACE = "apps";
+    private static final String IMAGE = "registry.example.test/corridor-sidecar:e2e";
+    /** What a pull of {@link #IMAGE} gives: this machine's JDK 25 and the packaged jar, started as the image would. */
+    private static final ContainerImage SIDECAR_IMAGE = new ContainerImage(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "@/opt/corridor/jvm.options", "-jar", "/opt/corridor/corridor-sidecar.jar"),
+            Map.of("/opt/corridor/jvm.options", GatewayLab.labScript().getParent().getParent().resolve("sidecar/jvm.options"),
+                    "/opt/corridor/corridor-sidecar.jar", SidecarProcess.jar()));
+    /** CAP_NET_ADMIN (12) and CAP_MKNOD (27) as bits of the masks in /proc/PID/status (linux/capability.h). */
+    private static final long NET_ADMIN = 1L << 12;
+    private static final long MKNOD = 1L << 27;
+    /** spec.routes.include: a network the gateway does not send, which must go through the tunnel too. */
+    private static final String INCLUDED = "10.21.0.0/16";
+    /** spec.routes.neverRoute: stands for the cluster's pod network, which must stay on the pod's own path. */
+    private static final String CLUSTER_PODS = "10.42.0.0/16";
+    private static final Duration EXIT = Duration.ofSeconds(60);
+
+    private static GatewayLab lab;
+    private static Kubelet.Sandbox sandbox;
+    private RunningContainer container;
+
+    @BeforeAll
+    static void startLab() throws Exception {
+        for (String tool : List.of("unshare", "setpriv", "nsenter", "chroot", "mount", "curl")) {
+            assertThat(Commands.runAllowingFailure(List.of("bash", "-c", "command -v " + tool)).exitCode()).as(tool + " is installed").isZero();
+        }
+        // A 2 s DPD gives the sidecar's debug logging something to say within seconds.
+        lab = GatewayLab.start("corinj", "dpd = 2");
+        sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"));
+    }
+
+    @AfterAll
+    static void stopLab() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @AfterEach
+    void removeThePod() throws Exception {
+        if (container != null) {
+            container.close();
+        }
+        // Only a failed test leaves these (a killed sidecar cannot clean up); the next test starts from a bare pod.
+        Commands.runAllowingFailure(List.of("ip", "-n", lab.podNamespace(), "link", "del", "vpn0"));
+        Commands.runAllowingFailure(List.of("ip", "-n", lab.podNamespace(), "route", "flush", "proto", "151"));
+    }
+
+    @Test
+    void withTheNodesTunDeviceAndTheCaFromAConfigMapTheInjectedSidecarCarriesTheTunnel() throws Exception {
+        Secret credentials = credentials("lab-login", "user", "pass");
+        ConfigMap ca = new ConfigMapBuilder().withMetadata(metadata("lab-ca")).addToData("lab-ca.pem", Files.readString(lab.caFile())).build();
+        VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(null, new VpnTunnelSpec.CaReference(null, new VpnTunnelSpec.KeyReference("lab-ca", "lab-ca.pem"))),
+                new VpnTunnelSpec.SecretReference("lab-login", "user", "pass"), null);
+        assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(credentials.getData().keySet()), Optional.of(ca.getData().keySet()))).isEmpty();
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(SidecarLayout.LOG_LEVEL_ANNOTATION, "debug"));
+
+        ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
+        container = kubelet(configuration, credentials, ca).start(pod, SidecarLayout.CONTAINER_NAME);
+        container.awaitStarted();
+
+        assertRunsAsItsSpecSays(configuration, NET_ADMIN);
+        assertThat(container.mounts()).anySatisfy(mount -> assertThat(mount.mountPoint()).isEqualTo(SidecarLayout.TUN_DEVICE));
+        assertThat(container.inside("cat", SidecarLayout.CA_DIRECTORY + "/" + SidecarLayout.CA_FILE).stdout())
+                .isEqualTo(Files.readString(lab.caFile()));
+        assertTheTunnelWorks();
+        // dtls is left to its default (true) in the spec: the rendered configuration turns it on.
+        await().atMost(Duration.ofSeconds(15)).until(() -> status().path("dtls").path("state").asText().equals("up"));
+
+        // The annotation's log level beats the ConfigMap's logLevel (info): the sidecar logs its DPD probes.
+        assertThat(configuration.getData().get(SidecarLayout.CONFIG_KEY)).contains("logLevel: \"info\"");
+        assertThat(container.spec().getArgs()).containsSequence("--log-level", "debug");
+        await().atMost(Duration.ofSeconds(20)).until(() -> container.output().contains(" DEBUG "));
+        assertThat(container.output()).containsPattern("DEBUG (CSTP|DTLS) DPD answered in");
+
+        assertEndsAndLeavesNothing();
+    }
+
+    @Test
+    void creatingItsOwnTunDeviceWithAPinnedGatewayTheInjectedSidecarCarriesTheTunnel() throws Exception {
+        Secret credentials = credentials("lab-login", "username", "password");
+        VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null),
+                new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
+        assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(credentials.getData().keySet()), Optional.empty())).isEmpty();
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of());
+
+        ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
+        container = kubelet(configuration, credentials).start(pod, SidecarLayout.CONTAINER_NAME);
+        container.awaitStarted();
+
+        assertRunsAsItsSpecSays(configuration, NET_ADMIN | MKNOD);
+        // No volume provides the device: the sidecar made the node in the container's own /dev.
+        assertThat(container.mounts()).noneSatisfy(mount -> assertThat(mount.mountPoint()).startsWith("/dev/net"));
+        assertThat(container.inside("stat", "-c", "%F %t:%T", SidecarLayout.TUN_DEVICE).stdout().strip())
+                .isEqualTo("character special file a:c8");
+        assertTheTunnelWorks();
+        // dtls: false in the spec reached the sidecar.
+        assertThat(status().path("dtls").path("state").asText()).isEqualTo("disabled");
+        assertThat(status().path("transport").asText()).isEqualTo("cstp");
+
+        // Without the annotation the sidecar logs at the ConfigMap's level (info): DPD probes run, unlogged.
+        assertThat(container.spec().getArgs()).doesNotContain("--log-level");
+        await().atMost(Duration.ofSeconds(20)).until(() -> status().path("dpdRoundTripMillis").asDouble() > 0);
+        assertThat(container.output()).doesNotContain(" DEBUG ");
+
+        assertEndsAndLeavesNothing();
+    }
+
+    @Test
+    void withoutNetAdminInItsCapabilitiesTheSidecarStopsWithItsCapabilityError() throws Exception {
+        Secret credentials = credentials("lab-login", "username", "password");
+        VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of());
+        sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>());
+
+        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials).start(pod, SidecarLayout.CONTAINER_NAME);
+
+        assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
+        assertThat(container.output()).contains("creating tun device 'vpn0'").contains("the container needs the NET_ADMIN capability");
+        assertNothingLeft();
+    }
+
+    @Test
+    void creatingTheTunDeviceWithoutMknodStopsWithItsDeviceError() throws Exception {
+        Secret credentials = credentials("lab-login", "username", "password");
+        VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of());
+        sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>(List.of("NET_ADMIN")));
+
+        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials).start(pod, SidecarLayout.CONTAINER_NAME);
+
+        assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
+        assertThat(container.output()).contains("/dev/net/tun is missing, and creating it failed")
+                .contains("grant the MKNOD capability as well as NET_ADMIN");
+        assertNothingLeft();
+    }
+
+    /**
+     * The container runs what its spec says, as its spec says: the image's entrypoint and the container's args;
+     * exactly the added capabilities in every set, no_new_privs, as root; every volumeMount where the spec puts it,
+     * read-only when it says so; a read-only root with /tmp the writable emptyDir; the ConfigMap's configuration and
+     * the Secret's credentials readable there; and nothing of it visible on this machine.
+     */
+    private void assertRunsAsItsSpecSays(ConfigMap configuration, long capabilities) throws Exception {
+        Container spec = container.spec();
+        assertThat(container.succeeds(spec.getReadinessProbe())).as("readiness probe").isTrue();
+        assertThat(container.succeeds(spec.getLivenessProbe())).as("liveness probe").isTrue();
+
+        List<String> commandLine = List.of(Files.readString(Path.of("/proc", Long.toString(container.pid()), "cmdline")).split("\0"));
+        List<String> expected = new ArrayList<>(SIDECAR_IMAGE.entrypoint());
+        expected.addAll(spec.getArgs());
+        assertThat(commandLine).isEqualTo(expected);
+        assertThat(spec.getArgs()).startsWith("connect", "--config", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY);
+
+        Map<String, String> process = container.processStatus();
+        String mask = String.format("%016x", capabilities);
+        assertThat(process).containsEntry("CapEff", mask).containsEntry("CapPrm", mask).containsEntry("CapBnd", mask)
+                .containsEntry("CapInh", "0000000000000000").containsEntry("CapAmb", "0000000000000000")
+                .containsEntry("NoNewPrivs", "1");
+        assertThat(process.get("Uid")).isEqualTo("0\t0\t0\t0");
+
+        List<RunningContainer.Mount> mounts = container.mounts();
+        assertThat(mounts).filteredOn(mount -> mount.mountPoint().equals("/")).singleElement()
+                .satisfies(root -> assertThat(root.readOnly()).as("readOnlyRootFilesystem").isTrue());
+        for (VolumeMount volumeMount : spec.getVolumeMounts()) {
+            assertThat(mounts).filteredOn(mount -> mount.mountPoint().equals(volumeMount.getMountPath())).singleElement()
+                    .satisfies(mount -> assertThat(mount.readOnly()).as(volumeMount.getMountPath() + " read-only")
+                            .isEqualTo(Boolean.TRUE.equals(volumeMount.getReadOnly())));
+        }
+        assertThat(mounts).filteredOn(mount -> mount.mountPoint().equals("/tmp")).singleElement()
+                .satisfies(tmp -> assertThat(tmp.type()).isEqualTo("tmpfs"))
+                .satisfies(tmp -> assertThat(tmp.options()).doesNotContain("ro"));
+
+        assertThat(container.inside("touch", "/corridor-probe").stderr()).contains("Read-only file system");
+        assertThat(container.inside("touch", SidecarLayout.CONFIG_DIRECTORY + "/corridor-probe").stderr()).contains("Read-only file system");
+        assertThat(container.inside("touch", "/tmp/corridor-probe").exitCode()).as("the emptyDir at /tmp is writable").isZero();
+        assertThat(container.inside("rm", "/tmp/corridor-probe").exitCode()).isZero();
+
+        assertThat(container.inside("cat", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY).stdout())
+                .isEqualTo(configuration.getData().get(SidecarLayout.CONFIG_KEY));
+        String credentials = SidecarLayout.CREDENTIALS_DIRECTORY + "/";
+        assertThat(container.inside("stat", "-L", "-c", "%a %u", credentials + SidecarLayout.USERNAME_FILE, credentials + SidecarLayout.PASSWORD_FILE)
+                .stdout()).isEqualTo("400 0\n400 0\n");
+        assertThat(container.inside("cat", credentials + SidecarLayout.USERNAME_FILE).stdout()).isEqualTo(lab.user());
+
+        assertThat(Path.of("/etc/corridor")).as("nothing was created on this machine").doesNotExist();
+        assertThat(mountsOnThisMachine()).noneMatch(line -> line.contains(container.directory().toString()));
+    }
+
+    /** The tunnel is up and routed as the VpnTunnel says, and a ping to a corporate host goes through it. */
+    private void assertTheTunnelWorks() throws Exception {
+        JsonNode status = status();
+        String address = status.path("address").asText();
+        assertThat(status.path("state").asText()).isEqualTo("connected");
+        assertThat(status.path("server").asText()).isEqualTo(lab.get("LAB_GATEWAY_HOST"));
+        assertThat(address).startsWith("10.99.0.");
+        assertThat(lab.gatewayUsers()).contains(lab.user()).contains(address);
+
+        String router = lab.get("LAB_POD_ROUTER");
+        assertThat(PodRoutes.of(lab.podNamespace(), "-4")).contains(
+                "10.20.0.0/16 dev vpn0 proto 151",
+                INCLUDED + " dev vpn0 proto 151",
+                CLUSTER_PODS + " via " + router + " dev eth0 proto 151");
+
+        String corporateHost = lab.get("LAB_CORP_HOST_1");
+        assertThat(lab.exec(lab.podNamespace(), "ip", "route", "get", corporateHost)).contains("dev vpn0");
+        long sentBefore = status().path("traffic").path("packetsSent").asLong();
+        assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "3", "-W", "2", corporateHost)).contains("3 received");
+        assertThat(status().path("traffic").path("packetsSent").asLong()).as("the pings went through the tunnel").isGreaterThanOrEqualTo(sentBefore + 3);
+    }
+
+    /** SIGTERM ends the sidecar within the grace period, cleanly, and it takes its device, routes and session along. */
+    private void assertEndsAndLeavesNothing() throws Exception {
+        RunningContainer.Termination termination = container.stop();
+        assertThat(termination.withinGracePeriod()).as("stopped by SIGTERM, not killed").isTrue();
+        assertThat(termination.exitCode()).as("exit status after SIGTERM:\n" + container.output()).isZero();
+        assertNothingLeft();
+    }
+
+    private void assertNothingLeft() throws Exception {
+        assertThat(PodRoutes.links(lab.podNamespace())).doesNotContain("vpn0");
+        assertThat(Commands.run("ip", "-n", lab.podNamespace(), "route", "show", "proto", "151")).isBlank();
+        assertThat(Commands.run("ip", "netns", "pids", lab.podNamespace())).as("processes left in the pod namespace").isBlank();
+        assertThat(mountsOnThisMachine()).noneMatch(line -> line.contains(container.directory().toString()));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lab.gatewayUsers()).doesNotContain(lab.user()));
+    }
+
+    private JsonNode status() throws Exception {
+        int port = container.spec().getPorts().getFirst().getContainerPort();
+        return new ObjectMapper().readTree(container.httpGet(port, "/status"));
+    }
+
+    private VpnTunnel tunnel(VpnTunnelSpec.Trust trust, VpnTunnelSpec.SecretReference credentials, Boolean dtls) {
+        VpnTunnel tunnel = new VpnTunnel();
+        tunnel.setMetadata(metadata("corp"));
+        tunnel.setSpec(new VpnTunnelSpec(lab.gatewayUrl(), trust, new VpnTunnelSpec.Authentication(credentials, null),
+                new VpnTunnelSpec.Routes(List.of(INCLUDED), null, false, List.of(CLUSTER_PODS)), null, dtls, null, null));
+        return tunnel;
+    }
+
+    /**
+     * An application pod as a user writes it, with the tunnel annotation, injected by the operator's model in native
+     * mode. Its hostAliases give the lab gateway's name an address, which cluster DNS would in a cluster.
+     */
+    private Pod inject(VpnTunnel tunnel, InjectionSettings.TunDevice tunDevice, Map<String, String> annotations) {
+        Pod pod = new PodBuilder()
+                .withNewMetadata().withName("web").withNamespace(NAMESPACE)
+                    .addToAnnotations(SidecarLayout.TUNNEL_ANNOTATION, tunnel.getMetadata().getName()).addToAnnotations(annotations)
+                .endMetadata()
+                .withNewSpec()
+                    .addNewHostAlias().withIp(lab.get("LAB_GATEWAY_ADDRESS")).withHostnames(lab.get("LAB_GATEWAY_HOST")).endHostAlias()
+                    .addNewContainer().withName("app").withImage("registry.example.test/app:1").endContainer()
+                .endSpec()
+                .build();
+        InjectionSettings settings = new InjectionSettings(IMAGE, "IfNotPresent", InjectionSettings.Mode.NATIVE, tunDevice,
+                new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build());
+        return PodInjector.inject(pod, tunnel, settings).orElseThrow();
+    }
+
+    private static Container sidecarOf(Pod pod) {
+        return pod.getSpec().getInitContainers().stream().filter(c -> c.getName().equals(SidecarLayout.CONTAINER_NAME)).findFirst().orElseThrow();
+    }
+
+    private static Kubelet kubelet(HasMetadata... objects) {
+        return new Kubelet(sandbox, Map.of(IMAGE, SIDECAR_IMAGE), List.of(objects));
+    }
+
+    private Secret credentials(String name, String userKey, String passwordKey) {
+        return new SecretBuilder().withMetadata(metadata(name))
+                .addToData(userKey, base64(lab.user())).addToData(passwordKey, base64(lab.password())).build();
+    }
+
+    /** The lab gateway's public-key pin, as openconnect prints it: SHA-256 of the certificate's SubjectPublicKeyInfo. */
+    private static String gatewayPin() throws Exception {
+        try (InputStream pem = Files.newInputStream(Path.of(lab.get("LAB_DIR"), "server.pem"))) {
+            byte[] publicKey = CertificateFactory.getInstance("X.509").generateCertificate(pem).getPublicKey().getEncoded();
+            return "pin-sha256:" + Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(publicKey));
+        }
+    }
+
+    private static List<String> mountsOnThisMachine() throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo"));
+    }
+
+    private static ObjectMeta metadata(String name) {
+        return new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build();
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+}
