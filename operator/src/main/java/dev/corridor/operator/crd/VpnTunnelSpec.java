@@ -43,13 +43,16 @@ public record VpnTunnelSpec(
         @JsonPropertyDescription("How a lost session is re-established.")
         Reconnect reconnect) {
 
-    /** Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. */
+    /**
+     * Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. List rules sit on the class:
+     * on a record component the generator would see them twice, on the field and on its accessor.
+     */
+    @ValidationRule(value = "!has(self.pinnedPublicKeys) || self.pinnedPublicKeys.all(p, p.matches('^pin-sha256:[A-Za-z0-9+/]{43}=$'))",
+            fieldPath = ".pinnedPublicKeys", message = "each pin is pin-sha256: and the base64 SHA-256 of the certificate's public key")
     @ValidationRule(value = "!has(self.ca) || (has(self.ca.secret) != has(self.ca.configMap))",
             message = "trust.ca takes exactly one of secret or configMap")
     public record Trust(
             @Size(max = 16)
-            @ValidationRule(value = "self.all(p, p.matches('^pin-sha256:[A-Za-z0-9+/]{43}=$'))",
-                    message = "each pin is pin-sha256: and the base64 SHA-256 of the certificate's public key")
             @JsonPropertyDescription("openconnect-style pins of the gateway certificate's public key: pin-sha256:BASE64.")
             List<String> pinnedPublicKeys,
 
@@ -85,14 +88,18 @@ public record VpnTunnelSpec(
 
     @ValidationRule(value = "!has(self.allowDefaultRoute) || !self.allowDefaultRoute || (has(self.neverRoute) && size(self.neverRoute) > 0)",
             message = "allowDefaultRoute needs neverRoute (the cluster's pod and service CIDRs), or the pods lose their cluster network")
+    @ValidationRule(value = "!has(self.include) || self.include.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", fieldPath = ".include",
+            message = "each route is a CIDR, e.g. 10.30.0.0/16")
+    @ValidationRule(value = "!has(self.exclude) || self.exclude.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", fieldPath = ".exclude",
+            message = "each route is a CIDR, e.g. 10.30.0.0/16")
+    @ValidationRule(value = "!has(self.neverRoute) || self.neverRoute.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", fieldPath = ".neverRoute",
+            message = "each route is a CIDR, e.g. 10.96.0.0/12")
     public record Routes(
             @Size(max = 64)
-            @ValidationRule(value = "self.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", message = "each route is a CIDR, e.g. 10.30.0.0/16")
             @JsonPropertyDescription("More networks to send through the tunnel.")
             List<String> include,
 
             @Size(max = 64)
-            @ValidationRule(value = "self.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", message = "each route is a CIDR, e.g. 10.30.0.0/16")
             @JsonPropertyDescription("More networks to keep out of the tunnel.")
             List<String> exclude,
 
@@ -101,7 +108,6 @@ public record VpnTunnelSpec(
             Boolean allowDefaultRoute,
 
             @Size(max = 16)
-            @ValidationRule(value = "self.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", message = "each route is a CIDR, e.g. 10.96.0.0/12")
             @JsonPropertyDescription("The cluster's pod, service and node CIDRs: never sent through the tunnel.")
             List<String> neverRoute) {
     }

@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -312,6 +313,23 @@ class ChartTemplateTest {
         assertThat(issuerRef.path("name").asText()).isEqualTo("corporate-ca");
         assertThat(issuerRef.path("kind").asText()).isEqualTo("ClusterIssuer");
         assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
+    }
+
+    @Test
+    void withCertManagerTheOperatorMayNeitherWriteSecretsNorTheWebhookConfiguration() {
+        RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
+
+        Set<Permission> certificateWork = Stream.of(
+                permissions("", "secrets", null, "create"),
+                permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
+                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "patch"))
+                .flatMap(Set::stream).collect(Collectors.toSet());
+        Set<Permission> expectedCluster = new HashSet<>(clusterPermissions("corridor"));
+        expectedCluster.removeAll(certificateWork);
+        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-operator"));
+        expectedNamespace.removeAll(certificateWork);
+        assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
+        assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
     }
 
     /** The Certificate, the Secret mounted where the operator reads it, and the CA injection; the Certificate is returned. */
