@@ -5,6 +5,8 @@
 #   scripts/lab.sh up   [--name P] [--set 'key = value']... [--user U --password PW] [--groups G1,G2] [--otp-secret HEX]
 #   scripts/lab.sh down [--name P]
 #   scripts/lab.sh env  [--name P]      # prints the lab's addresses as shell assignments
+#   scripts/lab.sh gateway-stop  [--name P] [--kill]  # stops ocserv (SIGTERM, or SIGKILL: a crash), keeping the lab
+#   scripts/lab.sh gateway-start [--name P] [--set 'key = value']...  # starts ocserv again, with settings changed
 #
 # Topology (P = name, default "corlab"):
 #
@@ -28,6 +30,7 @@ user=alice
 password=correct-horse
 groups=""
 otp_secret=""
+signal=TERM
 declare -a sets=()
 cmd=${1:-}
 [ $# -gt 0 ] && shift
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
     --password) password=$2; shift 2 ;;
     --groups) groups=$2; shift 2 ;;
     --otp-secret) otp_secret=$2; shift 2 ;;
+    --kill) signal=KILL; shift ;;
     *) echo "lab.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -215,11 +219,15 @@ up() {
   ocserv -t -c "$dir/ocserv.conf" >"$dir/config-check.log" 2>&1 \
     || { cat "$dir/config-check.log" >&2; exit 1; }
 
-  ip netns exec "$gw" ocserv -f -d 2 -c "$dir/ocserv.conf" >"$dir/ocserv.log" 2>&1 &
+  start_gateway
+  trap - ERR
+  addresses
+}
+
+start_gateway() { # starts ocserv and waits until it listens
+  ip netns exec "$gw" ocserv -f -d 2 -c "$dir/ocserv.conf" >>"$dir/ocserv.log" 2>&1 &
   for _ in $(seq 100); do
     if ip netns exec "$gw" bash -c '</dev/tcp/198.18.0.2/443' 2>/dev/null; then
-      trap - ERR
-      addresses
       return 0
     fi
     sleep 0.1
@@ -229,9 +237,23 @@ up() {
   false
 }
 
+stop_gateway() { # stops ocserv and every worker it started, and waits until they are gone
+  local pids
+  pids=$(ip netns pids "$gw" 2>/dev/null || true)
+  [ -n "$pids" ] && kill "-$signal" $pids 2>/dev/null || true
+  for _ in $(seq 50); do
+    [ -z "$(ip netns pids "$gw" 2>/dev/null)" ] && return 0
+    sleep 0.1
+  done
+  echo "lab.sh: ocserv did not stop" >&2
+  false
+}
+
 case "$cmd" in
   up) up ;;
   down) down ;;
   env) addresses ;;
+  gateway-stop) stop_gateway ;;
+  gateway-start) apply_sets; start_gateway ;;
   *) echo "usage: lab.sh up|down|env [--name P] [--set 'key = value']..." >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.config.ConfigFile;
 import dev.corridor.sidecar.config.Settings;
 import dev.corridor.sidecar.http.StatusServer;
+import dev.corridor.sidecar.metrics.SidecarMetrics;
 import dev.corridor.sidecar.session.Tunnel;
 import dev.corridor.sidecar.session.TunnelFailure;
 import java.io.BufferedReader;
@@ -163,22 +164,24 @@ final class ConnectCommand implements Callable<Integer> {
         } catch (IOException e) {
             return fail(ExitCode.BAD_CONFIGURATION, "cannot read the password from standard input: " + e.getMessage());
         }
+        SidecarMetrics metrics = new SidecarMetrics();
         Tunnel tunnel;
         try {
-            tunnel = new Tunnel(config, new FileCredentials(config, stdinPasswords));
+            tunnel = new Tunnel(config, new FileCredentials(config, stdinPasswords), metrics.observer());
         } catch (IllegalArgumentException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
         }
+        metrics.watch(tunnel::status);
         StatusServer http;
         try {
-            http = StatusServer.start(config.httpAddress(), tunnel::status);
+            http = StatusServer.start(config.httpAddress(), tunnel::status, metrics::scrape);
         } catch (IOException e) {
             return fail(ExitCode.BAD_CONFIGURATION, "cannot serve HTTP on " + StatusServer.describe(config.httpAddress()) + ": " + e.getMessage());
         }
-        LOG.log(Level.INFO, "serving /healthz, /readyz and /status on {0}", StatusServer.describe(http.address()));
+        LOG.log(Level.INFO, "serving /healthz, /readyz, /status and /metrics on {0}", StatusServer.describe(http.address()));
         Signal.handle(new Signal("TERM"), signal -> tunnel.stop());
         Signal.handle(new Signal("INT"), signal -> tunnel.stop());
-        try (http) {
+        try (metrics; http) {
             tunnel.run();
             LOG.log(Level.INFO, "stopped; the tunnel device and routes are removed");
             return ExitCode.OK.code;

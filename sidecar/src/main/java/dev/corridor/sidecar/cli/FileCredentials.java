@@ -5,9 +5,13 @@ import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.protocol.auth.Credentials;
 import dev.corridor.sidecar.session.CredentialSource;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,6 +45,31 @@ final class FileCredentials implements CredentialSource {
         }
         List<String> passwords = passwordFile.isPresent() ? read(passwordFile.get(), "password file") : stdinPasswords;
         return new Credentials(username, passwords);
+    }
+
+    /** A digest of the user and password files, which a Kubernetes Secret update replaces. */
+    @Override
+    public Optional<String> revision() {
+        if (userFile.isEmpty() && passwordFile.isEmpty()) {
+            return Optional.empty();
+        }
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        for (Optional<Path> file : List.of(userFile, passwordFile)) {
+            if (file.isPresent()) {
+                try {
+                    digest.update(Files.readAllBytes(file.get()));
+                } catch (IOException e) {
+                    digest.update(e.getClass().getName().getBytes(StandardCharsets.UTF_8)); // unreadable counts as a state too
+                }
+            }
+            digest.update((byte) 0);
+        }
+        return Optional.of(HexFormat.of().formatHex(digest.digest()));
     }
 
     /** Lines of a secret file, without line ends; a trailing empty line (a final newline) is not a password. */

@@ -18,24 +18,31 @@ import java.util.function.Supplier;
 
 /**
  * The sidecar's HTTP surface: {@code /healthz} (the process is alive), {@code /readyz} (the tunnel carries
- * traffic now) and {@code /status} (JSON). Nothing here reveals a credential or cookie.
+ * traffic now), {@code /status} (JSON) and {@code /metrics} (Prometheus). Nothing here reveals a credential or cookie.
  */
 public final class StatusServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Supplier<TunnelStatus> status;
+    private final Supplier<String> metrics;
 
-    private StatusServer(HttpServer server, Supplier<TunnelStatus> status) {
+    private StatusServer(HttpServer server, Supplier<TunnelStatus> status, Supplier<String> metrics) {
         this.server = server;
         this.status = status;
+        this.metrics = metrics;
     }
 
-    /** Starts serving; the address is the configured one (port 0 picks a free port). */
-    public static StatusServer start(InetSocketAddress address, Supplier<TunnelStatus> status) throws IOException {
-        StatusServer surface = new StatusServer(HttpServer.create(address, 16), status);
+    /**
+     * Starts serving; the address is the configured one (port 0 picks a free port).
+     *
+     * @param metrics the Prometheus text exposition, made afresh for each scrape
+     */
+    public static StatusServer start(InetSocketAddress address, Supplier<TunnelStatus> status, Supplier<String> metrics) throws IOException {
+        StatusServer surface = new StatusServer(HttpServer.create(address, 16), status, metrics);
         surface.server.createContext("/healthz", exchange -> surface.respond(exchange, 200, "text/plain", "ok\n"));
         surface.server.createContext("/readyz", surface::readiness);
         surface.server.createContext("/status", surface::statusDocument);
+        surface.server.createContext("/metrics", exchange -> surface.respond(exchange, 200, "text/plain; version=0.0.4", surface.metrics.get()));
         surface.server.setExecutor(surface.executor);
         surface.server.start();
         return surface;
@@ -73,6 +80,8 @@ public final class StatusServer implements AutoCloseable {
         doc.put("searchDomains", status.searchDomains());
         doc.put("mtu", status.mtu());
         doc.put("connectedSince", status.connectedSince().map(Object::toString).orElse(null));
+        doc.put("sessionExpires", status.sessionExpires().map(Object::toString).orElse(null));
+        doc.put("idleExpires", status.idleExpires().map(Object::toString).orElse(null));
         Map<String, Object> tls = new LinkedHashMap<>();
         tls.put("protocol", status.tlsProtocol());
         tls.put("cipherSuite", status.tlsCipherSuite());
@@ -90,7 +99,15 @@ public final class StatusServer implements AutoCloseable {
         counters.put("cstp", traffic(traffic.cstp()));
         counters.put("dtls", traffic(traffic.dtls()));
         counters.put("oversizeOverCstp", traffic.oversizeOverCstp());
+        counters.put("droppedWhileDown", traffic.droppedWhileDown());
         doc.put("traffic", counters);
+        doc.put("reconnect", status.recovery().map(recovery -> {
+            Map<String, Object> reconnect = new LinkedHashMap<>();
+            reconnect.put("reason", recovery.reason());
+            reconnect.put("attempts", recovery.attempts());
+            reconnect.put("since", recovery.since().toString());
+            return reconnect;
+        }).orElse(null));
         doc.put("error", status.lastError().orElse(null));
         return doc;
     }

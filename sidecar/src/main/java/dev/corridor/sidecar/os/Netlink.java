@@ -112,6 +112,23 @@ public final class Netlink implements AutoCloseable {
                 });
     }
 
+    /** Removes an address {@link #addAddress} added; routes that use it as their source go with it. */
+    public void deleteAddress(int index, AssignedAddress address) throws OsException {
+        exchange(seq -> NetlinkMessages.deleteAddress(seq, index, address), null,
+                () -> "removing address " + address + " from " + interfaceName(index),
+                errno -> errno == Libc.EPERM ? NET_ADMIN_HINT : null);
+    }
+
+    /** Puts this route in place of the one to the same destination, in one step: no moment without either. */
+    public void replaceRoute(Route route) throws OsException {
+        exchange(seq -> NetlinkMessages.replaceRoute(seq, route), null, () -> "replacing route " + describe(route),
+                errno -> switch (errno) {
+                    case Libc.EPERM -> NET_ADMIN_HINT;
+                    case Libc.ENETUNREACH -> "the gateway is not on a network the output interface reaches directly";
+                    default -> null;
+                });
+    }
+
     /** Adds a route; fails with EEXIST rather than replace one that is there. */
     public void addRoute(Route route) throws OsException {
         exchange(seq -> NetlinkMessages.newRoute(seq, route), null, () -> "adding route " + describe(route),

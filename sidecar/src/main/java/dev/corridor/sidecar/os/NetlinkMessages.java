@@ -30,6 +30,7 @@ final class NetlinkMessages {
     static final int RTM_DELLINK = 17;
     static final int RTM_GETLINK = 18;
     static final int RTM_NEWADDR = 20;
+    static final int RTM_DELADDR = 21;
     static final int RTM_NEWROUTE = 24;
     static final int RTM_DELROUTE = 25;
     static final int RTM_GETROUTE = 26;
@@ -41,6 +42,7 @@ final class NetlinkMessages {
     static final int NLM_F_DUMP = 0x300;
     static final int NLM_F_EXCL = 0x200;
     static final int NLM_F_CREATE = 0x400;
+    static final int NLM_F_REPLACE = 0x100;
     /** On an NLMSG_ERROR: the echoed request is only its header. */
     static final int NLM_F_CAPPED = 0x100;
     /** On an NLMSG_ERROR: extended-ack attributes follow the echoed request. */
@@ -137,8 +139,17 @@ final class NetlinkMessages {
 
     /** RTM_NEWADDR with IFA_LOCAL and IFA_ADDRESS both the address; IPv6 skips duplicate address detection. */
     static byte[] newAddress(int sequence, int index, AssignedAddress address) {
+        return addressRequest(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, sequence, index, address);
+    }
+
+    /** RTM_DELADDR for an address {@link #newAddress} added. */
+    static byte[] deleteAddress(int sequence, int index, AssignedAddress address) {
+        return addressRequest(RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, sequence, index, address);
+    }
+
+    private static byte[] addressRequest(int type, int flags, int sequence, int index, AssignedAddress address) {
         byte[] bytes = address.address().getAddress();
-        return new Writer(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, sequence)
+        return new Writer(type, flags, sequence)
                 .u8(address.isIpv4() ? AF_INET : AF_INET6)
                 .u8(address.prefixLength())
                 .u8(address.isIpv4() ? 0 : IFA_F_NODAD)
@@ -152,6 +163,11 @@ final class NetlinkMessages {
     /** RTM_NEWROUTE that fails with EEXIST rather than replace a route. */
     static byte[] newRoute(int sequence, Route route) {
         return routeRequest(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, sequence, route, scopeToAdd(route));
+    }
+
+    /** RTM_NEWROUTE that replaces the route to the same destination in one step, or adds it when there is none. */
+    static byte[] replaceRoute(int sequence, Route route) {
+        return routeRequest(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE | NLM_F_CREATE, sequence, route, scopeToAdd(route));
     }
 
     /** RTM_DELROUTE matching the route's destination, table, type, protocol, gateway, interface and source. */

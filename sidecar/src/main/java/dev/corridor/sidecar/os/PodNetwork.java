@@ -20,13 +20,19 @@ public final class PodNetwork implements AutoCloseable {
     private final Netlink netlink;
     private final TunDevice tun;
     private final List<Route> installed;
-    private final List<IpNetwork> through;
-    private final List<IpNetwork> around;
+    /** The pod's own path out, from before the tunnel: for networks that must go around it. */
+    private final Route podPath;
+    private List<AssignedAddress> addresses;
+    private volatile List<IpNetwork> through;
+    private volatile List<IpNetwork> around;
 
-    private PodNetwork(Netlink netlink, TunDevice tun, List<Route> installed, List<IpNetwork> through, List<IpNetwork> around) {
+    private PodNetwork(Netlink netlink, TunDevice tun, List<Route> installed, Route podPath, List<AssignedAddress> addresses,
+                       List<IpNetwork> through, List<IpNetwork> around) {
         this.netlink = netlink;
         this.tun = tun;
         this.installed = installed;
+        this.podPath = podPath;
+        this.addresses = List.copyOf(addresses);
         this.through = List.copyOf(through);
         this.around = List.copyOf(around);
     }
@@ -89,9 +95,8 @@ public final class PodNetwork implements AutoCloseable {
             }
 
             tun = TunDevice.create(spec.name());
-            for (AssignedAddress address : addresses(spec)) {
-                // A host address: the pool's network gets an explicit, tagged route like every other.
-                netlink.addAddress(tun.index(), new AssignedAddress(address.address(), address.address().getAddress().length * 8));
+            for (AssignedAddress address : hostAddresses(spec)) {
+                netlink.addAddress(tun.index(), address);
             }
             netlink.setLink(tun.index(), spec.mtu(), true);
 
@@ -105,7 +110,7 @@ public final class PodNetwork implements AutoCloseable {
                         : Route.viaInterface(network, tun.index());
                 install(netlink, route, installed, false);
             }
-            return new PodNetwork(netlink, tun, installed, routes.throughTunnel(), around);
+            return new PodNetwork(netlink, tun, installed, aroundRoutes.getFirst(), hostAddresses(spec), routes.throughTunnel(), around);
         } catch (OsException | RuntimeException e) {
             removeAll(netlink, installed);
             if (tun != null) {
@@ -114,6 +119,68 @@ public final class PodNetwork implements AutoCloseable {
             netlink.close();
             throw e;
         }
+    }
+
+    /**
+     * Moves the device and routes to a new session's settings, leaving nothing of the old ones: the new address is
+     * added before the old one goes, and each route is replaced in one step, so the networks the tunnel carries never
+     * fall back to the pod's own path meanwhile (a route that keeps its destination is never absent).
+     */
+    public void reconfigure(TunnelInterface spec, TunnelRoutes routes, InetAddress gateway) throws OsException {
+        List<AssignedAddress> fresh = hostAddresses(spec);
+        for (AssignedAddress address : fresh) {
+            if (!addresses.contains(address)) {
+                netlink.addAddress(tun.index(), address);
+            }
+        }
+        netlink.setLink(tun.index(), spec.mtu(), true);
+
+        List<Route> wanted = new ArrayList<>();
+        List<Route> aroundRoutes = new ArrayList<>();
+        aroundRoutes.add(aroundTunnel(new IpNetwork(gateway, gateway.getAddress().length * 8)));
+        for (IpNetwork network : routes.aroundTunnel()) {
+            aroundRoutes.add(aroundTunnel(network));
+        }
+        for (Route route : aroundRoutes) {
+            if (installed.contains(route)) {
+                wanted.add(route);
+            } else {
+                install(netlink, route, wanted, true); // as in setUp: a route the pod already has stays the pod's
+            }
+        }
+        for (IpNetwork network : routes.throughTunnel()) {
+            Optional<AssignedAddress> source = network.isIpv4() ? spec.ipv4() : spec.ipv6();
+            Route route = source.isPresent() ? Route.viaInterface(network, tun.index(), source.get().address())
+                    : Route.viaInterface(network, tun.index());
+            if (!installed.contains(route)) {
+                netlink.replaceRoute(route);
+            }
+            wanted.add(route);
+        }
+        List<Route> stale = installed.stream()
+                .filter(old -> wanted.stream().noneMatch(route -> route.destination().equals(old.destination()))).toList();
+        removeAll(netlink, new ArrayList<>(stale));
+        installed.clear();
+        installed.addAll(wanted);
+        for (AssignedAddress address : addresses) {
+            if (!fresh.contains(address)) {
+                netlink.deleteAddress(tun.index(), address);
+            }
+        }
+        addresses = fresh;
+        through = List.copyOf(routes.throughTunnel());
+        around = List.copyOf(routes.aroundTunnel());
+    }
+
+    /** The pod's own path to a network: looked up, unless the tunnel's routes would answer, then the path from before. */
+    private Route aroundTunnel(IpNetwork destination) throws OsException {
+        Route lookedUp = originalPath(netlink, destination);
+        if (lookedUp.outputInterface() != tun.index()) {
+            return lookedUp;
+        }
+        return podPath.gateway().isPresent()
+                ? Route.viaGateway(destination, podPath.gateway().get(), podPath.outputInterface())
+                : Route.viaInterface(destination, podPath.outputInterface());
     }
 
     public TunDevice tun() {
@@ -169,10 +236,11 @@ public final class PodNetwork implements AutoCloseable {
         routes.clear();
     }
 
-    private static List<AssignedAddress> addresses(TunnelInterface spec) {
+    /** The session's addresses as host addresses: the pool's network gets an explicit, tagged route like every other. */
+    private static List<AssignedAddress> hostAddresses(TunnelInterface spec) {
         List<AssignedAddress> addresses = new ArrayList<>();
         spec.ipv4().ifPresent(addresses::add);
         spec.ipv6().ifPresent(addresses::add);
-        return addresses;
+        return addresses.stream().map(a -> new AssignedAddress(a.address(), a.address().getAddress().length * 8)).toList();
     }
 }

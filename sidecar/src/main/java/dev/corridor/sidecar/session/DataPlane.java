@@ -55,20 +55,22 @@ final class DataPlane {
     private final Liveness cstpLiveness = new Liveness();
     private final Liveness dtlsLiveness = new Liveness();
     private final Optional<DtlsPath> dtls;
+    private final TunnelObserver observer;
     private final CompletableFuture<SessionEnd> end = new CompletableFuture<>();
 
     /**
      * @param oversizeOverCstp counts packets that went over CSTP because they did not fit a DTLS record
      */
     DataPlane(TunDevice tun, CstpChannel cstp, SessionConfig config, Optional<DtlsSetup> dtlsSetup,
-              ChannelCounters cstpCounters, ChannelCounters dtlsCounters, Counter oversizeOverCstp) {
+              ChannelCounters cstpCounters, ChannelCounters dtlsCounters, Counter oversizeOverCstp, TunnelObserver observer) {
+        this.observer = observer;
         this.tun = tun;
         this.cstp = cstp;
         this.config = config;
         this.cstpCounters = cstpCounters;
         this.dtlsCounters = dtlsCounters;
         this.oversizeOverCstp = oversizeOverCstp;
-        this.dtls = dtlsSetup.map(setup -> new DtlsPath(setup, dtlsLiveness, tun::wakeup));
+        this.dtls = dtlsSetup.map(setup -> new DtlsPath(setup, dtlsLiveness, tun::wakeup, observer));
     }
 
     /** Runs until the session ends, and says why. */
@@ -101,6 +103,16 @@ final class DataPlane {
     /** The DTLS path, when the session has one. */
     Optional<DtlsPath> dtls() {
         return dtls;
+    }
+
+    /** The gateway's idle timeout, when it announced one. */
+    Optional<Duration> idleTimeout() {
+        return config.idleTimeout();
+    }
+
+    /** When data last crossed the tunnel, in either direction, on either channel ({@link System#nanoTime()}). */
+    long lastData() {
+        return Math.max(cstpLiveness.lastData(), dtlsLiveness.lastData());
     }
 
     /** The last DPD round trip on CSTP, when one has been measured. */
@@ -174,10 +186,12 @@ final class DataPlane {
         }
         if (sentOverCstp) {
             cstpLiveness.sent();
+            cstpLiveness.carriedData(System.nanoTime());
         }
         if (sentOverDtls) {
             flushDtls(channel);
             dtlsLiveness.sent();
+            dtlsLiveness.carriedData(System.nanoTime());
         }
         return packets;
     }
@@ -237,19 +251,25 @@ final class DataPlane {
 
         @Override
         public void onPacket(PacketType type, int typeCode, byte[] buf, int off, int len) throws IOException {
-            liveness.received();
+            long now = System.nanoTime();
+            liveness.received(now);
             if (type == null) {
                 counters.droppedReceiving(DropReason.UNKNOWN_TYPE);
                 LOG.log(Level.DEBUG, "ignored a packet of unknown type 0x{0}", Integer.toHexString(typeCode));
                 return;
             }
             switch (type) {
-                case DATA -> deliver(counters, buf, off, len);
+                case DATA -> {
+                    liveness.carriedData(now);
+                    deliver(counters, buf, off, len);
+                }
                 case DPD_REQUEST -> reply(PacketType.DPD_RESPONSE, Arrays.copyOfRange(buf, off, off + len));
                 case DPD_RESPONSE -> {
-                    liveness.dpdAnswered();
-                    LOG.log(Level.DEBUG, "{0} DPD answered in {1} µs", channelName(),
-                            String.valueOf(liveness.dpdRoundTripNanos() / 1000));
+                    long roundTrip = liveness.dpdAnswered();
+                    if (roundTrip >= 0) {
+                        observer.dpdAnswered(overCstp ? TunnelObserver.Channel.CSTP : TunnelObserver.Channel.DTLS, Duration.ofNanos(roundTrip));
+                        LOG.log(Level.DEBUG, "{0} DPD answered in {1} µs", channelName(), String.valueOf(roundTrip / 1000));
+                    }
                 }
                 case KEEPALIVE -> {
                     // Nobody answers a keepalive; receiving it already counted as life.
@@ -325,6 +345,7 @@ final class DataPlane {
         long dpd = config.dpd().toNanos();
         long silence = now - cstpLiveness.lastReceived();
         if (dpd > 0 && silence >= 2 * dpd) {
+            observer.dpdTimedOut(TunnelObserver.Channel.CSTP);
             end.complete(new SessionEnd(SessionEnd.Cause.PEER_DEAD, "nothing received from the gateway for "
                     + Duration.ofNanos(silence).toSeconds() + " s (DPD " + config.dpd().toSeconds() + " s)"));
             return;
@@ -358,11 +379,13 @@ final class DataPlane {
         long silence = now - liveness.lastReceived();
         try {
             if (dpd > 0 && silence >= 2 * dpd) {
+                observer.dpdTimedOut(TunnelObserver.Channel.DTLS);
                 path.fail("nothing received over DTLS for " + Duration.ofNanos(silence).toSeconds() + " s");
                 return;
             }
             long probing = liveness.dpdOutstandingSince();
             if (dpd > 0 && probing >= 0 && now - probing >= dpd) {
+                observer.dpdTimedOut(TunnelObserver.Channel.DTLS);
                 path.fail("no answer over DTLS to a DPD probe for " + Duration.ofNanos(now - probing).toSeconds() + " s");
                 return;
             }

@@ -42,6 +42,7 @@ final class DtlsPath {
 
     private final DtlsSetup setup;
     private final Liveness liveness;
+    private final TunnelObserver observer;
     private final Runnable wakeDataThread;
     private volatile DtlsChannel channel;
     private volatile String pendingFailure;
@@ -56,7 +57,8 @@ final class DtlsPath {
      * @param liveness       stamped by the data path as packets cross DTLS; reset here when a channel comes up
      * @param wakeDataThread makes the data thread look at this path again (to close a failed channel)
      */
-    DtlsPath(DtlsSetup setup, Liveness liveness, Runnable wakeDataThread) {
+    DtlsPath(DtlsSetup setup, Liveness liveness, Runnable wakeDataThread, TunnelObserver observer) {
+        this.observer = observer;
         this.setup = setup;
         this.liveness = liveness;
         this.wakeDataThread = wakeDataThread;
@@ -151,6 +153,7 @@ final class DtlsPath {
                 }
                 DtlsChannel established = DtlsHandshake.connect(socket, setup.request(), setup.datagramLimit(), HANDSHAKE_TIMEOUT);
                 handshaking = null;
+                observer.phaseCompleted(TunnelObserver.Phase.DTLS, Duration.ofNanos(System.nanoTime() - started));
                 LOG.log(Level.INFO, "DTLS up ({0} mode, {1}) in {2} ms; data now goes over DTLS",
                         setup.request().mode().name().toLowerCase(Locale.ROOT), established.suite().standardName(),
                         String.valueOf((System.nanoTime() - started) / 1_000_000));

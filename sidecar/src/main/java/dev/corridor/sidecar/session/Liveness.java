@@ -10,12 +10,14 @@ import java.lang.invoke.VarHandle;
 final class Liveness {
     private static final VarHandle LAST_RECEIVED;
     private static final VarHandle LAST_SENT;
+    private static final VarHandle LAST_DATA;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             LAST_RECEIVED = lookup.findVarHandle(Liveness.class, "lastReceived", long.class);
             LAST_SENT = lookup.findVarHandle(Liveness.class, "lastSent", long.class);
+            LAST_DATA = lookup.findVarHandle(Liveness.class, "lastData", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -25,6 +27,8 @@ final class Liveness {
     private long lastReceived = System.nanoTime();
     @SuppressWarnings("unused") // accessed through LAST_SENT
     private long lastSent = System.nanoTime();
+    @SuppressWarnings("unused") // accessed through LAST_DATA
+    private long lastData = System.nanoTime();
     private volatile long lastDpdSent = System.nanoTime();
     private volatile long dpdOutstandingSince = -1;
     private volatile long dpdRoundTripNanos = -1;
@@ -38,12 +42,21 @@ final class Liveness {
         dpdOutstandingSince = -1;
     }
 
-    void received() {
-        LAST_RECEIVED.setOpaque(this, System.nanoTime());
+    void received(long now) {
+        LAST_RECEIVED.setOpaque(this, now);
     }
 
     void sent() {
         LAST_SENT.setOpaque(this, System.nanoTime());
+    }
+
+    /** Data (not control) crossed the channel: what a gateway's idle timeout counts. */
+    void carriedData(long now) {
+        LAST_DATA.setOpaque(this, now);
+    }
+
+    long lastData() {
+        return (long) LAST_DATA.getOpaque(this);
     }
 
     long lastReceived() {
@@ -64,12 +77,16 @@ final class Liveness {
         return lastDpdSent;
     }
 
-    void dpdAnswered() {
+    /** Returns the round trip in nanoseconds, or -1 when no probe of ours was outstanding (an unasked answer). */
+    long dpdAnswered() {
         long since = dpdOutstandingSince;
-        if (since >= 0) {
-            dpdRoundTripNanos = System.nanoTime() - since;
-            dpdOutstandingSince = -1;
+        if (since < 0) {
+            return -1;
         }
+        long roundTrip = System.nanoTime() - since;
+        dpdRoundTripNanos = roundTrip;
+        dpdOutstandingSince = -1;
+        return roundTrip;
     }
 
     /** Since when a DPD request has waited for its answer, or -1 when none is outstanding. */

@@ -45,13 +45,14 @@ final class SessionOpener {
     private final ToIntFunction<InetAddress> baseMtu;
     private final String localHostname;
     private final boolean dtls;
+    private final TunnelObserver observer;
     private final SecureRandom random = new SecureRandom();
     private volatile TlsConnection current;
     private volatile boolean aborted;
 
     /** An open session: the CSTP channel, what the gateway said about it, and how to add DTLS to it. */
     record OpenSession(CstpChannel cstp, SessionConfig config, InetSocketAddress gateway, String tlsProtocol,
-                       String tlsCipherSuite, Optional<String> banner, DtlsAvailability dtls, Timings timings) {
+                       String tlsCipherSuite, Optional<String> banner, DtlsAvailability dtls, Timings timings, SessionCookie cookie) {
     }
 
     /** How long each step of opening took: the TCP and TLS handshake, the login, and CONNECT. */
@@ -71,7 +72,8 @@ final class SessionOpener {
      * @param baseMtu the MTU of the link towards a gateway address, asked once the address is known
      */
     SessionOpener(GatewayUrl gateway, TlsConnector connector, CredentialSource credentials, Optional<String> authGroup,
-                  ToIntFunction<InetAddress> baseMtu, String localHostname, boolean dtls) {
+                  ToIntFunction<InetAddress> baseMtu, String localHostname, boolean dtls, TunnelObserver observer) {
+        this.observer = observer;
         this.gateway = gateway;
         this.connector = connector;
         this.authenticator = new Authenticator(gateway, connector, authGroup);
@@ -81,35 +83,41 @@ final class SessionOpener {
         this.dtls = dtls;
     }
 
-    OpenSession open() throws TunnelFailure {
+    /**
+     * Opens a session: with the cookie of an earlier session when given (the gateway then keeps the same address
+     * and no credential is sent), else, or when the gateway no longer accepts that cookie, with a fresh login.
+     */
+    OpenSession open(Optional<SessionCookie> resume) throws TunnelFailure {
         TlsConnection connection = null;
         try {
             long started = System.nanoTime();
             connection = track(connector.connect(gateway));
             long connected = System.nanoTime();
+            observer.phaseCompleted(TunnelObserver.Phase.TLS, Duration.ofNanos(connected - started));
+            if (resume.isPresent()) {
+                Optional<OpenSession> resumed;
+                try {
+                    resumed = requestTunnel(connection, resume.get(), Optional.empty(), started, connected, connected);
+                } catch (IOException e) {
+                    // ocserv answers a cookie it does not know (e.g. after a restart) with a TLS access_denied alert.
+                    LOG.log(Level.DEBUG, "CONNECT with the old session cookie failed: {0}", e.getMessage());
+                    resumed = Optional.empty();
+                }
+                if (resumed.isPresent()) {
+                    return resumed.get();
+                }
+                LOG.log(Level.INFO, "the gateway no longer accepts the session cookie; logging in again");
+                closeQuietly(connection);
+                connection = track(connector.connect(gateway));
+            }
             Authenticator.Login login = authenticator.login(connection, credentials);
             long loggedIn = System.nanoTime();
+            observer.login(TunnelObserver.LoginOutcome.SUCCESS);
+            observer.phaseCompleted(TunnelObserver.Phase.AUTHENTICATION, Duration.ofNanos(loggedIn - connected));
             connection = track(login.connection());
-            InetSocketAddress remote = connection.remote();
-            int linkMtu = baseMtu.applyAsInt(remote.getAddress());
-            Optional<byte[]> psk = dtls ? exportPsk(connection.session()) : Optional.empty();
-            Optional<DtlsOffer> offer = dtls ? Optional.of(DtlsOffer.generate(random, psk.isPresent())) : Optional.empty();
-            ConnectRequest request = new ConnectRequest(gateway.authority(), login.sessionCookie(), localHostname, linkMtu, offer);
-            HttpResponseHead reply = connection.connect(request.toHttp());
-            if (reply.status() == 401) {
-                throw new TunnelFailure(TunnelFailure.Kind.AUTHENTICATION, "the gateway refused to open the tunnel: "
-                        + reply.statusText() + " (ocserv also answers this when its address pool is exhausted or the user has too many sessions)");
-            }
-            if (reply.status() != 200) {
-                throw new TunnelFailure(TunnelFailure.Kind.PROTOCOL, "the gateway refused to open the tunnel: " + reply.statusText()
-                        + reply.headers().first("X-Reason").map(r -> " (" + r + ")").orElse(""));
-            }
-            SessionConfig config = SessionConfigParser.parse(reply.headers());
-            var session = connection.session();
-            Timings timings = new Timings(Duration.ofNanos(connected - started), Duration.ofNanos(loggedIn - connected),
-                    Duration.ofNanos(System.nanoTime() - loggedIn));
-            return new OpenSession(connection.openCstp(), config, remote, session.getProtocol(), session.getCipherSuite(), login.banner(),
-                    dtlsAvailability(config, offer, psk, remote, linkMtu), timings);
+            return requestTunnel(connection, new SessionCookie(login.sessionCookie()), login.banner(), started, connected, loggedIn)
+                    .orElseThrow(() -> new TunnelFailure(TunnelFailure.Kind.AUTHENTICATION, "the gateway refused to open the tunnel "
+                            + "for a fresh login (ocserv answers this when its address pool is exhausted or the user has too many sessions)"));
         } catch (TunnelFailure e) {
             closeQuietly(connection);
             throw e;
@@ -118,6 +126,7 @@ final class SessionOpener {
         } catch (GatewayUnreachableException e) {
             throw new TunnelFailure(TunnelFailure.Kind.UNREACHABLE, e.getMessage(), e);
         } catch (AuthenticationException e) {
+            observer.login(e.rejectedByGateway() ? TunnelObserver.LoginOutcome.REJECTED : TunnelObserver.LoginOutcome.FAILED);
             closeQuietly(connection);
             throw new TunnelFailure(e.rejectedByGateway() ? TunnelFailure.Kind.AUTHENTICATION : TunnelFailure.Kind.CONFIGURATION,
                     e.getMessage(), e);
@@ -137,6 +146,31 @@ final class SessionOpener {
         } finally {
             current = null;
         }
+    }
+
+    /** Sends CONNECT with the cookie; empty when the gateway refuses the cookie (401), so that a login can follow. */
+    private Optional<OpenSession> requestTunnel(TlsConnection connection, SessionCookie cookie, Optional<String> banner, long started,
+                                                long connected, long loggedIn) throws IOException, ProtocolException, TunnelFailure {
+        InetSocketAddress remote = connection.remote();
+        int linkMtu = baseMtu.applyAsInt(remote.getAddress());
+        Optional<byte[]> psk = dtls ? exportPsk(connection.session()) : Optional.empty();
+        Optional<DtlsOffer> offer = dtls ? Optional.of(DtlsOffer.generate(random, psk.isPresent())) : Optional.empty();
+        ConnectRequest request = new ConnectRequest(gateway.authority(), cookie.value(), localHostname, linkMtu, offer);
+        HttpResponseHead reply = connection.connect(request.toHttp());
+        if (reply.status() == 401 || reply.status() == 403) {
+            return Optional.empty();
+        }
+        if (reply.status() != 200) {
+            throw new TunnelFailure(TunnelFailure.Kind.PROTOCOL, "the gateway refused to open the tunnel: " + reply.statusText()
+                    + reply.headers().first("X-Reason").map(r -> " (" + r + ")").orElse(""));
+        }
+        SessionConfig config = SessionConfigParser.parse(reply.headers());
+        var session = connection.session();
+        Timings timings = new Timings(Duration.ofNanos(connected - started), Duration.ofNanos(loggedIn - connected),
+                Duration.ofNanos(System.nanoTime() - loggedIn));
+        observer.phaseCompleted(TunnelObserver.Phase.CONNECT, timings.connect());
+        return Optional.of(new OpenSession(connection.openCstp(), config, remote, session.getProtocol(), session.getCipherSuite(), banner,
+                dtlsAvailability(config, offer, psk, remote, linkMtu), timings, cookie));
     }
 
     /**

@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The tunnel's life: clear leftovers of an earlier run, open the session, set up the tun device and routes,
@@ -28,26 +31,37 @@ public final class Tunnel {
     static final int FALLBACK_BASE_MTU = 1406;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration IO_TIMEOUT = Duration.ofSeconds(30);
+    /** How often refused credentials are checked for a change (a Secret update reaches the files within a minute or so). */
+    static final Duration CREDENTIALS_POLL = Duration.ofSeconds(2);
 
     private final ClientConfig config;
     private final SessionOpener opener;
+    private final TunnelObserver observer;
     private final ChannelCounters cstpCounters = new ChannelCounters();
     private final ChannelCounters dtlsCounters = new ChannelCounters();
     private final Counter oversizeOverCstp = new Counter();
+    private final Counter droppedWhileDown = new Counter();
+    private final CredentialSource credentials;
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile TunnelStatus status;
     private volatile DataPlane dataPlane;
     private volatile boolean stopRequested;
 
-    public Tunnel(ClientConfig config, CredentialSource credentials) {
+    public Tunnel(ClientConfig config, CredentialSource credentials, TunnelObserver observer) {
         this.config = config;
+        this.credentials = credentials;
+        this.observer = observer;
         TlsConnector connector = new TlsConnector(config.trustPolicy(), CONNECT_TIMEOUT, IO_TIMEOUT);
         this.opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), this::baseMtu,
-                localHostname(), config.dtls());
+                localHostname(), config.dtls(), observer);
         this.status = idle(TunnelState.CONNECTING, Optional.empty());
     }
 
     /**
-     * Runs the tunnel until {@link #stop()} (returns normally) or until it fails or the session is lost (throws).
+     * Runs the tunnel until {@link #stop()} (returns normally), or until it cannot go on (throws): the first session
+     * cannot be opened, the credentials are refused and cannot change, or a lost session cannot be re-established
+     * within the reconnect policy's timeout. A lost session is re-established with backoff while the tun device and
+     * routes stay in place, so that nothing meant for the tunnel leaves around it meanwhile.
      */
     public void run() throws TunnelFailure {
         try {
@@ -57,34 +71,29 @@ public final class Tunnel {
                 throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot clear what an earlier run left behind: " + e.getMessage(), e);
             }
             LOG.log(Level.INFO, "connecting to {0}", config.gateway());
-            SessionOpener.OpenSession session = opener.open();
-            SessionConfig settings = session.config();
-            SessionOpener.Timings timings = session.timings();
-            LOG.log(Level.INFO, "session opened over {0} ({1}): address {2}, MTU {3}, DPD {4} s, keepalive {5} s; "
-                            + "TLS {6} ms, login {7} ms, CONNECT {8} ms",
-                    session.tlsProtocol(), session.tlsCipherSuite(), addresses(settings), String.valueOf(settings.mtu()),
-                    String.valueOf(settings.dpd().toSeconds()), String.valueOf(settings.keepalive().toSeconds()),
-                    String.valueOf(timings.tls().toMillis()), String.valueOf(timings.login().toMillis()),
-                    String.valueOf(timings.connect().toMillis()));
+            SessionOpener.OpenSession session = openFirst();
+            if (session == null) {
+                status = idle(TunnelState.DISCONNECTED, Optional.empty());
+                return;
+            }
             try (PodNetwork network = setUpNetwork(session)) {
-                Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
-                        ? Optional.of(available.setup()) : Optional.empty();
-                DataPlane plane = new DataPlane(network.tun(), session.cstp(), settings, dtls, cstpCounters, dtlsCounters, oversizeOverCstp);
-                dataPlane = plane;
-                status = connected(session, network);
-                LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(),
-                        status.routes(), status.excludedRoutes());
-                if (stopRequested) {
-                    plane.stop();
+                Backoff backoff = new Backoff(config.reconnect(), new SplittableRandom());
+                while (session != null) {
+                    Instant started = Instant.now();
+                    SessionEnd end = carry(session, network);
+                    closeQuietly(session);
+                    if (end.cause() == SessionEnd.Cause.STOPPED) {
+                        break;
+                    }
+                    observer.sessionLost(end.cause());
+                    if (Duration.between(started, Instant.now()).compareTo(config.reconnect().maxDelay()) >= 0) {
+                        backoff.reset();
+                    }
+                    // After the gateway's own DISCONNECT the cookie is void; after a broken path it still holds.
+                    Optional<SessionCookie> resume = end.cause() == SessionEnd.Cause.GATEWAY_DISCONNECTED
+                            ? Optional.empty() : Optional.of(session.cookie());
+                    session = reestablish(network, end, resume, backoff);
                 }
-                SessionEnd end = plane.run();
-                dataPlane = null;
-                LOG.log(end.cause() == SessionEnd.Cause.STOPPED ? Level.INFO : Level.WARNING, "session ended: {0}", end);
-                if (end.cause() != SessionEnd.Cause.STOPPED) {
-                    throw new TunnelFailure(TunnelFailure.Kind.SESSION_LOST, "the session ended: " + end);
-                }
-            } finally {
-                closeQuietly(session);
             }
             status = idle(TunnelState.DISCONNECTED, Optional.empty());
         } catch (TunnelFailure e) {
@@ -99,6 +108,7 @@ public final class Tunnel {
     /** Logs out and tears the tunnel down; {@link #run()} then returns. Safe from any thread, e.g. a signal handler. */
     public void stop() {
         stopRequested = true;
+        stopSignal.countDown();
         opener.abort();
         DataPlane plane = dataPlane;
         if (plane != null) {
@@ -106,15 +116,153 @@ public final class Tunnel {
         }
     }
 
+    /** The first session; empty (null) when stopped first. Only refused credentials that can change are waited out. */
+    private SessionOpener.OpenSession openFirst() throws TunnelFailure {
+        while (true) {
+            try {
+                return opened(opener.open(Optional.empty()));
+            } catch (TunnelFailure e) {
+                if (e.kind() != TunnelFailure.Kind.AUTHENTICATION || !awaitNewCredentials(e)) {
+                    throw e;
+                }
+                if (stopRequested) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    /**
+     * Re-establishes a lost session, with the old cookie first where it may still hold, until it works, the policy's
+     * timeout passes, or the tunnel is stopped (null). Meanwhile the device's packets are drained and counted.
+     */
+    private SessionOpener.OpenSession reestablish(PodNetwork network, SessionEnd end, Optional<SessionCookie> resume, Backoff backoff)
+            throws TunnelFailure {
+        Instant lost = Instant.now();
+        LOG.log(Level.WARNING, "session lost ({0}); re-establishing it, the routes stay on {1} meanwhile", end, config.interfaceName());
+        int attempts = 0;
+        Optional<String> lastError = Optional.empty();
+        try (OutageDrain drain = OutageDrain.start(network.tun(), droppedWhileDown)) {
+            while (!stopRequested) {
+                attempts++;
+                status = recovering(network, new TunnelStatus.Recovery(end.toString(), attempts, lost), lastError);
+                try {
+                    SessionOpener.OpenSession session = opened(opener.open(resume));
+                    drain.close();
+                    reconfigure(network, session);
+                    LOG.log(Level.INFO, "session re-established after {0} s, at attempt {1}",
+                            String.valueOf(Duration.between(lost, Instant.now()).toSeconds()), String.valueOf(attempts));
+                    return session;
+                } catch (TunnelFailure e) {
+                    if (stopRequested) {
+                        return null;
+                    }
+                    switch (e.kind()) {
+                        case CONFIGURATION, NETWORK_SETUP -> throw e;
+                        case AUTHENTICATION -> {
+                            if (!awaitNewCredentials(e)) {
+                                throw e;
+                            }
+                            resume = Optional.empty();
+                            continue;
+                        }
+                        default -> lastError = Optional.of(e.getMessage());
+                    }
+                    Duration timeout = config.reconnect().timeout();
+                    if (!timeout.isZero() && Duration.between(lost, Instant.now()).compareTo(timeout) >= 0) {
+                        throw new TunnelFailure(TunnelFailure.Kind.SESSION_LOST, "the session was lost (" + end + ") and could not be "
+                                + "re-established within " + timeout.toSeconds() + " s: " + e.getMessage(), e);
+                    }
+                    Duration pause = backoff.next();
+                    LOG.log(Level.WARNING, "re-establishing the session failed ({0}); next attempt in {1} ms", e.getMessage(),
+                            String.valueOf(pause.toMillis()));
+                    status = recovering(network, new TunnelStatus.Recovery(end.toString(), attempts, lost), lastError);
+                    if (sleepUnlessStopped(pause)) {
+                        return null;
+                    }
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * After the gateway refused the credentials: never send the same ones again (each refusal adds to the gateway's
+     * ban score), but wait until they change, as a rotated Kubernetes Secret changes its files. False when they
+     * cannot change (read from standard input) and the tunnel should give up.
+     */
+    private boolean awaitNewCredentials(TunnelFailure refusal) {
+        Optional<String> refused = credentials.revision();
+        if (refused.isEmpty()) {
+            return false;
+        }
+        LOG.log(Level.ERROR, "authentication failed: {0}. These credentials will not be sent again; Corridor logs in as soon as "
+                + "they change (update the Secret).", refusal.getMessage());
+        status = status.withError(TunnelState.DISCONNECTED, "authentication failed: " + refusal.getMessage()
+                + "; waiting for the credentials to change");
+        while (!stopRequested) {
+            if (sleepUnlessStopped(CREDENTIALS_POLL)) {
+                return true;
+            }
+            if (!credentials.revision().equals(refused)) {
+                LOG.log(Level.INFO, "the credentials changed; logging in again");
+                return true;
+            }
+        }
+        return true;
+    }
+
+    /** True when the tunnel was stopped during the pause. */
+    private boolean sleepUnlessStopped(Duration pause) {
+        try {
+            return stopSignal.await(pause.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    private SessionOpener.OpenSession opened(SessionOpener.OpenSession session) {
+        SessionConfig settings = session.config();
+        SessionOpener.Timings timings = session.timings();
+        LOG.log(Level.INFO, "session opened over {0} ({1}): address {2}, MTU {3}, DPD {4} s, keepalive {5} s; "
+                        + "TLS {6} ms, login {7} ms, CONNECT {8} ms",
+                session.tlsProtocol(), session.tlsCipherSuite(), addresses(settings), String.valueOf(settings.mtu()),
+                String.valueOf(settings.dpd().toSeconds()), String.valueOf(settings.keepalive().toSeconds()),
+                String.valueOf(timings.tls().toMillis()), String.valueOf(timings.login().toMillis()),
+                String.valueOf(timings.connect().toMillis()));
+        return session;
+    }
+
+    /** Carries the session's traffic until it ends. */
+    private SessionEnd carry(SessionOpener.OpenSession session, PodNetwork network) {
+        Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
+                ? Optional.of(available.setup()) : Optional.empty();
+        DataPlane plane = new DataPlane(network.tun(), session.cstp(), session.config(), dtls, cstpCounters, dtlsCounters,
+                oversizeOverCstp, observer);
+        dataPlane = plane;
+        status = connected(session, network);
+        LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes(), status.excludedRoutes());
+        if (stopRequested) {
+            plane.stop();
+        }
+        SessionEnd end = plane.run();
+        dataPlane = null;
+        LOG.log(end.cause() == SessionEnd.Cause.STOPPED ? Level.INFO : Level.WARNING, "session ended: {0}", end);
+        return end;
+    }
+
     public TunnelStatus status() {
         TunnelStatus current = status;
         DataPlane plane = dataPlane;
         if (plane == null) {
-            return current.withLive(current.transport(), current.dtls(), Optional.empty(), traffic());
+            return current.withLive(current.transport(), current.dtls(), Optional.empty(), Optional.empty(), traffic());
         }
         TunnelStatus.Dtls dtls = plane.dtls().map(this::dtlsStatus).orElse(current.dtls());
         String transport = dtls.state().equals("up") ? "dtls" : "cstp";
-        return current.withLive(transport, dtls, plane.lastDpdRoundTrip(), traffic());
+        Optional<Instant> idleExpires = plane.idleTimeout()
+                .map(timeout -> Instant.now().minusNanos(System.nanoTime() - plane.lastData()).plus(timeout));
+        return current.withLive(transport, dtls, idleExpires, plane.lastDpdRoundTrip(), traffic());
     }
 
     private TunnelStatus.Dtls dtlsStatus(DtlsPath path) {
@@ -128,17 +276,35 @@ public final class Tunnel {
 
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
         SessionConfig settings = session.config();
+        try {
+            return PodNetwork.setUp(tunnelInterface(settings), plannedRoutes(settings), session.gateway().getAddress());
+        } catch (OsException e) {
+            closeQuietly(session);
+            throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
+        }
+    }
+
+    /** Moves the device and routes to the new session's address and routes (usually the same ones). */
+    private void reconfigure(PodNetwork network, SessionOpener.OpenSession session) throws TunnelFailure {
+        SessionConfig settings = session.config();
+        try {
+            network.reconfigure(tunnelInterface(settings), plannedRoutes(settings), session.gateway().getAddress());
+        } catch (OsException e) {
+            closeQuietly(session);
+            throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot move the tunnel interface to the new session: " + e.getMessage(), e);
+        }
+    }
+
+    private TunnelInterface tunnelInterface(SessionConfig settings) {
+        return new TunnelInterface(config.interfaceName(), settings.ipv4(), settings.ipv6(), settings.mtu());
+    }
+
+    private TunnelRoutes plannedRoutes(SessionConfig settings) throws TunnelFailure {
         RoutePlanner.Plan plan = RoutePlanner.plan(settings, config.routes());
         if (!plan.refused().isEmpty()) {
             LOG.log(Level.WARNING, "not routing {0} through the tunnel: inside a never-route network", plan.refused());
         }
-        TunnelRoutes routes = plan.routes();
-        try {
-            return PodNetwork.setUp(new TunnelInterface(config.interfaceName(), settings.ipv4(), settings.ipv6(), settings.mtu()),
-                    routes, session.gateway().getAddress());
-        } catch (OsException e) {
-            throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
-        }
+        return plan.routes();
     }
 
     private int baseMtu(InetAddress gateway) {
@@ -155,6 +321,7 @@ public final class Tunnel {
 
     private TunnelStatus connected(SessionOpener.OpenSession session, PodNetwork network) {
         SessionConfig settings = session.config();
+        Instant connectedAt = Instant.now();
         TunnelStatus.Dtls dtls = switch (session.dtls()) {
             case SessionOpener.DtlsAvailability.Available available ->
                     new TunnelStatus.Dtls("connecting", available.setup().request().mode().name().toLowerCase(java.util.Locale.ROOT), "", "");
@@ -163,18 +330,27 @@ public final class Tunnel {
         };
         return new TunnelStatus(TunnelState.CONNECTED, "cstp", config.gateway().authority(), settings.ipv4(), settings.ipv6(),
                 network.routesThroughTunnel(), network.routesAroundTunnel(), settings.dnsServers(), settings.searchDomains(),
-                settings.mtu(), Optional.of(Instant.now()), Optional.empty(), session.tlsProtocol(), session.tlsCipherSuite(),
-                dtls, traffic(), Optional.empty());
+                settings.mtu(), Optional.of(connectedAt), settings.sessionTimeout().map(connectedAt::plus), Optional.empty(), Optional.empty(),
+                session.tlsProtocol(), session.tlsCipherSuite(),
+                dtls, traffic(), Optional.empty(), Optional.empty());
+    }
+
+    /** Reconnecting: the routes are still installed (on the device, drained), the session is not. */
+    private TunnelStatus recovering(PodNetwork network, TunnelStatus.Recovery recovery, Optional<String> lastError) {
+        return new TunnelStatus(TunnelState.RECONNECTING, "none", config.gateway().authority(), Optional.empty(), Optional.empty(),
+                network.routesThroughTunnel(), network.routesAroundTunnel(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), "", "", TunnelStatus.Dtls.NONE, traffic(), Optional.of(recovery), lastError);
     }
 
     private TunnelStatus idle(TunnelState state, Optional<String> error) {
         return new TunnelStatus(state, "cstp", config.gateway().authority(), Optional.empty(), Optional.empty(), List.of(),
-                List.of(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(), "", "", TunnelStatus.Dtls.NONE, traffic(), error);
+                List.of(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
+                TunnelStatus.Dtls.NONE, traffic(), Optional.empty(), error);
     }
 
     private TunnelStatus.Traffic traffic() {
         return new TunnelStatus.Traffic(TunnelStatus.ChannelTraffic.of(cstpCounters), TunnelStatus.ChannelTraffic.of(dtlsCounters),
-                oversizeOverCstp.get());
+                oversizeOverCstp.get(), droppedWhileDown.get());
     }
 
     private static String addresses(SessionConfig settings) {

@@ -5,7 +5,10 @@ import dev.corridor.sidecar.net.IpNetwork;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,6 +18,9 @@ import java.util.Optional;
  * @param routes         networks routed through the tunnel, as installed
  * @param excludedRoutes networks routed around the tunnel, as installed
  * @param mtu            the tun device's MTU
+ * @param sessionExpires when the gateway will end the session, where it announced a limit
+ * @param idleExpires    when the gateway will end the session for lack of data, where it announced an idle timeout
+ * @param recovery       while the tunnel is re-establishing a lost session: why, and how far it got
  * @param lastError      why the tunnel is not up, when it is not
  */
 public record TunnelStatus(
@@ -29,11 +35,14 @@ public record TunnelStatus(
         List<String> searchDomains,
         int mtu,
         Optional<Instant> connectedSince,
+        Optional<Instant> sessionExpires,
+        Optional<Instant> idleExpires,
         Optional<Duration> dpdRoundTrip,
         String tlsProtocol,
         String tlsCipherSuite,
         Dtls dtls,
         Traffic traffic,
+        Optional<Recovery> recovery,
         Optional<String> lastError) {
 
     public TunnelStatus {
@@ -44,14 +53,31 @@ public record TunnelStatus(
     }
 
     /** This snapshot with the parts that change while a session runs. */
-    TunnelStatus withLive(String transport, Dtls dtls, Optional<Duration> dpdRoundTrip, Traffic traffic) {
+    TunnelStatus withLive(String transport, Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip, Traffic traffic) {
         return new TunnelStatus(state, transport, server, ipv4, ipv6, routes, excludedRoutes, dnsServers, searchDomains, mtu,
-                connectedSince, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, traffic, lastError);
+                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, traffic, recovery, lastError);
+    }
+
+    /** This snapshot in another state, with an error to report. */
+    TunnelStatus withError(TunnelState newState, String error) {
+        return new TunnelStatus(newState, transport, server, ipv4, ipv6, routes, excludedRoutes, dnsServers, searchDomains, mtu,
+                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, traffic, recovery,
+                Optional.of(error));
     }
 
     /** Ready means the tunnel carries traffic right now: session up and routes installed. */
     public boolean ready() {
         return state == TunnelState.CONNECTED;
+    }
+
+    /**
+     * A lost session being re-established.
+     *
+     * @param reason   why the session ended
+     * @param attempts attempts to re-establish it so far, the one under way included
+     * @param since    when it was lost
+     */
+    public record Recovery(String reason, int attempts, Instant since) {
     }
 
     /**
@@ -67,20 +93,30 @@ public record TunnelStatus(
         static final Dtls NONE = new Dtls("unavailable", "", "", "no session");
     }
 
-    /** Traffic on one channel. */
-    public record ChannelTraffic(long bytesSent, long bytesReceived, long packetsSent, long packetsReceived, long packetsDropped) {
+    /** Traffic on one channel; {@code dropped} has every reason, counting zero where nothing was dropped. */
+    public record ChannelTraffic(long bytesSent, long bytesReceived, long packetsSent, long packetsReceived, Map<DropReason, Long> dropped) {
+        public ChannelTraffic {
+            dropped = Collections.unmodifiableMap(new EnumMap<>(dropped));
+        }
+
         static ChannelTraffic of(ChannelCounters counters) {
-            long dropped = 0;
+            Map<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
             for (DropReason reason : DropReason.values()) {
-                dropped += counters.dropped(reason);
+                dropped.put(reason, counters.dropped(reason));
             }
             return new ChannelTraffic(counters.bytesSent.get(), counters.bytesReceived.get(), counters.packetsSent.get(),
                     counters.packetsReceived.get(), dropped);
         }
 
+        public long packetsDropped() {
+            return dropped.values().stream().mapToLong(Long::longValue).sum();
+        }
+
         ChannelTraffic plus(ChannelTraffic other) {
+            Map<DropReason, Long> sum = new EnumMap<>(dropped);
+            other.dropped.forEach((reason, count) -> sum.merge(reason, count, Long::sum));
             return new ChannelTraffic(bytesSent + other.bytesSent, bytesReceived + other.bytesReceived, packetsSent + other.packetsSent,
-                    packetsReceived + other.packetsReceived, packetsDropped + other.packetsDropped);
+                    packetsReceived + other.packetsReceived, sum);
         }
     }
 
@@ -88,8 +124,9 @@ public record TunnelStatus(
      * Traffic per channel.
      *
      * @param oversizeOverCstp packets sent over CSTP because they did not fit a DTLS record
+     * @param droppedWhileDown packets the pod sent into the tunnel while no session ran: dropped, never sent around it
      */
-    public record Traffic(ChannelTraffic cstp, ChannelTraffic dtls, long oversizeOverCstp) {
+    public record Traffic(ChannelTraffic cstp, ChannelTraffic dtls, long oversizeOverCstp, long droppedWhileDown) {
         public ChannelTraffic total() {
             return cstp.plus(dtls);
         }

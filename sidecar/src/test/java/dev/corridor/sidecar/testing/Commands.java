@@ -30,8 +30,8 @@ public final class Commands {
 
     public static Result runAllowingFailure(List<String> command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+        CompletableFuture<String> stdout = Background.supply(() -> read(process.getInputStream()));
+        CompletableFuture<String> stderr = Background.supply(() -> read(process.getErrorStream()));
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IOException(String.join(" ", command) + " did not finish within " + TIMEOUT_SECONDS + " s");

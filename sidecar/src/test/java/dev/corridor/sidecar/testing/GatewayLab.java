@@ -105,6 +105,34 @@ public final class GatewayLab implements AutoCloseable {
         return exec(gatewayNamespace(), "occtl", "-s", get("LAB_OCCTL_SOCKET"), "show", "users");
     }
 
+    /** Stops ocserv and its workers: SIGTERM, or SIGKILL for a crash. The namespaces and addresses stay. */
+    public void stopGateway(boolean crash) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(labScript().toString(), "gateway-stop", "--name", name));
+        if (crash) {
+            command.add("--kill");
+        }
+        Commands.run(command);
+    }
+
+    /** Starts ocserv again; each setting replaces an ocserv.conf line, as in {@link #start}. */
+    public void startGateway(String... settings) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(labScript().toString(), "gateway-start", "--name", name));
+        for (String setting : settings) {
+            command.addAll(List.of("--set", setting));
+        }
+        Commands.run(command);
+    }
+
+    /** Ends the user's sessions from the gateway's side, as an administrator does. */
+    public void disconnect(String user) throws IOException, InterruptedException {
+        exec(gatewayNamespace(), "occtl", "-s", get("LAB_OCCTL_SOCKET"), "disconnect", "user", user);
+    }
+
+    /** The lab's working directory, for files a test adds (another certificate, a password file). */
+    public Path directory() {
+        return Path.of(get("LAB_DIR"));
+    }
+
     @Override
     public void close() {
         down(name);

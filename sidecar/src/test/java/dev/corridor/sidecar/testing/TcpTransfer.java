@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -28,9 +29,18 @@ public final class TcpTransfer {
 
     /** Sends {@code bytes} pseudo-random bytes from {@code client} to {@code host:port} in {@code server}. */
     public static Outcome send(NetworkNamespace client, NetworkNamespace server, String host, int port, long bytes) throws Exception {
+        return send(client, server, host, port, bytes, Duration.ZERO);
+    }
+
+    /**
+     * The same, pausing after each 64 KiB chunk, so that one connection stays open across something that happens
+     * meanwhile (an outage of the tunnel).
+     */
+    public static Outcome send(NetworkNamespace client, NetworkNamespace server, String host, int port, long bytes, Duration pause)
+            throws Exception {
         ServerSocket listener = server.call(() -> new ServerSocket(port, 1, InetAddress.getByName(host)));
         try (listener) {
-            CompletableFuture<Received> received = CompletableFuture.supplyAsync(() -> receive(listener));
+            CompletableFuture<Received> received = Background.supply(() -> receive(listener));
             Socket socket = client.call(() -> {
                 Socket s = new Socket();
                 s.connect(new InetSocketAddress(host, port), 5000);
@@ -52,6 +62,9 @@ public final class TcpTransfer {
                     out.write(chunk, 0, n);
                     digest.update(chunk, 0, n);
                     left -= n;
+                    if (!pause.isZero()) {
+                        Thread.sleep(pause);
+                    }
                 }
                 socket.shutdownOutput();
             }
