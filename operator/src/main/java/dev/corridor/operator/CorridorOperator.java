@@ -1,12 +1,21 @@
 package dev.corridor.operator;
 
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.metrics.MetricsServer;
+import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.metrics.TunnelMetricsFeed;
 import dev.corridor.operator.reconciler.SidecarProbe;
 import dev.corridor.operator.reconciler.VpnTunnelReconciler;
 import dev.corridor.operator.webhook.Webhook;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -45,16 +54,22 @@ public final class CorridorOperator {
     private static void run(OperatorSettings settings) throws Exception {
         Clock clock = Clock.systemUTC();
         KubernetesClient client = new KubernetesClientBuilder().build();
-        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), clock);
+        OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        MetricsServer metricsServer = MetricsServer.start(new InetSocketAddress(settings.metricsPort()), metrics);
+        SharedIndexInformer<VpnTunnel> tunnels = TunnelMetricsFeed.start(client, metrics);
+        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), clock, metrics);
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
+                .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
                 .withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
         operator.register(new VpnTunnelReconciler(client, new SidecarProbe(SIDECAR_TIMEOUT), clock, VpnTunnelReconciler.RESYNC));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             operator.stop();
             webhook.close();
+            tunnels.close();
+            metricsServer.close();
         }));
         operator.start();
-        LOG.info("corridor-operator started in namespace {}: webhook on port {}; reconciles while it holds lease {}",
-                settings.namespace(), webhook.port(), settings.leaseName());
+        LOG.info("corridor-operator started in namespace {}: webhook on port {}, metrics on port {}; reconciles while it holds lease {}",
+                settings.namespace(), webhook.port(), metricsServer.port(), settings.leaseName());
     }
 }

@@ -15,8 +15,9 @@ import java.util.Optional;
  *
  * @param namespace the operator's own namespace: the webhook's Secret and the leader-election lease live there
  * @param leaseName the lease that elects the one replica that reconciles (every replica serves the webhook)
+ * @param metricsPort the plain-HTTP port of {@code /metrics}
  */
-public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName) {
+public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort) {
 
     static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
 
@@ -44,7 +45,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 env.get("CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook"),
                 env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
                 Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));
-        return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"));
+        return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"),
+                env.port("CORRIDOR_METRICS_PORT", 8080));
     }
 
     /** Thrown for a missing or malformed variable; the message names it. */

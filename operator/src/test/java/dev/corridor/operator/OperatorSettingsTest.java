@@ -18,6 +18,7 @@ class OperatorSettingsTest {
 
         assertThat(settings.namespace()).isEqualTo("corridor");
         assertThat(settings.leaseName()).isEqualTo("corridor-operator");
+        assertThat(settings.metricsPort()).isEqualTo(8080);
         assertThat(settings.injection().mode()).isEqualTo(InjectionSettings.Mode.NATIVE);
         assertThat(settings.injection().tunDevice()).isEqualTo(InjectionSettings.TunDevice.HOST_PATH);
         assertThat(settings.injection().imagePullPolicy()).isEqualTo("IfNotPresent");

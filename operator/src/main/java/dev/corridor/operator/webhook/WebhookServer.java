@@ -4,6 +4,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import dev.corridor.operator.metrics.AdmissionOutcome;
+import dev.corridor.operator.metrics.OperatorMetrics;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -14,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ssl.KeyManager;
@@ -38,9 +42,12 @@ public final class WebhookServer implements AutoCloseable {
     private final KubernetesSerialization serialization;
     private final SwappableKeyManager keyManager;
     private final Clock clock;
+    private final OperatorMetrics metrics;
 
-    private WebhookServer(HttpsServer server, PodMutator mutator, KubernetesSerialization serialization, SwappableKeyManager keyManager, Clock clock) {
+    private WebhookServer(HttpsServer server, PodMutator mutator, KubernetesSerialization serialization, SwappableKeyManager keyManager, Clock clock,
+                          OperatorMetrics metrics) {
         this.server = server;
+        this.metrics = metrics;
         this.mutator = mutator;
         this.serialization = serialization;
         this.keyManager = keyManager;
@@ -48,7 +55,7 @@ public final class WebhookServer implements AutoCloseable {
     }
 
     static WebhookServer start(InetSocketAddress address, SwappableKeyManager keyManager, PodMutator mutator,
-                               KubernetesSerialization serialization, Clock clock) throws IOException {
+                               KubernetesSerialization serialization, Clock clock, OperatorMetrics metrics) throws IOException {
         SSLContext tls;
         try {
             tls = SSLContext.getInstance("TLS");
@@ -65,7 +72,7 @@ public final class WebhookServer implements AutoCloseable {
                 parameters.setSSLParameters(ssl);
             }
         });
-        WebhookServer webhook = new WebhookServer(https, mutator, serialization, keyManager, clock);
+        WebhookServer webhook = new WebhookServer(https, mutator, serialization, keyManager, clock, metrics);
         https.createContext(MUTATE_PATH, webhook::mutate);
         https.createContext("/healthz", exchange -> respond(exchange, 200, "text/plain", "ok\n"));
         https.createContext("/readyz", webhook::readiness);
@@ -93,25 +100,47 @@ public final class WebhookServer implements AutoCloseable {
             respond(exchange, 405, "text/plain", "POST an AdmissionReview\n");
             return;
         }
+        long started = System.nanoTime();
         AdmissionReview review;
         try (InputStream body = exchange.getRequestBody()) {
             byte[] bytes = body.readNBytes(MAX_REQUEST_BYTES + 1);
             if (bytes.length > MAX_REQUEST_BYTES) {
-                respond(exchange, 413, "text/plain", "request larger than " + MAX_REQUEST_BYTES + " bytes\n");
+                failed(exchange, started, 413, "request larger than " + MAX_REQUEST_BYTES + " bytes");
                 return;
             }
             review = serialization.unmarshal(new String(bytes, StandardCharsets.UTF_8), AdmissionReview.class);
         } catch (RuntimeException e) {
-            respond(exchange, 400, "text/plain", "not an AdmissionReview: " + e.getMessage() + "\n");
+            failed(exchange, started, 400, "not an AdmissionReview: " + e.getMessage());
             return;
         }
         if (review == null || review.getRequest() == null) {
-            respond(exchange, 400, "text/plain", "an AdmissionReview without a request\n");
+            failed(exchange, started, 400, "an AdmissionReview without a request");
+            return;
+        }
+        AdmissionResponse response;
+        try {
+            response = mutator.admit(review.getRequest());
+        } catch (RuntimeException e) {
+            LOG.error("could not answer the admission of pod {} in namespace {}", review.getRequest().getName(), review.getRequest().getNamespace(), e);
+            failed(exchange, started, 500, "the webhook could not answer: " + e.getMessage());
             return;
         }
         AdmissionReview answer = new AdmissionReviewBuilder().withApiVersion(review.getApiVersion()).withKind("AdmissionReview")
-                .withResponse(mutator.admit(review.getRequest())).build();
+                .withResponse(response).build();
         respond(exchange, 200, "application/json", serialization.asJson(answer));
+        metrics.admission(outcome(response), Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private static AdmissionOutcome outcome(AdmissionResponse response) {
+        if (!Boolean.TRUE.equals(response.getAllowed())) {
+            return AdmissionOutcome.DENIED;
+        }
+        return response.getPatch() == null ? AdmissionOutcome.SKIPPED : AdmissionOutcome.INJECTED;
+    }
+
+    private void failed(HttpExchange exchange, long started, int code, String message) throws IOException {
+        respond(exchange, code, "text/plain", message + "\n");
+        metrics.admission(AdmissionOutcome.FAILED, Duration.ofNanos(System.nanoTime() - started));
     }
 
     private static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {

@@ -2,12 +2,15 @@ package dev.corridor.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.Secret;
+import dev.corridor.operator.cluster.TunnelLookup;
+import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.model.InjectionSettings;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import dev.corridor.operator.cluster.TunnelLookup;
-import dev.corridor.operator.model.InjectionSettings;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,7 +102,8 @@ class CertificateRotationIT {
 
     private WebhookServer server(SwappableKeyManager keys, Clock clock) throws Exception {
         return WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys,
-                new PodMutator(new TunnelLookup(client), INJECTION, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock);
+                new PodMutator(new TunnelLookup(client), INJECTION, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
+                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
     private static void write(Path directory, WebhookCertificates certificates) throws Exception {

@@ -4,6 +4,7 @@ import static dev.corridor.operator.testing.Fixtures.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
@@ -18,6 +19,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.JsonPatch;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -43,6 +46,7 @@ class WebhookIT {
     private final KubernetesSerialization serialization = new KubernetesSerialization();
     private Webhook webhook;
     private AdmissionClient apiServer;
+    private OperatorMetrics metrics;
 
     @BeforeEach
     void start() throws Exception {
@@ -51,8 +55,9 @@ class WebhookIT {
         client.resource(Fixtures.credentials("vpn-login")).create();
         client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
         client.resource(Fixtures.tunnel("broken", "absent")).create();
+        metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-                "corridor-webhook-tls", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, Clock.systemUTC());
+                "corridor-webhook-tls", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, Clock.systemUTC(), metrics);
         apiServer = new AdmissionClient(webhook.port(), publishedCaBundle(), SERVICE_DNS);
     }
 
@@ -224,6 +229,22 @@ class WebhookIT {
         AdmissionClient.Answer garbage = apiServer.send("POST", "/mutate-pods", "{not json");
         assertThat(garbage.code()).isEqualTo(400);
         assertThat(garbage.body()).startsWith("not an AdmissionReview");
+    }
+
+    @Test
+    void everyAnswerIsCountedByOutcomeWithItsLatency() throws Exception {
+        injected(Fixtures.annotatedPod("web", "corp"));
+        apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata().withAnnotations(Map.of()).endMetadata().build(), NAMESPACE);
+        apiServer.review(Fixtures.annotatedPod("web", "nope"), NAMESPACE);
+        apiServer.review(Fixtures.annotatedPod("web", "nope"), NAMESPACE);
+        apiServer.send("POST", "/mutate-pods", "{not json");
+
+        String scrape = metrics.scrape();
+        assertThat(scrape).contains("corridor_webhook_admission_seconds_count{outcome=\"injected\"} 1",
+                "corridor_webhook_admission_seconds_count{outcome=\"skipped\"} 1",
+                "corridor_webhook_admission_seconds_count{outcome=\"denied\"} 2",
+                "corridor_webhook_admission_seconds_count{outcome=\"failed\"} 1",
+                "corridor_webhook_admission_seconds_bucket{outcome=\"denied\",le=\"10.0\"} 2");
     }
 
     /** Sends the pod, expects a JSONPatch, and applies it to what was sent, as the API server does. */
