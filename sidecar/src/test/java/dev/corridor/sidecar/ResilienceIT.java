@@ -134,6 +134,30 @@ class ResilienceIT {
     }
 
     @Test
+    void aSessionNearTheGatewaysSessionTimeoutIsRenewedBeforeItStrikes() throws Exception {
+        lab = GatewayLab.start("corren", DPD, "session-timeout = 30");
+        SidecarProcess sidecar = sidecar();
+        sidecar.awaitReady(READY);
+        String firstSince = sidecar.status().path("connectedSince").asText();
+        NetworkNamespace pod = keep(NetworkNamespace.attach(lab.podNamespace()));
+        NetworkNamespace corp = keep(NetworkNamespace.attach(lab.corpNamespace()));
+        Thread.sleep(14_000);
+        // A TCP stream across the renewal, due 20 s after the login (10 s before the gateway's 30 s).
+        TcpTransfer.Outcome outcome = transfer(pod, corp, 4 << 20, Duration.ofMillis(180));
+
+        assertThat(outcome.received().sha256()).as("the TCP stream survived the renewal intact").isEqualTo(outcome.sentSha256());
+        JsonNode renewed = sidecar.status();
+        assertThat(renewed.path("connectedSince").asText()).as("a new session").isNotEqualTo(firstSince);
+        assertThat(Duration.between(java.time.Instant.parse(firstSince), java.time.Instant.parse(renewed.path("connectedSince").asText())))
+                .as("renewed 10 s before the 30 s session timeout").isBetween(Duration.ofSeconds(19), Duration.ofSeconds(22));
+        assertThat(sidecar.output()).contains("session renewed (renewal: the gateway's session timeout ends the session in 10 s)");
+        assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_reconnects_total{reason=\"renewal\"} 1.0")
+                .contains("corridor_tunnel_reconnects_total{reason=\"gateway_disconnected\"} 0.0");
+        assertThat(lab.gatewayUsers().lines().filter(line -> line.contains(lab.user())).count()).as("the old session logged out").isEqualTo(1);
+        assertOneTunnel();
+    }
+
+    @Test
     void aNewAddressAfterReconnectingReplacesTheOldOneCompletely() throws Exception {
         lab = GatewayLab.start("coradr", DPD);
         SidecarProcess sidecar = sidecar("--reconnect-max-delay", "2");

@@ -84,7 +84,7 @@ final class DataPlane {
         timer.interrupt();
         join(timer);
         dtls.ifPresent(DtlsPath::stop);
-        if (result.cause() == SessionEnd.Cause.STOPPED) {
+        if (result.cause() == SessionEnd.Cause.STOPPED || result.cause() == SessionEnd.Cause.RENEWAL) {
             try {
                 cstp.sendFinal(PacketType.DISCONNECT, LOGOUT, LOGOUT_TIMEOUT);
             } catch (IOException e) {
@@ -98,6 +98,11 @@ final class DataPlane {
     /** Ends the session with a logout; safe from any thread. */
     void stop() {
         end.complete(new SessionEnd(SessionEnd.Cause.STOPPED, ""));
+    }
+
+    /** Ends the session with a logout, so that a new one can take its place; safe from any thread. */
+    void renew(String why) {
+        end.complete(new SessionEnd(SessionEnd.Cause.RENEWAL, why));
     }
 
     /** The DTLS path, when the session has one. */

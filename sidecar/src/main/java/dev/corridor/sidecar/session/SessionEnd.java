@@ -13,7 +13,9 @@ public record SessionEnd(Cause cause, String detail) {
         /** Nothing came from the gateway for twice the DPD interval. */
         PEER_DEAD,
         /** The gateway sent something the protocol does not allow. */
-        PROTOCOL_ERROR
+        PROTOCOL_ERROR,
+        /** The gateway's session timeout was near: this client logged out, to log in again before it struck. */
+        RENEWAL
     }
 
     @Override

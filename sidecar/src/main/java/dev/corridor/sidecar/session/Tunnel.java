@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * carry traffic until told to stop or the session ends, and leave nothing behind.
  */
 public final class Tunnel {
+    private static final Duration MIN_RENEWAL_MARGIN = Duration.ofSeconds(10);
+    private static final Duration MAX_RENEWAL_MARGIN = Duration.ofMinutes(5);
     private static final Logger LOG = System.getLogger(Tunnel.class.getName());
     /** openconnect's base MTU when the path MTU is unknown. */
     static final int FALLBACK_BASE_MTU = 1406;
@@ -89,8 +91,8 @@ public final class Tunnel {
                     if (Duration.between(started, Instant.now()).compareTo(config.reconnect().maxDelay()) >= 0) {
                         backoff.reset();
                     }
-                    // After the gateway's own DISCONNECT the cookie is void; after a broken path it still holds.
-                    Optional<SessionCookie> resume = end.cause() == SessionEnd.Cause.GATEWAY_DISCONNECTED
+                    // After a DISCONNECT, the gateway's or our logout, the cookie is void; after a broken path it still holds.
+                    Optional<SessionCookie> resume = end.cause() == SessionEnd.Cause.GATEWAY_DISCONNECTED || end.cause() == SessionEnd.Cause.RENEWAL
                             ? Optional.empty() : Optional.of(session.cookie());
                     session = reestablish(network, end, resume, backoff);
                 }
@@ -139,7 +141,9 @@ public final class Tunnel {
     private SessionOpener.OpenSession reestablish(PodNetwork network, SessionEnd end, Optional<SessionCookie> resume, Backoff backoff)
             throws TunnelFailure {
         Instant lost = Instant.now();
-        LOG.log(Level.WARNING, "session lost ({0}); re-establishing it, the routes stay on {1} meanwhile", end, config.interfaceName());
+        LOG.log(end.cause() == SessionEnd.Cause.RENEWAL ? Level.INFO : Level.WARNING,
+                "session {0} ({1}); re-establishing it, the routes stay on {2} meanwhile",
+                end.cause() == SessionEnd.Cause.RENEWAL ? "renewed" : "lost", end, config.interfaceName());
         int attempts = 0;
         Optional<String> lastError = Optional.empty();
         try (OutageDrain drain = OutageDrain.start(network.tun(), droppedWhileDown)) {
@@ -246,10 +250,33 @@ public final class Tunnel {
         if (stopRequested) {
             plane.stop();
         }
+        Optional<Thread> renewal = session.config().sessionTimeout().map(timeout -> Thread.ofVirtual().name("renewal").start(() -> {
+            try {
+                Thread.sleep(timeout.minus(renewalMargin(timeout)));
+                plane.renew("the gateway's session timeout ends the session in " + renewalMargin(timeout).toSeconds() + " s");
+            } catch (InterruptedException e) {
+                // the session ended first
+            }
+        }));
         SessionEnd end = plane.run();
+        renewal.ifPresent(Thread::interrupt);
         dataPlane = null;
-        LOG.log(end.cause() == SessionEnd.Cause.STOPPED ? Level.INFO : Level.WARNING, "session ended: {0}", end);
+        LOG.log(end.cause() == SessionEnd.Cause.STOPPED || end.cause() == SessionEnd.Cause.RENEWAL ? Level.INFO : Level.WARNING,
+                "session ended: {0}", end);
         return end;
+    }
+
+    /**
+     * How long before the gateway's session timeout the session is renewed: a tenth of it, at least 10 s and at most
+     * 5 minutes, and never more than half. The protocol cannot extend a session, so a fresh login replaces it while
+     * the routes stay on the device; the gap is one login (a few hundred milliseconds), not an outage.
+     */
+    static Duration renewalMargin(Duration sessionTimeout) {
+        Duration tenth = sessionTimeout.dividedBy(10);
+        Duration bounded = tenth.compareTo(MIN_RENEWAL_MARGIN) < 0 ? MIN_RENEWAL_MARGIN
+                : tenth.compareTo(MAX_RENEWAL_MARGIN) > 0 ? MAX_RENEWAL_MARGIN : tenth;
+        Duration half = sessionTimeout.dividedBy(2);
+        return bounded.compareTo(half) > 0 ? half : bounded;
     }
 
     public TunnelStatus status() {
