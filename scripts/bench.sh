@@ -9,7 +9,8 @@
 # unmeasured training connect in the same lab (its time to first packet is reported as the cold start).
 #
 #   scripts/bench.sh                 BENCH_ROUNDS=3 BENCH_SECONDS=5 by default
-#   scripts/bench.sh soak [SECONDS]  Corridor alone: memory and threads sampled while iperf3 runs (default 300 s)
+#   scripts/bench.sh soak [SECONDS]  Corridor, then openconnect, each SECONDS (default 300) under load with the gateway
+#                                    going silent every 30 s: memory, threads and descriptors over many reconnects
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -129,19 +130,46 @@ measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
     '$ARGS.named'
 }
 
+# soak SECONDS: each client in turn under steady load (iperf3 both ways at 50 Mbit/s) while the gateway goes
+# silent for 8 s every 30 s (DPD 2 s, so each silence is a dead peer and a reconnect with the cookie). Resident
+# memory, threads and open descriptors are sampled every 5 s; the summary compares the first minute with the last.
 soak() {
-  local duration=${1:-300} started rest
-  start_client corridor dtls
-  started=$(date +%s)
-  echo "soak: ${duration} s of iperf3 through Corridor; RSS (kB) and threads every 10 s"
-  in_pod iperf3 -c "$target" -t "$duration" --bidir >/dev/null &
-  local load=$!
-  while kill -0 "$load" 2>/dev/null; do
-    printf '%4d s  rss %s kB  threads %s\n' $(( $(date +%s) - started )) "$(rss_kb)" \
-      "$(awk '/Threads/ {print $2}' "/proc/$client_pid/status")"
-    sleep 10
+  local duration=$1 client started silences samples=$results/soak.tsv
+  "$corridor_root/scripts/lab.sh" gateway-stop --name "$lab"
+  "$corridor_root/scripts/lab.sh" gateway-start --name "$lab" --set 'dpd = 2' --set 'mobile-dpd = 2'
+  printf 'client\tseconds\trss_kb\tthreads\tfds\n' >"$samples"
+  for client in corridor openconnect; do
+    start_client "$client" dtls
+    started=$(date +%s)
+    silences=0
+    echo "soak: $client for $duration s: iperf3 both ways, the gateway silent 8 s in every 30 s" >&2
+    in_pod iperf3 -c "$target" -t "$duration" --bidir -b 50M >/dev/null 2>&1 &
+    local load=$!
+    while kill -0 "$load" 2>/dev/null; do
+      local elapsed=$(( $(date +%s) - started ))
+      printf '%s\t%d\t%s\t%s\t%s\n' "$client" "$elapsed" "$(rss_kb)" "$(awk '/Threads/ {print $2}' "/proc/$client_pid/status")" \
+        "$(ls "/proc/$client_pid/fd" | wc -l)" | tee -a "$samples" >&2
+      if [ $(( elapsed % 30 )) -ge 20 ] && [ $(( elapsed % 30 )) -lt 25 ]; then
+        ip netns exec "$LAB_GATEWAY_NS" nft 'add table inet bench_silence { chain input { type filter hook input priority 0; meta l4proto { tcp, udp } th dport 443 drop; }; }'
+        sleep 8
+        ip netns exec "$LAB_GATEWAY_NS" nft delete table inet bench_silence
+        silences=$((silences + 1))
+      else
+        sleep 5
+      fi
+    done
+    local alive=no
+    in_pod ping -c 3 -W 2 -q "$LAB_CORP_HOST_1" >/dev/null 2>&1 && alive=yes
+    echo "soak: $client: $silences silences; tunnel working at the end: $alive" >&2
+    stop_client
   done
-  stop_client
+  echo
+  echo "| client | RSS first minute (kB, max) | RSS last minute (kB, max) | threads first / last | descriptors first / last |"
+  echo "|---|---|---|---|---|"
+  awk -F'\t' -v d="$duration" 'NR > 1 {
+      if ($2 < 60) { if ($3 > early[$1]) early[$1] = $3; if (!(($1) in t0)) { t0[$1] = $4; f0[$1] = $5 } }
+      if ($2 >= d - 60) { if ($3 > late[$1]) late[$1] = $3; t1[$1] = $4; f1[$1] = $5 } }
+    END { for (c in early) printf "| %s | %d | %d | %s / %s | %s / %s |\n", c, early[c], late[c], t0[c], t1[c], f0[c], f1[c] }' "$samples"
 }
 
 if [ "${1:-}" = soak ]; then

@@ -109,7 +109,7 @@ final class ConnectCommand implements Callable<Integer> {
     private Integer baseMtu;
 
     @Option(names = "--http-address", paramLabel = "HOST:PORT",
-            description = "Where to serve /healthz, /readyz and /status (default: 0.0.0.0:9478).")
+            description = "Where to serve /healthz, /readyz, /status and /metrics (default: 0.0.0.0:9478).")
     private String httpAddress;
 
     @Option(names = "--allow-default-route",

@@ -7,12 +7,12 @@ enum ExitCode {
     OK(0, "the tunnel was stopped (SIGTERM or SIGINT) and cleaned up"),
     FAILURE(1, "an unexpected error"),
     BAD_CONFIGURATION(2, "bad command line or configuration"),
-    AUTHENTICATION_REJECTED(3, "the gateway rejected the credentials or the session"),
+    AUTHENTICATION_REJECTED(3, "the gateway rejected credentials that cannot change (from standard input)"),
     CERTIFICATE_NOT_TRUSTED(4, "the gateway's certificate is neither trusted nor pinned"),
     GATEWAY_UNREACHABLE(5, "the gateway cannot be reached"),
     NETWORK_SETUP_FAILED(6, "the tun device or routes could not be set up"),
     PROTOCOL_ERROR(7, "the gateway broke the protocol or refused the tunnel"),
-    SESSION_LOST(8, "an established session ended unexpectedly");
+    SESSION_LOST(8, "a lost session could not be re-established within the reconnect timeout");
 
     final int code;
     final String meaning;
