@@ -171,7 +171,8 @@ class InjectedPodIT {
         container = kubelet(SidecarConfiguration.configMap(tunnel), credentials).start(pod, SidecarLayout.CONTAINER_NAME);
 
         assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
-        assertThat(container.output()).contains("creating tun device 'vpn0'").contains("the container needs the NET_ADMIN capability");
+        assertThat(container.output()).contains("creating tun device 'vpn0'").contains("the container needs the NET_ADMIN capability")
+                .as("checked before any login").doesNotContain("connecting to");
         assertNothingLeft();
     }
 
@@ -186,7 +187,7 @@ class InjectedPodIT {
 
         assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
         assertThat(container.output()).contains("/dev/net/tun is missing, and creating it failed")
-                .contains("grant the MKNOD capability as well as NET_ADMIN");
+                .contains("grant the MKNOD capability as well as NET_ADMIN").as("checked before any login").doesNotContain("connecting to");
         assertNothingLeft();
     }
 

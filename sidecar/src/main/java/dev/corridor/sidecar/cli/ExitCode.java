@@ -7,7 +7,7 @@ enum ExitCode {
     OK(0, "the tunnel was stopped (SIGTERM or SIGINT) and cleaned up"),
     FAILURE(1, "an unexpected error"),
     BAD_CONFIGURATION(2, "bad command line or configuration"),
-    AUTHENTICATION_REJECTED(3, "the gateway rejected credentials that cannot change (from standard input)"),
+    AUTHENTICATION_REJECTED(3, "the gateway refused credentials read from standard input"),
     CERTIFICATE_NOT_TRUSTED(4, "the gateway's certificate is neither trusted nor pinned"),
     GATEWAY_UNREACHABLE(5, "the gateway cannot be reached"),
     NETWORK_SETUP_FAILED(6, "the tun device or routes could not be set up"),

@@ -65,6 +65,14 @@ public final class PodNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates the tun device and lets it go again: run before any login, so that a container without NET_ADMIN or
+     * /dev/net/tun fails at once, instead of opening (and abandoning) a gateway session every time it restarts.
+     */
+    public static void checkTunDevice(String interfaceName) throws OsException {
+        TunDevice.create(interfaceName).close();
+    }
+
     /** The MTU of the interface the pod uses to reach {@code destination}. */
     public static int linkMtuTowards(InetAddress destination) throws OsException {
         try (Netlink netlink = Netlink.open()) {

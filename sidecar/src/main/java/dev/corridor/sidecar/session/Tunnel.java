@@ -72,6 +72,11 @@ public final class Tunnel {
             } catch (OsException e) {
                 throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot clear what an earlier run left behind: " + e.getMessage(), e);
             }
+            try {
+                PodNetwork.checkTunDevice(config.interfaceName());
+            } catch (OsException e) {
+                throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
+            }
             LOG.log(Level.INFO, "connecting to {0}", config.gateway());
             SessionOpener.OpenSession session = openFirst();
             if (session == null) {

@@ -18,7 +18,7 @@ class CommandLineTest {
                 .contains("-u, --user=NAME", "--passwd-on-stdin", "--password-file=FILE", "--servercert=pin-sha256:BASE64",
                         "--cafile=FILE", "--authgroup=GROUP", "-i, --interface=IFNAME", "--no-dtls", "--base-mtu=MTU",
                         "--http-address=HOST:PORT", "--config=FILE")
-                .contains("3   the gateway rejected the credentials or the session");
+                .contains("3   the gateway refused credentials read from standard input");
     }
 
     @Test
