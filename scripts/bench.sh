@@ -132,9 +132,10 @@ measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
 
 # soak SECONDS: each client in turn under steady load (iperf3 both ways at 50 Mbit/s) while the gateway goes
 # silent for 8 s every 30 s (DPD 2 s, so each silence is a dead peer and a reconnect with the cookie). Resident
-# memory, threads and open descriptors are sampled every 5 s; the summary compares the first minute with the last.
+# memory, threads and open descriptors are sampled every 5 s; the summary compares the first minute after start-up
+# with the last.
 soak() {
-  local duration=$1 client started silences samples=$results/soak.tsv
+  local duration=$1 client started silences samples=$results/soak.tsv outcomes=()
   "$corridor_root/scripts/lab.sh" gateway-stop --name "$lab"
   "$corridor_root/scripts/lab.sh" gateway-start --name "$lab" --set 'dpd = 2' --set 'mobile-dpd = 2'
   printf 'client\tseconds\trss_kb\tthreads\tfds\n' >"$samples"
@@ -158,18 +159,26 @@ soak() {
         sleep 5
       fi
     done
-    local alive=no
+    local alive=no reconnects
     in_pod ping -c 3 -W 2 -q "$LAB_CORP_HOST_1" >/dev/null 2>&1 && alive=yes
-    echo "soak: $client: $silences silences; tunnel working at the end: $alive" >&2
+    case "$client" in
+      corridor) reconnects=$(in_pod curl -s 127.0.0.1:9478/metrics | awk '/^corridor_tunnel_reconnects_total/ {s += $2} END {print s + 0}') ;;
+      openconnect) reconnects=$(grep -c 'detected dead peer' /tmp/bench-client.log || true) ;;
+    esac
+    outcomes+=("| $client | $silences | $reconnects | $alive |")
     stop_client
   done
   echo
-  echo "| client | RSS first minute (kB, max) | RSS last minute (kB, max) | threads first / last | descriptors first / last |"
+  echo "| client | RSS 5-65 s (kB, max) | RSS last minute (kB, max) | threads first / last | descriptors first / last |"
   echo "|---|---|---|---|---|"
   awk -F'\t' -v d="$duration" 'NR > 1 {
-      if ($2 < 60) { if ($3 > early[$1]) early[$1] = $3; if (!(($1) in t0)) { t0[$1] = $4; f0[$1] = $5 } }
+      if ($2 >= 5 && $2 < 65) { if ($3 > early[$1]) early[$1] = $3; if (!(($1) in t0)) { t0[$1] = $4; f0[$1] = $5 } }
       if ($2 >= d - 60) { if ($3 > late[$1]) late[$1] = $3; t1[$1] = $4; f1[$1] = $5 } }
     END { for (c in early) printf "| %s | %d | %d | %s / %s | %s / %s |\n", c, early[c], late[c], t0[c], t1[c], f0[c], f1[c] }' "$samples"
+  echo
+  echo "| client | silences | reconnects seen | tunnel working at the end |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${outcomes[@]}"
 }
 
 if [ "${1:-}" = soak ]; then
