@@ -2,8 +2,9 @@
 # shellcheck shell=bash
 
 corridor_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# What the lab, the tests and the benchmark run: the real gateway and reference client, and the network tools.
-corridor_packages=(ocserv openconnect iperf3 nftables openssl iproute2 iputils-ping curl tcpdump procps)
+# What the lab, the tests and the benchmark run: the real gateway and reference client, the network tools, and
+# Prometheus with promtool (the monitoring tests scrape, evaluate and lint with them).
+corridor_packages=(ocserv openconnect iperf3 nftables openssl iproute2 iputils-ping curl tcpdump procps prometheus)
 
 require_root() {
   if [ "$(id -u)" -ne 0 ]; then

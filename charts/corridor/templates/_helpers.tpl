@@ -55,3 +55,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "corridor.image" -}}
 {{- printf "%s:%s" .image.repository (.image.tag | default .chart.AppVersion) -}}
 {{- end -}}
+
+{{/* The Service in front of the operator's /metrics, which the ServiceMonitor selects. */}}
+{{- define "corridor.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "corridor.fullname" .) -}}
+{{- end -}}
+
+{{/* "true" when the cluster serves the Prometheus Operator's API, whose CRDs the PodMonitor, ServiceMonitor and PrometheusRule need. */}}
+{{- define "corridor.prometheusOperatorServed" -}}
+{{- .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" -}}
+{{- end -}}

@@ -5,6 +5,7 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
@@ -83,7 +84,7 @@ class ChartTemplateTest {
 
         assertThat(chart.kinds()).containsExactlyInAnyOrder(
                 "ServiceAccount/corridor-operator", "ClusterRole/corridor-operator", "ClusterRoleBinding/corridor-operator",
-                "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook",
+                "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook", "Service/corridor-metrics",
                 "Deployment/corridor-operator", "MutatingWebhookConfiguration/corridor");
         Container operator = operatorContainer(chart);
         // With the release named "corridor", every name is the operator's built-in default.
@@ -100,7 +101,8 @@ class ChartTemplateTest {
                 "CORRIDOR_WEBHOOK_CONFIGURATION", "corridor",
                 "CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls",
                 "CORRIDOR_LEASE_NAME", "corridor-operator",
-                "CORRIDOR_LOG_LEVEL", "info"));
+                "CORRIDOR_LOG_LEVEL", "info",
+                "CORRIDOR_METRICS_PORT", "8080"));
         EnvVar namespace = operator.getEnv().stream().filter(env -> env.getName().equals("CORRIDOR_NAMESPACE")).findFirst().orElseThrow();
         assertThat(namespace.getValue()).isNull();
         assertThat(namespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
@@ -134,10 +136,8 @@ class ChartTemplateTest {
         assertThat(security.getRunAsUser()).isNull();
         assertThat(security.getRunAsNonRoot()).isNull();
 
-        assertThat(operator.getPorts()).singleElement().satisfies(port -> {
-            assertThat(port.getName()).isEqualTo("webhook");
-            assertThat(port.getContainerPort()).isEqualTo(8443);
-        });
+        assertThat(operator.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
+                .containsExactly(tuple("webhook", 8443), tuple("metrics", 8080));
         assertHttpsProbe(operator.getLivenessProbe(), "/healthz");
         assertHttpsProbe(operator.getReadinessProbe(), "/readyz");
 
@@ -154,7 +154,7 @@ class ChartTemplateTest {
         assertThat(pod.getAffinity()).isNull();
         assertThat(pod.getImagePullSecrets()).isNullOrEmpty();
 
-        Service service = chart.one("Service", Service.class);
+        Service service = chart.named("Service", "corridor-webhook", Service.class);
         assertThat(service.getSpec().getSelector()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
         assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(service.getSpec().getSelector());
         assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
@@ -198,7 +198,7 @@ class ChartTemplateTest {
                 .containsEntry("CORRIDOR_WEBHOOK_SERVICE", "vpn-corridor-webhook")
                 .containsEntry("CORRIDOR_WEBHOOK_CONFIGURATION", "vpn-corridor")
                 .containsEntry("CORRIDOR_LEASE_NAME", "vpn-corridor-operator");
-        assertThat(chart.one("Service", Service.class).getMetadata().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));
+        assertThat(chart.kinds()).contains("Service/" + env.get("CORRIDOR_WEBHOOK_SERVICE"), "Service/vpn-corridor-metrics");
         MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
         assertThat(configuration.getMetadata().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_CONFIGURATION"));
         assertThat(configuration.getWebhooks().getFirst().getClientConfig().getService().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));

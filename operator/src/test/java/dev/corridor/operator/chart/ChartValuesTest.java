@@ -55,6 +55,23 @@ class ChartValuesTest {
         assertRefused("webhook: {port: 443}", "webhook.port", "greater than or equal to 1024");
     }
 
+    @Test
+    void metricsPortOnTheWebhookPortIsRefused() {
+        assertThatThrownBy(() -> RenderedChart.render("corridor", "operator: {metrics: {port: 8443}}", scratch))
+                .hasMessageContaining("operator.metrics.port and webhook.port must differ");
+    }
+
+    @Test
+    void misspeltMonitoringSwitchIsRefusedByName() {
+        assertRefused("monitoring: {podMonitor: {enable: true}}", "monitoring.podMonitor", "Additional property enable is not allowed");
+    }
+
+    @Test
+    void scrapeIntervalThatIsNoPrometheusDurationIsRefused() {
+        assertRefused("monitoring: {serviceMonitor: {interval: 30}}", "monitoring.serviceMonitor.interval", "Expected: string, given: integer");
+        assertRefused("monitoring: {podMonitor: {interval: half a minute}}", "monitoring.podMonitor.interval", "Does not match pattern");
+    }
+
     private void assertRefused(String values, String... messageParts) {
         assertThatThrownBy(() -> RenderedChart.render("corridor", values, scratch))
                 .hasMessageContaining("values don't meet the specifications of the schema")

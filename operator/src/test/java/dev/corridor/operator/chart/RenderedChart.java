@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The chart rendered by Helm's own template engine (helm-java runs Helm as a native library: no binary, no
@@ -30,6 +31,26 @@ record RenderedChart(List<ObjectNode> documents) {
             Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
             String manifest = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withValuesFile(values).call();
             return new RenderedChart(parse(manifest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The objects of a {@code helm install} and the notes it printed. */
+    record Installation(RenderedChart chart, String notes) {
+    }
+
+    /**
+     * Installs the chart with {@code helm install RELEASE charts/corridor -n corridor-system -f VALUES} on a
+     * {@link FakeApiServer} that serves these APIs, so that {@code .Capabilities} is that cluster's.
+     */
+    static Installation install(String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
+        try (FakeApiServer cluster = FakeApiServer.serving(apis)) {
+            Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
+            String output = new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withValuesFile(values)
+                    // The fake server has no OpenAPI schemas to validate against; the chart tests check the objects.
+                    .withKubeConfigContents(cluster.kubeconfig()).disableOpenApiValidation().call().getOutput();
+            return new Installation(new RenderedChart(cluster.created()), output.substring(output.indexOf("NOTES:")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -60,6 +81,14 @@ record RenderedChart(List<ObjectNode> documents) {
             throw new AssertionError("expected one " + kind + ", the chart rendered " + kinds());
         }
         return as(matching.getFirst(), type);
+    }
+
+    /** The document of this kind and name, as a fabric8 object. */
+    <T> T named(String kind, String name, Class<T> type) {
+        return documents.stream().filter(document -> kind.equals(document.path("kind").asText())
+                        && name.equals(document.path("metadata").path("name").asText()))
+                .findFirst().map(document -> as(document, type))
+                .orElseThrow(() -> new AssertionError("no " + kind + "/" + name + ", the chart rendered " + kinds()));
     }
 
     /** The one document of this kind, as a JSON tree (for kinds fabric8 has no model for, such as cert-manager's). */
