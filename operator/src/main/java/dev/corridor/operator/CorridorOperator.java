@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
-import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -59,7 +58,7 @@ public final class CorridorOperator {
         SharedIndexInformer<VpnTunnel> tunnels = TunnelMetricsFeed.start(client, metrics);
         Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), clock, metrics);
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
-                .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()))
+                .withMetrics(metrics.sdkMetrics())
                 .withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
         operator.register(new VpnTunnelReconciler(client, new SidecarProbe(SIDECAR_TIMEOUT), clock, VpnTunnelReconciler.RESYNC));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {

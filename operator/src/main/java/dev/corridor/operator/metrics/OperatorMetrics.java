@@ -2,6 +2,9 @@ package dev.corridor.operator.metrics;
 
 import dev.corridor.operator.crd.VpnTunnelStatus;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -11,6 +14,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (leader or not) reports the same values, and a deleted tunnel's series disappear with it.
  */
 public final class OperatorMetrics {
+    private static final String SDK_PREFIX = "operator.sdk.";
     static final List<String> CONDITIONS = List.of("Ready", "ConfigValid", "Degraded");
     private static final List<String> CONDITION_STATUSES = List.of("True", "False", "Unknown");
     /** Admission latency buckets: the API server's default webhook timeout is 10 s, and most answers take milliseconds. */
@@ -52,6 +57,14 @@ public final class OperatorMetrics {
 
     public OperatorMetrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().startsWith(SDK_PREFIX) && id.getDescription() == null
+                        ? new Meter.Id(id.getName(), Tags.of(id.getTagsAsIterable()), id.getBaseUnit(), sdkDescription(id.getName()), id.getType())
+                        : id;
+            }
+        });
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -69,6 +82,29 @@ public final class OperatorMetrics {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** The Java Operator SDK's reconciliation metrics, per controller (not per resource), in this registry. */
+    public Metrics sdkMetrics() {
+        return MicrometerMetrics.withoutPerResourceMetrics(registry);
+    }
+
+    /** The SDK registers its meters without help text, which Prometheus's conventions (and promtool) require. */
+    private static String sdkDescription(String name) {
+        if (name.startsWith(SDK_PREFIX + "reconciliations.executions.")) {
+            return "Java Operator SDK: reconciliations running now, for the controller the name ends with";
+        }
+        if (name.startsWith(SDK_PREFIX + "reconciliations.queue.size.")) {
+            return "Java Operator SDK: reconciliations waiting, for the controller the name ends with";
+        }
+        return switch (name) {
+            case SDK_PREFIX + "controllers.execution.reconcile" -> "Java Operator SDK: time of each reconcile, by controller";
+            case SDK_PREFIX + "reconciliations.started" -> "Java Operator SDK: reconciliations started";
+            case SDK_PREFIX + "reconciliations.success" -> "Java Operator SDK: reconciliations that succeeded";
+            case SDK_PREFIX + "reconciliations.failed" -> "Java Operator SDK: reconciliations that failed";
+            case SDK_PREFIX + "events.received" -> "Java Operator SDK: events received from the watched resources";
+            default -> "Java Operator SDK: " + name;
+        };
     }
 
     /** A tunnel was added or its status changed. */
