@@ -136,12 +136,14 @@ class DtlsIT {
             String host = lab.get("LAB_CORP_HOST_1");
             try (Firewall block = Firewall.onInput(lab.gatewayNamespace(), "corridor_udp", "udp dport 443 drop")) {
                 long blocked = System.nanoTime();
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
                         .until(() -> sidecar.status().path("transport").asText().equals("cstp"));
                 // A probe goes out after a DPD interval of silence and is given up on one interval later; the gateway's
-                // own probes still arriving can push the first one back by an interval.
-                assertThat(Duration.ofNanos(System.nanoTime() - blocked)).as("within three DTLS DPD intervals and a tick")
-                        .isLessThan(Duration.ofSeconds(7));
+                // own probes still arriving push the first one back by an interval or so (6.6 s measured by hand on
+                // an idle machine, over 8 s while other suites shared the two cores). Well short of the 30 s retry,
+                // so the fallback is the DPD's doing.
+                assertThat(Duration.ofNanos(System.nanoTime() - blocked)).as("within a few DTLS DPD intervals")
+                        .isLessThan(Duration.ofSeconds(12));
                 assertThat(sidecar.status().path("dtls").path("detail").asText()).containsAnyOf("no answer over DTLS", "nothing received over DTLS");
                 assertThat(sidecar.httpStatus("/readyz")).as("the session stays up on CSTP").isEqualTo(200);
                 long cstpBefore = sidecar.status().path("traffic").path("cstp").path("packetsSent").asLong();
