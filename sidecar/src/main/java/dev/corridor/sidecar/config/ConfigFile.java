@@ -1,7 +1,10 @@
 package dev.corridor.sidecar.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,7 +31,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class ConfigFile {
     /** A config file is a screenful of settings; anything this large is a mistake. */
-    static final long MAX_SIZE = 256 * 1024;
+    static final int MAX_SIZE = 256 * 1024;
 
     private enum Type { TEXT, FLAG, NUMBER, LIST }
 
@@ -45,25 +48,31 @@ public final class ConfigFile {
     }
 
     public static Settings load(Path file) throws ConfigException {
-        String content;
-        try {
-            if (Files.size(file) > MAX_SIZE) {
-                throw new ConfigException("config file " + file + " is larger than " + MAX_SIZE + " bytes");
-            }
-            content = Files.readString(file, StandardCharsets.UTF_8);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            // Read with the bound, not after a size check: a device or a FIFO reports no size and may never end.
+            bytes = in.readNBytes(MAX_SIZE + 1);
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file " + file + " does not exist");
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
+        if (bytes.length > MAX_SIZE) {
+            throw new ConfigException("config file " + file + " is larger than " + MAX_SIZE + " bytes");
+        }
+        String content;
+        try {
+            content = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("config file " + file + " is not UTF-8 text");
+        }
         Node root;
         try {
             LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
             options.setMaxAliasesForCollections(10);
             options.setAllowRecursiveKeys(false);
             root = new Yaml(options).compose(new StringReader(content));
-        } catch (YAMLException e) {
+        } catch (YAMLException | IllegalArgumentException e) { // SnakeYAML refuses a malformed tag (!he%c) with the latter
             throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage().replace('\n', ' '));
         }
         if (root == null) {
@@ -73,11 +82,18 @@ public final class ConfigFile {
             throw new ConfigException("config file " + file + at(root) + ": expected settings (key: value lines)");
         }
         Map<String, Object> values = new HashMap<>();
+        Map<String, Node> named = new HashMap<>();
         for (NodeTuple tuple : mapping.getValue()) {
             if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
                 throw new ConfigException("config file " + file + at(tuple.getKeyNode()) + ": a setting name must be plain text");
             }
             String name = key.getValue();
+            // LoaderOptions.setAllowDuplicateKeys covers only construction: a composed node tree keeps both.
+            Node earlier = named.putIfAbsent(name, key);
+            if (earlier != null) {
+                throw new ConfigException("config file " + file + at(key) + ": setting '" + name + "' is set a second time (first on line "
+                        + (earlier.getStartMark().getLine() + 1) + ")");
+            }
             Type type = SETTINGS.get(name);
             if (type == null) {
                 throw new ConfigException("config file " + file + at(key) + ": unknown setting '" + name
@@ -123,7 +139,9 @@ public final class ConfigFile {
                 yield scalar.getValue();
             }
             case FLAG -> {
-                if (scalar == null || !scalar.getTag().equals(Tag.BOOL)) {
+                // YAML 1.1 also reads yes, no, on and off as flags, and YAML 1.2 does not: only true and false are unambiguous.
+                if (scalar == null || !scalar.getTag().equals(Tag.BOOL)
+                        || !(scalar.getValue().equalsIgnoreCase("true") || scalar.getValue().equalsIgnoreCase("false"))) {
                     throw new ConfigException(expected + "true or false");
                 }
                 yield Boolean.valueOf(scalar.getValue().equalsIgnoreCase("true"));

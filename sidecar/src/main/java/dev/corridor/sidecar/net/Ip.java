@@ -1,7 +1,6 @@
 package dev.corridor.sidecar.net;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.regex.Pattern;
 
 /** IP literals: parsed without ever touching DNS. */
@@ -25,16 +24,9 @@ public final class Ip {
             throw new IllegalArgumentException("'" + text + "' is not an IP address");
         }
         try {
-            InetAddress address = InetAddress.getByName(bare); // a literal: no lookup happens
-            if (IPV4.matcher(bare).matches()) {
-                for (String part : bare.split("\\.")) {
-                    if (Integer.parseInt(part) > 255) {
-                        throw new IllegalArgumentException("'" + text + "' is not an IP address");
-                    }
-                }
-            }
-            return address;
-        } catch (UnknownHostException e) {
+            // Never getByName: text that looks like a literal but is not one (999.1.1.1, "...:") would go to DNS.
+            return InetAddress.ofLiteral(bare);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + text + "' is not an IP address");
         }
     }

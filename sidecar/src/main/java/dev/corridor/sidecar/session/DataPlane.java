@@ -156,7 +156,7 @@ final class DataPlane {
         } catch (ProtocolException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.PROTOCOL_ERROR, e.getMessage()));
         } catch (EOFException e) {
-            end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, "the gateway closed the connection"));
+            end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, e.getMessage())); // says whether a frame was cut short
         } catch (IOException | OsException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, e.getMessage()));
         }

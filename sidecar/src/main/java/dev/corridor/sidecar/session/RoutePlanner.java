@@ -35,28 +35,32 @@ public final class RoutePlanner {
         List<IpNetwork> refused = new ArrayList<>();
         List<IpNetwork> wanted = new ArrayList<>(session.splitIncludes());
         wanted.addAll(options.include());
+        List<IpNetwork> defaults = new ArrayList<>();
         for (IpNetwork include : wanted) {
             if (!hasFamily(session, include)) {
                 continue;
             }
-            if (options.never().stream().anyMatch(never -> never.overlaps(include) && never.prefixLength() <= include.prefixLength())) {
+            if (include.isDefault()) {
+                defaults.add(include); // all traffic: taken as the two halves below, and only when allowed
+            } else if (insideNeverRoute(include, options)) {
                 refused.add(include); // it would capture cluster traffic: a never-route network covers it
             } else {
                 through.add(include);
             }
         }
-        if (through.isEmpty() && refused.isEmpty()) {
-            if (!options.allowDefaultRoute()) {
-                throw new TunnelFailure(TunnelFailure.Kind.CONFIGURATION, "the gateway sends no split-include routes, so it wants "
-                        + "all traffic, but Corridor does not replace the pod's default route unless allowed "
-                        + "(the pod would lose its cluster network): set --allow-default-route (allowDefaultRoute: true) to accept");
-            }
+        if (through.isEmpty() && refused.isEmpty() && defaults.isEmpty()) {
+            requireAllTrafficAllowed(options, "the gateway sends no split-include routes, so it wants all traffic");
             session.ipv4().ifPresent(a -> through.addAll(IPV4_HALVES));
             session.ipv6().ifPresent(a -> through.addAll(IPV6_HALVES));
         }
+        for (IpNetwork all : defaults) {
+            requireAllTrafficAllowed(options, (session.splitIncludes().contains(all) ? "the gateway sends the split-include route "
+                    : "--route ") + all + ", which is all traffic");
+            through.addAll(all.isIpv4() ? IPV4_HALVES : IPV6_HALVES);
+        }
         // The gateway's own pool, so that other clients on it are reachable (as openconnect's vpnc-script does).
-        addPool(through, session.ipv4());
-        addPool(through, session.ipv6());
+        addPool(through, refused, session.ipv4(), options);
+        addPool(through, refused, session.ipv6(), options);
 
         Set<IpNetwork> around = new LinkedHashSet<>();
         List<IpNetwork> excluded = new ArrayList<>(session.splitExcludes());
@@ -70,9 +74,27 @@ public final class RoutePlanner {
         return new Plan(new TunnelRoutes(List.copyOf(through), List.copyOf(around)), refused);
     }
 
-    private static void addPool(Set<IpNetwork> through, Optional<AssignedAddress> address) {
-        address.filter(a -> a.prefixLength() < a.address().getAddress().length * 8)
-                .ifPresent(a -> through.add(a.network()));
+    private static void requireAllTrafficAllowed(RouteOptions options, String why) throws TunnelFailure {
+        if (!options.allowDefaultRoute()) {
+            throw new TunnelFailure(TunnelFailure.Kind.CONFIGURATION, why + ", but Corridor does not replace the pod's default route "
+                    + "unless allowed (the pod would lose its cluster network): set --allow-default-route (allowDefaultRoute: true) to accept");
+        }
+    }
+
+    /** The pool's network, unless it is a host route, the whole address space, or inside a never-route network. */
+    private static void addPool(Set<IpNetwork> through, List<IpNetwork> refused, Optional<AssignedAddress> address, RouteOptions options) {
+        Optional<IpNetwork> pool = address.filter(a -> a.prefixLength() < a.address().getAddress().length * 8)
+                .map(AssignedAddress::network)
+                .filter(network -> !network.isDefault());
+        if (pool.isPresent() && insideNeverRoute(pool.get(), options)) {
+            refused.add(pool.get());
+        } else {
+            pool.ifPresent(through::add);
+        }
+    }
+
+    private static boolean insideNeverRoute(IpNetwork network, RouteOptions options) {
+        return options.never().stream().anyMatch(never -> never.overlaps(network) && never.prefixLength() <= network.prefixLength());
     }
 
     private static boolean hasFamily(SessionConfig session, IpNetwork network) {

@@ -68,6 +68,9 @@ final class TlsStream implements PlaintextSource, Closeable {
                     scratch.clear();
                     int buffered = netIn.position();
                     unwrap(scratch);
+                    if (engine.isInboundDone()) {
+                        throw new EOFException("the gateway closed the connection during the TLS handshake");
+                    }
                     boolean stillWaiting = engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_UNWRAP;
                     if (netIn.position() == buffered && stillWaiting) {
                         fillBlocking(deadline); // nothing complete to unwrap: the rest of the gateway's flight is on its way
@@ -93,6 +96,9 @@ final class TlsStream implements PlaintextSource, Closeable {
         int produced = unwrap(dst);
         if (produced > 0 || dst.remaining() < applicationBufferSize()) {
             return produced;
+        }
+        if (engine.isInboundDone()) {
+            return -1; // the gateway's close_notify, after everything it sent before it
         }
         int received = receive();
         if (received < 0) {
@@ -186,7 +192,7 @@ final class TlsStream implements PlaintextSource, Closeable {
     private void wrap(ByteBuffer source) throws IOException {
         SSLEngineResult result = engine.wrap(source, netOut);
         if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-            throw new EOFException("the TLS connection to the gateway is closed");
+            throw new EOFException("the gateway closed the TLS connection"); // only its close_notify closes our side
         }
         if (result.getStatus() != SSLEngineResult.Status.OK) {
             throw new SSLException("TLS could not wrap a record: " + result.getStatus());
@@ -196,7 +202,10 @@ final class TlsStream implements PlaintextSource, Closeable {
         }
     }
 
-    /** Unwraps complete records from {@link #netIn} into {@code dst} while both allow; returns the plaintext produced. */
+    /**
+     * Unwraps complete records from {@link #netIn} into {@code dst} while both allow; returns the plaintext produced.
+     * Stops at the gateway's close_notify, which is not answered: the TCP connection is closed without a goodbye.
+     */
     private int unwrap(ByteBuffer dst) throws IOException {
         int produced = 0;
         while (netIn.position() > 0 && dst.remaining() >= applicationBufferSize()) {
@@ -208,6 +217,9 @@ final class TlsStream implements PlaintextSource, Closeable {
                 netIn.compact();
             }
             produced += result.bytesProduced();
+            if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
+                break;
+            }
             switch (result.getHandshakeStatus()) {
                 case NEED_TASK -> runTasks();
                 case NEED_WRAP -> {
@@ -217,9 +229,6 @@ final class TlsStream implements PlaintextSource, Closeable {
                 }
                 default -> {
                 }
-            }
-            if (result.getStatus() == SSLEngineResult.Status.CLOSED) {
-                throw new EOFException("the gateway closed the TLS connection");
             }
             if (result.getStatus() != SSLEngineResult.Status.OK || result.bytesConsumed() == 0) {
                 break;

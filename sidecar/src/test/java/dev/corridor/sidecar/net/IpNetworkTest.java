@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class IpNetworkTest {
 
@@ -25,6 +27,14 @@ class IpNetworkTest {
         assertThat(corp.overlaps(IpNetwork.parse("10.20.3.0/24"))).isTrue();
         assertThat(corp.overlaps(IpNetwork.parse("10.21.0.0/16"))).isFalse();
         assertThat(corp.overlaps(IpNetwork.parse("fd00::/8"))).isFalse();
+    }
+
+    /** Text that only looks like an address used to go to DNS (InetAddress.getByName) before it was refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"999.1.1.1", "...:", "1:2", "fe80::1%eth0"})
+    void lookalikesAreNotAddresses(String text) {
+        assertThatThrownBy(() -> Ip.parseAddress(text)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'" + text + "' is not an IP address");
     }
 
     @Test

@@ -67,8 +67,9 @@ class RoutePlannerTest {
         RoutePlanner.Plan plan = RoutePlanner.plan(session(V4, Optional.empty(),
                 List.of(net("10.0.0.0/8"), net("10.96.5.0/24"), net("10.244.0.0/16")), List.of()), cluster);
         assertThat(plan.routes().throughTunnel()).as("a broader include stays: the cluster routes are more specific")
-                .containsExactly(net("10.0.0.0/8"), net("10.99.0.0/24"));
-        assertThat(plan.refused()).containsExactly(net("10.96.5.0/24"), net("10.244.0.0/16"));
+                .containsExactly(net("10.0.0.0/8"));
+        assertThat(plan.refused()).as("the gateway's pool 10.99.0.0/24 lies in the service network too")
+                .containsExactly(net("10.96.5.0/24"), net("10.244.0.0/16"), net("10.99.0.0/24"));
         assertThat(plan.routes().aroundTunnel()).containsExactly(net("10.96.0.0/12"), net("10.244.0.0/16"));
     }
 
@@ -78,6 +79,29 @@ class RoutePlannerTest {
         TunnelRoutes routes = RoutePlanner.plan(session(V4, Optional.empty(), List.of(), List.of()), options).routes();
         assertThat(routes.throughTunnel()).contains(net("0.0.0.0/1"), net("128.0.0.0/1"));
         assertThat(routes.aroundTunnel()).containsExactly(net("10.96.0.0/12"));
+    }
+
+    /** A split-include of 0.0.0.0/0 is all traffic too: it used to be installed as is, over the pod's own default route. */
+    @Test
+    void aDefaultSplitIncludeIsAllTrafficOnlyWhenAllowed() throws Exception {
+        SessionConfig everything = session(V4, Optional.empty(), List.of(net("0.0.0.0/0"), net("10.20.0.0/16")), List.of());
+        assertThatThrownBy(() -> RoutePlanner.plan(everything, RouteOptions.none()))
+                .isInstanceOfSatisfying(TunnelFailure.class, e -> assertThat(e.kind()).isEqualTo(TunnelFailure.Kind.CONFIGURATION))
+                .hasMessageStartingWith("the gateway sends the split-include route 0.0.0.0/0, which is all traffic, but Corridor does not "
+                        + "replace the pod's default route unless allowed");
+        TunnelRoutes routes = RoutePlanner.plan(everything, new RouteOptions(List.of(), List.of(), List.of(), true)).routes();
+        assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"), net("0.0.0.0/1"), net("128.0.0.0/1"), net("10.99.0.0/24"));
+    }
+
+    /** The pool route used to be added whatever the never-route networks, and so captured part of the cluster's network. */
+    @Test
+    void aPoolInsideANeverRouteNetworkIsNotRouted() throws Exception {
+        Optional<AssignedAddress> inCluster = Optional.of(new AssignedAddress(Ip.parseAddress("10.42.7.9"), 24));
+        RouteOptions cluster = new RouteOptions(List.of(), List.of(), List.of(net("10.42.0.0/16")), false);
+        RoutePlanner.Plan plan = RoutePlanner.plan(session(inCluster, Optional.empty(), List.of(net("10.20.0.0/16")), List.of()), cluster);
+        assertThat(plan.routes().throughTunnel()).containsExactly(net("10.20.0.0/16"));
+        assertThat(plan.refused()).containsExactly(net("10.42.7.0/24"));
+        assertThat(plan.routes().aroundTunnel()).containsExactly(net("10.42.0.0/16"));
     }
 
     static IpNetwork net(String text) {

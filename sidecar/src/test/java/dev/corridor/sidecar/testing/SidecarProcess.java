@@ -31,8 +31,15 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** Starts {@code corridor-sidecar connect ARGS} in the namespace, writing {@code stdin} to its standard input. */
     public static SidecarProcess start(String namespace, String stdin, String... args) throws IOException {
+        return start(namespace, stdin, List.of(), args);
+    }
+
+    /** The same, with JVM options before {@code -jar} (e.g. {@code @sidecar/jvm.options}, the container's small heap). */
+    public static SidecarProcess start(String namespace, String stdin, List<String> jvmOptions, String... args) throws IOException {
         Path jar = jar();
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, javaBinary(), "-jar", jar.toString(), "connect"));
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, javaBinary()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(), "connect"));
         command.addAll(List.of(args));
         Path log = Files.createTempFile("corridor-sidecar", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

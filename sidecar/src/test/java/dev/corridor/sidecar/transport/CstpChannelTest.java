@@ -8,7 +8,6 @@ import dev.corridor.sidecar.protocol.cstp.CstpFraming;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,7 +62,7 @@ class CstpChannelTest {
 
     /** Delivers {@code bytes} to a channel at most {@code step} bytes per read, as TLS records may split them. */
     private static List<Packet> receiveAll(byte[] bytes, int step) throws Exception {
-        Trickle source = new Trickle(bytes, step);
+        TricklingPlaintext source = new TricklingPlaintext(bytes, step);
         CstpChannel channel = new CstpChannel(null, new InboundBuffer(source, TlsConnection.BUFFER_SIZE));
         List<Packet> packets = new ArrayList<>();
         try {
@@ -91,38 +90,5 @@ class CstpChannelTest {
             bytes[i] = (byte) (i * 31 + seed);
         }
         return bytes;
-    }
-
-    /** Plaintext a few bytes at a time; the end of the stream after the last byte. */
-    private static final class Trickle implements PlaintextSource {
-        private final byte[] bytes;
-        private final int step;
-        private int at;
-
-        Trickle(byte[] bytes, int step) {
-            this.bytes = bytes;
-            this.step = step;
-        }
-
-        @Override
-        public int readBlocking(ByteBuffer dst, long deadline) {
-            return readAvailable(dst);
-        }
-
-        @Override
-        public int readAvailable(ByteBuffer dst) {
-            if (at == bytes.length) {
-                return -1;
-            }
-            int n = Math.min(Math.min(step, bytes.length - at), dst.remaining());
-            dst.put(bytes, at, n);
-            at += n;
-            return n;
-        }
-
-        @Override
-        public int applicationBufferSize() {
-            return 16 * 1024 + 256;
-        }
     }
 }

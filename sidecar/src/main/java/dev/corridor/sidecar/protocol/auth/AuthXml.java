@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.MissingResourceException;
 import java.util.Optional;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
@@ -60,6 +61,9 @@ public final class AuthXml {
             }
         } catch (XMLStreamException e) {
             throw new ProtocolException("gateway sent unreadable login XML: " + e.getMessage(), e);
+        } catch (MissingResourceException e) {
+            // The JDK's parser reports some errors (a bad character in a DTD it skips) under a message key it lacks.
+            throw new ProtocolException("gateway sent unreadable login XML (" + e.getKey() + ")", e);
         }
     }
 
@@ -91,18 +95,21 @@ public final class AuthXml {
             switch (xml.getLocalName()) {
                 case "config-auth" -> replyType = attribute(xml, "type");
                 case "auth" -> authId = attribute(xml, "id");
-                case "message" -> message = xml.getElementText().strip();
-                case "error" -> error = xml.getElementText().strip();
-                case "banner" -> banner = xml.getElementText().strip();
+                case "message" -> message = text(xml);
+                case "error" -> error = text(xml);
+                case "banner" -> banner = text(xml);
                 case "form" -> action = attribute(xml, "action");
                 case "input" -> fields.add(input(xml));
                 case "select" -> {
+                    if (selectName != null) {
+                        throw new ProtocolException("gateway login form has a <select> inside the <select> '" + selectName + "'");
+                    }
                     selectName = required(xml, "name");
                     selectLabel = attribute(xml, "label");
                 }
                 case "option" -> {
                     String value = attribute(xml, "value");
-                    String label = xml.getElementText().strip();
+                    String label = text(xml);
                     options.add(new FormField.Option(value.isEmpty() ? label : value, label));
                 }
                 default -> {
@@ -121,6 +128,30 @@ public final class AuthXml {
         }
         return new AuthReply.Form(authId == null ? "" : authId, Optional.ofNullable(message), Optional.ofNullable(error),
                 Optional.ofNullable(banner), action == null ? "" : action, fields);
+    }
+
+    /**
+     * The text of an element that holds only text. Without a DTD no entity is declared, so a reference other than the
+     * five XML predefines is refused rather than read as nothing.
+     */
+    private static String text(XMLStreamReader xml) throws XMLStreamException, ProtocolException {
+        String element = xml.getLocalName();
+        StringBuilder text = new StringBuilder();
+        while (true) {
+            switch (xml.next()) {
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> text.append(xml.getText());
+                case XMLStreamConstants.ENTITY_REFERENCE -> throw new ProtocolException("gateway login XML refers to the undeclared entity &"
+                        + xml.getLocalName() + "; in <" + element + ">");
+                case XMLStreamConstants.START_ELEMENT -> throw new ProtocolException("gateway login XML has an element <"
+                        + xml.getLocalName() + "> inside <" + element + ">, which holds only text");
+                case XMLStreamConstants.END_ELEMENT -> {
+                    return text.toString().strip();
+                }
+                default -> {
+                    // comments and processing instructions carry nothing
+                }
+            }
+        }
     }
 
     private static FormField input(XMLStreamReader xml) throws ProtocolException {
@@ -144,8 +175,9 @@ public final class AuthXml {
         if (value.isEmpty()) {
             throw new ProtocolException("gateway login form has an <" + xml.getLocalName() + "> without a " + name);
         }
-        if (!value.matches("[A-Za-z0-9_.-]{1,64}")) {
-            // The name becomes an element name in our reply: only plain names are safe to echo.
+        if (!value.matches("[A-Za-z_][A-Za-z0-9_.-]{0,63}")) {
+            // The name becomes an element name in our reply: only plain names are safe to echo, and XML names start
+            // with a letter or an underscore.
             throw new ProtocolException("gateway login form has a field with an unusable name '" + value + "'");
         }
         return value;

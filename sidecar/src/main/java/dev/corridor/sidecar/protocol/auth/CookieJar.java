@@ -23,7 +23,7 @@ public final class CookieJar {
     /** Applies the {@code Set-Cookie} header values of one reply; an empty value or a past expiry deletes the cookie. */
     public void update(List<String> setCookieValues, Instant now) {
         for (String header : setCookieValues) {
-            String[] parts = header.split(";");
+            String[] parts = header.split(";", -1); // -1: "Set-Cookie: ;" still has a first part, if an empty one
             int eq = parts[0].indexOf('=');
             if (eq <= 0) {
                 continue;

@@ -23,6 +23,9 @@ public record HttpResponseHead(int status, String reason, HttpHeaders headers) {
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
             throw new ProtocolException("gateway sent no HTTP status line: '" + printable(statusLine) + "'");
         }
+        for (String line : lines) {
+            refuseControlCharacters(line);
+        }
         int status;
         try {
             status = Integer.parseInt(statusLine.substring(9, 12));
@@ -43,6 +46,20 @@ public record HttpResponseHead(int status, String reason, HttpHeaders headers) {
             headers.add(Map.entry(line.substring(0, colon).strip(), line.substring(colon + 1).strip()));
         }
         return new HttpResponseHead(status, reason, new HttpHeaders(headers));
+    }
+
+    /**
+     * HTTP allows no control character but tab in a head. A bare CR or LF would end up in the next request (a cookie is
+     * echoed back) or in an error message on the terminal, so the reply is refused at once.
+     */
+    private static void refuseControlCharacters(String line) throws ProtocolException {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                throw new ProtocolException("gateway sent an HTTP head line with a control character (only tab is allowed): '"
+                        + printable(line) + "'");
+            }
+        }
     }
 
     /** The Content-Length, when present and valid. */

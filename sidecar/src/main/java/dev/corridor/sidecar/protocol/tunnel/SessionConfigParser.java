@@ -34,7 +34,7 @@ public final class SessionConfigParser {
             InetAddress parsed = address("X-CSTP-Address", address.get());
             String netmask = headers.first("X-CSTP-Netmask").orElse(null);
             if (parsed instanceof Inet4Address) {
-                ipv4 = Optional.of(new AssignedAddress(parsed, netmask == null ? 32 : ipv4Prefix(netmask)));
+                ipv4 = Optional.of(new AssignedAddress(parsed, netmask == null ? 32 : ipv4Prefix(netmask, address.get())));
             } else {
                 // Without X-CSTP-Full-IPv6-Capability the v6 address arrives here, its netmask as "net/len".
                 ipv6 = Optional.of(new AssignedAddress(parsed, netmask == null ? 128 : network("X-CSTP-Netmask", netmask).prefixLength()));
@@ -142,9 +142,14 @@ public final class SessionConfigParser {
         return new AssignedAddress(parsed, prefix);
     }
 
-    private static int ipv4Prefix(String netmask) throws ProtocolException {
+    private static int ipv4Prefix(String netmask, String address) throws ProtocolException {
+        InetAddress mask = address("X-CSTP-Netmask", netmask);
+        if (!(mask instanceof Inet4Address)) {
+            throw new ProtocolException("gateway sent a bad X-CSTP-Netmask: '" + netmask.strip() + "' is not an IPv4 netmask (such as "
+                    + "255.255.255.0), but X-CSTP-Address " + address.strip() + " is an IPv4 address");
+        }
         try {
-            return IpNetwork.prefixOfMask(Ip.parseAddress(netmask), netmask);
+            return IpNetwork.prefixOfMask(mask, netmask);
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("gateway sent a bad X-CSTP-Netmask: " + e.getMessage());
         }

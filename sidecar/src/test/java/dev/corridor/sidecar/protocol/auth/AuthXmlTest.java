@@ -92,6 +92,40 @@ class AuthXmlTest {
                 .getBytes(StandardCharsets.UTF_8))).hasMessageContaining("unusable name");
     }
 
+    /** The inner select's end left the outer one without a name, on which the dialogue threw a NullPointerException. */
+    @Test
+    void refusesASelectInsideASelect() {
+        String nested = "<config-auth type=\"auth-request\"><auth id=\"main\"><form><select name=\"x\"><select name=\"group_list\">"
+                + "<option value=\"eng\">eng</option></select></select></form></auth></config-auth>";
+        assertThatThrownBy(() -> AuthXml.parse(nested.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProtocolException.class).hasMessage("gateway login form has a <select> inside the <select> 'x'");
+    }
+
+    /** Found by AuthXmlFuzzTest: the name became an element name in the reply, and {@code <0assword>} is not XML. */
+    @Test
+    void refusesAFieldNameThatIsNoXmlName() {
+        String form = "<config-auth type=\"auth-request\"><auth id=\"main\"><form><input type=\"password\" name=\"0assword\"/></form>"
+                + "</auth></config-auth>";
+        assertThatThrownBy(() -> AuthXml.parse(form.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProtocolException.class).hasMessage("gateway login form has a field with an unusable name '0assword'");
+    }
+
+    /** Without a DTD an entity reference was read as the text "null". */
+    @Test
+    void refusesAnUndeclaredEntity() {
+        String undeclared = "<config-auth type=\"auth-request\"><auth id=\"main\"><message>&secret;</message></auth></config-auth>";
+        assertThatThrownBy(() -> AuthXml.parse(undeclared.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProtocolException.class).hasMessage("gateway login XML refers to the undeclared entity &secret; in <message>");
+    }
+
+    /** Found by AuthXmlFuzzTest (seed crash-invalid-char-in-skipped-dtd): the JDK's parser threw MissingResourceException. */
+    @Test
+    void refusesADtdTheJdkCannotEvenReportOn() {
+        String dtd = "<?xml version=\"1.0\"?>\n<!DOCTYPE config-auth [<!ENTITY x SYSTEM \"file:///et\0\">]><config-auth/>";
+        assertThatThrownBy(() -> AuthXml.parse(dtd.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProtocolException.class).hasMessage("gateway sent unreadable login XML (InvalidCharInDTD)");
+    }
+
     @Test
     void writesTheInitAndReplyBodiesOcservExpects() {
         String init = new String(AuthXml.init("https://vpn.corp.test/", Optional.of("eng")), StandardCharsets.UTF_8);

@@ -34,6 +34,14 @@ class CookieJarTest {
         assertThat(jar.get("a")).isEmpty();
     }
 
+    /** Found by HttpResponseHeadFuzzTest (seed crash-set-cookie-only-a-semicolon): an ArrayIndexOutOfBoundsException. */
+    @Test
+    void ignoresASetCookieWithoutACookie() {
+        CookieJar jar = new CookieJar();
+        jar.update(List.of(";", "", "; Secure", "=value"), NOW);
+        assertThat(jar.isEmpty()).isTrue();
+    }
+
     @Test
     void neverPrintsValues() {
         CookieJar jar = new CookieJar();

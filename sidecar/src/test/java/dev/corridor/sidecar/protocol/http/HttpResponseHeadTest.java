@@ -36,6 +36,20 @@ class HttpResponseHeadTest {
         assertThatThrownBy(() -> parse(head)).hasMessageContaining("more than 512 header lines");
     }
 
+    /**
+     * Found by HttpResponseHeadFuzzTest (seed crash-set-cookie-with-bare-cr): a bare CR in a cookie went into the next
+     * request's Cookie header, which refused it with an IllegalArgumentException. Escape sequences would reach the terminal.
+     */
+    @Test
+    void refusesControlCharactersInTheHead() throws Exception {
+        assertThatThrownBy(() -> parse("HTTP/1.1 200 OK\r\nSet-Cookie: webvpn=abc\rEvil: 1\r\n\r\n"))
+                .isInstanceOf(ProtocolException.class)
+                .hasMessage("gateway sent an HTTP head line with a control character (only tab is allowed): 'Set-Cookie: webvpn=abc\\x0dEvil: 1'");
+        assertThatThrownBy(() -> parse("HTTP/1.1 503 \u001b[2JService Unavailable\r\n\r\n"))
+                .hasMessageContaining("control character").hasMessageContaining("\\x1b[2J");
+        assertThat(parse("HTTP/1.1 200 OK\r\nX-A:\tb\r\n\r\n").headers().first("X-A")).contains("b");
+    }
+
     @Test
     void encodesRequestHeadersInTheCaseGiven() {
         HttpRequest request = new HttpRequest.Builder("POST", "/auth")

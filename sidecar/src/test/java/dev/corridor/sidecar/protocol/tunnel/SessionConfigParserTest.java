@@ -122,6 +122,15 @@ class SessionConfigParserTest {
                 .hasMessageContaining("bad X-DTLS-App-ID");
     }
 
+    /** The mask's 48 bits made an IllegalArgumentException (prefix out of range) instead of a ProtocolException. */
+    @Test
+    void anIpv6NetmaskForAnIpv4AddressIsRefused() {
+        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.99.0.50", "X-CSTP-Netmask", "ffff:ffff:ffff::",
+                "X-CSTP-MTU", "1400"))).isInstanceOf(ProtocolException.class)
+                .hasMessage("gateway sent a bad X-CSTP-Netmask: 'ffff:ffff:ffff::' is not an IPv4 netmask (such as 255.255.255.0), "
+                        + "but X-CSTP-Address 10.99.0.50 is an IPv4 address");
+    }
+
     static HttpHeaders headers(String... namesAndValues) {
         List<Map.Entry<String, String>> entries = new ArrayList<>();
         for (int i = 0; i < namesAndValues.length; i += 2) {
