@@ -18,7 +18,7 @@ import java.util.Locale;
  */
 final class GatewayReplies {
     /** The session cookie: 32 bytes in base64, as ocserv's. */
-    static final String SESSION_COOKIE = "Tq3ygXJm0HcYd0BQ8Lm+ZK2lO7V5ZrVtq1ZcQ2y6W6k=";
+    private static final String SESSION_COOKIE = "Tq3ygXJm0HcYd0BQ8Lm+ZK2lO7V5ZrVtq1ZcQ2y6W6k=";
     private static final String CONTEXT_COOKIE = "AI5joj4R/2/OCI8XXKIxo2wXScYMSzacpmleIjZubOU=";
 
     static final Reply USERNAME_FORM = ocservXml("form-username.xml",
@@ -55,11 +55,11 @@ final class GatewayReplies {
     }
 
     /** The head lines, each ended by CRLF, then the blank line. */
-    static byte[] head(List<String> lines) {
+    private static byte[] head(List<String> lines) {
         return (String.join("\r\n", lines) + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    static Reply bytes(byte[] bytes) {
+    private static Reply bytes(byte[] bytes) {
         return out -> out.write(bytes);
     }
 
@@ -156,7 +156,7 @@ final class GatewayReplies {
         }
 
         /** The head, then the CSTP stream. */
-        Reply then(byte[] cstp) {
+        Reply followedBy(byte[] cstp) {
             return bytes(concat(GatewayReplies.head(lines), cstp));
         }
 

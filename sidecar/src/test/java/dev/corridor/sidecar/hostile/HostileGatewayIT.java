@@ -236,7 +236,7 @@ class HostileGatewayIT {
                         8, lost + "protocol error: bad CSTP frame: payload length 65535 exceeds the 16376 bytes a TLS record can carry" + gone),
                 new Case("a compressed frame that was not negotiated", connected(frame(PacketType.COMPRESSED.code(), new byte[] {0x1f, 0})),
                         8, lost + "protocol error: the gateway sent a compressed packet, but no compression was negotiated" + gone),
-                new Case("a frame cut short", ocserv(then(ConnectReply.ocserv().then(Arrays.copyOf(frame(PacketType.DATA.code(), new byte[100]), 50)), close())),
+                new Case("a frame cut short", ocserv(then(ConnectReply.ocserv().followedBy(Arrays.copyOf(frame(PacketType.DATA.code(), new byte[100]), 50)), close())),
                         8, lost + "connection lost: the gateway closed the connection in the middle of a frame" + gone),
                 new Case("a DISCONNECT reason with escape sequences", connected(frame(PacketType.DISCONNECT.code(),
                         "\u001b[2J\u001b[31mEVIL\r\n".getBytes(StandardCharsets.ISO_8859_1))),
@@ -352,7 +352,7 @@ class HostileGatewayIT {
 
     /** ocserv's login and CONNECT reply, then these CSTP bytes. */
     private static Script connected(byte[] cstp) {
-        return ocserv(ConnectReply.ocserv().then(cstp));
+        return ocserv(ConnectReply.ocserv().followedBy(cstp));
     }
 
     private static byte[] dpd() {
