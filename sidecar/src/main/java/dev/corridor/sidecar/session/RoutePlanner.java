@@ -5,6 +5,7 @@ import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.os.TunnelRoutes;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,6 +54,12 @@ public final class RoutePlanner {
             session.ipv4().ifPresent(a -> through.addAll(IPV4_HALVES));
             session.ipv6().ifPresent(a -> through.addAll(IPV6_HALVES));
         }
+        for (boolean ipv4 : new boolean[] {true, false}) {
+            List<IpNetwork> family = through.stream().filter(network -> network.isIpv4() == ipv4).toList();
+            if (coversEverything(family, ipv4 ? 32 : 128)) {
+                requireAllTrafficAllowed(options, "the split-include routes " + family + " together cover all traffic");
+            }
+        }
         for (IpNetwork all : defaults) {
             requireAllTrafficAllowed(options, (session.splitIncludes().contains(all) ? "the gateway sends the split-include route "
                     : "--route ") + all + ", which is all traffic");
@@ -91,6 +98,20 @@ public final class RoutePlanner {
         } else {
             pool.ifPresent(through::add);
         }
+    }
+
+    /**
+     * Whether the networks together span the whole address space (0.0.0.0/1 and 128.0.0.0/1, say): all traffic,
+     * as much as a default route. Two CIDR networks either nest or do not overlap, so the outermost ones add up.
+     */
+    static boolean coversEverything(List<IpNetwork> networks, int bits) {
+        BigInteger covered = networks.stream()
+                .filter(network -> networks.stream().noneMatch(other -> other != network && other.prefixLength() < network.prefixLength()
+                        && other.overlaps(network)))
+                .distinct()
+                .map(network -> BigInteger.ONE.shiftLeft(bits - network.prefixLength()))
+                .reduce(BigInteger.ZERO, BigInteger::add);
+        return covered.equals(BigInteger.ONE.shiftLeft(bits));
     }
 
     private static boolean insideNeverRoute(IpNetwork network, RouteOptions options) {

@@ -93,6 +93,21 @@ class RoutePlannerTest {
         assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"), net("0.0.0.0/1"), net("128.0.0.0/1"), net("10.99.0.0/24"));
     }
 
+    /** Two halves (or any set of routes spanning the address space) are all traffic as much as 0.0.0.0/0 is. */
+    @Test
+    void splitIncludesThatTogetherCoverEverythingAreAllTrafficOnlyWhenAllowed() throws Exception {
+        SessionConfig halves = session(V4, Optional.empty(), List.of(net("0.0.0.0/1"), net("128.0.0.0/2"), net("192.0.0.0/2"),
+                net("10.20.0.0/16")), List.of());
+        assertThatThrownBy(() -> RoutePlanner.plan(halves, RouteOptions.none()))
+                .isInstanceOfSatisfying(TunnelFailure.class, e -> assertThat(e.kind()).isEqualTo(TunnelFailure.Kind.CONFIGURATION))
+                .hasMessageStartingWith("the split-include routes [0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/2, 10.20.0.0/16] together cover all "
+                        + "traffic, but Corridor does not replace the pod's default route unless allowed");
+        assertThat(RoutePlanner.plan(halves, new RouteOptions(List.of(), List.of(), List.of(), true)).routes().throughTunnel())
+                .contains(net("0.0.0.0/1"), net("128.0.0.0/2"), net("192.0.0.0/2"));
+        assertThat(RoutePlanner.coversEverything(List.of(net("0.0.0.0/1"), net("128.0.0.0/2")), 32)).isFalse();
+        assertThat(RoutePlanner.coversEverything(List.of(net("::/1"), net("8000::/1")), 128)).isTrue();
+    }
+
     /** The pool route used to be added whatever the never-route networks, and so captured part of the cluster's network. */
     @Test
     void aPoolInsideANeverRouteNetworkIsNotRouted() throws Exception {
