@@ -127,8 +127,10 @@ public final class WebhookServer implements AutoCloseable {
         }
         AdmissionReview answer = new AdmissionReviewBuilder().withApiVersion(review.getApiVersion()).withKind("AdmissionReview")
                 .withResponse(response).build();
-        respond(exchange, 200, "application/json", serialization.asJson(answer));
+        String body = serialization.asJson(answer);
+        // Counted before the answer goes out, so that whoever saw the answer also sees it counted.
         metrics.admission(outcome(response), Duration.ofNanos(System.nanoTime() - started));
+        respond(exchange, 200, "application/json", body);
     }
 
     private static AdmissionOutcome outcome(AdmissionResponse response) {
@@ -139,8 +141,8 @@ public final class WebhookServer implements AutoCloseable {
     }
 
     private void failed(HttpExchange exchange, long started, int code, String message) throws IOException {
-        respond(exchange, code, "text/plain", message + "\n");
         metrics.admission(AdmissionOutcome.FAILED, Duration.ofNanos(System.nanoTime() - started));
+        respond(exchange, code, "text/plain", message + "\n");
     }
 
     private static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {
