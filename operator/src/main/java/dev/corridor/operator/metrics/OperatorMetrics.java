@@ -1,6 +1,7 @@
 package dev.corridor.operator.metrics;
 
 import dev.corridor.operator.crd.VpnTunnelStatus;
+import dev.corridor.operator.model.TunnelStatusModel;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -33,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OperatorMetrics {
     private static final String SDK_PREFIX = "operator.sdk.";
-    static final List<String> CONDITIONS = List.of("Ready", "ConfigValid", "Degraded");
+    private static final List<String> CONDITIONS = List.of(TunnelStatusModel.READY, TunnelStatusModel.CONFIG_VALID, TunnelStatusModel.DEGRADED);
     private static final List<String> CONDITION_STATUSES = List.of("True", "False", "Unknown");
     /** Admission latency buckets: the API server's default webhook timeout is 10 s, and most answers take milliseconds. */
     private static final Duration[] ADMISSION_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
@@ -78,10 +79,6 @@ public final class OperatorMetrics {
         tunnelsByCondition = MultiGauge.builder("corridor.operator.tunnels")
                 .description("VpnTunnels by the status of each condition (Unknown: not reported yet)").register(registry);
         publish();
-    }
-
-    public PrometheusMeterRegistry registry() {
-        return registry;
     }
 
     /** The Java Operator SDK's reconciliation metrics, per controller (not per resource), in this registry. */

@@ -65,13 +65,21 @@ public final class PodInjector {
     }
 
     public static boolean hasSidecar(Pod pod) {
-        return Stream.concat(stream(pod.getSpec().getInitContainers()), stream(pod.getSpec().getContainers()))
-                .anyMatch(container -> SidecarLayout.CONTAINER_NAME.equals(container.getName()));
+        return sidecarContainer(pod).isPresent();
+    }
+
+    /** The sidecar, among the pod's init containers (native mode) or its containers (classic mode). */
+    public static Optional<Container> sidecarContainer(Pod pod) {
+        return allContainers(pod).filter(container -> SidecarLayout.CONTAINER_NAME.equals(container.getName())).findFirst();
+    }
+
+    private static Stream<Container> allContainers(Pod pod) {
+        return Stream.concat(stream(pod.getSpec().getInitContainers()), stream(pod.getSpec().getContainers()));
     }
 
     /** The HTTP port the sidecar serves on in this pod: the default, or the next one no container declares. */
     static int freePort(Pod pod) {
-        Set<Integer> taken = Stream.concat(stream(pod.getSpec().getInitContainers()), stream(pod.getSpec().getContainers()))
+        Set<Integer> taken = allContainers(pod)
                 .flatMap(container -> stream(container.getPorts()))
                 .map(ContainerPort::getContainerPort)
                 .collect(Collectors.toSet());

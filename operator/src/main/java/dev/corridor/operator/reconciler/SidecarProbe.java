@@ -2,6 +2,7 @@ package dev.corridor.operator.reconciler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.TunnelStatusModel.PodObservation;
 import dev.corridor.operator.model.TunnelStatusModel.SidecarReport;
@@ -102,8 +103,7 @@ public final class SidecarProbe {
     }
 
     private static Optional<Integer> sidecarPort(Pod pod) {
-        return Stream.concat(stream(pod.getSpec().getInitContainers()), stream(pod.getSpec().getContainers()))
-                .filter(container -> SidecarLayout.CONTAINER_NAME.equals(container.getName()))
+        return PodInjector.sidecarContainer(pod).stream()
                 .map(Container::getPorts)
                 .flatMap(SidecarProbe::stream)
                 .filter(port -> SidecarLayout.PORT_NAME.equals(port.getName()))

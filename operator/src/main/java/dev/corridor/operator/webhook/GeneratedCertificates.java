@@ -1,5 +1,6 @@
 package dev.corridor.operator.webhook;
 
+import dev.corridor.operator.model.SidecarConfiguration;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +108,7 @@ public final class GeneratedCertificates implements CertificateSource {
     private Secret secret(WebhookCertificates certificates, Secret existing) {
         SecretBuilder builder = existing == null
                 ? new SecretBuilder().withNewMetadata().withName(settings.secretName()).withNamespace(namespace)
-                        .addToLabels("app.kubernetes.io/managed-by", "corridor-operator").endMetadata().withType("kubernetes.io/tls")
+                        .addToLabels(SidecarConfiguration.MANAGED_BY_LABEL, SidecarConfiguration.MANAGED_BY).endMetadata().withType("kubernetes.io/tls")
                 : new SecretBuilder(existing);
         return builder.withData(Map.of(
                 CA_CERTIFICATES, encode(Pem.encode(certificates.authorities())),
@@ -133,9 +133,7 @@ public final class GeneratedCertificates implements CertificateSource {
             return;
         }
         resource.edit(edited -> {
-            List<MutatingWebhook> updated = new ArrayList<>(edited.getWebhooks());
-            updated.forEach(w -> w.getClientConfig().setCaBundle(bundle));
-            edited.setWebhooks(updated);
+            edited.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(bundle));
             return edited;
         });
         LOG.info("published the webhook CA bundle to MutatingWebhookConfiguration {}", settings.configurationName());

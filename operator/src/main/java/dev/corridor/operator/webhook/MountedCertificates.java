@@ -26,8 +26,8 @@ public final class MountedCertificates implements CertificateSource {
 
     @Override
     public void refresh() throws IOException {
-        Path certificateFile = directory.resolve("tls.crt");
-        Path keyFile = directory.resolve("tls.key");
+        Path certificateFile = directory.resolve(GeneratedCertificates.TLS_CERTIFICATE);
+        Path keyFile = directory.resolve(GeneratedCertificates.TLS_KEY);
         List<X509Certificate> chain;
         PrivateKey key;
         try {

@@ -69,6 +69,7 @@ public final class PodMutator {
                         + String.join("; ", problems.stream().map(SpecValidation.Problem::message).toList()));
             }
             Pod injected = PodInjector.inject(pod, tunnel.get(), settings).orElseThrow();
+            LOG.info("injecting the sidecar into pod {} in {} for VpnTunnel {}", podName, namespace, tunnelName);
             return patched(request, pod, injected);
         } catch (KubernetesClientException e) {
             LOG.warn("could not check VpnTunnel {}/{} for pod {}: {}", namespace, tunnelName, podName, e.getMessage());
@@ -80,8 +81,6 @@ public final class PodMutator {
         JsonNode before = serialization.convertValue(original, JsonNode.class);
         JsonNode after = serialization.convertValue(injected, JsonNode.class);
         JsonNode patch = JsonDiff.asJson(before, after, DiffFlags.dontNormalizeOpIntoMoveAndCopy());
-        LOG.info("injecting the sidecar into pod {} in {} for VpnTunnel {}", Optional.ofNullable(original.getMetadata().getName())
-                .orElse(original.getMetadata().getGenerateName() + "*"), request.getNamespace(), injected.getMetadata().getLabels().get(SidecarLayout.TUNNEL_LABEL));
         return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).withPatchType("JSONPatch")
                 .withPatch(Base64.getEncoder().encodeToString(serialization.asJson(patch).getBytes(StandardCharsets.UTF_8)))
                 .build();

@@ -64,16 +64,16 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
     /** What should replace these certificates now, or empty when they are good as they are. */
     public Optional<WebhookCertificates> renewal(List<String> dnsNames, Instant now) {
         X509Certificate signer = authorities.getFirst();
+        List<X509Certificate> current = authorities.stream().filter(ca -> ca.getNotAfter().toInstant().isAfter(now)).toList();
         if (expiresWithin(signer, now, CA_RENEW_BEFORE)) {
             KeyPair ca = keyPair();
             List<X509Certificate> bundle = new ArrayList<>();
             bundle.add(authority(ca, now));
-            authorities.stream().filter(old -> old.getNotAfter().toInstant().isAfter(now)).forEach(bundle::add);
+            bundle.addAll(current);
             KeyPair serving = keyPair();
             return Optional.of(new WebhookCertificates(bundle, ca.getPrivate(),
                     serving(bundle.getFirst(), ca.getPrivate(), serving, dnsNames, now), serving.getPrivate()));
         }
-        List<X509Certificate> current = authorities.stream().filter(ca -> ca.getNotAfter().toInstant().isAfter(now)).toList();
         if (expiresWithin(serving, now, SERVING_RENEW_BEFORE) || !names(serving).equals(Set.copyOf(dnsNames))
                 || current.size() != authorities.size()) {
             KeyPair serving = keyPair();

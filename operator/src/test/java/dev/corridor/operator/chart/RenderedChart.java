@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
+import dev.corridor.sidecar.testing.GatewayLab;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,7 @@ import java.util.Map;
  * simply absent and the assertion on it fails.
  */
 record RenderedChart(List<ObjectNode> documents) {
-    static final Path REPOSITORY = findRepository();
+    static final Path REPOSITORY = GatewayLab.repositoryRoot();
     static final Path CHART = REPOSITORY.resolve("charts/corridor");
     static final String NAMESPACE = "corridor-system";
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -109,17 +110,5 @@ record RenderedChart(List<ObjectNode> documents) {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The repository root: the test runs in operator/ (Maven's basedir), the chart lives beside it. */
-    private static Path findRepository() {
-        Path directory = Path.of("").toAbsolutePath();
-        while (directory != null && !Files.isDirectory(directory.resolve("charts/corridor"))) {
-            directory = directory.getParent();
-        }
-        if (directory == null) {
-            throw new IllegalStateException("no charts/corridor above " + Path.of("").toAbsolutePath());
-        }
-        return directory;
     }
 }

@@ -59,7 +59,7 @@ class InjectedPodIT {
     private static final ContainerImage SIDECAR_IMAGE = new ContainerImage(
             List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "@/opt/corridor/jvm.options", "-jar", "/opt/corridor/corridor-sidecar.jar"),
-            Map.of("/opt/corridor/jvm.options", GatewayLab.labScript().getParent().getParent().resolve("sidecar/jvm.options"),
+            Map.of("/opt/corridor/jvm.options", GatewayLab.repositoryRoot().resolve("sidecar/jvm.options"),
                     "/opt/corridor/corridor-sidecar.jar", SidecarProcess.jar()));
     /** CAP_NET_ADMIN (12) and CAP_MKNOD (27) as bits of the masks in /proc/PID/status (linux/capability.h). */
     private static final long NET_ADMIN = 1L << 12;

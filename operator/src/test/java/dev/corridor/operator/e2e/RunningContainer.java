@@ -39,7 +39,7 @@ final class RunningContainer implements AutoCloseable {
     }
 
     /** How a container ended: its exit code, and whether SIGTERM sufficed before the grace period ran out. */
-    record Termination(int exitCode, boolean withinGracePeriod, Duration took) {
+    record Termination(int exitCode, boolean withinGracePeriod) {
     }
 
     /** One line of the container's mount table as it sees it: paths are relative to its root. */
@@ -70,11 +70,10 @@ final class RunningContainer implements AutoCloseable {
     /**
      * Runs the startup probe as the kubelet does (after initialDelaySeconds, every periodSeconds, each with
      * timeoutSeconds, success on a status from 200 to 399) until it succeeds; fails as the kubelet would kill the
-     * container after failureThreshold failures, or at once if the container exits. Returns how long it took.
+     * container after failureThreshold failures, or at once if the container exits.
      */
-    Duration awaitStarted() throws IOException, InterruptedException {
+    void awaitStarted() throws IOException, InterruptedException {
         Probe probe = spec.getStartupProbe();
-        long start = System.nanoTime();
         Thread.sleep(orDefault(probe.getInitialDelaySeconds(), 0) * 1000L);
         int failures = 0;
         while (true) {
@@ -82,7 +81,7 @@ final class RunningContainer implements AutoCloseable {
                 throw new AssertionError("the container exited with " + process.exitValue() + " before its startup probe succeeded:\n" + output());
             }
             if (succeeds(probe)) {
-                return Duration.ofNanos(System.nanoTime() - start);
+                return;
             }
             failures++;
             if (failures >= orDefault(probe.getFailureThreshold(), 3)) {
@@ -106,14 +105,13 @@ final class RunningContainer implements AutoCloseable {
 
     /** Ends the container as the kubelet does when the pod goes: SIGTERM, and SIGKILL once the grace period has passed. */
     Termination stop() throws IOException, InterruptedException {
-        long start = System.nanoTime();
         Commands.run("kill", "-TERM", Long.toString(process.pid()));
         boolean exited = process.waitFor(gracePeriodSeconds, TimeUnit.SECONDS);
         if (!exited) {
             process.destroyForcibly();
             process.waitFor();
         }
-        return new Termination(process.exitValue(), exited, Duration.ofNanos(System.nanoTime() - start));
+        return new Termination(process.exitValue(), exited);
     }
 
     /** Waits for the container to exit by itself and returns its exit code. */

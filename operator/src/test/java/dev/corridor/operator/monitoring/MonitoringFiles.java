@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 
 /** The chart's alert rules and Grafana dashboard, read as Prometheus and Grafana read them. */
 final class MonitoringFiles {
-    static final Path REPOSITORY = GatewayLab.labScript().getParent().getParent();
+    static final Path REPOSITORY = GatewayLab.repositoryRoot();
     static final Path ALERTS = REPOSITORY.resolve("charts/corridor/files/corridor-alerts.yaml");
     static final Path DASHBOARD = REPOSITORY.resolve("charts/corridor/files/corridor-dashboard.json");
     static final Path EXAMPLE_DASHBOARD = REPOSITORY.resolve("examples/corridor-dashboard.json");

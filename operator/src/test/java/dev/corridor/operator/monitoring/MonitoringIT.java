@@ -254,6 +254,8 @@ class MonitoringIT {
 
     @Test
     void everyMetricTheAlertsSelectOrPointTheOnCallToHasSeries() throws Exception {
+        // Both targets scraped at least once: on a loaded machine the sidecar's first scrape can come after the operator's.
+        awaitValue("up{job=\"corridor-sidecar\"}", 1);
         awaitValue("up{job=\"corridor-operator\"}", 1);
         awaitValue("corridor_operator_tunnel_connected_pods{tunnel=\"" + TUNNEL + "\"}", 1);
         Pattern named = Pattern.compile("corridor_[a-z_]+");

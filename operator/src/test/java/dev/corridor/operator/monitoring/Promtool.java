@@ -1,5 +1,6 @@
 package dev.corridor.operator.monitoring;
 
+import dev.corridor.sidecar.testing.Background;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** promtool, which Debian's prometheus package installs (scripts/test.sh installs it): rule checks and tests, metric lint. */
@@ -51,12 +53,19 @@ final class Promtool {
                 builder.redirectInput(input.toFile());
             }
             Process process = builder.start();
-            byte[] output = process.getInputStream().readAllBytes();
+            // Read aside, so that the timeout below holds even when promtool hangs with its output open.
+            CompletableFuture<String> output = Background.supply(() -> {
+                try {
+                    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new AssertionError(String.join(" ", command) + " did not finish within " + TIMEOUT_SECONDS + " s");
             }
-            return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+            return new Result(process.exitValue(), output.join());
         } catch (IOException e) {
             throw new UncheckedIOException("running " + String.join(" ", command) + " (is Debian's prometheus package installed?)", e);
         } catch (InterruptedException e) {

@@ -32,7 +32,6 @@ final class TunnelStatusMetrics {
 
     TunnelStatusMetrics(MeterRegistry registry, Supplier<TunnelStatus> source) {
         this.source = source;
-        this.snapshot = source.get();
         Gauge.builder(PREFIX + "up", this, m -> m.snapshot.ready() ? 1 : 0)
                 .description("1 while the tunnel carries traffic (session up, routes installed), else 0").register(registry);
         for (TunnelState state : TunnelState.values()) {

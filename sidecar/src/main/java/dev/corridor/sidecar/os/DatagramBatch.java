@@ -33,7 +33,6 @@ public final class DatagramBatch {
     private static final long MSG_IOVLEN = 24;
     private static final long MSG_FLAGS = 48;
     private static final long MSG_LEN = 56;
-    private static final int MSG_TRUNC = 0x20;
 
     private final MemorySegment slots;
     private final MemorySegment iovecs;
@@ -82,7 +81,7 @@ public final class DatagramBatch {
     /** The length of received datagram {@code i}, or -1 when it did not fit a slot (it is then incomplete). */
     public int length(int i) {
         int flags = headers.get(JAVA_INT, i * MMSGHDR_SIZE + MSG_FLAGS);
-        return (flags & MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, i * MMSGHDR_SIZE + MSG_LEN);
+        return (flags & Libc.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, i * MMSGHDR_SIZE + MSG_LEN);
     }
 
     /** Copies received datagram {@code i} into {@code dst} at {@code off}. */

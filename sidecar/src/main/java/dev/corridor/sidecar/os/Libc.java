@@ -33,7 +33,6 @@ final class Libc {
     static final int ENETUNREACH = 101;
     static final int ENOBUFS = 105;
     static final int ETIMEDOUT = 110;
-    static final int ECONNREFUSED = 111;
     static final int EINPROGRESS = 115;
 
     static final int O_RDWR = 2;

@@ -50,10 +50,7 @@ final class PollableFd {
         // An automatic arena: close() must not free memory that a thread still in poll() may be using.
         Arena arena = Arena.ofAuto();
         this.pollFds = arena.allocate(2 * POLLFD_SIZE);
-        pollFds.set(JAVA_INT, 0, fd);
-        pollFds.set(JAVA_SHORT, 4, Libc.POLLIN);
-        pollFds.set(JAVA_INT, POLLFD_SIZE, eventFd);
-        pollFds.set(JAVA_SHORT, POLLFD_SIZE + 4, Libc.POLLIN);
+        describeInto(pollFds, 0);
         this.writablePollFd = arena.allocate(POLLFD_SIZE);
         writablePollFd.set(JAVA_INT, 0, fd);
         writablePollFd.set(JAVA_SHORT, 4, Libc.POLLOUT);
@@ -113,7 +110,7 @@ final class PollableFd {
                 return false;
             }
             if (pollFds.get(JAVA_SHORT, EVENT_REVENTS) != 0) {
-                Libc.read(eventFd, drainBuffer, drainBuffer.byteSize()); // resets the counter; fails harmlessly once closed
+                drainWakeup(); // fails harmlessly once closed
                 return false;
             }
             short revents = pollFds.get(JAVA_SHORT, FD_REVENTS);
@@ -165,10 +162,6 @@ final class PollableFd {
             Libc.close(fd);
             Libc.close(eventFd);
         }
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     int fd() {

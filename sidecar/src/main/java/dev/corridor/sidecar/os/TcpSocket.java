@@ -58,10 +58,6 @@ public final class TcpSocket implements AutoCloseable {
         }
     }
 
-    public InetSocketAddress remote() {
-        return remote;
-    }
-
     /** Reads what has arrived, at most {@code max} bytes: the count, 0 when nothing is pending, -1 at end of stream. */
     public int read(byte[] buf, int off, int max) throws OsException {
         long n = fd.readPending(buf, off, max);

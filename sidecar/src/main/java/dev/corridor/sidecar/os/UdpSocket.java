@@ -95,10 +95,6 @@ public final class UdpSocket implements AutoCloseable {
         return fd;
     }
 
-    public void wakeup() {
-        fd.wakeup();
-    }
-
     @Override
     public void close() {
         fd.close();

@@ -155,7 +155,7 @@ final class DtlsPath {
                 handshaking = null;
                 observer.phaseCompleted(TunnelObserver.Phase.DTLS, Duration.ofNanos(System.nanoTime() - started));
                 LOG.log(Level.INFO, "DTLS up ({0} mode, {1}) in {2} ms; data now goes over DTLS",
-                        setup.request().mode().name().toLowerCase(Locale.ROOT), established.suite().standardName(),
+                        setup.request().mode().label(), established.suite().standardName(),
                         String.valueOf((System.nanoTime() - started) / 1_000_000));
                 CountDownLatch whileUp = new CountDownLatch(1);
                 released = whileUp;

@@ -257,8 +257,9 @@ public final class Tunnel {
         }
         Optional<Thread> renewal = session.config().sessionTimeout().map(timeout -> Thread.ofVirtual().name("renewal").start(() -> {
             try {
-                Thread.sleep(timeout.minus(renewalMargin(timeout)));
-                plane.renew("the gateway's session timeout ends the session in " + renewalMargin(timeout).toSeconds() + " s");
+                Duration margin = renewalMargin(timeout);
+                Thread.sleep(timeout.minus(margin));
+                plane.renew("the gateway's session timeout ends the session in " + margin.toSeconds() + " s");
             } catch (InterruptedException e) {
                 // the session ended first
             }
@@ -298,7 +299,7 @@ public final class Tunnel {
     }
 
     private TunnelStatus.Dtls dtlsStatus(DtlsPath path) {
-        String mode = path.setup().request().mode().name().toLowerCase(java.util.Locale.ROOT);
+        String mode = path.setup().request().mode().label();
         var channel = path.channel();
         if (channel != null) {
             return new TunnelStatus.Dtls("up", mode, channel.suite().standardName(), "");
@@ -356,7 +357,7 @@ public final class Tunnel {
         Instant connectedAt = Instant.now();
         TunnelStatus.Dtls dtls = switch (session.dtls()) {
             case SessionOpener.DtlsAvailability.Available available ->
-                    new TunnelStatus.Dtls("connecting", available.setup().request().mode().name().toLowerCase(java.util.Locale.ROOT), "", "");
+                    new TunnelStatus.Dtls("connecting", available.setup().request().mode().label(), "", "");
             case SessionOpener.DtlsAvailability.Unavailable unavailable ->
                     new TunnelStatus.Dtls(unavailable.reason().equals("disabled") ? "disabled" : "unavailable", "", "", unavailable.reason());
         };

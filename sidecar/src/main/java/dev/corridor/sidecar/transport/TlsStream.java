@@ -30,6 +30,8 @@ final class TlsStream implements PlaintextSource, Closeable {
     private final ByteBuffer netOut;
     /** Room one record needs in {@link #netOut} before a wrap. */
     private final int recordRoom;
+    /** The session's plaintext record size, read once the handshake is done rather than (under the engine's locks) per read. */
+    private int applicationBufferSize;
     private ByteBuffer sourceView = ByteBuffer.allocate(0);
 
     TlsStream(TcpSocket socket, SSLEngine engine) {
@@ -37,6 +39,7 @@ final class TlsStream implements PlaintextSource, Closeable {
         this.engine = engine;
         SSLSession session = engine.getSession();
         this.recordRoom = session.getPacketBufferSize();
+        this.applicationBufferSize = session.getApplicationBufferSize();
         this.netIn = ByteBuffer.allocate(2 * session.getPacketBufferSize());
         this.netOut = ByteBuffer.allocate(4 * session.getPacketBufferSize());
     }
@@ -51,7 +54,7 @@ final class TlsStream implements PlaintextSource, Closeable {
 
     @Override
     public int applicationBufferSize() {
-        return engine.getSession().getApplicationBufferSize();
+        return applicationBufferSize;
     }
 
     /** Runs the handshake to completion by {@code deadline} (System.nanoTime). */
@@ -79,6 +82,7 @@ final class TlsStream implements PlaintextSource, Closeable {
                 case NEED_TASK -> runTasks();
                 case FINISHED, NOT_HANDSHAKING -> {
                     flushBlocking(deadline);
+                    applicationBufferSize = engine.getSession().getApplicationBufferSize();
                     return;
                 }
             }

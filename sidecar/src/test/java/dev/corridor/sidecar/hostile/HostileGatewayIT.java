@@ -337,7 +337,7 @@ class HostileGatewayIT {
                 "--http-address", SidecarProcess.HTTP_ADDRESS, "--reconnect-timeout", "1"));
         args.addAll(List.of(options));
         args.add("https://" + GATEWAY.getHostAddress() + "/");
-        Path jvmOptions = GatewayLab.labScript().getParent().getParent().resolve("sidecar/jvm.options");
+        Path jvmOptions = GatewayLab.repositoryRoot().resolve("sidecar/jvm.options");
         sidecar = SidecarProcess.start(POD_NAMESPACE, "correct-horse\n", List.of("@" + jvmOptions), args.toArray(String[]::new));
     }
 

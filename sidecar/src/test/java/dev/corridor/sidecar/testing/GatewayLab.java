@@ -139,8 +139,13 @@ public final class GatewayLab implements AutoCloseable {
         Runtime.getRuntime().removeShutdownHook(cleanup);
     }
 
-    /** {@code scripts/lab.sh}, found above the working directory (a module's or the repository's). */
+    /** {@code scripts/lab.sh} in the repository. */
     public static Path labScript() {
+        return repositoryRoot().resolve("scripts/lab.sh");
+    }
+
+    /** The repository's root: the directory above the working directory (a module's or the repository's) with scripts/lab.sh. */
+    public static Path repositoryRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isRegularFile(dir.resolve("scripts/lab.sh"))) {
             dir = dir.getParent();
@@ -148,7 +153,7 @@ public final class GatewayLab implements AutoCloseable {
         if (dir == null) {
             throw new IllegalStateException("scripts/lab.sh not found above " + Path.of("").toAbsolutePath());
         }
-        return dir.resolve("scripts/lab.sh");
+        return dir;
     }
 
     private static void down(String name) {

@@ -115,7 +115,7 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** The packaged sidecar jar, which the integration tests run; fails with a hint when it has not been built yet. */
     public static Path jar() {
-        Path jar = GatewayLab.labScript().getParent().getParent().resolve("sidecar/target/corridor-sidecar.jar");
+        Path jar = GatewayLab.repositoryRoot().resolve("sidecar/target/corridor-sidecar.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: integration tests run after 'package' (./mvnw verify)");
         }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.bouncycastle.tls.AbstractTlsClient;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.BasicTlsPSKIdentity;
@@ -40,7 +41,14 @@ public final class DtlsHandshake {
     /** The epoch the keys take effect in, right after ChangeCipherSpec. */
     static final int DATA_EPOCH = 1;
 
-    public enum Mode { PSK, LEGACY }
+    public enum Mode {
+        PSK, LEGACY;
+
+        /** How status, logs and metrics name it: psk, legacy. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     private DtlsHandshake() {
     }
