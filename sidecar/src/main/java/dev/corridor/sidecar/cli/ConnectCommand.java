@@ -3,6 +3,7 @@ package dev.corridor.sidecar.cli;
 import dev.corridor.sidecar.config.ClientConfig;
 import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.config.ConfigFile;
+import dev.corridor.sidecar.config.Setting;
 import dev.corridor.sidecar.config.Settings;
 import dev.corridor.sidecar.http.StatusServer;
 import dev.corridor.sidecar.metrics.SidecarMetrics;
@@ -118,6 +119,11 @@ final class ConnectCommand implements Callable<Integer> {
             description = "Where to serve /healthz, /readyz, /status and /metrics (default: 0.0.0.0:9478).")
     private String httpAddress;
 
+    @Option(names = "--status-token-file", paramLabel = "FILE",
+            description = "Serve /status to other hosts than loopback only when they present the token in FILE "
+                    + "(Authorization: Bearer); without it, /status answers loopback only.")
+    private Path statusTokenFile;
+
     @Option(names = "--allow-default-route",
             description = "Let the tunnel take all traffic when the gateway sends no split-include routes "
                     + "(two /1 routes; the pod's own default route stays).")
@@ -135,6 +141,12 @@ final class ConnectCommand implements Callable<Integer> {
             description = "Never capture this network (the cluster's pod, service and node CIDRs): it stays on the pod's "
                     + "own path, and a tunnel route inside it is not taken. Repeatable.")
     private List<String> neverRoute;
+
+    @Option(names = "--fail-closed",
+            description = "Keep unreachable routes for the tunnel's networks after exit, so that nothing meant for the "
+                    + "tunnel leaves in clear while the sidecar restarts (the operator sets this in pods). The next run "
+                    + "takes them over; 'ip route flush proto 151' removes them.")
+    private Boolean failClosed;
 
     @Option(names = "--reconnect-timeout", paramLabel = "SECONDS",
             description = "Give up when the session cannot be re-established for this long (default: 0, never).")
@@ -197,9 +209,33 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     private Settings commandLine() {
-        return new Settings(server, user, userFile, passwordFile, passwordOnStdin, serverCert, cafile, authgroup,
-                interfaceName, noDtls ? Boolean.FALSE : null, baseMtu, httpAddress, allowDefaultRoute, route, excludeRoute, neverRoute,
-                reconnectTimeout, reconnectMinDelay, reconnectMaxDelay, logLevel);
+        return Settings.empty()
+                .with(Setting.SERVER, server)
+                .with(Setting.USER, user)
+                .with(Setting.USER_FILE, text(userFile))
+                .with(Setting.PASSWORD_FILE, text(passwordFile))
+                .with(Setting.PASSWORD_ON_STDIN, passwordOnStdin)
+                .with(Setting.SERVER_CERT, serverCert)
+                .with(Setting.CAFILE, text(cafile))
+                .with(Setting.AUTHGROUP, authgroup)
+                .with(Setting.INTERFACE, interfaceName)
+                .with(Setting.DTLS, noDtls ? Boolean.FALSE : null)
+                .with(Setting.BASE_MTU, baseMtu)
+                .with(Setting.HTTP_ADDRESS, httpAddress)
+                .with(Setting.STATUS_TOKEN_FILE, text(statusTokenFile))
+                .with(Setting.ALLOW_DEFAULT_ROUTE, allowDefaultRoute)
+                .with(Setting.ROUTE, route)
+                .with(Setting.EXCLUDE_ROUTE, excludeRoute)
+                .with(Setting.NEVER_ROUTE, neverRoute)
+                .with(Setting.FAIL_CLOSED, failClosed)
+                .with(Setting.RECONNECT_TIMEOUT, reconnectTimeout)
+                .with(Setting.RECONNECT_MIN_DELAY, reconnectMinDelay)
+                .with(Setting.RECONNECT_MAX_DELAY, reconnectMaxDelay)
+                .with(Setting.LOG_LEVEL, logLevel);
+    }
+
+    private static String text(Path path) {
+        return path == null ? null : path.toString();
     }
 
     private static List<String> readStandardInput() throws IOException {

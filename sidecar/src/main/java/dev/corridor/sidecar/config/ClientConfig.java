@@ -14,7 +14,10 @@ import java.util.OptionalInt;
  *
  * @param passwordOnStdin passwords are read from standard input, one line per password the gateway asks for
  * @param baseMtu         the MTU of the link to the gateway; empty to take it from the route to the gateway
+ * @param statusTokenFile where the token is that callers other than loopback must present to read {@code /status}
  * @param routes          what the configuration adds to the gateway's routes
+ * @param failClosed      the dropping routes for the tunnel's networks outlive the process (a pod: nothing leaves in clear
+ *                        while the sidecar restarts); otherwise an exit removes them with everything else
  */
 public record ClientConfig(
         GatewayUrl gateway,
@@ -29,7 +32,9 @@ public record ClientConfig(
         boolean dtls,
         OptionalInt baseMtu,
         InetSocketAddress httpAddress,
+        Optional<Path> statusTokenFile,
         RouteOptions routes,
+        boolean failClosed,
         ReconnectPolicy reconnect,
         LogLevel logLevel) {
 

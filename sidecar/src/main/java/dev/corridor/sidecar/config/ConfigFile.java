@@ -10,10 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -32,17 +32,6 @@ import org.yaml.snakeyaml.nodes.Tag;
 public final class ConfigFile {
     /** A config file is a screenful of settings; anything this large is a mistake. */
     static final int MAX_SIZE = 256 * 1024;
-
-    private enum Type { TEXT, FLAG, NUMBER, LIST }
-
-    private static final Map<String, Type> SETTINGS = Map.ofEntries(
-            Map.entry("server", Type.TEXT), Map.entry("user", Type.TEXT), Map.entry("userFile", Type.TEXT),
-            Map.entry("passwordFile", Type.TEXT), Map.entry("passwordOnStdin", Type.FLAG), Map.entry("serverCert", Type.LIST),
-            Map.entry("cafile", Type.TEXT), Map.entry("authgroup", Type.TEXT), Map.entry("interface", Type.TEXT),
-            Map.entry("dtls", Type.FLAG), Map.entry("baseMtu", Type.NUMBER), Map.entry("httpAddress", Type.TEXT),
-            Map.entry("allowDefaultRoute", Type.FLAG), Map.entry("route", Type.LIST), Map.entry("excludeRoute", Type.LIST),
-            Map.entry("neverRoute", Type.LIST), Map.entry("reconnectTimeout", Type.NUMBER), Map.entry("reconnectMinDelay", Type.NUMBER),
-            Map.entry("reconnectMaxDelay", Type.NUMBER), Map.entry("logLevel", Type.TEXT));
 
     private ConfigFile() {
     }
@@ -81,7 +70,7 @@ public final class ConfigFile {
         if (!(root instanceof MappingNode mapping)) {
             throw new ConfigException("config file " + file + at(root) + ": expected settings (key: value lines)");
         }
-        Map<String, Object> values = new HashMap<>();
+        Settings settings = Settings.empty();
         Map<String, Node> named = new HashMap<>();
         for (NodeTuple tuple : mapping.getValue()) {
             if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
@@ -94,44 +83,23 @@ public final class ConfigFile {
                 throw new ConfigException("config file " + file + at(key) + ": setting '" + name + "' is set a second time (first on line "
                         + (earlier.getStartMark().getLine() + 1) + ")");
             }
-            Type type = SETTINGS.get(name);
-            if (type == null) {
-                throw new ConfigException("config file " + file + at(key) + ": unknown setting '" + name
-                        + "'; known settings are " + String.join(", ", new TreeSet<>(SETTINGS.keySet())));
-            }
+            Setting setting = Setting.byKey(name).orElseThrow(() -> new ConfigException("config file " + file + at(key)
+                    + ": unknown setting '" + name + "'; known settings are "
+                    + String.join(", ", Arrays.stream(Setting.values()).map(Setting::key).sorted().toList())));
             Node value = tuple.getValueNode();
             if (value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) {
                 continue;
             }
-            values.put(name, read(file, name, type, value));
+            settings = settings.with(setting, read(file, setting, value));
         }
-        return new Settings(
-                (String) values.get("server"),
-                (String) values.get("user"),
-                path(values.get("userFile")),
-                path(values.get("passwordFile")),
-                (Boolean) values.get("passwordOnStdin"),
-                strings(values.get("serverCert")),
-                path(values.get("cafile")),
-                (String) values.get("authgroup"),
-                (String) values.get("interface"),
-                (Boolean) values.get("dtls"),
-                (Integer) values.get("baseMtu"),
-                (String) values.get("httpAddress"),
-                (Boolean) values.get("allowDefaultRoute"),
-                strings(values.get("route")),
-                strings(values.get("excludeRoute")),
-                strings(values.get("neverRoute")),
-                (Integer) values.get("reconnectTimeout"),
-                (Integer) values.get("reconnectMinDelay"),
-                (Integer) values.get("reconnectMaxDelay"),
-                (String) values.get("logLevel"));
+        return settings;
     }
 
-    private static Object read(Path file, String name, Type type, Node value) throws ConfigException {
+    private static Object read(Path file, Setting setting, Node value) throws ConfigException {
+        String name = setting.key();
         String expected = "config file " + file + at(value) + ": setting '" + name + "' must be ";
         ScalarNode scalar = value instanceof ScalarNode node ? node : null;
-        return switch (type) {
+        return switch (setting.kind()) {
             case TEXT -> {
                 if (scalar == null || scalar.getTag().equals(Tag.BOOL) || scalar.getTag().equals(Tag.FLOAT)) {
                     throw new ConfigException(expected + "text");
@@ -170,14 +138,5 @@ public final class ConfigFile {
 
     private static String at(Node node) {
         return " (line " + (node.getStartMark().getLine() + 1) + ")";
-    }
-
-    private static Path path(Object value) {
-        return value == null ? null : Path.of((String) value);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> strings(Object value) {
-        return (List<String>) value;
     }
 }

@@ -10,7 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -19,63 +23,75 @@ import java.util.OptionalInt;
  * any of them may be absent. {@link #overriddenBy} layers the command line over the file, and
  * {@link #resolve} checks everything and fills in defaults.
  */
-public record Settings(
-        String server,
-        String user,
-        Path userFile,
-        Path passwordFile,
-        Boolean passwordOnStdin,
-        List<String> serverCert,
-        Path cafile,
-        String authgroup,
-        String interfaceName,
-        Boolean dtls,
-        Integer baseMtu,
-        String httpAddress,
-        Boolean allowDefaultRoute,
-        List<String> route,
-        List<String> excludeRoute,
-        List<String> neverRoute,
-        Integer reconnectTimeout,
-        Integer reconnectMinDelay,
-        Integer reconnectMaxDelay,
-        String logLevel) {
-
+public final class Settings {
     static final int MIN_BASE_MTU = 1280;
     static final int MAX_BASE_MTU = 9000;
 
+    private final Map<Setting, Object> values;
+
+    private Settings(Map<Setting, Object> values) {
+        this.values = values;
+    }
+
     public static Settings empty() {
-        return new Settings(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+        return new Settings(Map.of());
+    }
+
+    /**
+     * These settings with one more value, of the setting's {@link Setting.Kind}; a null (or an empty list, which is
+     * how a repeatable option that was never given arrives) leaves the setting as it was.
+     */
+    public Settings with(Setting setting, Object value) {
+        if (value == null || value instanceof List<?> list && list.isEmpty()) {
+            return this;
+        }
+        Class<?> expected = switch (setting.kind()) {
+            case TEXT -> String.class;
+            case FLAG -> Boolean.class;
+            case NUMBER -> Integer.class;
+            case LIST -> List.class;
+        };
+        if (!expected.isInstance(value)) {
+            throw new IllegalArgumentException(setting.key() + " takes a " + expected.getSimpleName() + ", not " + value.getClass().getSimpleName());
+        }
+        EnumMap<Setting, Object> changed = values.isEmpty() ? new EnumMap<>(Setting.class) : new EnumMap<>(values);
+        changed.put(setting, value instanceof List<?> list ? List.copyOf(list) : value);
+        return new Settings(Collections.unmodifiableMap(changed));
     }
 
     /** These settings with every value that {@code other} sets replaced by its value. */
     public Settings overriddenBy(Settings other) {
-        return new Settings(
-                pick(other.server, server),
-                pick(other.user, user),
-                pick(other.userFile, userFile),
-                pick(other.passwordFile, passwordFile),
-                pick(other.passwordOnStdin, passwordOnStdin),
-                pickList(other.serverCert, serverCert),
-                pick(other.cafile, cafile),
-                pick(other.authgroup, authgroup),
-                pick(other.interfaceName, interfaceName),
-                pick(other.dtls, dtls),
-                pick(other.baseMtu, baseMtu),
-                pick(other.httpAddress, httpAddress),
-                pick(other.allowDefaultRoute, allowDefaultRoute),
-                pickList(other.route, route),
-                pickList(other.excludeRoute, excludeRoute),
-                pickList(other.neverRoute, neverRoute),
-                pick(other.reconnectTimeout, reconnectTimeout),
-                pick(other.reconnectMinDelay, reconnectMinDelay),
-                pick(other.reconnectMaxDelay, reconnectMaxDelay),
-                pick(other.logLevel, logLevel));
+        Settings merged = this;
+        for (Map.Entry<Setting, Object> entry : other.values.entrySet()) {
+            merged = merged.with(entry.getKey(), entry.getValue());
+        }
+        return merged;
+    }
+
+    private String text(Setting setting) {
+        return (String) values.get(setting);
+    }
+
+    private Boolean flag(Setting setting) {
+        return (Boolean) values.get(setting);
+    }
+
+    private Integer number(Setting setting) {
+        return (Integer) values.get(setting);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> list(Setting setting) {
+        return (List<String>) values.getOrDefault(setting, List.of());
+    }
+
+    private Optional<Path> path(Setting setting) {
+        return Optional.ofNullable(text(setting)).map(Path::of);
     }
 
     /** Validates and applies defaults. */
     public ClientConfig resolve() throws ConfigException {
+        String server = text(Setting.SERVER);
         if (server == null || server.isBlank()) {
             throw new ConfigException("no gateway given: pass its URL (e.g. https://vpn.example.com/) or set 'server' in the config file");
         }
@@ -85,44 +101,48 @@ public record Settings(
         } catch (IllegalArgumentException e) {
             throw new ConfigException("server: " + e.getMessage());
         }
-        if (user != null && userFile != null) {
+        if (values.containsKey(Setting.USER) && values.containsKey(Setting.USER_FILE)) {
             throw new ConfigException("user and userFile are both set; give the user name one way");
         }
-        if (passwordFile != null && Boolean.TRUE.equals(passwordOnStdin)) {
+        boolean passwordOnStdin = Boolean.TRUE.equals(flag(Setting.PASSWORD_ON_STDIN));
+        if (values.containsKey(Setting.PASSWORD_FILE) && passwordOnStdin) {
             throw new ConfigException("passwordFile and passwordOnStdin are both set; give the password one way");
         }
         List<PublicKeyPin> pins = new ArrayList<>();
-        for (String pin : serverCert == null ? List.<String>of() : serverCert) {
+        for (String pin : list(Setting.SERVER_CERT)) {
             try {
                 pins.add(PublicKeyPin.parse(pin));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("serverCert: " + e.getMessage());
             }
         }
-        String name = interfaceName == null ? ClientConfig.DEFAULT_INTERFACE : interfaceName;
+        String name = Objects.requireNonNullElse(text(Setting.INTERFACE), ClientConfig.DEFAULT_INTERFACE);
         if (!name.matches("[A-Za-z0-9_.-]{1,15}")) {
             throw new ConfigException("interface: '" + name + "' is not a usable interface name (1 to 15 letters, digits, '_', '.' or '-')");
         }
+        Integer baseMtu = number(Setting.BASE_MTU);
         if (baseMtu != null && (baseMtu < MIN_BASE_MTU || baseMtu > MAX_BASE_MTU)) {
             throw new ConfigException("baseMtu: " + baseMtu + " is out of range; expected " + MIN_BASE_MTU + ".." + MAX_BASE_MTU);
         }
         return new ClientConfig(
                 gateway,
-                Optional.ofNullable(user),
-                Optional.ofNullable(userFile),
-                Optional.ofNullable(passwordFile),
-                Boolean.TRUE.equals(passwordOnStdin),
+                Optional.ofNullable(text(Setting.USER)),
+                path(Setting.USER_FILE),
+                path(Setting.PASSWORD_FILE),
+                passwordOnStdin,
                 pins,
-                Optional.ofNullable(cafile),
-                Optional.ofNullable(authgroup),
+                path(Setting.CAFILE),
+                Optional.ofNullable(text(Setting.AUTHGROUP)),
                 name,
-                dtls == null || dtls,
+                !Boolean.FALSE.equals(flag(Setting.DTLS)),
                 baseMtu == null ? OptionalInt.empty() : OptionalInt.of(baseMtu),
-                httpAddress(httpAddress == null ? "0.0.0.0:" + ClientConfig.DEFAULT_HTTP_PORT : httpAddress),
-                new RouteOptions(networks("route", route), networks("excludeRoute", excludeRoute), networks("neverRoute", neverRoute),
-                        Boolean.TRUE.equals(allowDefaultRoute)),
+                httpAddress(Objects.requireNonNullElse(text(Setting.HTTP_ADDRESS), "0.0.0.0:" + ClientConfig.DEFAULT_HTTP_PORT)),
+                path(Setting.STATUS_TOKEN_FILE),
+                new RouteOptions(networks(Setting.ROUTE), networks(Setting.EXCLUDE_ROUTE), networks(Setting.NEVER_ROUTE),
+                        Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE))),
+                Boolean.TRUE.equals(flag(Setting.FAIL_CLOSED)),
                 reconnect(),
-                logLevel(logLevel));
+                logLevel(text(Setting.LOG_LEVEL)));
     }
 
     private static InetSocketAddress httpAddress(String text) throws ConfigException {
@@ -158,13 +178,13 @@ public record Settings(
         }
     }
 
-    private static List<IpNetwork> networks(String setting, List<String> texts) throws ConfigException {
+    private List<IpNetwork> networks(Setting setting) throws ConfigException {
         List<IpNetwork> networks = new ArrayList<>();
-        for (String text : texts == null ? List.<String>of() : texts) {
+        for (String text : list(setting)) {
             try {
                 networks.add(IpNetwork.parse(text));
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(setting + ": " + e.getMessage());
+                throw new ConfigException(setting.key() + ": " + e.getMessage());
             }
         }
         return networks;
@@ -172,9 +192,9 @@ public record Settings(
 
     private ReconnectPolicy reconnect() throws ConfigException {
         ReconnectPolicy defaults = ReconnectPolicy.DEFAULT;
-        Duration timeout = seconds("reconnectTimeout", reconnectTimeout, defaults.timeout(), 0);
-        Duration minDelay = seconds("reconnectMinDelay", reconnectMinDelay, defaults.minDelay(), 1);
-        Duration maxDelay = seconds("reconnectMaxDelay", reconnectMaxDelay, defaults.maxDelay(), 1);
+        Duration timeout = seconds(Setting.RECONNECT_TIMEOUT, defaults.timeout(), 0);
+        Duration minDelay = seconds(Setting.RECONNECT_MIN_DELAY, defaults.minDelay(), 1);
+        Duration maxDelay = seconds(Setting.RECONNECT_MAX_DELAY, defaults.maxDelay(), 1);
         if (maxDelay.compareTo(minDelay) < 0) {
             throw new ConfigException("reconnectMaxDelay: " + maxDelay.toSeconds() + " is less than reconnectMinDelay ("
                     + minDelay.toSeconds() + ")");
@@ -182,21 +202,14 @@ public record Settings(
         return new ReconnectPolicy(timeout, minDelay, maxDelay);
     }
 
-    private static Duration seconds(String setting, Integer value, Duration fallback, int minimum) throws ConfigException {
+    private Duration seconds(Setting setting, Duration fallback, int minimum) throws ConfigException {
+        Integer value = number(setting);
         if (value == null) {
             return fallback;
         }
         if (value < minimum || value > 86_400) {
-            throw new ConfigException(setting + ": " + value + " is out of range; expected " + minimum + "..86400 seconds");
+            throw new ConfigException(setting.key() + ": " + value + " is out of range; expected " + minimum + "..86400 seconds");
         }
         return Duration.ofSeconds(value);
-    }
-
-    private static <T> List<T> pickList(List<T> preferred, List<T> fallback) {
-        return preferred != null && !preferred.isEmpty() ? preferred : fallback;
-    }
-
-    private static <T> T pick(T preferred, T fallback) {
-        return preferred != null ? preferred : fallback;
     }
 }

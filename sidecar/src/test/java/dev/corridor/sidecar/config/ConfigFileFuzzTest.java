@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class ConfigFileFuzzTest {
     /** A literal address: resolving a host name from the fuzzer's input would send DNS queries. */
-    private static final Settings COMMAND_LINE = Settings.empty().overriddenBy(new Settings(null, null, null, null, null, null, null,
-            null, null, null, null, "127.0.0.1:9478", null, null, null, null, null, null, null, null));
+    private static final Settings COMMAND_LINE = Settings.empty().with(Setting.HTTP_ADDRESS, "127.0.0.1:9478");
     private static Path file;
 
     @BeforeAll

@@ -84,8 +84,8 @@ class ConfigFileTest {
     @Test
     void theCommandLineWinsOverTheFile() throws Exception {
         Settings file = ConfigFile.load(write("server: vpn.corp.test\ninterface: corp0\nbaseMtu: 1400\n"));
-        Settings cli = Settings.empty().overriddenBy(new Settings(null, "alice", null, null, null, List.of(), null, null, "vpn9", null, null,
-                null, null, null, null, null, null, null, null, null));
+        Settings cli = Settings.empty().with(Setting.USER, "alice").with(Setting.SERVER_CERT, List.of())
+                .with(Setting.INTERFACE, "vpn9");
         ClientConfig config = file.overriddenBy(cli).resolve();
         assertThat(config.interfaceName()).isEqualTo("vpn9");
         assertThat(config.user()).contains("alice");
