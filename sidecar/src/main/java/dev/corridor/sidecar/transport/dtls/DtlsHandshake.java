@@ -36,6 +36,10 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
  *   <li>Legacy: an abbreviated handshake resuming the gateway's Session-ID with the master secret the client sent
  *       in X-DTLS-Master-Secret, without extended master secret (ocserv disables it there).</li>
  * </ul>
+ *
+ * <p>Either way the keys depend on a secret that only ever travelled inside the verified TLS channel (the exporter
+ * value, or the master secret we sent there), so nobody on the UDP path can complete a handshake: a server that
+ * answers PSK mode by resuming the offered session, or legacy mode with a full handshake, is refused.
  */
 public final class DtlsHandshake {
     /** The epoch the keys take effect in, right after ChangeCipherSpec. */
@@ -110,6 +114,7 @@ public final class DtlsHandshake {
         private final Request request;
         private final KeyBlockCapture capture;
         private final int timeoutMillis;
+        private boolean serverResumes;
 
         GatewayClient(TlsCrypto crypto, Request request, KeyBlockCapture capture, int timeoutMillis) {
             super(crypto);
@@ -140,18 +145,27 @@ public final class DtlsHandshake {
 
         /**
          * Bouncy Castle puts a session's ID in the ClientHello's session_id only when it offers to resume it. In
-         * legacy mode that resumption is the point; in PSK mode the App-ID goes in as a session that is never
-         * resumed (the gateway answers with a full handshake), with a placeholder secret.
+         * legacy mode that resumption is the point; in PSK mode the App-ID goes in as a session that must never be
+         * resumed (the gateway answers with a full handshake). Its placeholder secret is random and never leaves this
+         * object: were it known (it once was 48 zero bytes), anyone on the path could "resume" it and read the data.
          */
         @Override
         public TlsSession getSessionToResume() {
+            byte[] placeholder = new byte[48];
+            getCrypto().getSecureRandom().nextBytes(placeholder);
             SessionParameters session = new SessionParameters.Builder()
                     .setCipherSuite(psk() ? DtlsSuite.PSK_AES_256_GCM.code() : request.suite().code())
                     .setNegotiatedVersion(ProtocolVersion.DTLSv12)
                     .setExtendedMasterSecret(psk())
-                    .setMasterSecret(getCrypto().createSecret(psk() ? new byte[48] : request.secret()))
+                    .setMasterSecret(getCrypto().createSecret(psk() ? placeholder : request.secret()))
                     .build();
             return TlsUtils.importSession(request.sessionId(), session);
+        }
+
+        /** The session_id of the ServerHello: the same as ours means the server resumes our session. */
+        @Override
+        public void notifySessionID(byte[] sessionId) {
+            serverResumes = sessionId.length > 0 && Arrays.equals(sessionId, request.sessionId());
         }
 
         /** ocserv resumes legacy sessions with %NO_SESSION_HASH. */
@@ -160,8 +174,20 @@ public final class DtlsHandshake {
             return psk();
         }
 
+        /**
+         * Bouncy Castle's first callback after the ServerHello that may refuse it (it always comes, and before any
+         * key is used): PSK mode takes only a full handshake, which needs the PSK; legacy mode only the resumption,
+         * which needs the master secret.
+         */
         @Override
         public void notifySecureRenegotiation(boolean secureRenegotiation) throws IOException {
+            if (psk() && serverResumes) {
+                throw new TlsFatalAlert(AlertDescription.handshake_failure, "the DTLS server resumed the session offered as the "
+                        + "App-ID instead of running the PSK handshake: not the gateway (an attacker on the UDP path?)");
+            }
+            if (!psk() && !serverResumes) {
+                throw new TlsFatalAlert(AlertDescription.handshake_failure, "the DTLS server did not resume the gateway's session");
+            }
             if (psk()) {
                 super.notifySecureRenegotiation(secureRenegotiation);
             }
@@ -182,6 +208,9 @@ public final class DtlsHandshake {
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
+            if (context.getSecurityParametersConnection().isResumedSession() != !psk()) {
+                throw new TlsFatalAlert(AlertDescription.handshake_failure); // the checks above make this unreachable
+            }
             capture.capture(context);
         }
     }

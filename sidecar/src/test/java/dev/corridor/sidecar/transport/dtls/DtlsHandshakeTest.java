@@ -2,6 +2,7 @@ package dev.corridor.sidecar.transport.dtls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.corridor.sidecar.os.UdpSocket;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
@@ -29,6 +30,7 @@ import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+import dev.corridor.sidecar.hostile.DtlsAttacker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +67,7 @@ class DtlsHandshakeTest {
 
     @Test
     void legacyModeResumesTheGatewaysSessionWithTheClientsMasterSecret() throws Exception {
-        EchoServer server = new EchoServer(new LegacyServer());
+        EchoServer server = new EchoServer(new LegacyServer(true));
         DtlsChannel channel = connect(server,
                 new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM));
 
@@ -83,6 +85,40 @@ class DtlsHandshakeTest {
         DtlsHandshake.Request wrong = new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, bytes(32, 77), APP_ID, DtlsSuite.PSK_AES_256_GCM);
         assertThatThrownBy(() -> DtlsHandshake.connect(socket, wrong, 1472, Duration.ofSeconds(3))).isInstanceOf(IOException.class);
         assertThat(server.receivedAlert).as("ocserv ends the whole session on a DTLS alert").isFalse();
+    }
+
+    /**
+     * The attack of the security review: someone on the UDP path answers the ClientHello by resuming the session the
+     * client offers as the App-ID, with the secret it once had (48 zero bytes). The client must complete nothing.
+     */
+    @Test
+    void pskModeRefusesAServerThatResumesTheOfferedSession() throws Exception {
+        DatagramSocket attackerSocket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        DtlsAttacker attacker = new DtlsAttacker(attackerSocket);
+        open.add(attacker);
+        UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), attackerSocket.getLocalPort()), 65536);
+        open.add(socket);
+        DtlsHandshake.Request request = new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM);
+
+        assertThatThrownBy(() -> DtlsHandshake.connect(socket, request, 1472, Duration.ofSeconds(3)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("resumed the session offered as the App-ID");
+        await().atMost(Duration.ofSeconds(10)).until(() -> attacker.handshakesAbandoned() == 1);
+        assertThat(attacker.resumptionsOffered()).as("the attacker did offer the resumption").isEqualTo(1);
+        assertThat(attacker.handshakesCompleted()).as("the attacker completed no handshake").isZero();
+    }
+
+    @Test
+    void legacyModeRefusesAFullHandshake() throws Exception {
+        EchoServer server = new EchoServer(new LegacyServer(false));
+        UdpSocket socket = UdpSocket.connect(server.address(), 65536);
+        open.add(socket);
+        DtlsHandshake.Request request = new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM);
+
+        assertThatThrownBy(() -> DtlsHandshake.connect(socket, request, 1472, Duration.ofSeconds(3)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("did not resume the gateway's session");
+        assertThat(server.handshakeCompleted.get(5, TimeUnit.SECONDS)).isFalse();
     }
 
     @Test
@@ -139,6 +175,7 @@ class DtlsHandshakeTest {
     /** A Bouncy Castle DTLS server on loopback: accepts one client, then echoes each record back. */
     private final class EchoServer {
         final CompletableFuture<byte[]> offeredSessionId = new CompletableFuture<>();
+        final CompletableFuture<Boolean> handshakeCompleted = new CompletableFuture<>();
         volatile boolean receivedAlert;
         private final DatagramSocket socket;
 
@@ -155,7 +192,14 @@ class DtlsHandshakeTest {
 
         private void serve(ServerPeer peer) {
             try {
-                DTLSTransport transport = new DTLSServerProtocol().accept(peer.server(), new ConnectingTransport(socket));
+                DTLSTransport transport;
+                try {
+                    transport = new DTLSServerProtocol().accept(peer.server(), new ConnectingTransport(socket));
+                } catch (IOException e) {
+                    handshakeCompleted.complete(false);
+                    throw e;
+                }
+                handshakeCompleted.complete(true);
                 byte[] buf = new byte[2048];
                 while (!socket.isClosed()) {
                     int n = transport.receive(buf, 0, buf.length, 100);
@@ -225,10 +269,13 @@ class DtlsHandshakeTest {
     }
 
     private final class LegacyServer extends DefaultTlsServer implements ServerPeer {
+        private final boolean resume;
         private EchoServer echo;
 
-        LegacyServer() {
+        /** @param resume false for a server that answers with a full handshake instead */
+        LegacyServer(boolean resume) {
             super(crypto);
+            this.resume = resume;
         }
 
         @Override
@@ -259,6 +306,9 @@ class DtlsHandshakeTest {
         @Override
         public TlsSession getSessionToResume(byte[] sessionID) {
             echo.offeredSessionId.complete(sessionID);
+            if (!resume) {
+                return null;
+            }
             SessionParameters parameters = new SessionParameters.Builder()
                     .setCipherSuite(DtlsSuite.RSA_AES_256_GCM.code())
                     .setNegotiatedVersion(ProtocolVersion.DTLSv12)
