@@ -17,7 +17,8 @@
 # The pod reaches the gateway through the node, but the node has no route to the corporate subnets,
 # so 10.20.1.0/24 and 10.20.2.0/24 are reachable from the pod only through the VPN. 10.20.3.0/24 is
 # split-excluded by the gateway and lives on the node: the pod must reach it around the tunnel.
-# The gateway's name, vpn.corp.test, resolves inside the pod namespace (/etc/netns/P-pod/hosts).
+# The gateway's name, vpn.corp.test, resolves inside the pod namespace (/etc/netns/P-pod/hosts); the pod's
+# nameserver is the node (/etc/netns/P-pod/resolv.conf), as a pod's is its cluster's DNS.
 #
 # --groups puts the user in these groups and lets the login form offer them (select-group).
 # --otp-secret adds a second factor: a TOTP (30 s, 6 digits, RFC 6238) with this hex secret, asked after the password.
@@ -210,6 +211,8 @@ up() {
 
   mkdir -p "/etc/netns/$pod"
   { cat /etc/hosts; echo "198.18.0.2 $gateway_host"; } >"/etc/netns/$pod/hosts"
+  # The pod's cluster DNS is the node, as kube-dns is a cluster address: never the machine's own resolver.
+  echo "nameserver 172.30.0.1" >"/etc/netns/$pod/resolv.conf"
 
   certificates
   printf '%s\n%s\n' "$password" "$password" | ocpasswd -c "$dir/passwd" ${groups:+-g "$groups"} "$user"

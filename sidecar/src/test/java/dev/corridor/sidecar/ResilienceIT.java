@@ -37,7 +37,9 @@ class ResilienceIT {
             "198.18.0.2 via 172.30.0.1 dev eth0 proto 151",
             "10.20.3.0/24 via 172.30.0.1 dev eth0 proto 151",
             "10.20.0.0/16 dev vpn0 proto 151",
-            "10.99.0.0/24 dev vpn0 proto 151");
+            "10.99.0.0/24 dev vpn0 proto 151",
+            "unreachable 10.20.0.0/16 proto 151 metric 1000000",
+            "unreachable 10.99.0.0/24 proto 151 metric 1000000");
 
     private final List<AutoCloseable> resources = new ArrayList<>();
     private GatewayLab lab;
@@ -177,7 +179,9 @@ class ResilienceIT {
                 "198.18.0.2 via 172.30.0.1 dev eth0 proto 151",
                 "10.20.3.0/24 via 172.30.0.1 dev eth0 proto 151",
                 "10.20.0.0/16 dev vpn0 proto 151",
-                "10.98.0.0/24 dev vpn0 proto 151");
+                "10.98.0.0/24 dev vpn0 proto 151",
+                "unreachable 10.20.0.0/16 proto 151 metric 1000000",
+                "unreachable 10.98.0.0/24 proto 151 metric 1000000");
         assertThat(lab.exec(lab.podNamespace(), "ip", "-o", "-4", "addr", "show", "dev", "vpn0").strip().lines().toList())
                 .singleElement().asString().contains("inet " + address + "/32");
         assertThat(lab.exec(lab.podNamespace(), "ip", "route", "get", lab.get("LAB_CORP_HOST_1"))).contains("src " + address);

@@ -87,7 +87,9 @@ class TunnelIT {
                 "198.18.0.2 via 172.30.0.1 dev eth0 proto 151",
                 "10.20.3.0/24 via 172.30.0.1 dev eth0 proto 151",
                 "10.20.0.0/16 dev vpn0 proto 151",
-                "10.99.0.0/24 dev vpn0 proto 151");
+                "10.99.0.0/24 dev vpn0 proto 151",
+                "unreachable 10.20.0.0/16 proto 151 metric 1000000",
+                "unreachable 10.99.0.0/24 proto 151 metric 1000000");
         String link = Commands.run("ip", "-n", lab.podNamespace(), "-o", "addr", "show", "dev", "vpn0");
         assertThat(link).contains("inet " + address + "/32");
         assertThat(Commands.run("ip", "-n", lab.podNamespace(), "link", "show", "vpn0"))
@@ -155,8 +157,8 @@ class TunnelIT {
         sidecar = connect("not-the-password", "--cafile", lab.caFile().toString());
 
         assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(3);
-        assertThat(sidecar.output()).contains("the gateway rejected the login for user 'alice' (gateway says: Login failed.")
-                .doesNotContain("not-the-password");
+        assertThat(sidecar.output()).contains("the gateway rejected the login for the configured user (gateway says: Login failed.")
+                .doesNotContain("not-the-password").doesNotContain(lab.get("LAB_USER"));
         assertThat(countOccurrences(lab.ocservLog(), LOGIN_STARTED) - loginsBefore)
                 .as("one login, never retried").isEqualTo(1);
         assertThat(lab.exec(lab.gatewayNamespace(), "occtl", "-s", lab.get("LAB_OCCTL_SOCKET"), "show", "ip", "bans", "points"))
@@ -222,7 +224,7 @@ class TunnelIT {
 
         assertThat(sidecar.output()).contains("removing tun device vpn0 left by an earlier run");
         assertThat(Commands.run("ip", "-n", ns, "-o", "addr", "show", "dev", "vpn0")).doesNotContain("10.99.0.200");
-        assertThat(PodRoutes.of(ns, "-4")).filteredOn(r -> r.contains("proto 151")).hasSize(4);
+        assertThat(PodRoutes.of(ns, "-4")).filteredOn(r -> r.contains("proto 151")).hasSize(6);
         assertThat(lab.exec(ns, "ping", "-c", "1", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("1 received");
     }
 

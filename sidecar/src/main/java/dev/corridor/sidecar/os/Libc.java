@@ -32,6 +32,7 @@ final class Libc {
     static final int EBADFD = 77;
     static final int ENETUNREACH = 101;
     static final int ENOBUFS = 105;
+    static final int EHOSTUNREACH = 113;
     static final int ETIMEDOUT = 110;
     static final int EINPROGRESS = 115;
 

@@ -69,6 +69,7 @@ final class NetlinkMessages {
     private static final int RTA_DST = 1;
     private static final int RTA_OIF = 4;
     private static final int RTA_GATEWAY = 5;
+    private static final int RTA_PRIORITY = 6;
     private static final int RTA_PREFSRC = 7;
     private static final int RTA_TABLE = 15;
     private static final int RTN_UNICAST = 1;
@@ -214,6 +215,9 @@ final class NetlinkMessages {
         if (route.outputInterface() != 0) {
             writer.u32Attribute(RTA_OIF, route.outputInterface());
         }
+        if (route.metric() != 0) {
+            writer.u32Attribute(RTA_PRIORITY, (int) route.metric());
+        }
         return writer.finish();
     }
 
@@ -341,6 +345,7 @@ final class NetlinkMessages {
                 : address(family, destination, "RTA_DST");
         ByteBuffer table = attributes.get(RTA_TABLE);
         ByteBuffer outputInterface = attributes.get(RTA_OIF);
+        ByteBuffer priority = attributes.get(RTA_PRIORITY);
         try {
             return Optional.of(new Route(
                     new IpNetwork(destinationAddress, prefixLength),
@@ -349,7 +354,8 @@ final class NetlinkMessages {
                     optionalAddress(family, attributes.get(RTA_PREFSRC), "RTA_PREFSRC"),
                     type,
                     u8(payload, 5),
-                    table == null ? u8(payload, 4) : u32(table, "RTA_TABLE")));
+                    table == null ? u8(payload, 4) : u32(table, "RTA_TABLE"),
+                    priority == null ? 0 : Integer.toUnsignedLong(u32(priority, "RTA_PRIORITY"))));
         } catch (IllegalArgumentException e) {
             throw new MalformedException("route does not make sense: " + e.getMessage());
         }

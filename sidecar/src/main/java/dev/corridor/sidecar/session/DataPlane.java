@@ -56,14 +56,18 @@ final class DataPlane {
     private final Liveness dtlsLiveness = new Liveness();
     private final Optional<DtlsPath> dtls;
     private final TunnelObserver observer;
+    private final InboundFilter inbound;
     private final CompletableFuture<SessionEnd> end = new CompletableFuture<>();
 
     /**
      * @param oversizeOverCstp counts packets that went over CSTP because they did not fit a DTLS record
+     * @param inbound          what the gateway may send into the pod
      */
     DataPlane(TunDevice tun, CstpChannel cstp, SessionConfig config, Optional<DtlsSetup> dtlsSetup,
-              ChannelCounters cstpCounters, ChannelCounters dtlsCounters, Counter oversizeOverCstp, TunnelObserver observer) {
+              ChannelCounters cstpCounters, ChannelCounters dtlsCounters, Counter oversizeOverCstp, TunnelObserver observer,
+              InboundFilter inbound) {
         this.observer = observer;
+        this.inbound = inbound;
         this.tun = tun;
         this.cstp = cstp;
         this.config = config;
@@ -268,7 +272,15 @@ final class DataPlane {
                     liveness.carriedData(now);
                     deliver(counters, buf, off, len);
                 }
-                case DPD_REQUEST -> reply(PacketType.DPD_RESPONSE, Arrays.copyOfRange(buf, off, off + len));
+                case DPD_REQUEST -> {
+                    // The answer copies the request (gateways probe the path MTU with padded ones), so no larger than
+                    // the tunnel's MTU: a gateway must not make us copy and queue 64 KB per probe.
+                    if (len > config.mtu()) {
+                        counters.droppedReceiving(DropReason.OVERSIZE);
+                        return;
+                    }
+                    reply(PacketType.DPD_RESPONSE, Arrays.copyOfRange(buf, off, off + len));
+                }
                 case DPD_RESPONSE -> {
                     long roundTrip = liveness.dpdAnswered();
                     if (roundTrip >= 0) {
@@ -296,7 +308,9 @@ final class DataPlane {
 
         private void reply(PacketType type, byte[] payload) throws IOException {
             if (overCstp) {
-                cstp.sendControl(type, payload);
+                if (!cstp.sendControl(type, payload)) {
+                    counters.droppedSending(DropReason.QUEUE_FULL);
+                }
             } else {
                 DtlsChannel channel = dtls.orElseThrow().channel();
                 if (channel != null) {
@@ -309,6 +323,14 @@ final class DataPlane {
     private void deliver(ChannelCounters counters, byte[] buf, int off, int len) {
         if (len == 0 || !familyConfigured(buf[off])) {
             counters.droppedReceiving(len == 0 ? DropReason.MALFORMED : DropReason.UNKNOWN_FAMILY);
+            return;
+        }
+        if (!inbound.sourceAllowed(buf, off, len)) {
+            counters.droppedReceiving(DropReason.SPOOFED_SOURCE);
+            return;
+        }
+        if (inbound.toSidecar(buf, off, len)) {
+            counters.droppedReceiving(DropReason.TO_SIDECAR);
             return;
         }
         try {

@@ -11,5 +11,9 @@ public enum DropReason {
     /** A packet type AnyConnect does not define. */
     UNKNOWN_TYPE,
     /** The UDP socket's buffer stayed full: dropped as a congested link drops, rather than queued without bound. */
-    QUEUE_FULL
+    QUEUE_FULL,
+    /** From the gateway with a source address outside the networks the tunnel carries: spoofed, or misrouted. */
+    SPOOFED_SOURCE,
+    /** From the gateway to the sidecar's own HTTP port, which the corporate side must not reach. */
+    TO_SIDECAR
 }

@@ -24,14 +24,21 @@ public final class RoutePlanner {
     private RoutePlanner() {
     }
 
-    /** The routes, and the networks left out because they lie inside a never-route network. */
+    /** The routes, and the networks left out: inside a never-route or cluster network, or a pool too wide to be one. */
     public record Plan(TunnelRoutes routes, List<IpNetwork> refused) {
         public Plan {
             refused = List.copyOf(refused);
         }
     }
 
-    public static Plan plan(SessionConfig session, RouteOptions options) throws TunnelFailure {
+    /**
+     * @param clusterNetworks networks the pod needs that nobody configured (its nameservers, its node, its own links):
+     *                        protected like never-route networks, and routed around the tunnel where a route into it
+     *                        would cover them
+     */
+    public static Plan plan(SessionConfig session, RouteOptions options, List<IpNetwork> clusterNetworks) throws TunnelFailure {
+        List<IpNetwork> protectedNetworks = new ArrayList<>(options.never());
+        protectedNetworks.addAll(clusterNetworks);
         Set<IpNetwork> through = new LinkedHashSet<>();
         List<IpNetwork> refused = new ArrayList<>();
         List<IpNetwork> wanted = new ArrayList<>(session.splitIncludes());
@@ -43,8 +50,8 @@ public final class RoutePlanner {
             }
             if (include.isDefault()) {
                 defaults.add(include); // all traffic: taken as the two halves below, and only when allowed
-            } else if (insideNeverRoute(include, options)) {
-                refused.add(include); // it would capture cluster traffic: a never-route network covers it
+            } else if (insideAny(include, protectedNetworks)) {
+                refused.add(include); // it would capture cluster traffic: a protected network covers it
             } else {
                 through.add(include);
             }
@@ -54,20 +61,21 @@ public final class RoutePlanner {
             session.ipv4().ifPresent(a -> through.addAll(IPV4_HALVES));
             session.ipv6().ifPresent(a -> through.addAll(IPV6_HALVES));
         }
-        for (boolean ipv4 : new boolean[] {true, false}) {
-            List<IpNetwork> family = through.stream().filter(network -> network.isIpv4() == ipv4).toList();
-            if (coversEverything(family, ipv4 ? 32 : 128)) {
-                requireAllTrafficAllowed(options, "the split-include routes " + family + " together cover all traffic");
-            }
-        }
         for (IpNetwork all : defaults) {
             requireAllTrafficAllowed(options, (session.splitIncludes().contains(all) ? "the gateway sends the split-include route "
                     : "--route ") + all + ", which is all traffic");
             through.addAll(all.isIpv4() ? IPV4_HALVES : IPV6_HALVES);
         }
         // The gateway's own pool, so that other clients on it are reachable (as openconnect's vpnc-script does).
-        addPool(through, refused, session.ipv4(), options);
-        addPool(through, refused, session.ipv6(), options);
+        addPool(through, refused, session.ipv4(), protectedNetworks);
+        addPool(through, refused, session.ipv6(), protectedNetworks);
+        // Checked with the pool in: a pool of 128.0.0.0/1 and a split-include of 0.0.0.0/1 are all traffic too.
+        for (boolean ipv4 : new boolean[] {true, false}) {
+            List<IpNetwork> family = through.stream().filter(network -> network.isIpv4() == ipv4).toList();
+            if (coversEverything(family, ipv4 ? 32 : 128)) {
+                requireAllTrafficAllowed(options, "the routes " + family + " (split-includes and address pool) together cover all traffic");
+            }
+        }
 
         Set<IpNetwork> around = new LinkedHashSet<>();
         List<IpNetwork> excluded = new ArrayList<>(session.splitExcludes());
@@ -76,6 +84,11 @@ public final class RoutePlanner {
         for (IpNetwork exclude : excluded) {
             if (hasFamily(session, exclude) && !exclude.isDefault()) {
                 around.add(exclude);
+            }
+        }
+        for (IpNetwork cluster : clusterNetworks) {
+            if (through.stream().anyMatch(network -> network.overlaps(cluster))) {
+                around.add(cluster);
             }
         }
         return new Plan(new TunnelRoutes(List.copyOf(through), List.copyOf(around)), refused);
@@ -88,15 +101,24 @@ public final class RoutePlanner {
         }
     }
 
-    /** The pool's network, unless it is a host route, the whole address space, or inside a never-route network. */
-    private static void addPool(Set<IpNetwork> through, List<IpNetwork> refused, Optional<AssignedAddress> address, RouteOptions options) {
+    /** Pools wider than this are refused: no gateway hands out addresses from a sixteen-millionth of the space or more. */
+    static final int MIN_POOL_PREFIX = 8;
+
+    /**
+     * The pool's network, unless it is a host route, wider than a /8 (a pool of 128.0.0.0/1 would take half of all
+     * traffic), or inside a protected network.
+     */
+    private static void addPool(Set<IpNetwork> through, List<IpNetwork> refused, Optional<AssignedAddress> address,
+                                List<IpNetwork> protectedNetworks) {
         Optional<IpNetwork> pool = address.filter(a -> a.prefixLength() < a.address().getAddress().length * 8)
-                .map(AssignedAddress::network)
-                .filter(network -> !network.isDefault());
-        if (pool.isPresent() && insideNeverRoute(pool.get(), options)) {
+                .map(AssignedAddress::network);
+        if (pool.isEmpty()) {
+            return;
+        }
+        if (pool.get().prefixLength() < MIN_POOL_PREFIX || insideAny(pool.get(), protectedNetworks)) {
             refused.add(pool.get());
         } else {
-            pool.ifPresent(through::add);
+            through.add(pool.get());
         }
     }
 
@@ -114,8 +136,8 @@ public final class RoutePlanner {
         return covered.equals(BigInteger.ONE.shiftLeft(bits));
     }
 
-    private static boolean insideNeverRoute(IpNetwork network, RouteOptions options) {
-        return options.never().stream().anyMatch(never -> never.overlaps(network) && never.prefixLength() <= network.prefixLength());
+    private static boolean insideAny(IpNetwork network, List<IpNetwork> protectedNetworks) {
+        return protectedNetworks.stream().anyMatch(p -> p.overlaps(network) && p.prefixLength() <= network.prefixLength());
     }
 
     private static boolean hasFamily(SessionConfig session, IpNetwork network) {

@@ -1,8 +1,11 @@
 package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.config.ClientConfig;
+import dev.corridor.sidecar.net.IpNetwork;
+import dev.corridor.sidecar.os.ClusterNetworks;
 import dev.corridor.sidecar.os.OsException;
 import dev.corridor.sidecar.os.PodNetwork;
+import dev.corridor.sidecar.os.Route;
 import dev.corridor.sidecar.os.TunnelInterface;
 import dev.corridor.sidecar.os.TunnelRoutes;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
@@ -17,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +39,7 @@ public final class Tunnel {
     static final Duration IO_TIMEOUT = Duration.ofSeconds(30);
     /** How often refused credentials are checked for a change (a Secret update reaches the files within a minute or so). */
     static final Duration CREDENTIALS_POLL = Duration.ofSeconds(2);
+    private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
 
     private final ClientConfig config;
     private final SessionOpener opener;
@@ -48,6 +53,10 @@ public final class Tunnel {
     private volatile TunnelStatus status;
     private volatile DataPlane dataPlane;
     private volatile boolean stopRequested;
+    /** Routes an earlier run left, for the first session's set-up to take over (fail-closed runs keep them). */
+    private List<Route> leftovers = List.of();
+    /** The pod's own networks that no gateway route may capture; found at start. */
+    private List<IpNetwork> clusterNetworks = List.of();
 
     public Tunnel(ClientConfig config, CredentialSource credentials, TunnelObserver observer) {
         this.config = config;
@@ -68,22 +77,25 @@ public final class Tunnel {
     public void run() throws TunnelFailure {
         try {
             try {
-                PodNetwork.removeLeftovers(config.interfaceName());
+                leftovers = PodNetwork.clearLeftovers(config.interfaceName(), config.failClosed());
             } catch (OsException e) {
                 throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot clear what an earlier run left behind: " + e.getMessage(), e);
             }
             try {
                 PodNetwork.checkTunDevice(config.interfaceName());
+                clusterNetworks = ClusterNetworks.discover(RESOLV_CONF, Optional.ofNullable(System.getenv(ClusterNetworks.NODE_IP_VARIABLE)));
             } catch (OsException e) {
                 throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
             }
+            LOG.log(Level.DEBUG, "cluster networks no gateway route may capture: {0}", clusterNetworks);
             LOG.log(Level.INFO, "connecting to {0}", config.gateway());
             SessionOpener.OpenSession session = openFirst();
             if (session == null) {
                 status = idle(TunnelState.DISCONNECTED, Optional.empty());
                 return;
             }
-            try (PodNetwork network = setUpNetwork(session)) {
+            PodNetwork network = setUpNetwork(session);
+            try {
                 Backoff backoff = new Backoff(config.reconnect(), new SplittableRandom());
                 while (session != null) {
                     Instant started = Instant.now();
@@ -100,6 +112,12 @@ public final class Tunnel {
                     Optional<SessionCookie> resume = end.cause() == SessionEnd.Cause.GATEWAY_DISCONNECTED || end.cause() == SessionEnd.Cause.RENEWAL
                             ? Optional.empty() : Optional.of(session.cookie());
                     session = reestablish(network, end, resume, backoff);
+                }
+            } finally {
+                if (config.failClosed()) {
+                    network.closeFailClosed();
+                } else {
+                    network.close();
                 }
             }
             status = idle(TunnelState.DISCONNECTED, Optional.empty());
@@ -248,7 +266,7 @@ public final class Tunnel {
         Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
                 ? Optional.of(available.setup()) : Optional.empty();
         DataPlane plane = new DataPlane(network.tun(), session.cstp(), session.config(), dtls, cstpCounters, dtlsCounters,
-                oversizeOverCstp, observer);
+                oversizeOverCstp, observer, new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPort()));
         dataPlane = plane;
         status = connected(session, network);
         LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes(), status.excludedRoutes());
@@ -285,6 +303,12 @@ public final class Tunnel {
         return bounded.compareTo(half) > 0 ? half : bounded;
     }
 
+    /** The sidecar's HTTP port, unless it listens on loopback only, which nothing from the tunnel can reach. */
+    private OptionalInt sidecarPort() {
+        InetAddress listening = config.httpAddress().getAddress();
+        return listening != null && listening.isLoopbackAddress() ? OptionalInt.empty() : OptionalInt.of(config.httpAddress().getPort());
+    }
+
     public TunnelStatus status() {
         TunnelStatus current = status;
         DataPlane plane = dataPlane;
@@ -310,7 +334,7 @@ public final class Tunnel {
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
         SessionConfig settings = session.config();
         try {
-            return PodNetwork.setUp(tunnelInterface(settings), plannedRoutes(settings), session.gateway().getAddress());
+            return PodNetwork.setUp(tunnelInterface(settings), plannedRoutes(settings), session.gateway().getAddress(), leftovers);
         } catch (OsException e) {
             closeQuietly(session);
             throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
@@ -333,9 +357,10 @@ public final class Tunnel {
     }
 
     private TunnelRoutes plannedRoutes(SessionConfig settings) throws TunnelFailure {
-        RoutePlanner.Plan plan = RoutePlanner.plan(settings, config.routes());
+        RoutePlanner.Plan plan = RoutePlanner.plan(settings, config.routes(), clusterNetworks);
         if (!plan.refused().isEmpty()) {
-            LOG.log(Level.WARNING, "not routing {0} through the tunnel: inside a never-route network", plan.refused());
+            LOG.log(Level.WARNING, "not routing {0} through the tunnel: inside a never-route or cluster network ({1}), "
+                    + "or an address pool wider than /" + RoutePlanner.MIN_POOL_PREFIX, plan.refused(), clusterNetworks);
         }
         return plan.routes();
     }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The CSTP channel: AnyConnect packets framed over the TLS connection that carried {@code CONNECT}, one frame per
@@ -18,9 +19,17 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@link #queueControl queue} control frames, which the data thread sends on its next round.
  */
 public final class CstpChannel implements Closeable {
+    /**
+     * Control frames that may wait for the socket. A gateway that sends DPD requests but stops reading would otherwise
+     * grow the queue without end; a few keepalives and answers are all a healthy session ever has waiting.
+     */
+    static final int MAX_QUEUED_CONTROL = 64;
+
     private final TlsStream tls;
     private final InboundBuffer in;
     private final Queue<byte[]> queued = new ConcurrentLinkedQueue<>();
+    /** The queue's length: ConcurrentLinkedQueue.size() walks it. */
+    private final AtomicInteger queuedCount = new AtomicInteger();
 
     CstpChannel(TlsStream tls, InboundBuffer in) {
         this.tls = tls;
@@ -44,17 +53,35 @@ public final class CstpChannel implements Closeable {
         return tls.write(buf, start, len + CstpFraming.HEADER_LENGTH);
     }
 
-    /** Sends a control packet now; only the data thread calls this. */
-    public void sendControl(PacketType type, byte[] payload) throws IOException {
+    /**
+     * Sends a control packet now, or queues it behind what waits already; only the data thread calls this.
+     *
+     * @return false when the queue is full and the packet was dropped
+     */
+    public boolean sendControl(PacketType type, byte[] payload) throws IOException {
         byte[] frame = frame(type, payload);
-        if (!queued.isEmpty() || !tls.write(frame, 0, frame.length)) {
-            queued.add(frame); // goes out with the next flush, in order
+        if (queued.isEmpty() && tls.write(frame, 0, frame.length)) {
+            return true;
         }
+        return enqueue(frame); // goes out with the next flush, in order
     }
 
-    /** Queues a control packet for the data thread, which the caller then wakes. Safe from any thread. */
-    public void queueControl(PacketType type, byte[] payload) {
-        queued.add(frame(type, payload));
+    /**
+     * Queues a control packet for the data thread, which the caller then wakes. Safe from any thread.
+     *
+     * @return false when the queue is full and the packet was dropped
+     */
+    public boolean queueControl(PacketType type, byte[] payload) {
+        return enqueue(frame(type, payload));
+    }
+
+    private boolean enqueue(byte[] frame) {
+        if (queuedCount.incrementAndGet() > MAX_QUEUED_CONTROL) {
+            queuedCount.decrementAndGet();
+            return false;
+        }
+        queued.add(frame);
+        return true;
     }
 
     /** Sends queued control frames and what the socket would not take before; true when nothing is left waiting. */
@@ -65,6 +92,7 @@ public final class CstpChannel implements Closeable {
                 return false;
             }
             queued.poll();
+            queuedCount.decrementAndGet();
         }
         return tls.flush();
     }

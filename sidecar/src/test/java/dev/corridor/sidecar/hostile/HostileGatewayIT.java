@@ -296,8 +296,9 @@ class HostileGatewayIT {
                 "192.0.2.0/24 dev hv-pod proto kernel",
                 "192.0.2.1 dev hv-pod proto 151",
                 "10.0.0.0/8 dev vpn0 proto 151",
+                "unreachable 10.0.0.0/8 proto 151 metric 1000000",
                 "10.42.0.0/16 via 192.0.2.1 dev hv-pod proto 151");
-        assertThat(sidecar.output()).contains("not routing [10.42.5.0/24, 10.42.7.0/24] through the tunnel: inside a never-route network");
+        assertThat(sidecar.output()).contains("not routing [10.42.5.0/24, 10.42.7.0/24] through the tunnel: inside a never-route or cluster network");
         stopCleanly();
     }
 
@@ -315,7 +316,12 @@ class HostileGatewayIT {
                 "0.0.0.0/1 dev vpn0 proto 151",
                 "128.0.0.0/1 dev vpn0 proto 151",
                 "10.99.0.0/24 dev vpn0 proto 151",
-                "10.42.0.0/16 via 192.0.2.1 dev hv-pod proto 151");
+                "unreachable 0.0.0.0/1 proto 151 metric 1000000",
+                "unreachable 128.0.0.0/1 proto 151 metric 1000000",
+                "unreachable 10.99.0.0/24 proto 151 metric 1000000",
+                "10.42.0.0/16 via 192.0.2.1 dev hv-pod proto 151",
+                // the pod's nameserver and its own link are already routed so; link-local addresses now go around too
+                "169.254.0.0/16 via 192.0.2.1 dev hv-pod proto 151");
         stopCleanly();
     }
 

@@ -140,8 +140,8 @@ class NetlinkIT {
             List<Route> ipv4 = List.of(
                     Route.viaInterface(net("10.30.0.0/16"), vpn, Ip.parseAddress("10.77.0.1")),
                     Route.viaGateway(net("10.20.0.0/16"), Ip.parseAddress("10.0.0.2"), veth0),
-                    Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE),
-                    Route.dropping(net("10.50.0.0/16"), RouteType.UNREACHABLE));
+                    Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE, 0),
+                    Route.dropping(net("10.50.0.0/16"), RouteType.UNREACHABLE, 0));
             List<Route> ipv6 = List.of(
                     Route.viaInterface(net("fd00:30::/48"), vpn),
                     Route.viaGateway(net("fd00:20::/48"), Ip.parseAddress("fd00:10::2"), veth0));
@@ -191,14 +191,14 @@ class NetlinkIT {
             // What the dump gives back: the same routes, and the kernel's own ones
             assertThat(netlink.routes(Netlink.AF_INET)).containsAll(ipv4)
                     .contains(new Route(net("10.0.0.0/24"), Optional.empty(), veth0, Optional.of(Ip.parseAddress("10.0.0.1")),
-                            RouteType.UNICAST, 2, Route.TABLE_MAIN))
+                            RouteType.UNICAST, 2, Route.TABLE_MAIN, 0))
                     .allSatisfy(route -> assertThat(route.table()).isEqualTo(Route.TABLE_MAIN));
             assertThat(netlink.routes(Netlink.AF_INET6)).containsAll(ipv6)
                     .allSatisfy(route -> assertThat(route.destination().isIpv4()).isFalse());
 
             // What the kernel would use
             assertThat(netlink.lookup(Ip.parseAddress("10.20.1.10"))).isEqualTo(new Route(net("10.20.1.10/32"),
-                    Optional.of(Ip.parseAddress("10.0.0.2")), veth0, Optional.of(Ip.parseAddress("10.0.0.1")), RouteType.UNICAST, 0, Route.TABLE_MAIN));
+                    Optional.of(Ip.parseAddress("10.0.0.2")), veth0, Optional.of(Ip.parseAddress("10.0.0.1")), RouteType.UNICAST, 0, Route.TABLE_MAIN, 0));
             assertThat(netlink.lookup(Ip.parseAddress("10.30.1.1"))).satisfies(route -> {
                 assertThat(route.gateway()).isEmpty();
                 assertThat(route.outputInterface()).isEqualTo(vpn);
@@ -227,7 +227,7 @@ class NetlinkIT {
             assertThat(list(ipJson("route", "show"))).noneSatisfy(route -> assertThat(route.path("protocol").asText()).isEqualTo("151"));
             assertThat(list(ipJson("-6", "route", "show"))).noneSatisfy(route -> assertThat(route.path("protocol").asText()).isEqualTo("151"));
             assertThat(netlink.routes(Netlink.AF_INET)).contains(new Route(net("10.77.0.0/24"), Optional.empty(), vpn,
-                    Optional.of(Ip.parseAddress("10.77.0.1")), RouteType.UNICAST, 2, Route.TABLE_MAIN));
+                    Optional.of(Ip.parseAddress("10.77.0.1")), RouteType.UNICAST, 2, Route.TABLE_MAIN, 0));
 
             // Deleting what is not there is reported
             assertThatThrownBy(() -> netlink.deleteRoute(ipv4.get(1)))

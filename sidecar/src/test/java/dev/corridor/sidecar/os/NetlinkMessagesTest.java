@@ -52,7 +52,7 @@ class NetlinkMessagesTest {
             String expected = "3c 00 00 00 18 00 05 06 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 01 00 00 00 00"
                     + " 08 00 01 00 0a 14 00 00 08 00 05 00 0a 00 00 02 08 00 07 00 0a 00 00 01 08 00 04 00 03 00 00 00";
             Route route = new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")),
-                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, Route.TABLE_MAIN);
+                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, Route.TABLE_MAIN, 0);
 
             assertThat(hex(NetlinkMessages.newRoute(sequence(expected), route))).isEqualTo(expected);
         }
@@ -83,8 +83,17 @@ class NetlinkMessagesTest {
             String expected = "24 00 00 00 18 00 05 06 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 06 00 00 00 00"
                     + " 08 00 01 00 0a 28 00 00";
 
-            assertThat(hex(NetlinkMessages.newRoute(sequence(expected), Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE))))
+            assertThat(hex(NetlinkMessages.newRoute(sequence(expected), Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE, 0))))
                     .isEqualTo(expected);
+        }
+
+        @Test
+        void newRouteFailClosedIsUnreachableWithItsMetric() {
+            // ip route add unreachable 10.50.0.0/16 proto 151 metric 1000000 (checked with strace)
+            String expected = "2c 00 00 00 18 00 05 06 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 07 00 00 00 00"
+                    + " 08 00 01 00 0a 32 00 00 08 00 06 00 40 42 0f 00";
+
+            assertThat(hex(NetlinkMessages.newRoute(sequence(expected), Route.failClosed(net("10.50.0.0/16"))))).isEqualTo(expected);
         }
 
         @Test
@@ -94,7 +103,7 @@ class NetlinkMessagesTest {
                     + " 08 00 01 00 0a 14 00 00 08 00 05 00 0a 00 00 02 08 00 07 00 0a 00 00 01 08 00 0f 00 e8 03 00 00"
                     + " 08 00 04 00 03 00 00 00";
             Route route = new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")),
-                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, 1000);
+                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, 1000, 0);
 
             assertThat(hex(NetlinkMessages.newRoute(sequence(expected), route))).isEqualTo(expected);
         }
@@ -126,7 +135,7 @@ class NetlinkMessagesTest {
             String expected = "3c 00 00 00 19 00 05 00 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 ff 01 00 00 00 00"
                     + " 08 00 01 00 0a 14 00 00 08 00 05 00 0a 00 00 02 08 00 07 00 0a 00 00 01 08 00 04 00 03 00 00 00";
             Route route = new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")),
-                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, Route.TABLE_MAIN);
+                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, Route.TABLE_MAIN, 0);
 
             assertThat(hex(NetlinkMessages.deleteRoute(sequence(expected), route))).isEqualTo(expected);
         }
@@ -264,13 +273,13 @@ class NetlinkMessagesTest {
             }
             // The local table's local and broadcast routes are not modelled, and so not decoded.
             assertThat(decoded).containsExactly(
-                    new Route(net("0.0.0.0/0"), Optional.of(ip("10.0.0.2")), 3, Optional.empty(), RouteType.UNICAST, 151, 254),
-                    new Route(net("10.0.0.0/24"), Optional.empty(), 3, Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 2, 254),
-                    new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 151, 254),
-                    Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE),
-                    Route.dropping(net("10.50.0.0/16"), RouteType.UNREACHABLE),
+                    new Route(net("0.0.0.0/0"), Optional.of(ip("10.0.0.2")), 3, Optional.empty(), RouteType.UNICAST, 151, 254, 100),
+                    new Route(net("10.0.0.0/24"), Optional.empty(), 3, Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 2, 254, 0),
+                    new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 151, 254, 0),
+                    Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE, 0),
+                    Route.dropping(net("10.50.0.0/16"), RouteType.UNREACHABLE, 0),
                     Route.viaGateway(net("10.70.0.0/16"), ip("10.0.0.2"), 3),
-                    new Route(net("10.77.0.0/24"), Optional.empty(), 4, Optional.of(ip("10.77.0.1")), RouteType.UNICAST, 2, 254));
+                    new Route(net("10.77.0.0/24"), Optional.empty(), 4, Optional.of(ip("10.77.0.1")), RouteType.UNICAST, 2, 254, 0));
 
             List<Message> done = NetlinkMessages.parse(ByteBuffer.wrap(datagrams.get(1)));
             assertThat(done).singleElement().satisfies(message -> {
@@ -292,10 +301,10 @@ class NetlinkMessagesTest {
             assertThat(routes).hasSize(13);
             // the local table holds only local and multicast routes, which are not decoded
             assertThat(decoded).hasSize(6).contains(
-                    new Route(net("fd00:20::/48"), Optional.of(ip("fd00:10::2")), 3, Optional.empty(), RouteType.UNICAST, 151, 254),
+                    new Route(net("fd00:20::/48"), Optional.of(ip("fd00:10::2")), 3, Optional.empty(), RouteType.UNICAST, 151, 254, 1024),
                     // the kernel reports lo as the interface of an IPv6 blackhole route
-                    new Route(net("fd00:40::/48"), Optional.empty(), 1, Optional.empty(), RouteType.BLACKHOLE, 151, 254),
-                    new Route(net("fe80::/64"), Optional.empty(), 3, Optional.empty(), RouteType.UNICAST, 2, 254));
+                    new Route(net("fd00:40::/48"), Optional.empty(), 1, Optional.empty(), RouteType.BLACKHOLE, 151, 254, 1024),
+                    new Route(net("fe80::/64"), Optional.empty(), 3, Optional.empty(), RouteType.UNICAST, 2, 254, 256));
             assertThat(decoded).allSatisfy(route -> assertThat(route.destination().isIpv4()).isFalse());
             assertThat(NetlinkMessages.parse(ByteBuffer.wrap(datagrams.get(1)))).singleElement()
                     .satisfies(message -> assertThat(message.type()).isEqualTo(NetlinkMessages.NLMSG_DONE));
@@ -306,7 +315,7 @@ class NetlinkMessagesTest {
             Message reply = NetlinkMessages.parse(ByteBuffer.wrap(resource("route-get-ipv4.hex").getFirst())).getFirst();
 
             assertThat(NetlinkMessages.route(reply)).contains(new Route(net("10.20.1.10/32"), Optional.of(ip("10.0.0.2")), 3,
-                    Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 0, 254));
+                    Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 0, 254, 0));
         }
 
         @Test

@@ -11,7 +11,10 @@ public final class PodRoutes {
     private PodRoutes() {
     }
 
-    /** Lines like {@code 10.20.0.0/16 dev vpn0 proto 151}; {@code family} is "-4" or "-6". */
+    /**
+     * Lines like {@code 10.20.0.0/16 dev vpn0 proto 151} or {@code unreachable 10.20.0.0/16 proto 151 metric 1000000};
+     * {@code family} is "-4" or "-6".
+     */
     public static Set<String> of(String namespace, String family) throws IOException, InterruptedException {
         JsonNode routes = new ObjectMapper().readTree(Commands.run("ip", family, "-j", "-n", namespace, "route", "show"));
         Set<String> lines = new TreeSet<>();
@@ -28,6 +31,9 @@ public final class PodRoutes {
             }
             if (route.hasNonNull("protocol") && !route.path("protocol").asText().equals("boot")) {
                 line.append(" proto ").append(route.path("protocol").asText());
+            }
+            if (route.path("metric").asLong() != 0) {
+                line.append(" metric ").append(route.path("metric").asLong());
             }
             lines.add(line.toString());
         }

@@ -48,8 +48,9 @@ public final class LoginDialogue {
 
     public Step answer(AuthReply.Form form) throws AuthenticationException {
         if (saysLoginFailed(form)) {
-            throw AuthenticationException.rejected("the gateway rejected the login for "
-                    + credentials.username().map(u -> "user '" + u + "'").orElse("this client")
+            // The user name stays out: this text reaches /status, logs and Kubernetes Events.
+            throw AuthenticationException.rejected("the gateway rejected the login"
+                    + (credentials.username().isPresent() ? " for the configured user" : "")
                     + " (gateway says: " + form.error().or(form::message).orElseThrow().replace('\n', ' ').strip() + ")");
         }
         List<Map.Entry<String, String>> fields = new ArrayList<>();

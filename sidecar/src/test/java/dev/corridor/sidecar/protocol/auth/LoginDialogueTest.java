@@ -32,7 +32,7 @@ class LoginDialogueTest {
                 Optional.empty(), "/auth", List.of(PASSWORD));
         assertThatThrownBy(() -> dialogue.answer(again))
                 .isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.rejectedByGateway()).isTrue())
-                .hasMessage("the gateway rejected the login for user 'alice' (gateway says: Login failed. Please enter your password.)");
+                .hasMessage("the gateway rejected the login for the configured user (gateway says: Login failed. Please enter your password.)");
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.corridor.sidecar.protocol.ProtocolException;
 import dev.corridor.sidecar.protocol.http.HttpResponseHead;
 import dev.corridor.sidecar.session.RoutePlanner;
 import dev.corridor.sidecar.session.TunnelFailure;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,8 +21,15 @@ class SessionConfigParserFuzzTest {
     private static final RouteOptions CLUSTER = new RouteOptions(List.of(IpNetwork.parse("10.20.9.0/24")), List.of(),
             List.of(IpNetwork.parse("10.42.0.0/16"), IpNetwork.parse("10.96.0.0/12")), false);
 
-    /** Every reply gives settings and routes, or a {@link ProtocolException} or a {@link TunnelFailure} that says why not. */
-    @Timeout(10)
+    /** The pod's nameserver and link-local networks, as the sidecar finds them in a pod. */
+    private static final List<IpNetwork> CLUSTER_NETWORKS = List.of(IpNetwork.parse("10.96.0.10/32"), IpNetwork.parse("169.254.0.0/16"),
+            IpNetwork.parse("fe80::/10"));
+
+    /**
+     * Every reply gives settings and routes, or a {@link ProtocolException} or a {@link TunnelFailure} that says why
+     * not; and no route it gives lies inside a never-route or cluster network, and none covers one that is not
+     * routed around it.
+     */    @Timeout(10)
     @FuzzTest
     @DictionaryEntries({"X-CSTP-Address: ", "X-CSTP-Netmask: ", "X-CSTP-Address-IP6: ", "X-CSTP-MTU: ",
             "X-CSTP-Base-MTU: ", "X-CSTP-DPD: ", "X-CSTP-Keepalive: ", "X-CSTP-Split-Include: ",
@@ -31,7 +39,20 @@ class SessionConfigParserFuzzTest {
     void readsEveryConnectReplyOrRefusesIt(byte[] reply) {
         try {
             SessionConfig config = SessionConfigParser.parse(HttpResponseHead.parse(reply, 0, reply.length).headers());
-            RoutePlanner.plan(config, CLUSTER);
+            RoutePlanner.Plan plan = RoutePlanner.plan(config, CLUSTER, CLUSTER_NETWORKS);
+            List<IpNetwork> protectedNetworks = new ArrayList<>(CLUSTER.never());
+            protectedNetworks.addAll(CLUSTER_NETWORKS);
+            for (IpNetwork through : plan.routes().throughTunnel()) {
+                for (IpNetwork guarded : protectedNetworks) {
+                    boolean inside = guarded.overlaps(through) && guarded.prefixLength() <= through.prefixLength();
+                    if (inside) {
+                        throw new AssertionError("the route " + through + " lies inside the protected network " + guarded);
+                    }
+                    if (guarded.overlaps(through) && !plan.routes().aroundTunnel().contains(guarded)) {
+                        throw new AssertionError("the route " + through + " covers " + guarded + ", which is not routed around it");
+                    }
+                }
+            }
         } catch (ProtocolException | TunnelFailure expected) {
             // a reply the client refuses, with a message naming the header and what was expected
         }
