@@ -281,6 +281,39 @@ class HostileGatewayIT {
     }
 
     /**
+     * A DPD request is answered with a copy of its payload (gateways probe the path MTU with padded ones), but no
+     * larger than the tunnel's MTU: one of 16000 bytes is dropped and counted, not copied and queued; a small one is
+     * still answered (the session stays up).
+     */
+    @Test
+    void aDpdRequestLargerThanTheMtuIsNotEchoed() throws Exception {
+        start(connected(concat(frame(PacketType.DPD_REQUEST.code(), new byte[16000]), dpd())));
+        sidecar.awaitReady(BOUND);
+
+        Awaitility.await().atMost(BOUND).untilAsserted(() ->
+                assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_dropped_packets_total{channel=\"cstp\",reason=\"oversize\"} 1.0"));
+        assertThat(sidecar.status().path("state").asText()).isEqualTo("connected");
+        stopCleanly();
+    }
+
+    /** A packet whose source lies outside the networks routed through the tunnel is dropped and counted: it is spoofed. */
+    @Test
+    void aPacketFromOutsideTheTunnelsNetworksIsDropped() throws Exception {
+        byte[] fromTheInternet = ipv4Packet(60);
+        System.arraycopy(new byte[] {8, 8, 8, 8}, 0, fromTheInternet, 12, 4);
+        byte[] fromTheCluster = ipv4Packet(60);
+        System.arraycopy(new byte[] {10, 42, 0, 7}, 0, fromTheCluster, 12, 4);
+        start(connected(concat(frame(PacketType.DATA.code(), fromTheInternet), frame(PacketType.DATA.code(), fromTheCluster))),
+                "--never-route", "10.42.0.0/16");
+        sidecar.awaitReady(BOUND);
+
+        Awaitility.await().atMost(BOUND).untilAsserted(() -> assertThat(sidecar.httpGet("/metrics"))
+                .contains("corridor_tunnel_dropped_packets_total{channel=\"cstp\",reason=\"spoofed_source\"} 2.0"));
+        assertThat(sidecar.status().path("traffic").path("cstp").path("bytesReceived").asLong()).isZero();
+        stopCleanly();
+    }
+
+    /**
      * Routes that overlap --never-route: a broader split-include stays (the cluster network is more specific and goes
      * around), one inside is refused, and so is the gateway's address pool when it lies in the cluster network.
      */

@@ -60,6 +60,20 @@ class CstpChannelTest {
                 .hasMessageContaining("bad CSTP frame");
     }
 
+    /**
+     * A gateway that sends DPD requests but no longer reads would have the answers queue up without end; the queue
+     * holds a bounded number of control frames and refuses the rest.
+     */
+    @Test
+    void controlFramesWaitingForTheSocketAreBounded() throws Exception {
+        CstpChannel channel = new CstpChannel(null, new InboundBuffer(new TricklingPlaintext(new byte[0], 1), TlsConnection.BUFFER_SIZE));
+        for (int i = 0; i < CstpChannel.MAX_QUEUED_CONTROL; i++) {
+            assertThat(channel.queueControl(PacketType.DPD_RESPONSE, payload(1400, i))).isTrue();
+        }
+        assertThat(channel.queueControl(PacketType.KEEPALIVE, new byte[0])).as("one more, from the timer").isFalse();
+        assertThat(channel.sendControl(PacketType.DPD_RESPONSE, payload(1400, 0))).as("one more, from the data thread").isFalse();
+    }
+
     /** Delivers {@code bytes} to a channel at most {@code step} bytes per read, as TLS records may split them. */
     private static List<Packet> receiveAll(byte[] bytes, int step) throws Exception {
         TricklingPlaintext source = new TricklingPlaintext(bytes, step);
