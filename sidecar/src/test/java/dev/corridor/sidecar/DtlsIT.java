@@ -10,14 +10,18 @@ import dev.corridor.sidecar.testing.NetworkNamespace;
 import dev.corridor.sidecar.testing.SidecarProcess;
 import dev.corridor.sidecar.testing.Snmp;
 import dev.corridor.sidecar.testing.TcpTransfer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The DTLS data channel against real ocserv configurations, and the fall back to CSTP when DTLS cannot be had. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class DtlsIT {
     private static final Duration READY = Duration.ofSeconds(20);
     private static final long TWENTY_MB = 20L * 1024 * 1024;
@@ -27,7 +31,10 @@ class DtlsIT {
     enum Gateway {
         PSK_NEGOTIATE("corpsk", "dtls", "psk", "TLSv1.3"),
         LEGACY("corleg", "dtls", "legacy", "TLSv1.3", "dtls-psk = false"),
-        TLS_1_2("cortl2", "dtls", "legacy", "TLSv1.2",
+        /** TLS 1.2 with extended master secret (GnuTLS's default): the JDK exports the PSK, as over TLS 1.3. */
+        TLS_1_2("cortl2", "dtls", "psk", "TLSv1.2", "tls-priorities = \"NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.3\""),
+        /** %COMPAT turns extended master secret off: no exporter, so legacy mode. */
+        TLS_1_2_COMPAT("cortlc", "dtls", "legacy", "TLSv1.2",
                 "tls-priorities = \"NORMAL:%SERVER_PRECEDENCE:%COMPAT:-RSA:-VERS-SSL3.0:-ARCFOUR-128:-VERS-TLS1.3\""),
         NO_UDP("cornou", "cstp", "", "TLSv1.3", "udp-port = 0");
 
@@ -119,8 +126,11 @@ class DtlsIT {
                 await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(200))
                         .until(() -> sidecar.status().path("transport").asText().equals("dtls"));
                 assertThat(sidecar.status().path("dtls").path("state").asText()).isEqualTo("up");
+                assertThat(sidecar.status().path("dtls").path("mode").asText()).isEqualTo("psk");
+                long dtlsBefore = sidecar.status().path("traffic").path("dtls").path("packetsReceived").asLong();
                 assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("2 received");
-                assertThat(sidecar.output()).contains("DTLS up (psk mode");
+                assertThat(sidecar.status().path("traffic").path("dtls").path("packetsReceived").asLong()).as("the replies came over DTLS")
+                        .isGreaterThanOrEqualTo(dtlsBefore + 2);
             } finally {
                 block.close();
             }
@@ -186,10 +196,37 @@ class DtlsIT {
         }
     }
 
+    /**
+     * A packet larger than a DTLS record can carry goes over CSTP, and is counted. ocserv never gives a tun MTU above
+     * the DTLS limit, so the test raises the device's MTU past it (as a gateway whose MTUs disagree would): a ping of
+     * 1460 bytes with DF clear then reaches the sidecar whole.
+     */
+    @Test
+    void aPacketTooLargeForDtlsGoesOverCstpAndIsCounted() throws Exception {
+        try (GatewayLab lab = GatewayLab.start("corovr");
+             SidecarProcess sidecar = connect(lab)) {
+            sidecar.awaitReady(READY);
+            await().atMost(Duration.ofSeconds(15)).until(() -> sidecar.status().path("transport").asText().equals("dtls"));
+            lab.exec(lab.podNamespace(), "ip", "link", "set", "vpn0", "mtu", "1500");
+            long cstpBefore = sidecar.status().path("traffic").path("cstp").path("packetsSent").asLong();
+
+            assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "3", "-W", "2", "-M", "dont", "-s", "1460", lab.get("LAB_CORP_HOST_1")))
+                    .contains("3 received");
+
+            JsonNode traffic = sidecar.status().path("traffic");
+            assertThat(traffic.path("oversizeOverCstp").asLong()).isEqualTo(3);
+            assertThat(traffic.path("cstp").path("packetsSent").asLong() - cstpBefore).isGreaterThanOrEqualTo(3);
+            assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_oversize_fallback_packets_total 3.0");
+            assertThat(sidecar.status().path("transport").asText()).as("DTLS stays the data path").isEqualTo("dtls");
+        }
+    }
+
     private static SidecarProcess connect(GatewayLab lab, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of(extra));
         args.addAll(List.of("--cafile", lab.caFile().toString(), "-u", lab.user(), "--passwd-on-stdin",
                 "--http-address", SidecarProcess.HTTP_ADDRESS, lab.gatewayUrl()));
-        return SidecarProcess.start(lab.podNamespace(), lab.password() + "\n", args.toArray(String[]::new));
+        // The container image's JVM options (a 16 MB heap, exit on OutOfMemoryError): bulk transfers run under them.
+        Path jvmOptions = GatewayLab.repositoryRoot().resolve("sidecar/jvm.options");
+        return SidecarProcess.start(lab.podNamespace(), lab.password() + "\n", List.of("@" + jvmOptions), args.toArray(String[]::new));
     }
 }

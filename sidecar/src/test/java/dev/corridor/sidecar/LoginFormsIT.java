@@ -7,11 +7,14 @@ import dev.corridor.sidecar.testing.SidecarProcess;
 import dev.corridor.sidecar.testing.Totp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Logins with more than a user name and a password: a group to choose, and a second factor (TOTP). */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class LoginFormsIT {
     private static final String OTP_SECRET = "3132333435363738393031323334353637383930";
     private static GatewayLab lab;

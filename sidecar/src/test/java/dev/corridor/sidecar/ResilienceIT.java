@@ -16,12 +16,15 @@ import dev.corridor.sidecar.testing.TcpTransfer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Faults against the real ocserv: the gateway going silent, crashing, disconnecting the session, coming back with
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * itself killed. After each, the tunnel is back (or refuses, and says why) with exactly one tun device and one set
  * of routes, and while it was down nothing meant for it left around it.
  */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ResilienceIT {
     private static final Duration READY = Duration.ofSeconds(20);
     /** The gateway probes and expects answers every 2 s: a dead peer is declared after 4 s. */
@@ -64,7 +68,7 @@ class ResilienceIT {
         NetworkNamespace corp = keep(NetworkNamespace.attach(lab.corpNamespace()));
         // A TCP stream that runs across the outage: 4 MiB over about 12 s.
         CompletableFuture<TcpTransfer.Outcome> stream = Background.supply(() -> transfer(pod, corp, 4 << 20, Duration.ofMillis(180)));
-        Thread.sleep(1500);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sidecar.status().path("traffic").path("bytesSent").asLong() > 256 << 10);
         PacketCapture eth0 = keep(PacketCapture.start(lab.podNamespace(), "eth0"));
 
         long silentSince;
@@ -87,12 +91,15 @@ class ResilienceIT {
         sidecar.awaitReady(Duration.ofSeconds(10));
         JsonNode back = sidecar.status();
         assertThat(back.path("address").asText()).as("the cookie kept the address").isEqualTo(address);
-        assertThat(back.path("traffic").path("droppedWhileDown").asLong()).isGreaterThanOrEqualTo(3);
+        long droppedWhileDown = back.path("traffic").path("droppedWhileDown").asLong();
+        assertThat(droppedWhileDown).isGreaterThanOrEqualTo(3);
         TcpTransfer.Outcome outcome = stream.get();
         assertThat(outcome.received().sha256()).as("the TCP stream survived the outage intact").isEqualTo(outcome.sentSha256());
         assertThat(eth0.count("dst net 10.20.1.0/24 or dst net 10.20.2.0/24")).as("corporate-bound packets on eth0").isZero();
         assertThat(eth0.count("dst host " + lab.get("LAB_EXCLUDED_HOST"))).as("the capture saw the excluded host's pings").isPositive();
-        assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_reconnects_total{reason=\"peer_dead\"} 1.0");
+        assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_reconnects_total{reason=\"peer_dead\"} 1.0")
+                .contains("corridor_tunnel_dpd_timeouts_total{channel=\"cstp\"} 1.0")
+                .contains("corridor_tunnel_outage_dropped_packets_total " + droppedWhileDown + ".0");
         assertOneTunnel();
     }
 
@@ -105,11 +112,14 @@ class ResilienceIT {
         lab.stopGateway(true);
         await().atMost(Duration.ofSeconds(10)).until(() -> sidecar.httpStatus("/readyz") == 503);
         assertThat(sidecar.status().path("reconnect").path("reason").asText()).startsWith("connection lost");
-        Thread.sleep(3000);
+        // Attempts fail while the gateway is away.
+        await().atMost(Duration.ofSeconds(10)).until(() -> sidecar.status().path("reconnect").path("attempts").asInt() >= 2);
         lab.startGateway();
 
         sidecar.awaitReady(Duration.ofSeconds(10));
-        assertThat(sidecar.output()).contains("the gateway no longer accepts the session cookie; logging in again");
+        // The restarted gateway refused the cookie, so the session came back with a second, fresh login.
+        assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_authentications_total{outcome=\"success\"} 2.0")
+                .contains("corridor_tunnel_reconnects_total{reason=\"connection_lost\"} 1.0");
         assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("2 received");
         assertOneTunnel();
     }
@@ -120,8 +130,8 @@ class ResilienceIT {
         SidecarProcess sidecar = sidecar();
         sidecar.awaitReady(READY);
         JsonNode before = sidecar.status();
-        assertThat(Duration.between(java.time.Instant.parse(before.path("connectedSince").asText()),
-                java.time.Instant.parse(before.path("sessionExpires").asText())).toSeconds()).isBetween(595L, 600L);
+        assertThat(Duration.between(Instant.parse(before.path("connectedSince").asText()),
+                Instant.parse(before.path("sessionExpires").asText())).toSeconds()).isBetween(595L, 600L);
 
         long disconnected = System.nanoTime();
         lab.disconnect(lab.user());
@@ -135,6 +145,29 @@ class ResilienceIT {
         assertOneTunnel();
     }
 
+    /**
+     * The gateway's idle timeout ends a session that carried no data (ocserv checks it every 30 s or so); the sidecar
+     * announces when in {@code idleExpires}, and logs in again at once, since the gateway voided the cookie.
+     */
+    @Test
+    void anIdleTimeoutIsFollowedByAFreshLogin() throws Exception {
+        lab = GatewayLab.start("coridl", DPD, "idle-timeout = 10");
+        SidecarProcess sidecar = sidecar();
+        sidecar.awaitReady(READY);
+        JsonNode first = sidecar.status();
+        Instant connected = Instant.parse(first.path("connectedSince").asText());
+        assertThat(Duration.between(connected, Instant.parse(first.path("idleExpires").asText())))
+                .as("idleExpires: the last data (the set-up) plus the 10 s idle timeout").isBetween(Duration.ofSeconds(8), Duration.ofSeconds(12));
+
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> sidecar.httpGet("/metrics").contains("corridor_tunnel_reconnects_total{reason=\"gateway_disconnected\"} 1.0"));
+        sidecar.awaitReady(Duration.ofSeconds(10));
+        assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_authentications_total{outcome=\"success\"} 2.0");
+        assertThat(lab.ocservLog()).contains("idle timeout reached");
+        assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("2 received");
+        assertOneTunnel();
+    }
+
     @Test
     void aSessionNearTheGatewaysSessionTimeoutIsRenewedBeforeItStrikes() throws Exception {
         lab = GatewayLab.start("corren", DPD, "session-timeout = 30");
@@ -143,16 +176,17 @@ class ResilienceIT {
         String firstSince = sidecar.status().path("connectedSince").asText();
         NetworkNamespace pod = keep(NetworkNamespace.attach(lab.podNamespace()));
         NetworkNamespace corp = keep(NetworkNamespace.attach(lab.corpNamespace()));
-        Thread.sleep(14_000);
-        // A TCP stream across the renewal, due 20 s after the login (10 s before the gateway's 30 s).
+        // A TCP stream across the renewal, due 20 s after the login (10 s before the gateway's 30 s): it starts 14 s after
+        // the login and runs for about 12 s.
+        Instant streamStart = Instant.parse(firstSince).plusSeconds(14);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !Instant.now().isBefore(streamStart));
         TcpTransfer.Outcome outcome = transfer(pod, corp, 4 << 20, Duration.ofMillis(180));
 
         assertThat(outcome.received().sha256()).as("the TCP stream survived the renewal intact").isEqualTo(outcome.sentSha256());
         JsonNode renewed = sidecar.status();
         assertThat(renewed.path("connectedSince").asText()).as("a new session").isNotEqualTo(firstSince);
-        assertThat(Duration.between(java.time.Instant.parse(firstSince), java.time.Instant.parse(renewed.path("connectedSince").asText())))
+        assertThat(Duration.between(Instant.parse(firstSince), Instant.parse(renewed.path("connectedSince").asText())))
                 .as("renewed 10 s before the 30 s session timeout").isBetween(Duration.ofSeconds(19), Duration.ofSeconds(22));
-        assertThat(sidecar.output()).contains("session renewed (renewal: the gateway's session timeout ends the session in 10 s)");
         assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_reconnects_total{reason=\"renewal\"} 1.0")
                 .contains("corridor_tunnel_reconnects_total{reason=\"gateway_disconnected\"} 0.0");
         assertThat(lab.gatewayUsers().lines().filter(line -> line.contains(lab.user())).count()).as("the old session logged out").isEqualTo(1);
@@ -208,7 +242,8 @@ class ResilienceIT {
         JsonNode refused = sidecar.status();
         assertThat(refused.path("state").asText()).isEqualTo("reconnecting");
         assertThat(refused.path("error").asText()).contains("the gateway's certificate is not trusted").contains(pin(rogueCert));
-        Thread.sleep(3000); // more attempts, all refused at the handshake
+        int attempts = refused.path("reconnect").path("attempts").asInt();
+        await().atMost(Duration.ofSeconds(10)).until(() -> sidecar.status().path("reconnect").path("attempts").asInt() >= attempts + 2);
         assertThat(lab.ocservLog().substring(logBefore)).doesNotContain("user 'alice'").doesNotContain("cookie");
         assertThat(PodRoutes.of(lab.podNamespace(), "-4")).containsAll(GATEWAY_ROUTES);
 
@@ -243,8 +278,8 @@ class ResilienceIT {
         await().atMost(Duration.ofSeconds(15)).until(() -> sidecar.httpStatus("/status") == 200
                 && sidecar.status().path("error").asText().startsWith("authentication failed"));
         assertThat(sidecar.status().path("error").asText()).endsWith("waiting for the credentials to change");
-        Thread.sleep(5000);
-        assertThat(loginAttempts()).as("one refused login, not a retry loop that would ban the pod").isEqualTo(1);
+        // The credential files are checked every 2 s: over 5 s, unchanged ones are never sent again.
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> loginAttempts() == 1);
         assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_authentications_total{outcome=\"rejected\"} 1.0");
 
         Files.writeString(passwordFile, lab.password() + "\n"); // the Secret is rotated
@@ -278,24 +313,35 @@ class ResilienceIT {
         first.awaitReady(READY);
         NetworkNamespace pod = keep(NetworkNamespace.attach(lab.podNamespace()));
         NetworkNamespace corp = keep(NetworkNamespace.attach(lab.corpNamespace()));
-        Background.supply(() -> transfer(pod, corp, 64 << 20, Duration.ZERO));
-        Thread.sleep(500);
+        // Paced (64 KiB every 20 ms, about 3 MB/s), so that it is certainly still running when the sidecar dies.
+        CompletableFuture<TcpTransfer.Outcome> transfer = Background.supply(() -> transfer(pod, corp, 64 << 20, Duration.ofMillis(20)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.status().path("traffic").path("bytesSent").asLong() > 1 << 20);
 
+        assertThat(transfer).as("the transfer runs when the sidecar is killed").isNotDone();
         first.signal("KILL");
         first.awaitExit(Duration.ofSeconds(5));
         // The device is not persistent: the kernel removes it, and the routes through it, with the killed process's
-        // descriptor. The routes the sidecar put on eth0 (the gateway's host route, the excluded subnets) stay behind.
+        // descriptor. The routes the sidecar put on eth0 (the gateway's host route, the excluded subnets) and the
+        // unreachable ones stay behind.
         assertThat(PodRoutes.links(lab.podNamespace())).as("links after SIGKILL").doesNotContain("vpn0");
         assertThat(PodRoutes.of(lab.podNamespace(), "-4")).as("routes after SIGKILL")
-                .contains("10.20.3.0/24 via 172.30.0.1 dev eth0 proto 151").noneMatch(route -> route.contains("vpn0"));
+                .contains("10.20.3.0/24 via 172.30.0.1 dev eth0 proto 151", "unreachable 10.20.0.0/16 proto 151 metric 1000000")
+                .noneMatch(route -> route.contains("vpn0"));
 
         SidecarProcess second = sidecar();
         second.awaitReady(READY);
-        assertThat(second.output()).contains("removing route 10.20.3.0/24 left by an earlier run");
         assertOneTunnel();
         assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("2 received");
         // The gateway frees the killed session once its DPD finds it dead.
         await().atMost(Duration.ofSeconds(20)).until(() -> lab.gatewayUsers().lines().filter(l -> l.contains(lab.user())).count() == 1);
+
+        // What the second run removed at its start is gone for good: had it left the first run's routes in place (its
+        // own additions of the same routes fail as duplicates, and the end state would look right), they would still
+        // be there once it stops, as it removes only what it installed.
+        second.signal("TERM");
+        assertThat(second.awaitExit(Duration.ofSeconds(10))).isZero();
+        assertThat(PodRoutes.of(lab.podNamespace(), "-4")).noneMatch(route -> route.contains("proto 151"));
+        assertThat(PodRoutes.links(lab.podNamespace())).doesNotContain("vpn0");
     }
 
     private SidecarProcess sidecar(String... extra) throws Exception {

@@ -17,12 +17,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The sidecar against a real ocserv over CSTP (DTLS off: its own tests are in DtlsIT), in the lab's network namespaces. */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class TunnelIT {
     private static final Duration READY = Duration.ofSeconds(20);
     private static final long TWENTY_MB = 20L * 1024 * 1024;
@@ -97,6 +100,47 @@ class TunnelIT {
         assertThat(lab.gatewayUsers()).contains(lab.user()).contains(address);
     }
 
+    /** The gateway's DNS settings are reported, never applied: the pod's resolver stays the cluster's. */
+    @Test
+    void thePodsResolvConfIsNeverTouched() throws Exception {
+        String before = lab.exec(lab.podNamespace(), "cat", "/etc/resolv.conf");
+        sidecar = connect(lab.password(), "--cafile", lab.caFile().toString());
+        sidecar.awaitReady(READY);
+        assertThat(sidecar.status().path("dns")).extracting(JsonNode::asText).containsExactly("10.20.1.53");
+        assertThat(lab.exec(lab.podNamespace(), "cat", "/etc/resolv.conf")).as("while the tunnel is up").isEqualTo(before);
+        sidecar.signal("TERM");
+        assertThat(sidecar.awaitExit(Duration.ofSeconds(10))).isZero();
+        assertThat(lab.exec(lab.podNamespace(), "cat", "/etc/resolv.conf")).as("after").isEqualTo(before);
+    }
+
+    /**
+     * Metrics identify nothing: no label holds the user, an address or a host name (the scrape adds the pod's
+     * identity), and each step of the session's set-up was timed once.
+     */
+    @Test
+    void metricsCarryNoAddressUserOrHostAndTimeEachStepOfTheSetUp() throws Exception {
+        sidecar = connect(lab.password(), "--cafile", lab.caFile().toString());
+        sidecar.awaitReady(READY);
+        String address = sidecar.status().path("address").asText();
+        String metrics = sidecar.httpGet("/metrics");
+
+        java.util.regex.Matcher labels = java.util.regex.Pattern.compile("\\{([^}]*)}").matcher(metrics);
+        List<String> values = new java.util.ArrayList<>();
+        while (labels.find()) {
+            for (java.util.regex.MatchResult label : java.util.regex.Pattern.compile("=\"([^\"]*)\"").matcher(labels.group(1)).results().toList()) {
+                values.add(label.group(1));
+            }
+        }
+        assertThat(values).isNotEmpty().noneMatch(value -> value.contains(lab.user()) || value.contains(address)
+                || value.contains(lab.get("LAB_POD_ADDRESS")) || value.contains(lab.get("LAB_GATEWAY_ADDRESS"))
+                || value.contains(lab.get("LAB_GATEWAY_HOST")) || value.contains("10.20."));
+        for (String phase : List.of("tls", "authentication", "connect")) {
+            assertThat(metrics).contains("corridor_tunnel_handshake_seconds_count{phase=\"" + phase + "\"} 1");
+        }
+        assertThat(metrics).contains("corridor_tunnel_handshake_seconds_count{phase=\"dtls\"} 0")
+                .contains("corridor_tunnel_authentications_total{outcome=\"success\"} 1.0");
+    }
+
     @Test
     void carriesPingAndATwentyMegabyteTransferFromTheVpnAddress() throws Exception {
         sidecar = connect(lab.password(), "--cafile", lab.caFile().toString());
@@ -154,6 +198,7 @@ class TunnelIT {
     @Test
     void aWrongPasswordExitsWithThreeWithoutRetrying() throws Exception {
         int loginsBefore = countOccurrences(lab.ocservLog(), LOGIN_STARTED);
+        long scoreBefore = banScore();
         sidecar = connect("not-the-password", "--cafile", lab.caFile().toString());
 
         assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(3);
@@ -161,8 +206,8 @@ class TunnelIT {
                 .doesNotContain("not-the-password").doesNotContain(lab.get("LAB_USER"));
         assertThat(countOccurrences(lab.ocservLog(), LOGIN_STARTED) - loginsBefore)
                 .as("one login, never retried").isEqualTo(1);
-        assertThat(lab.exec(lab.gatewayNamespace(), "occtl", "-s", lab.get("LAB_OCCTL_SOCKET"), "show", "ip", "bans", "points"))
-                .as("the pod earned no ban points").doesNotContain(lab.get("LAB_POD_ADDRESS"));
+        // ocserv scores 10 per wrong password (ban-points-wrong-password) and 1 per connection: one refusal, never retried.
+        assertThat(banScore() - scoreBefore).as("the ban points the pod earned").isEqualTo(11);
         assertThat(PodRoutes.links(lab.podNamespace())).doesNotContain("vpn0");
     }
 
@@ -226,6 +271,18 @@ class TunnelIT {
         assertThat(Commands.run("ip", "-n", ns, "-o", "addr", "show", "dev", "vpn0")).doesNotContain("10.99.0.200");
         assertThat(PodRoutes.of(ns, "-4")).filteredOn(r -> r.contains("proto 151")).hasSize(6);
         assertThat(lab.exec(ns, "ping", "-c", "1", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("1 received");
+    }
+
+    /** The pod address's score in ocserv's ban table ({@code occtl show ip ban points}), 0 when it has none. */
+    private static long banScore() throws Exception {
+        JsonNode points = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lab.exec(lab.gatewayNamespace(), "occtl",
+                "-s", lab.get("LAB_OCCTL_SOCKET"), "-j", "show", "ip", "ban", "points"));
+        for (JsonNode entry : points) {
+            if (entry.path("IP").asText().equals(lab.get("LAB_POD_ADDRESS"))) {
+                return entry.path("Score").asLong();
+            }
+        }
+        return 0;
     }
 
     private static SidecarProcess connect(String password, String... trust) throws Exception {

@@ -39,11 +39,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -56,9 +59,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Two network namespaces joined by a veth pair: the gateway side (192.0.2.1, the scripted gateway on 443, and
  * canaries for DNS queries and XXE fetches) and the pod side (192.0.2.2, the sidecar, its tun device and routes).
  */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class HostileGatewayIT {
-    private static final String GATEWAY_NAMESPACE = "corh-gw";
-    private static final String POD_NAMESPACE = "corh-pod";
     private static final InetAddress GATEWAY = Ip.parseAddress("192.0.2.1");
     /** Where an XXE would fetch from: a listener that must never see a connection. */
     private static final int XXE_PORT = 8080;
@@ -66,7 +68,6 @@ class HostileGatewayIT {
     private static final Duration TRICKLE_BOUND = Duration.ofSeconds(45);
     /** A hang check, not a performance check. */
     private static final Duration BOUND = Duration.ofSeconds(20);
-    private static final Path POD_RESOLV_CONF = Path.of("/etc/netns", POD_NAMESPACE, "resolv.conf");
 
     private static NetworkNamespace gatewaySide;
     private static NetworkNamespace podSide;
@@ -89,9 +90,9 @@ class HostileGatewayIT {
 
     @BeforeAll
     static void createNamespaces() throws Exception {
-        gatewaySide = NetworkNamespace.create(GATEWAY_NAMESPACE);
-        podSide = NetworkNamespace.create(POD_NAMESPACE);
-        Commands.run("ip", "link", "add", "hv-pod", "netns", POD_NAMESPACE, "type", "veth", "peer", "name", "hv-gw", "netns", GATEWAY_NAMESPACE);
+        gatewaySide = NetworkNamespace.create("corh-gw");
+        podSide = NetworkNamespace.create("corh-pod");
+        Commands.run("ip", "link", "add", "hv-pod", "netns", podSide.name(), "type", "veth", "peer", "name", "hv-gw", "netns", gatewaySide.name());
         gatewaySide.exec("ip", "link", "set", "lo", "up");
         gatewaySide.exec("ip", "addr", "add", GATEWAY.getHostAddress() + "/24", "dev", "hv-gw");
         gatewaySide.exec("ip", "link", "set", "hv-gw", "up");
@@ -102,8 +103,9 @@ class HostileGatewayIT {
         podSide.exec("ip", "link", "set", "hv-pod", "up");
         podSide.exec("ip", "route", "add", "default", "via", GATEWAY.getHostAddress());
         // 'ip netns exec' puts this file over /etc/resolv.conf: every DNS query of the sidecar reaches the canary.
-        Files.createDirectories(POD_RESOLV_CONF.getParent());
-        Files.writeString(POD_RESOLV_CONF, "nameserver " + GATEWAY.getHostAddress() + "\n");
+        Path resolvConf = Path.of("/etc/netns", podSide.name(), "resolv.conf");
+        Files.createDirectories(resolvConf.getParent());
+        Files.writeString(resolvConf, "nameserver " + GATEWAY.getHostAddress() + "\n");
         dnsCanary = gatewaySide.call(() -> DatagramChannel.open().bind(new InetSocketAddress(GATEWAY, 53)));
         dnsCanary.configureBlocking(false);
         xxeCanary = gatewaySide.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(GATEWAY, XXE_PORT)));
@@ -117,8 +119,6 @@ class HostileGatewayIT {
                 resource.close();
             }
         }
-        Files.deleteIfExists(POD_RESOLV_CONF);
-        Files.deleteIfExists(POD_RESOLV_CONF.getParent());
     }
 
     @AfterEach
@@ -248,7 +248,30 @@ class HostileGatewayIT {
     @MethodSource
     void endTheSession(Case hostile) throws Exception {
         assertEndsWith(hostile);
-        assertThat(PodRoutes.of(POD_NAMESPACE, "-4")).as("no route is left behind").noneMatch(route -> route.contains("proto 151"));
+        assertThat(PodRoutes.of(podSide.name(), "-4")).as("no route is left behind").noneMatch(route -> route.contains("proto 151"));
+    }
+
+    /**
+     * A protocol error ends the session, not the tunnel: the sidecar reconnects with its cookie (no second login) and
+     * the gateway, this time well-behaved, gives the session back.
+     */
+    @Test
+    void aProtocolErrorIsFollowedByAReconnectWithTheCookie() throws Exception {
+        AtomicInteger connects = new AtomicInteger();
+        Script brokenOnce = request -> request.isConnect() && connects.incrementAndGet() == 1
+                ? ConnectReply.ocserv().followedBy(concat(dpd(), "HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)))
+                : ocserv(ConnectReply.ocserv().head()).answer(request);
+        start(brokenOnce, 2);
+
+        sidecar.awaitReady(BOUND);
+        Awaitility.await().atMost(BOUND).untilAsserted(() -> assertThat(connects.get()).isEqualTo(2));
+        sidecar.awaitReady(BOUND);
+        String metrics = sidecar.httpGet("/metrics");
+        assertThat(metrics).contains("corridor_tunnel_reconnects_total{reason=\"protocol_error\"} 1.0")
+                .as("the cookie brought the session back: one login in all")
+                .contains("corridor_tunnel_authentications_total{outcome=\"success\"} 1.0");
+        assertThat(sidecar.status().path("state").asText()).isEqualTo("connected");
+        stopCleanly();
     }
 
     /** Unknown packet types are counted and dropped; the session stays up. */
@@ -324,7 +347,7 @@ class HostileGatewayIT {
         sidecar.awaitReady(BOUND);
 
         assertThat(sidecar.status().path("routes")).extracting(JsonNode::asText).containsExactly("10.0.0.0/8");
-        assertThat(PodRoutes.of(POD_NAMESPACE, "-4")).containsExactlyInAnyOrder(
+        assertThat(PodRoutes.of(podSide.name(), "-4")).containsExactlyInAnyOrder(
                 "default via 192.0.2.1 dev hv-pod",
                 "192.0.2.0/24 dev hv-pod proto kernel",
                 "192.0.2.1 dev hv-pod proto 151",
@@ -342,7 +365,7 @@ class HostileGatewayIT {
                 "--allow-default-route", "--never-route", "10.42.0.0/16");
         sidecar.awaitReady(BOUND);
 
-        assertThat(PodRoutes.of(POD_NAMESPACE, "-4")).containsExactlyInAnyOrder(
+        assertThat(PodRoutes.of(podSide.name(), "-4")).containsExactlyInAnyOrder(
                 "default via 192.0.2.1 dev hv-pod",
                 "192.0.2.0/24 dev hv-pod proto kernel",
                 "192.0.2.1 dev hv-pod proto 151",
@@ -371,13 +394,18 @@ class HostileGatewayIT {
     }
 
     private void start(Script script, String... options) throws Exception {
-        gateway = ScriptedGateway.start(gatewaySide, GATEWAY, script);
+        start(script, 1, options);
+    }
+
+    /** The gateway serves {@code connections} connections, one after the other, then is gone. */
+    private void start(Script script, int connections, String... options) throws Exception {
+        gateway = ScriptedGateway.start(gatewaySide, GATEWAY, script, connections);
         List<String> args = new ArrayList<>(List.of("-u", "alice", "--passwd-on-stdin", "--servercert", gateway.pin().toString(), "--no-dtls",
                 "--http-address", SidecarProcess.HTTP_ADDRESS, "--reconnect-timeout", "1"));
         args.addAll(List.of(options));
         args.add("https://" + GATEWAY.getHostAddress() + "/");
         Path jvmOptions = GatewayLab.repositoryRoot().resolve("sidecar/jvm.options");
-        sidecar = SidecarProcess.start(POD_NAMESPACE, "correct-horse\n", List.of("@" + jvmOptions), args.toArray(String[]::new));
+        sidecar = SidecarProcess.start(podSide.name(), "correct-horse\n", List.of("@" + jvmOptions), args.toArray(String[]::new));
     }
 
     private void stopCleanly() throws Exception {

@@ -78,14 +78,26 @@ final class ScriptedGateway implements AutoCloseable {
     private final Thread acceptor;
     private volatile Socket connection;
 
-    private ScriptedGateway(ServerSocket listener, X509Certificate certificate, SSLContext tls, Script script) {
+    private ScriptedGateway(ServerSocket listener, X509Certificate certificate, SSLContext tls, Script script, int connections) {
         this.listener = listener;
         this.certificate = certificate;
-        this.acceptor = Thread.ofPlatform().daemon().name("scripted-gateway").start(() -> serveOne(tls, script));
+        this.acceptor = Thread.ofPlatform().daemon().name("scripted-gateway").start(() -> {
+            for (int i = 0; i < connections && !listener.isClosed(); i++) {
+                serveOne(tls, script, i + 1 == connections);
+            }
+        });
     }
 
-    /** Listens on {@code address}:443 inside the namespace (the socket is made on the namespace's thread). */
+    /**
+     * Listens on {@code address}:443 inside the namespace (the socket is made on the namespace's thread), for one
+     * connection: after it, the gateway is gone, and a client that comes back finds the port closed.
+     */
     static ScriptedGateway start(NetworkNamespace namespace, InetAddress address, Script script) throws Exception {
+        return start(namespace, address, script, 1);
+    }
+
+    /** The same, for {@code connections} connections one after the other (the script sees every request of each). */
+    static ScriptedGateway start(NetworkNamespace namespace, InetAddress address, Script script, int connections) throws Exception {
         KeyPair key = KeyPairGenerator.getInstance("EC").generateKeyPair();
         X509Certificate certificate = selfSigned(key, address);
         KeyStore identity = KeyStore.getInstance("PKCS12");
@@ -96,7 +108,7 @@ final class ScriptedGateway implements AutoCloseable {
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(keys.getKeyManagers(), null, null);
         ServerSocket listener = namespace.call(() -> new ServerSocket(PORT, 1, address));
-        return new ScriptedGateway(listener, certificate, tls, script);
+        return new ScriptedGateway(listener, certificate, tls, script, connections);
     }
 
     /** The pin that makes the client trust this gateway ({@code --servercert}). */
@@ -115,12 +127,14 @@ final class ScriptedGateway implements AutoCloseable {
     }
 
     /**
-     * Serves the one connection: TLS over the accepted TCP socket, then request after request. After {@code CONNECT}
-     * the connection carries CSTP, which the gateway reads and drops until the client leaves.
+     * Serves a connection: TLS over the accepted TCP socket, then request after request. After {@code CONNECT} the
+     * connection carries CSTP, which the gateway reads and drops until the client leaves. The last one closes the port.
      */
-    private void serveOne(SSLContext tls, Script script) {
+    private void serveOne(SSLContext tls, Script script, boolean last) {
         try (Socket tcp = listener.accept(); SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(tcp, null, tcp.getPort(), true)) {
-            listener.close();
+            if (last) {
+                listener.close();
+            }
             connection = socket;
             socket.setUseClientMode(false);
             InputStream in = new BufferedInputStream(socket.getInputStream());

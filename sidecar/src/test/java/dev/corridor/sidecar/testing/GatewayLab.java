@@ -28,9 +28,16 @@ public final class GatewayLab implements AutoCloseable {
     /**
      * Starts a lab. Each argument is an ocserv.conf line that replaces (or adds) a setting, e.g.
      * {@code "udp-port = 0"}, or a lab.sh option written {@code --option=value}, e.g. {@code "--groups=eng,ops"}.
-     * Names must be short (namespace names get a suffix and may hold 15 characters at most).
+     * Names are at most 7 characters: the run's suffix and the namespaces' ("-node") follow, within 15. Labs that a
+     * run killed on the spot left behind are removed first.
      */
-    public static GatewayLab start(String name, String... arguments) throws IOException, InterruptedException {
+    public static GatewayLab start(String base, String... arguments) throws IOException, InterruptedException {
+        if (!base.matches("[a-z0-9]{1,7}")) {
+            throw new IllegalArgumentException("'" + base + "' is not a short lab name (a-z, 0-9, at most 7)");
+        }
+        TestRun.sweep("lab", GatewayLab::down);
+        String name = base + TestRun.SUFFIX;
+        TestRun.claim("lab", name);
         List<String> command = new ArrayList<>(List.of(labScript().toString(), "up", "--name", name));
         for (String argument : arguments) {
             if (argument.startsWith("--")) {
@@ -136,6 +143,7 @@ public final class GatewayLab implements AutoCloseable {
     @Override
     public void close() {
         down(name);
+        TestRun.release("lab", name);
         Runtime.getRuntime().removeShutdownHook(cleanup);
     }
 

@@ -74,14 +74,18 @@ public final class NetworkNamespace implements AutoCloseable {
     }
 
     /**
-     * Creates the namespace (deleting a leftover of the same name first) and its thread. Keep names short and
-     * unique per test class, e.g. {@code cort-tun}: at most 15 characters of a-z, 0-9 and '-'.
+     * Creates the namespace, named {@code base} and this run's suffix (deleting a leftover of that name first), and its
+     * thread; namespaces that a run killed on the spot left behind are removed first. Keep bases short and unique per
+     * test class, e.g. {@code cort-tun}: at most 12 characters of a-z, 0-9 and '-'. {@link #name()} is the full name.
      */
-    public static NetworkNamespace create(String name) throws IOException, InterruptedException {
+    public static NetworkNamespace create(String base) throws IOException, InterruptedException {
+        String name = base + TestRun.SUFFIX;
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("'" + name + "' is not a short namespace name (a-z, 0-9, '-', at most 15)");
+            throw new IllegalArgumentException("'" + base + "' is not a short namespace name (a-z, 0-9, '-', at most 12)");
         }
+        TestRun.sweep("netns", NetworkNamespace::deleteQuietly);
         deleteQuietly(name);
+        TestRun.claim("netns", name);
         Commands.run("ip", "netns", "add", name);
         NetworkNamespace namespace = new NetworkNamespace(name, true);
         Runtime.getRuntime().addShutdownHook(namespace.cleanup);
@@ -164,6 +168,7 @@ public final class NetworkNamespace implements AutoCloseable {
             return;
         }
         deleteQuietly(name);
+        TestRun.release("netns", name);
         try {
             Runtime.getRuntime().removeShutdownHook(cleanup);
         } catch (IllegalStateException e) {
@@ -191,8 +196,10 @@ public final class NetworkNamespace implements AutoCloseable {
         }
     }
 
+    /** Deletes the namespace and the files {@code ip netns exec} lays over /etc for it. */
     private static void deleteQuietly(String name) {
         try {
+            Commands.runAllowingFailure(List.of("rm", "-rf", "/etc/netns/" + name));
             Process process = new ProcessBuilder("ip", "netns", "delete", name)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,7 +36,7 @@ class NetworkNamespaceIT {
             namespace.close();
             namespace.close();
         }
-        assertThat(namespaces()).doesNotContain("cort-nst");
+        assertThat(namespaces()).doesNotContain("cort-nst" + TestRun.SUFFIX);
     }
 
     @Test
@@ -44,7 +47,7 @@ class NetworkNamespaceIT {
                 assertThat(fresh.exec("ip", "-br", "link")).doesNotContain("old0");
             }
         }
-        assertThat(namespaces()).doesNotContain("cort-nsl");
+        assertThat(namespaces()).doesNotContain("cort-nsl" + TestRun.SUFFIX);
     }
 
     @Test
@@ -57,6 +60,24 @@ class NetworkNamespaceIT {
             assertThatThrownBy(() -> namespace.run(() -> {
                 throw new IllegalStateException("from the task");
             })).isInstanceOf(IllegalStateException.class).hasMessage("from the task");
+        }
+    }
+
+    /** A run killed on the spot cannot delete its namespaces; the next run does, and leaves those of live runs alone. */
+    @Test
+    void namespacesOfRunsThatDiedAreSweptAndThoseOfLiveRunsKept() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Commands.run("ip", "netns", "add", "cort-dead");
+        Files.createDirectories(Path.of("/run/corridor-test/owners/netns"));
+        Files.writeString(Path.of("/run/corridor-test/owners/netns/cort-dead"), Long.toString(gone.pid()));
+        Commands.run("ip", "netns", "add", "cort-live");
+        Files.writeString(Path.of("/run/corridor-test/owners/netns/cort-live"), Long.toString(ProcessHandle.current().parent().orElseThrow().pid()));
+        try (NetworkNamespace fresh = NetworkNamespace.create("cort-nsw")) {
+            assertThat(namespaces()).doesNotContain("cort-dead").contains("cort-live").contains(fresh.name());
+        } finally {
+            Commands.runAllowingFailure(List.of("ip", "netns", "del", "cort-live"));
+            Files.deleteIfExists(Path.of("/run/corridor-test/owners/netns/cort-live"));
         }
     }
 

@@ -11,12 +11,16 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A TCP transfer between two namespaces, checked end to end: the receiver records who connected and hashes
  * what arrived; the sender hashes what it sent.
  */
 public final class TcpTransfer {
+    /** The longest the far side waits for the connection, or for the next bytes of it: longer than any outage a test makes. */
+    static final Duration STALL = Duration.ofSeconds(60);
+
     private TcpTransfer() {
     }
 
@@ -39,6 +43,7 @@ public final class TcpTransfer {
     public static Outcome send(NetworkNamespace client, NetworkNamespace server, String host, int port, long bytes, Duration pause)
             throws Exception {
         ServerSocket listener = server.call(() -> new ServerSocket(port, 1, InetAddress.getByName(host)));
+        listener.setSoTimeout((int) STALL.toMillis());
         try (listener) {
             CompletableFuture<Received> received = Background.supply(() -> receive(listener));
             Socket socket = client.call(() -> {
@@ -68,12 +73,13 @@ public final class TcpTransfer {
                 }
                 socket.shutdownOutput();
             }
-            return new Outcome(received.get(), HexFormat.of().formatHex(digest.digest()));
+            return new Outcome(received.get(STALL.toSeconds(), TimeUnit.SECONDS), HexFormat.of().formatHex(digest.digest()));
         }
     }
 
     private static Received receive(ServerSocket listener) {
         try (Socket peer = listener.accept(); InputStream in = peer.getInputStream()) {
+            peer.setSoTimeout((int) STALL.toMillis());
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[64 * 1024];
             long total = 0;
