@@ -2,6 +2,7 @@ package dev.corridor.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.corridor.sidecar.testing.Commands;
 import dev.corridor.sidecar.testing.GatewayLab;
 import dev.corridor.sidecar.testing.SidecarProcess;
 import dev.corridor.sidecar.testing.Totp;
@@ -54,6 +55,27 @@ class LoginFormsIT {
         try (SidecarProcess sidecar = start(lab.password() + "\n", "--authgroup", "sales")) {
             assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
             assertThat(sidecar.output()).contains("auth group 'sales' is not offered by the gateway; it offers eng, ops");
+        }
+    }
+
+    /**
+     * ocserv refuses a group the user is not in with a 401 and, right behind it, a TLS access_denied alert; when both
+     * arrived in one read, the alert used to swallow the reply and the refusal looked like an unreachable gateway
+     * (exit 5). It is a refusal, with the gateway's words, every time.
+     */
+    @Test
+    void aGroupTheUserIsNotInIsARefusalEveryTime() throws Exception {
+        try (GatewayLab groups = GatewayLab.start("corgrp", "--groups=eng,ops")) {
+            Commands.run("bash", "-c", "printf '%s\\n%s\\n' \"$1\" \"$1\" | ocpasswd -c \"$2\" -g eng \"$3\"", "ocpasswd",
+                    groups.password(), groups.directory().resolve("passwd").toString(), groups.user());
+            for (int run = 1; run <= 10; run++) {
+                try (SidecarProcess sidecar = SidecarProcess.start(groups.podNamespace(), groups.password() + "\n", "--authgroup", "ops",
+                        "--cafile", groups.caFile().toString(), "-u", groups.user(), "--passwd-on-stdin",
+                        "--http-address", SidecarProcess.HTTP_ADDRESS, groups.gatewayUrl())) {
+                    assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).as("exit status of run " + run).isEqualTo(3);
+                    assertThat(sidecar.output()).contains("the gateway refused the login: 401 Authentication failed");
+                }
+            }
         }
     }
 

@@ -33,6 +33,11 @@ final class TlsStream implements PlaintextSource, Closeable {
     /** The session's plaintext record size, read once the handshake is done rather than (under the engine's locks) per read. */
     private int applicationBufferSize;
     private ByteBuffer sourceView = ByteBuffer.allocate(0);
+    /**
+     * A record that failed after others in the same read had produced plaintext (typically an alert right behind the
+     * reply it ends: ocserv follows a 401 with access_denied): the plaintext is delivered first, the failure next.
+     */
+    private SSLException deferredFailure;
 
     TlsStream(TcpSocket socket, SSLEngine engine) {
         this.socket = socket;
@@ -211,12 +216,21 @@ final class TlsStream implements PlaintextSource, Closeable {
      * Stops at the gateway's close_notify, which is not answered: the TCP connection is closed without a goodbye.
      */
     private int unwrap(ByteBuffer dst) throws IOException {
+        if (deferredFailure != null) {
+            throw deferredFailure;
+        }
         int produced = 0;
         while (netIn.position() > 0 && dst.remaining() >= applicationBufferSize()) {
             netIn.flip();
             SSLEngineResult result;
             try {
                 result = engine.unwrap(netIn, dst);
+            } catch (SSLException e) {
+                if (produced == 0) {
+                    throw e;
+                }
+                deferredFailure = e;
+                return produced;
             } finally {
                 netIn.compact();
             }
