@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -37,11 +36,11 @@ final class FileCredentials implements CredentialSource {
     public Credentials load() throws ConfigException {
         Optional<String> username = user;
         if (userFile.isPresent()) {
-            List<String> lines = read(userFile.get(), "user file");
-            if (lines.isEmpty()) {
+            String name = read(userFile.get(), "user file").getFirst();
+            if (name.isBlank()) {
                 throw new ConfigException("the user file " + userFile.get() + " is empty");
             }
-            username = Optional.of(lines.getFirst());
+            username = Optional.of(name);
         }
         List<String> passwords = passwordFile.isPresent() ? read(passwordFile.get(), "password file") : stdinPasswords;
         return new Credentials(username, passwords);
@@ -72,13 +71,13 @@ final class FileCredentials implements CredentialSource {
         return Optional.of(HexFormat.of().formatHex(digest.digest()));
     }
 
-    /** Lines of a secret file, without line ends; a trailing empty line (a final newline) is not a password. */
+    /**
+     * Lines of a secret file, without line ends. An empty line is an answer like any other (an empty password), and
+     * so is an empty file (a Secret holding an empty value); only the final line end is no line of its own.
+     */
     static List<String> lines(String content) {
-        List<String> lines = new ArrayList<>(content.lines().toList());
-        while (!lines.isEmpty() && lines.getLast().isEmpty()) {
-            lines.removeLast();
-        }
-        return lines;
+        List<String> lines = content.lines().toList();
+        return lines.isEmpty() ? List.of("") : lines;
     }
 
     private static List<String> read(Path file, String what) throws ConfigException {
