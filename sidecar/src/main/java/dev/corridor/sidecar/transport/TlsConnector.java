@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -60,6 +62,13 @@ public final class TlsConnector {
      * @throws UntrustedCertificateException the certificate is neither trusted nor pinned
      */
     public TlsConnection connect(GatewayUrl url) throws IOException {
+        return connect(url, Optional.empty());
+    }
+
+    /**
+     * The same, presenting {@code identity} when the gateway asks for a client certificate during the handshake.
+     */
+    public TlsConnection connect(GatewayUrl url, Optional<ClientIdentity> identity) throws IOException {
         InetAddress address;
         try {
             address = InetAddress.getByName(url.host());
@@ -78,7 +87,7 @@ public final class TlsConnector {
         SSLEngine engine;
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trust}, null);
+            context.init(identity.map(id -> new KeyManager[] {new ClientKeyManager(id)}).orElse(null), new TrustManager[] {trust}, null);
             engine = context.createSSLEngine(url.host(), url.port());
         } catch (GeneralSecurityException e) {
             tcp.close();
