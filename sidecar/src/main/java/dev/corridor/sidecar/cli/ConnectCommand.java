@@ -6,6 +6,7 @@ import dev.corridor.sidecar.config.ConfigFile;
 import dev.corridor.sidecar.config.Setting;
 import dev.corridor.sidecar.config.Settings;
 import dev.corridor.sidecar.http.StatusServer;
+import dev.corridor.sidecar.protocol.auth.SessionCookies;
 import dev.corridor.sidecar.metrics.SidecarMetrics;
 import dev.corridor.sidecar.session.Tunnel;
 import dev.corridor.sidecar.session.TunnelFailure;
@@ -18,6 +19,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -105,6 +107,63 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--authgroup", paramLabel = "GROUP", description = "Choose GROUP when the gateway offers login groups.")
     private String authgroup;
 
+    @Option(names = {"-F", "--form-entry"}, paramLabel = "FORM:FIELD=VALUE",
+            description = "Answer the field FIELD of the login form whose <auth id> is FORM (main, challenge, ...) with VALUE, "
+                    + "as openconnect's --form-entry. Repeatable.")
+    private List<String> formEntry;
+
+    @Option(names = "--token-mode", paramLabel = "MODE",
+            description = "Answer second-factor prompts with one-time codes: totp or hotp (RFC 6238, RFC 4226).")
+    private String tokenMode;
+
+    @Option(names = "--token-secret", paramLabel = "SECRET",
+            description = "The token's seed: base32:..., 0xHEX, the seed's text, or an otpauth:// URI; optional sha256: or "
+                    + "sha512: prefix, and for HOTP ,COUNTER. Visible to other processes: prefer --token-secret-file.")
+    private String tokenSecret;
+
+    @Option(names = "--token-secret-file", paramLabel = "FILE",
+            description = "Read the token's seed from FILE at every login; for HOTP, the advanced counter is written back.")
+    private Path tokenSecretFile;
+
+    @Option(names = {"-c", "--certificate"}, paramLabel = "FILE",
+            description = "Client certificate: PEM (with its chain, and the key unless --sslkey) or PKCS#12; read at every login.")
+    private Path certificate;
+
+    @Option(names = {"-k", "--sslkey"}, paramLabel = "FILE",
+            description = "The client certificate's key (PEM: PKCS#1, SEC1, PKCS#8, encrypted or not).")
+    private Path sslkey;
+
+    @Option(names = "--key-password-file", paramLabel = "FILE",
+            description = "The password of an encrypted key or PKCS#12 file.")
+    private Path keyPasswordFile;
+
+    @Option(names = "--mca-certificate", paramLabel = "FILE",
+            description = "The user certificate of ASA multiple-certificate authentication (-c is the machine's).")
+    private Path mcaCertificate;
+
+    @Option(names = "--mca-key", paramLabel = "FILE", description = "The user certificate's key.")
+    private Path mcaKey;
+
+    @Option(names = "--mca-key-password-file", paramLabel = "FILE", description = "The password of an encrypted user key.")
+    private Path mcaKeyPasswordFile;
+
+    @Option(names = "--cookie-on-stdin",
+            description = "Read a session cookie from standard input and open the tunnel with it, without a login (a cookie "
+                    + "from 'corridor-sidecar authenticate' or openconnect --authenticate, e.g. after an SSO login).")
+    private Boolean cookieOnStdin;
+
+    @Option(names = "--cookie-file", paramLabel = "FILE",
+            description = "The same from FILE; once the gateway no longer accepts it, the sidecar waits until FILE changes.")
+    private Path cookieFile;
+
+    @Option(names = "--useragent", paramLabel = "STRING",
+            description = "The User-Agent to send (default: AnyConnect-compatible OpenConnect VPN Agent v9.20 (Corridor)).")
+    private String useragent;
+
+    @Option(names = "--os", paramLabel = "OS",
+            description = "The platform to report: linux, linux-64 (default), win, mac-intel, android or apple-ios.")
+    private String os;
+
     @Option(names = {"-i", "--interface"}, paramLabel = "IFNAME", description = "Name of the tun device (default: vpn0).")
     private String interfaceName;
 
@@ -176,16 +235,25 @@ final class ConnectCommand implements Callable<Integer> {
         }
         Logging.configure(config.logLevel());
 
-        List<String> stdinPasswords;
+        List<String> stdin;
         try {
-            stdinPasswords = config.passwordOnStdin() ? readStandardInput() : List.of();
+            stdin = config.passwordOnStdin() || config.cookieOnStdin() ? readStandardInput() : List.of();
         } catch (IOException e) {
-            return fail(ExitCode.BAD_CONFIGURATION, "cannot read the password from standard input: " + e.getMessage());
+            return fail(ExitCode.BAD_CONFIGURATION, "cannot read standard input: " + e.getMessage());
+        }
+        Optional<String> stdinCookie = Optional.empty();
+        if (config.cookieOnStdin()) {
+            try {
+                stdinCookie = Optional.of(SessionCookies.fromText(stdin.isEmpty() ? "" : stdin.getFirst()));
+            } catch (IllegalArgumentException e) {
+                return fail(ExitCode.BAD_CONFIGURATION, "the cookie on standard input: " + e.getMessage());
+            }
         }
         SidecarMetrics metrics = new SidecarMetrics();
         Tunnel tunnel;
         try {
-            tunnel = new Tunnel(config, new FileCredentials(config, stdinPasswords), metrics.observer());
+            tunnel = new Tunnel(config, new FileCredentials(config, config.passwordOnStdin() ? stdin : List.of(), stdinCookie),
+                    metrics.observer());
         } catch (IllegalArgumentException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
         }
@@ -218,6 +286,20 @@ final class ConnectCommand implements Callable<Integer> {
                 .with(Setting.SERVER_CERT, serverCert)
                 .with(Setting.CAFILE, text(cafile))
                 .with(Setting.AUTHGROUP, authgroup)
+                .with(Setting.FORM_ENTRY, formEntry)
+                .with(Setting.TOKEN_MODE, tokenMode)
+                .with(Setting.TOKEN_SECRET, tokenSecret)
+                .with(Setting.TOKEN_SECRET_FILE, text(tokenSecretFile))
+                .with(Setting.CERTIFICATE, text(certificate))
+                .with(Setting.SSLKEY, text(sslkey))
+                .with(Setting.KEY_PASSWORD_FILE, text(keyPasswordFile))
+                .with(Setting.MCA_CERTIFICATE, text(mcaCertificate))
+                .with(Setting.MCA_KEY, text(mcaKey))
+                .with(Setting.MCA_KEY_PASSWORD_FILE, text(mcaKeyPasswordFile))
+                .with(Setting.COOKIE_ON_STDIN, cookieOnStdin)
+                .with(Setting.COOKIE_FILE, text(cookieFile))
+                .with(Setting.USERAGENT, useragent)
+                .with(Setting.OS, os)
                 .with(Setting.INTERFACE, interfaceName)
                 .with(Setting.DTLS, noDtls ? Boolean.FALSE : null)
                 .with(Setting.BASE_MTU, baseMtu)

@@ -1,55 +1,91 @@
 package dev.corridor.sidecar.cli;
 
+import dev.corridor.sidecar.config.CertificateFiles;
 import dev.corridor.sidecar.config.ClientConfig;
 import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.protocol.auth.Credentials;
+import dev.corridor.sidecar.protocol.auth.OneTimeCodes;
+import dev.corridor.sidecar.protocol.auth.SessionCookies;
 import dev.corridor.sidecar.session.CredentialSource;
+import dev.corridor.sidecar.session.LoginSecrets;
+import dev.corridor.sidecar.token.SoftToken;
+import dev.corridor.sidecar.transport.ClientIdentity;
+import dev.corridor.sidecar.transport.ClientIdentityException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Credentials from the configuration: the user name given or read from a file, and the passwords read from
- * a file (one per line) at every login, so that a rotated Kubernetes Secret takes effect without a restart;
- * or the passwords read once from standard input.
+ * What a login presents, from the configuration: the user name given or read from a file, the passwords read from a
+ * file (one per line) or once from standard input, the form entries, a soft token, client certificates, or a session
+ * cookie instead of all that. Files are read at every login, so that a rotated Kubernetes Secret (or a certificate
+ * cert-manager renewed) takes effect without a restart.
  */
 final class FileCredentials implements CredentialSource {
-    private final Optional<String> user;
-    private final Optional<Path> userFile;
-    private final Optional<Path> passwordFile;
+    private final ClientConfig config;
     private final List<String> stdinPasswords;
+    private final Optional<String> stdinCookie;
+    private final Optional<OneTimeCodes> token;
 
-    FileCredentials(ClientConfig config, List<String> stdinPasswords) {
-        this.user = config.user();
-        this.userFile = config.userFile();
-        this.passwordFile = config.passwordFile();
+    /**
+     * @param stdinPasswords the passwords read from standard input ({@code --passwd-on-stdin}), else empty
+     * @param stdinCookie    the session cookie read from standard input ({@code --cookie-on-stdin})
+     */
+    FileCredentials(ClientConfig config, List<String> stdinPasswords, Optional<String> stdinCookie) {
+        this.config = config;
         this.stdinPasswords = List.copyOf(stdinPasswords);
+        this.stdinCookie = stdinCookie;
+        // One token for the process: it remembers which TOTP periods it already used.
+        this.token = config.token().map(t -> new SoftToken(t.mode(), t.secret(), t.secretFile(), Clock.systemUTC()));
     }
 
     @Override
-    public Credentials load() throws ConfigException {
-        Optional<String> username = user;
-        if (userFile.isPresent()) {
-            String name = read(userFile.get(), "user file").getFirst();
+    public LoginSecrets load() throws ConfigException {
+        Optional<String> username = config.user();
+        if (config.userFile().isPresent()) {
+            String name = read(config.userFile().get(), "user file").getFirst();
             if (name.isBlank()) {
-                throw new ConfigException("the user file " + userFile.get() + " is empty");
+                throw new ConfigException("the user file " + config.userFile().get() + " is empty");
             }
             username = Optional.of(name);
         }
-        List<String> passwords = passwordFile.isPresent() ? read(passwordFile.get(), "password file") : stdinPasswords;
-        return new Credentials(username, passwords);
+        List<String> passwords = config.passwordFile().isPresent() ? read(config.passwordFile().get(), "password file") : stdinPasswords;
+        Optional<String> cookie = stdinCookie;
+        if (config.cookieFile().isPresent()) {
+            try {
+                cookie = Optional.of(SessionCookies.fromText(read(config.cookieFile().get(), "cookie file").getFirst()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("the cookie file " + config.cookieFile().get() + ": " + e.getMessage());
+            }
+        }
+        return new LoginSecrets(new Credentials(username, passwords, config.formEntries(), token),
+                identity(config.certificate(), "certificate"), identity(config.userCertificate(), "mcaCertificate"), cookie);
     }
 
-    /** A digest of the user and password files, which a Kubernetes Secret update replaces. */
+    /** A digest of every file a login reads: after a refusal, the next login waits until one of them changes. */
     @Override
     public Optional<String> revision() {
-        if (userFile.isEmpty() && passwordFile.isEmpty()) {
+        List<Path> files = new ArrayList<>();
+        config.userFile().ifPresent(files::add);
+        config.passwordFile().ifPresent(files::add);
+        config.cookieFile().ifPresent(files::add);
+        config.token().flatMap(t -> t.secretFile()).ifPresent(files::add);
+        for (Optional<CertificateFiles> certificate : List.of(config.certificate(), config.userCertificate())) {
+            certificate.ifPresent(c -> {
+                files.add(c.certificate());
+                c.key().ifPresent(files::add);
+                c.passwordFile().ifPresent(files::add);
+            });
+        }
+        if (files.isEmpty()) {
             return Optional.empty();
         }
         MessageDigest digest;
@@ -58,13 +94,11 @@ final class FileCredentials implements CredentialSource {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-        for (Optional<Path> file : List.of(userFile, passwordFile)) {
-            if (file.isPresent()) {
-                try {
-                    digest.update(Files.readAllBytes(file.get()));
-                } catch (IOException e) {
-                    digest.update(e.getClass().getName().getBytes(StandardCharsets.UTF_8)); // unreadable counts as a state too
-                }
+        for (Path file : files) {
+            try {
+                digest.update(Files.readAllBytes(file));
+            } catch (IOException e) {
+                digest.update(e.getClass().getName().getBytes(StandardCharsets.UTF_8)); // unreadable counts as a state too
             }
             digest.update((byte) 0);
         }
@@ -78,6 +112,22 @@ final class FileCredentials implements CredentialSource {
     static List<String> lines(String content) {
         List<String> lines = content.lines().toList();
         return lines.isEmpty() ? List.of("") : lines;
+    }
+
+    private static Optional<ClientIdentity> identity(Optional<CertificateFiles> files, String setting) throws ConfigException {
+        if (files.isEmpty()) {
+            return Optional.empty();
+        }
+        CertificateFiles certificate = files.get();
+        Optional<char[]> password = Optional.empty();
+        if (certificate.passwordFile().isPresent()) {
+            password = Optional.of(read(certificate.passwordFile().get(), "key password file").getFirst().toCharArray());
+        }
+        try {
+            return Optional.of(ClientIdentity.load(certificate.certificate(), certificate.key(), password));
+        } catch (ClientIdentityException e) {
+            throw new ConfigException(setting + ": " + e.getMessage(), e);
+        }
     }
 
     private static List<String> read(Path file, String what) throws ConfigException {

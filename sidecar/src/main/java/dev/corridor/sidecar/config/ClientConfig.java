@@ -1,5 +1,7 @@
 package dev.corridor.sidecar.config;
 
+import dev.corridor.sidecar.protocol.auth.ClientProfile;
+import dev.corridor.sidecar.protocol.auth.FormEntry;
 import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.PublicKeyPin;
 import dev.corridor.sidecar.transport.TrustPolicy;
@@ -13,6 +15,13 @@ import java.util.OptionalInt;
  * The validated client configuration, from the command line and the {@code --config} file.
  *
  * @param passwordOnStdin passwords are read from standard input, one line per password the gateway asks for
+ * @param formEntries     answers to named fields of named forms ({@code -F})
+ * @param token           the soft token whose codes answer second-factor prompts
+ * @param certificate     the client certificate the TLS connection presents when the gateway asks for one
+ * @param userCertificate the user certificate of ASA multiple-certificate authentication ({@code --mca-certificate})
+ * @param cookieFile      a session cookie obtained elsewhere (an SSO login), read instead of logging in
+ * @param cookieOnStdin   the same, read once from standard input
+ * @param profile         the User-Agent and platform Corridor presents
  * @param baseMtu         the MTU of the link to the gateway; empty to take it from the route to the gateway
  * @param statusTokenFile where the token is that callers other than loopback must present to read {@code /status}
  * @param routes          what the configuration adds to the gateway's routes
@@ -28,6 +37,13 @@ public record ClientConfig(
         List<PublicKeyPin> serverCerts,
         Optional<Path> caFile,
         Optional<String> authGroup,
+        List<FormEntry> formEntries,
+        Optional<TokenConfig> token,
+        Optional<CertificateFiles> certificate,
+        Optional<CertificateFiles> userCertificate,
+        Optional<Path> cookieFile,
+        boolean cookieOnStdin,
+        ClientProfile profile,
         String interfaceName,
         boolean dtls,
         OptionalInt baseMtu,
@@ -43,6 +59,7 @@ public record ClientConfig(
 
     public ClientConfig {
         serverCerts = List.copyOf(serverCerts);
+        formEntries = List.copyOf(formEntries);
     }
 
     public TrustPolicy trustPolicy() {

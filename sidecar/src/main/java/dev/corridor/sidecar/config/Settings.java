@@ -1,6 +1,11 @@
 package dev.corridor.sidecar.config;
 
 import dev.corridor.sidecar.net.IpNetwork;
+import dev.corridor.sidecar.protocol.auth.ClientProfile;
+import dev.corridor.sidecar.protocol.auth.FormEntry;
+import dev.corridor.sidecar.protocol.auth.ReportedOs;
+import dev.corridor.sidecar.token.TokenMode;
+import dev.corridor.sidecar.token.TokenSecret;
 import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.PublicKeyPin;
 import java.net.InetAddress;
@@ -124,6 +129,20 @@ public final class Settings {
         if (baseMtu != null && (baseMtu < MIN_BASE_MTU || baseMtu > MAX_BASE_MTU)) {
             throw new ConfigException("baseMtu: " + baseMtu + " is out of range; expected " + MIN_BASE_MTU + ".." + MAX_BASE_MTU);
         }
+        boolean cookieOnStdin = Boolean.TRUE.equals(flag(Setting.COOKIE_ON_STDIN));
+        if (cookieOnStdin && passwordOnStdin) {
+            throw new ConfigException("cookieOnStdin and passwordOnStdin are both set; standard input gives one or the other");
+        }
+        if (cookieOnStdin && values.containsKey(Setting.COOKIE_FILE)) {
+            throw new ConfigException("cookieOnStdin and cookieFile are both set; give the cookie one way");
+        }
+        boolean cookie = cookieOnStdin || values.containsKey(Setting.COOKIE_FILE);
+        for (Setting login : List.of(Setting.PASSWORD_FILE, Setting.PASSWORD_ON_STDIN, Setting.TOKEN_MODE)) {
+            if (cookie && values.containsKey(login) && !Boolean.FALSE.equals(values.get(login))) {
+                throw new ConfigException((cookieOnStdin ? "cookieOnStdin" : "cookieFile") + " and " + login.key()
+                        + " are both set; a session cookie replaces the login");
+            }
+        }
         return new ClientConfig(
                 gateway,
                 Optional.ofNullable(text(Setting.USER)),
@@ -133,6 +152,13 @@ public final class Settings {
                 pins,
                 path(Setting.CAFILE),
                 Optional.ofNullable(text(Setting.AUTHGROUP)),
+                formEntries(),
+                token(),
+                certificateFiles(Setting.CERTIFICATE, Setting.SSLKEY, Setting.KEY_PASSWORD_FILE),
+                certificateFiles(Setting.MCA_CERTIFICATE, Setting.MCA_KEY, Setting.MCA_KEY_PASSWORD_FILE),
+                path(Setting.COOKIE_FILE),
+                cookieOnStdin,
+                profile(),
                 name,
                 !Boolean.FALSE.equals(flag(Setting.DTLS)),
                 baseMtu == null ? OptionalInt.empty() : OptionalInt.of(baseMtu),
@@ -143,6 +169,76 @@ public final class Settings {
                 Boolean.TRUE.equals(flag(Setting.FAIL_CLOSED)),
                 reconnect(),
                 logLevel(text(Setting.LOG_LEVEL)));
+    }
+
+    private List<FormEntry> formEntries() throws ConfigException {
+        List<FormEntry> entries = new ArrayList<>();
+        for (String text : list(Setting.FORM_ENTRY)) {
+            try {
+                entries.add(FormEntry.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("formEntry: " + e.getMessage());
+            }
+        }
+        return entries;
+    }
+
+    private Optional<TokenConfig> token() throws ConfigException {
+        String mode = text(Setting.TOKEN_MODE);
+        boolean inline = values.containsKey(Setting.TOKEN_SECRET);
+        boolean file = values.containsKey(Setting.TOKEN_SECRET_FILE);
+        if (mode == null) {
+            if (inline || file) {
+                throw new ConfigException((inline ? "tokenSecret" : "tokenSecretFile") + " is set without tokenMode (totp or hotp)");
+            }
+            return Optional.empty();
+        }
+        TokenMode parsed = switch (mode.strip().toLowerCase(Locale.ROOT)) {
+            case "totp" -> TokenMode.TOTP;
+            case "hotp" -> TokenMode.HOTP;
+            default -> throw new ConfigException("tokenMode: '" + mode + "' is not totp or hotp");
+        };
+        if (inline == file) {
+            throw new ConfigException("tokenMode is " + mode + ": give the seed with exactly one of tokenSecret and tokenSecretFile");
+        }
+        if (inline) {
+            try {
+                TokenSecret.parse(text(Setting.TOKEN_SECRET));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("tokenSecret: " + e.getMessage());
+            }
+            if (parsed == TokenMode.HOTP) {
+                throw new ConfigException("tokenMode hotp needs tokenSecretFile: its counter advances with every code, and is "
+                        + "saved in that file so that no code is ever sent twice");
+            }
+        }
+        return Optional.of(new TokenConfig(parsed, Optional.ofNullable(text(Setting.TOKEN_SECRET)), path(Setting.TOKEN_SECRET_FILE)));
+    }
+
+    private Optional<CertificateFiles> certificateFiles(Setting certificate, Setting key, Setting passwordFile) throws ConfigException {
+        if (!values.containsKey(certificate)) {
+            for (Setting dependent : List.of(key, passwordFile)) {
+                if (values.containsKey(dependent)) {
+                    throw new ConfigException(dependent.key() + " is set without " + certificate.key());
+                }
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new CertificateFiles(path(certificate).orElseThrow(), path(key), path(passwordFile)));
+    }
+
+    private ClientProfile profile() throws ConfigException {
+        ClientProfile defaults = ClientProfile.defaults();
+        ReportedOs os = defaults.os();
+        if (text(Setting.OS) != null) {
+            os = ReportedOs.of(text(Setting.OS).strip()).orElseThrow(() -> new ConfigException("os: '" + text(Setting.OS)
+                    + "' is not one of " + String.join(", ", java.util.Arrays.stream(ReportedOs.values()).map(ReportedOs::id).toList())));
+        }
+        try {
+            return new ClientProfile(Objects.requireNonNullElse(text(Setting.USERAGENT), defaults.userAgent()), os, defaults.version());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("useragent: " + e.getMessage());
+        }
     }
 
     private static InetSocketAddress httpAddress(String text) throws ConfigException {

@@ -1,13 +1,12 @@
 package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.config.ConfigException;
-import dev.corridor.sidecar.protocol.auth.Credentials;
 import java.util.Optional;
 
-/** Supplies credentials at each login, so that rotated secrets are picked up without a restart. */
+/** Supplies what a login presents, read at each login, so that rotated secrets are picked up without a restart. */
 public interface CredentialSource {
-    /** @throws ConfigException when a configured secret cannot be read, naming it */
-    Credentials load() throws ConfigException;
+    /** @throws ConfigException when a configured secret, certificate or key cannot be read or used, naming it */
+    LoginSecrets load() throws ConfigException;
 
     /**
      * A value that changes when the credentials do (e.g. a digest of the files they are read from), or empty for

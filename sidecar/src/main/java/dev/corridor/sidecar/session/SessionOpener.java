@@ -3,6 +3,7 @@ package dev.corridor.sidecar.session;
 import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.protocol.ProtocolException;
 import dev.corridor.sidecar.protocol.auth.AuthenticationException;
+import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.http.HttpResponseHead;
 import dev.corridor.sidecar.protocol.tunnel.ConnectRequest;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
@@ -41,6 +42,7 @@ final class SessionOpener {
     private final GatewayUrl gateway;
     private final TlsConnector connector;
     private final Authenticator authenticator;
+    private final ClientProfile profile;
     private final CredentialSource credentials;
     private final ToIntFunction<InetAddress> baseMtu;
     private final String localHostname;
@@ -72,11 +74,12 @@ final class SessionOpener {
      * @param baseMtu the MTU of the link towards a gateway address, asked once the address is known
      */
     SessionOpener(GatewayUrl gateway, TlsConnector connector, CredentialSource credentials, Optional<String> authGroup,
-                  ToIntFunction<InetAddress> baseMtu, String localHostname, boolean dtls, TunnelObserver observer) {
+                  ClientProfile profile, ToIntFunction<InetAddress> baseMtu, String localHostname, boolean dtls, TunnelObserver observer) {
         this.observer = observer;
         this.gateway = gateway;
         this.connector = connector;
-        this.authenticator = new Authenticator(gateway, connector, authGroup);
+        this.profile = profile;
+        this.authenticator = new Authenticator(gateway, connector, authGroup, profile);
         this.credentials = credentials;
         this.baseMtu = baseMtu;
         this.localHostname = localHostname;
@@ -85,37 +88,45 @@ final class SessionOpener {
 
     /**
      * Opens a session: with the cookie of an earlier session when given (the gateway then keeps the same address
-     * and no credential is sent), else, or when the gateway no longer accepts that cookie, with a fresh login.
+     * and no credential is sent), else, or when the gateway no longer accepts that cookie, with a fresh login; or,
+     * when the configuration hands a session cookie over (an SSO login done elsewhere), with that cookie alone.
      */
     OpenSession open(Optional<SessionCookie> resume) throws TunnelFailure {
         TlsConnection connection = null;
         try {
+            LoginSecrets secrets = credentials.load();
             long started = System.nanoTime();
-            connection = track(connector.connect(gateway));
+            connection = track(connector.connect(gateway, secrets.certificate()));
             long connected = System.nanoTime();
             observer.phaseCompleted(TunnelObserver.Phase.TLS, Duration.ofNanos(connected - started));
-            if (resume.isPresent()) {
+            Optional<SessionCookie> cookie = resume.or(() -> secrets.sessionCookie().map(SessionCookie::new));
+            if (cookie.isPresent()) {
                 Optional<OpenSession> resumed;
                 try {
-                    resumed = requestTunnel(connection, resume.get(), Optional.empty(), started, connected, connected);
+                    resumed = requestTunnel(connection, cookie.get(), Optional.empty(), started, connected, connected);
                 } catch (IOException e) {
                     // ocserv answers a cookie it does not know (e.g. after a restart) with a TLS access_denied alert.
-                    LOG.log(Level.DEBUG, "CONNECT with the old session cookie failed: {0}", e.getMessage());
+                    LOG.log(Level.DEBUG, "CONNECT with the session cookie failed: {0}", e.getMessage());
                     resumed = Optional.empty();
                 }
                 if (resumed.isPresent()) {
                     return resumed.get();
                 }
+                if (secrets.sessionCookie().isPresent()) {
+                    throw AuthenticationException.rejected("the gateway no longer accepts the session cookie it was given (the "
+                            + "session has ended or expired): log in again to renew it");
+                }
                 LOG.log(Level.INFO, "the gateway no longer accepts the session cookie; logging in again");
                 closeQuietly(connection);
-                connection = track(connector.connect(gateway));
+                connection = track(connector.connect(gateway, secrets.certificate()));
             }
-            Authenticator.Login login = authenticator.login(connection, credentials);
+            Authenticator.Login login = authenticator.login(connection, secrets);
             long loggedIn = System.nanoTime();
             observer.login(TunnelObserver.LoginOutcome.SUCCESS);
             observer.phaseCompleted(TunnelObserver.Phase.AUTHENTICATION, Duration.ofNanos(loggedIn - connected));
+            login.preLoginBanner().ifPresent(banner -> LOG.log(Level.INFO, "the gateway's banner before login: {0}", banner));
             connection = track(login.connection());
-            return requestTunnel(connection, new SessionCookie(login.sessionCookie()), login.banner(), started, connected, loggedIn)
+            return requestTunnel(connection, new SessionCookie(login.sessionCookie()), login.preLoginBanner(), started, connected, loggedIn)
                     .orElseThrow(() -> new TunnelFailure(TunnelFailure.Kind.AUTHENTICATION, "the gateway refused to open the tunnel "
                             + "for a fresh login (ocserv answers this when its address pool is exhausted or the user has too many sessions)"));
         } catch (TunnelFailure e) {
@@ -155,7 +166,7 @@ final class SessionOpener {
         int linkMtu = baseMtu.applyAsInt(remote.getAddress());
         Optional<byte[]> psk = dtls ? exportPsk(connection.session()) : Optional.empty();
         Optional<DtlsOffer> offer = dtls ? Optional.of(DtlsOffer.generate(random, psk.isPresent())) : Optional.empty();
-        ConnectRequest request = new ConnectRequest(gateway.authority(), cookie.value(), localHostname, linkMtu, offer);
+        ConnectRequest request = new ConnectRequest(gateway.authority(), cookie.value(), localHostname, linkMtu, offer, profile);
         HttpResponseHead reply = connection.connect(request.toHttp());
         if (reply.status() == 401 || reply.status() == 403) {
             return Optional.empty();

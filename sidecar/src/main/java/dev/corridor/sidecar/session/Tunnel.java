@@ -63,7 +63,7 @@ public final class Tunnel {
         this.credentials = credentials;
         this.observer = observer;
         TlsConnector connector = new TlsConnector(config.trustPolicy(), CONNECT_TIMEOUT, IO_TIMEOUT);
-        this.opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), this::baseMtu,
+        this.opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), config.profile(), this::baseMtu,
                 localHostname(), config.dtls(), observer);
         this.status = idle(TunnelState.CONNECTING, Optional.empty());
     }

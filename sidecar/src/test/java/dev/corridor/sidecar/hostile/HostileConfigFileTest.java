@@ -44,9 +44,11 @@ class HostileConfigFileTest {
                 Arguments.of("a setting twice", "server: vpn.corp.test\ninterface: vpn0\ninterface: vpn1\n",
                         " (line 3): setting 'interface' is set a second time (first on line 2)"),
                 Arguments.of("a misspelt setting", "server: vpn.corp.test\npasswordfile: /secret\n", " (line 2): unknown setting 'passwordfile'; "
-                        + "known settings are allowDefaultRoute, authgroup, baseMtu, cafile, dtls, excludeRoute, failClosed, httpAddress, "
-                        + "interface, logLevel, neverRoute, passwordFile, passwordOnStdin, reconnectMaxDelay, reconnectMinDelay, "
-                        + "reconnectTimeout, route, server, serverCert, statusTokenFile, user, userFile"),
+                        + "known settings are allowDefaultRoute, authgroup, baseMtu, cafile, certificate, cookieFile, "
+                        + "cookieOnStdin, dtls, excludeRoute, failClosed, formEntry, httpAddress, interface, keyPasswordFile, "
+                        + "logLevel, mcaCertificate, mcaKey, mcaKeyPasswordFile, neverRoute, os, passwordFile, passwordOnStdin, "
+                        + "reconnectMaxDelay, reconnectMinDelay, reconnectTimeout, route, server, serverCert, sslkey, "
+                        + "statusTokenFile, tokenMode, tokenSecret, tokenSecretFile, user, userFile, useragent"),
                 Arguments.of("a list at the top", "- server: vpn.corp.test\n", " (line 1): expected settings (key: value lines)"),
                 Arguments.of("a setting name that is a list", "? [server]\n: vpn.corp.test\n", " (line 1): a setting name must be plain text"),
                 Arguments.of("two documents", "server: a\n---\nserver: b\n", " is not valid YAML: expected a single document in the stream  "

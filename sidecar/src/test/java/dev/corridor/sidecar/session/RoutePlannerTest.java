@@ -156,6 +156,6 @@ class RoutePlannerTest {
                                  List<IpNetwork> excludes) {
         return new SessionConfig(v4, v6, List.of(), List.of(), List.of(), List.of(), false, includes, excludes, 1434,
                 OptionalInt.empty(), Duration.ofSeconds(60), Duration.ZERO, Optional.empty(), Optional.empty(), Optional.empty(),
-                "none", "ocserv", Optional.empty());
+                "none", "ocserv", Optional.empty(), Optional.empty());
     }
 }

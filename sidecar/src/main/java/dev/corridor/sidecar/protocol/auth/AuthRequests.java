@@ -1,17 +1,14 @@
 package dev.corridor.sidecar.protocol.auth;
 
 import dev.corridor.sidecar.protocol.http.HttpRequest;
-import dev.corridor.sidecar.protocol.tunnel.ConnectRequest;
 
 /** The HTTP envelope of an aggregate-auth POST, with the headers openconnect sends, in its order. */
 public final class AuthRequests {
     private AuthRequests() {
     }
 
-    public static HttpRequest post(String host, String path, CookieJar cookies, byte[] xml) {
-        HttpRequest.Builder request = new HttpRequest.Builder("POST", path)
-                .header("Host", host)
-                .header("User-Agent", ConnectRequest.USER_AGENT);
+    public static HttpRequest post(String host, String path, CookieJar cookies, ClientProfile profile, byte[] xml) {
+        HttpRequest.Builder request = profile.addHeaders(new HttpRequest.Builder("POST", path).header("Host", host));
         if (!cookies.isEmpty()) {
             request.header("Cookie", cookies.header());
         }

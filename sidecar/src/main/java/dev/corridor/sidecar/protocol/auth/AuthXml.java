@@ -2,8 +2,10 @@ package dev.corridor.sidecar.protocol.auth;
 
 import dev.corridor.sidecar.protocol.ProtocolException;
 import java.io.ByteArrayInputStream;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.MissingResourceException;
@@ -11,35 +13,54 @@ import java.util.Optional;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamReader;
+import javax.xml.stream.XMLStreamWriter;
 
 /**
  * The aggregate-auth XML documents: the client's init and auth-reply bodies, and the gateway's replies.
  * Gateway XML is untrusted: a DOCTYPE (and with it every entity trick, XXE or "billion laughs") is refused outright.
  */
 public final class AuthXml {
-    private static final String VERSION = "<version who=\"vpn\">v9.01</version><device-id>linux-64</device-id>";
     private static final XMLInputFactory XML = hardenedFactory();
+    private static final XMLOutputFactory XML_OUT = XMLOutputFactory.newDefaultFactory();
 
     private AuthXml() {
     }
 
-    /** The first POST: {@code <config-auth type="init">}. ocserv recognises XML only when the body contains {@code <?xml}. */
-    public static byte[] init(String groupAccessUrl, Optional<String> groupSelect) {
-        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-                .append("<config-auth client=\"vpn\" type=\"init\" aggregate-auth-version=\"2\">")
-                .append(VERSION)
-                .append("<group-access>").append(escape(groupAccessUrl)).append("</group-access>");
-        groupSelect.ifPresent(g -> xml.append("<group-select>").append(escape(g)).append("</group-select>"));
-        return xml.append("</config-auth>").toString().getBytes(StandardCharsets.UTF_8);
+    /** A parsed reply, with what travels beside the form: the opaque state to echo, and a session token. */
+    public record Parsed(AuthReply reply, Optional<String> opaque, Optional<String> sessionToken) {
+        @Override
+        public String toString() {
+            return "Parsed[" + reply.getClass().getSimpleName() + "]"; // the token is a credential
+        }
     }
 
-    /** An answer to a form: each field as {@code <NAME>value</NAME>} inside {@code <auth>}. */
-    public static byte[] reply(List<Map.Entry<String, String>> fields, Optional<String> groupSelect) {
-        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-                .append("<config-auth client=\"vpn\" type=\"auth-reply\" aggregate-auth-version=\"2\">")
-                .append(VERSION)
-                .append("<auth>");
+    /**
+     * The first POST: {@code <config-auth type="init">}. ocserv recognises XML only when the body contains {@code <?xml}.
+     *
+     * @param clientCertificateFailed tell an ASA that asked for a client certificate that none comes
+     */
+    public static byte[] init(ClientProfile profile, List<AuthMethod> capabilities, String groupAccessUrl, Optional<String> groupSelect,
+                              boolean clientCertificateFailed) {
+        StringBuilder xml = start("init", profile, capabilities)
+                .append("<group-access>").append(escape(groupAccessUrl)).append("</group-access>");
+        if (clientCertificateFailed) {
+            xml.append("<client-cert-fail/>");
+        }
+        groupSelect.ifPresent(g -> xml.append("<group-select>").append(escape(g)).append("</group-select>"));
+        return finish(xml);
+    }
+
+    /**
+     * An answer to a form: the gateway's opaque state as it sent it, then each field as {@code <NAME>value</NAME>} inside
+     * {@code <auth>}, then the group, in openconnect's order ({@code auth.c xmlpost_append_form_opts}).
+     */
+    public static byte[] reply(ClientProfile profile, List<AuthMethod> capabilities, Optional<String> opaque,
+                               List<Map.Entry<String, String>> fields, Optional<String> groupSelect) {
+        StringBuilder xml = start("auth-reply", profile, capabilities);
+        opaque.ifPresent(xml::append);
+        xml.append("<auth>");
         for (Map.Entry<String, String> field : fields) {
             xml.append('<').append(field.getKey()).append('>')
                     .append(escape(field.getValue()))
@@ -47,11 +68,57 @@ public final class AuthXml {
         }
         xml.append("</auth>");
         groupSelect.ifPresent(g -> xml.append("<group-select>").append(escape(g)).append("</group-select>"));
-        return xml.append("</config-auth>").toString().getBytes(StandardCharsets.UTF_8);
+        return finish(xml);
+    }
+
+    /**
+     * The answer to a multiple-certificate request ({@code auth.c post_multicert_response}): the machine certificate
+     * is the TLS connection's, the user certificate travels as a PKCS#7 chain with its signature over the request.
+     */
+    public static byte[] multipleCertificateReply(ClientProfile profile, List<AuthMethod> capabilities, Optional<String> opaque,
+                                                  byte[] userChainPkcs7, String hashAlgorithm, byte[] signature) {
+        StringBuilder xml = start("auth-reply", profile, capabilities).append("<session-token/><session-id/>");
+        opaque.ifPresent(xml::append);
+        xml.append("<auth><client-cert-chain cert-store=\"1M\"><client-cert-sent-via-protocol/></client-cert-chain>")
+                .append("<client-cert-chain cert-store=\"1U\"><client-cert cert-format=\"pkcs7\">")
+                .append(base64Lines(userChainPkcs7))
+                .append("</client-cert><client-cert-auth-signature hash-algorithm-chosen=\"").append(escape(hashAlgorithm)).append("\">")
+                .append(base64Lines(signature))
+                .append("</client-cert-auth-signature></client-cert-chain></auth>");
+        return finish(xml);
+    }
+
+    private static StringBuilder start(String type, ClientProfile profile, List<AuthMethod> capabilities) {
+        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+                .append("<config-auth client=\"vpn\" type=\"").append(type).append("\" aggregate-auth-version=\"2\">")
+                .append("<version who=\"vpn\">").append(escape(profile.version())).append("</version>")
+                .append("<device-id");
+        if (profile.os().mobile()) {
+            xml.append(" platform-version=\"").append(ReportedOs.MOBILE_PLATFORM_VERSION).append("\" device-type=\"")
+                    .append(profile.os().id()).append("\" unique-id=\"").append(ReportedOs.MOBILE_UNIQUE_ID).append('"');
+        }
+        xml.append('>').append(profile.os().id()).append("</device-id>");
+        if (!capabilities.isEmpty()) {
+            xml.append("<capabilities>");
+            for (AuthMethod method : capabilities) {
+                xml.append("<auth-method>").append(method.wireName()).append("</auth-method>");
+            }
+            xml.append("</capabilities>");
+        }
+        return xml;
+    }
+
+    private static byte[] finish(StringBuilder xml) {
+        return xml.append("</config-auth>\n").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Base64 in lines of 64 characters, as openconnect wraps the certificate and the signature. */
+    private static String base64Lines(byte[] bytes) {
+        return Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(bytes);
     }
 
     /** Parses a gateway reply body. */
-    public static AuthReply parse(byte[] body) throws ProtocolException {
+    public static Parsed parse(byte[] body) throws ProtocolException {
         try {
             XMLStreamReader xml = XML.createXMLStreamReader(new ByteArrayInputStream(body));
             try {
@@ -67,67 +134,164 @@ public final class AuthXml {
         }
     }
 
-    private static AuthReply parse(XMLStreamReader xml) throws XMLStreamException, ProtocolException {
-        String replyType = null;
-        String authId = null;
-        String message = null;
-        String error = null;
-        String banner = null;
-        String action = null;
-        List<FormField> fields = new ArrayList<>();
-        String selectName = null;
-        String selectLabel = null;
+    /** What one reply holds, gathered while reading it. */
+    private static final class Reading {
+        String replyType;
+        boolean hasAuth;
+        String authId;
+        String message;
+        String error;
+        String banner;
+        String action;
+        final List<FormField> fields = new ArrayList<>();
+        String selectName;
+        String selectLabel;
         List<FormField.Option> options = new ArrayList<>();
+        String opaque;
+        String sessionToken;
+        boolean certificateRequested;
+        boolean certificateAuthenticated;
+        final List<String> signatureHashes = new ArrayList<>();
+        String ssoLogin;
+        String ssoFinal;
+        String ssoTokenCookie;
+        boolean ssoExternalBrowser;
+    }
+
+    private static Parsed parse(XMLStreamReader xml) throws XMLStreamException, ProtocolException {
+        Reading reply = new Reading();
+        int depth = 0;
         while (xml.hasNext()) {
             int event = xml.next();
             if (event == XMLStreamConstants.DTD) {
                 throw new ProtocolException("gateway login XML contains a DOCTYPE declaration; refused (entities are not accepted from a gateway)");
             }
-            if (event == XMLStreamConstants.END_ELEMENT && xml.getLocalName().equals("select")) {
-                fields.add(new FormField(selectName, FormField.Kind.SELECT, selectLabel, "", options));
-                selectName = null;
-                options = new ArrayList<>();
+            if (event == XMLStreamConstants.END_ELEMENT) {
+                depth--;
+                if (xml.getLocalName().equals("select")) {
+                    reply.fields.add(new FormField(reply.selectName, FormField.Kind.SELECT, reply.selectLabel, "", reply.options));
+                    reply.selectName = null;
+                    reply.options = new ArrayList<>();
+                }
                 continue;
             }
             if (event != XMLStreamConstants.START_ELEMENT) {
                 continue;
             }
+            depth++;
+            boolean topLevel = depth == 2; // a child of <config-auth>
             switch (xml.getLocalName()) {
-                case "config-auth" -> replyType = attribute(xml, "type");
-                case "auth" -> authId = attribute(xml, "id");
-                case "message" -> message = text(xml);
-                case "error" -> error = text(xml);
-                case "banner" -> banner = text(xml);
-                case "form" -> action = attribute(xml, "action");
-                case "input" -> fields.add(input(xml));
+                case "config-auth" -> reply.replyType = attribute(xml, "type");
+                case "auth" -> {
+                    reply.hasAuth = true;
+                    reply.authId = attribute(xml, "id");
+                }
+                case "message" -> reply.message = text(xml);
+                case "error" -> reply.error = text(xml);
+                case "banner" -> reply.banner = text(xml);
+                case "form" -> reply.action = attribute(xml, "action");
+                case "input" -> input(xml).ifPresent(reply.fields::add);
                 case "select" -> {
-                    if (selectName != null) {
-                        throw new ProtocolException("gateway login form has a <select> inside the <select> '" + selectName + "'");
+                    if (reply.selectName != null) {
+                        throw new ProtocolException("gateway login form has a <select> inside the <select> '" + reply.selectName + "'");
                     }
-                    selectName = required(xml, "name");
-                    selectLabel = attribute(xml, "label");
+                    reply.selectName = required(xml, "name");
+                    reply.selectLabel = attribute(xml, "label");
                 }
                 case "option" -> {
                     String value = attribute(xml, "value");
                     String label = text(xml);
-                    options.add(new FormField.Option(value.isEmpty() ? label : value, label));
+                    reply.options.add(new FormField.Option(value.isEmpty() ? label : value, label));
                 }
+                case "opaque" -> {
+                    if (topLevel) {
+                        reply.opaque = copy(xml);
+                    }
+                }
+                case "session-token" -> {
+                    if (topLevel) {
+                        reply.sessionToken = text(xml);
+                    }
+                }
+                case "client-cert-request" -> reply.certificateRequested = true;
+                case "multiple-client-cert-request" -> reply.certificateRequested = true;
+                case "hash-algorithm" -> reply.signatureHashes.add(text(xml));
+                case "cert-authenticated" -> reply.certificateAuthenticated = true;
+                case "sso-v2-login" -> reply.ssoLogin = text(xml);
+                case "sso-v2-login-final" -> reply.ssoFinal = text(xml);
+                case "sso-v2-token-cookie-name" -> reply.ssoTokenCookie = text(xml);
+                case "sso-v2-browser-mode" -> reply.ssoExternalBrowser = text(xml).equals("external");
                 default -> {
-                    // Elements a form may carry that carry nothing for a client (title, version, opaque...).
+                    // Elements that carry nothing for a client (title, version, host-scan, config...).
                 }
             }
+            if (depth > 0 && xml.getEventType() == XMLStreamConstants.END_ELEMENT) {
+                depth--; // text() and copy() read up to the element's end
+            }
         }
-        if (replyType == null) {
+        return new Parsed(result(reply), Optional.ofNullable(reply.opaque).filter(o -> !o.isEmpty()),
+                Optional.ofNullable(reply.sessionToken).filter(t -> !t.isEmpty()));
+    }
+
+    private static AuthReply result(Reading reply) throws ProtocolException {
+        if (reply.replyType == null) {
             throw new ProtocolException("gateway reply is not aggregate-auth XML (no <config-auth> element)");
         }
-        if ("success".equals(authId) || "complete".equals(replyType)) {
-            return new AuthReply.Success(Optional.ofNullable(banner));
+        if ("success".equals(reply.authId) || "complete".equals(reply.replyType)) {
+            return new AuthReply.Success(Optional.ofNullable(reply.banner));
         }
-        if (!"auth-request".equals(replyType)) {
-            throw new ProtocolException("gateway sent a login reply of unexpected type '" + replyType + "'");
+        if (!"auth-request".equals(reply.replyType)) {
+            throw new ProtocolException("gateway sent a login reply of unexpected type '" + reply.replyType + "'");
         }
-        return new AuthReply.Form(authId == null ? "" : authId, Optional.ofNullable(message), Optional.ofNullable(error),
-                Optional.ofNullable(banner), action == null ? "" : action, fields);
+        if (reply.certificateRequested) {
+            return new AuthReply.CertificateRequest(reply.certificateAuthenticated, reply.signatureHashes);
+        }
+        if (!reply.hasAuth) {
+            throw new ProtocolException("gateway sent a login reply without a form (no <auth> element)"
+                    + (reply.error == null ? "" : ": " + reply.error));
+        }
+        Optional<AuthReply.SsoLogin> sso = Optional.ofNullable(reply.ssoLogin).filter(url -> !url.isEmpty())
+                .map(url -> new AuthReply.SsoLogin(url, Optional.ofNullable(reply.ssoFinal), Optional.ofNullable(reply.ssoTokenCookie),
+                        reply.ssoExternalBrowser));
+        return new AuthReply.Form(reply.authId == null ? "" : reply.authId, Optional.ofNullable(reply.message),
+                Optional.ofNullable(reply.error), Optional.ofNullable(reply.banner), reply.action == null ? "" : reply.action,
+                reply.fields, sso);
+    }
+
+    /**
+     * The element the reader is on, with its attributes and everything inside, written out again: the {@code <opaque>}
+     * state an ASA expects back in every following reply. Entity references are refused here as everywhere.
+     */
+    private static String copy(XMLStreamReader xml) throws XMLStreamException, ProtocolException {
+        StringWriter out = new StringWriter();
+        XMLStreamWriter writer = XML_OUT.createXMLStreamWriter(out);
+        int depth = 0;
+        do {
+            switch (xml.getEventType()) {
+                case XMLStreamConstants.START_ELEMENT -> {
+                    depth++;
+                    writer.writeStartElement(xml.getLocalName());
+                    for (int i = 0; i < xml.getAttributeCount(); i++) {
+                        writer.writeAttribute(xml.getAttributeLocalName(i), xml.getAttributeValue(i));
+                    }
+                }
+                case XMLStreamConstants.END_ELEMENT -> {
+                    depth--;
+                    writer.writeEndElement();
+                }
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> writer.writeCharacters(xml.getText());
+                case XMLStreamConstants.ENTITY_REFERENCE -> throw new ProtocolException("gateway login XML refers to the undeclared entity &"
+                        + xml.getLocalName() + "; in <opaque>");
+                default -> {
+                    // comments and processing instructions carry nothing
+                }
+            }
+            if (depth > 0) {
+                xml.next();
+            }
+        } while (depth > 0);
+        writer.close();
+        return out.toString();
     }
 
     /**
@@ -154,15 +318,21 @@ public final class AuthXml {
         }
     }
 
-    private static FormField input(XMLStreamReader xml) throws ProtocolException {
+    /** An {@code <input>}, or nothing for the buttons ({@code submit}, {@code reset}) a client does not answer. */
+    private static Optional<FormField> input(XMLStreamReader xml) throws ProtocolException {
         String type = attribute(xml, "type");
         FormField.Kind kind = switch (type) {
             case "text", "" -> FormField.Kind.TEXT;
             case "password" -> FormField.Kind.PASSWORD;
             case "hidden" -> FormField.Kind.HIDDEN;
+            case "sso" -> FormField.Kind.SSO;
+            case "submit", "reset" -> null;
             default -> FormField.Kind.OTHER;
         };
-        return new FormField(required(xml, "name"), kind, attribute(xml, "label"), attribute(xml, "value"), List.of());
+        if (kind == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new FormField(required(xml, "name"), kind, attribute(xml, "label"), attribute(xml, "value"), List.of()));
     }
 
     private static String attribute(XMLStreamReader xml, String name) {

@@ -38,6 +38,11 @@ public final class CookieJar {
         }
     }
 
+    /** Sets a cookie the gateway handed over otherwise than by Set-Cookie (an ASA's {@code <session-token>}). */
+    public void put(String name, String value) {
+        cookies.put(name, value);
+    }
+
     public Optional<String> get(String name) {
         return Optional.ofNullable(cookies.get(name));
     }

@@ -5,7 +5,8 @@ import java.util.List;
 /** One input of a login form. */
 public record FormField(String name, Kind kind, String label, String value, List<Option> options) {
 
-    public enum Kind { TEXT, PASSWORD, HIDDEN, SELECT, OTHER }
+    /** How an input is filled: {@code SSO} is the token an SSO login yields ({@code <input type="sso">}). */
+    public enum Kind { TEXT, PASSWORD, HIDDEN, SELECT, SSO, OTHER }
 
     /** An {@code <option>} of a select. */
     public record Option(String value, String label) {

@@ -5,22 +5,43 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Answers the gateway's login forms from the configuration, one form at a time, the way openconnect does
- * non-interactively: each password prompt takes the next configured password (ocserv asks for an OTP through a
- * second field named {@code password}). A form that says the login failed ends the login instead of being
- * answered again: each wrong password adds to the gateway's ban score.
+ * non-interactively ({@code auth.c}, {@code main.c process_auth_form_cb}):
+ * <ul>
+ *   <li>a field named in a form entry ({@code -F FORM:FIELD=VALUE}) takes that value, whatever its kind;</li>
+ *   <li>a text field whose name starts with {@code user} or {@code uname} takes the user name;</li>
+ *   <li>a password field takes a one-time code when it is the second factor's ({@code secondary_password}, any
+ *       password of a {@code challenge} form, or ocserv's OTP round once the static passwords are used up), else the
+ *       next configured password; {@code answer}, {@code whichpin} and {@code new_password} are sent as
+ *       {@code password}, {@code verify_pin} and {@code verify_password} not at all;</li>
+ *   <li>the {@code group_list} select takes the configured group.</li>
+ * </ul>
+ * A form that says the login failed ends the login instead of being answered again: each wrong password adds to the
+ * gateway's ban score, and a one-time code is never sent twice.
  */
 public final class LoginDialogue {
     /** The select through which ocserv (and ASA) offer the authentication groups. */
     static final String GROUP_FIELD = "group_list";
     /** How ocserv's plain, PAM and RADIUS back ends start the form they repeat after a wrong password. */
     static final String LOGIN_FAILED = "login failed";
+    /** The field of an ASA's second factor (double authentication). */
+    static final String SECOND_FACTOR_FIELD = "secondary_password";
+    /** The form of a RADIUS challenge: its password is the second factor. */
+    static final String CHALLENGE_FORM = "challenge";
+    /** Fields openconnect sends as {@code password} (auth.c: token PINs and a new password). */
+    private static final Set<String> SENT_AS_PASSWORD = Set.of("answer", "whichpin", "new_password");
+    /** Confirmation fields openconnect leaves out. */
+    private static final Set<String> NOT_SENT = Set.of("verify_pin", "verify_password");
+    /** openconnect tries a soft token's code at most twice; a third would risk locking the account. */
+    static final int MAX_CODES = 2;
 
     private final Credentials credentials;
     private final Optional<String> authGroup;
     private int passwordsUsed;
+    private int codesSent;
     private boolean groupRequested;
 
     public LoginDialogue(Credentials credentials, Optional<String> authGroup) {
@@ -49,17 +70,31 @@ public final class LoginDialogue {
     public Step answer(AuthReply.Form form) throws AuthenticationException {
         if (saysLoginFailed(form)) {
             // The user name stays out: this text reaches /status, logs and Kubernetes Events.
+            String gatewaySays = " (gateway says: " + form.error().or(form::message).orElseThrow().replace('\n', ' ').strip() + ")";
+            if (codesSent > 0) {
+                throw AuthenticationException.rejected("the gateway refused the login with the one-time code" + gatewaySays
+                        + "; no code is sent twice. Check the clock (TOTP codes are time-based) and the token seed");
+            }
             throw AuthenticationException.rejected("the gateway rejected the login"
-                    + (credentials.username().isPresent() ? " for the configured user" : "")
-                    + " (gateway says: " + form.error().or(form::message).orElseThrow().replace('\n', ' ').strip() + ")");
+                    + (credentials.username().isPresent() ? " for the configured user" : "") + gatewaySays);
+        }
+        if (form.sso().isPresent() || form.fields().stream().anyMatch(f -> f.kind() == FormField.Kind.SSO)) {
+            throw AuthenticationException.unanswerable("the gateway logs in with single sign-on (SAML) only: log in once with "
+                    + "'corridor-sidecar authenticate --external-browser URL' (or openconnect --authenticate) and hand the "
+                    + "session cookie over with --cookie-file or --cookie-on-stdin");
         }
         List<Map.Entry<String, String>> fields = new ArrayList<>();
         Optional<String> groupSelect = Optional.empty();
         for (FormField field : form.fields()) {
+            Optional<String> entry = entry(form, field);
             switch (field.kind()) {
-                case HIDDEN -> fields.add(Map.entry(field.name(), field.value()));
+                case HIDDEN -> fields.add(Map.entry(field.name(), entry.orElse(field.value())));
                 case SELECT -> {
-                    groupSelect = select(field);
+                    if (!field.name().equals(GROUP_FIELD)) {
+                        fields.add(Map.entry(field.name(), choose(field, entry)));
+                        continue;
+                    }
+                    groupSelect = group(field, entry);
                     boolean isDefault = groupSelect.isEmpty() || field.options().isEmpty()
                             || field.options().getFirst().value().equals(groupSelect.get());
                     if (!isDefault && !groupRequested) {
@@ -67,52 +102,103 @@ public final class LoginDialogue {
                         return new SwitchGroup(groupSelect.get());
                     }
                 }
-                case TEXT -> fields.add(Map.entry(field.name(), text(field)));
-                case PASSWORD -> fields.add(Map.entry(field.name(), password(field)));
-                case OTHER -> throw AuthenticationException.unanswerable("the gateway's login form asks for "
-                        + field.describe() + ", an input Corridor cannot fill in unattended");
+                case TEXT -> fields.add(Map.entry(field.name(), entry.isPresent() ? entry.get() : text(form, field)));
+                case PASSWORD -> {
+                    if (NOT_SENT.contains(field.name())) {
+                        continue;
+                    }
+                    String name = SENT_AS_PASSWORD.contains(field.name()) ? "password" : field.name();
+                    fields.add(Map.entry(name, entry.isPresent() ? entry.get() : password(form, field)));
+                }
+                case SSO, OTHER -> throw AuthenticationException.unanswerable("the gateway's login form asks for "
+                        + field.describe() + ", an input Corridor cannot fill in unattended; answer it with -F "
+                        + formName(form) + ":" + field.name() + "=VALUE");
             }
+        }
+        if (form.fields().isEmpty()) {
+            throw AuthenticationException.unanswerable("the gateway sent a login form without inputs"
+                    + form.error().or(form::message).map(text -> " (gateway says: " + text.replace('\n', ' ').strip() + ")").orElse(""));
         }
         return new Answers(fields, groupSelect);
     }
 
-    private Optional<String> select(FormField field) throws AuthenticationException {
-        if (!field.name().equals(GROUP_FIELD)) {
-            throw AuthenticationException.unanswerable("the gateway's login form asks to choose " + field.describe()
-                    + ", a choice Corridor has no setting for");
-        }
-        if (authGroup.isEmpty()) {
+    /** The configured answer to this field of this form, if any. */
+    private Optional<String> entry(AuthReply.Form form, FormField field) {
+        return credentials.formEntries().stream()
+                .filter(e -> e.form().equals(formName(form)) && e.field().equals(field.name()))
+                .map(FormEntry::value)
+                .reduce((first, later) -> later);
+    }
+
+    private static String formName(AuthReply.Form form) {
+        return form.authId().isEmpty() ? "main" : form.authId();
+    }
+
+    private Optional<String> group(FormField field, Optional<String> entry) throws AuthenticationException {
+        Optional<String> wanted = authGroup.or(() -> entry);
+        if (wanted.isEmpty()) {
             // Like openconnect without --authgroup: leave the choice to the gateway's default group.
             return Optional.empty();
         }
-        String wanted = authGroup.get();
         for (FormField.Option option : field.options()) {
-            if (option.value().equals(wanted) || option.label().equals(wanted)) {
+            if (option.value().equals(wanted.get()) || option.label().equals(wanted.get())) {
                 return Optional.of(option.value());
             }
         }
         List<String> offered = field.options().stream().map(FormField.Option::value).toList();
-        throw AuthenticationException.unanswerable("auth group '" + wanted + "' is not offered by the gateway; it offers "
+        throw AuthenticationException.unanswerable("auth group '" + wanted.get() + "' is not offered by the gateway; it offers "
                 + (offered.isEmpty() ? "none" : String.join(", ", offered)));
     }
 
-    private String text(FormField field) throws AuthenticationException {
-        if (!field.name().equals("username")) {
+    /** Another select: the configured option, by value or label. */
+    private String choose(FormField field, Optional<String> entry) throws AuthenticationException {
+        if (entry.isEmpty()) {
+            throw AuthenticationException.unanswerable("the gateway's login form asks to choose " + field.describe()
+                    + ", a choice Corridor has no setting for; answer it with -F FORM:" + field.name() + "=VALUE");
+        }
+        for (FormField.Option option : field.options()) {
+            if (option.value().equals(entry.get()) || option.label().equals(entry.get())) {
+                return option.value();
+            }
+        }
+        throw AuthenticationException.unanswerable("'" + entry.get() + "' is not among the choices of " + field.describe() + ": "
+                + String.join(", ", field.options().stream().map(FormField.Option::value).toList()));
+    }
+
+    private String text(AuthReply.Form form, FormField field) throws AuthenticationException {
+        String name = field.name().toLowerCase(Locale.ROOT);
+        if (!name.startsWith("user") && !name.startsWith("uname")) {
             throw AuthenticationException.unanswerable("the gateway's login form asks for " + field.describe()
-                    + ", which Corridor cannot answer from its configuration");
+                    + ", which Corridor cannot answer from its configuration; answer it with -F " + formName(form) + ":"
+                    + field.name() + "=VALUE");
         }
         return credentials.username().orElseThrow(() -> AuthenticationException.unanswerable(
                 "the gateway asks for a user name " + field.describe() + " but none is configured (set --user or --user-file)"));
     }
 
-    private String password(FormField field) throws AuthenticationException {
-        if (passwordsUsed >= credentials.passwords().size()) {
+    private String password(AuthReply.Form form, FormField field) throws AuthenticationException {
+        boolean secondFactor = field.name().equals(SECOND_FACTOR_FIELD) || formName(form).equals(CHALLENGE_FORM);
+        boolean passwordsLeft = passwordsUsed < credentials.passwords().size();
+        if (credentials.codes().isPresent() && (secondFactor || !passwordsLeft)) {
+            return code(field);
+        }
+        if (!passwordsLeft) {
             throw AuthenticationException.unanswerable("the gateway asks for password " + (passwordsUsed + 1) + ", "
                     + field.describe() + ", but " + credentials.passwords().size() + " "
                     + (credentials.passwords().size() == 1 ? "is" : "are")
-                    + " configured (one line per password in --password-file or on standard input)");
+                    + " configured (one line per password in --password-file or on standard input, or --token-mode for a "
+                    + "one-time code)");
         }
         return credentials.passwords().get(passwordsUsed++);
+    }
+
+    private String code(FormField field) throws AuthenticationException {
+        if (codesSent >= MAX_CODES) {
+            throw AuthenticationException.rejected("the gateway asks for a one-time code (" + field.describe() + ") a third time; "
+                    + "two were sent, and no more are, lest the account be locked. Check the clock and the token seed");
+        }
+        codesSent++;
+        return credentials.codes().orElseThrow().next();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.protocol.tunnel;
 
+import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.auth.CookieJar;
 import dev.corridor.sidecar.protocol.http.HttpRequest;
 import java.util.Optional;
@@ -13,14 +14,11 @@ import java.util.Optional;
  * @param localHostname shown by the gateway's {@code occtl show users}
  * @param baseMtu      the MTU of the link to the gateway
  * @param dtls         the DTLS offer; without one, no X-DTLS header is sent and the session is CSTP only
+ * @param profile      the User-Agent and platform, as at login
  */
-public record ConnectRequest(String host, String sessionCookie, String localHostname, int baseMtu, Optional<DtlsOffer> dtls) {
+public record ConnectRequest(String host, String sessionCookie, String localHostname, int baseMtu, Optional<DtlsOffer> dtls,
+                             ClientProfile profile) {
     public static final String PATH = "/CSCOSSLC/tunnel";
-    /**
-     * ocserv classes clients by User-Agent prefix; "OpenConnect VPN Agent" gets IPv6 routes and DNS,
-     * while an unknown agent loses them.
-     */
-    public static final String USER_AGENT = "OpenConnect VPN Agent (Corridor) v9.01";
     /** Space for DTLS (82), UDP (8) and IPv4 (20) inside the base MTU, as openconnect reserves it. */
     static final int TUNNEL_OVERHEAD = 82 + 8 + 20;
 
@@ -30,9 +28,7 @@ public record ConnectRequest(String host, String sessionCookie, String localHost
     }
 
     public HttpRequest toHttp() {
-        HttpRequest.Builder request = new HttpRequest.Builder("CONNECT", PATH)
-                .header("Host", host)
-                .header("User-Agent", USER_AGENT)
+        HttpRequest.Builder request = profile.addHeaders(new HttpRequest.Builder("CONNECT", PATH).header("Host", host))
                 .header("Cookie", CookieJar.SESSION_COOKIE + "=" + sessionCookie)
                 .header("X-CSTP-Version", "1")
                 .header("X-CSTP-Hostname", localHostname)

@@ -23,6 +23,7 @@ import java.util.OptionalInt;
  * @param sessionTimeout   time left before the gateway ends the session ({@code -Remaining}, else the timeout), when limited
  * @param rekeyInterval    when the gateway asks for rekeying, and {@code rekeyMethod} how
  * @param dtls             the DTLS data channel the gateway offers, when it offers one
+ * @param banner           the message the gateway shows once the session is open ({@code X-CSTP-Banner}), printable
  */
 public record SessionConfig(
         Optional<AssignedAddress> ipv4,
@@ -43,7 +44,8 @@ public record SessionConfig(
         Optional<Duration> rekeyInterval,
         String rekeyMethod,
         String serverName,
-        Optional<DtlsParameters> dtls) {
+        Optional<DtlsParameters> dtls,
+        Optional<String> banner) {
 
     public SessionConfig {
         dnsServers = List.copyOf(dnsServers);

@@ -17,6 +17,8 @@ import java.util.OptionalInt;
 
 /** Reads a {@code 200 CONNECTED} reply's {@code X-CSTP-*} and {@code X-DTLS-*} headers into a {@link SessionConfig}. */
 public final class SessionConfigParser {
+    /** Banners are a few lines; anything beyond this is cut when shown. */
+    static final int MAX_BANNER = 4096;
     /** An MTU below the IPv4 minimum reassembly size cannot carry the traffic a pod sends. */
     static final int MIN_MTU = 576;
     static final int MAX_MTU = 65535;
@@ -103,7 +105,14 @@ public final class SessionConfigParser {
                 seconds(headers, "X-CSTP-Rekey-Time"),
                 headers.first("X-CSTP-Rekey-Method").orElse("none"),
                 headers.first("X-CSTP-Server-Name").orElse(""),
-                dtls);
+                dtls,
+                banner(headers));
+    }
+
+    /** A banner is shown and logged: control characters out (a terminal escape must not reach a log), and bounded. */
+    private static Optional<String> banner(HttpHeaders headers) {
+        String text = String.join("\n", headers.all("X-CSTP-Banner")).replaceAll("[\\p{Cntrl}&&[^\n]]", "").strip();
+        return text.isEmpty() ? Optional.empty() : Optional.of(text.length() > MAX_BANNER ? text.substring(0, MAX_BANNER) + "..." : text);
     }
 
     private static List<IpNetwork> networks(HttpHeaders headers, String v4Name, String v6Name) throws ProtocolException {

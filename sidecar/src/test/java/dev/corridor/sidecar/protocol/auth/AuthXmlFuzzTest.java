@@ -30,15 +30,20 @@ class AuthXmlFuzzTest {
             "<input type=\"text\" name=\"username\" label=\"Username:\" />", "<input type=\"password\" name=\"password\" />",
             "<input type=\"hidden\" name=\"", "<select name=\"group_list\" label=\"GROUP:\">", "</select>", "<option value=\"",
             "</option>", "<message>", "</message>", "<error>", "</error>", "<banner>", "</banner>", "<!DOCTYPE", "<!ENTITY",
-            "&amp;", "<![CDATA["})
+            "&amp;", "<![CDATA[", "<opaque is-for=\"sg\">", "</opaque>", "<session-token>", "</session-token>", "<client-cert-request/>",
+            "<multiple-client-cert-request>", "<hash-algorithm>sha256</hash-algorithm>", "<cert-authenticated/>", "<sso-v2-login>",
+            "<input type=\"sso\" name=\"sso-token\"/>", "<auth id=\"challenge\">", "<input type=\"password\" name=\"secondary_password\"/>"})
     void readsAndAnswersEveryLoginReplyOrRefusesIt(byte[] reply) throws XMLStreamException {
-        LoginDialogue dialogue = new LoginDialogue(new Credentials(Optional.of("alice"), List.of("correct-horse", "123456")),
+        LoginDialogue dialogue = new LoginDialogue(Credentials.of(Optional.of("alice"), List.of("correct-horse", "123456")),
                 Optional.of("eng"));
         try {
-            if (AuthXml.parse(reply) instanceof AuthReply.Form form) {
+            AuthXml.Parsed parsed = AuthXml.parse(reply);
+            if (parsed.reply() instanceof AuthReply.Form form) {
                 byte[] answer = switch (dialogue.answer(form)) {
-                    case LoginDialogue.Answers answers -> AuthXml.reply(answers.fields(), answers.groupSelect());
-                    case LoginDialogue.SwitchGroup group -> AuthXml.init("https://vpn.corp.test/", Optional.of(group.group()));
+                    case LoginDialogue.Answers answers -> AuthXml.reply(ClientProfile.defaults(), List.of(AuthMethod.SINGLE_SIGN_ON_V2),
+                            parsed.opaque(), answers.fields(), answers.groupSelect());
+                    case LoginDialogue.SwitchGroup group -> AuthXml.init(ClientProfile.defaults(), List.of(), "https://vpn.corp.test/",
+                            Optional.of(group.group()), false);
                 };
                 readToTheEnd(answer);
             }

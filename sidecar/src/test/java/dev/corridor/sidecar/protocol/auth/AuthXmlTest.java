@@ -15,7 +15,7 @@ class AuthXmlTest {
 
     @Test
     void readsOcservsUsernameForm() throws Exception {
-        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(Fixtures.bytes("form-username.xml"));
+        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(Fixtures.bytes("form-username.xml")).reply();
         assertThat(form.authId()).isEqualTo("main");
         assertThat(form.message()).contains("Please enter your username.");
         assertThat(form.action()).isEqualTo("/auth");
@@ -25,14 +25,14 @@ class AuthXmlTest {
 
     @Test
     void readsOcservsPasswordForm() throws Exception {
-        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(Fixtures.bytes("form-password.xml"));
+        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(Fixtures.bytes("form-password.xml")).reply();
         assertThat(form.fields()).extracting(FormField::name, FormField::kind)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("password", FormField.Kind.PASSWORD));
     }
 
     @Test
     void readsSuccess() throws Exception {
-        assertThat(AuthXml.parse(Fixtures.bytes("success.xml"))).isEqualTo(new AuthReply.Success(Optional.empty()));
+        assertThat(AuthXml.parse(Fixtures.bytes("success.xml")).reply()).isEqualTo(new AuthReply.Success(Optional.empty()));
     }
 
     @Test
@@ -49,7 +49,7 @@ class AuthXmlTest {
                 <input type="hidden" name="token" value="t1" />
                 </form></auth></config-auth>
                 """;
-        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(xml.getBytes(StandardCharsets.UTF_8));
+        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(xml.getBytes(StandardCharsets.UTF_8)).reply();
         assertThat(form.banner()).contains("Authorised use only");
         assertThat(form.error()).contains("Login failed.");
         assertThat(form.fields()).extracting(FormField::name).containsExactly("username", "group_list", "token");
@@ -128,12 +128,14 @@ class AuthXmlTest {
 
     @Test
     void writesTheInitAndReplyBodiesOcservExpects() {
-        String init = new String(AuthXml.init("https://vpn.corp.test/", Optional.of("eng")), StandardCharsets.UTF_8);
+        String init = new String(AuthXml.init(ClientProfile.defaults(), List.of(AuthMethod.SINGLE_SIGN_ON_V2), "https://vpn.corp.test/",
+                Optional.of("eng"), false), StandardCharsets.UTF_8);
         assertThat(init).startsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"init\"")
                 .contains("<group-access>https://vpn.corp.test/</group-access>")
                 .contains("<group-select>eng</group-select>");
 
-        String reply = new String(AuthXml.reply(List.of(Map.entry("password", "p<&>\"'")), Optional.empty()), StandardCharsets.UTF_8);
+        String reply = new String(AuthXml.reply(ClientProfile.defaults(), List.of(), Optional.empty(),
+                List.of(Map.entry("password", "p<&>\"'")), Optional.empty()), StandardCharsets.UTF_8);
         assertThat(reply).contains("type=\"auth-reply\"")
                 .contains("<auth><password>p&lt;&amp;&gt;&quot;&apos;</password></auth>")
                 .doesNotContain("group-select");

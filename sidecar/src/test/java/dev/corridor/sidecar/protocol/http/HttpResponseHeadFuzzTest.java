@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.corridor.sidecar.protocol.ProtocolException;
 import dev.corridor.sidecar.protocol.auth.AuthRequests;
+import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.auth.CookieJar;
 import dev.corridor.sidecar.protocol.tunnel.ConnectRequest;
 import java.time.Instant;
@@ -29,9 +30,9 @@ class HttpResponseHeadFuzzTest {
             parsed.contentLength();
             CookieJar cookies = new CookieJar();
             cookies.update(parsed.headers().all("Set-Cookie"), Instant.now());
-            AuthRequests.post("vpn.corp.test", "/auth", cookies, XML).encode();
+            AuthRequests.post("vpn.corp.test", "/auth", cookies, ClientProfile.defaults(), XML).encode();
             cookies.get(CookieJar.SESSION_COOKIE).ifPresent(cookie ->
-                    new ConnectRequest("vpn.corp.test", cookie, "pod", 1500, Optional.empty()).toHttp().encode());
+                    new ConnectRequest("vpn.corp.test", cookie, "pod", 1500, Optional.empty(), ClientProfile.defaults()).toHttp().encode());
         } catch (ProtocolException expected) {
             // a head the client refuses, with a message naming what is wrong
         }
