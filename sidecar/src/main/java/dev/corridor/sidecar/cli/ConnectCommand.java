@@ -2,29 +2,23 @@ package dev.corridor.sidecar.cli;
 
 import dev.corridor.sidecar.config.ClientConfig;
 import dev.corridor.sidecar.config.ConfigException;
-import dev.corridor.sidecar.config.ConfigFile;
 import dev.corridor.sidecar.config.Setting;
 import dev.corridor.sidecar.config.Settings;
 import dev.corridor.sidecar.http.StatusServer;
-import dev.corridor.sidecar.protocol.auth.SessionCookies;
 import dev.corridor.sidecar.metrics.SidecarMetrics;
 import dev.corridor.sidecar.session.Tunnel;
 import dev.corridor.sidecar.session.TunnelFailure;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
@@ -77,92 +71,8 @@ final class ConnectCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "URL",
-            description = "The gateway: https://HOST[:PORT][/PATH], or just HOST.")
-    private String server;
-
-    @Option(names = {"-u", "--user"}, paramLabel = "NAME", description = "User name to log in with.")
-    private String user;
-
-    @Option(names = "--user-file", paramLabel = "FILE",
-            description = "Read the user name from FILE (first line), at every login.")
-    private Path userFile;
-
-    @Option(names = "--passwd-on-stdin",
-            description = "Read the password from standard input, one line per password the gateway asks for.")
-    private Boolean passwordOnStdin;
-
-    @Option(names = "--password-file", paramLabel = "FILE",
-            description = "Read the password from FILE, one line per password the gateway asks for, at every login "
-                    + "(a rotated Kubernetes Secret takes effect at the next login).")
-    private Path passwordFile;
-
-    @Option(names = "--servercert", paramLabel = "pin-sha256:BASE64",
-            description = "Accept the gateway's certificate when its public key has this SHA-256 pin. Repeatable.")
-    private List<String> serverCert;
-
-    @Option(names = "--cafile", paramLabel = "FILE", description = "Also trust the CA certificates in FILE (PEM).")
-    private Path cafile;
-
-    @Option(names = "--authgroup", paramLabel = "GROUP", description = "Choose GROUP when the gateway offers login groups.")
-    private String authgroup;
-
-    @Option(names = {"-F", "--form-entry"}, paramLabel = "FORM:FIELD=VALUE",
-            description = "Answer the field FIELD of the login form whose <auth id> is FORM (main, challenge, ...) with VALUE, "
-                    + "as openconnect's --form-entry. Repeatable.")
-    private List<String> formEntry;
-
-    @Option(names = "--token-mode", paramLabel = "MODE",
-            description = "Answer second-factor prompts with one-time codes: totp or hotp (RFC 6238, RFC 4226).")
-    private String tokenMode;
-
-    @Option(names = "--token-secret", paramLabel = "SECRET",
-            description = "The token's seed: base32:..., 0xHEX, the seed's text, or an otpauth:// URI; optional sha256: or "
-                    + "sha512: prefix, and for HOTP ,COUNTER. Visible to other processes: prefer --token-secret-file.")
-    private String tokenSecret;
-
-    @Option(names = "--token-secret-file", paramLabel = "FILE",
-            description = "Read the token's seed from FILE at every login; for HOTP, the advanced counter is written back.")
-    private Path tokenSecretFile;
-
-    @Option(names = {"-c", "--certificate"}, paramLabel = "FILE",
-            description = "Client certificate: PEM (with its chain, and the key unless --sslkey) or PKCS#12; read at every login.")
-    private Path certificate;
-
-    @Option(names = {"-k", "--sslkey"}, paramLabel = "FILE",
-            description = "The client certificate's key (PEM: PKCS#1, SEC1, PKCS#8, encrypted or not).")
-    private Path sslkey;
-
-    @Option(names = "--key-password-file", paramLabel = "FILE",
-            description = "The password of an encrypted key or PKCS#12 file.")
-    private Path keyPasswordFile;
-
-    @Option(names = "--mca-certificate", paramLabel = "FILE",
-            description = "The user certificate of ASA multiple-certificate authentication (-c is the machine's).")
-    private Path mcaCertificate;
-
-    @Option(names = "--mca-key", paramLabel = "FILE", description = "The user certificate's key.")
-    private Path mcaKey;
-
-    @Option(names = "--mca-key-password-file", paramLabel = "FILE", description = "The password of an encrypted user key.")
-    private Path mcaKeyPasswordFile;
-
-    @Option(names = "--cookie-on-stdin",
-            description = "Read a session cookie from standard input and open the tunnel with it, without a login (a cookie "
-                    + "from 'corridor-sidecar authenticate' or openconnect --authenticate, e.g. after an SSO login).")
-    private Boolean cookieOnStdin;
-
-    @Option(names = "--cookie-file", paramLabel = "FILE",
-            description = "The same from FILE; once the gateway no longer accepts it, the sidecar waits until FILE changes.")
-    private Path cookieFile;
-
-    @Option(names = "--useragent", paramLabel = "STRING",
-            description = "The User-Agent to send (default: AnyConnect-compatible OpenConnect VPN Agent v9.20 (Corridor)).")
-    private String useragent;
-
-    @Option(names = "--os", paramLabel = "OS",
-            description = "The platform to report: linux, linux-64 (default), win, mac-intel, android or apple-ios.")
-    private String os;
+    @Mixin
+    private LoginOptions login;
 
     @Option(names = {"-i", "--interface"}, paramLabel = "IFNAME", description = "Name of the tun device (default: vpn0).")
     private String interfaceName;
@@ -218,42 +128,22 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--reconnect-max-delay", paramLabel = "SECONDS", description = "Longest pause between attempts (default: 60).")
     private Integer reconnectMaxDelay;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", description = "error, warn, info (default) or debug.")
-    private String logLevel;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Read settings from FILE (YAML).")
-    private Path configFile;
-
     @Override
     public Integer call() {
         ClientConfig config;
+        LoginOptions.Input input;
         try {
-            Settings fromFile = configFile == null ? Settings.empty() : ConfigFile.load(configFile);
-            config = fromFile.overriddenBy(commandLine()).resolve();
+            config = login.resolve(commandLine());
+            input = LoginOptions.readInput(config);
         } catch (ConfigException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
         }
         Logging.configure(config.logLevel());
 
-        List<String> stdin;
-        try {
-            stdin = config.passwordOnStdin() || config.cookieOnStdin() ? readStandardInput() : List.of();
-        } catch (IOException e) {
-            return fail(ExitCode.BAD_CONFIGURATION, "cannot read standard input: " + e.getMessage());
-        }
-        Optional<String> stdinCookie = Optional.empty();
-        if (config.cookieOnStdin()) {
-            try {
-                stdinCookie = Optional.of(SessionCookies.fromText(stdin.isEmpty() ? "" : stdin.getFirst()));
-            } catch (IllegalArgumentException e) {
-                return fail(ExitCode.BAD_CONFIGURATION, "the cookie on standard input: " + e.getMessage());
-            }
-        }
         SidecarMetrics metrics = new SidecarMetrics();
         Tunnel tunnel;
         try {
-            tunnel = new Tunnel(config, new FileCredentials(config, config.passwordOnStdin() ? stdin : List.of(), stdinCookie),
-                    metrics.observer());
+            tunnel = new Tunnel(config, new FileCredentials(config, input.passwords(), input.cookie()), metrics.observer());
         } catch (IllegalArgumentException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
         }
@@ -277,34 +167,12 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     private Settings commandLine() {
-        return Settings.empty()
-                .with(Setting.SERVER, server)
-                .with(Setting.USER, user)
-                .with(Setting.USER_FILE, text(userFile))
-                .with(Setting.PASSWORD_FILE, text(passwordFile))
-                .with(Setting.PASSWORD_ON_STDIN, passwordOnStdin)
-                .with(Setting.SERVER_CERT, serverCert)
-                .with(Setting.CAFILE, text(cafile))
-                .with(Setting.AUTHGROUP, authgroup)
-                .with(Setting.FORM_ENTRY, formEntry)
-                .with(Setting.TOKEN_MODE, tokenMode)
-                .with(Setting.TOKEN_SECRET, tokenSecret)
-                .with(Setting.TOKEN_SECRET_FILE, text(tokenSecretFile))
-                .with(Setting.CERTIFICATE, text(certificate))
-                .with(Setting.SSLKEY, text(sslkey))
-                .with(Setting.KEY_PASSWORD_FILE, text(keyPasswordFile))
-                .with(Setting.MCA_CERTIFICATE, text(mcaCertificate))
-                .with(Setting.MCA_KEY, text(mcaKey))
-                .with(Setting.MCA_KEY_PASSWORD_FILE, text(mcaKeyPasswordFile))
-                .with(Setting.COOKIE_ON_STDIN, cookieOnStdin)
-                .with(Setting.COOKIE_FILE, text(cookieFile))
-                .with(Setting.USERAGENT, useragent)
-                .with(Setting.OS, os)
+        return login.commandLine()
                 .with(Setting.INTERFACE, interfaceName)
                 .with(Setting.DTLS, noDtls ? Boolean.FALSE : null)
                 .with(Setting.BASE_MTU, baseMtu)
                 .with(Setting.HTTP_ADDRESS, httpAddress)
-                .with(Setting.STATUS_TOKEN_FILE, text(statusTokenFile))
+                .with(Setting.STATUS_TOKEN_FILE, LoginOptions.text(statusTokenFile))
                 .with(Setting.ALLOW_DEFAULT_ROUTE, allowDefaultRoute)
                 .with(Setting.ROUTE, route)
                 .with(Setting.EXCLUDE_ROUTE, excludeRoute)
@@ -312,18 +180,10 @@ final class ConnectCommand implements Callable<Integer> {
                 .with(Setting.FAIL_CLOSED, failClosed)
                 .with(Setting.RECONNECT_TIMEOUT, reconnectTimeout)
                 .with(Setting.RECONNECT_MIN_DELAY, reconnectMinDelay)
-                .with(Setting.RECONNECT_MAX_DELAY, reconnectMaxDelay)
-                .with(Setting.LOG_LEVEL, logLevel);
+                .with(Setting.RECONNECT_MAX_DELAY, reconnectMaxDelay);
     }
 
-    private static String text(Path path) {
-        return path == null ? null : path.toString();
-    }
 
-    private static List<String> readStandardInput() throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        return in.lines().toList(); // no input, no password; an empty line, an empty one
-    }
 
     private int fail(ExitCode code, String message) {
         PrintWriter err = spec.commandLine().getErr();

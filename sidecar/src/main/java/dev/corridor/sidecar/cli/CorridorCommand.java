@@ -12,10 +12,10 @@ import picocli.CommandLine.Command;
         customSynopsis = "corridor-sidecar COMMAND [OPTIONS]",
         commandListHeading = "%nCOMMANDS%n",
         footerHeading = "%n",
-        footer = "Run 'corridor-sidecar connect --help' for the connect options.",
+        footer = "Run 'corridor-sidecar connect --help' (or authenticate --help) for the options.",
         mixinStandardHelpOptions = true,
         versionProvider = CorridorCommand.Version.class,
-        subcommands = ConnectCommand.class)
+        subcommands = {ConnectCommand.class, AuthenticateCommand.class})
 public final class CorridorCommand implements Runnable {
 
     @CommandLine.Spec
@@ -33,7 +33,9 @@ public final class CorridorCommand implements Runnable {
         for (ExitCode code : ExitCode.values()) {
             exitCodes.put("  " + code.code, code.meaning);
         }
-        commandLine.getSubcommands().get("connect").getCommandSpec().usageMessage().exitCodeList(exitCodes);
+        for (String command : new String[] {"connect", "authenticate"}) {
+            commandLine.getSubcommands().get(command).getCommandSpec().usageMessage().exitCodeList(exitCodes);
+        }
         return commandLine.execute(args);
     }
 

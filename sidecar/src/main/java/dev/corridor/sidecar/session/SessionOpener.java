@@ -11,6 +11,7 @@ import dev.corridor.sidecar.protocol.tunnel.SessionConfigParser;
 import dev.corridor.sidecar.transport.CstpChannel;
 import dev.corridor.sidecar.transport.GatewayUnreachableException;
 import dev.corridor.sidecar.transport.GatewayUrl;
+import dev.corridor.sidecar.transport.PublicKeyPin;
 import dev.corridor.sidecar.transport.TlsConnection;
 import dev.corridor.sidecar.transport.TlsConnector;
 import dev.corridor.sidecar.transport.UntrustedCertificateException;
@@ -30,6 +31,7 @@ import javax.net.ssl.SSLSession;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.function.ToIntFunction;
 
@@ -92,11 +94,10 @@ final class SessionOpener {
      * when the configuration hands a session cookie over (an SSO login done elsewhere), with that cookie alone.
      */
     OpenSession open(Optional<SessionCookie> resume) throws TunnelFailure {
-        TlsConnection connection = null;
-        try {
+        return attempt(() -> {
             LoginSecrets secrets = credentials.load();
             long started = System.nanoTime();
-            connection = track(connector.connect(gateway, secrets.certificate()));
+            TlsConnection connection = track(connector.connect(gateway, secrets.certificate()));
             long connected = System.nanoTime();
             observer.phaseCompleted(TunnelObserver.Phase.TLS, Duration.ofNanos(connected - started));
             Optional<SessionCookie> cookie = resume.or(() -> secrets.sessionCookie().map(SessionCookie::new));
@@ -117,20 +118,61 @@ final class SessionOpener {
                             + "session has ended or expired): log in again to renew it");
                 }
                 LOG.log(Level.INFO, "the gateway no longer accepts the session cookie; logging in again");
-                closeQuietly(connection);
+                connection.close();
                 connection = track(connector.connect(gateway, secrets.certificate()));
             }
-            Authenticator.Login login = authenticator.login(connection, secrets);
-            long loggedIn = System.nanoTime();
-            observer.login(TunnelObserver.LoginOutcome.SUCCESS);
-            observer.phaseCompleted(TunnelObserver.Phase.AUTHENTICATION, Duration.ofNanos(loggedIn - connected));
-            login.preLoginBanner().ifPresent(banner -> LOG.log(Level.INFO, "the gateway's banner before login: {0}", banner));
+            Authenticator.Login login = login(connection, secrets, connected);
             connection = track(login.connection());
-            return requestTunnel(connection, new SessionCookie(login.sessionCookie()), login.preLoginBanner(), started, connected, loggedIn)
+            return requestTunnel(connection, new SessionCookie(login.sessionCookie()), login.preLoginBanner(), started, connected,
+                    System.nanoTime())
                     .orElseThrow(() -> new TunnelFailure(TunnelFailure.Kind.AUTHENTICATION, "the gateway refused to open the tunnel "
                             + "for a fresh login (ocserv answers this when its address pool is exhausted or the user has too many sessions)"));
+        });
+    }
+
+    /** What a login alone yields ({@code authenticate}): the session cookie, and the gateway it is good for. */
+    record Authenticated(SessionCookie cookie, InetSocketAddress gateway, PublicKeyPin gatewayKey) {
+        @Override
+        public String toString() {
+            return "Authenticated[" + gateway + "]"; // never the cookie
+        }
+    }
+
+    /** Logs in and stops there: the session stays the gateway's until a CONNECT with its cookie, or its timeout. */
+    Authenticated authenticate() throws TunnelFailure {
+        return attempt(() -> {
+            LoginSecrets secrets = credentials.load();
+            long started = System.nanoTime();
+            TlsConnection connection = track(connector.connect(gateway, secrets.certificate()));
+            Authenticator.Login login = login(connection, secrets, started);
+            try (TlsConnection used = track(login.connection())) {
+                X509Certificate certificate = (X509Certificate) used.session().getPeerCertificates()[0];
+                return new Authenticated(new SessionCookie(login.sessionCookie()), used.remote(), PublicKeyPin.of(certificate));
+            }
+        });
+    }
+
+    private Authenticator.Login login(TlsConnection connection, LoginSecrets secrets, long connected)
+            throws IOException, AuthenticationException, ConfigException {
+        Authenticator.Login login = authenticator.login(connection, secrets);
+        observer.login(TunnelObserver.LoginOutcome.SUCCESS);
+        observer.phaseCompleted(TunnelObserver.Phase.AUTHENTICATION, Duration.ofNanos(System.nanoTime() - connected));
+        login.preLoginBanner().ifPresent(banner -> LOG.log(Level.INFO, "the gateway's banner before login: {0}", banner));
+        return login;
+    }
+
+    /** A step of opening that may fail in the ways opening fails. */
+    @FunctionalInterface
+    private interface Step<T> {
+        T run() throws IOException, AuthenticationException, ConfigException, TunnelFailure;
+    }
+
+    /** Runs a step, turning each way it fails into the tunnel failure it is, with the connection under way closed. */
+    private <T> T attempt(Step<T> step) throws TunnelFailure {
+        try {
+            return step.run();
         } catch (TunnelFailure e) {
-            closeQuietly(connection);
+            closeQuietly(current);
             throw e;
         } catch (UntrustedCertificateException e) {
             throw new TunnelFailure(TunnelFailure.Kind.UNTRUSTED_CERTIFICATE, e.getMessage(), e);
@@ -138,20 +180,20 @@ final class SessionOpener {
             throw new TunnelFailure(TunnelFailure.Kind.UNREACHABLE, e.getMessage(), e);
         } catch (AuthenticationException e) {
             observer.login(e.rejectedByGateway() ? TunnelObserver.LoginOutcome.REJECTED : TunnelObserver.LoginOutcome.FAILED);
-            closeQuietly(connection);
+            closeQuietly(current);
             throw new TunnelFailure(e.rejectedByGateway() ? TunnelFailure.Kind.AUTHENTICATION : TunnelFailure.Kind.CONFIGURATION,
                     e.getMessage(), e);
         } catch (ConfigException e) {
-            closeQuietly(connection);
+            closeQuietly(current);
             throw new TunnelFailure(TunnelFailure.Kind.CONFIGURATION, e.getMessage(), e);
         } catch (ProtocolException e) {
-            closeQuietly(connection);
+            closeQuietly(current);
             throw new TunnelFailure(TunnelFailure.Kind.PROTOCOL, e.getMessage(), e);
         } catch (SocketTimeoutException e) {
-            closeQuietly(connection);
+            closeQuietly(current);
             throw new TunnelFailure(TunnelFailure.Kind.UNREACHABLE, "the gateway " + gateway.authority() + " stopped answering", e);
         } catch (IOException e) {
-            closeQuietly(connection);
+            closeQuietly(current);
             String message = aborted ? "stopped while connecting" : "the connection to the gateway " + gateway.authority() + " failed: " + e.getMessage();
             throw new TunnelFailure(TunnelFailure.Kind.UNREACHABLE, message, e);
         } finally {
