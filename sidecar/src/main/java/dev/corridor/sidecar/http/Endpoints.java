@@ -5,14 +5,32 @@ import dev.corridor.sidecar.session.TunnelStatus;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
-/** The answers of {@code /healthz}, {@code /readyz}, {@code /status} and {@code /metrics}. */
+/**
+ * The answers of {@code /healthz}, {@code /readyz}, {@code /status} and {@code /metrics}, and who may see what.
+ *
+ * <p>The tunnel's details ({@code /status}, and why {@code /readyz} fails) name the gateway, the addresses and the
+ * routes behind it: they go to loopback callers (the pod's own containers, {@code kubectl port-forward}) and to callers
+ * presenting the token of the status token file. Loopback is the connection's own address, never a header. The
+ * probes and {@code /metrics} stay open to all: the kubelet and Prometheus call from other addresses.
+ */
 final class Endpoints {
+    static final String NO_TOKEN_FILE = "/status answers loopback callers only (e.g. through kubectl port-forward). "
+            + "For other callers, start the sidecar with --status-token-file FILE and send "
+            + "'Authorization: Bearer TOKEN' with the token in FILE.\n";
+    static final String TOKEN_UNAVAILABLE = "/status answers loopback callers only for now: the sidecar cannot use its "
+            + "status token file (its log says why).\n";
+    static final String TOKEN_REQUIRED = "/status needs 'Authorization: Bearer TOKEN' with the token in the sidecar's "
+            + "status token file, or a loopback caller.\n";
+
+    private final Optional<StatusToken> token;
     private final Supplier<TunnelStatus> status;
     private final Supplier<String> metrics;
 
-    Endpoints(Supplier<TunnelStatus> status, Supplier<String> metrics) {
+    Endpoints(Optional<StatusToken> token, Supplier<TunnelStatus> status, Supplier<String> metrics) {
+        this.token = token;
         this.status = status;
         this.metrics = metrics;
     }
@@ -23,20 +41,37 @@ final class Endpoints {
         }
         return switch (request.path()) {
             case "/healthz" -> Response.text(200, "ok\n");
-            case "/readyz" -> readiness();
-            case "/status" -> new Response(200, "application/json", Json.write(document(status.get())) + "\n", Map.of());
+            case "/readyz" -> readiness(request);
+            case "/status" -> refusal(request).orElseGet(
+                    () -> new Response(200, "application/json", Json.write(document(status.get())) + "\n", Map.of()));
             case "/metrics" -> new Response(200, "text/plain; version=0.0.4", metrics.get(), Map.of());
             default -> Response.text(404, "not found: this server has /healthz, /readyz, /status and /metrics\n");
         };
     }
 
-    private Response readiness() {
+    private Response readiness(Request request) {
         TunnelStatus current = status.get();
         if (current.ready()) {
             return Response.text(200, "ready\n");
         }
-        return Response.text(503, "not ready: tunnel " + current.state().label()
-                + current.lastError().map(e -> " (" + e + ")").orElse("") + "\n");
+        String why = refusal(request).isEmpty() ? current.lastError().map(e -> " (" + e + ")").orElse("") : "";
+        return Response.text(503, "not ready: tunnel " + current.state().label() + why + "\n");
+    }
+
+    /** Why this caller may not see the tunnel's details, as the answer to send; empty when it may. */
+    private Optional<Response> refusal(Request request) {
+        if (request.remote().isLoopbackAddress()) {
+            return Optional.empty();
+        }
+        if (token.isEmpty()) {
+            return Optional.of(Response.text(403, NO_TOKEN_FILE));
+        }
+        return switch (token.get().check(request.authorization())) {
+            case ACCEPTED -> Optional.empty();
+            case UNAVAILABLE -> Optional.of(Response.text(403, TOKEN_UNAVAILABLE));
+            case MISSING -> Optional.of(Response.text(401, TOKEN_REQUIRED).with("WWW-Authenticate", "Bearer"));
+            case WRONG -> Optional.of(Response.text(401, TOKEN_REQUIRED).with("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+        };
     }
 
     static Map<String, Object> document(TunnelStatus status) {

@@ -2,9 +2,14 @@ package dev.corridor.sidecar.http;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Optional;
 
-/** What the endpoints need of a request: the method, the path (query dropped), and the address the connection comes from. */
-record Request(String method, String path, InetAddress remote) {
+/**
+ * What the endpoints need of a request: the method, the path (query dropped), the {@code Authorization} header, and
+ * the address the connection comes from. Other headers are not kept: access depends on the connection's address and
+ * the token, never on a header such as {@code X-Forwarded-For}.
+ */
+record Request(String method, String path, Optional<String> authorization, InetAddress remote) {
 
     /** Thrown for a request head that is not HTTP/1.x; the message says what is wrong and is sent back as a 400. */
     static final class MalformedRequestException extends Exception {
@@ -42,6 +47,7 @@ record Request(String method, String path, InetAddress remote) {
         }
         int query = target.indexOf('?');
         String path = query < 0 ? target : target.substring(0, query);
+        Optional<String> authorization = Optional.empty();
         for (String line : lines.subList(1, lines.size())) {
             if (line.isEmpty()) {
                 continue;
@@ -50,7 +56,13 @@ record Request(String method, String path, InetAddress remote) {
             if (colon <= 0 || line.substring(0, colon).chars().anyMatch(c -> c <= ' ')) {
                 throw new MalformedRequestException("a header line must be NAME: VALUE, with no space before the colon");
             }
+            if (line.substring(0, colon).equalsIgnoreCase("Authorization")) {
+                if (authorization.isPresent()) {
+                    throw new MalformedRequestException("the request has more than one Authorization header");
+                }
+                authorization = Optional.of(line.substring(colon + 1).strip());
+            }
         }
-        return new Request(requestLine[0], path, remote);
+        return new Request(requestLine[0], path, authorization, remote);
     }
 }

@@ -5,16 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RequestTest {
     private static final InetAddress REMOTE = InetAddress.ofLiteral("10.1.2.3");
 
     @Test
-    void keepsMethodPathAndTheConnectionsAddress() throws Exception {
-        Request request = Request.parse("GET /status?pretty=1 HTTP/1.1\r\nHost: pod:9478\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n", REMOTE);
+    void keepsMethodPathAuthorizationAndTheConnectionsAddress() throws Exception {
+        Request request = Request.parse("GET /status?pretty=1 HTTP/1.1\r\nHost: pod:9478\r\nauthorization:  Bearer abc \r\n"
+                + "X-Forwarded-For: 127.0.0.1\r\n\r\n", REMOTE);
 
-        assertThat(request).isEqualTo(new Request("GET", "/status", REMOTE));
+        assertThat(request).isEqualTo(new Request("GET", "/status", Optional.of("Bearer abc"), REMOTE));
     }
 
     @Test
@@ -32,6 +34,8 @@ class RequestTest {
         assertThatThrownBy(() -> Request.parse("GET http://pod/status HTTP/1.1\r\n\r\n", REMOTE)).hasMessageContaining("target");
         assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nno colon\r\n\r\n", REMOTE)).hasMessageContaining("header line");
         assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nAuthorization : Bearer a\r\n\r\n", REMOTE)).hasMessageContaining("header line");
+        assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n", REMOTE))
+                .hasMessageContaining("more than one Authorization");
     }
 
     private static int end(String text) {

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /**
  * A status server alone in a JVM, for {@link SmallHeapTest}: prints its port, then, for each line it reads, the heap in
@@ -17,7 +18,7 @@ final class SmallHeapServer {
     }
 
     public static void main(String[] args) throws Exception {
-        try (StatusServer server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Statuses::connected,
+        try (StatusServer server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected,
                 () -> METRICS)) {
             System.out.println(server.address().getPort());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

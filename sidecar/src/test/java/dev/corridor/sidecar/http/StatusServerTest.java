@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +23,7 @@ class StatusServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Statuses::connected,
+        server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected,
                 () -> "corridor_tunnel_up 1\n");
     }
 
@@ -112,7 +113,7 @@ class StatusServerTest {
 
     @Test
     void aFailingEndpointGets500WithoutTheDetails() throws Exception {
-        try (StatusServer failing = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Statuses::connected, () -> {
+        try (StatusServer failing = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected, () -> {
             throw new IllegalStateException("registry broken: secret detail");
         })) {
             HttpCall call = HttpCall.get(failing.address(), "/metrics");
@@ -134,7 +135,7 @@ class StatusServerTest {
 
             assertThat(readOrReset(in)).as("closed by the server").isEqualTo(-1);
         }
-        server = StatusServer.start(address, Statuses::connected, () -> "");
+        server = StatusServer.start(address, Optional.empty(), Statuses::connected, () -> "");
         assertThat(HttpCall.get(server.address(), "/healthz").status()).isEqualTo(200);
     }
 

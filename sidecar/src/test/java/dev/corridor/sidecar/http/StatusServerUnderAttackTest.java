@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +36,7 @@ class StatusServerUnderAttackTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Statuses::connected, () -> metrics.get());
+        server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected, () -> metrics.get());
     }
 
     @AfterEach
