@@ -128,16 +128,14 @@ final class BoundedHttpServer implements AutoCloseable {
     }
 
     /**
-     * The connection to close to make room, by these rules in turn: from the address with the most connections (an
-     * attacker's rather than the kubelet's); still waiting for its head; no bytes waiting unread (under a flood of
-     * connections, a probe's thread may not have run yet when its head is there); the oldest.
+     * The connection to close to make room: one of the address with the most connections (an attacker's rather than
+     * the kubelet's), still waiting for its head if any is, the oldest of those: it had the most time.
      */
     private Connection slowest() {
         Map<InetAddress, Integer> perAddress = new HashMap<>();
         connections.forEach(c -> perAddress.merge(c.remote, 1, Integer::sum));
         Comparator<Connection> order = Comparator.<Connection>comparingInt(c -> -perAddress.get(c.remote))
-                .thenComparing(c -> c.headRead)
-                .thenComparing(Connection::hasUnreadBytes);
+                .thenComparing(c -> c.headRead);
         return connections.stream().min(order).orElseThrow(); // of equals, the first: the oldest
     }
 
@@ -245,14 +243,6 @@ final class BoundedHttpServer implements AutoCloseable {
             this.socket = socket;
             this.remote = socket.getInetAddress();
             this.deadline = deadline;
-        }
-
-        boolean hasUnreadBytes() {
-            try {
-                return socket.getInputStream().available() > 0;
-            } catch (IOException e) {
-                return false;
-            }
         }
 
         /** Reads until the head is in or fills {@link #MAX_HEAD_BYTES}; false if the peer closed first. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.corridor.sidecar.http.Attack.Behaviour;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +84,23 @@ class StatusServerUnderAttackTest {
             }
         } finally {
             attack.stop();
+        }
+    }
+
+    @Test
+    void aCallerSlowToSendItsHeadIsNotClosedForTheRoomAFloodFromElsewhereNeeds() throws Exception {
+        try (Socket slow = new Socket()) {
+            slow.connect(server.address());
+            Attack attack = Attack.start(server.address(), 100, Behaviour.silent());
+            try {
+                Thread.sleep(300);
+                slow.setSoTimeout((int) HttpCall.TIMEOUT.toMillis());
+                slow.getOutputStream().write((HEAD_START + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                String answer = new String(slow.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(HttpCall.parse(answer, Duration.ZERO).status()).isEqualTo(200);
+            } finally {
+                attack.stop();
+            }
         }
     }
 
