@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.corridor.sidecar.http.Attack.Behaviour;
 import dev.corridor.sidecar.testing.GatewayLab;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -37,8 +38,7 @@ class SmallHeapTest {
             String port = out.readLine();
             assertThat(port).as("the server's port; its stderr: %s", Files.readString(stderr)).isNotNull();
             InetSocketAddress server = new InetSocketAddress("127.0.0.1", Integer.parseInt(port));
-            in.println();
-            long idleHeap = Long.parseLong(out.readLine());
+            long idleHeap = heapInUse(in, out, stderr);
 
             Prober prober = Prober.start(server);
             List<Attack> attacks = new ArrayList<>();
@@ -51,8 +51,7 @@ class SmallHeapTest {
                 attacks.add(Attack.start(server, 200, Behaviour.silent()));
                 attacks.add(Attack.start(server, 2, new Behaviour(HEAD_START + "Content-Length: 1000000000000\r\n\r\n", new byte[64 * 1024], Duration.ZERO)));
                 Thread.sleep(2000);
-                in.println();
-                floodHeap = Long.parseLong(out.readLine());
+                floodHeap = heapInUse(in, out, stderr);
                 Thread.sleep(2000);
             } finally {
                 attacks.forEach(Attack::stop);
@@ -73,5 +72,13 @@ class SmallHeapTest {
             child.waitFor();
         }
         assertThat(Files.readString(stderr)).doesNotContain("OutOfMemoryError");
+    }
+
+    /** The heap the server has in use after a full collection; what it said instead (such as an OutOfMemoryError) if not. */
+    private static long heapInUse(PrintWriter in, BufferedReader out, Path stderr) throws IOException {
+        in.println();
+        String answer = out.readLine();
+        assertThat(answer).as("the server's heap in use; its stderr: %s", Files.readString(stderr)).matches("[0-9]+");
+        return Long.parseLong(answer);
     }
 }
