@@ -17,12 +17,12 @@ import java.util.function.Supplier;
  * probes and {@code /metrics} stay open to all: the kubelet and Prometheus call from other addresses.
  */
 final class Endpoints {
-    static final String NO_TOKEN_FILE = "/status answers loopback callers only (e.g. through kubectl port-forward). "
+    private static final String NO_TOKEN_FILE = "/status answers loopback callers only (e.g. through kubectl port-forward). "
             + "For other callers, start the sidecar with --status-token-file FILE and send "
             + "'Authorization: Bearer TOKEN' with the token in FILE.\n";
-    static final String TOKEN_UNAVAILABLE = "/status answers loopback callers only for now: the sidecar cannot use its "
+    private static final String TOKEN_UNAVAILABLE = "/status answers loopback callers only for now: the sidecar cannot use its "
             + "status token file (its log says why).\n";
-    static final String TOKEN_REQUIRED = "/status needs 'Authorization: Bearer TOKEN' with the token in the sidecar's "
+    private static final String TOKEN_REQUIRED = "/status needs 'Authorization: Bearer TOKEN' with the token in the sidecar's "
             + "status token file, or a loopback caller.\n";
 
     private final Optional<StatusToken> token;
