@@ -56,9 +56,15 @@ import sun.misc.Signal;
         footerHeading = "%nHTTP ENDPOINTS%n",
         footer = {
             "  GET /healthz   200 while the process runs",
-            "  GET /readyz    200 only while the tunnel is up and routes are installed",
+            "  GET /readyz    200 only while the tunnel is up and routes are installed;",
+            "                 else 503, with the reason for callers allowed /status",
             "  GET /status    JSON: state, transport, address, routes, mtu, traffic...",
+            "                 for loopback callers (the pod's containers, kubectl",
+            "                 port-forward) and callers sending 'Authorization: Bearer",
+            "                 TOKEN' with the token in --status-token-file; others 401/403",
             "  GET /metrics   Prometheus metrics (corridor_tunnel_*, JVM, process)",
+            "  A connection serves one request, whose head must fit 8 KiB and arrive",
+            "  within 2 s; 32 connections at most, a new one closes the slowest.",
             "",
             "EXAMPLES",
             "  echo \"$PASSWORD\" | corridor-sidecar connect -u alice --passwd-on-stdin \\",
@@ -150,7 +156,7 @@ final class ConnectCommand implements Callable<Integer> {
         metrics.watch(tunnel::status);
         StatusServer http;
         try {
-            http = StatusServer.start(config.httpAddress(), tunnel::status, metrics::scrape);
+            http = StatusServer.start(config.httpAddress(), config.statusTokenFile(), tunnel::status, metrics::scrape);
         } catch (IOException e) {
             return fail(ExitCode.BAD_CONFIGURATION, "cannot serve HTTP on " + StatusServer.describe(config.httpAddress()) + ": " + e.getMessage());
         }

@@ -1,0 +1,37 @@
+package dev.corridor.sidecar.http;
+
+import dev.corridor.sidecar.net.AssignedAddress;
+import dev.corridor.sidecar.net.IpNetwork;
+import dev.corridor.sidecar.session.DropReason;
+import dev.corridor.sidecar.session.TunnelState;
+import dev.corridor.sidecar.session.TunnelStatus;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Tunnel snapshots for the endpoints' tests. */
+final class Statuses {
+    static final String SERVER = "vpn.corp.test";
+
+    private Statuses() {
+    }
+
+    static TunnelStatus connected() {
+        return status(TunnelState.CONNECTED, Optional.empty());
+    }
+
+    static TunnelStatus down(String error) {
+        return status(TunnelState.RECONNECTING, Optional.of(error));
+    }
+
+    private static TunnelStatus status(TunnelState state, Optional<String> error) {
+        TunnelStatus.ChannelTraffic traffic = new TunnelStatus.ChannelTraffic(420, 420, 5, 5, Map.of(DropReason.OVERSIZE, 0L));
+        return new TunnelStatus(state, "dtls", SERVER, Optional.of(new AssignedAddress(InetAddress.ofLiteral("10.99.0.50"), 24)),
+                Optional.empty(), List.of(IpNetwork.parse("10.20.0.0/16")), List.of(), List.of(InetAddress.ofLiteral("10.20.1.53")),
+                List.of("corp.test"), 1434, Optional.of(Instant.parse("2026-11-22T07:24:58Z")), Optional.empty(), Optional.empty(),
+                Optional.empty(), "TLSv1.3", "TLS_AES_256_GCM_SHA384", new TunnelStatus.Dtls("up", "psk", "TLS_PSK_WITH_AES_256_GCM_SHA384", ""),
+                new TunnelStatus.Traffic(traffic, traffic, 0, 0), Optional.empty(), error);
+    }
+}
