@@ -61,7 +61,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class HostileGatewayIT {
-    private static final InetAddress GATEWAY = Ip.parseAddress("192.0.2.1");
+    private static final InetAddress GATEWAY = ScriptedLab.GATEWAY;
     /** Where an XXE would fetch from: a listener that must never see a connection. */
     private static final int XXE_PORT = 8080;
     /** The sidecar's 30 s I/O timeout (session.Tunnel.IO_TIMEOUT) plus start-up. */
@@ -69,6 +69,7 @@ class HostileGatewayIT {
     /** A hang check, not a performance check. */
     private static final Duration BOUND = Duration.ofSeconds(20);
 
+    private static ScriptedLab lab;
     private static NetworkNamespace gatewaySide;
     private static NetworkNamespace podSide;
     private static DatagramChannel dnsCanary;
@@ -90,22 +91,9 @@ class HostileGatewayIT {
 
     @BeforeAll
     static void createNamespaces() throws Exception {
-        gatewaySide = NetworkNamespace.create("corh-gw");
-        podSide = NetworkNamespace.create("corh-pod");
-        Commands.run("ip", "link", "add", "hv-pod", "netns", podSide.name(), "type", "veth", "peer", "name", "hv-gw", "netns", gatewaySide.name());
-        gatewaySide.exec("ip", "link", "set", "lo", "up");
-        gatewaySide.exec("ip", "addr", "add", GATEWAY.getHostAddress() + "/24", "dev", "hv-gw");
-        gatewaySide.exec("ip", "link", "set", "hv-gw", "up");
-        // No IPv6 in the pod: the kernel's own IPv6 chatter on vpn0 would add to the drop counts the tests read.
-        podSide.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
-        podSide.exec("ip", "link", "set", "lo", "up");
-        podSide.exec("ip", "addr", "add", "192.0.2.2/24", "dev", "hv-pod");
-        podSide.exec("ip", "link", "set", "hv-pod", "up");
-        podSide.exec("ip", "route", "add", "default", "via", GATEWAY.getHostAddress());
-        // 'ip netns exec' puts this file over /etc/resolv.conf: every DNS query of the sidecar reaches the canary.
-        Path resolvConf = Path.of("/etc/netns", podSide.name(), "resolv.conf");
-        Files.createDirectories(resolvConf.getParent());
-        Files.writeString(resolvConf, "nameserver " + GATEWAY.getHostAddress() + "\n");
+        lab = ScriptedLab.create("corh");
+        gatewaySide = lab.gatewaySide();
+        podSide = lab.podSide();
         dnsCanary = gatewaySide.call(() -> DatagramChannel.open().bind(new InetSocketAddress(GATEWAY, 53)));
         dnsCanary.configureBlocking(false);
         xxeCanary = gatewaySide.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(GATEWAY, XXE_PORT)));
@@ -114,7 +102,7 @@ class HostileGatewayIT {
 
     @AfterAll
     static void deleteNamespaces() throws Exception {
-        for (AutoCloseable resource : new AutoCloseable[] {dnsCanary, xxeCanary, podSide, gatewaySide}) {
+        for (AutoCloseable resource : new AutoCloseable[] {dnsCanary, xxeCanary, lab}) {
             if (resource != null) {
                 resource.close();
             }

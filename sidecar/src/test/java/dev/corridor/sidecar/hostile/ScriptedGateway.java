@@ -17,17 +17,23 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -50,8 +56,19 @@ final class ScriptedGateway implements AutoCloseable {
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^Content-Length:\\s*(\\d+)\\s*$");
     private static final char[] KEY_PASSWORD = "throwaway".toCharArray();
 
-    /** A request as the gateway read it: what the script needs to tell the steps of a login apart. */
-    record Request(String method, byte[] body) {
+    /**
+     * A request as the gateway read it: what the script needs to tell the steps of a login apart, and to check what the
+     * client sent.
+     *
+     * @param clientCertificate the certificate the client presented on this request's connection, if asked and given
+     */
+    record Request(String method, String head, byte[] body, Optional<X509Certificate> clientCertificate) {
+        /** The value of a request header, by name (any case). */
+        Optional<String> header(String name) {
+            Matcher value = Pattern.compile("(?im)^" + Pattern.quote(name) + ":\\s*(.*?)\\s*$").matcher(head);
+            return value.find() ? Optional.of(value.group(1)) : Optional.empty();
+        }
+
         boolean isConnect() {
             return method.equals("CONNECT");
         }
@@ -78,12 +95,13 @@ final class ScriptedGateway implements AutoCloseable {
     private final Thread acceptor;
     private volatile Socket connection;
 
-    private ScriptedGateway(ServerSocket listener, X509Certificate certificate, SSLContext tls, Script script, int connections) {
+    private ScriptedGateway(ServerSocket listener, X509Certificate certificate, SSLContext tls, Script script, int connections,
+                            IntPredicate asksForCertificate) {
         this.listener = listener;
         this.certificate = certificate;
         this.acceptor = Thread.ofPlatform().daemon().name("scripted-gateway").start(() -> {
-            for (int i = 0; i < connections && !listener.isClosed(); i++) {
-                serveOne(tls, script, i + 1 == connections);
+            for (int i = 1; i <= connections && !listener.isClosed(); i++) {
+                serveOne(tls, script, i == connections, asksForCertificate.test(i));
             }
         });
     }
@@ -98,6 +116,16 @@ final class ScriptedGateway implements AutoCloseable {
 
     /** The same, for {@code connections} connections one after the other (the script sees every request of each). */
     static ScriptedGateway start(NetworkNamespace namespace, InetAddress address, Script script, int connections) throws Exception {
+        return start(namespace, address, script, connections, connection -> false);
+    }
+
+    /**
+     * The same, asking the client for a certificate during the handshake of the connections {@code asksForCertificate}
+     * picks (by number, from 1), as an ASA's tunnel group with certificate authentication does; any certificate is
+     * accepted: the script judges it.
+     */
+    static ScriptedGateway start(NetworkNamespace namespace, InetAddress address, Script script, int connections,
+                                 IntPredicate asksForCertificate) throws Exception {
         KeyPair key = KeyPairGenerator.getInstance("EC").generateKeyPair();
         X509Certificate certificate = selfSigned(key, address);
         KeyStore identity = KeyStore.getInstance("PKCS12");
@@ -106,9 +134,26 @@ final class ScriptedGateway implements AutoCloseable {
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keys.init(identity, KEY_PASSWORD);
         SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keys.getKeyManagers(), null, null);
+        tls.init(keys.getKeyManagers(), new TrustManager[] {new AnyClientCertificate()}, null);
         ServerSocket listener = namespace.call(() -> new ServerSocket(PORT, 1, address));
-        return new ScriptedGateway(listener, certificate, tls, script, connections);
+        return new ScriptedGateway(listener, certificate, tls, script, connections, asksForCertificate);
+    }
+
+    /** Takes any client certificate: the script decides what a certificate is worth. */
+    private static final class AnyClientCertificate implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a gateway trusts no server");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
     }
 
     /** The pin that makes the client trust this gateway ({@code --servercert}). */
@@ -130,17 +175,18 @@ final class ScriptedGateway implements AutoCloseable {
      * Serves a connection: TLS over the accepted TCP socket, then request after request. After {@code CONNECT} the
      * connection carries CSTP, which the gateway reads and drops until the client leaves. The last one closes the port.
      */
-    private void serveOne(SSLContext tls, Script script, boolean last) {
+    private void serveOne(SSLContext tls, Script script, boolean last, boolean askForCertificate) {
         try (Socket tcp = listener.accept(); SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(tcp, null, tcp.getPort(), true)) {
             if (last) {
                 listener.close();
             }
             connection = socket;
             socket.setUseClientMode(false);
+            socket.setWantClientAuth(askForCertificate);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             Request request;
-            while ((request = readRequest(in)) != null) {
+            while ((request = readRequest(in, socket)) != null) {
                 script.answer(request).writeTo(out);
                 out.flush();
                 if (request.isConnect()) {
@@ -156,7 +202,7 @@ final class ScriptedGateway implements AutoCloseable {
     }
 
     /** The next request, or null when the client closed the connection. */
-    private static Request readRequest(InputStream in) throws IOException {
+    private static Request readRequest(InputStream in, SSLSocket socket) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -174,7 +220,13 @@ final class ScriptedGateway implements AutoCloseable {
         String method = text.substring(0, text.indexOf(' '));
         Matcher length = CONTENT_LENGTH.matcher(text);
         byte[] body = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : new byte[0];
-        return new Request(method.toUpperCase(Locale.ROOT), body);
+        Optional<X509Certificate> presented = Optional.empty();
+        try {
+            presented = Optional.of((X509Certificate) socket.getSession().getPeerCertificates()[0]);
+        } catch (SSLPeerUnverifiedException e) {
+            // none asked for, or none given
+        }
+        return new Request(method.toUpperCase(Locale.ROOT), text, body, presented);
     }
 
     private static X509Certificate selfSigned(KeyPair key, InetAddress address) throws GeneralSecurityException, IOException {

@@ -119,8 +119,14 @@ public final class AuthXml {
 
     /** Parses a gateway reply body. */
     public static Parsed parse(byte[] body) throws ProtocolException {
+        // Whitespace before the XML declaration is not XML, but openconnect's libxml2 takes it, and its Cisco test server
+        // sends it (fake-cisco-server.py): skipped, not refused.
+        int start = 0;
+        while (start < body.length && (body[start] == '\n' || body[start] == '\r' || body[start] == ' ' || body[start] == '\t')) {
+            start++;
+        }
         try {
-            XMLStreamReader xml = XML.createXMLStreamReader(new ByteArrayInputStream(body));
+            XMLStreamReader xml = XML.createXMLStreamReader(new ByteArrayInputStream(body, start, body.length - start));
             try {
                 return parse(xml);
             } finally {
