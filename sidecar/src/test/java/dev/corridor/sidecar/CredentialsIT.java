@@ -55,6 +55,12 @@ class CredentialsIT {
         sidecar.awaitReady(READY);
         assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("2 received");
         assertThat(lab.gatewayUsers()).contains(" alice ");
+        String expires = Commands.run("openssl", "x509", "-in", certificate.toString(), "-noout", "-enddate").strip()
+                .substring("notAfter=".length()).replaceAll("\\s+", " ");
+        assertThat(java.time.Instant.parse(sidecar.status().path("clientCertificateExpires").asText()))
+                .isEqualTo(java.time.ZonedDateTime.parse(expires, java.time.format.DateTimeFormatter.ofPattern("MMM d HH:mm:ss yyyy z",
+                        java.util.Locale.ROOT)).toInstant());
+        assertThat(sidecar.httpGet("/metrics")).containsPattern("corridor_tunnel_client_certificate_expiry_timestamp_seconds \\d\\.\\d+E9");
 
         // A new key and certificate in the same files (here for another name, so that the gateway shows which one
         // logged in): the next login presents them, without a restart.
@@ -131,14 +137,55 @@ class CredentialsIT {
         sidecar.awaitReady(READY);
     }
 
+    /** The gateway's banners, before the login (on its form) and after (on CONNECT), shown in /status. */
+    @Test
+    void theBannersAreShown() throws Exception {
+        lab = GatewayLab.start("corban", "pre-login-banner = \"Authorized use only\"", "banner = \"Welcome to Corp\"");
+        SidecarProcess sidecar = sidecar(lab.password() + "\n", "-u", lab.user(), "--passwd-on-stdin");
+        sidecar.awaitReady(READY);
+        assertThat(sidecar.status().path("banner").path("beforeLogin").asText()).isEqualTo("Authorized use only");
+        assertThat(sidecar.status().path("banner").path("afterLogin").asText()).isEqualTo("Welcome to Corp");
+    }
+
+    /**
+     * A cookie the gateway stops accepting (an administrator ended the session) is not tried in a loop: the sidecar
+     * says it must be renewed, and waits for the file to change.
+     */
+    @Test
+    void aCookieFileTheGatewayStopsAcceptingIsWaitedOut() throws Exception {
+        lab = GatewayLab.start("corckf");
+        Path cookie = lab.directory().resolve("cookie");
+        Files.writeString(cookie, authenticate());
+        SidecarProcess sidecar = sidecar("", "--cookie-file", cookie.toString(), "--reconnect-max-delay", "1");
+        sidecar.awaitReady(READY);
+
+        lab.disconnect(lab.user());
+        await().atMost(Duration.ofSeconds(15)).until(() -> sidecar.status().path("error").asText()
+                .contains("no longer accepts the session cookie"));
+        assertThat(sidecar.status().path("error").asText()).contains("waiting for the credentials to change");
+        int attempts = sidecar.status().path("reconnect").path("attempts").asInt();
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5))
+                .until(() -> sidecar.status().path("reconnect").path("attempts").asInt() == attempts);
+
+        Files.writeString(cookie, authenticate()); // the Secret is renewed
+        sidecar.awaitReady(Duration.ofSeconds(15));
+    }
+
+    /** A fresh session cookie from Corridor's authenticate, as openconnect takes it. */
+    private String authenticate() throws Exception {
+        String printed = Commands.run("bash", "-c", "printf '%s\\n' \"$1\" | ip netns exec \"$2\" \"$3\" -jar \"$4\" authenticate "
+                + "--cafile \"$5\" -u \"$6\" --passwd-on-stdin \"$7\"", "auth", lab.password(), lab.podNamespace(), java(),
+                SidecarProcess.jar().toString(), lab.caFile().toString(), lab.user(), lab.gatewayUrl());
+        return assignments(printed).get("COOKIE") + "\n";
+    }
+
     /** A cookie from Corridor's authenticate opens an openconnect tunnel, and openconnect's opens Corridor's. */
     @Test
     void sessionCookiesWorkBothWaysWithOpenconnect() throws Exception {
         lab = GatewayLab.start("corcke");
-        String corridorLogin = Commands.run("bash", "-c", "printf '%s\\n' \"$1\" | ip netns exec \"$2\" \"$3\" -jar \"$4\" authenticate "
-                + "--cafile \"$5\" -u \"$6\" --passwd-on-stdin \"$7\"", "auth", lab.password(), lab.podNamespace(), java(),
-                SidecarProcess.jar().toString(), lab.caFile().toString(), lab.user(), lab.gatewayUrl());
-        Map<String, String> printed = assignments(corridorLogin);
+        Map<String, String> printed = assignments(Commands.run("bash", "-c", "printf '%s\\n' \"$1\" | ip netns exec \"$2\" \"$3\" -jar \"$4\" "
+                + "authenticate --cafile \"$5\" -u \"$6\" --passwd-on-stdin \"$7\"", "auth", lab.password(), lab.podNamespace(), java(),
+                SidecarProcess.jar().toString(), lab.caFile().toString(), lab.user(), lab.gatewayUrl()));
         assertThat(printed.keySet()).containsExactly("COOKIE", "HOST", "CONNECT_URL", "FINGERPRINT", "RESOLVE");
         assertThat(printed.get("HOST")).isEqualTo(lab.get("LAB_GATEWAY_ADDRESS"));
         assertThat(printed.get("RESOLVE")).isEqualTo(lab.get("LAB_GATEWAY_HOST") + ":" + lab.get("LAB_GATEWAY_ADDRESS"));

@@ -102,6 +102,12 @@ final class Endpoints {
         dtlsDoc.put("cipherSuite", dtls.cipherSuite().isEmpty() ? null : dtls.cipherSuite());
         dtlsDoc.put("detail", dtls.detail().isEmpty() ? null : dtls.detail());
         doc.put("dtls", dtlsDoc);
+        TunnelStatus.Login login = status.login();
+        Map<String, Object> banner = new LinkedHashMap<>();
+        banner.put("beforeLogin", login.bannerBeforeLogin().orElse(null));
+        banner.put("afterLogin", login.banner().orElse(null));
+        doc.put("banner", banner);
+        doc.put("clientCertificateExpires", login.certificateExpires().map(Object::toString).orElse(null));
         TunnelStatus.Traffic traffic = status.traffic();
         Map<String, Object> counters = traffic(traffic.total());
         counters.put("cstp", traffic(traffic.cstp()));

@@ -66,6 +66,9 @@ final class TunnelStatusMetrics {
                 .description("Packets sent over CSTP because they did not fit a DTLS record").register(registry);
         Gauge.builder(PREFIX + "connected.timestamp", this, m -> seconds(m.snapshot.connectedSince())).baseUnit("seconds")
                 .description("When the current session was established (Unix time); NaN without a session").register(registry);
+        Gauge.builder(PREFIX + "client.certificate.expiry.timestamp", this, m -> seconds(m.snapshot.login().certificateExpires()))
+                .baseUnit("seconds")
+                .description("When the client certificate the last login presented expires (Unix time); NaN without one").register(registry);
         Gauge.builder(PREFIX + "session.remaining", this, m -> remaining(m.snapshot.sessionExpires())).baseUnit("seconds")
                 .description("Seconds until the gateway ends the session; NaN where it announced no limit").register(registry);
         Gauge.builder(PREFIX + "idle.remaining", this, m -> remaining(m.snapshot.idleExpires())).baseUnit("seconds")

@@ -8,6 +8,7 @@ import dev.corridor.sidecar.protocol.http.HttpResponseHead;
 import dev.corridor.sidecar.protocol.tunnel.ConnectRequest;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfigParser;
+import dev.corridor.sidecar.transport.ClientIdentity;
 import dev.corridor.sidecar.transport.CstpChannel;
 import dev.corridor.sidecar.transport.GatewayUnreachableException;
 import dev.corridor.sidecar.transport.GatewayUrl;
@@ -56,7 +57,7 @@ final class SessionOpener {
 
     /** An open session: the CSTP channel, what the gateway said about it, and how to add DTLS to it. */
     record OpenSession(CstpChannel cstp, SessionConfig config, InetSocketAddress gateway, String tlsProtocol,
-                       String tlsCipherSuite, Optional<String> banner, DtlsAvailability dtls, Timings timings, SessionCookie cookie) {
+                       String tlsCipherSuite, TunnelStatus.Login login, DtlsAvailability dtls, Timings timings, SessionCookie cookie) {
     }
 
     /** How long each step of opening took: the TCP and TLS handshake, the login, and CONNECT. */
@@ -104,7 +105,8 @@ final class SessionOpener {
             if (cookie.isPresent()) {
                 Optional<OpenSession> resumed;
                 try {
-                    resumed = requestTunnel(connection, cookie.get(), Optional.empty(), started, connected, connected);
+                    resumed = requestTunnel(connection, cookie.get(), new LoginShown(Optional.empty(), Optional.empty()), secrets,
+                            started, connected, connected);
                 } catch (IOException e) {
                     // ocserv answers a cookie it does not know (e.g. after a restart) with a TLS access_denied alert.
                     LOG.log(Level.DEBUG, "CONNECT with the session cookie failed: {0}", e.getMessage());
@@ -123,8 +125,8 @@ final class SessionOpener {
             }
             Authenticator.Login login = login(connection, secrets, connected);
             connection = track(login.connection());
-            return requestTunnel(connection, new SessionCookie(login.sessionCookie()), login.preLoginBanner(), started, connected,
-                    System.nanoTime())
+            return requestTunnel(connection, new SessionCookie(login.sessionCookie()), new LoginShown(login.preLoginBanner(), login.banner()),
+                    secrets, started, connected, System.nanoTime())
                     .orElseThrow(() -> new TunnelFailure(TunnelFailure.Kind.AUTHENTICATION, "the gateway refused to open the tunnel "
                             + "for a fresh login (ocserv answers this when its address pool is exhausted or the user has too many sessions)"));
         });
@@ -202,7 +204,12 @@ final class SessionOpener {
     }
 
     /** Sends CONNECT with the cookie; empty when the gateway refuses the cookie (401), so that a login can follow. */
-    private Optional<OpenSession> requestTunnel(TlsConnection connection, SessionCookie cookie, Optional<String> banner, long started,
+    /** The banners a login showed: on its form, and in its success reply. */
+    private record LoginShown(Optional<String> beforeLogin, Optional<String> afterLogin) {
+    }
+
+    private Optional<OpenSession> requestTunnel(TlsConnection connection, SessionCookie cookie, LoginShown shown, LoginSecrets secrets,
+                                                long started,
                                                 long connected, long loggedIn) throws IOException, ProtocolException, TunnelFailure {
         InetSocketAddress remote = connection.remote();
         int linkMtu = baseMtu.applyAsInt(remote.getAddress());
@@ -222,7 +229,10 @@ final class SessionOpener {
         Timings timings = new Timings(Duration.ofNanos(connected - started), Duration.ofNanos(loggedIn - connected),
                 Duration.ofNanos(System.nanoTime() - loggedIn));
         observer.phaseCompleted(TunnelObserver.Phase.CONNECT, timings.connect());
-        return Optional.of(new OpenSession(connection.openCstp(), config, remote, session.getProtocol(), session.getCipherSuite(), banner,
+        TunnelStatus.Login login = new TunnelStatus.Login(shown.beforeLogin(), config.banner().or(shown::afterLogin),
+                secrets.certificate().map(ClientIdentity::notAfter));
+        login.banner().ifPresent(banner -> LOG.log(Level.INFO, "the gateway's banner: {0}", banner));
+        return Optional.of(new OpenSession(connection.openCstp(), config, remote, session.getProtocol(), session.getCipherSuite(), login,
                 dtlsAvailability(config, offer, psk, remote, linkMtu), timings, cookie));
     }
 

@@ -390,20 +390,20 @@ public final class Tunnel {
                 network.routesThroughTunnel(), network.routesAroundTunnel(), settings.dnsServers(), settings.searchDomains(),
                 settings.mtu(), Optional.of(connectedAt), settings.sessionTimeout().map(connectedAt::plus), Optional.empty(), Optional.empty(),
                 session.tlsProtocol(), session.tlsCipherSuite(),
-                dtls, traffic(), Optional.empty(), Optional.empty());
+                dtls, session.login(), traffic(), Optional.empty(), Optional.empty());
     }
 
     /** Reconnecting: the routes are still installed (on the device, drained), the session is not. */
     private TunnelStatus recovering(PodNetwork network, TunnelStatus.Recovery recovery, Optional<String> lastError) {
         return new TunnelStatus(TunnelState.RECONNECTING, "none", config.gateway().authority(), Optional.empty(), Optional.empty(),
                 network.routesThroughTunnel(), network.routesAroundTunnel(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), "", "", TunnelStatus.Dtls.NONE, traffic(), Optional.of(recovery), lastError);
+                Optional.empty(), Optional.empty(), "", "", TunnelStatus.Dtls.NONE, status.login(), traffic(), Optional.of(recovery), lastError);
     }
 
     private TunnelStatus idle(TunnelState state, Optional<String> error) {
         return new TunnelStatus(state, "cstp", config.gateway().authority(), Optional.empty(), Optional.empty(), List.of(),
                 List.of(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
-                TunnelStatus.Dtls.NONE, traffic(), Optional.empty(), error);
+                TunnelStatus.Dtls.NONE, status == null ? TunnelStatus.Login.NONE : status.login(), traffic(), Optional.empty(), error);
     }
 
     private TunnelStatus.Traffic traffic() {

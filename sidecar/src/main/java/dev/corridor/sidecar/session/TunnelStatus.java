@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param mtu            the tun device's MTU
  * @param sessionExpires when the gateway will end the session, where it announced a limit
  * @param idleExpires    when the gateway will end the session for lack of data, where it announced an idle timeout
+ * @param login          what the last login showed and presented
  * @param recovery       while the tunnel is re-establishing a lost session: why, and how far it got
  * @param lastError      why the tunnel is not up, when it is not
  */
@@ -41,6 +42,7 @@ public record TunnelStatus(
         String tlsProtocol,
         String tlsCipherSuite,
         Dtls dtls,
+        Login login,
         Traffic traffic,
         Optional<Recovery> recovery,
         Optional<String> lastError) {
@@ -55,19 +57,30 @@ public record TunnelStatus(
     /** This snapshot with the parts that change while a session runs. */
     TunnelStatus withLive(String transport, Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip, Traffic traffic) {
         return new TunnelStatus(state, transport, server, ipv4, ipv6, routes, excludedRoutes, dnsServers, searchDomains, mtu,
-                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, traffic, recovery, lastError);
+                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, login, traffic, recovery, lastError);
     }
 
     /** This snapshot in another state, with an error to report. */
     TunnelStatus withError(TunnelState newState, String error) {
         return new TunnelStatus(newState, transport, server, ipv4, ipv6, routes, excludedRoutes, dnsServers, searchDomains, mtu,
-                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, traffic, recovery,
+                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, login, traffic, recovery,
                 Optional.of(error));
     }
 
     /** Ready means the tunnel carries traffic right now: session up and routes installed. */
     public boolean ready() {
         return state == TunnelState.CONNECTED;
+    }
+
+    /**
+     * What the last login showed and presented.
+     *
+     * @param bannerBeforeLogin  the gateway's banner on its login form (a pre-login notice)
+     * @param banner             the gateway's banner once logged in ({@code X-CSTP-Banner}, or the success reply's)
+     * @param certificateExpires when the client certificate the login presented stops being valid
+     */
+    public record Login(Optional<String> bannerBeforeLogin, Optional<String> banner, Optional<Instant> certificateExpires) {
+        public static final Login NONE = new Login(Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**

@@ -32,6 +32,6 @@ final class Statuses {
                 Optional.empty(), List.of(IpNetwork.parse("10.20.0.0/16")), List.of(), List.of(InetAddress.ofLiteral("10.20.1.53")),
                 List.of("corp.test"), 1434, Optional.of(Instant.parse("2026-11-22T07:24:58Z")), Optional.empty(), Optional.empty(),
                 Optional.empty(), "TLSv1.3", "TLS_AES_256_GCM_SHA384", new TunnelStatus.Dtls("up", "psk", "TLS_PSK_WITH_AES_256_GCM_SHA384", ""),
-                new TunnelStatus.Traffic(traffic, traffic, 0, 0), Optional.empty(), error);
+                TunnelStatus.Login.NONE, new TunnelStatus.Traffic(traffic, traffic, 0, 0), Optional.empty(), error);
     }
 }
