@@ -18,7 +18,8 @@
 # so 10.20.1.0/24 and 10.20.2.0/24 are reachable from the pod only through the VPN. 10.20.3.0/24 is
 # split-excluded by the gateway and lives on the node: the pod must reach it around the tunnel.
 # The gateway's name, vpn.corp.test, resolves inside the pod namespace (/etc/netns/P-pod/hosts); the pod's
-# nameserver is the node (/etc/netns/P-pod/resolv.conf), as a pod's is its cluster's DNS.
+# nameserver is the node (/etc/netns/P-pod/resolv.conf), as a pod's is its cluster's DNS. Real DNS servers (dnsmasq)
+# answer there for cluster.local, and at 10.20.1.53 (the gateway's DNS server, behind the VPN) for corp.test.
 #
 # --groups puts the user in these groups and lets the login form offer them (select-group).
 # --otp-secret adds a second factor: a TOTP (30 s, 6 digits, RFC 6238) with this hex secret, asked after the password.
@@ -74,6 +75,10 @@ LAB_CA=$dir/ca.pem
 LAB_OCSERV_CONF=$dir/ocserv.conf
 LAB_OCSERV_LOG=$dir/ocserv.log
 LAB_OCCTL_SOCKET=$dir/occtl.socket
+LAB_CORP_DNS=10.20.1.53
+LAB_CORP_DNS_LOG=$dir/dns-corp.log
+LAB_CLUSTER_DNS=172.30.0.1
+LAB_CLUSTER_DNS_LOG=$dir/dns-cluster.log
 EOF
 }
 
@@ -100,6 +105,28 @@ veth() { # veth NS_A IF_A ADDR_A NS_B IF_B ADDR_B
 
 host_address() { # host_address NS ADDR: a host on its own subnet, served by the namespace itself
   ip -n "$1" addr add "$2/32" dev lo
+}
+
+# Real DNS servers, dnsmasq: the corporate one (10.20.1.53, the gateway's "dns") serves corp.test; the cluster's (the
+# node, 172.30.0.1, which the pod's resolv.conf names) serves cluster.local. Each logs every query with its source.
+dns_servers() {
+  local big
+  big=$(printf 'x%.0s' $(seq 250))
+  ip netns exec "$corp" dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --bind-interfaces \
+    --listen-address=10.20.1.53 --port=53 --user=root --pid-file="$dir/dns-corp.pid" --log-queries \
+    --log-facility="$dir/dns-corp.log" --local=/corp.test/ --domain=corp.test \
+    --host-record=db.corp.test,10.20.1.10,fd00:20::10 --host-record=files.corp.test,10.20.2.10 \
+    --txt-record=big.corp.test,"$big","$big","$big" &
+  ip netns exec "$node" dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --bind-interfaces \
+    --listen-address=172.30.0.1 --port=53 --user=root --pid-file="$dir/dns-cluster.pid" --log-queries \
+    --log-facility="$dir/dns-cluster.log" --local=/cluster.local/ \
+    --host-record=kubernetes.default.svc.cluster.local,10.96.0.1 &
+  for _ in $(seq 50); do
+    [ -s "$dir/dns-corp.pid" ] && [ -s "$dir/dns-cluster.pid" ] && return 0
+    sleep 0.1
+  done
+  echo "lab.sh: dnsmasq did not start" >&2
+  false
 }
 
 certificates() {
@@ -161,6 +188,7 @@ default-domain = corp.test
 ipv4-network = 10.99.0.0
 ipv4-netmask = 255.255.255.0
 dns = 10.20.1.53
+split-dns = corp.test
 ping-leases = false
 route = 10.20.0.0/255.255.0.0
 no-route = 10.20.3.0/255.255.255.0
@@ -200,6 +228,7 @@ up() {
   host_address "$corp" 10.20.1.10
   host_address "$corp" 10.20.2.10
   host_address "$node" 10.20.3.10
+  host_address "$corp" 10.20.1.53
 
   ip -n "$pod" route add default via 172.30.0.1
   ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
@@ -214,6 +243,7 @@ up() {
   # The pod's cluster DNS is the node, as kube-dns is a cluster address: never the machine's own resolver.
   echo "nameserver 172.30.0.1" >"/etc/netns/$pod/resolv.conf"
 
+  dns_servers
   certificates
   printf '%s\n%s\n' "$password" "$password" | ocpasswd -c "$dir/passwd" ${groups:+-g "$groups"} "$user"
   [ -n "$otp_secret" ] && printf 'HOTP/T30/6 %s - %s\n' "$user" "$otp_secret" >"$dir/otp"

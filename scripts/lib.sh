@@ -4,7 +4,7 @@
 corridor_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # What the lab, the tests and the benchmark run: the real gateway and reference client, the network tools, and
 # Prometheus with promtool (the monitoring tests scrape, evaluate and lint with them).
-corridor_packages=(ocserv openconnect iperf3 nftables openssl iproute2 iputils-ping curl tcpdump procps prometheus)
+corridor_packages=(ocserv openconnect iperf3 nftables openssl iproute2 iputils-ping curl tcpdump procps prometheus dnsmasq-base dnsutils)
 
 require_root() {
   if [ "$(id -u)" -ne 0 ]; then

@@ -2,6 +2,9 @@ package dev.corridor.sidecar.cli;
 
 import dev.corridor.sidecar.config.ClientConfig;
 import dev.corridor.sidecar.config.ConfigException;
+import dev.corridor.sidecar.config.DnsConfig;
+import dev.corridor.sidecar.dns.DnsForwarder;
+import dev.corridor.sidecar.os.ClusterNetworks;
 import dev.corridor.sidecar.config.Setting;
 import dev.corridor.sidecar.config.Settings;
 import dev.corridor.sidecar.http.StatusServer;
@@ -13,7 +16,10 @@ import java.io.PrintWriter;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -99,6 +105,29 @@ final class ConnectCommand implements Callable<Integer> {
                     + "(Authorization: Bearer); without it, /status answers loopback only.")
     private Path statusTokenFile;
 
+    @Option(names = "--dns-listen", paramLabel = "ADDRESS:PORT",
+            description = "Serve DNS (UDP and TCP) here: corporate names through the tunnel to the gateway's DNS servers, "
+                    + "others to the cluster's resolver. resolv.conf is never changed: point the pod (or a local resolver) here.")
+    private String dnsListen;
+
+    @Option(names = "--dns-upstream", paramLabel = "ADDRESS[:PORT]",
+            description = "The resolver for names that are not corporate (default: the nameservers of /etc/resolv.conf at "
+                    + "start, the forwarder left out). Repeatable.")
+    private List<String> dnsUpstream;
+
+    @Option(names = "--dns-domain", paramLabel = "DOMAIN",
+            description = "Also resolve names under DOMAIN through the tunnel, beside the gateway's split-DNS and default "
+                    + "domains. Repeatable.")
+    private List<String> dnsDomain;
+
+    @Option(names = "--dns-all-through-tunnel",
+            description = "Resolve every name outside the cluster's domain through the tunnel.")
+    private Boolean dnsAllThroughTunnel;
+
+    @Option(names = "--cluster-domain", paramLabel = "DOMAIN",
+            description = "The cluster's own domain, always resolved by the cluster (default: cluster.local).")
+    private String clusterDomain;
+
     @Option(names = "--allow-default-route",
             description = "Let the tunnel take all traffic when the gateway sends no split-include routes "
                     + "(two /1 routes; the pod's own default route stays).")
@@ -161,6 +190,14 @@ final class ConnectCommand implements Callable<Integer> {
             return fail(ExitCode.BAD_CONFIGURATION, "cannot serve HTTP on " + StatusServer.describe(config.httpAddress()) + ": " + e.getMessage());
         }
         LOG.log(Level.INFO, "serving /healthz, /readyz, /status and /metrics on {0}", StatusServer.describe(http.address()));
+        Optional<DnsForwarder> dns;
+        try {
+            dns = startDns(config, tunnel, metrics);
+        } catch (IOException e) {
+            http.close();
+            return fail(ExitCode.BAD_CONFIGURATION, "cannot serve DNS on " + StatusServer.describe(config.dns().orElseThrow().listen())
+                    + ": " + e.getMessage());
+        }
         Signal.handle(new Signal("TERM"), signal -> tunnel.stop());
         Signal.handle(new Signal("INT"), signal -> tunnel.stop());
         try (metrics; http) {
@@ -169,7 +206,23 @@ final class ConnectCommand implements Callable<Integer> {
             return ExitCode.OK.code;
         } catch (TunnelFailure e) {
             return fail(ExitCode.of(e.kind()), e.getMessage());
+        } finally {
+            dns.ifPresent(DnsForwarder::close);
         }
+    }
+
+    /** The DNS forwarder, when configured: its upstream the configured resolvers, else those of resolv.conf now. */
+    private static Optional<DnsForwarder> startDns(ClientConfig config, Tunnel tunnel, SidecarMetrics metrics) throws IOException {
+        if (config.dns().isEmpty()) {
+            return Optional.empty();
+        }
+        DnsConfig dns = config.dns().get();
+        List<InetSocketAddress> upstream = dns.upstreamOr(ClusterNetworks.nameserverAddresses(Path.of("/etc/resolv.conf")).stream()
+                .map(address -> new InetSocketAddress(address, 53)).toList());
+        DnsForwarder forwarder = DnsForwarder.start(dns.listen(), upstream, tunnel::corporateDns, metrics.dnsObserver());
+        LOG.log(Level.INFO, "serving DNS on {0}: corporate names through the tunnel, others to {1}", StatusServer.describe(forwarder.address()),
+                upstream.isEmpty() ? "nobody (no upstream resolver: they fail)" : DnsForwarder.describe(upstream));
+        return Optional.of(forwarder);
     }
 
     private Settings commandLine() {
@@ -179,6 +232,11 @@ final class ConnectCommand implements Callable<Integer> {
                 .with(Setting.BASE_MTU, baseMtu)
                 .with(Setting.HTTP_ADDRESS, httpAddress)
                 .with(Setting.STATUS_TOKEN_FILE, LoginOptions.text(statusTokenFile))
+                .with(Setting.DNS_LISTEN, dnsListen)
+                .with(Setting.DNS_UPSTREAM, dnsUpstream)
+                .with(Setting.DNS_DOMAIN, dnsDomain)
+                .with(Setting.DNS_ALL_THROUGH_TUNNEL, dnsAllThroughTunnel)
+                .with(Setting.CLUSTER_DOMAIN, clusterDomain)
                 .with(Setting.ALLOW_DEFAULT_ROUTE, allowDefaultRoute)
                 .with(Setting.ROUTE, route)
                 .with(Setting.EXCLUDE_ROUTE, excludeRoute)

@@ -24,6 +24,7 @@ import java.util.OptionalInt;
  * @param profile         the User-Agent and platform Corridor presents
  * @param baseMtu         the MTU of the link to the gateway; empty to take it from the route to the gateway
  * @param statusTokenFile where the token is that callers other than loopback must present to read {@code /status}
+ * @param dns             the DNS forwarder, when one is to run
  * @param routes          what the configuration adds to the gateway's routes
  * @param failClosed      the dropping routes for the tunnel's networks outlive the process (a pod: nothing leaves in clear
  *                        while the sidecar restarts); otherwise an exit removes them with everything else
@@ -49,6 +50,7 @@ public record ClientConfig(
         OptionalInt baseMtu,
         InetSocketAddress httpAddress,
         Optional<Path> statusTokenFile,
+        Optional<DnsConfig> dns,
         RouteOptions routes,
         boolean failClosed,
         ReconnectPolicy reconnect,

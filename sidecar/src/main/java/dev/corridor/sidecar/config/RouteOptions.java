@@ -11,8 +11,10 @@ import java.util.List;
  * @param never             networks the tunnel must never capture (the cluster's pod, service and node CIDRs):
  *                          routed around it even inside a broader split-include, and no route inside them is taken
  * @param allowDefaultRoute whether the tunnel may take all traffic when the gateway sends no split-include route
+ * @param dnsServers        the gateway's DNS servers go through the tunnel too (the DNS forwarder asks them)
  */
-public record RouteOptions(List<IpNetwork> include, List<IpNetwork> exclude, List<IpNetwork> never, boolean allowDefaultRoute) {
+public record RouteOptions(List<IpNetwork> include, List<IpNetwork> exclude, List<IpNetwork> never, boolean allowDefaultRoute,
+                           boolean dnsServers) {
     public RouteOptions {
         include = List.copyOf(include);
         exclude = List.copyOf(exclude);
@@ -20,6 +22,6 @@ public record RouteOptions(List<IpNetwork> include, List<IpNetwork> exclude, Lis
     }
 
     public static RouteOptions none() {
-        return new RouteOptions(List.of(), List.of(), List.of(), false);
+        return new RouteOptions(List.of(), List.of(), List.of(), false, false);
     }
 }

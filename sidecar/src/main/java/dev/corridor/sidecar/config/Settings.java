@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.config;
 
+import dev.corridor.sidecar.net.Ip;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.auth.FormEntry;
@@ -164,11 +165,70 @@ public final class Settings {
                 baseMtu == null ? OptionalInt.empty() : OptionalInt.of(baseMtu),
                 httpAddress(Objects.requireNonNullElse(text(Setting.HTTP_ADDRESS), "0.0.0.0:" + ClientConfig.DEFAULT_HTTP_PORT)),
                 path(Setting.STATUS_TOKEN_FILE),
+                dns(),
                 new RouteOptions(networks(Setting.ROUTE), networks(Setting.EXCLUDE_ROUTE), networks(Setting.NEVER_ROUTE),
-                        Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE))),
+                        Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE)), values.containsKey(Setting.DNS_LISTEN)),
                 Boolean.TRUE.equals(flag(Setting.FAIL_CLOSED)),
                 reconnect(),
                 logLevel(text(Setting.LOG_LEVEL)));
+    }
+
+    private Optional<DnsConfig> dns() throws ConfigException {
+        if (text(Setting.DNS_LISTEN) == null) {
+            for (Setting dependent : List.of(Setting.DNS_UPSTREAM, Setting.DNS_DOMAIN, Setting.DNS_ALL_THROUGH_TUNNEL, Setting.CLUSTER_DOMAIN)) {
+                if (values.containsKey(dependent) && !Boolean.FALSE.equals(values.get(dependent))) {
+                    throw new ConfigException(dependent.key() + " is set without dnsListen (where the DNS forwarder serves)");
+                }
+            }
+            return Optional.empty();
+        }
+        InetSocketAddress listen = socketAddress(Setting.DNS_LISTEN, text(Setting.DNS_LISTEN), OptionalInt.empty());
+        List<InetSocketAddress> upstream = new ArrayList<>();
+        for (String server : list(Setting.DNS_UPSTREAM)) {
+            upstream.add(socketAddress(Setting.DNS_UPSTREAM, server, OptionalInt.of(53)));
+        }
+        List<String> domains = new ArrayList<>();
+        for (String domain : list(Setting.DNS_DOMAIN)) {
+            Optional<String> problem = DnsConfig.domainProblem(domain.strip());
+            if (problem.isPresent()) {
+                throw new ConfigException("dnsDomain: " + problem.get());
+            }
+            domains.add(domain.strip());
+        }
+        String clusterDomain = Objects.requireNonNullElse(text(Setting.CLUSTER_DOMAIN), DnsConfig.DEFAULT_CLUSTER_DOMAIN).strip();
+        Optional<String> problem = DnsConfig.domainProblem(clusterDomain);
+        if (problem.isPresent()) {
+            throw new ConfigException("clusterDomain: " + problem.get());
+        }
+        return Optional.of(new DnsConfig(listen, upstream, domains, Boolean.TRUE.equals(flag(Setting.DNS_ALL_THROUGH_TUNNEL)), clusterDomain));
+    }
+
+    /** An IP literal with a port ({@code 127.0.0.1:53}, {@code [::1]:53}), or without one when {@code defaultPort} is given. */
+    private static InetSocketAddress socketAddress(Setting setting, String text, OptionalInt defaultPort) throws ConfigException {
+        String trimmed = text.strip();
+        String host = trimmed;
+        OptionalInt port = defaultPort;
+        int colon = trimmed.lastIndexOf(':');
+        boolean bracketed = trimmed.startsWith("[");
+        if (bracketed ? trimmed.contains("]:") : colon > 0 && trimmed.indexOf(':') == colon) {
+            host = trimmed.substring(0, colon);
+            try {
+                port = OptionalInt.of(Integer.parseInt(trimmed.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(setting.key() + ": '" + text + "' has no valid port");
+            }
+        }
+        if (port.isEmpty()) {
+            throw new ConfigException(setting.key() + ": '" + text + "' must be ADDRESS:PORT, e.g. 127.0.0.1:53");
+        }
+        if (port.getAsInt() < 1 || port.getAsInt() > 65535) {
+            throw new ConfigException(setting.key() + ": port " + port.getAsInt() + " is out of range");
+        }
+        try {
+            return new InetSocketAddress(Ip.parseAddress(host), port.getAsInt());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(setting.key() + ": " + e.getMessage() + " (an IP address: no name is resolved here)");
+        }
     }
 
     private List<FormEntry> formEntries() throws ConfigException {

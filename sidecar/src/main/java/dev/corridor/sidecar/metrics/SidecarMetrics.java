@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.metrics;
 
+import dev.corridor.sidecar.dns.DnsObserver;
 import dev.corridor.sidecar.session.TunnelObserver;
 import dev.corridor.sidecar.session.TunnelStatus;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -20,6 +21,7 @@ public final class SidecarMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final TunnelEventMetrics events = new TunnelEventMetrics(registry);
+    private final DnsMetrics dns = new DnsMetrics(registry);
     private volatile TunnelStatusMetrics status;
 
     public SidecarMetrics() {
@@ -35,6 +37,11 @@ public final class SidecarMetrics implements AutoCloseable {
     /** Where the tunnel reports its events. */
     public TunnelObserver observer() {
         return events;
+    }
+
+    /** Where the DNS forwarder reports its queries. */
+    public DnsObserver dnsObserver() {
+        return dns;
     }
 
     /** Adds the metrics read from the tunnel's status at each scrape. */

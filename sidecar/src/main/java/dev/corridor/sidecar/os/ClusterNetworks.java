@@ -50,6 +50,11 @@ public final class ClusterNetworks {
 
     /** The nameservers of a resolv.conf, as host networks; a file that is missing or unreadable has none. */
     static List<IpNetwork> nameservers(Path resolvConf) {
+        return nameserverAddresses(resolvConf).stream().map(ClusterNetworks::host).toList();
+    }
+
+    /** The nameservers of a resolv.conf; a file that is missing or unreadable has none. */
+    public static List<InetAddress> nameserverAddresses(Path resolvConf) {
         String text;
         try (var in = Files.newInputStream(resolvConf)) {
             text = new String(in.readNBytes(MAX_RESOLV_CONF), java.nio.charset.StandardCharsets.UTF_8);
@@ -59,13 +64,13 @@ public final class ClusterNetworks {
             LOG.log(Level.WARNING, "cannot read {0} ({1}); its nameservers are not protected from gateway routes", resolvConf, e.getMessage());
             return List.of();
         }
-        List<IpNetwork> servers = new ArrayList<>();
+        List<InetAddress> servers = new ArrayList<>();
         for (String line : text.split("\n")) {
             String[] words = line.strip().split("\\s+");
             if (words.length >= 2 && words[0].equals("nameserver")) {
                 try {
                     // A link-local IPv6 server may carry a zone (fe80::1%eth0); the link-local networks cover it anyway.
-                    servers.add(host(Ip.parseAddress(words[1].replaceFirst("%.*$", ""))));
+                    servers.add(Ip.parseAddress(words[1].replaceFirst("%.*$", "")));
                 } catch (IllegalArgumentException e) {
                     LOG.log(Level.DEBUG, "ignoring nameserver line ''{0}'' of {1}", line.strip(), resolvConf);
                 }

@@ -3,13 +3,13 @@ package dev.corridor.sidecar.session;
 import dev.corridor.sidecar.net.AddressSet;
 import dev.corridor.sidecar.net.IpNetwork;
 import java.util.List;
-import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * What the gateway may send into the pod. Its packets must come from the networks routed through the tunnel (less
  * those routed around it): a gateway cannot inject packets that claim to come from the cluster or the internet. And
- * nothing from the tunnel reaches the sidecar's own HTTP port: the corporate side has no business with the probes,
- * {@code /status} or {@code /metrics}, nor with exhausting the server the kubelet's probes need.
+ * nothing from the tunnel reaches the sidecar's own ports: the corporate side has no business with the probes,
+ * {@code /status}, {@code /metrics} or the pod's DNS forwarder, nor with exhausting the server the kubelet's probes need.
  */
 final class InboundFilter {
     private static final int TCP = 6;
@@ -21,17 +21,19 @@ final class InboundFilter {
     /** Extension headers walked before a packet is taken as one that hides its transport. */
     private static final int MAX_EXTENSION_HEADERS = 8;
 
+    private static final int UDP = 17;
+
     private final AddressSet sources;
-    private final OptionalInt sidecarPort;
+    private final Set<Integer> sidecarPorts;
 
     /**
      * @param through     the networks routed through the tunnel
      * @param around      the networks routed around it (excluded, never-route and cluster networks)
-     * @param sidecarPort the TCP port the sidecar serves HTTP on, when it listens where the tunnel could reach it
+     * @param sidecarPorts the TCP and UDP ports the sidecar serves on (HTTP, DNS) where the tunnel could reach them
      */
-    InboundFilter(List<IpNetwork> through, List<IpNetwork> around, OptionalInt sidecarPort) {
+    InboundFilter(List<IpNetwork> through, List<IpNetwork> around, Set<Integer> sidecarPorts) {
         this.sources = AddressSet.of(through, around);
-        this.sidecarPort = sidecarPort;
+        this.sidecarPorts = Set.copyOf(sidecarPorts);
     }
 
     /** Whether the packet's source address lies in the networks the tunnel carries; the packet is known to be IPv4 or 6. */
@@ -43,11 +45,11 @@ final class InboundFilter {
     }
 
     /**
-     * Whether the packet is TCP for the sidecar's HTTP port, or an IPv6 packet whose transport cannot be found within
-     * a few extension headers (taken as one: a header chain is no way to smuggle a segment past this check).
+     * Whether the packet is TCP or UDP for one of the sidecar's ports, or an IPv6 packet whose transport cannot be found
+     * within a few extension headers (taken as one: a header chain is no way to smuggle a segment past this check).
      */
     boolean toSidecar(byte[] buf, int off, int len) {
-        if (sidecarPort.isEmpty()) {
+        if (sidecarPorts.isEmpty()) {
             return false;
         }
         int transport;
@@ -76,11 +78,11 @@ final class InboundFilter {
                 protocol = next;
             }
         }
-        if (protocol != TCP || transport + 4 > off + len) {
+        if (protocol != TCP && protocol != UDP || transport + 4 > off + len) {
             return false;
         }
         int port = (buf[transport + 2] & 0xff) << 8 | buf[transport + 3] & 0xff;
-        return port == sidecarPort.getAsInt();
+        return sidecarPorts.contains(port);
     }
 
     private static boolean isIpv4(byte[] buf, int off) {

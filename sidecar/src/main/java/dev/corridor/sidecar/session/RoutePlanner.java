@@ -6,6 +6,7 @@ import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.os.TunnelRoutes;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import java.math.BigInteger;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,6 +66,20 @@ public final class RoutePlanner {
             requireAllTrafficAllowed(options, (session.splitIncludes().contains(all) ? "the gateway sends the split-include route "
                     : "--route ") + all + ", which is all traffic");
             through.addAll(all.isIpv4() ? IPV4_HALVES : IPV6_HALVES);
+        }
+        // The corporate DNS servers, which the forwarder asks through the tunnel: never around it.
+        if (options.dnsServers()) {
+            for (InetAddress server : session.dnsServers()) {
+                IpNetwork host = new IpNetwork(server, server.getAddress().length * 8);
+                if (!hasFamily(session, host) || through.stream().anyMatch(network -> network.overlaps(host) && network.prefixLength() <= host.prefixLength())) {
+                    continue;
+                }
+                if (insideAny(host, protectedNetworks)) {
+                    refused.add(host);
+                } else {
+                    through.add(host);
+                }
+            }
         }
         // The gateway's own pool, so that other clients on it are reachable (as openconnect's vpnc-script does).
         addPool(through, refused, session.ipv4(), protectedNetworks);

@@ -1,6 +1,9 @@
 package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.config.ClientConfig;
+import dev.corridor.sidecar.config.DnsConfig;
+import dev.corridor.sidecar.dns.CorporateDns;
+import dev.corridor.sidecar.dns.DnsRoutes;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.os.ClusterNetworks;
 import dev.corridor.sidecar.os.OsException;
@@ -20,7 +23,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +58,8 @@ public final class Tunnel {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile TunnelStatus status;
     private volatile DataPlane dataPlane;
+    /** The corporate side of DNS for the forwarder: the last session's, marked down while no session runs. */
+    private volatile CorporateDns corporateDns;
     private volatile boolean stopRequested;
     /** Routes an earlier run left, for the first session's set-up to take over (fail-closed runs keep them). */
     private List<Route> leftovers = List.of();
@@ -266,9 +274,10 @@ public final class Tunnel {
         Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
                 ? Optional.of(available.setup()) : Optional.empty();
         DataPlane plane = new DataPlane(network.tun(), session.cstp(), session.config(), dtls, cstpCounters, dtlsCounters,
-                oversizeOverCstp, observer, new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPort()));
+                oversizeOverCstp, observer, new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPorts()));
         dataPlane = plane;
         status = connected(session, network);
+        corporateDns = corporateDns(session.config(), network, corporateDns == null ? 1 : corporateDns.session() + 1);
         LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes(), status.excludedRoutes());
         if (stopRequested) {
             plane.stop();
@@ -285,6 +294,8 @@ public final class Tunnel {
         SessionEnd end = plane.run();
         renewal.ifPresent(Thread::interrupt);
         dataPlane = null;
+        CorporateDns ended = corporateDns;
+        corporateDns = new CorporateDns(ended.routes(), ended.servers(), false, ended.session());
         LOG.log(end.cause() == SessionEnd.Cause.STOPPED || end.cause() == SessionEnd.Cause.RENEWAL ? Level.INFO : Level.WARNING,
                 "session ended: {0}", end);
         return end;
@@ -303,10 +314,40 @@ public final class Tunnel {
         return bounded.compareTo(half) > 0 ? half : bounded;
     }
 
-    /** The sidecar's HTTP port, unless it listens on loopback only, which nothing from the tunnel can reach. */
-    private OptionalInt sidecarPort() {
-        InetAddress listening = config.httpAddress().getAddress();
-        return listening != null && listening.isLoopbackAddress() ? OptionalInt.empty() : OptionalInt.of(config.httpAddress().getPort());
+    /**
+     * What the DNS forwarder needs of the session: the corporate domains (the gateway's split-DNS and default domains,
+     * and the configured ones), the networks whose reverse names are corporate, the gateway's DNS servers.
+     */
+    private CorporateDns corporateDns(SessionConfig settings, PodNetwork network, long sessionNumber) {
+        List<String> domains = new ArrayList<>(settings.splitDnsDomains());
+        domains.addAll(settings.searchDomains());
+        config.dns().ifPresent(dns -> domains.addAll(dns.domains()));
+        DnsRoutes routes = new DnsRoutes(domains, network.routesThroughTunnel(),
+                config.dns().map(DnsConfig::clusterDomain).orElse(DnsConfig.DEFAULT_CLUSTER_DOMAIN),
+                config.dns().map(DnsConfig::allThroughTunnel).orElse(false) || settings.tunnelAllDns());
+        return new CorporateDns(routes, settings.dnsServers().stream().map(server -> new InetSocketAddress(server, 53)).toList(), true,
+                sessionNumber);
+    }
+
+    /** The corporate side of DNS as of now; before the first session, nothing is corporate and nothing is up. */
+    public CorporateDns corporateDns() {
+        CorporateDns current = corporateDns;
+        return current != null ? current : new CorporateDns(new DnsRoutes(config.dns().map(DnsConfig::domains).orElse(List.of()), List.of(),
+                config.dns().map(DnsConfig::clusterDomain).orElse(DnsConfig.DEFAULT_CLUSTER_DOMAIN),
+                config.dns().map(DnsConfig::allThroughTunnel).orElse(false)), List.of(), false, 0);
+    }
+
+    /** The sidecar's own ports (HTTP, DNS) where they listen beyond loopback, which nothing from the tunnel can reach. */
+    private Set<Integer> sidecarPorts() {
+        Set<Integer> ports = new TreeSet<>();
+        List<InetSocketAddress> listening = new ArrayList<>(List.of(config.httpAddress()));
+        config.dns().ifPresent(dns -> listening.add(dns.listen()));
+        for (InetSocketAddress address : listening) {
+            if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
+                ports.add(address.getPort());
+            }
+        }
+        return ports;
     }
 
     public TunnelStatus status() {

@@ -41,7 +41,7 @@ class RoutePlannerTest {
         assertThatThrownBy(() -> RoutePlanner.plan(everything, RouteOptions.none(), List.of()))
                 .isInstanceOfSatisfying(TunnelFailure.class, e -> assertThat(e.kind()).isEqualTo(TunnelFailure.Kind.CONFIGURATION))
                 .hasMessageContaining("--allow-default-route");
-        TunnelRoutes routes = RoutePlanner.plan(everything, new RouteOptions(List.of(), List.of(), List.of(), true), List.of()).routes();
+        TunnelRoutes routes = RoutePlanner.plan(everything, new RouteOptions(List.of(), List.of(), List.of(), true, false), List.of()).routes();
         assertThat(routes.throughTunnel()).containsExactly(net("0.0.0.0/1"), net("128.0.0.0/1"), net("::/1"), net("8000::/1"),
                 net("10.99.0.0/24"), net("fd99::/64"));
     }
@@ -55,7 +55,7 @@ class RoutePlannerTest {
 
     @Test
     void theConfigurationAddsIncludesAndExcludes() throws Exception {
-        RouteOptions options = new RouteOptions(List.of(net("192.168.50.0/24")), List.of(net("10.20.9.0/24")), List.of(), false);
+        RouteOptions options = new RouteOptions(List.of(net("192.168.50.0/24")), List.of(net("10.20.9.0/24")), List.of(), false, false);
         TunnelRoutes routes = RoutePlanner.plan(session(V4, Optional.empty(), List.of(net("10.20.0.0/16")), List.of()), options, List.of()).routes();
         assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"), net("192.168.50.0/24"), net("10.99.0.0/24"));
         assertThat(routes.aroundTunnel()).containsExactly(net("10.20.9.0/24"));
@@ -63,7 +63,7 @@ class RoutePlannerTest {
 
     @Test
     void neverRouteNetworksStayOnThePodsPathAndRoutesInsideThemAreRefused() throws Exception {
-        RouteOptions cluster = new RouteOptions(List.of(), List.of(), List.of(net("10.96.0.0/12"), net("10.244.0.0/16")), false);
+        RouteOptions cluster = new RouteOptions(List.of(), List.of(), List.of(net("10.96.0.0/12"), net("10.244.0.0/16")), false, false);
         RoutePlanner.Plan plan = RoutePlanner.plan(session(V4, Optional.empty(),
                 List.of(net("10.0.0.0/8"), net("10.96.5.0/24"), net("10.244.0.0/16")), List.of()), cluster, List.of());
         assertThat(plan.routes().throughTunnel()).as("a broader include stays: the cluster routes are more specific")
@@ -75,7 +75,7 @@ class RoutePlannerTest {
 
     @Test
     void aDefaultRouteStillLeavesTheClusterAlone() throws Exception {
-        RouteOptions options = new RouteOptions(List.of(), List.of(), List.of(net("10.96.0.0/12")), true);
+        RouteOptions options = new RouteOptions(List.of(), List.of(), List.of(net("10.96.0.0/12")), true, false);
         TunnelRoutes routes = RoutePlanner.plan(session(V4, Optional.empty(), List.of(), List.of()), options, List.of()).routes();
         assertThat(routes.throughTunnel()).contains(net("0.0.0.0/1"), net("128.0.0.0/1"));
         assertThat(routes.aroundTunnel()).containsExactly(net("10.96.0.0/12"));
@@ -89,7 +89,7 @@ class RoutePlannerTest {
                 .isInstanceOfSatisfying(TunnelFailure.class, e -> assertThat(e.kind()).isEqualTo(TunnelFailure.Kind.CONFIGURATION))
                 .hasMessageStartingWith("the gateway sends the split-include route 0.0.0.0/0, which is all traffic, but Corridor does not "
                         + "replace the pod's default route unless allowed");
-        TunnelRoutes routes = RoutePlanner.plan(everything, new RouteOptions(List.of(), List.of(), List.of(), true), List.of()).routes();
+        TunnelRoutes routes = RoutePlanner.plan(everything, new RouteOptions(List.of(), List.of(), List.of(), true, false), List.of()).routes();
         assertThat(routes.throughTunnel()).containsExactly(net("10.20.0.0/16"), net("0.0.0.0/1"), net("128.0.0.0/1"), net("10.99.0.0/24"));
     }
 
@@ -102,7 +102,7 @@ class RoutePlannerTest {
                 .isInstanceOfSatisfying(TunnelFailure.class, e -> assertThat(e.kind()).isEqualTo(TunnelFailure.Kind.CONFIGURATION))
                 .hasMessageStartingWith("the routes [0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/2, 10.20.0.0/16, 10.99.0.0/24] (split-includes and "
                         + "address pool) together cover all traffic, but Corridor does not replace the pod's default route unless allowed");
-        assertThat(RoutePlanner.plan(halves, new RouteOptions(List.of(), List.of(), List.of(), true), List.of()).routes().throughTunnel())
+        assertThat(RoutePlanner.plan(halves, new RouteOptions(List.of(), List.of(), List.of(), true, false), List.of()).routes().throughTunnel())
                 .contains(net("0.0.0.0/1"), net("128.0.0.0/2"), net("192.0.0.0/2"));
         assertThat(RoutePlanner.coversEverything(List.of(net("0.0.0.0/1"), net("128.0.0.0/2")), 32)).isFalse();
         assertThat(RoutePlanner.coversEverything(List.of(net("::/1"), net("8000::/1")), 128)).isTrue();
@@ -112,7 +112,7 @@ class RoutePlannerTest {
     @Test
     void aPoolInsideANeverRouteNetworkIsNotRouted() throws Exception {
         Optional<AssignedAddress> inCluster = Optional.of(new AssignedAddress(Ip.parseAddress("10.42.7.9"), 24));
-        RouteOptions cluster = new RouteOptions(List.of(), List.of(), List.of(net("10.42.0.0/16")), false);
+        RouteOptions cluster = new RouteOptions(List.of(), List.of(), List.of(net("10.42.0.0/16")), false, false);
         RoutePlanner.Plan plan = RoutePlanner.plan(session(inCluster, Optional.empty(), List.of(net("10.20.0.0/16")), List.of()), cluster, List.of());
         assertThat(plan.routes().throughTunnel()).containsExactly(net("10.20.0.0/16"));
         assertThat(plan.refused()).containsExactly(net("10.42.7.0/24"));

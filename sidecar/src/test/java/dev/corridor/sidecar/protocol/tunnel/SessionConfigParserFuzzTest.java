@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class SessionConfigParserFuzzTest {
     private static final RouteOptions CLUSTER = new RouteOptions(List.of(IpNetwork.parse("10.20.9.0/24")), List.of(),
-            List.of(IpNetwork.parse("10.42.0.0/16"), IpNetwork.parse("10.96.0.0/12")), false);
+            List.of(IpNetwork.parse("10.42.0.0/16"), IpNetwork.parse("10.96.0.0/12")), false, false);
 
     /** The pod's nameserver and link-local networks, as the sidecar finds them in a pod. */
     private static final List<IpNetwork> CLUSTER_NETWORKS = List.of(IpNetwork.parse("10.96.0.10/32"), IpNetwork.parse("169.254.0.0/16"),
