@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * tcpdump on an interface of a namespace, writing every packet to a file until closed; then {@link #count} says how
  * many captured packets match a filter. Proof that something did not leave by a path, with a positive control from
- * the same capture.
+ * the same capture. Immediate mode, because tcpdump's ring buffer otherwise hands packets over a block at a time, and
+ * those of the last second before SIGTERM were received by the filter yet never written.
  */
 public final class PacketCapture implements AutoCloseable {
     private final Process tcpdump;
@@ -27,7 +28,7 @@ public final class PacketCapture implements AutoCloseable {
     public static PacketCapture start(String namespace, String device) throws IOException, InterruptedException {
         Path file = Files.createTempFile("corridor-capture", ".pcap");
         Path log = Files.createTempFile("corridor-capture", ".log");
-        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", device, "-n", "-U", "-w", file.toString())
+        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", device, "-n", "-U", "--immediate-mode", "-w", file.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!Files.readString(log).contains("listening on")) {
