@@ -1,13 +1,16 @@
 package dev.corridor.operator;
 
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.webhook.WebhookSettings;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The operator process's configuration, from the environment the Helm chart sets. A missing or malformed value
@@ -34,7 +37,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                     case "hostPath" -> InjectionSettings.TunDevice.HOST_PATH;
                     default -> InjectionSettings.TunDevice.CREATE;
                 },
-                env.resources("CORRIDOR_SIDECAR_RESOURCES"));
+                env.resources("CORRIDOR_SIDECAR_RESOURCES"),
+                env.allowedImages("CORRIDOR_ALLOWED_SIDECAR_IMAGES"));
         WebhookSettings webhook = new WebhookSettings(
                 env.port("CORRIDOR_WEBHOOK_PORT", 8443),
                 switch (env.oneOf("CORRIDOR_WEBHOOK_CERTIFICATES", "generate", "generate", "files")) {
@@ -90,6 +94,19 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 // reported below
             }
             throw new InvalidSettingException(name + "=" + value + " is not a port number");
+        }
+
+        /** A comma-separated list; empty or unset: none. */
+        List<String> list(String name) {
+            return Stream.of(get(name, "").split(",")).map(String::strip).filter(item -> !item.isEmpty()).toList();
+        }
+
+        AllowedImages allowedImages(String name) {
+            try {
+                return new AllowedImages(list(name));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(name + ": " + e.getMessage());
+            }
         }
 
         ResourceRequirements resources(String name) {

@@ -22,8 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -38,15 +40,17 @@ public final class PodInjector {
     private PodInjector() {
     }
 
-    /** The pod with the sidecar, or empty when the pod already has it. */
+    /** The pod with the sidecar, or empty when the pod already has it. The pod must have no {@link #problems}. */
     public static Optional<Pod> inject(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
         if (hasSidecar(pod)) {
             return Optional.empty();
         }
+        List<String> problems = problems(pod, settings);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("the pod cannot be injected: " + String.join("; ", problems));
+        }
         VpnTunnelSpec spec = tunnel.getSpec();
-        Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
-        int port = freePort(pod);
-        Container sidecar = sidecar(spec, settings, annotations, port);
+        Container sidecar = sidecar(spec, settings, annotations(pod), freePort(pod).orElseThrow());
 
         PodBuilder builder = new PodBuilder(pod)
                 .editMetadata().addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName()).endMetadata();
@@ -64,6 +68,31 @@ public final class PodInjector {
         return Optional.of(builder.build());
     }
 
+    /**
+     * What keeps the pod from being injected, each naming the annotation and the values allowed: a log level the
+     * sidecar does not know (it would fail to start), an image the operator does not allow (it would run with the
+     * sidecar's capabilities and mounts), or no free port for the sidecar. Empty when nothing does.
+     */
+    public static List<String> problems(Pod pod, InjectionSettings settings) {
+        Map<String, String> annotations = annotations(pod);
+        List<String> problems = new ArrayList<>();
+        String level = annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION);
+        if (level != null && !SidecarLayout.LOG_LEVELS.contains(level)) {
+            problems.add("the annotation " + SidecarLayout.LOG_LEVEL_ANNOTATION + " is '" + level + "'; it takes one of "
+                    + String.join(", ", SidecarLayout.LOG_LEVELS));
+        }
+        String image = annotations.get(SidecarLayout.IMAGE_ANNOTATION);
+        if (image != null && !settings.allowedImages().allows(image)) {
+            problems.add("the annotation " + SidecarLayout.IMAGE_ANNOTATION + " asks for image '" + image
+                    + "', which is not among the images the operator allows (sidecar.allowedImages: " + settings.allowedImages() + ")");
+        }
+        if (freePort(pod).isEmpty()) {
+            problems.add("its containers declare every port the sidecar can use (" + SidecarLayout.DEFAULT_HTTP_PORT + "-"
+                    + SidecarLayout.LAST_HTTP_PORT + ")");
+        }
+        return problems;
+    }
+
     public static boolean hasSidecar(Pod pod) {
         return sidecarContainer(pod).isPresent();
     }
@@ -78,16 +107,12 @@ public final class PodInjector {
     }
 
     /** The HTTP port the sidecar serves on in this pod: the default, or the next one no container declares. */
-    static int freePort(Pod pod) {
+    static OptionalInt freePort(Pod pod) {
         Set<Integer> taken = allContainers(pod)
                 .flatMap(container -> stream(container.getPorts()))
                 .map(ContainerPort::getContainerPort)
                 .collect(Collectors.toSet());
-        int port = SidecarLayout.DEFAULT_HTTP_PORT;
-        while (taken.contains(port)) {
-            port++;
-        }
-        return port;
+        return IntStream.rangeClosed(SidecarLayout.DEFAULT_HTTP_PORT, SidecarLayout.LAST_HTTP_PORT).filter(port -> !taken.contains(port)).findFirst();
     }
 
     private static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, Map<String, String> annotations, int port) {
@@ -206,6 +231,10 @@ public final class PodInjector {
 
     private static String orDefault(String value, String fallback) {
         return value == null ? fallback : value;
+    }
+
+    private static Map<String, String> annotations(Pod pod) {
+        return Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
     }
 
     private static <T> Stream<T> stream(List<T> list) {

@@ -1,5 +1,7 @@
 package dev.corridor.operator.model;
 
+import java.util.List;
+
 /**
  * Where things are in an injected pod: names, mount paths and the labels and annotations that tie a pod to its
  * tunnel. The rendered configuration and the injected container must agree on these, so they live in one place.
@@ -13,9 +15,18 @@ public final class SidecarLayout {
     public static final String LOG_LEVEL_ANNOTATION = "corridor.dev/log-level";
     public static final String IMAGE_ANNOTATION = "corridor.dev/image";
 
+    /** The values corridor.dev/log-level takes: the sidecar's --log-level. */
+    public static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug");
+
     public static final String CONTAINER_NAME = "corridor-sidecar";
     public static final String PORT_NAME = "corridor-http";
     public static final int DEFAULT_HTTP_PORT = 9478;
+    /**
+     * The sidecar's HTTP port is the first of DEFAULT_HTTP_PORT and the next few that no other container of the pod
+     * declares. Bounded, so that a NetworkPolicy can name exactly these ports (the chart's does).
+     */
+    public static final int HTTP_PORT_COUNT = 8;
+    public static final int LAST_HTTP_PORT = DEFAULT_HTTP_PORT + HTTP_PORT_COUNT - 1;
 
     public static final String CONFIG_VOLUME = "corridor-config";
     public static final String CONFIG_DIRECTORY = "/etc/corridor/config";

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Answers the API server for each new pod: no change for pods without the tunnel annotation or with the sidecar
  * already, the sidecar as a JSONPatch for the rest, and a denial that names the tunnel and the reason when the
  * annotation points at a tunnel that is missing or invalid, because an uninjected pod would send its corporate
- * traffic nowhere.
+ * traffic nowhere, or when a per-pod annotation asks for what the operator does not allow.
  */
 public final class PodMutator {
     private static final Logger LOG = LoggerFactory.getLogger(PodMutator.class);
@@ -56,6 +56,10 @@ public final class PodMutator {
         String podName = Optional.ofNullable(pod.getMetadata().getName()).orElse(pod.getMetadata().getGenerateName() + "*");
         if (tunnelName.isBlank()) {
             return denied(request, "pod " + podName + ": the annotation " + SidecarLayout.TUNNEL_ANNOTATION + " is empty; it names the VpnTunnel to use");
+        }
+        List<String> podProblems = PodInjector.problems(pod, settings);
+        if (!podProblems.isEmpty()) {
+            return denied(request, "pod " + podName + ": " + String.join("; ", podProblems));
         }
         try {
             Optional<VpnTunnel> tunnel = lookup.tunnel(namespace, tunnelName);

@@ -92,6 +92,7 @@ class ChartTemplateTest {
                 "CORRIDOR_SIDECAR_IMAGE", "corridor-sidecar:0.1.0",
                 "CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent",
                 "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"192Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"}}",
+                "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "",
                 "CORRIDOR_INJECTION_MODE", "native",
                 "CORRIDOR_TUN_DEVICE", "hostPath",
                 "CORRIDOR_WEBHOOK_PORT", "8443",
@@ -253,6 +254,7 @@ class ChartTemplateTest {
                 sidecar:
                   image: {repository: registry.example.com/corridor/sidecar, tag: "0.1.1", pullPolicy: Always}
                   resources: {requests: {cpu: 20m, memory: 100Mi}, limits: {memory: 160Mi}}
+                  allowedImages: [registry.example.com/corridor/, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
                 injection: {mode: classic, tunDevice: create}
                 webhook:
                   port: 9443
@@ -269,6 +271,8 @@ class ChartTemplateTest {
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE", "registry.example.com/corridor/sidecar:0.1.1")
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "Always")
                 .containsEntry("CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"160Mi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"100Mi\"}}")
+                .containsEntry("CORRIDOR_ALLOWED_SIDECAR_IMAGES",
+                        "registry.example.com/corridor/,sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
                 .containsEntry("CORRIDOR_WEBHOOK_PORT", "9443")
                 .containsEntry("CORRIDOR_LOG_LEVEL", "debug");
         assertThat(operator.getImage()).isEqualTo("registry.example.com/corridor/operator:0.1.1");

@@ -56,6 +56,11 @@ class ChartValuesTest {
     }
 
     @Test
+    void anAllowedImageThatIsNoImageIsRefused() {
+        assertRefused("sidecar: {allowedImages: [\"registry.example.com/*\"]}", "sidecar.allowedImages.0", "Does not match pattern");
+    }
+
+    @Test
     void metricsPortOnTheWebhookPortIsRefused() {
         assertThatThrownBy(() -> RenderedChart.render("corridor", "operator: {metrics: {port: 8443}}", scratch))
                 .hasMessageContaining("operator.metrics.port and webhook.port must differ");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarConfiguration;
@@ -309,7 +310,7 @@ class InjectedPodIT {
                 .endSpec()
                 .build();
         InjectionSettings settings = new InjectionSettings(IMAGE, "IfNotPresent", InjectionSettings.Mode.NATIVE, tunDevice,
-                new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build());
+                new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build(), AllowedImages.NONE);
         return PodInjector.inject(pod, tunnel, settings).orElseThrow();
     }
 

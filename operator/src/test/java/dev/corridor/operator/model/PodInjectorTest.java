@@ -1,29 +1,33 @@
 package dev.corridor.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class PodInjectorTest {
     private static final ResourceRequirements DEFAULT_RESOURCES = new ResourceRequirementsBuilder()
             .addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build();
     private static final InjectionSettings NATIVE = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-            InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES);
+            InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, AllowedImages.NONE);
 
     @Test
     void classicModeAddsARegularContainerAfterTheApplication() {
         InjectionSettings classic = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.CLASSIC,
-                InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES);
+                InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, AllowedImages.NONE);
 
         Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), classic).orElseThrow();
 
@@ -35,7 +39,7 @@ class PodInjectorTest {
     @Test
     void creatingTheTunDeviceNeedsMknodAndNoHostPath() {
         InjectionSettings create = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-                InjectionSettings.TunDevice.CREATE, DEFAULT_RESOURCES);
+                InjectionSettings.TunDevice.CREATE, DEFAULT_RESOURCES, AllowedImages.NONE);
 
         Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), create).orElseThrow();
 
@@ -113,13 +117,46 @@ class PodInjectorTest {
     }
 
     @Test
-    void theHttpPortSkipsEveryPortTheOtherContainersDeclare() {
+    void theHttpPortSkipsEveryPortTheOtherContainersDeclareWithinItsEightPorts() {
         Pod pod = Fixtures.annotatedPod("web", "corp");
-        pod.getSpec().getContainers().getFirst().setPorts(List.of(
-                new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(9478).build(),
-                new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(9479).build()));
+        pod.getSpec().getContainers().getFirst().setPorts(List.of(new ContainerPortBuilder().withContainerPort(9478).build(),
+                new ContainerPortBuilder().withContainerPort(9479).build()));
 
-        assertThat(PodInjector.freePort(pod)).isEqualTo(9480);
+        assertThat(PodInjector.freePort(pod)).hasValue(9480);
+
+        pod.getSpec().getContainers().getFirst().setPorts(IntStream.rangeClosed(9478, 9485)
+                .mapToObj(port -> new ContainerPortBuilder().withContainerPort(port).build()).toList());
+        assertThat(PodInjector.freePort(pod)).isEmpty();
+        assertThat(PodInjector.problems(pod, NATIVE)).containsExactly("its containers declare every port the sidecar can use (9478-9485)");
+        assertThatThrownBy(() -> PodInjector.inject(pod, Fixtures.tunnel("corp", "login"), NATIVE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("every port the sidecar can use");
+    }
+
+    @Test
+    void perPodAnnotationsMayAskOnlyForWhatTheOperatorAllows() {
+        InjectionSettings allowing = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, new AllowedImages(List.of("registry.example.com/corridor/")));
+
+        assertThat(PodInjector.problems(annotated("corridor.dev/log-level", "verbose"), NATIVE))
+                .containsExactly("the annotation corridor.dev/log-level is 'verbose'; it takes one of error, warn, info, debug");
+        assertThat(PodInjector.problems(annotated("corridor.dev/image", "registry.example.com/corridor/sidecar:2"), NATIVE)).containsExactly(
+                "the annotation corridor.dev/image asks for image 'registry.example.com/corridor/sidecar:2', which is not among the images "
+                        + "the operator allows (sidecar.allowedImages: none)");
+        assertThat(PodInjector.problems(annotated("corridor.dev/image", "registry.example.com/corridor-evil/sidecar:2"), allowing)).containsExactly(
+                "the annotation corridor.dev/image asks for image 'registry.example.com/corridor-evil/sidecar:2', which is not among the images "
+                        + "the operator allows (sidecar.allowedImages: registry.example.com/corridor/)");
+
+        Pod allowed = annotated("corridor.dev/image", "registry.example.com/corridor/sidecar:2");
+        assertThat(PodInjector.problems(allowed, allowing)).isEmpty();
+        Container sidecar = PodInjector.inject(allowed, Fixtures.tunnel("corp", "login"), allowing).orElseThrow().getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getImage()).isEqualTo("registry.example.com/corridor/sidecar:2");
+        for (String level : List.of("error", "warn", "info", "debug")) {
+            assertThat(PodInjector.problems(annotated("corridor.dev/log-level", level), NATIVE)).isEmpty();
+        }
+    }
+
+    private static Pod annotated(String annotation, String value) {
+        return new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata().addToAnnotations(annotation, value).endMetadata().build();
     }
 
     private static VpnTunnel withCa(VpnTunnelSpec.CaReference ca) {

@@ -9,6 +9,7 @@ import dev.corridor.operator.metrics.AdmissionOutcome;
 import dev.corridor.operator.metrics.MetricsServer;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.metrics.TunnelMetricsFeed;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
@@ -63,7 +64,7 @@ class MonitoringIT {
     private static final String POD = "billing-7c9d8-x2x4z";
     private static final String OPERATOR_NAMESPACE = "corridor-system";
     private static final InjectionSettings INJECTION = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
     /** What Grafana puts for $__rate_interval at a 1 s scrape interval and a short time range is 4 s; longer is steadier here. */
     private static final String RATE_INTERVAL = "15s";
     private static final String RANGE = "5m";

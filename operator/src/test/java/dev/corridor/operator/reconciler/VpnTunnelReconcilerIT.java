@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.crd.VpnTunnelStatus;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
 class VpnTunnelReconcilerIT {
     private static final Duration RESYNC = Duration.ofSeconds(1);
     private static final InjectionSettings INJECTION = new InjectionSettings("corridor/sidecar:test", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
 
     KubernetesClient client;
     private Operator operator;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -31,7 +32,7 @@ class CertificateRotationIT {
     private static final WebhookSettings SETTINGS = new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
             "corridor-webhook-tls", "corridor-webhook", "corridor", Path.of("/nonexistent"));
     private static final InjectionSettings INJECTION = new InjectionSettings("sidecar", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-            InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
 
     KubernetesClient client;
 

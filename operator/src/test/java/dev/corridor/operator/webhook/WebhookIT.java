@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
@@ -40,7 +41,8 @@ class WebhookIT {
     static final String OPERATOR_NAMESPACE = "corridor";
     static final String SERVICE_DNS = "corridor-webhook.corridor.svc";
     static final InjectionSettings INJECTION = new InjectionSettings("ghcr.io/corridor/sidecar:0.1.0", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(),
+            new AllowedImages(List.of("ghcr.io/corridor/")));
 
     KubernetesClient client;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -219,6 +221,21 @@ class WebhookIT {
 
         assertThat(sidecar.getImage()).isEqualTo("ghcr.io/corridor/sidecar:0.2.0-rc1");
         assertThat(sidecar.getArgs()).containsSubsequence("--log-level", "debug");
+    }
+
+    @Test
+    void aPerPodImageOutsideTheAllowedOnesOrAnUnknownLogLevelIsDeniedWithTheReason() throws Exception {
+        AdmissionResponse image = apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
+                .addToAnnotations("corridor.dev/image", "ghcr.io/corridor-mirror/sidecar:0.1.0").endMetadata().build(), NAMESPACE).getResponse();
+        AdmissionResponse level = apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
+                .addToAnnotations("corridor.dev/log-level", "trace").endMetadata().build(), NAMESPACE).getResponse();
+
+        assertThat(image.getAllowed()).isFalse();
+        assertThat(image.getStatus().getMessage()).isEqualTo("pod web: the annotation corridor.dev/image asks for image "
+                + "'ghcr.io/corridor-mirror/sidecar:0.1.0', which is not among the images the operator allows (sidecar.allowedImages: ghcr.io/corridor/)");
+        assertThat(level.getAllowed()).isFalse();
+        assertThat(level.getStatus().getMessage())
+                .isEqualTo("pod web: the annotation corridor.dev/log-level is 'trace'; it takes one of error, warn, info, debug");
     }
 
     @Test
