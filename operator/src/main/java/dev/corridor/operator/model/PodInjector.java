@@ -131,6 +131,9 @@ public final class PodInjector {
                 .withImage(image)
                 .withImagePullPolicy(pullPolicy)
                 .withArgs(args)
+                .addNewEnv().withName(SidecarLayout.NODE_IP_VARIABLE)
+                    .withNewValueFrom().withNewFieldRef().withApiVersion("v1").withFieldPath("status.hostIP").endFieldRef().endValueFrom()
+                .endEnv()
                 .addNewPort().withName(SidecarLayout.PORT_NAME).withContainerPort(port).withProtocol("TCP").endPort()
                 // Held until the tunnel is up: the application starts only then (native sidecar), up to five minutes.
                 .withStartupProbe(probe("/readyz", port, 1, 300))

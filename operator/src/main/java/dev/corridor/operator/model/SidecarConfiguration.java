@@ -69,6 +69,8 @@ public final class SidecarConfiguration {
             putList(settings, "excludeRoute", routes.exclude());
             putList(settings, "neverRoute", routes.neverRoute());
         }
+        // A restarting sidecar keeps dropping the tunnel's networks, so the pod never sends them around the tunnel.
+        settings.put("failClosed", true);
         VpnTunnelSpec.Reconnect reconnect = spec.reconnect();
         if (reconnect != null) {
             putIfSet(settings, "reconnectTimeout", reconnect.timeoutSeconds());

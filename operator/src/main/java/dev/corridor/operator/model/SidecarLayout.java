@@ -27,6 +27,8 @@ public final class SidecarLayout {
      */
     public static final int HTTP_PORT_COUNT = 8;
     public static final int LAST_HTTP_PORT = DEFAULT_HTTP_PORT + HTTP_PORT_COUNT - 1;
+    /** The node's address (the downward API's status.hostIP), which the sidecar keeps out of the tunnel's routes. */
+    public static final String NODE_IP_VARIABLE = "CORRIDOR_NODE_IP";
 
     public static final String CONFIG_VOLUME = "corridor-config";
     public static final String CONFIG_DIRECTORY = "/etc/corridor/config";

@@ -82,7 +82,8 @@ class InjectedPodIT {
         }
         // A 2 s DPD gives the sidecar's debug logging something to say within seconds.
         lab = GatewayLab.start("corinj", "dpd = 2");
-        sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"));
+        // The node's address as the pod sees it: its default router, in the lab's node namespace.
+        sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"), lab.get("LAB_POD_ROUTER"));
     }
 
     @AfterAll
@@ -239,6 +240,9 @@ class InjectedPodIT {
         assertThat(container.inside("stat", "-L", "-c", "%a %u", credentials + SidecarLayout.USERNAME_FILE, credentials + SidecarLayout.PASSWORD_FILE)
                 .stdout()).isEqualTo("400 0\n400 0\n");
         assertThat(container.inside("cat", credentials + SidecarLayout.USERNAME_FILE).stdout()).isEqualTo(lab.user());
+        // The node's address from the downward API, and the configuration's fail-closed routes.
+        assertThat(container.environment()).containsEntry(SidecarLayout.NODE_IP_VARIABLE, lab.get("LAB_POD_ROUTER"));
+        assertThat(configuration.getData().get(SidecarLayout.CONFIG_KEY)).contains("failClosed: true");
 
         assertThat(Path.of("/etc/corridor")).as("nothing was created on this machine").doesNotExist();
         assertThat(mountsOnThisMachine()).noneMatch(line -> line.contains(container.directory().toString()));

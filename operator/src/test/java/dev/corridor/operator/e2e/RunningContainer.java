@@ -134,6 +134,18 @@ final class RunningContainer implements AutoCloseable {
         return mounts;
     }
 
+    /** The environment the process started with ({@code /proc/PID/environ}). */
+    Map<String, String> environment() throws IOException {
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (String entry : Files.readString(Path.of("/proc", Long.toString(process.pid()), "environ")).split("\0")) {
+            int equals = entry.indexOf('=');
+            if (equals > 0) {
+                variables.put(entry.substring(0, equals), entry.substring(equals + 1));
+            }
+        }
+        return variables;
+    }
+
     /** The process's {@code /proc/PID/status} fields: CapEff, CapBnd, NoNewPrivs, Uid, ... */
     Map<String, String> processStatus() throws IOException {
         Map<String, String> fields = new LinkedHashMap<>();

@@ -133,6 +133,16 @@ class PodInjectorTest {
     }
 
     @Test
+    void theSidecarGetsTheNodesAddress() {
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+
+        assertThat(pod.getSpec().getInitContainers().getFirst().getEnv()).singleElement().satisfies(env -> {
+            assertThat(env.getName()).isEqualTo("CORRIDOR_NODE_IP");
+            assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+        });
+    }
+
+    @Test
     void perPodAnnotationsMayAskOnlyForWhatTheOperatorAllows() {
         InjectionSettings allowing = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
                 InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, new AllowedImages(List.of("registry.example.com/corridor/")));

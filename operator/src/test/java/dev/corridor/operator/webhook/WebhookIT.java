@@ -104,6 +104,10 @@ class WebhookIT {
         assertThat(security.getPrivileged()).isFalse();
         assertThat(security.getReadOnlyRootFilesystem()).isTrue();
         assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(sidecar.getEnv()).singleElement().satisfies(env -> {
+            assertThat(env.getName()).isEqualTo("CORRIDOR_NODE_IP");
+            assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+        });
         assertThat(pod.getSpec().getVolumes()).extracting("name")
                 .containsExactly("corridor-config", "corridor-credentials", "corridor-tun", "corridor-tmp");
         assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName()).isEqualTo("corridor-corp");
