@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CorridorOperator {
     private static final Logger LOG = LoggerFactory.getLogger(CorridorOperator.class);
-    /** How long the operator waits for a sidecar's /status before judging the pod by its readiness alone. */
+    /** How long a sidecar's /status may take, all of it, before the pod is judged by its readiness alone. */
     private static final Duration SIDECAR_TIMEOUT = Duration.ofSeconds(2);
 
     private CorridorOperator() {
@@ -60,7 +60,7 @@ public final class CorridorOperator {
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())
                 .withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(SIDECAR_TIMEOUT), clock, VpnTunnelReconciler.RESYNC));
+        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT), clock, VpnTunnelReconciler.RESYNC));
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             operator.stop();
             webhook.close();

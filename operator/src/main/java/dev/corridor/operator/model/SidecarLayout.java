@@ -43,12 +43,23 @@ public final class SidecarLayout {
     public static final String TUN_VOLUME = "corridor-tun";
     public static final String TUN_DEVICE = "/dev/net/tun";
     public static final String TMP_VOLUME = "corridor-tmp";
+    /** The tunnel's status token, which callers of the sidecar's /status other than loopback must present. */
+    public static final String STATUS_TOKEN_VOLUME = "corridor-status-token";
+    public static final String STATUS_TOKEN_DIRECTORY = "/etc/corridor/status-token";
+    public static final String STATUS_TOKEN_KEY = "token";
+    /** Every object the operator names for a tunnel starts with this, and it writes no object that does not. */
+    public static final String NAME_PREFIX = "corridor-";
 
     private SidecarLayout() {
     }
 
     /** The ConfigMap holding a tunnel's sidecar configuration. */
     public static String configMapName(String tunnel) {
-        return "corridor-" + tunnel;
+        return NAME_PREFIX + tunnel;
+    }
+
+    /** The Secret holding a tunnel's status token. */
+    public static String statusTokenSecretName(String tunnel) {
+        return NAME_PREFIX + tunnel + "-status-token";
     }
 }

@@ -31,8 +31,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Keeps a tunnel's sidecar ConfigMap current (the workflow's dependent) and its status true: the validation of
- * the spec and its references, and what the injected pods' sidecars report. Runs again when a tunnel or one of its
+ * Keeps a tunnel's sidecar ConfigMap current (the workflow's dependent), its status token in a Secret, and its status
+ * true: the validation of the spec and its references, and what the injected pods' sidecars report. Runs again when a tunnel or one of its
  * pods changes, and every resync period for what no event announces (a Secret created later, a sidecar's detail).
  */
 @Workflow(dependents = @Dependent(type = SidecarConfigMapDependent.class))
@@ -43,6 +43,7 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     public static final Duration RESYNC = Duration.ofSeconds(30);
 
     private final TunnelLookup lookup;
+    private final StatusTokens tokens;
     private final SidecarProbe probe;
     private final TunnelEvents events;
     private final Clock clock;
@@ -51,6 +52,7 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     public VpnTunnelReconciler(KubernetesClient client, SidecarProbe probe, Clock clock, Duration resync) {
         this.resync = resync;
         this.lookup = new TunnelLookup(client);
+        this.tokens = new StatusTokens(client);
         this.probe = probe;
         this.events = new TunnelEvents(client);
         this.clock = clock;
@@ -69,10 +71,11 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
 
     @Override
     public UpdateControl<VpnTunnel> reconcile(VpnTunnel tunnel, Context<VpnTunnel> context) {
+        Optional<String> token = tokens.token(tunnel);
         List<SpecValidation.Problem> problems = lookup.problems(tunnel);
         List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class).filter(VpnTunnelReconciler::carriesTunnel).toList();
         List<Condition> previous = Optional.ofNullable(tunnel.getStatus()).map(VpnTunnelStatus::conditions).orElse(List.of());
-        VpnTunnelStatus status = TunnelStatusModel.status(tunnel.getMetadata().getGeneration(), problems, probe.observe(pods),
+        VpnTunnelStatus status = TunnelStatusModel.status(tunnel.getMetadata().getGeneration(), problems, probe.observe(tunnel, pods, token),
                 previous, clock.instant().truncatedTo(ChronoUnit.SECONDS));
         announceValidity(tunnel, previous, status.conditions());
         if (sameDocument(context, status, tunnel.getStatus())) {

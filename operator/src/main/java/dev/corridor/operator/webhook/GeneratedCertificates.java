@@ -1,6 +1,6 @@
 package dev.corridor.operator.webhook;
 
-import dev.corridor.operator.model.SidecarConfiguration;
+import dev.corridor.operator.model.OwnedObjects;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
@@ -108,7 +108,7 @@ public final class GeneratedCertificates implements CertificateSource {
     private Secret secret(WebhookCertificates certificates, Secret existing) {
         SecretBuilder builder = existing == null
                 ? new SecretBuilder().withNewMetadata().withName(settings.secretName()).withNamespace(namespace)
-                        .addToLabels(SidecarConfiguration.MANAGED_BY_LABEL, SidecarConfiguration.MANAGED_BY).endMetadata().withType("kubernetes.io/tls")
+                        .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY).endMetadata().withType("kubernetes.io/tls")
                 : new SecretBuilder(existing);
         return builder.withData(Map.of(
                 CA_CERTIFICATES, encode(Pem.encode(certificates.authorities())),

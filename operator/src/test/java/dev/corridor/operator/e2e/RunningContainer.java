@@ -97,10 +97,14 @@ final class RunningContainer implements AutoCloseable {
         return status >= 200 && status < 400;
     }
 
-    /** A GET from the node's namespace to the pod IP, as the operator reads a sidecar's /status; fails unless 2xx. */
-    String httpGet(int port, String path) throws IOException, InterruptedException {
-        return Commands.run("ip", "netns", "exec", sandbox.nodeNamespace(), "curl", "-sf", "--max-time", "2",
-                "http://" + sandbox.podIp() + ":" + port + path);
+    /** A GET from the node's namespace to the pod IP with these headers, as the operator reads a sidecar's /status; fails unless 2xx. */
+    String httpGet(int port, String path, String... headers) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", sandbox.nodeNamespace(), "curl", "-sf", "--max-time", "2"));
+        for (String header : headers) {
+            command.addAll(List.of("-H", header));
+        }
+        command.add("http://" + sandbox.podIp() + ":" + port + path);
+        return Commands.run(command);
     }
 
     /** Ends the container as the kubelet does when the pod goes: SIGTERM, and SIGKILL once the grace period has passed. */

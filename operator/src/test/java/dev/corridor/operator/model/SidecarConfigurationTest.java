@@ -34,7 +34,7 @@ class SidecarConfigurationTest {
                 .getSpec());
 
         assertThat(rendered).contains("dtls: true", "logLevel: \"info\"", "interface: \"vpn0\"", "httpAddress: \"0.0.0.0:9478\"",
-                        "failClosed: true")
+                        "statusTokenFile: \"/etc/corridor/status-token/token\"", "failClosed: true")
                 .doesNotContain("allowDefaultRoute", "route", "reconnect", "serverCert", "cafile", "authgroup");
     }
 

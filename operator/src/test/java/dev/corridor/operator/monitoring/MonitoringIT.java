@@ -113,14 +113,14 @@ class MonitoringIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(Duration.ofSeconds(2)), Clock.systemUTC(), Duration.ofSeconds(1)));
+        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(2)), Clock.systemUTC(), Duration.ofSeconds(1)));
         operator.start();
 
         // The injected pod as the kubelet reports it running and ready; its sidecar's port leads to the real sidecar.
-        sidecarStatusPort = PodPortForward.to(pod, Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]));
+        sidecarStatusPort = PodPortForward.to(pod, Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]),
+                new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT));
         Pod injected = PodInjector.inject(Fixtures.annotatedPod(POD, TUNNEL), tunnel, INJECTION).orElseThrow();
-        injected.getSpec().getInitContainers().getFirst().getPorts().getFirst().setContainerPort(sidecarStatusPort.port());
-        client.resource(new PodBuilder(injected).withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
+        client.resource(new PodBuilder(injected).withNewStatus().withPhase("Running").withPodIP(sidecarStatusPort.address())
                 .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(true)
                         .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())
                 .endStatus().build()).create();

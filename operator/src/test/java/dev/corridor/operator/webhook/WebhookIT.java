@@ -109,10 +109,11 @@ class WebhookIT {
             assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
         });
         assertThat(pod.getSpec().getVolumes()).extracting("name")
-                .containsExactly("corridor-config", "corridor-credentials", "corridor-tun", "corridor-tmp");
+                .containsExactly("corridor-config", "corridor-credentials", "corridor-status-token", "corridor-tun", "corridor-tmp");
         assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName()).isEqualTo("corridor-corp");
         assertThat(pod.getSpec().getVolumes().get(1).getSecret().getSecretName()).isEqualTo("vpn-login");
-        assertThat(pod.getSpec().getVolumes().get(2).getHostPath().getPath()).isEqualTo("/dev/net/tun");
+        assertThat(pod.getSpec().getVolumes().get(2).getSecret().getSecretName()).isEqualTo("corridor-corp-status-token");
+        assertThat(pod.getSpec().getVolumes().get(3).getHostPath().getPath()).isEqualTo("/dev/net/tun");
     }
 
     @Test
@@ -240,6 +241,19 @@ class WebhookIT {
         assertThat(level.getAllowed()).isFalse();
         assertThat(level.getStatus().getMessage())
                 .isEqualTo("pod web: the annotation corridor.dev/log-level is 'trace'; it takes one of error, warn, info, debug");
+    }
+
+    @Test
+    void aTunnelWhoseConfigMapNameSomeoneElseHoldsIsRefused() throws Exception {
+        client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("corridor-corp").withNamespace(NAMESPACE)
+                .endMetadata().addToData("corridor.yaml", "server: https://attacker.example.test/").build()).create();
+
+        AdmissionResponse response = apiServer.review(Fixtures.annotatedPod("web", "corp"), NAMESPACE).getResponse();
+
+        assertThat(response.getAllowed()).isFalse();
+        assertThat(response.getStatus().getMessage()).isEqualTo("pod web asks for VpnTunnel 'corp' in namespace 'apps', which is not valid: "
+                + "ConfigMap 'corridor-corp' exists and is not the operator's (it lacks the label app.kubernetes.io/managed-by=corridor-operator); "
+                + "the operator leaves it alone and gives pods none: delete or rename it");
     }
 
     @Test
