@@ -37,7 +37,8 @@ public final class Webhook implements AutoCloseable {
         };
         certificates.refresh();
         WebhookServer server = WebhookServer.start(new InetSocketAddress(settings.port()), keyManager,
-                new PodMutator(new TunnelLookup(client), injection, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock, metrics);
+                new PodMutator(new TunnelLookup(client), injection, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock, metrics,
+                WebhookServer.Limits.DEFAULT);
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("webhook-certificates").factory());
         refresher.scheduleWithFixedDelay(() -> {
             try {

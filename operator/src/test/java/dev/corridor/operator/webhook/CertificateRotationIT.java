@@ -104,7 +104,7 @@ class CertificateRotationIT {
     private WebhookServer server(SwappableKeyManager keys, Clock clock) throws Exception {
         return WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys,
                 new PodMutator(new TunnelLookup(client), INJECTION, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
-                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), WebhookServer.Limits.DEFAULT);
     }
 
     private static void write(Path directory, WebhookCertificates certificates) throws Exception {
