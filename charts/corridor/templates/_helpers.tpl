@@ -25,6 +25,11 @@ Cut to 50 characters so that "<base>-webhook-tls" and the Service "<base>-webhoo
 {{- printf "%s-webhook-tls" (include "corridor.fullname" .) -}}
 {{- end -}}
 
+{{/* The Secret holding the CA that signs the serving certificate, apart from it (source generate). */}}
+{{- define "corridor.webhookCaSecretName" -}}
+{{- printf "%s-webhook-ca" (include "corridor.fullname" .) -}}
+{{- end -}}
+
 {{/* The MutatingWebhookConfiguration, cluster-scoped. */}}
 {{- define "corridor.webhookConfigurationName" -}}
 {{- include "corridor.fullname" . -}}

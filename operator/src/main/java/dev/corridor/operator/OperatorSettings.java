@@ -46,6 +46,7 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                     default -> WebhookSettings.CertificateSource.FILES;
                 },
                 env.get("CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls"),
+                env.get("CORRIDOR_WEBHOOK_CA_SECRET", "corridor-webhook-ca"),
                 env.get("CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook"),
                 env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
                 Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));

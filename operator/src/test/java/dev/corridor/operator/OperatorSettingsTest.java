@@ -26,7 +26,7 @@ class OperatorSettingsTest {
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("192Mi");
         assertThat(settings.injection().allowedImages()).isEqualTo(AllowedImages.NONE);
         assertThat(settings.webhook()).isEqualTo(new WebhookSettings(8443, WebhookSettings.CertificateSource.GENERATE, "corridor-webhook-tls",
-                "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
+                "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
     }
 
     @Test

@@ -61,7 +61,7 @@ class ChartTemplateTest {
                 permissions("", "secrets", null, "get", "create"),
                 permissions("", "pods", null, "list", "watch"),
                 permissions("", "events", null, "create"),
-                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "patch"))
+                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "update"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
     }
 
@@ -69,10 +69,11 @@ class ChartTemplateTest {
      * The Role of the contract, in the operator's namespace, plus patch on the lease: fabric8 7.5's LeaseLock
      * renews with a JSON merge patch, and the operator SDK refuses to start electing without get and update.
      */
-    static Set<Permission> namespacePermissions(String webhookSecret, String lease) {
+    static Set<Permission> namespacePermissions(String webhookSecret, String caSecret, String lease) {
         return Stream.of(
                 permissions("", "secrets", null, "create"),
                 permissions("", "secrets", webhookSecret, "get", "update"),
+                permissions("", "secrets", caSecret, "get", "update"),
                 permissions("coordination.k8s.io", "leases", null, "create"),
                 permissions("coordination.k8s.io", "leases", lease, "get", "update", "patch"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
@@ -98,6 +99,7 @@ class ChartTemplateTest {
                 "CORRIDOR_WEBHOOK_PORT", "8443",
                 "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
                 "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
+                "CORRIDOR_WEBHOOK_CA_SECRET", "corridor-webhook-ca",
                 "CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook",
                 "CORRIDOR_WEBHOOK_CONFIGURATION", "corridor",
                 "CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls",
@@ -173,7 +175,7 @@ class ChartTemplateTest {
         Role role = chart.one("Role", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(permissions(role.getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
 
         ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
         RoleBinding binding = chart.one("RoleBinding", RoleBinding.class);
@@ -196,6 +198,7 @@ class ChartTemplateTest {
         Map<String, String> env = plainEnvironment(operatorContainer(chart));
 
         assertThat(env).containsEntry("CORRIDOR_WEBHOOK_SECRET", "vpn-corridor-webhook-tls")
+                .containsEntry("CORRIDOR_WEBHOOK_CA_SECRET", "vpn-corridor-webhook-ca")
                 .containsEntry("CORRIDOR_WEBHOOK_SERVICE", "vpn-corridor-webhook")
                 .containsEntry("CORRIDOR_WEBHOOK_CONFIGURATION", "vpn-corridor")
                 .containsEntry("CORRIDOR_LEASE_NAME", "vpn-corridor-operator");
@@ -206,7 +209,7 @@ class ChartTemplateTest {
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
         assertThat(permissions(chart.one("Role", Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-operator"));
     }
 
     @Test
@@ -324,10 +327,11 @@ class ChartTemplateTest {
         RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
         Set<Permission> expectedCluster = new HashSet<>(clusterPermissions("corridor"));
-        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "patch"));
-        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-operator"));
+        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
+        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
         expectedNamespace.removeAll(Stream.of(permissions("", "secrets", null, "create"),
-                permissions("", "secrets", "corridor-webhook-tls", "get", "update")).flatMap(Set::stream).collect(Collectors.toSet()));
+                permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
+                permissions("", "secrets", "corridor-webhook-ca", "get", "update")).flatMap(Set::stream).collect(Collectors.toSet()));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
         assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
     }

@@ -59,7 +59,8 @@ class WebhookIT {
         client.resource(Fixtures.tunnel("broken", "absent")).create();
         metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-                "corridor-webhook-tls", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, Clock.systemUTC(), metrics);
+                "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, Clock.systemUTC(),
+                metrics);
         apiServer = new AdmissionClient(webhook.port(), publishedCaBundle(), SERVICE_DNS);
     }
 
@@ -69,12 +70,14 @@ class WebhookIT {
     }
 
     @Test
-    void theCaBundleInTheWebhookConfigurationIsTheCaInTheSecret() {
-        Secret secret = client.secrets().inNamespace(OPERATOR_NAMESPACE).withName("corridor-webhook-tls").get();
-        assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
-        assertThat(secret.getData()).containsKeys("ca.crt", "ca.key", "tls.crt", "tls.key");
+    void theCaBundleInTheWebhookConfigurationIsTheCaInItsOwnSecretApartFromTheServingCertificate() {
+        Secret serving = client.secrets().inNamespace(OPERATOR_NAMESPACE).withName("corridor-webhook-tls").get();
+        Secret ca = client.secrets().inNamespace(OPERATOR_NAMESPACE).withName("corridor-webhook-ca").get();
+        assertThat(serving.getType()).isEqualTo("kubernetes.io/tls");
+        assertThat(serving.getData()).containsOnlyKeys("tls.crt", "tls.key");
+        assertThat(ca.getData()).containsOnlyKeys("ca.crt", "ca.key");
         MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get();
-        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isEqualTo(secret.getData().get("ca.crt"));
+        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isEqualTo(ca.getData().get("ca.crt"));
     }
 
     @Test
