@@ -70,3 +70,31 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "corridor.prometheusOperatorServed" -}}
 {{- .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" -}}
 {{- end -}}
+
+{{/*
+What the operator does with tunnels: in a ClusterRole, or in a Role per namespace of watchNamespaces.
+*/}}
+{{- define "corridor.tunnelRules" -}}
+- apiGroups: ["corridor.dev"]
+  resources: ["vpntunnels"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["corridor.dev"]
+  resources: ["vpntunnels/status"]
+  verbs: ["patch"]
+# The per-tunnel ConfigMap corridor-<tunnel> holding the sidecar's configuration, written by server-side apply.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# The credential and CA Secrets a VpnTunnel names: the operator checks that they exist and have the keys. And each
+# tunnel's status-token Secret corridor-<tunnel>-status-token, created once and then only read.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "create"]
+# Pods carrying the corridor.dev/tunnel label, for the tunnels' status.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end -}}

@@ -2,6 +2,7 @@ package dev.corridor.operator;
 
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.webhook.WebhookSettings;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -19,9 +22,13 @@ import java.util.stream.Stream;
  * @param namespace the operator's own namespace: the webhook's Secret and the leader-election lease live there
  * @param leaseName the lease that elects the one replica that reconciles (every replica serves the webhook)
  * @param metricsPort the plain-HTTP port of {@code /metrics}
+ * @param watchNamespaces the namespaces whose VpnTunnels the operator serves
  */
-public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort) {
+public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort,
+                               WatchedNamespaces watchNamespaces) {
 
+    /** A DNS-1123 label, as namespace names are. */
+    private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
     static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
 
     public static OperatorSettings fromEnvironment(Map<String, String> environment) {
@@ -51,7 +58,7 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
                 Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));
         return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"),
-                env.port("CORRIDOR_METRICS_PORT", 8080));
+                env.port("CORRIDOR_METRICS_PORT", 8080), env.namespaces("CORRIDOR_WATCH_NAMESPACES"));
     }
 
     /** Thrown for a missing or malformed variable; the message names it. */
@@ -100,6 +107,15 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
         /** A comma-separated list; empty or unset: none. */
         List<String> list(String name) {
             return Stream.of(get(name, "").split(",")).map(String::strip).filter(item -> !item.isEmpty()).toList();
+        }
+
+        /** Namespace names, comma-separated; empty or unset: all namespaces. */
+        WatchedNamespaces namespaces(String name) {
+            List<String> names = list(name);
+            names.stream().filter(namespace -> !NAMESPACE.matcher(namespace).matches()).findFirst().ifPresent(namespace -> {
+                throw new InvalidSettingException(name + ": '" + namespace + "' is not a namespace name");
+            });
+            return new WatchedNamespaces(Set.copyOf(names));
         }
 
         AllowedImages allowedImages(String name) {

@@ -6,11 +6,13 @@ import dev.corridor.operator.crd.VpnTunnelStatus;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.TunnelStatusModel;
+import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -56,6 +58,15 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
         this.probe = probe;
         this.events = new TunnelEvents(client);
         this.clock = clock;
+    }
+
+    /** Reconciles the tunnels of these namespaces; their pods and ConfigMaps are watched there alone too, as the chart's Roles allow. */
+    public void registerWith(Operator operator, WatchedNamespaces namespaces) {
+        if (namespaces.all()) {
+            operator.register(this);
+        } else {
+            operator.register(this, controller -> controller.settingNamespaces(namespaces.names()));
+        }
     }
 
     /** Injected pods, found by the label the webhook puts on them (a Deployment's pods are owned by its ReplicaSet). */

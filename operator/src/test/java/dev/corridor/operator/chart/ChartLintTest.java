@@ -48,16 +48,18 @@ class ChartLintTest {
         assertThat(notes).contains("kubectl -n corridor-system rollout status deployment/corridor-operator",
                 "corridor.dev/tunnel: corp-vpn", "kubectl -n APPS get vpnt", "pod-security.kubernetes.io/enforce=privileged",
                 "NET_ADMIN and a hostPath volume for /dev/net/tun");
-        assertThat(notes).doesNotContain("classic", "matchConditions", "cert-manager");
+        assertThat(notes).doesNotContain("classic", "matchConditions", "cert-manager", "watchNamespaces");
     }
 
     @Test
     void installNotesWarnAboutTheNonDefaultChoices() {
         String notes = installNotes("""
+                watchNamespaces: [team-a, team-b]
                 injection: {mode: classic, tunDevice: create}
                 webhook: {matchConditions: false, certificates: {source: certManager}}
                 """);
-        assertThat(notes).contains("NET_ADMIN and MKNOD", "Injection mode is classic",
+        assertThat(notes).contains("The operator serves the VpnTunnels of team-a, team-b only (watchNamespaces)",
+                "NET_ADMIN and MKNOD", "Injection mode is classic",
                 "With failurePolicy Fail, none of those pods can be created", "kubectl -n corridor-system get certificate corridor-webhook");
     }
 

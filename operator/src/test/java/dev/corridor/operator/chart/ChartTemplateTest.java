@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.corridor.operator.OperatorSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -30,6 +32,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,17 +55,23 @@ class ChartTemplateTest {
     record Permission(String apiGroup, String resource, String resourceName, String verb) {
     }
 
-    /** The ClusterRole of the contract, for a webhook configuration of this name. Stated once; the chart must grant exactly this. */
-    static Set<Permission> clusterPermissions(String webhookConfiguration) {
+    /** What the operator does with tunnels: by a ClusterRole, or by a Role in each namespace of watchNamespaces. */
+    static Set<Permission> tunnelPermissions() {
         return Stream.of(
                 permissions("corridor.dev", "vpntunnels", null, "get", "list", "watch"),
                 permissions("corridor.dev", "vpntunnels/status", null, "patch"),
                 permissions("", "configmaps", null, "get", "list", "watch", "create", "patch"),
                 permissions("", "secrets", null, "get", "create"),
                 permissions("", "pods", null, "list", "watch"),
-                permissions("", "events", null, "create"),
-                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "update"))
+                permissions("", "events", null, "create"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
+    }
+
+    /** The ClusterRole of the contract, for a webhook configuration of this name. Stated once; the chart must grant exactly this. */
+    static Set<Permission> clusterPermissions(String webhookConfiguration) {
+        Set<Permission> all = new HashSet<>(tunnelPermissions());
+        all.addAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "update"));
+        return all;
     }
 
     /**
@@ -105,7 +114,8 @@ class ChartTemplateTest {
                 "CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls",
                 "CORRIDOR_LEASE_NAME", "corridor-operator",
                 "CORRIDOR_LOG_LEVEL", "info",
-                "CORRIDOR_METRICS_PORT", "8080"));
+                "CORRIDOR_METRICS_PORT", "8080",
+                "CORRIDOR_WATCH_NAMESPACES", ""));
         EnvVar namespace = operator.getEnv().stream().filter(env -> env.getName().equals("CORRIDOR_NAMESPACE")).findFirst().orElseThrow();
         assertThat(namespace.getValue()).isNull();
         assertThat(namespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
@@ -334,6 +344,50 @@ class ChartTemplateTest {
                 permissions("", "secrets", "corridor-webhook-ca", "get", "update")).flatMap(Set::stream).collect(Collectors.toSet()));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
         assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
+    }
+
+    @Test
+    void namespacedModeGrantsTheTunnelPermissionsByRolesInTheListedNamespacesAlone() {
+        RenderedChart chart = RenderedChart.render("corridor", "watchNamespaces: [team-a, team-b]", scratch);
+
+        assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
+        for (String namespace : List.of("team-a", "team-b")) {
+            Role role = inNamespace(chart, "Role", namespace, Role.class);
+            assertThat(role.getMetadata().getName()).isEqualTo("corridor-operator-tunnels");
+            assertThat(permissions(role.getRules())).containsExactlyInAnyOrderElementsOf(tunnelPermissions());
+            RoleBinding binding = inNamespace(chart, "RoleBinding", namespace, RoleBinding.class);
+            assertThat(binding.getRoleRef().getName()).isEqualTo("corridor-operator-tunnels");
+            assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+                assertThat(subject.getName()).isEqualTo("corridor-operator");
+                assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+            });
+        }
+        assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(3);
+
+        // The operator watches what the Roles allow, and the webhook sees those namespaces' pods alone.
+        Map<String, String> env = plainEnvironment(operatorContainer(chart));
+        assertThat(env).containsEntry("CORRIDOR_WATCH_NAMESPACES", "team-a,team-b");
+        Map<String, String> settings = new HashMap<>(env);
+        settings.put("CORRIDOR_NAMESPACE", RenderedChart.NAMESPACE);
+        assertThat(OperatorSettings.fromEnvironment(settings).watchNamespaces()).isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getWebhooks().getFirst().getNamespaceSelector()
+                .getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded(),
+                        new LabelSelectorRequirement("kubernetes.io/metadata.name", "In", List.of("team-a", "team-b")));
+
+        // With cert-manager there is nothing cluster-wide left to grant.
+        RenderedChart certManager = RenderedChart.render("corridor", "watchNamespaces: [team-a]\nwebhook: {certificates: {source: certManager}}", scratch);
+        assertThat(certManager.has("ClusterRole")).isFalse();
+        assertThat(certManager.has("ClusterRoleBinding")).isFalse();
+    }
+
+    private static <T> T inNamespace(RenderedChart chart, String kind, String namespace, Class<T> type) {
+        return chart.documents().stream().filter(document -> kind.equals(document.path("kind").asText())
+                        && namespace.equals(document.path("metadata").path("namespace").asText()))
+                .map(document -> RenderedChart.as(document, type)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " in namespace " + namespace + ", the chart rendered " + chart.kinds()));
     }
 
     /** The Certificate, the Secret mounted where the operator reads it, and the CA injection; the Certificate is returned. */

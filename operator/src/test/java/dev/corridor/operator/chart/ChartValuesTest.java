@@ -61,6 +61,12 @@ class ChartValuesTest {
     }
 
     @Test
+    void aWatchedNamespaceThatIsNoNamespaceNameOrTwiceIsRefused() {
+        assertRefused("watchNamespaces: [Team_A]", "watchNamespaces.0", "Does not match pattern");
+        assertRefused("watchNamespaces: [team-a, team-a]", "watchNamespaces", "unique");
+    }
+
+    @Test
     void metricsPortOnTheWebhookPortIsRefused() {
         assertThatThrownBy(() -> RenderedChart.render("corridor", "operator: {metrics: {port: 8443}}", scratch))
                 .hasMessageContaining("operator.metrics.port and webhook.port must differ");

@@ -11,6 +11,7 @@ import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.metrics.TunnelMetricsFeed;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.monitoring.MonitoringFiles.Alert;
@@ -29,7 +30,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -77,7 +77,7 @@ class MonitoringIT {
     private static NetworkNamespace corp;
     private static SidecarProcess sidecar;
     private static Operator operator;
-    private static SharedIndexInformer<VpnTunnel> tunnelFeed;
+    private static TunnelMetricsFeed tunnelFeed;
     private static MetricsServer operatorMetricsServer;
     private static PodPortForward sidecarStatusPort;
     private static ScheduledExecutorService admissions;
@@ -106,7 +106,7 @@ class MonitoringIT {
 
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         operatorMetricsServer = pod.call(() -> MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics));
-        tunnelFeed = TunnelMetricsFeed.start(client, metrics);
+        tunnelFeed = TunnelMetricsFeed.start(client, metrics, WatchedNamespaces.ALL);
         // The mock answers neither server-side apply nor strategic merge; production keeps both on.
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())

@@ -6,6 +6,7 @@ import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -191,7 +192,7 @@ class CertificateRotationIT {
 
     private WebhookServer server(SwappableKeyManager keys, Clock clock) throws Exception {
         return WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys,
-                new PodMutator(new TunnelLookup(client), INJECTION, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
+                new PodMutator(new TunnelLookup(client), INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
                 new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), WebhookServer.Limits.DEFAULT);
     }
 

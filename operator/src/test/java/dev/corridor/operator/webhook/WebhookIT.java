@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -59,7 +60,7 @@ class WebhookIT {
         client.resource(Fixtures.tunnel("broken", "absent")).create();
         metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-                "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, Clock.systemUTC(),
+                "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, WatchedNamespaces.ALL, Clock.systemUTC(),
                 metrics);
         apiServer = new AdmissionClient(webhook.port(), publishedCaBundle(), SERVICE_DNS);
     }
