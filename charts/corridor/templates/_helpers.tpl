@@ -25,6 +25,11 @@ Cut to 50 characters so that "<base>-webhook-tls" and the Service "<base>-webhoo
 {{- printf "%s-webhook-tls" (include "corridor.fullname" .) -}}
 {{- end -}}
 
+{{/* The Secret holding the CA that signs the serving certificate, apart from it (source generate). */}}
+{{- define "corridor.webhookCaSecretName" -}}
+{{- printf "%s-webhook-ca" (include "corridor.fullname" .) -}}
+{{- end -}}
+
 {{/* The MutatingWebhookConfiguration, cluster-scoped. */}}
 {{- define "corridor.webhookConfigurationName" -}}
 {{- include "corridor.fullname" . -}}
@@ -64,4 +69,32 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* "true" when the cluster serves the Prometheus Operator's API, whose CRDs the PodMonitor, ServiceMonitor and PrometheusRule need. */}}
 {{- define "corridor.prometheusOperatorServed" -}}
 {{- .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" -}}
+{{- end -}}
+
+{{/*
+What the operator does with tunnels: in a ClusterRole, or in a Role per namespace of watchNamespaces.
+*/}}
+{{- define "corridor.tunnelRules" -}}
+- apiGroups: ["corridor.dev"]
+  resources: ["vpntunnels"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["corridor.dev"]
+  resources: ["vpntunnels/status"]
+  verbs: ["patch"]
+# The per-tunnel ConfigMap corridor-<tunnel> holding the sidecar's configuration, written by server-side apply.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+# The credential and CA Secrets a VpnTunnel names: the operator checks that they exist and have the keys. And each
+# tunnel's status-token Secret corridor-<tunnel>-status-token, created once and then only read.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "create"]
+# Pods carrying the corridor.dev/tunnel label, for the tunnels' status.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
 {{- end -}}

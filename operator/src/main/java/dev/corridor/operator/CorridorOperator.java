@@ -1,6 +1,5 @@
 package dev.corridor.operator;
 
-import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.metrics.MetricsServer;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.metrics.TunnelMetricsFeed;
@@ -9,7 +8,6 @@ import dev.corridor.operator.reconciler.VpnTunnelReconciler;
 import dev.corridor.operator.webhook.Webhook;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CorridorOperator {
     private static final Logger LOG = LoggerFactory.getLogger(CorridorOperator.class);
-    /** How long the operator waits for a sidecar's /status before judging the pod by its readiness alone. */
+    /** How long a sidecar's /status may take, all of it, before the pod is judged by its readiness alone. */
     private static final Duration SIDECAR_TIMEOUT = Duration.ofSeconds(2);
 
     private CorridorOperator() {
@@ -55,12 +53,14 @@ public final class CorridorOperator {
         KubernetesClient client = new KubernetesClientBuilder().build();
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         MetricsServer metricsServer = MetricsServer.start(new InetSocketAddress(settings.metricsPort()), metrics);
-        SharedIndexInformer<VpnTunnel> tunnels = TunnelMetricsFeed.start(client, metrics);
-        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), clock, metrics);
+        TunnelMetricsFeed tunnels = TunnelMetricsFeed.start(client, metrics, settings.watchNamespaces());
+        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), settings.watchNamespaces(), clock,
+                metrics);
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())
                 .withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(SIDECAR_TIMEOUT), clock, VpnTunnelReconciler.RESYNC));
+        new VpnTunnelReconciler(client, new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT), clock, VpnTunnelReconciler.RESYNC)
+                .registerWith(operator, settings.watchNamespaces());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             operator.stop();
             webhook.close();
@@ -68,7 +68,7 @@ public final class CorridorOperator {
             metricsServer.close();
         }));
         operator.start();
-        LOG.info("corridor-operator started in namespace {}: webhook on port {}, metrics on port {}; reconciles while it holds lease {}",
-                settings.namespace(), webhook.port(), metricsServer.port(), settings.leaseName());
+        LOG.info("corridor-operator started in namespace {}: webhook on port {}, metrics on port {}; reconciles the VpnTunnels of {} while it holds lease {}",
+                settings.namespace(), webhook.port(), metricsServer.port(), settings.watchNamespaces(), settings.leaseName());
     }
 }

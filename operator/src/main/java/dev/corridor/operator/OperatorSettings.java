@@ -1,13 +1,19 @@
 package dev.corridor.operator;
 
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.webhook.WebhookSettings;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The operator process's configuration, from the environment the Helm chart sets. A missing or malformed value
@@ -16,9 +22,13 @@ import java.util.Optional;
  * @param namespace the operator's own namespace: the webhook's Secret and the leader-election lease live there
  * @param leaseName the lease that elects the one replica that reconciles (every replica serves the webhook)
  * @param metricsPort the plain-HTTP port of {@code /metrics}
+ * @param watchNamespaces the namespaces whose VpnTunnels the operator serves
  */
-public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort) {
+public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort,
+                               WatchedNamespaces watchNamespaces) {
 
+    /** A DNS-1123 label, as namespace names are. */
+    private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
     static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
 
     public static OperatorSettings fromEnvironment(Map<String, String> environment) {
@@ -34,7 +44,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                     case "hostPath" -> InjectionSettings.TunDevice.HOST_PATH;
                     default -> InjectionSettings.TunDevice.CREATE;
                 },
-                env.resources("CORRIDOR_SIDECAR_RESOURCES"));
+                env.resources("CORRIDOR_SIDECAR_RESOURCES"),
+                env.allowedImages("CORRIDOR_ALLOWED_SIDECAR_IMAGES"));
         WebhookSettings webhook = new WebhookSettings(
                 env.port("CORRIDOR_WEBHOOK_PORT", 8443),
                 switch (env.oneOf("CORRIDOR_WEBHOOK_CERTIFICATES", "generate", "generate", "files")) {
@@ -42,11 +53,12 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                     default -> WebhookSettings.CertificateSource.FILES;
                 },
                 env.get("CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls"),
+                env.get("CORRIDOR_WEBHOOK_CA_SECRET", "corridor-webhook-ca"),
                 env.get("CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook"),
                 env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
                 Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));
         return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"),
-                env.port("CORRIDOR_METRICS_PORT", 8080));
+                env.port("CORRIDOR_METRICS_PORT", 8080), env.namespaces("CORRIDOR_WATCH_NAMESPACES"));
     }
 
     /** Thrown for a missing or malformed variable; the message names it. */
@@ -90,6 +102,28 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 // reported below
             }
             throw new InvalidSettingException(name + "=" + value + " is not a port number");
+        }
+
+        /** A comma-separated list; empty or unset: none. */
+        List<String> list(String name) {
+            return Stream.of(get(name, "").split(",")).map(String::strip).filter(item -> !item.isEmpty()).toList();
+        }
+
+        /** Namespace names, comma-separated; empty or unset: all namespaces. */
+        WatchedNamespaces namespaces(String name) {
+            List<String> names = list(name);
+            names.stream().filter(namespace -> !NAMESPACE.matcher(namespace).matches()).findFirst().ifPresent(namespace -> {
+                throw new InvalidSettingException(name + ": '" + namespace + "' is not a namespace name");
+            });
+            return new WatchedNamespaces(Set.copyOf(names));
+        }
+
+        AllowedImages allowedImages(String name) {
+            try {
+                return new AllowedImages(list(name));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(name + ": " + e.getMessage());
+            }
         }
 
         ResourceRequirements resources(String name) {

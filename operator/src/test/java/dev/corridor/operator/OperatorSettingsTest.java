@@ -3,10 +3,13 @@ package dev.corridor.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.webhook.WebhookSettings;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class OperatorSettingsTest {
@@ -23,15 +26,19 @@ class OperatorSettingsTest {
         assertThat(settings.injection().tunDevice()).isEqualTo(InjectionSettings.TunDevice.HOST_PATH);
         assertThat(settings.injection().imagePullPolicy()).isEqualTo("IfNotPresent");
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("192Mi");
+        assertThat(settings.injection().allowedImages()).isEqualTo(AllowedImages.NONE);
+        assertThat(settings.watchNamespaces()).isEqualTo(WatchedNamespaces.ALL);
         assertThat(settings.webhook()).isEqualTo(new WebhookSettings(8443, WebhookSettings.CertificateSource.GENERATE, "corridor-webhook-tls",
-                "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
+                "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
     }
 
     @Test
     void everyChoiceIsRead() {
         Map<String, String> env = new java.util.HashMap<>(MINIMAL);
         env.putAll(Map.of("CORRIDOR_INJECTION_MODE", "classic", "CORRIDOR_TUN_DEVICE", "create", "CORRIDOR_WEBHOOK_CERTIFICATES", "files",
-                "CORRIDOR_WEBHOOK_PORT", "9443", "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"256Mi\"}}"));
+                "CORRIDOR_WEBHOOK_PORT", "9443", "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"256Mi\"}}",
+                "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/corridor/, sha256:" + "0".repeat(64),
+                "CORRIDOR_WATCH_NAMESPACES", "team-a,team-b"));
 
         OperatorSettings settings = OperatorSettings.fromEnvironment(env);
 
@@ -40,6 +47,8 @@ class OperatorSettingsTest {
         assertThat(settings.webhook().certificates()).isEqualTo(WebhookSettings.CertificateSource.FILES);
         assertThat(settings.webhook().port()).isEqualTo(9443);
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("256Mi");
+        assertThat(settings.injection().allowedImages().entries()).containsExactly("registry.example.com/corridor/", "sha256:" + "0".repeat(64));
+        assertThat(settings.watchNamespaces()).isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
     }
 
     @Test
@@ -52,6 +61,10 @@ class OperatorSettingsTest {
                 .hasMessage("CORRIDOR_WEBHOOK_PORT=70000 is not a port number");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_SIDECAR_RESOURCES", "{limits")))
                 .hasMessageStartingWith("CORRIDOR_SIDECAR_RESOURCES is not the JSON of a ResourceRequirements");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/*")))
+                .hasMessage("CORRIDOR_ALLOWED_SIDECAR_IMAGES: 'registry.example.com/*' is neither sha256:HEX nor an image reference or prefix");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_WATCH_NAMESPACES", "apps,Team_B")))
+                .hasMessage("CORRIDOR_WATCH_NAMESPACES: 'Team_B' is not a namespace name");
     }
 
     private static Map<String, String> with(String name, String value) {

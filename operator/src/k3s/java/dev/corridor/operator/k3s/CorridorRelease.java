@@ -16,13 +16,13 @@ import java.util.Map;
 /**
  * Corridor as a user installs it: the chart in charts/corridor, with helm (helm-java runs Helm's own code), told
  * only where its images are. Release "corridor" in corridor-system names the webhook configuration "corridor" and
- * the operator's certificate Secret "corridor-webhook-tls".
+ * the Secret of the operator's webhook CA "corridor-webhook-ca".
  */
 final class CorridorRelease {
     static final String NAMESPACE = "corridor-system";
     static final String NAME = "corridor";
     static final Path CHART = Repository.ROOT.resolve("charts/corridor");
-    private static final String WEBHOOK_SECRET = "corridor-webhook-tls";
+    private static final String WEBHOOK_CA_SECRET = "corridor-webhook-ca";
     /** helm install --wait: the operator's readiness probe passes once its webhook has a serving certificate. */
     private static final int INSTALL_TIMEOUT_SECONDS = 300;
 
@@ -48,14 +48,14 @@ final class CorridorRelease {
 
     /**
      * The chart leaves caBundle empty and the operator writes its CA there at start: until it has, the API server
-     * cannot trust the webhook and refuses annotated pods. Done when caBundle is the CA in the operator's Secret.
+     * cannot trust the webhook and refuses annotated pods. Done when caBundle is the CA in the operator's CA Secret.
      */
     static void awaitWebhookCa(KubernetesClient client) {
         await("the operator to publish its CA in MutatingWebhookConfiguration " + NAME)
                 .atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> {
-                    Secret secret = client.secrets().inNamespace(NAMESPACE).withName(WEBHOOK_SECRET).get();
-                    assertThat(secret).as("Secret " + NAMESPACE + "/" + WEBHOOK_SECRET).isNotNull();
+                    Secret secret = client.secrets().inNamespace(NAMESPACE).withName(WEBHOOK_CA_SECRET).get();
+                    assertThat(secret).as("Secret " + NAMESPACE + "/" + WEBHOOK_CA_SECRET).isNotNull();
                     MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).get();
                     assertThat(configuration.getWebhooks()).singleElement()
                             .extracting(MutatingWebhook::getClientConfig).extracting(clientConfig -> clientConfig.getCaBundle())

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SpecValidation;
@@ -53,7 +54,7 @@ class K3sManifestsTest {
             "apps-orphan-pod.yaml");
     private static final JsonMapper STRICT = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     private static final InjectionSettings INJECTION = new InjectionSettings(SuiteImages.SIDECAR.reference(), "Never",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
 
     @Test
     void theManifestDirectoryHoldsExactlyTheFilesTheSuiteUses() throws IOException {

@@ -2,11 +2,15 @@ package dev.corridor.operator.cluster;
 
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.OwnedObjects;
+import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.operator.model.StatusToken;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads a tunnel and the objects it refers to, and judges them with {@link SpecValidation}. The reconciler and the
+ * Reads a tunnel and the objects it refers to, and judges them with {@link SpecValidation}; and checks that the
+ * objects the operator keeps for it under its names are the operator's ({@link OwnedObjects}). The reconciler and the
  * webhook both ask here, so a pod is denied for exactly the reasons the tunnel's ConfigValid condition gives. Only
  * {@code get} is used on Secrets: the operator never lists or caches them.
  */
@@ -44,7 +49,17 @@ public final class TunnelLookup {
             Optional<Set<String>> caKeys = Optional.ofNullable(spec.trust()).map(VpnTunnelSpec.Trust::ca).flatMap(ca -> ca.secret() != null
                     ? secretKeys(namespace, ca.secret().name())
                     : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
-            return SpecValidation.validate(spec, secretKeys, caKeys);
+            List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
+            String tunnelName = tunnel.getMetadata().getName();
+            Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(SidecarLayout.configMapName(tunnelName)).get())
+                    .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel)).ifPresent(problems::add);
+            String tokenSecret = SidecarLayout.statusTokenSecretName(tunnelName);
+            Optional.ofNullable(client.secrets().inNamespace(namespace).withName(tokenSecret).get())
+                    .flatMap(secret -> OwnedObjects.notOwned(secret, tunnel).or(() -> StatusToken.read(secret).isPresent() ? Optional.empty()
+                            : Optional.of(new SpecValidation.Problem("StatusTokenMissing", "Secret '" + tokenSecret
+                                    + "' holds no status token: delete it, and the operator makes a new one"))))
+                    .ifPresent(problems::add);
+            return problems;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 403) {
                 return List.of(new SpecValidation.Problem("Forbidden", "the operator may not read what the tunnel refers to: " + e.getMessage()));

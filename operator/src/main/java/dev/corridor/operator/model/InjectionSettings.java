@@ -9,8 +9,10 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * @param mode      a native sidecar (an init container that keeps running: Kubernetes 1.29+) or a classic container
  * @param tunDevice how the container gets /dev/net/tun
  * @param resources the sidecar's resources when the tunnel names none
+ * @param allowedImages what a pod's {@code corridor.dev/image} annotation may ask for
  */
-public record InjectionSettings(String image, String imagePullPolicy, Mode mode, TunDevice tunDevice, ResourceRequirements resources) {
+public record InjectionSettings(String image, String imagePullPolicy, Mode mode, TunDevice tunDevice, ResourceRequirements resources,
+                                AllowedImages allowedImages) {
 
     public enum Mode {
         /** Application containers start only once the tunnel is up, and Jobs complete. */

@@ -21,15 +21,19 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
  * Adds the sidecar to a pod: the container, its volumes and the tunnel label. Pure: the webhook turns the
  * difference into a JSONPatch. Injecting twice changes nothing, and what the pod already has (init containers,
- * volumes, security contexts, ports) keeps working.
+ * volumes, security contexts, ports) keeps working. {@link #verify} tells the operator whether a pod's sidecar is one
+ * this class made.
  */
 public final class PodInjector {
     /** A JVM's /tmp on a read-only root: small, and in memory. */
@@ -38,15 +42,29 @@ public final class PodInjector {
     private PodInjector() {
     }
 
-    /** The pod with the sidecar, or empty when the pod already has it. */
+    /** Whether a pod's sidecar is one {@link #inject} made for the tunnel, and if so the port it serves on. */
+    public sealed interface Verdict {
+        record Injected(int port) implements Verdict {
+        }
+
+        record NotInjected(String reason) implements Verdict {
+        }
+    }
+
+    /** The pod with the sidecar, or empty when the pod already has it. The pod must have no {@link #problems}. */
     public static Optional<Pod> inject(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
         if (hasSidecar(pod)) {
             return Optional.empty();
         }
+        List<String> problems = problems(pod, settings);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("the pod cannot be injected: " + String.join("; ", problems));
+        }
         VpnTunnelSpec spec = tunnel.getSpec();
-        Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
-        int port = freePort(pod);
-        Container sidecar = sidecar(spec, settings, annotations, port);
+        Map<String, String> annotations = annotations(pod);
+        String image = Optional.ofNullable(annotations.get(SidecarLayout.IMAGE_ANNOTATION)).orElse(tunnelImage(spec, settings));
+        Container sidecar = sidecar(spec, settings, image, Optional.ofNullable(annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION)),
+                freePort(pod).orElseThrow());
 
         PodBuilder builder = new PodBuilder(pod)
                 .editMetadata().addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName()).endMetadata();
@@ -64,6 +82,31 @@ public final class PodInjector {
         return Optional.of(builder.build());
     }
 
+    /**
+     * What keeps the pod from being injected, each naming the annotation and the values allowed: a log level the
+     * sidecar does not know (it would fail to start), an image the operator does not allow (it would run with the
+     * sidecar's capabilities and mounts), or no free port for the sidecar. Empty when nothing does.
+     */
+    public static List<String> problems(Pod pod, InjectionSettings settings) {
+        Map<String, String> annotations = annotations(pod);
+        List<String> problems = new ArrayList<>();
+        String level = annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION);
+        if (level != null && !SidecarLayout.LOG_LEVELS.contains(level)) {
+            problems.add("the annotation " + SidecarLayout.LOG_LEVEL_ANNOTATION + " is '" + level + "'; it takes one of "
+                    + String.join(", ", SidecarLayout.LOG_LEVELS));
+        }
+        String image = annotations.get(SidecarLayout.IMAGE_ANNOTATION);
+        if (image != null && !settings.allowedImages().allows(image)) {
+            problems.add("the annotation " + SidecarLayout.IMAGE_ANNOTATION + " asks for image '" + image
+                    + "', which is not among the images the operator allows (sidecar.allowedImages: " + settings.allowedImages() + ")");
+        }
+        if (freePort(pod).isEmpty()) {
+            problems.add("its containers declare every port the sidecar can use (" + SidecarLayout.DEFAULT_HTTP_PORT + "-"
+                    + SidecarLayout.LAST_HTTP_PORT + ")");
+        }
+        return problems;
+    }
+
     public static boolean hasSidecar(Pod pod) {
         return sidecarContainer(pod).isPresent();
     }
@@ -73,31 +116,78 @@ public final class PodInjector {
         return allContainers(pod).filter(container -> SidecarLayout.CONTAINER_NAME.equals(container.getName())).findFirst();
     }
 
+    /**
+     * Whether the pod's sidecar is what {@link #inject} makes for this tunnel, not just a container of that name: the
+     * image (the tunnel's, or one the operator allows), no command, the arguments (a log level the sidecar knows, the
+     * port), the environment, the port, the security context, and the mounts with the volumes behind them (the
+     * configuration from this tunnel's ConfigMap, the token from its Secret). Resources, pull policy and probes are
+     * not compared: admission controllers and the API server may fill them in.
+     */
+    public static Verdict verify(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
+        Optional<Container> found = sidecarContainer(pod);
+        if (found.isEmpty()) {
+            return new Verdict.NotInjected("it has no container " + SidecarLayout.CONTAINER_NAME);
+        }
+        Container actual = found.get();
+        List<ContainerPort> ports = orEmpty(actual.getPorts());
+        if (ports.size() != 1 || !SidecarLayout.PORT_NAME.equals(ports.getFirst().getName()) || ports.getFirst().getContainerPort() == null
+                || ports.getFirst().getContainerPort() < SidecarLayout.DEFAULT_HTTP_PORT || ports.getFirst().getContainerPort() > SidecarLayout.LAST_HTTP_PORT) {
+            return new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME + " does not declare the one port " + SidecarLayout.PORT_NAME
+                    + " in " + SidecarLayout.DEFAULT_HTTP_PORT + "-" + SidecarLayout.LAST_HTTP_PORT);
+        }
+        int port = ports.getFirst().getContainerPort();
+        String image = actual.getImage();
+        if (!tunnelImage(tunnel.getSpec(), settings).equals(image) && (image == null || !settings.allowedImages().allows(image))) {
+            return new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME + " runs image '" + image
+                    + "', which is neither the tunnel's sidecar image nor an allowed one");
+        }
+        Container expected = sidecar(tunnel.getSpec(), settings, image, logLevel(orEmpty(actual.getArgs())), port);
+        Map<String, Volume> podVolumes = orEmpty(pod.getSpec().getVolumes()).stream()
+                .collect(Collectors.toMap(Volume::getName, volume -> volume, (first, second) -> first));
+        List<String> differences = new ArrayList<>();
+        differ(differences, "command", orEmpty(actual.getCommand()), orEmpty(expected.getCommand()));
+        differ(differences, "args", orEmpty(actual.getArgs()), expected.getArgs());
+        differ(differences, "env", orEmpty(actual.getEnv()), expected.getEnv());
+        differ(differences, "envFrom", orEmpty(actual.getEnvFrom()), List.of());
+        differ(differences, "securityContext", normalised(actual.getSecurityContext()), expected.getSecurityContext());
+        differ(differences, "volumeMounts", orEmpty(actual.getVolumeMounts()), expected.getVolumeMounts());
+        for (Volume volume : volumes(tunnel, settings)) {
+            differ(differences, "volume " + volume.getName(), Optional.ofNullable(podVolumes.get(volume.getName())).map(PodInjector::source).orElse("none"),
+                    source(volume));
+        }
+        return differences.isEmpty() ? new Verdict.Injected(port) : new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME
+                + " is not the injected one: its " + String.join(", ", differences) + " differ");
+    }
+
     private static Stream<Container> allContainers(Pod pod) {
-        return Stream.concat(stream(pod.getSpec().getInitContainers()), stream(pod.getSpec().getContainers()));
+        return Stream.concat(orEmpty(pod.getSpec().getInitContainers()).stream(), orEmpty(pod.getSpec().getContainers()).stream());
     }
 
     /** The HTTP port the sidecar serves on in this pod: the default, or the next one no container declares. */
-    static int freePort(Pod pod) {
+    static OptionalInt freePort(Pod pod) {
         Set<Integer> taken = allContainers(pod)
-                .flatMap(container -> stream(container.getPorts()))
+                .flatMap(container -> orEmpty(container.getPorts()).stream())
                 .map(ContainerPort::getContainerPort)
                 .collect(Collectors.toSet());
-        int port = SidecarLayout.DEFAULT_HTTP_PORT;
-        while (taken.contains(port)) {
-            port++;
-        }
-        return port;
+        return IntStream.rangeClosed(SidecarLayout.DEFAULT_HTTP_PORT, SidecarLayout.LAST_HTTP_PORT).filter(port -> !taken.contains(port)).findFirst();
     }
 
-    private static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, Map<String, String> annotations, int port) {
+    private static String tunnelImage(VpnTunnelSpec spec, InjectionSettings settings) {
+        return Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::image).orElse(settings.image());
+    }
+
+    /** The log level the arguments give the sidecar, when it is one the sidecar knows. */
+    private static Optional<String> logLevel(List<String> args) {
+        int flag = args.indexOf("--log-level");
+        return flag >= 0 && flag + 1 < args.size() && SidecarLayout.LOG_LEVELS.contains(args.get(flag + 1))
+                ? Optional.of(args.get(flag + 1)) : Optional.empty();
+    }
+
+    private static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, String image, Optional<String> logLevel, int port) {
         VpnTunnelSpec.Sidecar sidecar = spec.sidecar();
-        String image = Optional.ofNullable(annotations.get(SidecarLayout.IMAGE_ANNOTATION))
-                .or(() -> Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::image))
-                .orElse(settings.image());
         String pullPolicy = Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::imagePullPolicy).orElse(settings.imagePullPolicy());
         List<String> args = new ArrayList<>(List.of("connect", "--config", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY));
-        Optional.ofNullable(annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION)).ifPresent(level -> args.addAll(List.of("--log-level", level)));
+        logLevel.ifPresent(level -> args.addAll(List.of("--log-level", level)));
         if (port != SidecarLayout.DEFAULT_HTTP_PORT) {
             args.addAll(List.of("--http-address", "0.0.0.0:" + port));
         }
@@ -106,6 +196,9 @@ public final class PodInjector {
                 .withImage(image)
                 .withImagePullPolicy(pullPolicy)
                 .withArgs(args)
+                .addNewEnv().withName(SidecarLayout.NODE_IP_VARIABLE)
+                    .withNewValueFrom().withNewFieldRef().withApiVersion("v1").withFieldPath("status.hostIP").endFieldRef().endValueFrom()
+                .endEnv()
                 .addNewPort().withName(SidecarLayout.PORT_NAME).withContainerPort(port).withProtocol("TCP").endPort()
                 // Held until the tunnel is up: the application starts only then (native sidecar), up to five minutes.
                 .withStartupProbe(probe("/readyz", port, 1, 300))
@@ -151,6 +244,7 @@ public final class PodInjector {
         List<VolumeMount> mounts = new ArrayList<>();
         mounts.add(mount(SidecarLayout.CONFIG_VOLUME, SidecarLayout.CONFIG_DIRECTORY, true));
         mounts.add(mount(SidecarLayout.CREDENTIALS_VOLUME, SidecarLayout.CREDENTIALS_DIRECTORY, true));
+        mounts.add(mount(SidecarLayout.STATUS_TOKEN_VOLUME, SidecarLayout.STATUS_TOKEN_DIRECTORY, true));
         if (spec.trust() != null && spec.trust().ca() != null) {
             mounts.add(mount(SidecarLayout.CA_VOLUME, SidecarLayout.CA_DIRECTORY, true));
         }
@@ -180,6 +274,10 @@ public final class PodInjector {
                     .withItems(item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
                             item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
                 .endSecret().build());
+        volumes.add(new VolumeBuilder().withName(SidecarLayout.STATUS_TOKEN_VOLUME)
+                .withNewSecret().withSecretName(SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName())).withDefaultMode(0400)
+                    .withItems(item(SidecarLayout.STATUS_TOKEN_KEY, SidecarLayout.STATUS_TOKEN_KEY))
+                .endSecret().build());
         VpnTunnelSpec.CaReference ca = spec.trust() == null ? null : spec.trust().ca();
         if (ca != null && ca.secret() != null) {
             volumes.add(new VolumeBuilder().withName(SidecarLayout.CA_VOLUME).withNewSecret().withSecretName(ca.secret().name())
@@ -208,7 +306,39 @@ public final class PodInjector {
         return value == null ? fallback : value;
     }
 
-    private static <T> Stream<T> stream(List<T> list) {
-        return list == null ? Stream.empty() : list.stream();
+    private static Map<String, String> annotations(Pod pod) {
+        return Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
+    }
+
+    /** What a volume mounts: its kind and the object or path behind it, without what the API server fills in. */
+    private static String source(Volume volume) {
+        if (volume.getConfigMap() != null) {
+            return "configMap " + volume.getConfigMap().getName();
+        }
+        if (volume.getSecret() != null) {
+            return "secret " + volume.getSecret().getSecretName();
+        }
+        if (volume.getHostPath() != null) {
+            return "hostPath " + volume.getHostPath().getPath();
+        }
+        if (volume.getEmptyDir() != null) {
+            return "emptyDir " + volume.getEmptyDir().getMedium();
+        }
+        return "another kind of volume";
+    }
+
+    /** The API server fills in procMount: Default, which the injector leaves out. */
+    private static SecurityContext normalised(SecurityContext context) {
+        return context == null || !"Default".equals(context.getProcMount()) ? context : new SecurityContextBuilder(context).withProcMount(null).build();
+    }
+
+    private static void differ(List<String> differences, String what, Object actual, Object expected) {
+        if (!Objects.equals(actual, expected)) {
+            differences.add(what);
+        }
+    }
+
+    private static <T> List<T> orEmpty(List<T> list) {
+        return list == null ? List.of() : list;
     }
 }

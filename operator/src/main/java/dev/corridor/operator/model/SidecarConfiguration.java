@@ -17,11 +17,6 @@ import java.util.Map;
  * Secret and reach the sidecar as mounted files ({@code userFile}, {@code passwordFile}).
  */
 public final class SidecarConfiguration {
-    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-    public static final String MANAGED_BY = "corridor-operator";
-    /** Selects the ConfigMaps the operator made. */
-    public static final String MANAGED_BY_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGED_BY;
-
     private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
 
     private SidecarConfiguration() {
@@ -33,8 +28,7 @@ public final class SidecarConfiguration {
                 .withNewMetadata()
                     .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName()))
                     .withNamespace(tunnel.getMetadata().getNamespace())
-                    .addToLabels(MANAGED_BY_LABEL, MANAGED_BY)
-                    .addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName())
+                    .addToLabels(OwnedObjects.labels(tunnel))
                 .endMetadata()
                 .addToData(SidecarLayout.CONFIG_KEY, render(tunnel.getSpec()))
                 .build();
@@ -62,6 +56,7 @@ public final class SidecarConfiguration {
             settings.put("baseMtu", spec.mtu());
         }
         settings.put("httpAddress", "0.0.0.0:" + SidecarLayout.DEFAULT_HTTP_PORT);
+        settings.put("statusTokenFile", SidecarLayout.STATUS_TOKEN_DIRECTORY + "/" + SidecarLayout.STATUS_TOKEN_KEY);
         VpnTunnelSpec.Routes routes = spec.routes();
         if (routes != null) {
             settings.put("allowDefaultRoute", Boolean.TRUE.equals(routes.allowDefaultRoute()));
@@ -69,6 +64,8 @@ public final class SidecarConfiguration {
             putList(settings, "excludeRoute", routes.exclude());
             putList(settings, "neverRoute", routes.neverRoute());
         }
+        // A restarting sidecar keeps dropping the tunnel's networks, so the pod never sends them around the tunnel.
+        settings.put("failClosed", true);
         VpnTunnelSpec.Reconnect reconnect = spec.reconnect();
         if (reconnect != null) {
             putIfSet(settings, "reconnectTimeout", reconnect.timeoutSeconds());

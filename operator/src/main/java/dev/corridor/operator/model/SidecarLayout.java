@@ -1,5 +1,7 @@
 package dev.corridor.operator.model;
 
+import java.util.List;
+
 /**
  * Where things are in an injected pod: names, mount paths and the labels and annotations that tie a pod to its
  * tunnel. The rendered configuration and the injected container must agree on these, so they live in one place.
@@ -13,9 +15,20 @@ public final class SidecarLayout {
     public static final String LOG_LEVEL_ANNOTATION = "corridor.dev/log-level";
     public static final String IMAGE_ANNOTATION = "corridor.dev/image";
 
+    /** The values corridor.dev/log-level takes: the sidecar's --log-level. */
+    public static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug");
+
     public static final String CONTAINER_NAME = "corridor-sidecar";
     public static final String PORT_NAME = "corridor-http";
     public static final int DEFAULT_HTTP_PORT = 9478;
+    /**
+     * The sidecar's HTTP port is the first of DEFAULT_HTTP_PORT and the next few that no other container of the pod
+     * declares. Bounded, so that a NetworkPolicy can name exactly these ports (the chart's does).
+     */
+    public static final int HTTP_PORT_COUNT = 8;
+    public static final int LAST_HTTP_PORT = DEFAULT_HTTP_PORT + HTTP_PORT_COUNT - 1;
+    /** The node's address (the downward API's status.hostIP), which the sidecar keeps out of the tunnel's routes. */
+    public static final String NODE_IP_VARIABLE = "CORRIDOR_NODE_IP";
 
     public static final String CONFIG_VOLUME = "corridor-config";
     public static final String CONFIG_DIRECTORY = "/etc/corridor/config";
@@ -30,12 +43,23 @@ public final class SidecarLayout {
     public static final String TUN_VOLUME = "corridor-tun";
     public static final String TUN_DEVICE = "/dev/net/tun";
     public static final String TMP_VOLUME = "corridor-tmp";
+    /** The tunnel's status token, which callers of the sidecar's /status other than loopback must present. */
+    public static final String STATUS_TOKEN_VOLUME = "corridor-status-token";
+    public static final String STATUS_TOKEN_DIRECTORY = "/etc/corridor/status-token";
+    public static final String STATUS_TOKEN_KEY = "token";
+    /** Every object the operator names for a tunnel starts with this, and it writes no object that does not. */
+    public static final String NAME_PREFIX = "corridor-";
 
     private SidecarLayout() {
     }
 
     /** The ConfigMap holding a tunnel's sidecar configuration. */
     public static String configMapName(String tunnel) {
-        return "corridor-" + tunnel;
+        return NAME_PREFIX + tunnel;
+    }
+
+    /** The Secret holding a tunnel's status token. */
+    public static String statusTokenSecretName(String tunnel) {
+        return NAME_PREFIX + tunnel + "-status-token";
     }
 }

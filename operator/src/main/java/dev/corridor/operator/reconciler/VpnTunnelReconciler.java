@@ -6,11 +6,13 @@ import dev.corridor.operator.crd.VpnTunnelStatus;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.TunnelStatusModel;
+import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -31,8 +33,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Keeps a tunnel's sidecar ConfigMap current (the workflow's dependent) and its status true: the validation of
- * the spec and its references, and what the injected pods' sidecars report. Runs again when a tunnel or one of its
+ * Keeps a tunnel's sidecar ConfigMap current (the workflow's dependent), its status token in a Secret, and its status
+ * true: the validation of the spec and its references, and what the injected pods' sidecars report. Runs again when a tunnel or one of its
  * pods changes, and every resync period for what no event announces (a Secret created later, a sidecar's detail).
  */
 @Workflow(dependents = @Dependent(type = SidecarConfigMapDependent.class))
@@ -43,6 +45,7 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     public static final Duration RESYNC = Duration.ofSeconds(30);
 
     private final TunnelLookup lookup;
+    private final StatusTokens tokens;
     private final SidecarProbe probe;
     private final TunnelEvents events;
     private final Clock clock;
@@ -51,9 +54,19 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     public VpnTunnelReconciler(KubernetesClient client, SidecarProbe probe, Clock clock, Duration resync) {
         this.resync = resync;
         this.lookup = new TunnelLookup(client);
+        this.tokens = new StatusTokens(client);
         this.probe = probe;
         this.events = new TunnelEvents(client);
         this.clock = clock;
+    }
+
+    /** Reconciles the tunnels of these namespaces; their pods and ConfigMaps are watched there alone too, as the chart's Roles allow. */
+    public void registerWith(Operator operator, WatchedNamespaces namespaces) {
+        if (namespaces.all()) {
+            operator.register(this);
+        } else {
+            operator.register(this, controller -> controller.settingNamespaces(namespaces.names()));
+        }
     }
 
     /** Injected pods, found by the label the webhook puts on them (a Deployment's pods are owned by its ReplicaSet). */
@@ -69,10 +82,11 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
 
     @Override
     public UpdateControl<VpnTunnel> reconcile(VpnTunnel tunnel, Context<VpnTunnel> context) {
+        Optional<String> token = tokens.token(tunnel);
         List<SpecValidation.Problem> problems = lookup.problems(tunnel);
         List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class).filter(VpnTunnelReconciler::carriesTunnel).toList();
         List<Condition> previous = Optional.ofNullable(tunnel.getStatus()).map(VpnTunnelStatus::conditions).orElse(List.of());
-        VpnTunnelStatus status = TunnelStatusModel.status(tunnel.getMetadata().getGeneration(), problems, probe.observe(pods),
+        VpnTunnelStatus status = TunnelStatusModel.status(tunnel.getMetadata().getGeneration(), problems, probe.observe(tunnel, pods, token),
                 previous, clock.instant().truncatedTo(ChronoUnit.SECONDS));
         announceValidity(tunnel, previous, status.conditions());
         if (sameDocument(context, status, tunnel.getStatus())) {

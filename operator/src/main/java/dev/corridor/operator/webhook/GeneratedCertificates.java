@@ -1,6 +1,6 @@
 package dev.corridor.operator.webhook;
 
-import dev.corridor.operator.model.SidecarConfiguration;
+import dev.corridor.operator.model.OwnedObjects;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
@@ -11,19 +11,25 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Certificates the operator makes itself ({@link WebhookCertificates}), kept in a Secret in its namespace so every
- * replica serves the same one and a restart does not change it. Before a replica serves a certificate, it makes sure
- * the MutatingWebhookConfiguration's caBundle trusts its CA: a new CA is published before anything it signed is used.
+ * Certificates the operator makes itself ({@link WebhookCertificates}), kept in two Secrets in its namespace so every
+ * replica serves the same one and a restart does not change it: the CA and its key in one, the serving certificate
+ * and its key in the other. Whoever may read the serving Secret (to debug TLS, say) cannot sign certificates the API
+ * server would trust. Before a replica serves a certificate, it makes sure the MutatingWebhookConfiguration's
+ * caBundle trusts its CA: a new CA is published before anything it signed is used.
  */
 public final class GeneratedCertificates implements CertificateSource {
     private static final Logger LOG = LoggerFactory.getLogger(GeneratedCertificates.class);
@@ -31,6 +37,8 @@ public final class GeneratedCertificates implements CertificateSource {
     static final String CA_KEY = "ca.key";
     static final String TLS_CERTIFICATE = "tls.crt";
     static final String TLS_KEY = "tls.key";
+    /** Writes lost to another replica's are read again and redone this often before the refresh gives up until next time. */
+    private static final int ATTEMPTS = 4;
 
     private final KubernetesClient client;
     private final String namespace;
@@ -55,88 +63,150 @@ public final class GeneratedCertificates implements CertificateSource {
     @Override
     public void refresh() throws IOException {
         WebhookCertificates certificates = current();
-        publishCaBundle(certificates);
+        publishCaBundle(certificates.authorities());
         keyManager.use(certificates.servingCertificate());
     }
 
-    /** The certificates in the Secret, made or renewed first when needed; another replica's concurrent write wins. */
+    /**
+     * The certificates in the Secrets, made, renewed or moved first when needed. A write that loses to another
+     * replica's is dropped and the Secrets read again, so every replica ends up with what the first writer wrote.
+     */
     private WebhookCertificates current() throws IOException {
-        Resource<Secret> resource = client.secrets().inNamespace(namespace).withName(settings.secretName());
-        for (int attempt = 0; ; attempt++) {
-            Secret secret = resource.get();
-            Optional<WebhookCertificates> stored = secret == null ? Optional.empty() : read(secret);
-            Optional<WebhookCertificates> replacement = stored.isEmpty()
-                    ? Optional.of(WebhookCertificates.create(dnsNames(), clock.instant()))
-                    : stored.get().renewal(dnsNames(), clock.instant());
-            if (replacement.isEmpty()) {
-                return stored.get();
+        Resource<Secret> caResource = client.secrets().inNamespace(namespace).withName(settings.caSecretName());
+        Resource<Secret> servingResource = client.secrets().inNamespace(namespace).withName(settings.secretName());
+        for (int attempt = 1; ; attempt++) {
+            Secret caSecret = caResource.get();
+            Secret servingSecret = servingResource.get();
+            // Before the CA had a Secret of its own it was kept in the serving Secret: moved out from there, not replaced.
+            Optional<Authority> authority = authority(caSecret, settings.caSecretName())
+                    .or(() -> caSecret == null ? authority(servingSecret, settings.secretName()) : Optional.empty());
+            Optional<ServingCertificate> serving = authority.isEmpty() ? Optional.empty() : serving(servingSecret);
+            WebhookCertificates desired;
+            if (authority.isEmpty()) {
+                desired = WebhookCertificates.create(dnsNames(), clock.instant());
+            } else if (serving.isEmpty()) {
+                desired = WebhookCertificates.issue(authority.get().certificates(), authority.get().key(), dnsNames(), clock.instant());
+            } else {
+                WebhookCertificates stored = new WebhookCertificates(authority.get().certificates(), authority.get().key(),
+                        serving.get().chain().getFirst(), serving.get().key());
+                desired = stored.renewal(dnsNames(), clock.instant()).orElse(stored);
             }
             try {
-                Secret written = secret(replacement.get(), secret);
-                if (secret == null) {
-                    client.resource(written).create();
-                    LOG.info("created the webhook CA and serving certificate in Secret {}/{}", namespace, settings.secretName());
-                } else {
-                    client.resource(written).update();
-                    LOG.info("renewed the webhook certificates in Secret {}/{}", namespace, settings.secretName());
-                }
-                return replacement.get();
+                write(caSecret, settings.caSecretName(), "Opaque", Map.of(
+                        CA_CERTIFICATES, encode(Pem.encode(desired.authorities())),
+                        CA_KEY, encode(Pem.encode(List.of(desired.authorityKey())))));
+                write(servingSecret, settings.secretName(), "kubernetes.io/tls", Map.of(
+                        TLS_CERTIFICATE, encode(Pem.encode(List.of(desired.serving()))),
+                        TLS_KEY, encode(Pem.encode(List.of(desired.servingKey())))));
+                return desired;
             } catch (KubernetesClientException e) {
-                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt >= 3) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == ATTEMPTS) {
                     throw e;
                 }
-                LOG.debug("Secret {}/{} changed under us; reading it again", namespace, settings.secretName());
+                LOG.debug("the webhook's Secrets changed under us; reading them again");
             }
         }
     }
 
-    private Optional<WebhookCertificates> read(Secret secret) {
-        Map<String, String> data = Optional.ofNullable(secret.getData()).orElse(Map.of());
+    /** The CAs, newest first, and the first one's key. */
+    private record Authority(List<X509Certificate> certificates, PrivateKey key) {
+    }
+
+    private Optional<Authority> authority(Secret secret, String name) {
+        if (secret == null || secret.getData() == null || !secret.getData().containsKey(CA_KEY)) {
+            return Optional.empty();
+        }
         try {
-            List<String> missing = List.of(CA_CERTIFICATES, CA_KEY, TLS_CERTIFICATE, TLS_KEY).stream().filter(k -> !data.containsKey(k)).toList();
-            if (!missing.isEmpty()) {
-                throw new IOException("missing " + String.join(", ", missing));
-            }
-            return Optional.of(new WebhookCertificates(Pem.certificates(decode(data.get(CA_CERTIFICATES))), Pem.privateKey(decode(data.get(CA_KEY))),
-                    Pem.certificates(decode(data.get(TLS_CERTIFICATE))).getFirst(), Pem.privateKey(decode(data.get(TLS_KEY)))));
+            return Optional.of(new Authority(Pem.certificates(value(secret, CA_CERTIFICATES)), Pem.privateKey(value(secret, CA_KEY))));
         } catch (IOException | IllegalArgumentException e) {
-            LOG.warn("Secret {}/{} does not hold usable webhook certificates ({}); replacing them", namespace, settings.secretName(), e.getMessage());
+            LOG.warn("Secret {}/{} does not hold a usable webhook CA ({}); replacing it", namespace, name, e.getMessage());
             return Optional.empty();
         }
     }
 
-    private Secret secret(WebhookCertificates certificates, Secret existing) {
-        SecretBuilder builder = existing == null
-                ? new SecretBuilder().withNewMetadata().withName(settings.secretName()).withNamespace(namespace)
-                        .addToLabels(SidecarConfiguration.MANAGED_BY_LABEL, SidecarConfiguration.MANAGED_BY).endMetadata().withType("kubernetes.io/tls")
-                : new SecretBuilder(existing);
-        return builder.withData(Map.of(
-                CA_CERTIFICATES, encode(Pem.encode(certificates.authorities())),
-                CA_KEY, encode(Pem.encode(List.of(certificates.authorityKey()))),
-                TLS_CERTIFICATE, encode(Pem.encode(List.of(certificates.serving()))),
-                TLS_KEY, encode(Pem.encode(List.of(certificates.servingKey())))))
-                .build();
+    private Optional<ServingCertificate> serving(Secret secret) {
+        if (secret == null || secret.getData() == null || !secret.getData().containsKey(TLS_CERTIFICATE)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ServingCertificate(Pem.certificates(value(secret, TLS_CERTIFICATE)), Pem.privateKey(value(secret, TLS_KEY))));
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warn("Secret {}/{} does not hold a usable serving certificate ({}); replacing it", namespace, settings.secretName(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
-    /** Sets every webhook's caBundle in the configuration to the CAs, when it is not that already. */
-    private void publishCaBundle(WebhookCertificates certificates) {
-        String bundle = encode(Pem.encode(certificates.authorities()));
+    private static String value(Secret secret, String key) throws IOException {
+        String base64 = secret.getData().get(key);
+        if (base64 == null) {
+            throw new IOException("no key " + key);
+        }
+        return decode(base64);
+    }
+
+    /** Creates the Secret or updates it (from the version read, so a concurrent write conflicts) unless it holds exactly this. */
+    private void write(Secret existing, String name, String type, Map<String, String> data) {
+        if (existing != null && data.equals(existing.getData())) {
+            return;
+        }
+        if (existing == null) {
+            client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+                    .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY).endMetadata()
+                    .withType(type).withData(data).build()).create();
+            LOG.info("created Secret {}/{} for the webhook's certificates", namespace, name);
+        } else {
+            client.resource(new SecretBuilder(existing).withData(data).build()).update();
+            LOG.info("updated Secret {}/{} with the webhook's certificates", namespace, name);
+        }
+    }
+
+    /**
+     * Adds the CAs to those the webhook configuration trusts ({@link CaBundle}); the update carries the version read,
+     * so a replica that read before another's update reads again instead of overwriting it.
+     */
+    void publishCaBundle(List<X509Certificate> authorities) {
         Resource<MutatingWebhookConfiguration> resource = client.admissionRegistration().v1().mutatingWebhookConfigurations()
                 .withName(settings.configurationName());
-        MutatingWebhookConfiguration configuration = resource.get();
-        if (configuration == null) {
-            LOG.warn("MutatingWebhookConfiguration {} does not exist: the API server will not call this webhook", settings.configurationName());
-            return;
+        for (int attempt = 1; ; attempt++) {
+            MutatingWebhookConfiguration configuration = resource.get();
+            if (configuration == null) {
+                LOG.warn("MutatingWebhookConfiguration {} does not exist: the API server will not call this webhook", settings.configurationName());
+                return;
+            }
+            List<MutatingWebhook> webhooks = Optional.ofNullable(configuration.getWebhooks()).orElse(List.of());
+            List<X509Certificate> published = new ArrayList<>();
+            webhooks.forEach(webhook -> published.addAll(bundle(webhook)));
+            List<X509Certificate> merged = CaBundle.merged(published, authorities, clock.instant());
+            if (webhooks.stream().allMatch(webhook -> new HashSet<>(bundle(webhook)).equals(Set.copyOf(merged)))) {
+                return;
+            }
+            String bundle = encode(Pem.encode(merged));
+            webhooks.forEach(webhook -> webhook.getClientConfig().setCaBundle(bundle));
+            try {
+                client.resource(configuration).update();
+                LOG.info("published the webhook CA bundle ({} CAs) to MutatingWebhookConfiguration {}", merged.size(), settings.configurationName());
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == ATTEMPTS) {
+                    throw e;
+                }
+                LOG.debug("MutatingWebhookConfiguration {} changed under us; reading it again", settings.configurationName());
+            }
         }
-        List<MutatingWebhook> webhooks = Optional.ofNullable(configuration.getWebhooks()).orElse(List.of());
-        if (webhooks.stream().allMatch(w -> w.getClientConfig() != null && Objects.equals(bundle, w.getClientConfig().getCaBundle()))) {
-            return;
+    }
+
+    /** The CAs a webhook's caBundle holds; none when it is empty or not PEM (it is then replaced). */
+    private List<X509Certificate> bundle(MutatingWebhook webhook) {
+        String base64 = webhook.getClientConfig() == null ? null : webhook.getClientConfig().getCaBundle();
+        if (base64 == null || base64.isEmpty()) {
+            return List.of();
         }
-        resource.edit(edited -> {
-            edited.getWebhooks().forEach(w -> w.getClientConfig().setCaBundle(bundle));
-            return edited;
-        });
-        LOG.info("published the webhook CA bundle to MutatingWebhookConfiguration {}", settings.configurationName());
+        try {
+            return Pem.certificates(decode(base64));
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warn("the caBundle of webhook {} is not a PEM bundle ({}); replacing it", webhook.getName(), e.getMessage());
+            return List.of();
+        }
     }
 
     private static String encode(String text) {

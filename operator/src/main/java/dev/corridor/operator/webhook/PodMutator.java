@@ -7,6 +7,7 @@ import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -28,18 +29,20 @@ import org.slf4j.LoggerFactory;
  * Answers the API server for each new pod: no change for pods without the tunnel annotation or with the sidecar
  * already, the sidecar as a JSONPatch for the rest, and a denial that names the tunnel and the reason when the
  * annotation points at a tunnel that is missing or invalid, because an uninjected pod would send its corporate
- * traffic nowhere.
+ * traffic nowhere, or when a per-pod annotation asks for what the operator does not allow.
  */
 public final class PodMutator {
     private static final Logger LOG = LoggerFactory.getLogger(PodMutator.class);
 
     private final TunnelLookup lookup;
     private final InjectionSettings settings;
+    private final WatchedNamespaces namespaces;
     private final KubernetesSerialization serialization;
 
-    public PodMutator(TunnelLookup lookup, InjectionSettings settings, KubernetesSerialization serialization) {
+    public PodMutator(TunnelLookup lookup, InjectionSettings settings, WatchedNamespaces namespaces, KubernetesSerialization serialization) {
         this.lookup = lookup;
         this.settings = settings;
+        this.namespaces = namespaces;
         this.serialization = serialization;
     }
 
@@ -56,6 +59,15 @@ public final class PodMutator {
         String podName = Optional.ofNullable(pod.getMetadata().getName()).orElse(pod.getMetadata().getGenerateName() + "*");
         if (tunnelName.isBlank()) {
             return denied(request, "pod " + podName + ": the annotation " + SidecarLayout.TUNNEL_ANNOTATION + " is empty; it names the VpnTunnel to use");
+        }
+        if (!namespaces.includes(namespace)) {
+            // The operator may read nothing there: its permissions are Roles in the watched namespaces alone.
+            return denied(request, "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace
+                    + "', which the operator does not serve (it serves " + namespaces + ": chart value watchNamespaces)");
+        }
+        List<String> podProblems = PodInjector.problems(pod, settings);
+        if (!podProblems.isEmpty()) {
+            return denied(request, "pod " + podName + ": " + String.join("; ", podProblems));
         }
         try {
             Optional<VpnTunnel> tunnel = lookup.tunnel(namespace, tunnelName);

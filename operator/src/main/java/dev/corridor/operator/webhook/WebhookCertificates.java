@@ -55,13 +55,21 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
     /** A new CA and a serving certificate for these DNS names. */
     public static WebhookCertificates create(List<String> dnsNames, Instant now) {
         KeyPair ca = keyPair();
-        X509Certificate authority = authority(ca, now);
+        return issue(List.of(authority(ca, now)), ca.getPrivate(), dnsNames, now);
+    }
+
+    /** A new serving certificate for these DNS names under these CAs, the first of which signs it. */
+    static WebhookCertificates issue(List<X509Certificate> authorities, PrivateKey authorityKey, List<String> dnsNames, Instant now) {
         KeyPair serving = keyPair();
-        return new WebhookCertificates(List.of(authority), ca.getPrivate(), serving(authority, ca.getPrivate(), serving, dnsNames, now),
+        return new WebhookCertificates(authorities, authorityKey, serving(authorities.getFirst(), authorityKey, serving, dnsNames, now),
                 serving.getPrivate());
     }
 
-    /** What should replace these certificates now, or empty when they are good as they are. */
+    /**
+     * What should replace these certificates now, or empty when they are good as they are: a new CA a year before the
+     * signing one expires; a new serving certificate before it expires, when the names change, when an expired CA
+     * leaves the bundle, or when no CA of the bundle signed it (the CA was replaced).
+     */
     public Optional<WebhookCertificates> renewal(List<String> dnsNames, Instant now) {
         X509Certificate signer = authorities.getFirst();
         List<X509Certificate> current = authorities.stream().filter(ca -> ca.getNotAfter().toInstant().isAfter(now)).toList();
@@ -70,17 +78,22 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
             List<X509Certificate> bundle = new ArrayList<>();
             bundle.add(authority(ca, now));
             bundle.addAll(current);
-            KeyPair serving = keyPair();
-            return Optional.of(new WebhookCertificates(bundle, ca.getPrivate(),
-                    serving(bundle.getFirst(), ca.getPrivate(), serving, dnsNames, now), serving.getPrivate()));
+            return Optional.of(issue(bundle, ca.getPrivate(), dnsNames, now));
         }
         if (expiresWithin(serving, now, SERVING_RENEW_BEFORE) || !names(serving).equals(Set.copyOf(dnsNames))
-                || current.size() != authorities.size()) {
-            KeyPair serving = keyPair();
-            return Optional.of(new WebhookCertificates(current, authorityKey, serving(signer, authorityKey, serving, dnsNames, now),
-                    serving.getPrivate()));
+                || current.size() != authorities.size() || current.stream().noneMatch(ca -> signed(serving, ca))) {
+            return Optional.of(issue(current, authorityKey, dnsNames, now));
         }
         return Optional.empty();
+    }
+
+    private static boolean signed(X509Certificate certificate, X509Certificate authority) {
+        try {
+            certificate.verify(authority.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     ServingCertificate servingCertificate() {

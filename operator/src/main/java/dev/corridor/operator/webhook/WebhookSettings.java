@@ -5,12 +5,13 @@ import java.nio.file.Path;
 /**
  * How the admission webhook is served.
  *
- * @param secretName        where generated certificates are kept (GENERATE)
+ * @param secretName        where the serving certificate is kept (GENERATE) or mounted from (FILES)
+ * @param caSecretName      where the CA that signs it is kept, apart from it (GENERATE)
  * @param serviceName       the Service in front of the webhook: the serving certificate names it
  * @param configurationName the MutatingWebhookConfiguration whose caBundle the operator keeps current (GENERATE)
  * @param certificateDirectory where {@code tls.crt} and {@code tls.key} are mounted (FILES)
  */
-public record WebhookSettings(int port, CertificateSource certificates, String secretName, String serviceName,
+public record WebhookSettings(int port, CertificateSource certificates, String secretName, String caSecretName, String serviceName,
                               String configurationName, Path certificateDirectory) {
 
     public enum CertificateSource {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SpecValidation;
@@ -133,7 +134,7 @@ class ChartExamplesTest {
         ofKind("Job").forEach(document -> templates.add(strict(document, Job.class).getSpec().getTemplate()));
         assertThat(templates).hasSize(2);
         InjectionSettings nativeSidecar = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-                InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+                InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
 
         for (PodTemplateSpec template : templates) {
             String tunnelName = template.getMetadata().getAnnotations().get("corridor.dev/tunnel");

@@ -48,16 +48,21 @@ class ChartLintTest {
         assertThat(notes).contains("kubectl -n corridor-system rollout status deployment/corridor-operator",
                 "corridor.dev/tunnel: corp-vpn", "kubectl -n APPS get vpnt", "pod-security.kubernetes.io/enforce=privileged",
                 "NET_ADMIN and a hostPath volume for /dev/net/tun");
-        assertThat(notes).doesNotContain("classic", "matchConditions", "cert-manager");
+        assertThat(notes).doesNotContain("classic", "matchConditions", "cert-manager", "watchNamespaces", "NetworkPolicies");
     }
 
     @Test
     void installNotesWarnAboutTheNonDefaultChoices() {
         String notes = installNotes("""
+                watchNamespaces: [team-a, team-b]
+                networkPolicy: {enabled: true}
                 injection: {mode: classic, tunDevice: create}
                 webhook: {matchConditions: false, certificates: {source: certManager}}
                 """);
-        assertThat(notes).contains("NET_ADMIN and MKNOD", "Injection mode is classic",
+        assertThat(notes).contains("The operator serves the VpnTunnels of team-a, team-b only (watchNamespaces)",
+                "NetworkPolicies are on. The webhook port admits anyone; the metrics ports no Prometheus",
+                "In team-a, team-b, the sidecars' port (9478-9485) admits only the operator and Prometheus", "NetworkPolicies add up",
+                "NET_ADMIN and MKNOD", "Injection mode is classic",
                 "With failurePolicy Fail, none of those pods can be created", "kubectl -n corridor-system get certificate corridor-webhook");
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.corridor.operator.OperatorSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -30,6 +32,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,27 +55,34 @@ class ChartTemplateTest {
     record Permission(String apiGroup, String resource, String resourceName, String verb) {
     }
 
-    /** The ClusterRole of the contract, for a webhook configuration of this name. Stated once; the chart must grant exactly this. */
-    static Set<Permission> clusterPermissions(String webhookConfiguration) {
+    /** What the operator does with tunnels: by a ClusterRole, or by a Role in each namespace of watchNamespaces. */
+    static Set<Permission> tunnelPermissions() {
         return Stream.of(
                 permissions("corridor.dev", "vpntunnels", null, "get", "list", "watch"),
                 permissions("corridor.dev", "vpntunnels/status", null, "patch"),
                 permissions("", "configmaps", null, "get", "list", "watch", "create", "patch"),
-                permissions("", "secrets", null, "get"),
+                permissions("", "secrets", null, "get", "create"),
                 permissions("", "pods", null, "list", "watch"),
-                permissions("", "events", null, "create"),
-                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "patch"))
+                permissions("", "events", null, "create"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
+    }
+
+    /** The ClusterRole of the contract, for a webhook configuration of this name. Stated once; the chart must grant exactly this. */
+    static Set<Permission> clusterPermissions(String webhookConfiguration) {
+        Set<Permission> all = new HashSet<>(tunnelPermissions());
+        all.addAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "update"));
+        return all;
     }
 
     /**
      * The Role of the contract, in the operator's namespace, plus patch on the lease: fabric8 7.5's LeaseLock
      * renews with a JSON merge patch, and the operator SDK refuses to start electing without get and update.
      */
-    static Set<Permission> namespacePermissions(String webhookSecret, String lease) {
+    static Set<Permission> namespacePermissions(String webhookSecret, String caSecret, String lease) {
         return Stream.of(
                 permissions("", "secrets", null, "create"),
                 permissions("", "secrets", webhookSecret, "get", "update"),
+                permissions("", "secrets", caSecret, "get", "update"),
                 permissions("coordination.k8s.io", "leases", null, "create"),
                 permissions("coordination.k8s.io", "leases", lease, "get", "update", "patch"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
@@ -92,17 +102,20 @@ class ChartTemplateTest {
                 "CORRIDOR_SIDECAR_IMAGE", "corridor-sidecar:0.1.0",
                 "CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent",
                 "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"192Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"}}",
+                "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "",
                 "CORRIDOR_INJECTION_MODE", "native",
                 "CORRIDOR_TUN_DEVICE", "hostPath",
                 "CORRIDOR_WEBHOOK_PORT", "8443",
                 "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
                 "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
+                "CORRIDOR_WEBHOOK_CA_SECRET", "corridor-webhook-ca",
                 "CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook",
                 "CORRIDOR_WEBHOOK_CONFIGURATION", "corridor",
                 "CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls",
                 "CORRIDOR_LEASE_NAME", "corridor-operator",
                 "CORRIDOR_LOG_LEVEL", "info",
-                "CORRIDOR_METRICS_PORT", "8080"));
+                "CORRIDOR_METRICS_PORT", "8080",
+                "CORRIDOR_WATCH_NAMESPACES", ""));
         EnvVar namespace = operator.getEnv().stream().filter(env -> env.getName().equals("CORRIDOR_NAMESPACE")).findFirst().orElseThrow();
         assertThat(namespace.getValue()).isNull();
         assertThat(namespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
@@ -172,7 +185,7 @@ class ChartTemplateTest {
         Role role = chart.one("Role", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(permissions(role.getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
 
         ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
         RoleBinding binding = chart.one("RoleBinding", RoleBinding.class);
@@ -195,6 +208,7 @@ class ChartTemplateTest {
         Map<String, String> env = plainEnvironment(operatorContainer(chart));
 
         assertThat(env).containsEntry("CORRIDOR_WEBHOOK_SECRET", "vpn-corridor-webhook-tls")
+                .containsEntry("CORRIDOR_WEBHOOK_CA_SECRET", "vpn-corridor-webhook-ca")
                 .containsEntry("CORRIDOR_WEBHOOK_SERVICE", "vpn-corridor-webhook")
                 .containsEntry("CORRIDOR_WEBHOOK_CONFIGURATION", "vpn-corridor")
                 .containsEntry("CORRIDOR_LEASE_NAME", "vpn-corridor-operator");
@@ -205,7 +219,7 @@ class ChartTemplateTest {
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
         assertThat(permissions(chart.one("Role", Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-operator"));
     }
 
     @Test
@@ -253,6 +267,7 @@ class ChartTemplateTest {
                 sidecar:
                   image: {repository: registry.example.com/corridor/sidecar, tag: "0.1.1", pullPolicy: Always}
                   resources: {requests: {cpu: 20m, memory: 100Mi}, limits: {memory: 160Mi}}
+                  allowedImages: [registry.example.com/corridor/, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
                 injection: {mode: classic, tunDevice: create}
                 webhook:
                   port: 9443
@@ -269,6 +284,8 @@ class ChartTemplateTest {
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE", "registry.example.com/corridor/sidecar:0.1.1")
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "Always")
                 .containsEntry("CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"160Mi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"100Mi\"}}")
+                .containsEntry("CORRIDOR_ALLOWED_SIDECAR_IMAGES",
+                        "registry.example.com/corridor/,sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
                 .containsEntry("CORRIDOR_WEBHOOK_PORT", "9443")
                 .containsEntry("CORRIDOR_LOG_LEVEL", "debug");
         assertThat(operator.getImage()).isEqualTo("registry.example.com/corridor/operator:0.1.1");
@@ -319,17 +336,58 @@ class ChartTemplateTest {
     void withCertManagerTheOperatorMayNeitherWriteSecretsNorTheWebhookConfiguration() {
         RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
-        Set<Permission> certificateWork = Stream.of(
-                permissions("", "secrets", null, "create"),
-                permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
-                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "patch"))
-                .flatMap(Set::stream).collect(Collectors.toSet());
         Set<Permission> expectedCluster = new HashSet<>(clusterPermissions("corridor"));
-        expectedCluster.removeAll(certificateWork);
-        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-operator"));
-        expectedNamespace.removeAll(certificateWork);
+        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
+        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+        expectedNamespace.removeAll(Stream.of(permissions("", "secrets", null, "create"),
+                permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
+                permissions("", "secrets", "corridor-webhook-ca", "get", "update")).flatMap(Set::stream).collect(Collectors.toSet()));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
         assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
+    }
+
+    @Test
+    void namespacedModeGrantsTheTunnelPermissionsByRolesInTheListedNamespacesAlone() {
+        RenderedChart chart = RenderedChart.render("corridor", "watchNamespaces: [team-a, team-b]", scratch);
+
+        assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
+        for (String namespace : List.of("team-a", "team-b")) {
+            Role role = inNamespace(chart, "Role", namespace, Role.class);
+            assertThat(role.getMetadata().getName()).isEqualTo("corridor-operator-tunnels");
+            assertThat(permissions(role.getRules())).containsExactlyInAnyOrderElementsOf(tunnelPermissions());
+            RoleBinding binding = inNamespace(chart, "RoleBinding", namespace, RoleBinding.class);
+            assertThat(binding.getRoleRef().getName()).isEqualTo("corridor-operator-tunnels");
+            assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+                assertThat(subject.getName()).isEqualTo("corridor-operator");
+                assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+            });
+        }
+        assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(3);
+
+        // The operator watches what the Roles allow, and the webhook sees those namespaces' pods alone.
+        Map<String, String> env = plainEnvironment(operatorContainer(chart));
+        assertThat(env).containsEntry("CORRIDOR_WATCH_NAMESPACES", "team-a,team-b");
+        Map<String, String> settings = new HashMap<>(env);
+        settings.put("CORRIDOR_NAMESPACE", RenderedChart.NAMESPACE);
+        assertThat(OperatorSettings.fromEnvironment(settings).watchNamespaces()).isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getWebhooks().getFirst().getNamespaceSelector()
+                .getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded(),
+                        new LabelSelectorRequirement("kubernetes.io/metadata.name", "In", List.of("team-a", "team-b")));
+
+        // With cert-manager there is nothing cluster-wide left to grant.
+        RenderedChart certManager = RenderedChart.render("corridor", "watchNamespaces: [team-a]\nwebhook: {certificates: {source: certManager}}", scratch);
+        assertThat(certManager.has("ClusterRole")).isFalse();
+        assertThat(certManager.has("ClusterRoleBinding")).isFalse();
+    }
+
+    private static <T> T inNamespace(RenderedChart chart, String kind, String namespace, Class<T> type) {
+        return chart.documents().stream().filter(document -> kind.equals(document.path("kind").asText())
+                        && namespace.equals(document.path("metadata").path("namespace").asText()))
+                .map(document -> RenderedChart.as(document, type)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " in namespace " + namespace + ", the chart rendered " + chart.kinds()));
     }
 
     /** The Certificate, the Secret mounted where the operator reads it, and the CA injection; the Certificate is returned. */

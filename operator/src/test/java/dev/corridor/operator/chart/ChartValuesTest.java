@@ -56,6 +56,17 @@ class ChartValuesTest {
     }
 
     @Test
+    void anAllowedImageThatIsNoImageIsRefused() {
+        assertRefused("sidecar: {allowedImages: [\"registry.example.com/*\"]}", "sidecar.allowedImages.0", "Does not match pattern");
+    }
+
+    @Test
+    void aWatchedNamespaceThatIsNoNamespaceNameOrTwiceIsRefused() {
+        assertRefused("watchNamespaces: [Team_A]", "watchNamespaces.0", "Does not match pattern");
+        assertRefused("watchNamespaces: [team-a, team-a]", "watchNamespaces", "unique");
+    }
+
+    @Test
     void metricsPortOnTheWebhookPortIsRefused() {
         assertThatThrownBy(() -> RenderedChart.render("corridor", "operator: {metrics: {port: 8443}}", scratch))
                 .hasMessageContaining("operator.metrics.port and webhook.port must differ");

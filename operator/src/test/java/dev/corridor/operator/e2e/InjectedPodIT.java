@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarConfiguration;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.operator.model.StatusToken;
 import dev.corridor.sidecar.testing.Commands;
 import dev.corridor.sidecar.testing.GatewayLab;
 import dev.corridor.sidecar.testing.PodRoutes;
@@ -34,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,6 +72,7 @@ class InjectedPodIT {
     /** spec.routes.neverRoute: stands for the cluster's pod network, which must stay on the pod's own path. */
     private static final String CLUSTER_PODS = "10.42.0.0/16";
     private static final Duration EXIT = Duration.ofSeconds(60);
+    private static final String STATUS_TOKEN = StatusToken.generate(new SecureRandom());
 
     private static GatewayLab lab;
     private static Kubelet.Sandbox sandbox;
@@ -81,7 +85,8 @@ class InjectedPodIT {
         }
         // A 2 s DPD gives the sidecar's debug logging something to say within seconds.
         lab = GatewayLab.start("corinj", "dpd = 2");
-        sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"));
+        // The node's address as the pod sees it: its default router, in the lab's node namespace.
+        sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"), lab.get("LAB_POD_ROUTER"));
     }
 
     @AfterAll
@@ -111,7 +116,7 @@ class InjectedPodIT {
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(SidecarLayout.LOG_LEVEL_ANNOTATION, "debug"));
 
         ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
-        container = kubelet(configuration, credentials, ca).start(pod, SidecarLayout.CONTAINER_NAME);
+        container = kubelet(configuration, credentials, ca, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
         container.awaitStarted();
 
         assertRunsAsItsSpecSays(configuration, NET_ADMIN);
@@ -140,7 +145,7 @@ class InjectedPodIT {
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of());
 
         ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
-        container = kubelet(configuration, credentials).start(pod, SidecarLayout.CONTAINER_NAME);
+        container = kubelet(configuration, credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
         container.awaitStarted();
 
         assertRunsAsItsSpecSays(configuration, NET_ADMIN | MKNOD);
@@ -168,7 +173,7 @@ class InjectedPodIT {
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of());
         sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>());
 
-        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials).start(pod, SidecarLayout.CONTAINER_NAME);
+        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
 
         assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
         assertThat(container.output()).contains("creating tun device 'vpn0'").contains("the container needs the NET_ADMIN capability")
@@ -183,7 +188,7 @@ class InjectedPodIT {
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of());
         sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>(List.of("NET_ADMIN")));
 
-        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials).start(pod, SidecarLayout.CONTAINER_NAME);
+        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
 
         assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
         assertThat(container.output()).contains("/dev/net/tun is missing, and creating it failed")
@@ -238,6 +243,12 @@ class InjectedPodIT {
         assertThat(container.inside("stat", "-L", "-c", "%a %u", credentials + SidecarLayout.USERNAME_FILE, credentials + SidecarLayout.PASSWORD_FILE)
                 .stdout()).isEqualTo("400 0\n400 0\n");
         assertThat(container.inside("cat", credentials + SidecarLayout.USERNAME_FILE).stdout()).isEqualTo(lab.user());
+        // The status token where the configuration says, for root only; the node's address from the downward API.
+        String tokenFile = SidecarLayout.STATUS_TOKEN_DIRECTORY + "/" + SidecarLayout.STATUS_TOKEN_KEY;
+        assertThat(configuration.getData().get(SidecarLayout.CONFIG_KEY)).contains("statusTokenFile: \"" + tokenFile + "\"", "failClosed: true");
+        assertThat(container.inside("stat", "-L", "-c", "%a %u", tokenFile).stdout()).isEqualTo("400 0\n");
+        assertThat(container.inside("cat", tokenFile).stdout()).isEqualTo(STATUS_TOKEN);
+        assertThat(container.environment()).containsEntry(SidecarLayout.NODE_IP_VARIABLE, lab.get("LAB_POD_ROUTER"));
 
         assertThat(Path.of("/etc/corridor")).as("nothing was created on this machine").doesNotExist();
         assertThat(mountsOnThisMachine()).noneMatch(line -> line.contains(container.directory().toString()));
@@ -283,7 +294,7 @@ class InjectedPodIT {
 
     private JsonNode status() throws Exception {
         int port = container.spec().getPorts().getFirst().getContainerPort();
-        return new ObjectMapper().readTree(container.httpGet(port, "/status"));
+        return new ObjectMapper().readTree(container.httpGet(port, "/status", "Authorization: Bearer " + STATUS_TOKEN));
     }
 
     private VpnTunnel tunnel(VpnTunnelSpec.Trust trust, VpnTunnelSpec.SecretReference credentials, Boolean dtls) {
@@ -309,7 +320,7 @@ class InjectedPodIT {
                 .endSpec()
                 .build();
         InjectionSettings settings = new InjectionSettings(IMAGE, "IfNotPresent", InjectionSettings.Mode.NATIVE, tunDevice,
-                new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build());
+                new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build(), AllowedImages.NONE);
         return PodInjector.inject(pod, tunnel, settings).orElseThrow();
     }
 
@@ -319,6 +330,11 @@ class InjectedPodIT {
 
     private static Kubelet kubelet(HasMetadata... objects) {
         return new Kubelet(sandbox, Map.of(IMAGE, SIDECAR_IMAGE), List.of(objects));
+    }
+
+    /** The tunnel's status-token Secret, as the operator makes it. */
+    private static Secret statusToken(VpnTunnel tunnel) {
+        return StatusToken.secret(tunnel, STATUS_TOKEN);
     }
 
     private Secret credentials(String name, String userKey, String passwordKey) {

@@ -2,6 +2,7 @@ package dev.corridor.operator.e2e;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.HostAlias;
@@ -52,7 +53,9 @@ import java.util.stream.Stream;
  *       timestamped directory behind a {@code ..data} link, emptyDir of medium Memory as a tmpfs of its sizeLimit,
  *       hostPath after checking its type;</li>
  *   <li>the security context: the user and group, no supplementary groups, every capability set reduced to exactly
- *       {@code capabilities.add}, and no_new_privs when allowPrivilegeEscalation is false.</li>
+ *       {@code capabilities.add}, and no_new_privs when allowPrivilegeEscalation is false;</li>
+ *   <li>the environment: the image's PATH, then the container's variables, literal or the node's address from the
+ *       downward API ({@code status.hostIP}).</li>
  * </ul>
  *
  * <p>Not modelled: seccomp profiles, the device cgroup, resource limits, the PID, UTS and IPC namespaces, and runc's
@@ -74,8 +77,9 @@ final class Kubelet {
      * @param networkNamespace the pod's network namespace
      * @param podIp            its address, which probes are sent to
      * @param nodeNamespace    the node's network namespace, from which the kubelet probes
+     * @param hostIp           the node's address, as the downward API's status.hostIP gives it
      */
-    record Sandbox(String networkNamespace, String podIp, String nodeNamespace) {
+    record Sandbox(String networkNamespace, String podIp, String nodeNamespace, String hostIp) {
     }
 
     private final Sandbox sandbox;
@@ -113,6 +117,9 @@ final class Kubelet {
                     .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().clear();
             builder.environment().put("PATH", IMAGE_PATH);
+            for (EnvVar variable : container.getEnv()) {
+                builder.environment().put(variable.getName(), variable.getValueFrom() == null ? variable.getValue() : sandbox.hostIp());
+            }
             // ip, unshare, bash and the runtime script exec one another: the process started here becomes the container's.
             Process process = builder.start();
             long grace = pod.getSpec().getTerminationGracePeriodSeconds() == null ? 30 : pod.getSpec().getTerminationGracePeriodSeconds();
@@ -298,8 +305,9 @@ final class Kubelet {
         if (!container.getCommand().isEmpty()) {
             unmodelled.add("command");
         }
-        if (!container.getEnv().isEmpty() || !container.getEnvFrom().isEmpty()) {
-            unmodelled.add("env");
+        if (!container.getEnvFrom().isEmpty() || container.getEnv().stream().anyMatch(variable -> variable.getValueFrom() != null
+                && (variable.getValueFrom().getFieldRef() == null || !"status.hostIP".equals(variable.getValueFrom().getFieldRef().getFieldPath())))) {
+            unmodelled.add("envFrom, or env from the downward API other than status.hostIP");
         }
         if (container.getWorkingDir() != null || container.getLifecycle() != null) {
             unmodelled.add("workingDir or lifecycle");

@@ -97,10 +97,14 @@ final class RunningContainer implements AutoCloseable {
         return status >= 200 && status < 400;
     }
 
-    /** A GET from the node's namespace to the pod IP, as the operator reads a sidecar's /status; fails unless 2xx. */
-    String httpGet(int port, String path) throws IOException, InterruptedException {
-        return Commands.run("ip", "netns", "exec", sandbox.nodeNamespace(), "curl", "-sf", "--max-time", "2",
-                "http://" + sandbox.podIp() + ":" + port + path);
+    /** A GET from the node's namespace to the pod IP with these headers, as the operator reads a sidecar's /status; fails unless 2xx. */
+    String httpGet(int port, String path, String... headers) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", sandbox.nodeNamespace(), "curl", "-sf", "--max-time", "2"));
+        for (String header : headers) {
+            command.addAll(List.of("-H", header));
+        }
+        command.add("http://" + sandbox.podIp() + ":" + port + path);
+        return Commands.run(command);
     }
 
     /** Ends the container as the kubelet does when the pod goes: SIGTERM, and SIGKILL once the grace period has passed. */
@@ -132,6 +136,18 @@ final class RunningContainer implements AutoCloseable {
             mounts.add(new Mount(fields[4], List.of(fields[5].split(",")), type));
         }
         return mounts;
+    }
+
+    /** The environment the process started with ({@code /proc/PID/environ}). */
+    Map<String, String> environment() throws IOException {
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (String entry : Files.readString(Path.of("/proc", Long.toString(process.pid()), "environ")).split("\0")) {
+            int equals = entry.indexOf('=');
+            if (equals > 0) {
+                variables.put(entry.substring(0, equals), entry.substring(equals + 1));
+            }
+        }
+        return variables;
     }
 
     /** The process's {@code /proc/PID/status} fields: CapEff, CapBnd, NoNewPrivs, Uid, ... */

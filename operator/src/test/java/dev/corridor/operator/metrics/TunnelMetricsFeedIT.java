@@ -6,11 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelStatus;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The tunnel series follow the VpnTunnels' statuses in the API server, and /metrics serves them. */
@@ -38,7 +39,7 @@ class TunnelMetricsFeedIT {
         client.resource(reported).updateStatus();
         client.resource(Fixtures.tunnel("fresh", "vpn-login")).create();
 
-        try (SharedIndexInformer<VpnTunnel> feed = TunnelMetricsFeed.start(client, metrics);
+        try (TunnelMetricsFeed feed = TunnelMetricsFeed.start(client, metrics, WatchedNamespaces.ALL);
              MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), metrics)) {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(server)).contains(
                     "corridor_operator_tunnel_injected_pods{namespace=\"" + NAMESPACE + "\",tunnel=\"corp\"} 3",
@@ -55,6 +56,23 @@ class TunnelMetricsFeedIT {
                     .doesNotContain("tunnel=\"corp\"")
                     .contains("corridor_operator_tunnels{condition=\"Ready\",status=\"False\"} 0",
                             "corridor_operator_tunnels{condition=\"Ready\",status=\"Unknown\"} 1"));
+        }
+    }
+
+    @Test
+    void inNamespacedModeOnlyTheWatchedNamespacesTunnelsAreReported() throws Exception {
+        Fixtures.installCrd(client);
+        OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
+        VpnTunnel elsewhere = Fixtures.tunnel("corp", "vpn-login");
+        elsewhere.getMetadata().setNamespace("other");
+        client.resource(elsewhere).create();
+
+        try (TunnelMetricsFeed feed = TunnelMetricsFeed.start(client, metrics, new WatchedNamespaces(Set.of(NAMESPACE)));
+             MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), metrics)) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(server))
+                    .contains("corridor_operator_tunnel_injected_pods{namespace=\"" + NAMESPACE + "\",tunnel=\"corp\"} 0")
+                    .doesNotContain("namespace=\"other\""));
         }
     }
 

@@ -1,29 +1,37 @@
 package dev.corridor.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 class PodInjectorTest {
     private static final ResourceRequirements DEFAULT_RESOURCES = new ResourceRequirementsBuilder()
             .addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build();
     private static final InjectionSettings NATIVE = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-            InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES);
+            InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, AllowedImages.NONE);
 
     @Test
     void classicModeAddsARegularContainerAfterTheApplication() {
         InjectionSettings classic = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.CLASSIC,
-                InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES);
+                InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, AllowedImages.NONE);
 
         Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), classic).orElseThrow();
 
@@ -35,7 +43,7 @@ class PodInjectorTest {
     @Test
     void creatingTheTunDeviceNeedsMknodAndNoHostPath() {
         InjectionSettings create = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-                InjectionSettings.TunDevice.CREATE, DEFAULT_RESOURCES);
+                InjectionSettings.TunDevice.CREATE, DEFAULT_RESOURCES, AllowedImages.NONE);
 
         Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), create).orElseThrow();
 
@@ -113,13 +121,138 @@ class PodInjectorTest {
     }
 
     @Test
-    void theHttpPortSkipsEveryPortTheOtherContainersDeclare() {
+    void theHttpPortSkipsEveryPortTheOtherContainersDeclareWithinItsEightPorts() {
         Pod pod = Fixtures.annotatedPod("web", "corp");
-        pod.getSpec().getContainers().getFirst().setPorts(List.of(
-                new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(9478).build(),
-                new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(9479).build()));
+        pod.getSpec().getContainers().getFirst().setPorts(List.of(new ContainerPortBuilder().withContainerPort(9478).build(),
+                new ContainerPortBuilder().withContainerPort(9479).build()));
 
-        assertThat(PodInjector.freePort(pod)).isEqualTo(9480);
+        assertThat(PodInjector.freePort(pod)).hasValue(9480);
+
+        pod.getSpec().getContainers().getFirst().setPorts(IntStream.rangeClosed(9478, 9485)
+                .mapToObj(port -> new ContainerPortBuilder().withContainerPort(port).build()).toList());
+        assertThat(PodInjector.freePort(pod)).isEmpty();
+        assertThat(PodInjector.problems(pod, NATIVE)).containsExactly("its containers declare every port the sidecar can use (9478-9485)");
+        assertThatThrownBy(() -> PodInjector.inject(pod, Fixtures.tunnel("corp", "login"), NATIVE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("every port the sidecar can use");
+    }
+
+    @Test
+    void theSidecarGetsTheNodesAddressAndTheTunnelsStatusTokenReadOnly() {
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getEnv()).singleElement().satisfies(env -> {
+            assertThat(env.getName()).isEqualTo("CORRIDOR_NODE_IP");
+            assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+        });
+        Volume token = volume(pod, "corridor-status-token");
+        assertThat(token.getSecret().getSecretName()).isEqualTo("corridor-corp-status-token");
+        assertThat(token.getSecret().getDefaultMode()).isEqualTo(0400);
+        assertThat(token.getSecret().getItems()).extracting("key", "path").containsExactly(Tuple.tuple("token", "token"));
+        assertThat(sidecar.getVolumeMounts()).filteredOn(mount -> mount.getName().equals("corridor-status-token")).singleElement()
+                .satisfies(mount -> {
+                    assertThat(mount.getReadOnly()).isTrue();
+                    assertThat(SidecarConfiguration.render(Fixtures.tunnel("corp", "login").getSpec()))
+                            .contains("statusTokenFile: \"" + mount.getMountPath() + "/token\"");
+                });
+    }
+
+    @Test
+    void perPodAnnotationsMayAskOnlyForWhatTheOperatorAllows() {
+        InjectionSettings allowing = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, new AllowedImages(List.of("registry.example.com/corridor/")));
+
+        assertThat(PodInjector.problems(annotated("corridor.dev/log-level", "verbose"), NATIVE))
+                .containsExactly("the annotation corridor.dev/log-level is 'verbose'; it takes one of error, warn, info, debug");
+        assertThat(PodInjector.problems(annotated("corridor.dev/image", "registry.example.com/corridor/sidecar:2"), NATIVE)).containsExactly(
+                "the annotation corridor.dev/image asks for image 'registry.example.com/corridor/sidecar:2', which is not among the images "
+                        + "the operator allows (sidecar.allowedImages: none)");
+        assertThat(PodInjector.problems(annotated("corridor.dev/image", "registry.example.com/corridor-evil/sidecar:2"), allowing)).containsExactly(
+                "the annotation corridor.dev/image asks for image 'registry.example.com/corridor-evil/sidecar:2', which is not among the images "
+                        + "the operator allows (sidecar.allowedImages: registry.example.com/corridor/)");
+
+        Pod allowed = annotated("corridor.dev/image", "registry.example.com/corridor/sidecar:2");
+        assertThat(PodInjector.problems(allowed, allowing)).isEmpty();
+        Container sidecar = PodInjector.inject(allowed, Fixtures.tunnel("corp", "login"), allowing).orElseThrow().getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getImage()).isEqualTo("registry.example.com/corridor/sidecar:2");
+        for (String level : List.of("error", "warn", "info", "debug")) {
+            assertThat(PodInjector.problems(annotated("corridor.dev/log-level", level), NATIVE)).isEmpty();
+        }
+    }
+
+    @Test
+    void whatTheInjectorMadeIsRecognisedWithWhatTheApiServerAddsToIt() {
+        InjectionSettings allowing = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, new AllowedImages(List.of("registry.example.com/corridor/")));
+        VpnTunnel tunnel = Fixtures.tunnel("corp", "login");
+        Pod plain = Fixtures.annotatedPod("web", "corp");
+        Pod portTaken = new PodBuilder(plain).editSpec().editFirstContainer().addNewPort().withContainerPort(9478).endPort().endContainer()
+                .endSpec().build();
+        Pod overridden = new PodBuilder(plain).editMetadata().addToAnnotations("corridor.dev/log-level", "debug")
+                .addToAnnotations("corridor.dev/image", "registry.example.com/corridor/sidecar:2").endMetadata().build();
+
+        assertThat(PodInjector.verify(injected(plain, tunnel, allowing), tunnel, allowing)).isEqualTo(new PodInjector.Verdict.Injected(9478));
+        assertThat(PodInjector.verify(injected(portTaken, tunnel, allowing), tunnel, allowing)).isEqualTo(new PodInjector.Verdict.Injected(9479));
+        assertThat(PodInjector.verify(injected(overridden, tunnel, allowing), tunnel, allowing)).isEqualTo(new PodInjector.Verdict.Injected(9478));
+        InjectionSettings classic = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.CLASSIC,
+                InjectionSettings.TunDevice.CREATE, DEFAULT_RESOURCES, AllowedImages.NONE);
+        assertThat(PodInjector.verify(injected(plain, tunnel, classic), tunnel, classic)).isEqualTo(new PodInjector.Verdict.Injected(9478));
+
+        // Defaults and other admission controllers: procMount, a LimitRange's resources, probe and volume defaults.
+        Pod stored = injected(plain, tunnel, allowing);
+        Container sidecar = stored.getSpec().getInitContainers().getFirst();
+        sidecar.getSecurityContext().setProcMount("Default");
+        sidecar.setResources(new ResourceRequirementsBuilder().addToLimits("cpu", new Quantity("1")).build());
+        sidecar.getLivenessProbe().setSuccessThreshold(1);
+        sidecar.setTerminationMessagePath("/dev/termination-log");
+        volume(stored, "corridor-config").getConfigMap().setDefaultMode(0644);
+        assertThat(PodInjector.verify(stored, tunnel, allowing)).isEqualTo(new PodInjector.Verdict.Injected(9478));
+    }
+
+    @Test
+    void aContainerThatMerelyHasTheSidecarsNameIsNotRecognised() {
+        VpnTunnel tunnel = Fixtures.tunnel("corp", "login");
+        Pod genuine = injected(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE);
+
+        assertThat(reason(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().addNewInitContainer().withName("corridor-sidecar")
+                .withImage("sidecar:1").addNewPort().withName("corridor-http").withContainerPort(9478).endPort().endInitContainer().endSpec().build(), tunnel))
+                .isEqualTo("its container corridor-sidecar is not the injected one: its args, env, securityContext, volumeMounts, "
+                        + "volume corridor-config, volume corridor-credentials, volume corridor-status-token, volume corridor-tun, volume corridor-tmp differ");
+        assertThat(reason(edit(genuine, c -> c.setImage("registry.example.test/status-streamer:1")), tunnel))
+                .isEqualTo("its container corridor-sidecar runs image 'registry.example.test/status-streamer:1', which is neither the tunnel's "
+                        + "sidecar image nor an allowed one");
+        assertThat(reason(edit(genuine, c -> c.setCommand(List.of("/bin/sh", "-c", "yes"))), tunnel)).contains("its command differ");
+        assertThat(reason(edit(genuine, c -> c.setArgs(List.of("connect", "--config", "/tmp/mine.yaml"))), tunnel)).contains("its args differ");
+        assertThat(reason(edit(genuine, c -> c.getEnv().add(new EnvVar("JAVA_TOOL_OPTIONS", "-javaagent:/tmp/a.jar", null))), tunnel))
+                .contains("its env differ");
+        assertThat(reason(edit(genuine, c -> c.getSecurityContext().setPrivileged(true)), tunnel)).contains("its securityContext differ");
+        assertThat(reason(edit(genuine, c -> c.getVolumeMounts().add(new VolumeMountBuilder().withName("app").withMountPath("/opt/corridor").build())),
+                tunnel)).contains("its volumeMounts differ");
+        assertThat(reason(edit(genuine, c -> c.getPorts().getFirst().setContainerPort(8080)), tunnel))
+                .isEqualTo("its container corridor-sidecar does not declare the one port corridor-http in 9478-9485");
+        Pod otherConfig = new PodBuilder(genuine).build();
+        volume(otherConfig, "corridor-config").getConfigMap().setName("corridor-other");
+        assertThat(reason(otherConfig, tunnel)).contains("its volume corridor-config differ");
+        assertThat(reason(Fixtures.annotatedPod("web", "corp"), tunnel)).isEqualTo("it has no container corridor-sidecar");
+    }
+
+    private static Pod injected(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
+        return PodInjector.inject(pod, tunnel, settings).orElseThrow();
+    }
+
+    private static String reason(Pod pod, VpnTunnel tunnel) {
+        return ((PodInjector.Verdict.NotInjected) PodInjector.verify(pod, tunnel, NATIVE)).reason();
+    }
+
+    /** A copy of the pod with its sidecar container changed. */
+    private static Pod edit(Pod pod, Consumer<Container> change) {
+        Pod copy = new PodBuilder(pod).build();
+        change.accept(copy.getSpec().getInitContainers().getFirst());
+        return copy;
+    }
+
+    private static Pod annotated(String annotation, String value) {
+        return new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata().addToAnnotations(annotation, value).endMetadata().build();
     }
 
     private static VpnTunnel withCa(VpnTunnelSpec.CaReference ca) {

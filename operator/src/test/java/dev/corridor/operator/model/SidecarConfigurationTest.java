@@ -33,7 +33,8 @@ class SidecarConfigurationTest {
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null))
                 .getSpec());
 
-        assertThat(rendered).contains("dtls: true", "logLevel: \"info\"", "interface: \"vpn0\"", "httpAddress: \"0.0.0.0:9478\"")
+        assertThat(rendered).contains("dtls: true", "logLevel: \"info\"", "interface: \"vpn0\"", "httpAddress: \"0.0.0.0:9478\"",
+                        "statusTokenFile: \"/etc/corridor/status-token/token\"", "failClosed: true")
                 .doesNotContain("allowDefaultRoute", "route", "reconnect", "serverCert", "cafile", "authgroup");
     }
 

@@ -9,7 +9,9 @@ import dev.corridor.operator.metrics.AdmissionOutcome;
 import dev.corridor.operator.metrics.MetricsServer;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.metrics.TunnelMetricsFeed;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.monitoring.MonitoringFiles.Alert;
@@ -28,7 +30,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -63,7 +64,7 @@ class MonitoringIT {
     private static final String POD = "billing-7c9d8-x2x4z";
     private static final String OPERATOR_NAMESPACE = "corridor-system";
     private static final InjectionSettings INJECTION = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
     /** What Grafana puts for $__rate_interval at a 1 s scrape interval and a short time range is 4 s; longer is steadier here. */
     private static final String RATE_INTERVAL = "15s";
     private static final String RANGE = "5m";
@@ -76,7 +77,7 @@ class MonitoringIT {
     private static NetworkNamespace corp;
     private static SidecarProcess sidecar;
     private static Operator operator;
-    private static SharedIndexInformer<VpnTunnel> tunnelFeed;
+    private static TunnelMetricsFeed tunnelFeed;
     private static MetricsServer operatorMetricsServer;
     private static PodPortForward sidecarStatusPort;
     private static ScheduledExecutorService admissions;
@@ -105,21 +106,21 @@ class MonitoringIT {
 
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         operatorMetricsServer = pod.call(() -> MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics));
-        tunnelFeed = TunnelMetricsFeed.start(client, metrics);
+        tunnelFeed = TunnelMetricsFeed.start(client, metrics, WatchedNamespaces.ALL);
         // The mock answers neither server-side apply nor strategic merge; production keeps both on.
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(Duration.ofSeconds(2)), Clock.systemUTC(), Duration.ofSeconds(1)));
+        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(2)), Clock.systemUTC(), Duration.ofSeconds(1)));
         operator.start();
 
         // The injected pod as the kubelet reports it running and ready; its sidecar's port leads to the real sidecar.
-        sidecarStatusPort = PodPortForward.to(pod, Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]));
+        sidecarStatusPort = PodPortForward.to(pod, Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]),
+                new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT));
         Pod injected = PodInjector.inject(Fixtures.annotatedPod(POD, TUNNEL), tunnel, INJECTION).orElseThrow();
-        injected.getSpec().getInitContainers().getFirst().getPorts().getFirst().setContainerPort(sidecarStatusPort.port());
-        client.resource(new PodBuilder(injected).withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
+        client.resource(new PodBuilder(injected).withNewStatus().withPhase("Running").withPodIP(sidecarStatusPort.address())
                 .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(true)
                         .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())
                 .endStatus().build()).create();

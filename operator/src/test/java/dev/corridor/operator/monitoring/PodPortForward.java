@@ -5,13 +5,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * The pod network between the operator and a sidecar, as {@code kubectl port-forward} would make it: a loopback port
- * in the test's own network namespace whose connections reach a port on loopback inside the pod's namespace, where
- * the real sidecar listens. The operator's sidecar probe, which runs in this JVM, reads the real /status through it.
+ * The pod network between the operator and a sidecar, as {@code kubectl port-forward} would make it: an address and
+ * port in the test's own network namespace (the pod's IP and the sidecar's port, as far as the operator knows) whose
+ * connections reach a port on loopback inside the pod's namespace, where the real sidecar listens. The operator's
+ * sidecar probe, which runs in this JVM, reads the real /status through it.
  */
 final class PodPortForward implements AutoCloseable {
     private final ServerSocket listener;
@@ -22,12 +24,13 @@ final class PodPortForward implements AutoCloseable {
         this.acceptor = Thread.ofVirtual().name("port-forward-" + podPort).start(() -> accept(pod, podPort));
     }
 
-    static PodPortForward to(NetworkNamespace pod, int podPort) throws IOException {
-        return new PodPortForward(new ServerSocket(0, 8, InetAddress.getLoopbackAddress()), pod, podPort);
+    static PodPortForward to(NetworkNamespace pod, int podPort, InetSocketAddress listen) throws IOException {
+        return new PodPortForward(new ServerSocket(listen.getPort(), 8, listen.getAddress()), pod, podPort);
     }
 
-    int port() {
-        return listener.getLocalPort();
+    /** The address connections are forwarded from: the pod IP the operator is given. */
+    String address() {
+        return listener.getInetAddress().getHostAddress();
     }
 
     private void accept(NetworkNamespace pod, int podPort) {

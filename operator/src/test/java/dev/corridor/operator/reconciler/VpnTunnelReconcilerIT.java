@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.crd.VpnTunnelStatus;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
@@ -14,16 +15,21 @@ import dev.corridor.operator.testing.FakeSidecar;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class VpnTunnelReconcilerIT {
     private static final Duration RESYNC = Duration.ofSeconds(1);
     private static final InjectionSettings INJECTION = new InjectionSettings("corridor/sidecar:test", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
 
     KubernetesClient client;
     private Operator operator;
@@ -50,7 +56,7 @@ class VpnTunnelReconcilerIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(Duration.ofSeconds(1)), Clock.systemUTC(), RESYNC));
+        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1)), Clock.systemUTC(), RESYNC));
         operator.start();
     }
 
@@ -141,10 +147,10 @@ class VpnTunnelReconcilerIT {
     void podsCountAsConnectedOnlyWhileTheirSidecarsSaySo() throws Exception {
         client.resource(Fixtures.credentials("vpn-login")).create();
         VpnTunnel tunnel = client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
-        try (FakeSidecar first = new FakeSidecar("connecting", null, null, null);
-             FakeSidecar second = new FakeSidecar("connecting", null, null, null)) {
-            Pod web1 = client.resource(injected("web-1", tunnel, first.port())).create();
-            Pod web2 = client.resource(injected("web-2", tunnel, second.port())).create();
+        try (FakeSidecar first = new FakeSidecar("connecting", null, null, null, this::token);
+             FakeSidecar second = new FakeSidecar("connecting", null, null, null, this::token)) {
+            Pod web1 = client.resource(injected("web-1", tunnel, first.podIp())).create();
+            Pod web2 = client.resource(injected("web-2", tunnel, second.podIp())).create();
 
             VpnTunnelStatus starting = awaitStatus("corp", s -> s.injectedPods() == 2);
             assertThat(starting.connectedPods()).isZero();
@@ -182,6 +188,66 @@ class VpnTunnelReconcilerIT {
     }
 
     @Test
+    void theStatusTokenIsMadeOnceOwnedByTheTunnelAndKept() {
+        client.resource(Fixtures.credentials("vpn-login")).create();
+        VpnTunnel created = client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
+        awaitStatus("corp", s -> condition(s, "Ready").isPresent());
+
+        Secret secret = client.secrets().inNamespace(NAMESPACE).withName("corridor-corp-status-token").get();
+        assertThat(secret.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "corridor-operator")
+                .containsEntry("corridor.dev/tunnel", "corp");
+        assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
+            assertThat(owner.getKind()).isEqualTo("VpnTunnel");
+            assertThat(owner.getUid()).isEqualTo(created.getMetadata().getUid());
+            assertThat(owner.getController()).isTrue();
+        });
+        String token = token();
+        assertThat(token).matches("^[A-Za-z0-9_-]{43}$");
+
+        // Reconciles (a spec change, resyncs) leave the token the pods mounted as it is.
+        VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").get();
+        VpnTunnelSpec spec = tunnel.getSpec();
+        tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), 1400, spec.dtls(), spec.sidecar(),
+                spec.reconnect()));
+        VpnTunnel updated = client.resource(tunnel).update();
+        awaitStatus("corp", s -> s.observedGeneration().equals(updated.getMetadata().getGeneration()));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> token().equals(token));
+        assertThat(client.secrets().inNamespace(NAMESPACE).withName("corridor-corp-status-token").get().getMetadata().getResourceVersion())
+                .isEqualTo(secret.getMetadata().getResourceVersion());
+    }
+
+    @Test
+    void aConfigMapAndASecretSomeoneElseMadeUnderTheTunnelsNamesAreNotTakenOver() {
+        ConfigMap theirs = client.resource(new ConfigMapBuilder().withNewMetadata().withName("corridor-corp").withNamespace(NAMESPACE)
+                .endMetadata().addToData("owner", "someone else").build()).create();
+        Secret theirToken = client.resource(new SecretBuilder().withNewMetadata().withName("corridor-corp-status-token").withNamespace(NAMESPACE)
+                .addToLabels("app.kubernetes.io/managed-by", "helm").endMetadata().addToData("token", "dGhlaXJz").build()).create();
+        client.resource(Fixtures.credentials("vpn-login")).create();
+        client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
+
+        VpnTunnelStatus status = awaitStatus("corp", s -> condition(s, "ConfigValid").isPresent());
+        assertThat(condition(status, "ConfigValid")).get().extracting(Condition::getStatus, Condition::getReason, Condition::getMessage)
+                .containsExactly("False", "NameTaken", "ConfigMap 'corridor-corp' exists and is not the operator's (it lacks the label "
+                        + "app.kubernetes.io/managed-by=corridor-operator); the operator leaves it alone and gives pods none: delete or rename it; "
+                        + "Secret 'corridor-corp-status-token' exists and is not the operator's (it lacks the label "
+                        + "app.kubernetes.io/managed-by=corridor-operator); the operator leaves it alone and gives pods none: delete or rename it");
+        assertThat(await().until(() -> events("NameTaken"), list -> !list.isEmpty()).getFirst().getType()).isEqualTo("Warning");
+        // Resyncs come and go; neither object is written.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+                client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get().getMetadata().getResourceVersion()
+                        .equals(theirs.getMetadata().getResourceVersion())
+                && client.secrets().inNamespace(NAMESPACE).withName("corridor-corp-status-token").get().getMetadata().getResourceVersion()
+                        .equals(theirToken.getMetadata().getResourceVersion()));
+
+        // Once they are gone, the operator makes its own.
+        client.resource(theirs).delete();
+        client.resource(theirToken).delete();
+        awaitStatus("corp", s -> condition(s, "ConfigValid").map(c -> c.getStatus().equals("True")).orElse(false));
+        assertThat(client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get().getData()).containsKey("corridor.yaml");
+        assertThat(token()).matches("^[A-Za-z0-9_-]{43}$");
+    }
+
+    @Test
     void aDeletedTunnelLeavesItsConfigMapToTheGarbageCollector() {
         client.resource(Fixtures.credentials("vpn-login")).create();
         VpnTunnel tunnel = client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
@@ -198,15 +264,14 @@ class VpnTunnelReconcilerIT {
         });
         assertThat(tunnel.getMetadata().getFinalizers()).isEmpty();
         // A pod left behind does not bring the tunnel back.
-        client.resource(injected("orphan", tunnel, 1)).create();
+        client.resource(injected("orphan", tunnel, "127.0.0.1")).create();
         await().during(Duration.ofSeconds(2)).until(() -> client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").get() == null);
     }
 
-    /** The pod the webhook would have made, its sidecar's HTTP port moved to where the fake sidecar listens. */
-    private static Pod injected(String name, VpnTunnel tunnel, int port) {
+    /** The pod the webhook would have made, at the address where its fake sidecar listens. */
+    private static Pod injected(String name, VpnTunnel tunnel, String podIp) {
         Pod pod = PodInjector.inject(Fixtures.annotatedPod(name, tunnel.getMetadata().getName()), tunnel, INJECTION).orElseThrow();
-        pod.getSpec().getInitContainers().getFirst().getPorts().getFirst().setContainerPort(port);
-        return new PodBuilder(pod).withNewStatus().withPhase("Running").withPodIP("127.0.0.1")
+        return new PodBuilder(pod).withNewStatus().withPhase("Running").withPodIP(podIp)
                 .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(false)
                         .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())
                 .endStatus().build();
@@ -223,6 +288,12 @@ class VpnTunnelReconcilerIT {
             VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName(name).get();
             return tunnel == null ? null : tunnel.getStatus();
         }, status -> status != null && condition.test(status));
+    }
+
+    /** The token in the tunnel's Secret, as the pods mount it. */
+    private String token() {
+        Secret secret = client.secrets().inNamespace(NAMESPACE).withName("corridor-corp-status-token").get();
+        return secret == null ? null : new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.US_ASCII);
     }
 
     private List<Event> events(String reason) {

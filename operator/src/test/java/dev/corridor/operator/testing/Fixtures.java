@@ -11,9 +11,12 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Objects the operator's tests create: tunnels, their Secrets, and pods. */
 public final class Fixtures {
@@ -52,6 +55,15 @@ public final class Fixtures {
                     .addNewContainer().withName("app").withImage("registry.example.test/app:1").endContainer()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * A loopback address of its own for a pod's IP (Linux routes all of 127.0.0.0/8 to loopback), away from 127.0.0.1
+     * where other servers of the machine listen: a fake sidecar listens there at the sidecar's own port.
+     */
+    public static InetAddress podAddress() throws UnknownHostException {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return InetAddress.getByAddress(new byte[] {127, (byte) random.nextInt(64, 128), (byte) random.nextInt(1, 255), (byte) random.nextInt(1, 255)});
     }
 
     /** Loads the CRD the build generated, so that the mock server honours its status subresource. */

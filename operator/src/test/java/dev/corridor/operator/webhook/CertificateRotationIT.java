@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -21,7 +24,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,9 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubernetesMockClient(crud = true)
 class CertificateRotationIT {
     private static final WebhookSettings SETTINGS = new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-            "corridor-webhook-tls", "corridor-webhook", "corridor", Path.of("/nonexistent"));
+            "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent"));
     private static final InjectionSettings INJECTION = new InjectionSettings("sidecar", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-            InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
 
     KubernetesClient client;
 
@@ -45,7 +54,7 @@ class CertificateRotationIT {
         try (WebhookServer server = server(keys, clock)) {
             AdmissionClient apiServer = new AdmissionClient(server.port(), caBundle(), WebhookIT.SERVICE_DNS);
             X509Certificate first = apiServer.send("GET", "/healthz", null).certificate();
-            String caBefore = secret().getData().get("ca.crt");
+            String caBefore = caSecret().getData().get("ca.crt");
 
             clock.advance(Duration.ofDays(300));
             certificates.refresh();
@@ -58,13 +67,94 @@ class CertificateRotationIT {
 
             assertThat(renewed).isNotEqualTo(first);
             assertThat(renewed.getNotAfter().toInstant()).isAfter(first.getNotAfter().toInstant());
-            assertThat(secret().getData().get("ca.crt")).isEqualTo(caBefore);
+            assertThat(caSecret().getData().get("ca.crt")).isEqualTo(caBefore);
             assertThat(caBundle()).isEqualTo(decode(caBefore));
             // A second replica starting now reads the renewed certificate instead of making its own.
             SwappableKeyManager otherReplica = new SwappableKeyManager();
             new GeneratedCertificates(client, "corridor", SETTINGS, otherReplica, clock).refresh();
             assertThat(otherReplica.current().chain().getFirst()).isEqualTo(renewed);
         }
+    }
+
+    @Test
+    void aStaleReplicaAddsToTheCaBundleAndNeverTakesANewerCaOutOfIt() throws Exception {
+        client.resource(WebhookIT.webhookConfiguration()).create();
+        MutableClock clock = new MutableClock(Instant.now());
+        GeneratedCertificates fresh = new GeneratedCertificates(client, "corridor", SETTINGS, new SwappableKeyManager(), clock);
+        SwappableKeyManager staleKeys = new SwappableKeyManager();
+        GeneratedCertificates stale = new GeneratedCertificates(client, "corridor", SETTINGS, staleKeys, Clock.systemUTC());
+        fresh.refresh();
+        stale.refresh();
+        // What the stale replica read, before the other one rolled the CA.
+        List<X509Certificate> staleView = Pem.certificates(caBundle());
+        assertThat(staleView).hasSize(1);
+
+        clock.advance(Duration.ofDays(3650 - 300)); // the CA's last year: a new one joins the bundle
+        fresh.refresh();
+        List<X509Certificate> rolled = Pem.certificates(caBundle());
+        assertThat(rolled).hasSize(2).endsWith(staleView.getFirst());
+
+        // The stale replica publishes what it read earlier: the bundle keeps the new CA.
+        stale.publishCaBundle(staleView);
+        assertThat(Pem.certificates(caBundle())).containsExactlyElementsOf(rolled);
+        // Reading again, it serves the certificate the new CA signed, which the bundle trusts.
+        stale.refresh();
+        assertThat(Pem.certificates(caBundle())).containsExactlyElementsOf(rolled);
+        staleKeys.current().chain().getFirst().verify(rolled.getFirst().getPublicKey());
+
+        // Once the old CA has expired, it leaves the bundle.
+        clock.advance(Duration.ofDays(301));
+        fresh.refresh();
+        assertThat(Pem.certificates(caBundle())).containsExactly(rolled.getFirst());
+    }
+
+    @Test
+    void twoReplicasStartingTogetherAgreeOnOneCaAndOneServingCertificate() throws Exception {
+        client.resource(WebhookIT.webhookConfiguration()).create();
+        List<SwappableKeyManager> replicas = List.of(new SwappableKeyManager(), new SwappableKeyManager(), new SwappableKeyManager());
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<?>> refreshes = new ArrayList<>();
+        try (ExecutorService starting = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (SwappableKeyManager keys : replicas) {
+                refreshes.add(starting.submit(() -> {
+                    go.await();
+                    new GeneratedCertificates(client, "corridor", SETTINGS, keys, Clock.systemUTC()).refresh();
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> refresh : refreshes) {
+                refresh.get(30, TimeUnit.SECONDS);
+            }
+        }
+
+        List<X509Certificate> bundle = Pem.certificates(caBundle());
+        assertThat(bundle).hasSize(1).isEqualTo(Pem.certificates(decode(caSecret().getData().get("ca.crt"))));
+        X509Certificate served = Pem.certificates(decode(servingSecret().getData().get("tls.crt"))).getFirst();
+        assertThat(replicas).allSatisfy(keys -> assertThat(keys.current().chain().getFirst()).isEqualTo(served));
+        served.verify(bundle.getFirst().getPublicKey());
+    }
+
+    @Test
+    void aCaKeptInTheServingSecretAsBeforeMovesToItsOwnSecretUnchanged() throws Exception {
+        client.resource(WebhookIT.webhookConfiguration()).create();
+        WebhookCertificates before = WebhookCertificates.create(new GeneratedCertificates(client, "corridor", SETTINGS, new SwappableKeyManager(),
+                Clock.systemUTC()).dnsNames(), Instant.now());
+        client.resource(new SecretBuilder().withNewMetadata().withName("corridor-webhook-tls").withNamespace("corridor").endMetadata()
+                .withType("kubernetes.io/tls")
+                .addToData("ca.crt", encode(Pem.encode(before.authorities()))).addToData("ca.key", encode(Pem.encode(List.of(before.authorityKey()))))
+                .addToData("tls.crt", encode(Pem.encode(List.of(before.serving())))).addToData("tls.key", encode(Pem.encode(List.of(before.servingKey()))))
+                .build()).create();
+        SwappableKeyManager keys = new SwappableKeyManager();
+
+        new GeneratedCertificates(client, "corridor", SETTINGS, keys, Clock.systemUTC()).refresh();
+
+        assertThat(caSecret().getData()).containsOnlyKeys("ca.crt", "ca.key");
+        assertThat(Pem.certificates(decode(caSecret().getData().get("ca.crt")))).isEqualTo(before.authorities());
+        assertThat(Pem.privateKey(decode(caSecret().getData().get("ca.key")))).isEqualTo(before.authorityKey());
+        assertThat(servingSecret().getData()).containsOnlyKeys("tls.crt", "tls.key");
+        assertThat(keys.current().chain().getFirst()).isEqualTo(before.serving());
+        assertThat(Pem.certificates(caBundle())).isEqualTo(before.authorities());
     }
 
     @Test
@@ -102,8 +192,8 @@ class CertificateRotationIT {
 
     private WebhookServer server(SwappableKeyManager keys, Clock clock) throws Exception {
         return WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys,
-                new PodMutator(new TunnelLookup(client), INJECTION, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
-                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+                new PodMutator(new TunnelLookup(client), INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
+                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), WebhookServer.Limits.DEFAULT);
     }
 
     private static void write(Path directory, WebhookCertificates certificates) throws Exception {
@@ -111,13 +201,21 @@ class CertificateRotationIT {
         Files.writeString(directory.resolve("tls.key"), Pem.encode(List.of(certificates.servingKey())));
     }
 
-    private Secret secret() {
+    private Secret caSecret() {
+        return client.secrets().inNamespace("corridor").withName("corridor-webhook-ca").get();
+    }
+
+    private Secret servingSecret() {
         return client.secrets().inNamespace("corridor").withName("corridor-webhook-tls").get();
     }
 
     private String caBundle() {
         return decode(client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get()
                 .getWebhooks().getFirst().getClientConfig().getCaBundle());
+    }
+
+    private static String encode(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String decode(String base64) {

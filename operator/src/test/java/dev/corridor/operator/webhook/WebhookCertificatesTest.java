@@ -64,4 +64,16 @@ class WebhookCertificatesTest {
         assertThat(renamed.authorities()).isEqualTo(first.authorities());
         assertThat(renamed.serving().getSubjectX500Principal().getName()).isEqualTo("CN=other.corridor.svc");
     }
+
+    @Test
+    void aServingCertificateThatNoCaOfTheBundleSignedIsReissued() throws Exception {
+        WebhookCertificates ours = WebhookCertificates.create(NAMES, NOW);
+        WebhookCertificates other = WebhookCertificates.create(NAMES, NOW);
+        WebhookCertificates mixed = new WebhookCertificates(ours.authorities(), ours.authorityKey(), other.serving(), other.servingKey());
+
+        WebhookCertificates reissued = mixed.renewal(NAMES, NOW.plus(Duration.ofDays(1))).orElseThrow();
+
+        assertThat(reissued.authorities()).isEqualTo(ours.authorities());
+        reissued.serving().verify(ours.authorities().getFirst().getPublicKey());
+    }
 }

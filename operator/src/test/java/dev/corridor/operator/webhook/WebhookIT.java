@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -40,7 +42,8 @@ class WebhookIT {
     static final String OPERATOR_NAMESPACE = "corridor";
     static final String SERVICE_DNS = "corridor-webhook.corridor.svc";
     static final InjectionSettings INJECTION = new InjectionSettings("ghcr.io/corridor/sidecar:0.1.0", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements());
+            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(),
+            new AllowedImages(List.of("ghcr.io/corridor/")));
 
     KubernetesClient client;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -57,7 +60,8 @@ class WebhookIT {
         client.resource(Fixtures.tunnel("broken", "absent")).create();
         metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-                "corridor-webhook-tls", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, Clock.systemUTC(), metrics);
+                "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, WatchedNamespaces.ALL, Clock.systemUTC(),
+                metrics);
         apiServer = new AdmissionClient(webhook.port(), publishedCaBundle(), SERVICE_DNS);
     }
 
@@ -67,12 +71,14 @@ class WebhookIT {
     }
 
     @Test
-    void theCaBundleInTheWebhookConfigurationIsTheCaInTheSecret() {
-        Secret secret = client.secrets().inNamespace(OPERATOR_NAMESPACE).withName("corridor-webhook-tls").get();
-        assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
-        assertThat(secret.getData()).containsKeys("ca.crt", "ca.key", "tls.crt", "tls.key");
+    void theCaBundleInTheWebhookConfigurationIsTheCaInItsOwnSecretApartFromTheServingCertificate() {
+        Secret serving = client.secrets().inNamespace(OPERATOR_NAMESPACE).withName("corridor-webhook-tls").get();
+        Secret ca = client.secrets().inNamespace(OPERATOR_NAMESPACE).withName("corridor-webhook-ca").get();
+        assertThat(serving.getType()).isEqualTo("kubernetes.io/tls");
+        assertThat(serving.getData()).containsOnlyKeys("tls.crt", "tls.key");
+        assertThat(ca.getData()).containsOnlyKeys("ca.crt", "ca.key");
         MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get();
-        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isEqualTo(secret.getData().get("ca.crt"));
+        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isEqualTo(ca.getData().get("ca.crt"));
     }
 
     @Test
@@ -102,11 +108,16 @@ class WebhookIT {
         assertThat(security.getPrivileged()).isFalse();
         assertThat(security.getReadOnlyRootFilesystem()).isTrue();
         assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(sidecar.getEnv()).singleElement().satisfies(env -> {
+            assertThat(env.getName()).isEqualTo("CORRIDOR_NODE_IP");
+            assertThat(env.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.hostIP");
+        });
         assertThat(pod.getSpec().getVolumes()).extracting("name")
-                .containsExactly("corridor-config", "corridor-credentials", "corridor-tun", "corridor-tmp");
+                .containsExactly("corridor-config", "corridor-credentials", "corridor-status-token", "corridor-tun", "corridor-tmp");
         assertThat(pod.getSpec().getVolumes().get(0).getConfigMap().getName()).isEqualTo("corridor-corp");
         assertThat(pod.getSpec().getVolumes().get(1).getSecret().getSecretName()).isEqualTo("vpn-login");
-        assertThat(pod.getSpec().getVolumes().get(2).getHostPath().getPath()).isEqualTo("/dev/net/tun");
+        assertThat(pod.getSpec().getVolumes().get(2).getSecret().getSecretName()).isEqualTo("corridor-corp-status-token");
+        assertThat(pod.getSpec().getVolumes().get(3).getHostPath().getPath()).isEqualTo("/dev/net/tun");
     }
 
     @Test
@@ -219,6 +230,34 @@ class WebhookIT {
 
         assertThat(sidecar.getImage()).isEqualTo("ghcr.io/corridor/sidecar:0.2.0-rc1");
         assertThat(sidecar.getArgs()).containsSubsequence("--log-level", "debug");
+    }
+
+    @Test
+    void aPerPodImageOutsideTheAllowedOnesOrAnUnknownLogLevelIsDeniedWithTheReason() throws Exception {
+        AdmissionResponse image = apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
+                .addToAnnotations("corridor.dev/image", "ghcr.io/corridor-mirror/sidecar:0.1.0").endMetadata().build(), NAMESPACE).getResponse();
+        AdmissionResponse level = apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
+                .addToAnnotations("corridor.dev/log-level", "trace").endMetadata().build(), NAMESPACE).getResponse();
+
+        assertThat(image.getAllowed()).isFalse();
+        assertThat(image.getStatus().getMessage()).isEqualTo("pod web: the annotation corridor.dev/image asks for image "
+                + "'ghcr.io/corridor-mirror/sidecar:0.1.0', which is not among the images the operator allows (sidecar.allowedImages: ghcr.io/corridor/)");
+        assertThat(level.getAllowed()).isFalse();
+        assertThat(level.getStatus().getMessage())
+                .isEqualTo("pod web: the annotation corridor.dev/log-level is 'trace'; it takes one of error, warn, info, debug");
+    }
+
+    @Test
+    void aTunnelWhoseConfigMapNameSomeoneElseHoldsIsRefused() throws Exception {
+        client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("corridor-corp").withNamespace(NAMESPACE)
+                .endMetadata().addToData("corridor.yaml", "server: https://attacker.example.test/").build()).create();
+
+        AdmissionResponse response = apiServer.review(Fixtures.annotatedPod("web", "corp"), NAMESPACE).getResponse();
+
+        assertThat(response.getAllowed()).isFalse();
+        assertThat(response.getStatus().getMessage()).isEqualTo("pod web asks for VpnTunnel 'corp' in namespace 'apps', which is not valid: "
+                + "ConfigMap 'corridor-corp' exists and is not the operator's (it lacks the label app.kubernetes.io/managed-by=corridor-operator); "
+                + "the operator leaves it alone and gives pods none: delete or rename it");
     }
 
     @Test
