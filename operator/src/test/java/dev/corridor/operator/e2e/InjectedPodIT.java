@@ -9,11 +9,14 @@ import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
-import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarConfiguration;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.StatusToken;
+import dev.corridor.operator.model.WatchedNamespaces;
+import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.testing.Fixtures;
+import dev.corridor.operator.webhook.RunningWebhook;
 import dev.corridor.sidecar.testing.Commands;
 import dev.corridor.sidecar.testing.GatewayLab;
 import dev.corridor.sidecar.testing.PodRoutes;
@@ -31,6 +34,11 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,11 +58,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pod the webhook produces, run for real. The VpnTunnel, its ConfigMap and the injected pod come from the
- * operator's model; {@link Kubelet} runs the sidecar container exactly as that pod spec says (volumes and their
+ * The pod the webhook produces, run for real. The VpnTunnel and what it refers to live on the mock API server; the
+ * operator's webhook answers the pod's admission, and its JSONPatch applied to the pod as written is what runs; the
+ * ConfigMap comes from the operator's model. {@link Kubelet} runs the sidecar container exactly as that pod spec says (volumes and their
  * items, mounts, read-only root, capabilities, image and args) in the lab's pod namespace, probes it as the kubelet
  * does, and ends it as the kubelet does. The gateway is the lab's real ocserv.
  */
+@EnableKubernetesMockClient(crud = true)
 class InjectedPodIT {
     private static final String NAMESPACE = "apps";
     private static final String IMAGE = "registry.example.test/corridor-sidecar:e2e";
@@ -74,6 +84,7 @@ class InjectedPodIT {
     private static final Duration EXIT = Duration.ofSeconds(60);
     private static final String STATUS_TOKEN = StatusToken.generate(new SecureRandom());
 
+    static KubernetesClient client;
     private static GatewayLab lab;
     private static Kubelet.Sandbox sandbox;
     private RunningContainer container;
@@ -87,6 +98,7 @@ class InjectedPodIT {
         lab = GatewayLab.start("corinj", "dpd = 2");
         // The node's address as the pod sees it: its default router, in the lab's node namespace.
         sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"), lab.get("LAB_POD_ROUTER"));
+        Fixtures.installCrd(client);
     }
 
     @AfterAll
@@ -113,7 +125,7 @@ class InjectedPodIT {
         VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(null, new VpnTunnelSpec.CaReference(null, new VpnTunnelSpec.KeyReference("lab-ca", "lab-ca.pem"))),
                 new VpnTunnelSpec.SecretReference("lab-login", "user", "pass"), null);
         assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(credentials.getData().keySet()), Optional.of(ca.getData().keySet()))).isEmpty();
-        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(SidecarLayout.LOG_LEVEL_ANNOTATION, "debug"));
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(SidecarLayout.LOG_LEVEL_ANNOTATION, "debug"), credentials, ca);
 
         ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
         container = kubelet(configuration, credentials, ca, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
@@ -142,7 +154,7 @@ class InjectedPodIT {
         VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null),
                 new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
         assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(credentials.getData().keySet()), Optional.empty())).isEmpty();
-        Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of());
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of(), credentials);
 
         ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
         container = kubelet(configuration, credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
@@ -170,7 +182,7 @@ class InjectedPodIT {
     void withoutNetAdminInItsCapabilitiesTheSidecarStopsWithItsCapabilityError() throws Exception {
         Secret credentials = credentials("lab-login", "username", "password");
         VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
-        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of());
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(), credentials);
         sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>());
 
         container = kubelet(SidecarConfiguration.configMap(tunnel), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
@@ -185,7 +197,7 @@ class InjectedPodIT {
     void creatingTheTunDeviceWithoutMknodStopsWithItsDeviceError() throws Exception {
         Secret credentials = credentials("lab-login", "username", "password");
         VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
-        Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of());
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of(), credentials);
         sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>(List.of("NET_ADMIN")));
 
         container = kubelet(SidecarConfiguration.configMap(tunnel), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
@@ -276,17 +288,33 @@ class InjectedPodIT {
         assertThat(status().path("traffic").path("packetsSent").asLong()).as("the pings went through the tunnel").isGreaterThanOrEqualTo(sentBefore + 3);
     }
 
-    /** SIGTERM ends the sidecar within the grace period, cleanly, and it takes its device, routes and session along. */
+    /**
+     * SIGTERM ends the sidecar within the grace period, cleanly, and it takes its device and session along. The
+     * injected configuration says failClosed: what stays is the dropping routes for the tunnel's networks and the
+     * paths around it, so that nothing corporate leaves in clear until the pod is gone or the sidecar is back.
+     */
     private void assertEndsAndLeavesNothing() throws Exception {
         RunningContainer.Termination termination = container.stop();
         assertThat(termination.withinGracePeriod()).as("stopped by SIGTERM, not killed").isTrue();
         assertThat(termination.exitCode()).as("exit status after SIGTERM:\n" + container.output()).isZero();
-        assertNothingLeft();
+        String router = lab.get("LAB_POD_ROUTER");
+        assertThat(PodRoutes.of(lab.podNamespace(), "-4")).contains(
+                "unreachable 10.20.0.0/16 proto 151 metric 1000000",
+                "unreachable " + INCLUDED + " proto 151 metric 1000000",
+                CLUSTER_PODS + " via " + router + " dev eth0 proto 151");
+        assertThat(Commands.runAllowingFailure(List.of("ip", "-n", lab.podNamespace(), "route", "get", lab.get("LAB_CORP_HOST_1"))).stderr())
+                .as("where corporate traffic goes after the sidecar ended").contains("No route to host");
+        assertNoSidecarLeft();
     }
 
+    /** The sidecar stopped before it set anything up: not a route of its own is in the pod. */
     private void assertNothingLeft() throws Exception {
-        assertThat(PodRoutes.links(lab.podNamespace())).doesNotContain("vpn0");
         assertThat(Commands.run("ip", "-n", lab.podNamespace(), "route", "show", "proto", "151")).isBlank();
+        assertNoSidecarLeft();
+    }
+
+    private void assertNoSidecarLeft() throws Exception {
+        assertThat(PodRoutes.links(lab.podNamespace())).doesNotContain("vpn0");
         assertThat(Commands.run("ip", "netns", "pids", lab.podNamespace())).as("processes left in the pod namespace").isBlank();
         assertThat(mountsOnThisMachine()).noneMatch(line -> line.contains(container.directory().toString()));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lab.gatewayUsers()).doesNotContain(lab.user()));
@@ -306,10 +334,20 @@ class InjectedPodIT {
     }
 
     /**
-     * An application pod as a user writes it, with the tunnel annotation, injected by the operator's model in native
-     * mode. Its hostAliases give the lab gateway's name an address, which cluster DNS would in a cluster.
+     * An application pod as a user writes it, with the tunnel annotation, as the API server stores it after the
+     * operator's webhook (native mode) answered its admission. The tunnel, the objects it refers to and its status token
+     * (owned by it, as the operator makes it) are put on the API server first, as the webhook reads them there. The pod's hostAliases give the lab gateway's name an address,
+     * which cluster DNS would in a cluster.
      */
-    private Pod inject(VpnTunnel tunnel, InjectionSettings.TunDevice tunDevice, Map<String, String> annotations) {
+    private Pod inject(VpnTunnel tunnel, InjectionSettings.TunDevice tunDevice, Map<String, String> annotations, HasMetadata... referred)
+            throws Exception {
+        client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName(tunnel.getMetadata().getName()).delete();
+        client.secrets().inNamespace(NAMESPACE).withName(SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName())).delete();
+        VpnTunnel created = client.resource(tunnel).create();
+        for (HasMetadata object : referred) {
+            client.resource(object).createOr(NonDeletingOperation::update);
+        }
+        client.resource(statusToken(created)).create();
         Pod pod = new PodBuilder()
                 .withNewMetadata().withName("web").withNamespace(NAMESPACE)
                     .addToAnnotations(SidecarLayout.TUNNEL_ANNOTATION, tunnel.getMetadata().getName()).addToAnnotations(annotations)
@@ -321,7 +359,10 @@ class InjectedPodIT {
                 .build();
         InjectionSettings settings = new InjectionSettings(IMAGE, "IfNotPresent", InjectionSettings.Mode.NATIVE, tunDevice,
                 new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build(), AllowedImages.NONE);
-        return PodInjector.inject(pod, tunnel, settings).orElseThrow();
+        try (RunningWebhook webhook = RunningWebhook.start(client, settings, WatchedNamespaces.ALL,
+                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))) {
+            return webhook.inject(pod, NAMESPACE);
+        }
     }
 
     private static Container sidecarOf(Pod pod) {

@@ -5,14 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.crd.VpnTunnel;
-import dev.corridor.operator.metrics.AdmissionOutcome;
 import dev.corridor.operator.metrics.MetricsServer;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.metrics.TunnelMetricsFeed;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
-import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.monitoring.MonitoringFiles.Alert;
 import dev.corridor.operator.monitoring.MonitoringFiles.LabelValuesVariable;
@@ -20,6 +18,7 @@ import dev.corridor.operator.monitoring.MonitoringFiles.PanelQuery;
 import dev.corridor.operator.reconciler.SidecarProbe;
 import dev.corridor.operator.reconciler.VpnTunnelReconciler;
 import dev.corridor.operator.testing.Fixtures;
+import dev.corridor.operator.webhook.RunningWebhook;
 import dev.corridor.sidecar.testing.Commands;
 import dev.corridor.sidecar.testing.GatewayLab;
 import dev.corridor.sidecar.testing.NetworkNamespace;
@@ -40,6 +39,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +53,8 @@ import org.junit.jupiter.api.Test;
  * The alerts and the dashboard against what Corridor really exports, through a real Prometheus. The real sidecar
  * carries a tunnel to the lab's ocserv in the pod namespace; the operator (reconciler with the operator SDK's
  * Micrometer metrics, tunnel metrics feed, /metrics server, as CorridorOperator composes them) runs on the mock API
- * server and reads the real sidecar's /status through {@link PodPortForward}. Prometheus runs in the pod namespace,
+ * server and reads the real sidecar's /status through {@link PodPortForward}; its webhook answers a steady trickle of
+ * admissions, and gave the pod its sidecar. Prometheus runs in the pod namespace,
  * scrapes both every second, and evaluates charts/corridor/files/corridor-alerts.yaml itself. The scrape
  * configuration adds the labels the chart's PodMonitor adds (namespace, pod, tunnel), and reads the operator with
  * honor_labels as its ServiceMonitor does.
@@ -80,6 +81,7 @@ class MonitoringIT {
     private static TunnelMetricsFeed tunnelFeed;
     private static MetricsServer operatorMetricsServer;
     private static PodPortForward sidecarStatusPort;
+    private static RunningWebhook webhook;
     private static ScheduledExecutorService admissions;
     private static PrometheusServer prometheus;
 
@@ -119,17 +121,23 @@ class MonitoringIT {
         // The injected pod as the kubelet reports it running and ready; its sidecar's port leads to the real sidecar.
         sidecarStatusPort = PodPortForward.to(pod, Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]),
                 new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT));
-        Pod injected = PodInjector.inject(Fixtures.annotatedPod(POD, TUNNEL), tunnel, INJECTION).orElseThrow();
+        webhook = RunningWebhook.start(client, INJECTION, WatchedNamespaces.ALL, metrics);
+        Pod injected = webhook.inject(Fixtures.annotatedPod(POD, TUNNEL), Fixtures.NAMESPACE);
         client.resource(new PodBuilder(injected).withNewStatus().withPhase("Running").withPodIP(sidecarStatusPort.address())
                 .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(true)
                         .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())
                 .endStatus().build()).create();
 
-        // The webhook's admissions, as it records them: a steady trickle, so that their rates have data.
+        // Admissions through the real webhook, as the API server sends them: a steady trickle, so that their rates have data.
+        Pod plain = new PodBuilder(Fixtures.annotatedPod("batch-job", TUNNEL)).editMetadata().withAnnotations(Map.of()).endMetadata().build();
         admissions = Executors.newSingleThreadScheduledExecutor();
-        admissions.scheduleAtFixedRate(() -> {
-            metrics.admission(AdmissionOutcome.INJECTED, Duration.ofMillis(4));
-            metrics.admission(AdmissionOutcome.SKIPPED, Duration.ofMillis(1));
+        admissions.scheduleWithFixedDelay(() -> {
+            try {
+                webhook.inject(Fixtures.annotatedPod(POD, TUNNEL), Fixtures.NAMESPACE);
+                webhook.admit(plain, Fixtures.NAMESPACE);
+            } catch (Exception e) {
+                throw new IllegalStateException("the webhook did not answer an admission", e);
+            }
         }, 0, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -162,6 +170,9 @@ class MonitoringIT {
         }
         if (admissions != null) {
             admissions.shutdownNow();
+        }
+        if (webhook != null) {
+            webhook.close();
         }
         if (operator != null) {
             operator.stop();
@@ -199,6 +210,11 @@ class MonitoringIT {
         awaitValue("corridor_operator_tunnel_injected_pods{namespace=\"apps\",tunnel=\"" + TUNNEL + "\"}", 1);
         awaitValue("corridor_operator_tunnel_connected_pods{namespace=\"apps\",tunnel=\"" + TUNNEL + "\"}", 1);
         awaitValue("corridor_operator_tunnels{condition=\"Ready\",status=\"True\",namespace=\"" + OPERATOR_NAMESPACE + "\"}", 1);
+        // The webhook's own count of the admissions it answered.
+        for (String outcome : List.of("injected", "skipped")) {
+            await().atMost(SCRAPES).untilAsserted(() -> assertThat(values("corridor_webhook_admission_seconds_count{outcome=\"" + outcome + "\"}"))
+                    .singleElement().satisfies(count -> assertThat(count).isPositive()));
+        }
         await().atMost(SCRAPES).untilAsserted(() -> assertThat(values("corridor_tunnel_session_remaining_seconds")).singleElement()
                 .satisfies(remaining -> assertThat(remaining).isBetween(3000.0, 3600.0)));
     }

@@ -3,6 +3,8 @@ package dev.corridor.operator.webhook;
 import io.fabric8.kubernetes.api.model.GroupVersionKindBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequestBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -66,23 +68,27 @@ final class AdmissionClient {
         tls.init(null, trust.getTrustManagers(), null);
     }
 
+    /** The creation of this pod in this namespace, as the API server asks about it. */
     AdmissionReview review(Pod pod, String namespace) throws IOException {
+        return review(new AdmissionRequestBuilder()
+                .withUid(UUID.randomUUID().toString())
+                .withKind(new GroupVersionKindBuilder().withGroup("").withVersion("v1").withKind("Pod").build())
+                .withResource(new GroupVersionResourceBuilder().withGroup("").withVersion("v1").withResource("pods").build())
+                .withNamespace(namespace)
+                .withOperation("CREATE")
+                .withObject(pod)
+                .build());
+    }
+
+    AdmissionReview review(AdmissionRequest request) throws IOException {
         AdmissionReview review = new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1").withKind("AdmissionReview")
-                .withNewRequest()
-                    .withUid(UUID.randomUUID().toString())
-                    .withKind(new GroupVersionKindBuilder().withGroup("").withVersion("v1").withKind("Pod").build())
-                    .withResource(new GroupVersionResourceBuilder().withGroup("").withVersion("v1").withResource("pods").build())
-                    .withNamespace(namespace)
-                    .withOperation("CREATE")
-                    .withObject(pod)
-                .endRequest()
-                .build();
+                .withRequest(request).build();
         Answer answer = send("POST", "/mutate-pods", serialization.asJson(review));
         if (answer.code() != 200) {
             throw new IOException("webhook answered " + answer.code() + ": " + answer.body());
         }
         AdmissionReview response = serialization.unmarshal(answer.body(), AdmissionReview.class);
-        if (!review.getRequest().getUid().equals(response.getResponse().getUid())) {
+        if (!request.getUid().equals(response.getResponse().getUid())) {
             throw new IOException("the response's uid is not the request's");
         }
         return response;

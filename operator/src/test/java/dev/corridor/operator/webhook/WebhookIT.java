@@ -10,23 +10,23 @@ import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GroupVersionKindBuilder;
+import io.fabric8.kubernetes.api.model.GroupVersionResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequestBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.fabric8.zjsonpatch.JsonPatch;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -39,30 +39,26 @@ import org.junit.jupiter.api.Test;
  */
 @EnableKubernetesMockClient(crud = true)
 class WebhookIT {
-    static final String OPERATOR_NAMESPACE = "corridor";
+    static final String OPERATOR_NAMESPACE = RunningWebhook.OPERATOR_NAMESPACE;
     static final String SERVICE_DNS = "corridor-webhook.corridor.svc";
     static final InjectionSettings INJECTION = new InjectionSettings("ghcr.io/corridor/sidecar:0.1.0", "IfNotPresent",
             InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(),
             new AllowedImages(List.of("ghcr.io/corridor/")));
 
     KubernetesClient client;
+    KubernetesMockServer server;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
-    private Webhook webhook;
-    private AdmissionClient apiServer;
+    private RunningWebhook webhook;
     private OperatorMetrics metrics;
 
     @BeforeEach
     void start() throws Exception {
         Fixtures.installCrd(client);
-        client.resource(webhookConfiguration()).create();
         client.resource(Fixtures.credentials("vpn-login")).create();
         client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
         client.resource(Fixtures.tunnel("broken", "absent")).create();
         metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-                "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")), INJECTION, WatchedNamespaces.ALL, Clock.systemUTC(),
-                metrics);
-        apiServer = new AdmissionClient(webhook.port(), publishedCaBundle(), SERVICE_DNS);
+        webhook = RunningWebhook.start(client, INJECTION, WatchedNamespaces.ALL, metrics);
     }
 
     @AfterEach
@@ -183,7 +179,7 @@ class WebhookIT {
     void aPodThatAlreadyHasTheSidecarIsLeftAlone() throws Exception {
         Pod once = injected(Fixtures.annotatedPod("web", "corp"));
 
-        AdmissionResponse again = apiServer.review(once, NAMESPACE).getResponse();
+        AdmissionResponse again = webhook.admit(once, NAMESPACE);
 
         assertThat(again.getAllowed()).isTrue();
         assertThat(again.getPatch()).isNull();
@@ -193,7 +189,7 @@ class WebhookIT {
     void aPodWithoutTheAnnotationIsLeftAlone() throws Exception {
         Pod plain = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata().withAnnotations(Map.of()).endMetadata().build();
 
-        AdmissionResponse response = apiServer.review(plain, NAMESPACE).getResponse();
+        AdmissionResponse response = webhook.admit(plain, NAMESPACE);
 
         assertThat(response.getAllowed()).isTrue();
         assertThat(response.getPatch()).isNull();
@@ -201,7 +197,7 @@ class WebhookIT {
 
     @Test
     void aPodNamingAMissingTunnelIsDeniedWithTheReason() throws Exception {
-        AdmissionResponse response = apiServer.review(Fixtures.annotatedPod("web", "nope"), NAMESPACE).getResponse();
+        AdmissionResponse response = webhook.admit(Fixtures.annotatedPod("web", "nope"), NAMESPACE);
 
         assertThat(response.getAllowed()).isFalse();
         assertThat(response.getStatus().getCode()).isEqualTo(403);
@@ -213,7 +209,7 @@ class WebhookIT {
     void aPodNamingAnInvalidTunnelIsDeniedWithTheProblem() throws Exception {
         Pod template = new PodBuilder(Fixtures.annotatedPod(null, "broken")).editMetadata().withGenerateName("job-").endMetadata().build();
 
-        AdmissionResponse response = apiServer.review(template, NAMESPACE).getResponse();
+        AdmissionResponse response = webhook.admit(template, NAMESPACE);
 
         assertThat(response.getAllowed()).isFalse();
         assertThat(response.getStatus().getMessage()).isEqualTo("pod job-* asks for VpnTunnel 'broken' in namespace 'apps', which is not valid: "
@@ -234,10 +230,10 @@ class WebhookIT {
 
     @Test
     void aPerPodImageOutsideTheAllowedOnesOrAnUnknownLogLevelIsDeniedWithTheReason() throws Exception {
-        AdmissionResponse image = apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
-                .addToAnnotations("corridor.dev/image", "ghcr.io/corridor-mirror/sidecar:0.1.0").endMetadata().build(), NAMESPACE).getResponse();
-        AdmissionResponse level = apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
-                .addToAnnotations("corridor.dev/log-level", "trace").endMetadata().build(), NAMESPACE).getResponse();
+        AdmissionResponse image = webhook.admit(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
+                .addToAnnotations("corridor.dev/image", "ghcr.io/corridor-mirror/sidecar:0.1.0").endMetadata().build(), NAMESPACE);
+        AdmissionResponse level = webhook.admit(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata()
+                .addToAnnotations("corridor.dev/log-level", "trace").endMetadata().build(), NAMESPACE);
 
         assertThat(image.getAllowed()).isFalse();
         assertThat(image.getStatus().getMessage()).isEqualTo("pod web: the annotation corridor.dev/image asks for image "
@@ -252,7 +248,7 @@ class WebhookIT {
         client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("corridor-corp").withNamespace(NAMESPACE)
                 .endMetadata().addToData("corridor.yaml", "server: https://attacker.example.test/").build()).create();
 
-        AdmissionResponse response = apiServer.review(Fixtures.annotatedPod("web", "corp"), NAMESPACE).getResponse();
+        AdmissionResponse response = webhook.admit(Fixtures.annotatedPod("web", "corp"), NAMESPACE);
 
         assertThat(response.getAllowed()).isFalse();
         assertThat(response.getStatus().getMessage()).isEqualTo("pod web asks for VpnTunnel 'corp' in namespace 'apps', which is not valid: "
@@ -262,10 +258,10 @@ class WebhookIT {
 
     @Test
     void theServerAnswersProbesAndRefusesWhatIsNotAnAdmissionReview() throws Exception {
-        assertThat(apiServer.send("GET", "/healthz", null).code()).isEqualTo(200);
-        assertThat(apiServer.send("GET", "/readyz", null).code()).isEqualTo(200);
-        assertThat(apiServer.send("GET", "/mutate-pods", null).code()).isEqualTo(405);
-        AdmissionClient.Answer garbage = apiServer.send("POST", "/mutate-pods", "{not json");
+        assertThat(webhook.apiServer().send("GET", "/healthz", null).code()).isEqualTo(200);
+        assertThat(webhook.apiServer().send("GET", "/readyz", null).code()).isEqualTo(200);
+        assertThat(webhook.apiServer().send("GET", "/mutate-pods", null).code()).isEqualTo(405);
+        AdmissionClient.Answer garbage = webhook.apiServer().send("POST", "/mutate-pods", "{not json");
         assertThat(garbage.code()).isEqualTo(400);
         assertThat(garbage.body()).startsWith("not an AdmissionReview");
     }
@@ -273,10 +269,10 @@ class WebhookIT {
     @Test
     void everyAnswerIsCountedByOutcomeWithItsLatency() throws Exception {
         injected(Fixtures.annotatedPod("web", "corp"));
-        apiServer.review(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata().withAnnotations(Map.of()).endMetadata().build(), NAMESPACE);
-        apiServer.review(Fixtures.annotatedPod("web", "nope"), NAMESPACE);
-        apiServer.review(Fixtures.annotatedPod("web", "nope"), NAMESPACE);
-        apiServer.send("POST", "/mutate-pods", "{not json");
+        webhook.admit(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editMetadata().withAnnotations(Map.of()).endMetadata().build(), NAMESPACE);
+        webhook.admit(Fixtures.annotatedPod("web", "nope"), NAMESPACE);
+        webhook.admit(Fixtures.annotatedPod("web", "nope"), NAMESPACE);
+        webhook.apiServer().send("POST", "/mutate-pods", "{not json");
 
         String scrape = metrics.scrape();
         assertThat(scrape).contains("corridor_webhook_admission_seconds_count{outcome=\"injected\"} 1",
@@ -286,20 +282,77 @@ class WebhookIT {
                 "corridor_webhook_admission_seconds_bucket{outcome=\"denied\",le=\"10.0\"} 2");
     }
 
-    /** Sends the pod, expects a JSONPatch, and applies it to what was sent, as the API server does. */
-    private Pod injected(Pod original) throws Exception {
-        AdmissionResponse response = apiServer.review(original, NAMESPACE).getResponse();
-        assertThat(response.getAllowed()).isTrue();
-        assertThat(response.getPatchType()).isEqualTo("JSONPatch");
-        JsonNode patch = serialization.unmarshal(new String(Base64.getDecoder().decode(response.getPatch()), StandardCharsets.UTF_8), JsonNode.class);
-        JsonNode sent = serialization.convertValue(original, JsonNode.class);
-        return serialization.convertValue(JsonPatch.apply(patch, sent), Pod.class);
+    @Test
+    void anEmptyTunnelAnnotationIsDeniedWithTheReason() throws Exception {
+        AdmissionResponse response = webhook.admit(Fixtures.annotatedPod("web", " "), NAMESPACE);
+
+        assertThat(response.getAllowed()).isFalse();
+        assertThat(response.getStatus().getMessage()).isEqualTo("pod web: the annotation corridor.dev/tunnel is empty; it names the VpnTunnel to use");
     }
 
-    private String publishedCaBundle() {
-        String base64 = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get()
-                .getWebhooks().getFirst().getClientConfig().getCaBundle();
-        return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
+    /** The configuration's rules send only pod creations, but the webhook must not trust that: anything else passes unchanged. */
+    @Test
+    void anotherKindOrAnUpdateIsLetThroughUnchanged() throws Exception {
+        Pod annotated = Fixtures.annotatedPod("web", "corp");
+        AdmissionResponse update = webhook.apiServer().review(request("UPDATE", "Pod", serialization.convertValue(annotated, JsonNode.class))).getResponse();
+        AdmissionResponse deployment = webhook.apiServer().review(request("CREATE", "Deployment",
+                serialization.convertValue(Map.of("metadata", Map.of("name", "web", "annotations", Map.of("corridor.dev/tunnel", "corp"))), JsonNode.class)))
+                .getResponse();
+
+        for (AdmissionResponse response : List.of(update, deployment)) {
+            assertThat(response.getAllowed()).isTrue();
+            assertThat(response.getPatch()).isNull();
+        }
+    }
+
+    /** The API server failing to answer for the tunnel is a denial naming the tunnel and the error, never a pod without its tunnel. */
+    @Test
+    void whenTheApiServerCannotSayWhatTheTunnelIsThePodIsDeniedWithTheError() throws Exception {
+        server.expect().get().withPath("/apis/corridor.dev/v1alpha1/namespaces/" + NAMESPACE + "/vpntunnels/corp")
+                .andReturn(403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\","
+                        + "\"message\":\"vpntunnels.corridor.dev \\\"corp\\\" is forbidden\",\"code\":403}").always();
+
+        AdmissionResponse response = webhook.admit(Fixtures.annotatedPod("web", "corp"), NAMESPACE);
+
+        assertThat(response.getAllowed()).isFalse();
+        assertThat(response.getStatus().getMessage()).startsWith("pod web: could not check VpnTunnel 'corp' in namespace 'apps': ")
+                .contains("is forbidden");
+    }
+
+    @Test
+    void aReviewWithoutARequestIsRefusedAsABadRequest() throws Exception {
+        AdmissionClient.Answer answer = webhook.apiServer().send("POST", "/mutate-pods", "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}");
+
+        assertThat(answer.code()).isEqualTo(400);
+        assertThat(answer.body()).isEqualTo("an AdmissionReview without a request\n");
+        assertThat(metrics.scrape()).contains("corridor_webhook_admission_seconds_count{outcome=\"failed\"} 1");
+    }
+
+    /** A request the webhook cannot make sense of is a 500 the API server reports (failurePolicy Fail), and counted as failed. */
+    @Test
+    void aPodTheWebhookCannotReadIsAnInternalErrorThatSaysSo() throws Exception {
+        JsonNode notAPod = serialization.convertValue(Map.of("metadata", "not an object"), JsonNode.class);
+
+        AdmissionClient.Answer answer = webhook.apiServer().send("POST", "/mutate-pods",
+                serialization.asJson(new io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1")
+                        .withKind("AdmissionReview").withRequest(request("CREATE", "Pod", notAPod)).build()));
+
+        assertThat(answer.code()).isEqualTo(500);
+        assertThat(answer.body()).startsWith("the webhook could not answer: ");
+        assertThat(metrics.scrape()).contains("corridor_webhook_admission_seconds_count{outcome=\"failed\"} 1");
+    }
+
+    private static AdmissionRequest request(String operation, String kind, Object object) {
+        String resource = kind.toLowerCase(java.util.Locale.ROOT) + "s";
+        return new AdmissionRequestBuilder().withUid(java.util.UUID.randomUUID().toString())
+                .withKind(new GroupVersionKindBuilder().withGroup(kind.equals("Pod") ? "" : "apps").withVersion("v1").withKind(kind).build())
+                .withResource(new GroupVersionResourceBuilder().withGroup(kind.equals("Pod") ? "" : "apps").withVersion("v1").withResource(resource).build())
+                .withNamespace(NAMESPACE).withOperation(operation).withObject(object).build();
+    }
+
+    /** Sends the pod and applies the webhook's JSONPatch to it, as the API server does. */
+    private Pod injected(Pod original) throws Exception {
+        return webhook.inject(original, NAMESPACE);
     }
 
     static MutatingWebhookConfiguration webhookConfiguration() {
