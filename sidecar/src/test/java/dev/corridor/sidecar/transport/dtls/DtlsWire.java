@@ -135,6 +135,19 @@ final class DtlsWire {
         return out.put(explicitNonce.array()).put(ciphertext).array();
     }
 
+    /** Opens an AES-GCM record sealed as {@link #sealedRecord} describes: its plaintext. */
+    static byte[] open(Record record, byte[] key, byte[] salt) throws GeneralSecurityException {
+        byte[] fragment = record.fragment();
+        byte[] nonce = ByteBuffer.allocate(12).put(salt).put(fragment, 0, 8).array();
+        int plaintextLength = fragment.length - 8 - 16;
+        ByteBuffer additionalData = ByteBuffer.allocate(13).putShort((short) record.epoch()).putShort((short) (record.sequence() >>> 32))
+                .putInt((int) record.sequence()).put((byte) record.type()).put((byte) 0xFE).put((byte) 0xFD).putShort((short) plaintextLength);
+        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
+        cipher.updateAAD(additionalData.array());
+        return cipher.doFinal(fragment, 8, fragment.length - 8);
+    }
+
     private static void header(ByteBuffer out, int type, int epoch, long sequence, int length) {
         out.put((byte) type).put((byte) 0xFE).put((byte) 0xFD).putShort((short) epoch)
                 .putShort((short) (sequence >>> 32)).putInt((int) sequence).putShort((short) length);
