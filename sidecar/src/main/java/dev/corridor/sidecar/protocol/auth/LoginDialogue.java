@@ -53,6 +53,12 @@ public final class LoginDialogue {
                     + (credentials.username().isPresent() ? " for the configured user" : "")
                     + " (gateway says: " + form.error().or(form::message).orElseThrow().replace('\n', ' ').strip() + ")");
         }
+        if (form.fields().isEmpty()) {
+            // An empty answer would only bring the form back, up to the login's limit; openconnect refuses it too.
+            throw AuthenticationException.unanswerable("the gateway's login form " + (form.authId().isEmpty() ? "" : "'" + form.authId() + "' ")
+                    + "has no field to fill in" + form.message().map(m -> " (gateway says: " + m.replace('\n', ' ').strip() + ")").orElse("")
+                    + "; it may want a client certificate, which Corridor does not present, or another auth group (--authgroup)");
+        }
         List<Map.Entry<String, String>> fields = new ArrayList<>();
         Optional<String> groupSelect = Optional.empty();
         for (FormField field : form.fields()) {
