@@ -99,7 +99,8 @@ public final class LoginDialogue {
         }
         List<String> offered = field.options().stream().map(FormField.Option::value).toList();
         throw AuthenticationException.unanswerable("auth group '" + wanted + "' is not offered by the gateway; it offers "
-                + (offered.isEmpty() ? "none" : String.join(", ", offered)));
+                + (offered.isEmpty() ? "none (leave --authgroup unset for the gateway's default)"
+                        : String.join(", ", offered) + " (set --authgroup to one of them, or leave it unset for the gateway's default)"));
     }
 
     private String text(FormField field) throws AuthenticationException {
