@@ -84,8 +84,9 @@ public final class ConfigFile {
                         + (earlier.getStartMark().getLine() + 1) + ")");
             }
             Setting setting = Setting.byKey(name).orElseThrow(() -> new ConfigException("config file " + file + at(key)
-                    + ": unknown setting '" + name + "'; known settings are "
-                    + String.join(", ", Arrays.stream(Setting.values()).map(Setting::key).sorted().toList())));
+                    + ": unknown setting '" + name + "'; " + Arrays.stream(Setting.values()).map(Setting::key).filter(name::equalsIgnoreCase)
+                    .findFirst().map(known -> "did you mean '" + known + "'?")
+                    .orElseGet(() -> "known settings are " + String.join(", ", Arrays.stream(Setting.values()).map(Setting::key).sorted().toList()))));
             Node value = tuple.getValueNode();
             if (value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) {
                 continue;

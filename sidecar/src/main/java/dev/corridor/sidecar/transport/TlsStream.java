@@ -77,6 +77,8 @@ final class TlsStream implements PlaintextSource, Closeable {
                     int buffered = netIn.position();
                     unwrap(scratch);
                     if (engine.isInboundDone()) {
+                        // A task that failed (the certificate check) closed the engine: the next wrap throws its failure.
+                        engine.wrap(NOTHING, netOut);
                         throw new EOFException("the gateway closed the connection during the TLS handshake");
                     }
                     boolean stillWaiting = engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_UNWRAP;

@@ -7,8 +7,10 @@ import dev.corridor.sidecar.cli.CorridorCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import dev.corridor.sidecar.config.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -43,12 +45,10 @@ class HostileConfigFileTest {
                         " (line 2): setting 'reconnectTimeout' must be a whole number"),
                 Arguments.of("a setting twice", "server: vpn.corp.test\ninterface: vpn0\ninterface: vpn1\n",
                         " (line 3): setting 'interface' is set a second time (first on line 2)"),
-                Arguments.of("a misspelt setting", "server: vpn.corp.test\npasswordfile: /secret\n", " (line 2): unknown setting 'passwordfile'; "
-                        + "known settings are allowDefaultRoute, authgroup, baseMtu, cafile, certificate, cookieFile, "
-                        + "cookieOnStdin, dtls, excludeRoute, failClosed, formEntry, httpAddress, interface, keyPasswordFile, "
-                        + "logLevel, mcaCertificate, mcaKey, mcaKeyPasswordFile, neverRoute, os, passwordFile, passwordOnStdin, "
-                        + "reconnectMaxDelay, reconnectMinDelay, reconnectTimeout, route, server, serverCert, sslkey, "
-                        + "statusTokenFile, tokenMode, tokenSecret, tokenSecretFile, user, userFile, useragent"),
+                Arguments.of("a setting in the wrong case", "server: vpn.corp.test\npasswordfile: /secret\n",
+                        " (line 2): unknown setting 'passwordfile'; did you mean 'passwordFile'?"),
+                Arguments.of("an unknown setting", "server: vpn.corp.test\ngateway: vpn.corp.test\n", " (line 2): unknown setting 'gateway'; "
+                        + "known settings are " + String.join(", ", Arrays.stream(Setting.values()).map(Setting::key).sorted().toList())),
                 Arguments.of("a list at the top", "- server: vpn.corp.test\n", " (line 1): expected settings (key: value lines)"),
                 Arguments.of("a setting name that is a list", "? [server]\n: vpn.corp.test\n", " (line 1): a setting name must be plain text"),
                 Arguments.of("two documents", "server: a\n---\nserver: b\n", " is not valid YAML: expected a single document in the stream  "

@@ -83,6 +83,12 @@ public final class LoginDialogue {
                     + "'corridor-sidecar authenticate --external-browser URL' (or openconnect --authenticate) and hand the "
                     + "session cookie over with --cookie-file or --cookie-on-stdin");
         }
+        if (form.fields().isEmpty()) {
+            // An empty answer would only bring the form back, up to the login's limit; openconnect refuses it too.
+            throw AuthenticationException.unanswerable("the gateway's login form " + (form.authId().isEmpty() ? "" : "'" + form.authId() + "' ")
+                    + "has no field to fill in" + form.message().map(m -> " (gateway says: " + m.replace('\n', ' ').strip() + ")").orElse("")
+                    + "; it may want a client certificate (--certificate) or another auth group (--authgroup)");
+        }
         List<Map.Entry<String, String>> fields = new ArrayList<>();
         Optional<String> groupSelect = Optional.empty();
         for (FormField field : form.fields()) {
@@ -91,7 +97,7 @@ public final class LoginDialogue {
                 case HIDDEN -> fields.add(Map.entry(field.name(), entry.orElse(field.value())));
                 case SELECT -> {
                     if (!field.name().equals(GROUP_FIELD)) {
-                        fields.add(Map.entry(field.name(), choose(field, entry)));
+                        fields.add(Map.entry(field.name(), choose(form, field, entry)));
                         continue;
                     }
                     groupSelect = group(field, entry);
@@ -147,14 +153,15 @@ public final class LoginDialogue {
         }
         List<String> offered = field.options().stream().map(FormField.Option::value).toList();
         throw AuthenticationException.unanswerable("auth group '" + wanted.get() + "' is not offered by the gateway; it offers "
-                + (offered.isEmpty() ? "none" : String.join(", ", offered)));
+                + (offered.isEmpty() ? "none (leave --authgroup unset for the gateway's default)"
+                        : String.join(", ", offered) + " (set --authgroup to one of them, or leave it unset for the gateway's default)"));
     }
 
     /** Another select: the configured option, by value or label. */
-    private String choose(FormField field, Optional<String> entry) throws AuthenticationException {
+    private String choose(AuthReply.Form form, FormField field, Optional<String> entry) throws AuthenticationException {
         if (entry.isEmpty()) {
             throw AuthenticationException.unanswerable("the gateway's login form asks to choose " + field.describe()
-                    + ", a choice Corridor has no setting for; answer it with -F FORM:" + field.name() + "=VALUE");
+                    + ", a choice Corridor has no setting for; answer it with -F " + formName(form) + ":" + field.name() + "=VALUE");
         }
         for (FormField.Option option : field.options()) {
             if (option.value().equals(entry.get()) || option.label().equals(entry.get())) {

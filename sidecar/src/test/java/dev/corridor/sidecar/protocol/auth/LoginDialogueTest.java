@@ -71,30 +71,81 @@ class LoginDialogueTest {
                 .isEqualTo(new LoginDialogue.Answers(List.of(Map.entry("username", "a")), Optional.of("ops")));
     }
 
+    /** The group list without the configured group: the message names the group, what is offered, and the setting. */
     @Test
-    void anUnknownGroupNamesWhatIsOffered() {
+    void anUnknownGroupNamesWhatIsOfferedAndTheSetting() {
         LoginDialogue dialogue = new LoginDialogue(Credentials.of(Optional.of("a"), List.of()), Optional.of("sales"));
         assertThatThrownBy(() -> dialogue.answer(form(USERNAME, GROUPS)))
-                .isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.rejectedByGateway()).isFalse())
-                .hasMessage("auth group 'sales' is not offered by the gateway; it offers eng, ops");
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("auth group 'sales' is not offered by the gateway; it offers eng, ops (set --authgroup to one of them, "
+                        + "or leave it unset for the gateway's default)");
     }
 
     @Test
-    void aFieldItCannotAnswerIsNamed() {
+    void aTextFieldOtherThanTheUserNameIsNamed() {
         LoginDialogue dialogue = new LoginDialogue(Credentials.of(Optional.of("a"), List.of("p")), Optional.empty());
         FormField pin = new FormField("token_pin", FormField.Kind.TEXT, "Token PIN:", "", List.of());
-        assertThatThrownBy(() -> dialogue.answer(form(pin))).hasMessageContaining("'token_pin' (Token PIN:)");
+        assertThatThrownBy(() -> dialogue.answer(form(pin)))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("the gateway's login form asks for 'token_pin' (Token PIN:), which Corridor cannot answer from its configuration; answer it with -F main:token_pin=VALUE");
+    }
+
+    /** An input type the dialogue does not know (a checkbox, a file...): no setting can answer it. */
+    @Test
+    void anInputOfAKindItDoesNotKnowIsNamed() {
+        LoginDialogue dialogue = new LoginDialogue(Credentials.of(Optional.of("a"), List.of("p")), Optional.empty());
+        FormField consent = new FormField("accept_terms", FormField.Kind.OTHER, "I accept", "", List.of());
+        assertThatThrownBy(() -> dialogue.answer(form(USERNAME, consent)))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("the gateway's login form asks for 'accept_terms' (I accept), an input Corridor cannot fill in unattended; answer it with -F main:accept_terms=VALUE");
     }
 
     @Test
-    void missingCredentialsAreNamed() {
+    void aSelectOtherThanTheGroupListIsNamed() {
+        LoginDialogue dialogue = new LoginDialogue(Credentials.of(Optional.of("a"), List.of("p")), Optional.of("eng"));
+        FormField realm = new FormField("realm", FormField.Kind.SELECT, "Realm:", "", List.of(new FormField.Option("corp", "Corp")));
+        assertThatThrownBy(() -> dialogue.answer(form(USERNAME, realm)))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("the gateway's login form asks to choose 'realm' (Realm:), a choice Corridor has no setting for; answer it with -F main:realm=VALUE");
+    }
+
+    @Test
+    void aMissingUserNameNamesTheFieldAndTheSettings() {
         LoginDialogue noUser = new LoginDialogue(Credentials.of(Optional.empty(), List.of()), Optional.empty());
-        assertThatThrownBy(() -> noUser.answer(form(USERNAME))).hasMessageContaining("none is configured (set --user");
+        assertThatThrownBy(() -> noUser.answer(form(USERNAME)))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("the gateway asks for a user name 'username' (Username:) but none is configured (set --user or --user-file)");
+    }
+
+    /** Each password field takes the next configured password; one more than configured names the field and the setting. */
+    @Test
+    void morePasswordsAskedThanGivenNameTheFieldAndTheSetting() throws Exception {
         LoginDialogue onePassword = new LoginDialogue(Credentials.of(Optional.of("a"), List.of("p")), Optional.empty());
-        assertThatThrownBy(() -> {
-            onePassword.answer(form(PASSWORD));
-            onePassword.answer(form(SECOND));
-        }).hasMessageContaining("asks for password 2, 'secondary_password' (Password2:), but 1 is configured");
+        onePassword.answer(form(PASSWORD));
+        assertThatThrownBy(() -> onePassword.answer(form(SECOND)))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("the gateway asks for password 2, 'secondary_password' (Password2:), but 1 is configured "
+                        + "(one line per password in --password-file or on standard input, or --token-mode for a one-time code)");
+        LoginDialogue none = new LoginDialogue(Credentials.of(Optional.of("a"), List.of()), Optional.empty());
+        assertThatThrownBy(() -> none.answer(form(USERNAME, PASSWORD)))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessageStartingWith("the gateway asks for password 1, 'password' (Password:), but 0 are configured");
+    }
+
+    /**
+     * A form that asks nothing cannot be answered: posting it back empty would only bring it again, up to the login's
+     * form limit, and a session opened from it would be retried as if the gateway were at fault. openconnect refuses
+     * it too. The message carries what the gateway says.
+     */
+    @Test
+    void aFormWithNoFieldsIsUnanswerable() {
+        LoginDialogue dialogue = new LoginDialogue(Credentials.of(Optional.of("a"), List.of("p")), Optional.of("eng"));
+        AuthReply.Form empty = new AuthReply.Form("main", Optional.of("Certificate is required."), Optional.empty(),
+                Optional.empty(), "/auth", List.of(), Optional.empty());
+        assertThatThrownBy(() -> dialogue.answer(empty))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("the gateway's login form 'main' has no field to fill in (gateway says: Certificate is required.); it may "
+                        + "want a client certificate (--certificate) or another auth group (--authgroup)");
     }
 
     @Test
@@ -108,6 +159,11 @@ class LoginDialogueTest {
     @Test
     void credentialsNeverPrintTheirPasswords() {
         assertThat(Credentials.of(Optional.of("alice"), List.of("s3cret")).toString()).doesNotContain("s3cret");
+    }
+
+    private static void isUnanswerable(Throwable thrown) {
+        assertThat(thrown).isInstanceOfSatisfying(AuthenticationException.class,
+                e -> assertThat(e.rejectedByGateway()).as("a configuration problem, not a refusal by the gateway").isFalse());
     }
 
     private static LoginDialogue.Answers answers(LoginDialogue dialogue, AuthReply.Form form) throws AuthenticationException {

@@ -81,6 +81,33 @@ class DtlsRecordLayerTest {
         assertThat(opener.open(records[10].clone(), 0, length)).as("older than the 64-record window").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
     }
 
+    /** RFC 6347 4.1.2.6 with a 64-record window: the newest and the 63 before it are in, each once. */
+    @Test
+    void theReplayWindowHoldsTheNewestAndTheSixtyThreeBeforeIt() throws Exception {
+        byte[][] records = sealed(101);
+        DtlsRecordLayer.Opener opener = gatewaySide.opener();
+        assertThat(open(opener, records, 100)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+
+        assertThat(open(opener, records, 100 - 63)).as("63 behind the newest").isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(open(opener, records, 100 - 63)).as("the same again").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+        assertThat(open(opener, records, 100 - 64)).as("64 behind the newest").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+        assertThat(open(opener, records, 100)).as("the newest again").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+    }
+
+    /** A jump of exactly the window's width forgets everything before it: what was seen then says nothing now. */
+    @Test
+    void aJumpOfTheWindowsWidthStartsAFreshWindow() throws Exception {
+        byte[][] records = sealed(200);
+        DtlsRecordLayer.Opener opener = gatewaySide.opener();
+        assertThat(open(opener, records, 99)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(open(opener, records, 100)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(open(opener, records, 164)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+
+        assertThat(open(opener, records, 163)).as("never seen, 1 behind the newest").isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(open(opener, records, 101)).as("never seen, 63 behind").isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(open(opener, records, 100)).as("seen, and now 64 behind").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+    }
+
     @Test
     void recognisesHandshakesFromTheGatewayAndRejectsOtherEpochs() throws Exception {
         DtlsRecordLayer.Opener opener = gatewaySide.opener();
@@ -104,6 +131,21 @@ class DtlsRecordLayerTest {
         assertThat(DtlsRecordLayer.recordLength(header, 0, 13)).isEqualTo(-1);
         assertThat(DtlsRecordLayer.recordLength(new byte[60], 0, 60)).isEqualTo(13);
         assertThat(DtlsRecordLayer.recordLength(new byte[5], 0, 5)).isEqualTo(-1);
+    }
+
+    /** Records with sequence numbers 1..count (the sealer starts at 1): {@code records[i]} carries sequence {@code i}. */
+    private byte[][] sealed(int count) throws Exception {
+        DtlsRecordLayer.Sealer sealer = clientSide.sealer();
+        byte[][] records = new byte[count][];
+        for (int i = 1; i < count; i++) {
+            records[i] = record(new byte[] {(byte) i});
+            sealer.seal(records[i], DtlsRecordLayer.PREFIX, 1);
+        }
+        return records;
+    }
+
+    private static DtlsRecordLayer.Outcome open(DtlsRecordLayer.Opener opener, byte[][] records, int sequence) {
+        return opener.open(records[sequence].clone(), 0, 1 + DtlsRecordLayer.OVERHEAD);
     }
 
     private static byte[] record(byte[] plaintext) {
