@@ -5,6 +5,9 @@
 # from process start to the first packet through the tunnel; over DTLS, and over CSTP only (--no-dtls for both).
 # Not part of the test suite. Writes bench-results/bench-<time>.json and bench-results/latest.{json,md}.
 #
+# DNS: the forwarder (--dns-listen) beside the servers it forwards to, queried directly from the pod, at a fixed rate
+# and flat out: queries per second and per-query latency (p50, p99) with dnsperf, and Corridor's memory with it.
+#
 # Corridor runs with sidecar/jvm.options, as in its container image, plus a JDK 25 AOT cache made by a first,
 # unmeasured training connect in the same lab (its time to first packet is reported as the cold start).
 #
@@ -27,6 +30,8 @@ mkdir -p "$results"
 client_pid=""
 aot_cache=$results/corridor.aot
 corridor_java_extra=()
+corridor_args_extra=()
+dns_rate=${BENCH_DNS_QPS:-1000}
 
 cleanup() {
   [ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null && wait "$client_pid" 2>/dev/null
@@ -52,7 +57,7 @@ start_client() {
       # Started directly, not through a shell function, so that $! is the client's own pid.
       ip netns exec "$LAB_POD_NS" "$JAVA_HOME/bin/java" "@$corridor_root/sidecar/jvm.options" "${corridor_java_extra[@]}" \
         -jar "$corridor_jar" connect \
-        --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${no_dtls[@]}" --http-address 127.0.0.1:9478 \
+        --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${no_dtls[@]}" --http-address 127.0.0.1:9478 "${corridor_args_extra[@]}" \
         "$LAB_GATEWAY_URL" <<<"$LAB_PASSWORD" >/tmp/bench-client.log 2>&1 &
       ;;
     openconnect)
@@ -198,6 +203,51 @@ train_aot_cache() {
   corridor_java_extra=("-XX:AOTCache=$aot_cache")
 }
 
+# dnsperf_figures SERVER KIND RATE: one line of JSON for KIND's queries asked of SERVER from the pod for $seconds s, at
+# RATE queries per second (0: as fast as answers come, 100 outstanding). KIND: cluster (one name, cached for its 5 s
+# TTL), cluster-miss (ever new names that do not exist: each one goes to the server), corporate (one name, no TTL).
+dnsperf_figures() {
+  local server=$1 kind=$2 rate=$3 out=/tmp/bench-dnsperf limit=()
+  [ "$rate" -gt 0 ] && limit=(-Q "$rate")
+  case "$kind" in
+    cluster) echo "kubernetes.default.svc.cluster.local A" ;;
+    cluster-miss) seq -f "missing-%g.default.svc.cluster.local A" 100000 ;;
+    corporate) echo "db.corp.test A" ;;
+  esac >/tmp/bench-dns-queries
+  in_pod dnsperf -s "$server" -d /tmp/bench-dns-queries -l "$seconds" "${limit[@]}" -v >"$out" 2>/dev/null
+  sed -n 's/^> [A-Z]* .* \([0-9.]*\)$/\1/p' "$out" | sort -n >"$out.latencies"
+  jq -nc --arg server "$server" --arg kind "$kind" --argjson rate "$rate" \
+    --argjson qps "$(awk '/Queries per second:/ {printf "%.0f", $4}' "$out")" \
+    --argjson lost "$(awk '/Queries lost:/ {print $3}' "$out")" \
+    --argjson p50Ms "$(awk '{v[NR]=$1} END {printf "%.3f", v[int(NR*0.5)] * 1000}' "$out.latencies")" \
+    --argjson p99Ms "$(awk '{v[NR]=$1} END {printf "%.3f", v[int(NR*0.99)] * 1000}' "$out.latencies")" '$ARGS.named'
+}
+
+# dns_bench: Corridor with its forwarder; each name asked directly and through the forwarder, at $dns_rate and flat out.
+dns_bench() {
+  local rest rate kind
+  corridor_args_extra=(--dns-listen 127.0.0.1:53)
+  start_client corridor dtls
+  sleep 2
+  rest=$(rss_kb)
+  echo "$rest" >/tmp/bench-peak
+  sample_peak_rss /tmp/bench-peak &
+  local sampler=$!
+  for rate in "$dns_rate" 0; do
+    for kind in cluster cluster-miss; do
+      dnsperf_figures "$LAB_CLUSTER_DNS" "$kind" "$rate"
+      dnsperf_figures 127.0.0.1 "$kind" "$rate"
+    done
+    dnsperf_figures "$LAB_CORP_DNS" corporate "$rate"
+    dnsperf_figures 127.0.0.1 corporate "$rate"
+  done
+  kill "$sampler" 2>/dev/null
+  wait "$sampler" 2>/dev/null || true
+  jq -nc --argjson rssRestKb "$rest" --argjson rssLoadKb "$(cat /tmp/bench-peak)" '{memory: $ARGS.named}'
+  stop_client
+  corridor_args_extra=()
+}
+
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 train_aot_cache
 samples=$results/samples.jsonl
@@ -211,10 +261,13 @@ for transport in dtls cstp; do
   done
 done
 
+echo "bench: DNS, directly and through the forwarder" >&2
+dns_bench | tee "$results/dns.jsonl" >&2
+
 machine=$(printf '%s, %s cores, %s GiB, kernel %s' "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(nproc)" \
   "$(awk '/MemTotal/ {printf "%d", $2 / 1048576 + 0.5}' /proc/meminfo)" "$(uname -r)")
 jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --argjson seconds "$seconds" \
-  --argjson coldFirstPacketMs "$cold_first_packet_ms" '
+  --argjson coldFirstPacketMs "$cold_first_packet_ms" --slurpfile dns "$results/dns.jsonl" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def metrics: ["upMbps", "downMbps", "pingP50Ms", "pingP99Ms", "rssRestKb", "rssLoadKb", "cpuSeconds", "firstPacketMs"];
   {date: $date, machine: $machine, rounds: $rounds, secondsPerTransfer: $seconds,
@@ -224,6 +277,7 @@ jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --
        corridor: ([$runs[] | select(.client == "corridor") | .[$m]] | median),
        openconnect: ([$runs[] | select(.client == "openconnect") | .[$m]] | median)}
        | .ratio = (if .openconnect == 0 then null else (.corridor / .openconnect * 100 | round / 100) end)))})),
+   dns: {queries: [$dns[] | select(.server)], corridorMemory: ([$dns[] | select(.memory)][0].memory)},
    samples: .}' "$samples" >"$results/bench-${stamp//:/}.json"
 cp "$results/bench-${stamp//:/}.json" "$results/latest.json"
 
@@ -236,4 +290,13 @@ cp "$results/bench-${stamp//:/}.json" "$results/latest.json"
     "| \($t) | \(.metric) | \(.corridor) | \(.openconnect) | \(.ratio // "-") |"' "$results/latest.json"
   echo
   echo "Corridor's first start, before its AOT cache existed: first packet after $(jq .corridorColdFirstPacketMs "$results/latest.json") ms."
+  echo
+  echo "DNS from the pod, ${seconds} s per row; 127.0.0.1 is Corridor's forwarder (rate 0: as fast as answers come):"
+  echo
+  echo "| names | rate | server | answered/s | lost | p50 ms | p99 ms |"
+  echo "|---|---|---|---|---|---|---|"
+  jq -r '.dns.queries[] | "| \(.kind) | \(.rate) | \(.server) | \(.qps) | \(.lost) | \(.p50Ms) | \(.p99Ms) |"' "$results/latest.json"
+  echo
+  echo "Corridor with the forwarder: $(jq .dns.corridorMemory.rssRestKb "$results/latest.json") kB resident at rest," \
+    "$(jq .dns.corridorMemory.rssLoadKb "$results/latest.json") kB at most under the DNS load."
 } | tee "$results/latest.md"

@@ -108,7 +108,8 @@ host_address() { # host_address NS ADDR: a host on its own subnet, served by the
 }
 
 # Real DNS servers, dnsmasq: the corporate one (10.20.1.53, the gateway's "dns") serves corp.test; the cluster's (the
-# node, 172.30.0.1, which the pod's resolv.conf names) serves cluster.local. Each logs every query with its source.
+# node, 172.30.0.1, which the pod's resolv.conf names) serves cluster.local, with CoreDNS's default TTL of 5 s (the
+# corporate answers have none, so every one is asked again). Each logs every query with its source.
 dns_servers() {
   local big
   big=$(printf 'x%.0s' $(seq 250))
@@ -119,7 +120,7 @@ dns_servers() {
     --txt-record=big.corp.test,"$big","$big","$big" &
   ip netns exec "$node" dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --bind-interfaces \
     --listen-address=172.30.0.1 --port=53 --user=root --pid-file="$dir/dns-cluster.pid" --log-queries \
-    --log-facility="$dir/dns-cluster.log" --local=/cluster.local/ \
+    --log-facility="$dir/dns-cluster.log" --local=/cluster.local/ --local-ttl=5 \
     --host-record=kubernetes.default.svc.cluster.local,10.96.0.1 &
   for _ in $(seq 50); do
     [ -s "$dir/dns-corp.pid" ] && [ -s "$dir/dns-cluster.pid" ] && return 0

@@ -310,7 +310,9 @@ public final class DnsForwarder implements AutoCloseable {
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.connect(server);
             socket.send(new DatagramPacket(query, query.length));
-            byte[] buffer = new byte[Message.MAXLENGTH];
+            // As large as the client said it can take, no larger: 64 KiB per query in flight would fill a small heap.
+            OPTRecord opt = question.getOPT();
+            byte[] buffer = new byte[opt == null ? CLASSIC_UDP_SIZE : Math.clamp(opt.getPayloadSize(), CLASSIC_UDP_SIZE, Message.MAXLENGTH)];
             long deadline = System.nanoTime() + SERVER_TIMEOUT.toNanos();
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;

@@ -113,14 +113,25 @@ class DnsForwarderTest {
         assertThat(address(udp(query("db.corp.test", Type.A)))).isEqualTo("10.20.1.10");
     }
 
+    /** The client's EDNS0 goes to the server, which may then answer over UDP up to its size, and the answer arrives whole. */
     @Test
-    void edns0TravelsAndATruncatedAnswerIsFetchedOverTcp() throws Exception {
+    void edns0TravelsAndALargeAnswerComesWholeOverUdp() throws Exception {
         Message query = query("big.corp.test", Type.TXT);
         query.addRecord(new OPTRecord(4096, 0, 0, 0), Section.ADDITIONAL);
         Message answer = udp(query);
         assertThat(((TXTRecord) answer.getSection(Section.ANSWER).getFirst()).getStrings()).hasSize(3);
         assertThat(corporate.queries.getFirst().message().getOPT()).as("the client's EDNS0, passed on").isNotNull();
-        assertThat(corporate.queries).extracting(FakeDnsServer.Query::overTcp).containsExactly(false, true);
+        assertThat(corporate.queries).extracting(FakeDnsServer.Query::overTcp).containsExactly(false);
+    }
+
+    @Test
+    void anAnswerLargerThanTheClientsEdns0SizeIsFetchedOverTcp() throws Exception {
+        Message query = query("big.corp.test", Type.TXT);
+        query.addRecord(new OPTRecord(600, 0, 0, 0), Section.ADDITIONAL);
+        Message answer = udp(query);
+        assertThat(answer.getHeader().getFlag(Flags.TC)).as("too large for 600 bytes: truncated for the client").isTrue();
+        assertThat(corporate.queries).extracting(FakeDnsServer.Query::overTcp).as("the server truncated it too: asked again over TCP")
+                .containsExactly(false, true);
     }
 
     @Test

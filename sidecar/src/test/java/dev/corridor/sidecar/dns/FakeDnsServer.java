@@ -26,7 +26,7 @@ import org.xbill.DNS.Type;
 
 /**
  * A DNS server on a loopback address, in the test's JVM: answers A and TXT questions from its table (NXDOMAIN
- * otherwise), over UDP and TCP, truncating UDP answers larger than 512 bytes as a real server does, and remembers
+ * otherwise), over UDP and TCP, truncating UDP answers larger than the client can take (512 bytes, or its EDNS0 size) as a real server does, and remembers
  * every query it was asked.
  */
 final class FakeDnsServer implements AutoCloseable {
@@ -71,7 +71,7 @@ final class FakeDnsServer implements AutoCloseable {
                 Message query = new Message(java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
                 queries.add(new Query(query, false));
                 byte[] answer = answer(query).toWire();
-                if (answer.length > 512) {
+                if (answer.length > (query.getOPT() == null ? 512 : Math.max(512, query.getOPT().getPayloadSize()))) {
                     Message cut = answer(query);
                     cut.removeAllRecords(Section.ANSWER);
                     cut.getHeader().setFlag(Flags.TC);
