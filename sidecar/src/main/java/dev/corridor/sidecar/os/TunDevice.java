@@ -160,10 +160,16 @@ public final class TunDevice implements AutoCloseable {
             }
             errno = Libc.errno();
         }
-        if (errno == Libc.EPERM || errno == Libc.EACCES) {
+        if (errno == Libc.EPERM) {
+            // The node exists and root may not open it: only the device cgroup says no that way.
+            throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno, "the container runtime withholds the tun device "
+                    + "(character device 10:200) from the container: runc 1.2.0 to 1.2.3 and crun releases from May 2022 to "
+                    + "January 2025 left it out of their default device list (runc #4555, crun #1637). Upgrade the node's "
+                    + "runtime, or give the sidecar the device another way: a device plugin, or a privileged sidecar");
+        }
+        if (errno == Libc.EACCES) {
             throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno,
-                    "the container may not use the tun device: allow it (mount /dev/net/tun into the container, "
-                            + "e.g. with a device plugin, or run it privileged) and grant the NET_ADMIN capability");
+                    "its permissions do not let this user open it: the sidecar must run as root (user 0) in its container");
         }
         throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno);
     }

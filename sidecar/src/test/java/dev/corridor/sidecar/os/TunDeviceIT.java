@@ -2,6 +2,7 @@ package dev.corridor.sidecar.os;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -198,6 +200,38 @@ class TunDeviceIT {
                     .isInstanceOf(OsException.class)
                     .hasMessageStartingWith("reading from tun device 'tun-d': File descriptor in bad state (EBADFD)")
                     .hasMessageEndingWith("the interface was deleted while the device was open");
+        }
+    }
+
+    /**
+     * A node whose container runtime leaves /dev/net/tun out of the device cgroup (runc 1.2.0 to 1.2.3, crun 2022 to
+     * 2025): the open fails with EPERM although the node exists and the caller is root. Reproduced with a cgroup v1
+     * devices controller that denies 10:200 to the calling thread alone.
+     */
+    @Test
+    void aTunDeviceTheRuntimeWithholdsIsExplainedWithTheRuntimeCause() throws Exception {
+        Path controller = Path.of("/sys/fs/cgroup/devices");
+        assumeTrue(Files.isWritable(controller.resolve("tasks")), "needs the cgroup v1 devices controller, as this machine has");
+        Path cgroup = controller.resolve("corridor-test-" + ProcessHandle.current().pid());
+        Files.createDirectories(cgroup);
+        try {
+            Files.writeString(cgroup.resolve("devices.deny"), "c 10:200 rwm");
+            assertThatThrownBy(() -> namespace.call(() -> {
+                String thread = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+                Files.writeString(cgroup.resolve("tasks"), thread);
+                try {
+                    return TunDevice.create("tun-w");
+                } finally {
+                    Files.writeString(controller.resolve("tasks"), thread);
+                }
+            }))
+                    .isInstanceOf(OsException.class)
+                    .hasMessageStartingWith("creating tun device 'tun-w': opening /dev/net/tun: Operation not permitted (EPERM); "
+                            + "the container runtime withholds the tun device (character device 10:200)")
+                    .hasMessageContaining("runc 1.2.0 to 1.2.3")
+                    .hasMessageEndingWith("a device plugin, or a privileged sidecar");
+        } finally {
+            Files.delete(cgroup);
         }
     }
 
