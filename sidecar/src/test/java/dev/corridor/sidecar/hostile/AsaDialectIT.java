@@ -133,6 +133,49 @@ class AsaDialectIT {
     }
 
     /**
+     * ASA double authentication chosen by group (openconnect auth.c parse_form reads the attributes, library.c
+     * process_auth_form applies them): the chosen group (selected="true") has second-auth="1" and names the second
+     * user (secondary_username); the inputs marked second-auth="1" are then asked, the second password from the soft
+     * token. The group travels as group-select.
+     */
+    @Test
+    void theGroupsSecondAuthenticationAsksForTheNamedSecondUserAndACode() throws Exception {
+        Script asa = request -> {
+            if (request.isConnect()) {
+                return ConnectReply.ocserv().head();
+            }
+            String body = request.bodyText();
+            if (body.contains("type=\"init\"")) {
+                return asaXml("<config-auth client=\"vpn\" type=\"auth-request\" aggregate-auth-version=\"2\">"
+                        + "<auth id=\"main\"><message>Please enter your username and password.</message><form>"
+                        + "<select name=\"group_list\" label=\"GROUP:\"><option value=\"Contractors\">Contractors</option>"
+                        + "<option value=\"Employees\" selected=\"true\" second-auth=\"1\" secondary_username=\"alice-token\">Employees</option></select>"
+                        + "<input type=\"text\" name=\"username\" label=\"Username:\"></input>"
+                        + "<input type=\"password\" name=\"password\" label=\"Password:\"></input>"
+                        + "<input type=\"text\" name=\"secondary_username\" label=\"Second Username:\" second-auth=\"1\"></input>"
+                        + "<input type=\"password\" name=\"secondary_password\" label=\"Second Password:\" second-auth=\"1\"></input>"
+                        + "</form></auth></config-auth>");
+            }
+            expect(field(body, "group-select"), "Employees", "the group");
+            expect(field(body, "username"), "alice", "the user name");
+            expect(field(body, "password"), "correct-horse", "the password");
+            expect(field(body, "secondary_username"), "alice-token", "the second user, as the group names it");
+            String code = field(body, "secondary_password");
+            if (!code.equals(totp(Instant.now())) && !code.equals(totp(Instant.now().minusSeconds(30)))
+                    && !code.equals(totp(Instant.now().plusSeconds(30)))) {
+                problems.add("the second password is not the token's current code");
+            }
+            return asaXml("<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\"><session-id>1</session-id>"
+                    + "<session-token>" + ASA_COOKIE + "</session-token><auth id=\"success\"></auth><config/></config-auth>");
+        };
+        gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2);
+        sidecar = start("correct-horse\n", "-u", "alice", "--passwd-on-stdin", "--authgroup", "Employees", "--token-mode", "totp",
+                "--token-secret", "base32:" + SEED_BASE32);
+        sidecar.awaitReady(BOUND);
+        assertThat(problems).isEmpty();
+    }
+
+    /**
      * {@code <client-cert-request>} (auth.c: CERT1_REQUESTED): with a certificate configured, a new connection (on
      * which this gateway, like the ASAs that "forget to send the TLS cert request on the initial connection", asks for
      * it in the handshake) and the init again; without one, the init again with {@code <client-cert-fail/>}.

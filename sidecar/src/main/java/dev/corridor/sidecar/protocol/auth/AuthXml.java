@@ -206,8 +206,12 @@ public final class AuthXml {
                 }
                 case "option" -> {
                     String value = attribute(xml, "value");
+                    boolean selected = attribute(xml, "selected").equals("true");
+                    boolean noAaa = attribute(xml, "noaaa").equals("1");
+                    boolean secondAuth = attribute(xml, "second-auth").equals("1");
+                    Optional<String> secondaryUsername = Optional.of(attribute(xml, "secondary_username")).filter(name -> !name.isEmpty());
                     String label = text(xml);
-                    reply.options.add(new FormField.Option(value.isEmpty() ? label : value, label));
+                    reply.options.add(new FormField.Option(value.isEmpty() ? label : value, label, selected, noAaa, secondAuth, secondaryUsername));
                 }
                 case "opaque" -> {
                     if (topLevel) {
@@ -338,7 +342,8 @@ public final class AuthXml {
         if (kind == null) {
             return Optional.empty();
         }
-        return Optional.of(new FormField(required(xml, "name"), kind, attribute(xml, "label"), attribute(xml, "value"), List.of()));
+        return Optional.of(new FormField(required(xml, "name"), kind, attribute(xml, "label"), attribute(xml, "value"), List.of(),
+                attribute(xml, "second-auth").equals("1")));
     }
 
     private static String attribute(XMLStreamReader xml, String name) {

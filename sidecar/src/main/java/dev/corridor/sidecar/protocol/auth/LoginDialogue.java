@@ -17,7 +17,10 @@ import java.util.Set;
  *       password of a {@code challenge} form, or ocserv's OTP round once the static passwords are used up), else the
  *       next configured password; {@code answer}, {@code whichpin} and {@code new_password} are sent as
  *       {@code password}, {@code verify_pin} and {@code verify_password} not at all;</li>
- *   <li>the {@code group_list} select takes the configured group.</li>
+ *   <li>the {@code group_list} select takes the configured group, and the chosen group decides which other inputs
+ *       are asked: none for a group without authentication, those of a second authentication only for a group that
+ *       has one, whose {@code secondary_username} the group may name;</li>
+ *   <li>other selects, and inputs no rule answers, take form entries only.</li>
  * </ul>
  * A form that says the login failed ends the login instead of being answered again: each wrong password adds to the
  * gateway's ban score, and a one-time code is never sent twice.
@@ -29,6 +32,8 @@ public final class LoginDialogue {
     static final String LOGIN_FAILED = "login failed";
     /** The field of an ASA's second factor (double authentication). */
     static final String SECOND_FACTOR_FIELD = "secondary_password";
+    /** The user name of an ASA's second authentication. */
+    static final String SECOND_USER_FIELD = "secondary_username";
     /** The form of a RADIUS challenge: its password is the second factor. */
     static final String CHALLENGE_FORM = "challenge";
     /** Fields openconnect sends as {@code password} (auth.c: token PINs and a new password). */
@@ -89,26 +94,38 @@ public final class LoginDialogue {
                     + "has no field to fill in" + form.message().map(m -> " (gateway says: " + m.replace('\n', ' ').strip() + ")").orElse("")
                     + "; it may want a client certificate (--certificate) or another auth group (--authgroup)");
         }
-        List<Map.Entry<String, String>> fields = new ArrayList<>();
+        Optional<FormField> groupList = form.fields().stream()
+                .filter(field -> field.kind() == FormField.Kind.SELECT && field.name().equals(GROUP_FIELD)).findFirst();
         Optional<String> groupSelect = Optional.empty();
+        Optional<FormField.Option> group = Optional.empty();
+        if (groupList.isPresent()) {
+            groupSelect = group(groupList.get(), entry(form, groupList.get()));
+            Optional<FormField.Option> gatewayDefault = groupList.get().options().stream().filter(FormField.Option::selected).findFirst()
+                    .or(() -> groupList.get().options().stream().findFirst());
+            Optional<String> wanted = groupSelect;
+            group = wanted.flatMap(value -> groupList.get().options().stream().filter(option -> option.value().equals(value)).findFirst())
+                    .or(() -> gatewayDefault);
+            if (wanted.isPresent() && !gatewayDefault.map(option -> option.value().equals(wanted.get())).orElse(true) && !groupRequested) {
+                groupRequested = true;
+                return new SwitchGroup(wanted.get());
+            }
+        }
+        List<Map.Entry<String, String>> fields = new ArrayList<>();
         for (FormField field : form.fields()) {
             Optional<String> entry = entry(form, field);
+            if ((field.kind() == FormField.Kind.TEXT || field.kind() == FormField.Kind.PASSWORD) && notAsked(field, group)) {
+                // Sent as it came, as openconnect sends an input it marks IGNORE.
+                fields.add(Map.entry(field.name(), field.value()));
+                continue;
+            }
             switch (field.kind()) {
                 case HIDDEN -> fields.add(Map.entry(field.name(), entry.orElse(field.value())));
                 case SELECT -> {
                     if (!field.name().equals(GROUP_FIELD)) {
                         fields.add(Map.entry(field.name(), choose(form, field, entry)));
-                        continue;
-                    }
-                    groupSelect = group(field, entry);
-                    boolean isDefault = groupSelect.isEmpty() || field.options().isEmpty()
-                            || field.options().getFirst().value().equals(groupSelect.get());
-                    if (!isDefault && !groupRequested) {
-                        groupRequested = true;
-                        return new SwitchGroup(groupSelect.get());
                     }
                 }
-                case TEXT -> fields.add(Map.entry(field.name(), entry.isPresent() ? entry.get() : text(form, field)));
+                case TEXT -> fields.add(Map.entry(field.name(), entry.isPresent() ? entry.get() : text(form, field, group)));
                 case PASSWORD -> {
                     if (NOT_SENT.contains(field.name())) {
                         continue;
@@ -121,11 +138,15 @@ public final class LoginDialogue {
                         + formName(form) + ":" + field.name() + "=VALUE");
             }
         }
-        if (form.fields().isEmpty()) {
-            throw AuthenticationException.unanswerable("the gateway sent a login form without inputs"
-                    + form.error().or(form::message).map(text -> " (gateway says: " + text.replace('\n', ' ').strip() + ")").orElse(""));
-        }
         return new Answers(fields, groupSelect);
+    }
+
+    /**
+     * What the chosen group does not ask (openconnect library.c process_auth_form): no input at all of a group without
+     * authentication ({@code noaaa}), and no input of the second authentication unless the group has one.
+     */
+    private static boolean notAsked(FormField field, Optional<FormField.Option> group) {
+        return group.map(chosen -> chosen.noAaa() || field.secondAuth() && !chosen.secondAuth()).orElse(false);
     }
 
     /** The configured answer to this field of this form, if any. */
@@ -172,7 +193,13 @@ public final class LoginDialogue {
                 + String.join(", ", field.options().stream().map(FormField.Option::value).toList()));
     }
 
-    private String text(AuthReply.Form form, FormField field) throws AuthenticationException {
+    private String text(AuthReply.Form form, FormField field, Optional<FormField.Option> group) throws AuthenticationException {
+        if (field.name().equals(SECOND_USER_FIELD)) {
+            // The chosen group may name the second authentication's user; otherwise only the configuration can.
+            return group.flatMap(FormField.Option::secondaryUsername).orElseThrow(() -> AuthenticationException.unanswerable(
+                    "the gateway's login form asks for the second authentication's user name " + field.describe()
+                            + "; answer it with -F " + formName(form) + ":" + field.name() + "=USER"));
+        }
         String name = field.name().toLowerCase(Locale.ROOT);
         if (!name.startsWith("user") && !name.startsWith("uname")) {
             throw AuthenticationException.unanswerable("the gateway's login form asks for " + field.describe()

@@ -58,6 +58,25 @@ class AuthXmlTest {
         assertThat(form.fields().get(2).value()).isEqualTo("t1");
     }
 
+    /** An ASA's double-authentication form: the groups' attributes and the second authentication's inputs (openconnect auth.c parse_form). */
+    @Test
+    void readsWhatEachGroupAsksOfTheForm() throws Exception {
+        String xml = "<config-auth client=\"vpn\" type=\"auth-request\"><auth id=\"main\"><form>"
+                + "<select name=\"group_list\" label=\"GROUP:\">"
+                + "<option value=\"Contractors\">Contractors</option>"
+                + "<option value=\"Employees\" selected=\"true\" second-auth=\"1\" secondary_username=\"alice-token\">Employees</option>"
+                + "<option noaaa=\"1\">Kiosk</option></select>"
+                + "<input type=\"text\" name=\"username\" label=\"Username:\"/>"
+                + "<input type=\"text\" name=\"secondary_username\" label=\"Second Username:\" second-auth=\"1\"/>"
+                + "</form></auth></config-auth>";
+        AuthReply.Form form = (AuthReply.Form) AuthXml.parse(xml.getBytes(StandardCharsets.UTF_8)).reply();
+        assertThat(form.fields().getFirst().options()).containsExactly(
+                new FormField.Option("Contractors", "Contractors"),
+                new FormField.Option("Employees", "Employees", true, false, true, Optional.of("alice-token")),
+                new FormField.Option("Kiosk", "Kiosk", false, true, false, Optional.empty()));
+        assertThat(form.fields()).extracting(FormField::secondAuth).containsExactly(false, false, true);
+    }
+
     @Test
     void refusesExternalEntities() {
         String xxe = """

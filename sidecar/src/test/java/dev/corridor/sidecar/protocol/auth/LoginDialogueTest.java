@@ -156,6 +156,53 @@ class LoginDialogueTest {
         assertThat(answers(dialogue, form(hidden)).fields()).containsExactly(Map.entry("csrf", "xyz"));
     }
 
+    /**
+     * ASA groups decide what the rest of the form asks (openconnect library.c process_auth_form): a group with a second
+     * authentication gets its inputs, with the second user name it names; a group without gets them sent as they came;
+     * a group without authentication gets nothing of the user's.
+     */
+    @Test
+    void theChosenGroupDecidesWhichInputsAreAsked() throws Exception {
+        FormField secondUser = new FormField("secondary_username", FormField.Kind.TEXT, "Second Username:", "", List.of(), true);
+        FormField secondPassword = new FormField("secondary_password", FormField.Kind.PASSWORD, "Second Password:", "", List.of(), true);
+        FormField groups = new FormField("group_list", FormField.Kind.SELECT, "Group:", "", List.of(
+                new FormField.Option("Employees", "Employees", true, false, true, Optional.of("alice-token")),
+                new FormField.Option("Contractors", "Contractors", false, false, false, Optional.empty()),
+                new FormField.Option("Kiosk", "Kiosk", false, true, false, Optional.empty())));
+        AuthReply.Form form = form(groups, USERNAME, PASSWORD, secondUser, secondPassword);
+
+        LoginDialogue employee = new LoginDialogue(Credentials.of(Optional.of("alice"), List.of("pw1", "pw2")), Optional.empty());
+        assertThat(answers(employee, form).fields()).containsExactly(Map.entry("username", "alice"), Map.entry("password", "pw1"),
+                Map.entry("secondary_username", "alice-token"), Map.entry("secondary_password", "pw2"));
+
+        LoginDialogue contractor = new LoginDialogue(Credentials.of(Optional.of("bob"), List.of("pw1")), Optional.of("Contractors"));
+        assertThat(contractor.answer(form)).as("not the default group: its own form first").isEqualTo(new LoginDialogue.SwitchGroup("Contractors"));
+        assertThat(answers(contractor, form).fields()).containsExactly(Map.entry("username", "bob"), Map.entry("password", "pw1"),
+                Map.entry("secondary_username", ""), Map.entry("secondary_password", ""));
+
+        LoginDialogue kiosk = new LoginDialogue(Credentials.of(Optional.empty(), List.of()), Optional.of("Kiosk"));
+        kiosk.answer(form);
+        assertThat(answers(kiosk, form)).isEqualTo(new LoginDialogue.Answers(List.of(Map.entry("username", ""), Map.entry("password", ""),
+                Map.entry("secondary_username", ""), Map.entry("secondary_password", "")), Optional.of("Kiosk")));
+    }
+
+    @Test
+    void aSecondUserNameNoGroupNamesIsAskedOfTheFormEntries() throws Exception {
+        FormField secondUser = new FormField("secondary_username", FormField.Kind.TEXT, "Second Username:", "", List.of(), true);
+        FormField groups = new FormField("group_list", FormField.Kind.SELECT, "Group:", "",
+                List.of(new FormField.Option("Employees", "Employees", true, false, true, Optional.empty())));
+        LoginDialogue unset = new LoginDialogue(Credentials.of(Optional.of("alice"), List.of("pw1")), Optional.empty());
+        assertThatThrownBy(() -> unset.answer(form(groups, USERNAME, secondUser)))
+                .satisfies(LoginDialogueTest::isUnanswerable)
+                .hasMessage("the gateway's login form asks for the second authentication's user name 'secondary_username' "
+                        + "(Second Username:); answer it with -F main:secondary_username=USER");
+
+        LoginDialogue entered = new LoginDialogue(new Credentials(Optional.of("alice"), List.of("pw1"),
+                List.of(FormEntry.parse("main:secondary_username=alice2")), Optional.empty()), Optional.empty());
+        assertThat(answers(entered, form(groups, USERNAME, secondUser)).fields())
+                .containsExactly(Map.entry("username", "alice"), Map.entry("secondary_username", "alice2"));
+    }
+
     @Test
     void credentialsNeverPrintTheirPasswords() {
         assertThat(Credentials.of(Optional.of("alice"), List.of("s3cret")).toString()).doesNotContain("s3cret");

@@ -29,7 +29,8 @@ class SessionConfigParserFuzzTest {
      * Every reply gives settings and routes, or a {@link ProtocolException} or a {@link TunnelFailure} that says why
      * not; and no route it gives lies inside a never-route or cluster network, and none covers one that is not
      * routed around it.
-     */    @Timeout(10)
+     */
+    @Timeout(10)
     @FuzzTest
     @DictionaryEntries({"X-CSTP-Address: ", "X-CSTP-Netmask: ", "X-CSTP-Address-IP6: ", "X-CSTP-MTU: ",
             "X-CSTP-Base-MTU: ", "X-CSTP-DPD: ", "X-CSTP-Keepalive: ", "X-CSTP-Split-Include: ",
