@@ -1,5 +1,9 @@
 package dev.corridor.sidecar.config;
 
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
+import dev.corridor.sidecar.protocol.tunnel.DtlsOffer;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.auth.FormEntry;
@@ -137,6 +141,12 @@ public final class Settings {
             throw new ConfigException("cookieOnStdin and cookieFile are both set; give the cookie one way");
         }
         boolean cookie = cookieOnStdin || values.containsKey(Setting.COOKIE_FILE);
+        List<DtlsCipher> dtlsCiphers = dtlsCiphers(Setting.DTLS_CIPHERS, DtlsCipher.Header.DTLS, DtlsOffer.DEFAULT_DTLS);
+        List<DtlsCipher> dtls12Ciphers = dtlsCiphers(Setting.DTLS12_CIPHERS, DtlsCipher.Header.DTLS12, DtlsOffer.DEFAULT_DTLS12);
+        if (dtlsCiphers.isEmpty() && dtls12Ciphers.isEmpty() && !Boolean.FALSE.equals(flag(Setting.DTLS))) {
+            throw new ConfigException("dtlsCiphers and dtls12Ciphers are both empty: no DTLS cipher is left to offer "
+                    + "(to carry everything over TLS, use --no-dtls)");
+        }
         for (Setting login : List.of(Setting.PASSWORD_FILE, Setting.PASSWORD_ON_STDIN, Setting.TOKEN_MODE)) {
             if (cookie && values.containsKey(login) && !Boolean.FALSE.equals(values.get(login))) {
                 throw new ConfigException((cookieOnStdin ? "cookieOnStdin" : "cookieFile") + " and " + login.key()
@@ -168,7 +178,39 @@ public final class Settings {
                         Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE))),
                 Boolean.TRUE.equals(flag(Setting.FAIL_CLOSED)),
                 reconnect(),
-                logLevel(text(Setting.LOG_LEVEL)));
+                logLevel(text(Setting.LOG_LEVEL)),
+                dtlsCiphers,
+                dtls12Ciphers,
+                Boolean.TRUE.equals(flag(Setting.PFS)));
+    }
+
+    /**
+     * A colon-separated list of OpenConnect DTLS cipher names, as openconnect's {@code --dtls-ciphers} and
+     * {@code --dtls12-ciphers} take it: unset gives openconnect's default offer (what Corridor speaks of it), empty
+     * leaves the header out, and an unknown name is an error listing the known ones.
+     */
+    private List<DtlsCipher> dtlsCiphers(Setting setting, DtlsCipher.Header header, List<DtlsCipher> defaults) throws ConfigException {
+        String value = text(setting);
+        if (value == null) {
+            return defaults;
+        }
+        Set<DtlsCipher> ciphers = new LinkedHashSet<>();
+        for (String name : value.split(":", -1)) {
+            String trimmed = name.strip();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            Optional<DtlsCipher> cipher = DtlsCipher.of(header, trimmed);
+            if (cipher.isEmpty()) {
+                DtlsCipher.Header other = header == DtlsCipher.Header.DTLS ? DtlsCipher.Header.DTLS12 : DtlsCipher.Header.DTLS;
+                String hint = DtlsCipher.of(other, trimmed).isPresent()
+                        ? " (it belongs in " + (other == DtlsCipher.Header.DTLS ? Setting.DTLS_CIPHERS : Setting.DTLS12_CIPHERS).key() + ")" : "";
+                throw new ConfigException(setting.key() + ": unknown DTLS cipher '" + trimmed + "'" + hint + "; known: "
+                        + DtlsCipher.known(header));
+            }
+            ciphers.add(cipher.get());
+        }
+        return List.copyOf(ciphers);
     }
 
     private List<FormEntry> formEntries() throws ConfigException {

@@ -1,6 +1,7 @@
 package dev.corridor.sidecar.transport.dtls;
 
 import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.os.UdpSocket;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -63,16 +64,31 @@ public final class DtlsHandshake {
      * @param secret    the 32-byte PSK, or the 48-byte legacy master secret
      * @param sessionId the gateway's App-ID (PSK) or Session-ID (legacy)
      * @param suite     the legacy suite the gateway chose; ignored in PSK mode
+     * @param cipher    the gateway's choice by its OpenConnect name, as {@code /status} shows it
      */
-    public record Request(Mode mode, byte[] secret, byte[] sessionId, DtlsSuite suite) {
+    public record Request(Mode mode, byte[] secret, byte[] sessionId, DtlsSuite suite, DtlsCipher cipher) {
         public Request {
             secret = secret.clone();
             sessionId = sessionId.clone();
         }
 
+        /** A request named after the suite's usual OpenConnect name. */
+        public Request(Mode mode, byte[] secret, byte[] sessionId, DtlsSuite suite) {
+            this(mode, secret, sessionId, suite, mode == Mode.PSK ? DtlsCipher.PSK_NEGOTIATE : usualName(suite));
+        }
+
+        private static DtlsCipher usualName(DtlsSuite suite) {
+            for (DtlsCipher cipher : DtlsCipher.values()) {
+                if (DtlsSuite.of(cipher).orElse(null) == suite) {
+                    return cipher;
+                }
+            }
+            throw new IllegalArgumentException(suite + " has no OpenConnect name");
+        }
+
         @Override
         public String toString() {
-            return "Request[" + mode + ", " + suite + "]"; // never the secret
+            return "Request[" + mode + ", " + cipher.openConnectName() + "]"; // never the secret
         }
     }
 
@@ -84,6 +100,9 @@ public final class DtlsHandshake {
      * @throws IOException when the gateway does not answer within {@code timeout} or the handshake fails
      */
     public static DtlsChannel connect(UdpSocket socket, Request request, int datagramLimit, Duration timeout) throws IOException {
+        if (request.mode() == Mode.LEGACY && request.suite().protocol() == DtlsCipher.Protocol.DTLS_0_9) {
+            return Dtls09Handshake.connect(socket, request, datagramLimit, timeout); // Bouncy Castle has no DTLS 0.9
+        }
         RecordingTransport transport = new RecordingTransport(socket, datagramLimit);
         TlsCrypto crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
         KeyBlockCapture capture = new KeyBlockCapture();
@@ -91,7 +110,7 @@ public final class DtlsHandshake {
         // The DTLSTransport Bouncy Castle returns is dropped unclosed: closing it would send close_notify,
         // which must never happen while the CSTP channel stays up (ocserv 1.1.6 then busy-loops).
         DtlsKeys keys = DtlsKeys.fromKeyBlock(capture.suite, DATA_EPOCH, capture.keyBlock, transport.highestSequence(DATA_EPOCH) + 1);
-        return new DtlsChannel(socket, new DtlsRecordLayer(keys), request.mode(), datagramLimit, transport.lastFlight());
+        return new DtlsChannel(socket, DtlsRecordLayer.of(keys), request.mode(), datagramLimit, transport.lastFlight());
     }
 
     /** Takes the key block while Bouncy Castle still holds the master secret: it wipes it after the handshake. */
@@ -105,7 +124,7 @@ public final class DtlsHandshake {
                     .orElseThrow(() -> new TlsFatalAlert(AlertDescription.handshake_failure));
             byte[] seed = org.bouncycastle.util.Arrays.concatenate(parameters.getServerRandom(), parameters.getClientRandom());
             keyBlock = TlsUtils.PRF(parameters, parameters.getMasterSecret(), "key expansion", seed,
-                    2 * suite.keyLength() + 2 * DtlsKeys.SALT_LENGTH).extract();
+                    DtlsKeys.keyBlockLength(suite)).extract();
         }
     }
 
