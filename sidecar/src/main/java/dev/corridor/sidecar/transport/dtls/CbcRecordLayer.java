@@ -184,6 +184,11 @@ final class CbcRecordLayer extends DtlsRecordLayer {
             return (goodPadding & goodMac) != 0;
         }
 
+        /** SHA-1 compressions this opener has run: the same for every record of one length, whatever it holds. */
+        long compressions() {
+            return mac.compressions();
+        }
+
         /** The record header saved before decryption, rearranged into the MAC's pseudo-header (sequence, type, version, length). */
         private void pseudoHeaderFrom(byte[] saved) {
             byte type = saved[0];

@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
 final class HmacSha1 {
     static final int LENGTH = 20;
     private static final int BLOCK = 64;
+    /** The outer hash: the 64-byte key block, then 20 bytes, 0x80 and the length in a second block. */
+    private static final int OUTER_COMPRESSIONS = 2;
     /** Enough zeros for the most compressions a record's padding can save (256 bytes of padding: 5 blocks). */
     private static final byte[] ZEROS = new byte[6 * BLOCK];
 
@@ -20,6 +22,8 @@ final class HmacSha1 {
     private final byte[] innerPad = new byte[BLOCK];
     private final byte[] outerPad = new byte[BLOCK];
     private final byte[] inner = new byte[LENGTH];
+    /** SHA-1 compressions run so far, MACs and burns together: what a record costs, for the tests to compare. */
+    private long compressions;
 
     HmacSha1(byte[] key) {
         if (key.length > BLOCK) {
@@ -48,6 +52,7 @@ final class HmacSha1 {
             digest.update(outerPad, 0, BLOCK);
             digest.update(inner, 0, LENGTH);
             digest.digest(out, outOff, LENGTH);
+            compressions += innerCompressions(len) + OUTER_COMPRESSIONS;
         } catch (DigestException e) {
             throw new IllegalStateException("SHA-1 failed", e);
         }
@@ -63,5 +68,10 @@ final class HmacSha1 {
     void burn(int compressions) {
         equalizer.update(ZEROS, 0, compressions * BLOCK);
         equalizer.reset();
+        this.compressions += compressions;
+    }
+
+    long compressions() {
+        return compressions;
     }
 }

@@ -33,6 +33,8 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import dev.corridor.sidecar.hostile.DtlsAttacker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The handshake and the record layer against an independent DTLS implementation: a Bouncy Castle server on
@@ -74,6 +76,22 @@ class DtlsHandshakeTest {
         assertThat(channel.mode()).isEqualTo(DtlsHandshake.Mode.LEGACY);
         assertThat(channel.suite()).isEqualTo(DtlsSuite.RSA_AES_256_GCM);
         assertThat(server.offeredSessionId.get(5, TimeUnit.SECONDS)).isEqualTo(SESSION_ID);
+        assertEchoes(channel);
+    }
+
+    /**
+     * Cisco's X-DTLS12-CipherSuite names with ECDHE (ocserv 1.2 and later accept the RSA ones; ocserv 1.1.6, the lab's,
+     * knows none): the session is resumed, so no key exchange runs, but the ClientHello must carry the suite's own code.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DtlsSuite.class, names = {"ECDHE_RSA_AES_256_GCM", "ECDHE_RSA_AES_128_GCM", "ECDHE_ECDSA_AES_256_GCM",
+            "ECDHE_ECDSA_AES_128_GCM"})
+    void legacyModeResumesTheEcdheNamedSuites(DtlsSuite suite) throws Exception {
+        EchoServer server = new EchoServer(new LegacyServer(true, suite));
+        DtlsChannel channel = connect(server, new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, suite));
+
+        assertThat(channel.suite()).isEqualTo(suite);
+        assertThat(server.handshakeCompleted.get(5, TimeUnit.SECONDS)).isTrue();
         assertEchoes(channel);
     }
 
@@ -142,7 +160,7 @@ class DtlsHandshakeTest {
     }
 
     private static void assertEchoes(DtlsChannel channel) throws Exception {
-        assertThat(channel.maxPacket()).isEqualTo(1472 - DtlsRecordLayer.OVERHEAD - 1);
+        assertThat(channel.maxPacket()).isEqualTo(1472 - GcmRecordLayer.OVERHEAD - 1);
         List<byte[]> received = new ArrayList<>();
         for (int size : new int[] {1, 100, channel.maxPacket()}) {
             byte[] buf = new byte[DtlsChannel.HEADROOM + size + DtlsChannel.TAILROOM];
@@ -270,12 +288,18 @@ class DtlsHandshakeTest {
 
     private final class LegacyServer extends DefaultTlsServer implements ServerPeer {
         private final boolean resume;
+        private final DtlsSuite suite;
         private EchoServer echo;
 
         /** @param resume false for a server that answers with a full handshake instead */
         LegacyServer(boolean resume) {
+            this(resume, DtlsSuite.RSA_AES_256_GCM);
+        }
+
+        LegacyServer(boolean resume, DtlsSuite suite) {
             super(crypto);
             this.resume = resume;
+            this.suite = suite;
         }
 
         @Override
@@ -295,7 +319,7 @@ class DtlsHandshakeTest {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return new int[] {DtlsSuite.RSA_AES_256_GCM.code()};
+            return new int[] {suite.code()};
         }
 
         @Override
@@ -310,7 +334,7 @@ class DtlsHandshakeTest {
                 return null;
             }
             SessionParameters parameters = new SessionParameters.Builder()
-                    .setCipherSuite(DtlsSuite.RSA_AES_256_GCM.code())
+                    .setCipherSuite(suite.code())
                     .setNegotiatedVersion(ProtocolVersion.DTLSv12)
                     .setExtendedMasterSecret(false)
                     .setMasterSecret(getCrypto().createSecret(MASTER_SECRET))
