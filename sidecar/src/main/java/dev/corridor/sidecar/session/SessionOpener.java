@@ -13,6 +13,7 @@ import dev.corridor.sidecar.transport.CstpChannel;
 import dev.corridor.sidecar.transport.GatewayUnreachableException;
 import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.PublicKeyPin;
+import dev.corridor.sidecar.transport.RefusedTlsException;
 import dev.corridor.sidecar.transport.TlsConnection;
 import dev.corridor.sidecar.transport.TlsConnector;
 import dev.corridor.sidecar.transport.UntrustedCertificateException;
@@ -193,6 +194,9 @@ final class SessionOpener {
         } catch (TunnelFailure e) {
             closeQuietly(current);
             throw e;
+        } catch (RefusedTlsException e) {
+            throw new TunnelFailure(e.reason() == RefusedTlsException.Reason.NO_FORWARD_SECRECY ? TunnelFailure.Kind.CONFIGURATION
+                    : TunnelFailure.Kind.PROTOCOL, e.getMessage(), e);
         } catch (UntrustedCertificateException e) {
             throw new TunnelFailure(TunnelFailure.Kind.UNTRUSTED_CERTIFICATE, e.getMessage(), e);
         } catch (GatewayUnreachableException e) {

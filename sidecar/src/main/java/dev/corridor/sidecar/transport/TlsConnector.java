@@ -143,9 +143,17 @@ public final class TlsConnector {
                         + ". If you trust this gateway, pin it with --servercert " + pin
                         + " (or give its CA with --cafile).", pin, e);
             }
+            Optional<RefusedTlsException> offer = refusal(url, remote, e);
+            if (offer.isPresent()) {
+                throw offer.get();
+            }
             throw new IOException("TLS handshake with the gateway " + url.authority() + " failed: " + e.getMessage(), e);
         } catch (IOException e) {
             tls.close();
+            Optional<RefusedTlsException> offer = refusal(url, remote, e); // GnuTLS closes without an alert when nothing fits
+            if (offer.isPresent()) {
+                throw offer.get();
+            }
             throw new GatewayUnreachableException("the gateway " + url.authority() + " broke off the TLS handshake: "
                     + e.getMessage(), e);
         }
@@ -161,6 +169,28 @@ public final class TlsConnector {
                     url.authority(), session.getCipherSuite(), session.getProtocol());
         }
         return new TlsConnection(tls, remote, ioTimeout);
+    }
+
+    /**
+     * Why a handshake failed, when the cause is what the gateway offers: it is asked what it would choose if offered
+     * everything, and a choice Corridor refuses (obsolete crypto; RSA key exchange under --pfs) is named.
+     */
+    private Optional<RefusedTlsException> refusal(GatewayUrl url, InetSocketAddress remote, IOException failure) {
+        Optional<TlsOfferProbe.Choice> choice = TlsOfferProbe.probe(remote, url.hasHostName() ? url.host() : null, connectTimeout);
+        if (choice.isEmpty()) {
+            return Optional.empty();
+        }
+        TlsOfferProbe.Choice chosen = choice.get();
+        if (chosen.obsolete()) {
+            return Optional.of(new RefusedTlsException(RefusedTlsException.Reason.OBSOLETE, "the gateway " + url.authority()
+                    + " offers only obsolete TLS: offered everything down to TLS 1.0 and 3DES, it chose " + chosen
+                    + "; Corridor requires TLS 1.2 or 1.3 with AES-GCM, AES-CBC or ChaCha20 (" + failure.getMessage() + ")", failure));
+        }
+        if (pfs && chosen.rsaKeyExchange()) {
+            return Optional.of(new RefusedTlsException(RefusedTlsException.Reason.NO_FORWARD_SECRECY, "the gateway " + url.authority()
+                    + " offers only RSA key exchange (it chose " + chosen + "), which has no forward secrecy: --pfs refuses it", failure));
+        }
+        return Optional.empty();
     }
 
     /** The suites to offer: the JDK's defaults, then RSA key exchange unless --pfs (never with it). */
