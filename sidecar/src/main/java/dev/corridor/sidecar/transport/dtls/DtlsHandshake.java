@@ -35,7 +35,10 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
  *   <li>PSK-NEGOTIATE: a full DTLS 1.2 PSK handshake; the key is the control session's TLS exporter value; the
  *       gateway's App-ID travels as the ClientHello session_id, or ocserv silently ignores the hello.</li>
  *   <li>Legacy: an abbreviated handshake resuming the gateway's Session-ID with the master secret the client sent
- *       in X-DTLS-Master-Secret, without extended master secret (ocserv disables it there).</li>
+ *       in X-DTLS-Master-Secret, without extended master secret (ocserv disables it there), with the suite the
+ *       gateway named (an ECDHE name is resumed like the others: its key exchange never runs).</li>
+ *   <li>Legacy DTLS 0.9 ({@code AES256-SHA}, {@code AES128-SHA}, Cisco's default): the same resumption over
+ *       Cisco's pre-RFC version, which Bouncy Castle does not speak: {@link Dtls09Handshake}.</li>
  * </ul>
  *
  * <p>Either way the keys depend on a secret that only ever travelled inside the verified TLS channel (the exporter
