@@ -150,7 +150,8 @@ public final class TlsConnector {
             throw new IOException("TLS handshake with the gateway " + url.authority() + " failed: " + e.getMessage(), e);
         } catch (IOException e) {
             tls.close();
-            Optional<RefusedTlsException> offer = refusal(url, remote, e); // GnuTLS closes without an alert when nothing fits
+            // GnuTLS closes without an alert when nothing fits; a gateway that stopped answering is not asked again.
+            Optional<RefusedTlsException> offer = e instanceof java.net.SocketTimeoutException ? Optional.empty() : refusal(url, remote, e);
             if (offer.isPresent()) {
                 throw offer.get();
             }

@@ -45,9 +45,9 @@ class HostileConfigFileTest {
                         " (line 3): setting 'interface' is set a second time (first on line 2)"),
                 Arguments.of("a misspelt setting", "server: vpn.corp.test\npasswordfile: /secret\n", " (line 2): unknown setting 'passwordfile'; "
                         + "known settings are allowDefaultRoute, authgroup, baseMtu, cafile, certificate, cookieFile, "
-                        + "cookieOnStdin, dtls, excludeRoute, failClosed, formEntry, httpAddress, interface, keyPasswordFile, "
-                        + "logLevel, mcaCertificate, mcaKey, mcaKeyPasswordFile, neverRoute, os, passwordFile, passwordOnStdin, "
-                        + "reconnectMaxDelay, reconnectMinDelay, reconnectTimeout, route, server, serverCert, sslkey, "
+                        + "cookieOnStdin, dtls, dtls12Ciphers, dtlsCiphers, excludeRoute, failClosed, formEntry, httpAddress, interface, "
+                        + "keyPasswordFile, logLevel, mcaCertificate, mcaKey, mcaKeyPasswordFile, neverRoute, os, passwordFile, passwordOnStdin, "
+                        + "pfs, reconnectMaxDelay, reconnectMinDelay, reconnectTimeout, route, server, serverCert, sslkey, "
                         + "statusTokenFile, tokenMode, tokenSecret, tokenSecretFile, user, userFile, useragent"),
                 Arguments.of("a list at the top", "- server: vpn.corp.test\n", " (line 1): expected settings (key: value lines)"),
                 Arguments.of("a setting name that is a list", "? [server]\n: vpn.corp.test\n", " (line 1): a setting name must be plain text"),

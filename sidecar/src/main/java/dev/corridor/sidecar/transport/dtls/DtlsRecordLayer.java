@@ -81,8 +81,9 @@ abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
         /** An authentic alert from the gateway (its level and description are the plaintext). */
         ALERT,
         /**
-         * A handshake record: the gateway repeats its last flight, so ours did not arrive. Opened (its plaintext where
-         * DATA's would be) only when the opener was made for the handshake; unauthenticated otherwise.
+         * A handshake record: from an earlier epoch, the gateway repeating its last flight, so ours did not arrive
+         * (unauthenticated); or, for an opener made for the handshake, the gateway's sealed Finished, opened (its
+         * plaintext where DATA's would be).
          */
         HANDSHAKE,
         /** Anything else (another epoch, a replay, a forgery, garbage): dropped, as DTLS requires. */
@@ -110,10 +111,10 @@ abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
                 return Outcome.DROPPED;
             }
             int epoch = (buf[off + 3] & 0xff) << 8 | buf[off + 4] & 0xff;
-            if (type == HANDSHAKE && (epoch < keys.epoch || epoch == keys.epoch && !openHandshakes)) {
+            if (type == HANDSHAKE && epoch < keys.epoch) {
                 return Outcome.HANDSHAKE;
             }
-            if (epoch != keys.epoch || (type != APPLICATION_DATA && type != ALERT && type != HANDSHAKE)) {
+            if (epoch != keys.epoch || (type != APPLICATION_DATA && type != ALERT && !(type == HANDSHAKE && openHandshakes))) {
                 return Outcome.DROPPED;
             }
             long sequence = sequence(buf, off);
