@@ -100,7 +100,8 @@ class Dtls09HandshakeTest {
         long started = System.nanoTime();
         assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(4))).isInstanceOf(IOException.class)
                 .hasMessageContaining("no ServerHello");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the handshake's own timeout, not a hang")
+                .isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
         assertThat(gateway.helloSessionIds.size()).as("sent at 0, 1 and 3 s").isEqualTo(3);
     }
 
