@@ -2,7 +2,9 @@
 # Benchmark: Corridor's sidecar and openconnect 9.01 against the same ocserv, in the same run, alternating
 # A B A B. Figures: iperf3 TCP throughput pod->corporate and back (median of the rounds), ping round trip through
 # the tunnel (p50, p99), resident memory at rest and under load, CPU seconds during the transfers, and the time
-# from process start to the first packet through the tunnel; over DTLS, and over CSTP only (--no-dtls for both).
+# from process start to the first packet through the tunnel; over DTLS (PSK-NEGOTIATE), over Cisco's DTLS 0.9 with
+# AES256-SHA (both clients forced to it: --dtls-ciphers AES256-SHA --dtls12-ciphers ""), and over CSTP only (--no-dtls
+# for both).
 # Not part of the test suite. Writes bench-results/bench-<time>.json and bench-results/latest.{json,md}.
 #
 # DNS: the forwarder (--dns-listen) beside the servers it forwards to, queried directly from the pod, at a fixed rate
@@ -11,7 +13,7 @@
 # Corridor runs with sidecar/jvm.options, as in its container image, plus a JDK 25 AOT cache made by a first,
 # unmeasured training connect in the same lab (its time to first packet is reported as the cold start).
 #
-#   scripts/bench.sh                 BENCH_ROUNDS=3 BENCH_SECONDS=5 by default
+#   scripts/bench.sh                 BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_TRANSPORTS="dtls dtls09 cstp" by default
 #   scripts/bench.sh soak [SECONDS]  Corridor, then openconnect, each SECONDS (default 300) under load with the gateway
 #                                    going silent every 30 s: memory, threads and descriptors over many reconnects
 set -euo pipefail
@@ -23,6 +25,7 @@ select_jdk
 build_jar_if_needed
 
 rounds=${BENCH_ROUNDS:-3}
+transports=${BENCH_TRANSPORTS:-dtls dtls09 cstp}
 seconds=${BENCH_SECONDS:-5}
 lab=corbench
 results=$corridor_root/bench-results
@@ -46,31 +49,35 @@ ip netns exec "$LAB_CORP_NS" iperf3 -s -D -B "$target" >/dev/null
 
 now_ns() { date +%s%N; }
 
-# start_client corridor|openconnect dtls|cstp: starts the client, waits for the first packet through the tunnel
+# start_client corridor|openconnect dtls|dtls09|cstp: starts the client, waits for the first packet through the tunnel
 # (and for DTLS, when asked for), sets client_pid and first_packet_ms.
 start_client() {
-  local client=$1 transport=$2 started no_dtls=()
-  [ "$transport" = cstp ] && no_dtls=(--no-dtls)
+  local client=$1 transport=$2 started transport_options=()
+  [ "$transport" = cstp ] && transport_options=(--no-dtls)
+  # The same options in both clients: only Cisco's DTLS 0.9 suite is offered, in X-DTLS-CipherSuite.
+  [ "$transport" = dtls09 ] && transport_options=(--dtls-ciphers AES256-SHA --dtls12-ciphers "")
   started=$(now_ns)
   case "$client" in
     corridor)
       # Started directly, not through a shell function, so that $! is the client's own pid.
       ip netns exec "$LAB_POD_NS" "$JAVA_HOME/bin/java" "@$corridor_root/sidecar/jvm.options" "${corridor_java_extra[@]}" \
         -jar "$corridor_jar" connect \
-        --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${no_dtls[@]}" --http-address 127.0.0.1:9478 "${corridor_args_extra[@]}" \
+        --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${transport_options[@]}" --http-address 127.0.0.1:9478 "${corridor_args_extra[@]}" \
         "$LAB_GATEWAY_URL" <<<"$LAB_PASSWORD" >/tmp/bench-client.log 2>&1 &
       ;;
     openconnect)
-      ip netns exec "$LAB_POD_NS" openconnect --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${no_dtls[@]}" -i oc0 \
+      ip netns exec "$LAB_POD_NS" openconnect --cafile "$LAB_CA" -u "$LAB_USER" --passwd-on-stdin "${transport_options[@]}" -i oc0 \
         "$LAB_GATEWAY_URL" <<<"$LAB_PASSWORD" >/tmp/bench-client.log 2>&1 &
       ;;
   esac
   client_pid=$!
   in_pod bash -c "until ping -c 1 -W 0.2 -q $LAB_CORP_HOST_1 >/dev/null 2>&1; do sleep 0.002; done"
   first_packet_ms=$(( ($(now_ns) - started) / 1000000 ))
-  if [ "$transport" = dtls ]; then
+  if [ "$transport" != cstp ]; then
+    local expected="(AES"
+    [ "$transport" = dtls09 ] && expected="(AES-256-CBC)-(SHA1)"
     for _ in $(seq 100); do
-      ip netns exec "$LAB_GATEWAY_NS" occtl -s "$LAB_OCCTL_SOCKET" show users | grep -q "(AES" && return 0
+      ip netns exec "$LAB_GATEWAY_NS" occtl -s "$LAB_OCCTL_SOCKET" show users | grep -qF "$expected" && return 0
       sleep 0.1
     done
     echo "bench: $client did not establish DTLS" >&2
@@ -252,7 +259,7 @@ stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 train_aot_cache
 samples=$results/samples.jsonl
 : >"$samples"
-for transport in dtls cstp; do
+for transport in $transports; do
   for round in $(seq "$rounds"); do
     for client in corridor openconnect; do
       echo "bench: $transport round $round/$rounds: $client" >&2

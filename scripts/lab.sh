@@ -3,6 +3,7 @@
 # have no route out of this machine. Used by the tests, scripts/demo.sh and scripts/bench.sh.
 #
 #   scripts/lab.sh up   [--name P] [--set 'key = value']... [--user U --password PW] [--groups G1,G2] [--otp-secret HEX]
+#                       [--server-key ec|rsa]
 #   scripts/lab.sh down [--name P]
 #   scripts/lab.sh env  [--name P]      # prints the lab's addresses as shell assignments
 #   scripts/lab.sh gateway-stop  [--name P] [--kill]  # stops ocserv (SIGTERM, or SIGKILL: a crash), keeping the lab
@@ -23,6 +24,7 @@
 #
 # --groups puts the user in these groups and lets the login form offer them (select-group).
 # --otp-secret adds a second factor: a TOTP (30 s, 6 digits, RFC 6238) with this hex secret, asked after the password.
+# --server-key rsa gives the gateway an RSA certificate (default: ECDSA P-256), for TLS with RSA key exchange.
 # --set replaces (or adds) an ocserv.conf line, e.g. --set 'udp-port = 0' or --set 'dtls-psk = false'.
 # Several --set of the same key (e.g. 'route = ...') replace all lines of that key with the given ones.
 set -Eeuo pipefail
@@ -32,6 +34,7 @@ user=alice
 password=correct-horse
 groups=""
 otp_secret=""
+server_key=ec
 signal=TERM
 declare -a sets=()
 cmd=${1:-}
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
     --password) password=$2; shift 2 ;;
     --groups) groups=$2; shift 2 ;;
     --otp-secret) otp_secret=$2; shift 2 ;;
+    --server-key) server_key=$2; shift 2 ;;
     --kill) signal=KILL; shift ;;
     *) echo "lab.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -134,7 +138,9 @@ certificates() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
     -subj "/CN=Corridor Lab CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" \
     -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$gateway_host" \
+  local key_options=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+  [ "$server_key" = rsa ] && key_options=(-newkey rsa:2048)
+  openssl req "${key_options[@]}" -nodes -subj "/CN=$gateway_host" \
     -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
   printf 'subjectAltName=DNS:%s,IP:198.18.0.2\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
     "$gateway_host" >"$dir/server.ext"

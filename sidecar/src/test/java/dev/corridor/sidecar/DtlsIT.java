@@ -29,27 +29,56 @@ class DtlsIT {
 
     /** Gateway configurations, and what the client should make of each. */
     enum Gateway {
-        PSK_NEGOTIATE("corpsk", "dtls", "psk", "TLSv1.3"),
-        LEGACY("corleg", "dtls", "legacy", "TLSv1.3", "dtls-psk = false"),
+        PSK_NEGOTIATE("corpsk", "dtls", "psk", "PSK-NEGOTIATE", "TLSv1.3"),
+        /** The default offer against ocserv in legacy mode: its DTLS 1.2 table's suite that matches the TLS cipher. */
+        LEGACY("corleg", "dtls", "legacy", "AES256-GCM-SHA384", "TLSv1.3", "dtls-psk = false"),
         /** TLS 1.2 with extended master secret (GnuTLS's default): the JDK exports the PSK, as over TLS 1.3. */
-        TLS_1_2("cortl2", "dtls", "psk", "TLSv1.2", "tls-priorities = \"NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.3\""),
+        TLS_1_2("cortl2", "dtls", "psk", "PSK-NEGOTIATE", "TLSv1.2", "tls-priorities = \"NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.3\""),
         /** %COMPAT turns extended master secret off: no exporter, so legacy mode. */
-        TLS_1_2_COMPAT("cortlc", "dtls", "legacy", "TLSv1.2",
+        TLS_1_2_COMPAT("cortlc", "dtls", "legacy", "AES256-GCM-SHA384", "TLSv1.2",
                 "tls-priorities = \"NORMAL:%SERVER_PRECEDENCE:%COMPAT:-RSA:-VERS-SSL3.0:-ARCFOUR-128:-VERS-TLS1.3\""),
-        NO_UDP("cornou", "cstp", "", "TLSv1.3", "udp-port = 0");
+        NO_UDP("cornou", "cstp", "", "", "TLSv1.3", "udp-port = 0");
 
         final String lab;
         final String transport;
         final String mode;
+        final String cipherSuite;
         final String tls;
         final String[] settings;
 
-        Gateway(String lab, String transport, String mode, String tls, String... settings) {
+        Gateway(String lab, String transport, String mode, String cipherSuite, String tls, String... settings) {
             this.lab = lab;
             this.transport = transport;
             this.mode = mode;
+            this.cipherSuite = cipherSuite;
             this.tls = tls;
             this.settings = settings;
+        }
+    }
+
+    /**
+     * Legacy suites asked for by name (openconnect's --dtls-ciphers and --dtls12-ciphers), against ocserv 1.1.6 in
+     * legacy mode as Cisco's gateways run DTLS: Cisco's DTLS 0.9 with AES-CBC and HMAC-SHA1, and DTLS 1.2 AES-GCM.
+     *
+     * @param gatewayView the cipher ocserv reports for the session ({@code occtl show users})
+     */
+    enum LegacySuite {
+        DTLS09_AES256_SHA("cor09a", "AES256-SHA", "DTLS0.9", "(AES-256-CBC)-(SHA1)", "--dtls-ciphers=AES256-SHA", "--dtls12-ciphers="),
+        DTLS09_AES128_SHA("cor09b", "AES128-SHA", "DTLS0.9", "(AES-128-CBC)-(SHA1)", "--dtls-ciphers=AES128-SHA", "--dtls12-ciphers="),
+        DTLS12_AES256_GCM("cor12g", "AES256-GCM-SHA384", "DTLSv1.2", "(AES-256-GCM)", "--dtls-ciphers=", "--dtls12-ciphers=AES256-GCM-SHA384");
+
+        final String lab;
+        final String cipherSuite;
+        final String protocol;
+        final String gatewayView;
+        final String[] arguments;
+
+        LegacySuite(String lab, String cipherSuite, String protocol, String gatewayView, String... arguments) {
+            this.lab = lab;
+            this.cipherSuite = cipherSuite;
+            this.protocol = protocol;
+            this.gatewayView = gatewayView;
+            this.arguments = arguments;
         }
     }
 
@@ -65,12 +94,13 @@ class DtlsIT {
                     .until(() -> sidecar.status().path("transport").asText().equals(gateway.transport));
             JsonNode status = sidecar.status();
             assertThat(status.path("tls").path("protocol").asText()).isEqualTo(gateway.tls);
+            assertThat(status.path("tls").path("forwardSecrecy").asBoolean()).as("ECDHE or TLS 1.3").isTrue();
             JsonNode dtls = status.path("dtls");
             if (gateway.transport.equals("dtls")) {
                 assertThat(dtls.path("state").asText()).isEqualTo("up");
                 assertThat(dtls.path("mode").asText()).isEqualTo(gateway.mode);
-                assertThat(dtls.path("cipherSuite").asText())
-                        .startsWith(gateway.mode.equals("psk") ? "TLS_PSK_WITH_AES_" : "TLS_RSA_WITH_AES_").endsWith("_GCM_SHA384");
+                assertThat(dtls.path("cipherSuite").asText()).as("by its OpenConnect name").isEqualTo(gateway.cipherSuite);
+                assertThat(dtls.path("protocol").asText()).isEqualTo("DTLSv1.2");
             } else {
                 assertThat(dtls.path("state").asText()).isEqualTo("unavailable");
                 assertThat(dtls.path("detail").asText()).isEqualTo("not offered by the gateway");
@@ -90,6 +120,82 @@ class DtlsIT {
             JsonNode traffic = sidecar.status().path("traffic").path(gateway.transport);
             assertThat(traffic.path("bytesSent").asLong()).as("the data went over " + gateway.transport).isGreaterThan(TWENTY_MB);
             assertThat(sidecar.status().path("traffic").path("oversizeOverCstp").asLong()).isZero();
+        }
+    }
+
+    /**
+     * Each suite: the gateway agrees on it, a ping and a don't-fragment ping of exactly the tunnel MTU cross it, 20 MB
+     * cross it each way, verified, and when UDP goes silent for a few seconds DPD moves the data to CSTP, and the same
+     * suite comes back once UDP does.
+     */
+    @ParameterizedTest
+    @EnumSource(LegacySuite.class)
+    void aSuiteAskedForByNameCarriesFullSizePacketsAndTransfersBothWaysAndComesBackAfterASilence(LegacySuite suite) throws Exception {
+        try (GatewayLab lab = GatewayLab.start(suite.lab, "dtls-psk = false", "dpd = 2");
+             NetworkNamespace pod = NetworkNamespace.attach(lab.podNamespace());
+             NetworkNamespace corp = NetworkNamespace.attach(lab.corpNamespace());
+             SidecarProcess sidecar = connect(lab, suite.arguments)) {
+            sidecar.awaitReady(READY);
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> sidecar.status().path("transport").asText().equals("dtls"));
+            JsonNode dtls = sidecar.status().path("dtls");
+            assertThat(dtls.path("mode").asText()).isEqualTo("legacy");
+            assertThat(dtls.path("cipherSuite").asText()).isEqualTo(suite.cipherSuite);
+            assertThat(dtls.path("protocol").asText()).isEqualTo(suite.protocol);
+            assertThat(lab.gatewayUsers()).as("the gateway's view of the session").contains(suite.gatewayView);
+            assertThat(sidecar.httpGet("/metrics")).contains("dtls_cipher_suite=\"" + suite.cipherSuite + "\"", "dtls_protocol=\"" + suite.protocol + "\"");
+
+            String host = lab.get("LAB_CORP_HOST_1");
+            int mtu = sidecar.status().path("mtu").asInt();
+            long dtlsSent = sidecar.status().path("traffic").path("dtls").path("packetsSent").asLong();
+            assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "3", "-W", "2", host)).contains("3 received");
+            assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "3", "-W", "2", "-M", "do", "-s", String.valueOf(mtu - 28), host))
+                    .as("a packet of exactly the tunnel MTU, don't-fragment set").contains("3 received");
+            assertThat(sidecar.status().path("traffic").path("dtls").path("packetsSent").asLong() - dtlsSent).as("over DTLS")
+                    .isGreaterThanOrEqualTo(6);
+            assertThat(sidecar.status().path("traffic").path("oversizeOverCstp").asLong()).as("nothing too large for a record").isZero();
+
+            TcpTransfer.Outcome up = TcpTransfer.send(pod, corp, lab.get("LAB_CORP_HOST_2"), 5011, TWENTY_MB);
+            assertThat(up.received().bytes()).isEqualTo(TWENTY_MB);
+            assertThat(up.received().sha256()).isEqualTo(up.sentSha256());
+            String podAddress = sidecar.status().path("address").asText();
+            TcpTransfer.Outcome down = TcpTransfer.send(corp, pod, podAddress, 5012, TWENTY_MB);
+            assertThat(down.received().bytes()).isEqualTo(TWENTY_MB);
+            assertThat(down.received().sha256()).isEqualTo(down.sentSha256());
+            JsonNode traffic = sidecar.status().path("traffic").path("dtls");
+            assertThat(traffic.path("bytesSent").asLong()).as("the upload went over DTLS").isGreaterThan(TWENTY_MB);
+            assertThat(traffic.path("bytesReceived").asLong()).as("the download came over DTLS").isGreaterThan(TWENTY_MB);
+
+            try (Firewall block = Firewall.onInput(lab.gatewayNamespace(), "corridor_udp", "udp dport 443 drop")) {
+                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> sidecar.status().path("transport").asText().equals("cstp"));
+                assertThat(sidecar.status().path("dtls").path("detail").asText()).containsAnyOf("no answer over DTLS", "nothing received over DTLS");
+                assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", host)).as("over CSTP meanwhile").contains("2 received");
+            }
+            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> sidecar.status().path("transport").asText().equals("dtls"));
+            assertThat(sidecar.status().path("dtls").path("cipherSuite").asText()).isEqualTo(suite.cipherSuite);
+            long received = sidecar.status().path("traffic").path("dtls").path("packetsReceived").asLong();
+            assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", host)).contains("2 received");
+            assertThat(sidecar.status().path("traffic").path("dtls").path("packetsReceived").asLong()).as("the replies came over DTLS")
+                    .isGreaterThanOrEqualTo(received + 2);
+        }
+    }
+
+    /**
+     * ocserv 1.1.6 knows no ECDHE name (1.2.0 added the ECDHE-RSA ones): offered alone in X-DTLS12-CipherSuite, it
+     * falls back to its choice from X-DTLS-CipherSuite, which it names in that header, and the client follows it there.
+     */
+    @Test
+    void aDtls12NameTheGatewayDoesNotKnowFallsBackToItsDtlsChoice() throws Exception {
+        try (GatewayLab lab = GatewayLab.start("corecd", "dtls-psk = false");
+             SidecarProcess sidecar = connect(lab, "--dtls-ciphers=AES128-SHA", "--dtls12-ciphers=ECDHE-RSA-AES256-GCM-SHA384")) {
+            sidecar.awaitReady(READY);
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> sidecar.status().path("transport").asText().equals("dtls"));
+            assertThat(sidecar.status().path("dtls").path("cipherSuite").asText()).isEqualTo("AES128-SHA");
+            assertThat(sidecar.status().path("dtls").path("protocol").asText()).isEqualTo("DTLS0.9");
+            assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", lab.get("LAB_CORP_HOST_1"))).contains("2 received");
         }
     }
 

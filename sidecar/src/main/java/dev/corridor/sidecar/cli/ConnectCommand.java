@@ -92,6 +92,21 @@ final class ConnectCommand implements Callable<Integer> {
     @Option(names = "--no-dtls", description = "Carry all traffic over the TLS channel; never use DTLS.")
     private boolean noDtls;
 
+    @Option(names = "--dtls-ciphers", paramLabel = "LIST",
+            description = "DTLS ciphers offered in X-DTLS-CipherSuite, colon-separated OpenConnect names (default: "
+                    + "PSK-NEGOTIATE:OC-DTLS1_2-AES256-GCM:OC-DTLS1_2-AES128-GCM:AES256-SHA:AES128-SHA; AES256-SHA and "
+                    + "AES128-SHA are Cisco's DTLS 0.9). Empty leaves the header out.")
+    private String dtlsCiphers;
+
+    @Option(names = "--dtls12-ciphers", paramLabel = "LIST",
+            description = "DTLS 1.2 ciphers offered in X-DTLS12-CipherSuite (default: ECDHE-RSA-AES256-GCM-SHA384:"
+                    + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:AES256-GCM-SHA384:"
+                    + "AES128-GCM-SHA256). Empty leaves the header out.")
+    private String dtls12Ciphers;
+
+    @Option(names = "--pfs", description = "Refuse a gateway whose TLS key exchange has no forward secrecy (RSA key exchange).")
+    private boolean pfs;
+
     @Option(names = "--base-mtu", paramLabel = "MTU",
             description = "MTU of the link to the gateway (default: the MTU of the interface that reaches it).")
     private Integer baseMtu;
@@ -229,6 +244,9 @@ final class ConnectCommand implements Callable<Integer> {
         return login.commandLine()
                 .with(Setting.INTERFACE, interfaceName)
                 .with(Setting.DTLS, noDtls ? Boolean.FALSE : null)
+                .with(Setting.DTLS_CIPHERS, dtlsCiphers)
+                .with(Setting.DTLS12_CIPHERS, dtls12Ciphers)
+                .with(Setting.PFS, pfs ? Boolean.TRUE : null)
                 .with(Setting.BASE_MTU, baseMtu)
                 .with(Setting.HTTP_ADDRESS, httpAddress)
                 .with(Setting.STATUS_TOKEN_FILE, LoginOptions.text(statusTokenFile))

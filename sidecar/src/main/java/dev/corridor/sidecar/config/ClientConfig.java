@@ -2,6 +2,7 @@ package dev.corridor.sidecar.config;
 
 import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.auth.FormEntry;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.PublicKeyPin;
 import dev.corridor.sidecar.transport.TrustPolicy;
@@ -28,6 +29,9 @@ import java.util.OptionalInt;
  * @param routes          what the configuration adds to the gateway's routes
  * @param failClosed      the dropping routes for the tunnel's networks outlive the process (a pod: nothing leaves in clear
  *                        while the sidecar restarts); otherwise an exit removes them with everything else
+ * @param dtlsCiphers     what {@code X-DTLS-CipherSuite} offers ({@code --dtls-ciphers}); empty leaves the header out
+ * @param dtls12Ciphers   what {@code X-DTLS12-CipherSuite} offers ({@code --dtls12-ciphers}); empty leaves the header out
+ * @param pfs             refuse a gateway whose TLS key exchange has no forward secrecy (RSA key exchange)
  */
 public record ClientConfig(
         GatewayUrl gateway,
@@ -54,7 +58,10 @@ public record ClientConfig(
         RouteOptions routes,
         boolean failClosed,
         ReconnectPolicy reconnect,
-        LogLevel logLevel) {
+        LogLevel logLevel,
+        List<DtlsCipher> dtlsCiphers,
+        List<DtlsCipher> dtls12Ciphers,
+        boolean pfs) {
 
     public static final String DEFAULT_INTERFACE = "vpn0";
     public static final int DEFAULT_HTTP_PORT = 9478;
@@ -62,6 +69,8 @@ public record ClientConfig(
     public ClientConfig {
         serverCerts = List.copyOf(serverCerts);
         formEntries = List.copyOf(formEntries);
+        dtlsCiphers = List.copyOf(dtlsCiphers);
+        dtls12Ciphers = List.copyOf(dtls12Ciphers);
     }
 
     public TrustPolicy trustPolicy() {

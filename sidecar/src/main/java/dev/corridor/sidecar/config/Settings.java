@@ -5,6 +5,8 @@ import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.auth.FormEntry;
 import dev.corridor.sidecar.protocol.auth.ReportedOs;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
+import dev.corridor.sidecar.protocol.tunnel.DtlsOffer;
 import dev.corridor.sidecar.token.TokenMode;
 import dev.corridor.sidecar.token.TokenSecret;
 import dev.corridor.sidecar.transport.GatewayUrl;
@@ -15,14 +17,16 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Settings as a user wrote them, on the command line or in the {@code --config} file (the same names in both);
@@ -138,6 +142,12 @@ public final class Settings {
             throw new ConfigException("cookieOnStdin and cookieFile are both set; give the cookie one way");
         }
         boolean cookie = cookieOnStdin || values.containsKey(Setting.COOKIE_FILE);
+        List<DtlsCipher> dtlsCiphers = dtlsCiphers(Setting.DTLS_CIPHERS, DtlsCipher.Header.DTLS, DtlsOffer.DEFAULT_DTLS);
+        List<DtlsCipher> dtls12Ciphers = dtlsCiphers(Setting.DTLS12_CIPHERS, DtlsCipher.Header.DTLS12, DtlsOffer.DEFAULT_DTLS12);
+        if (dtlsCiphers.isEmpty() && dtls12Ciphers.isEmpty() && !Boolean.FALSE.equals(flag(Setting.DTLS))) {
+            throw new ConfigException("dtlsCiphers and dtls12Ciphers are both empty: no DTLS cipher is left to offer "
+                    + "(to carry everything over TLS, use --no-dtls)");
+        }
         for (Setting login : List.of(Setting.PASSWORD_FILE, Setting.PASSWORD_ON_STDIN, Setting.TOKEN_MODE)) {
             if (cookie && values.containsKey(login) && !Boolean.FALSE.equals(values.get(login))) {
                 throw new ConfigException((cookieOnStdin ? "cookieOnStdin" : "cookieFile") + " and " + login.key()
@@ -170,7 +180,39 @@ public final class Settings {
                         Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE)), values.containsKey(Setting.DNS_LISTEN)),
                 Boolean.TRUE.equals(flag(Setting.FAIL_CLOSED)),
                 reconnect(),
-                logLevel(text(Setting.LOG_LEVEL)));
+                logLevel(text(Setting.LOG_LEVEL)),
+                dtlsCiphers,
+                dtls12Ciphers,
+                Boolean.TRUE.equals(flag(Setting.PFS)));
+    }
+
+    /**
+     * A colon-separated list of OpenConnect DTLS cipher names, as openconnect's {@code --dtls-ciphers} and
+     * {@code --dtls12-ciphers} take it: unset gives openconnect's default offer (what Corridor speaks of it), empty
+     * leaves the header out, and an unknown name is an error listing the known ones.
+     */
+    private List<DtlsCipher> dtlsCiphers(Setting setting, DtlsCipher.Header header, List<DtlsCipher> defaults) throws ConfigException {
+        String value = text(setting);
+        if (value == null) {
+            return defaults;
+        }
+        Set<DtlsCipher> ciphers = new LinkedHashSet<>();
+        for (String name : value.split(":", -1)) {
+            String trimmed = name.strip();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            Optional<DtlsCipher> cipher = DtlsCipher.of(header, trimmed);
+            if (cipher.isEmpty()) {
+                DtlsCipher.Header other = header == DtlsCipher.Header.DTLS ? DtlsCipher.Header.DTLS12 : DtlsCipher.Header.DTLS;
+                String hint = DtlsCipher.of(other, trimmed).isPresent()
+                        ? " (it belongs in " + (other == DtlsCipher.Header.DTLS ? Setting.DTLS_CIPHERS : Setting.DTLS12_CIPHERS).key() + ")" : "";
+                throw new ConfigException(setting.key() + ": unknown DTLS cipher '" + trimmed + "'" + hint + "; known: "
+                        + DtlsCipher.known(header));
+            }
+            ciphers.add(cipher.get());
+        }
+        return List.copyOf(ciphers);
     }
 
     private Optional<DnsConfig> dns() throws ConfigException {

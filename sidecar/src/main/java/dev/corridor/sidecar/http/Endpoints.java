@@ -93,6 +93,7 @@ final class Endpoints {
         Map<String, Object> tls = new LinkedHashMap<>();
         tls.put("protocol", status.tlsProtocol());
         tls.put("cipherSuite", status.tlsCipherSuite());
+        tls.put("forwardSecrecy", status.tlsProtocol().isEmpty() ? null : status.tlsForwardSecrecy());
         doc.put("tls", tls);
         doc.put("dpdRoundTripMillis", status.dpdRoundTrip().map(d -> d.toNanos() / 1e6).orElse(null));
         TunnelStatus.Dtls dtls = status.dtls();
@@ -100,6 +101,7 @@ final class Endpoints {
         dtlsDoc.put("state", dtls.state());
         dtlsDoc.put("mode", dtls.mode().isEmpty() ? null : dtls.mode());
         dtlsDoc.put("cipherSuite", dtls.cipherSuite().isEmpty() ? null : dtls.cipherSuite());
+        dtlsDoc.put("protocol", dtls.protocol().isEmpty() ? null : dtls.protocol());
         dtlsDoc.put("detail", dtls.detail().isEmpty() ? null : dtls.detail());
         doc.put("dtls", dtlsDoc);
         TunnelStatus.Login login = status.login();

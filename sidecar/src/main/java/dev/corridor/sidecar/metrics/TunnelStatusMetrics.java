@@ -44,7 +44,12 @@ final class TunnelStatusMetrics {
                     .register(registry);
         }
         info = MultiGauge.builder(PREFIX + "info")
-                .description("1, labelled with the transport carrying data, the DTLS mode and the TLS protocol").register(registry);
+                .description("1, labelled with the transport carrying data, the DTLS mode, protocol (DTLS0.9, DTLSv1.2) and cipher "
+                        + "suite (its OpenConnect name), and the TLS protocol").register(registry);
+        Gauge.builder(PREFIX + "tls.forward.secrecy", this, m -> m.snapshot.tlsProtocol().isEmpty() ? Double.NaN
+                        : m.snapshot.tlsForwardSecrecy() ? 1 : 0)
+                .description("1 when the TLS channel has forward secrecy, 0 when its key exchange is RSA (the gateway offered nothing "
+                        + "else; --pfs refuses such gateways); NaN without a session").register(registry);
         for (String channel : List.of("cstp", "dtls")) {
             Function<TunnelStatus, TunnelStatus.ChannelTraffic> traffic =
                     status -> channel.equals("cstp") ? status.traffic().cstp() : status.traffic().dtls();
@@ -86,6 +91,8 @@ final class TunnelStatusMetrics {
         info.register(List.of(MultiGauge.Row.of(Tags.of(
                 "transport", current.ready() ? current.transport() : "none",
                 "dtls_mode", current.dtls().mode().isEmpty() ? "none" : current.dtls().mode(),
+                "dtls_protocol", current.dtls().protocol().isEmpty() ? "none" : current.dtls().protocol(),
+                "dtls_cipher_suite", current.dtls().cipherSuite().isEmpty() ? "none" : current.dtls().cipherSuite(),
                 "tls_protocol", current.tlsProtocol().isEmpty() ? "none" : current.tlsProtocol()), 1)), true);
     }
 

@@ -22,7 +22,7 @@ public final class Authentication {
     }
 
     public static Result run(ClientConfig config, CredentialSource credentials, TunnelObserver observer) throws TunnelFailure {
-        TlsConnector connector = new TlsConnector(config.trustPolicy(), Tunnel.CONNECT_TIMEOUT, Tunnel.IO_TIMEOUT);
+        TlsConnector connector = new TlsConnector(config.trustPolicy(), Tunnel.CONNECT_TIMEOUT, Tunnel.IO_TIMEOUT, config.pfs());
         SessionOpener opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), config.profile(),
                 address -> 0, "", false, observer);
         SessionOpener.Authenticated login = opener.authenticate();

@@ -154,8 +154,8 @@ final class DtlsPath {
                 DtlsChannel established = DtlsHandshake.connect(socket, setup.request(), setup.datagramLimit(), HANDSHAKE_TIMEOUT);
                 handshaking = null;
                 observer.phaseCompleted(TunnelObserver.Phase.DTLS, Duration.ofNanos(System.nanoTime() - started));
-                LOG.log(Level.INFO, "DTLS up ({0} mode, {1}) in {2} ms; data now goes over DTLS",
-                        setup.request().mode().label(), established.suite().standardName(),
+                LOG.log(Level.INFO, "DTLS up ({0} mode, {1} over {2}) in {3} ms; data now goes over DTLS",
+                        setup.request().mode().label(), setup.request().cipher().openConnectName(), established.suite().protocol().label(),
                         String.valueOf((System.nanoTime() - started) / 1_000_000));
                 CountDownLatch whileUp = new CountDownLatch(1);
                 released = whileUp;

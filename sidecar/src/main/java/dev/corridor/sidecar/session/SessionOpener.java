@@ -13,9 +13,11 @@ import dev.corridor.sidecar.transport.CstpChannel;
 import dev.corridor.sidecar.transport.GatewayUnreachableException;
 import dev.corridor.sidecar.transport.GatewayUrl;
 import dev.corridor.sidecar.transport.PublicKeyPin;
+import dev.corridor.sidecar.transport.RefusedTlsException;
 import dev.corridor.sidecar.transport.TlsConnection;
 import dev.corridor.sidecar.transport.TlsConnector;
 import dev.corridor.sidecar.transport.UntrustedCertificateException;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.protocol.tunnel.DtlsOffer;
 import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
 import dev.corridor.sidecar.transport.dtls.DtlsSuite;
@@ -26,6 +28,7 @@ import java.net.Inet6Address;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SSLKeyException;
 import javax.net.ssl.SSLSession;
@@ -50,6 +53,8 @@ final class SessionOpener {
     private final ToIntFunction<InetAddress> baseMtu;
     private final String localHostname;
     private final boolean dtls;
+    private final List<DtlsCipher> dtlsCiphers;
+    private final List<DtlsCipher> dtls12Ciphers;
     private final TunnelObserver observer;
     private final SecureRandom random = new SecureRandom();
     private volatile TlsConnection current;
@@ -78,6 +83,19 @@ final class SessionOpener {
      */
     SessionOpener(GatewayUrl gateway, TlsConnector connector, CredentialSource credentials, Optional<String> authGroup,
                   ClientProfile profile, ToIntFunction<InetAddress> baseMtu, String localHostname, boolean dtls, TunnelObserver observer) {
+        this(gateway, connector, credentials, authGroup, profile, baseMtu, localHostname, dtls, DtlsOffer.DEFAULT_DTLS, DtlsOffer.DEFAULT_DTLS12,
+                observer);
+    }
+
+    /**
+     * @param dtlsCiphers   what {@code X-DTLS-CipherSuite} offers (PSK-NEGOTIATE where the TLS session exports its key)
+     * @param dtls12Ciphers what {@code X-DTLS12-CipherSuite} offers
+     */
+    SessionOpener(GatewayUrl gateway, TlsConnector connector, CredentialSource credentials, Optional<String> authGroup,
+                  ClientProfile profile, ToIntFunction<InetAddress> baseMtu, String localHostname, boolean dtls,
+                  List<DtlsCipher> dtlsCiphers, List<DtlsCipher> dtls12Ciphers, TunnelObserver observer) {
+        this.dtlsCiphers = List.copyOf(dtlsCiphers);
+        this.dtls12Ciphers = List.copyOf(dtls12Ciphers);
         this.observer = observer;
         this.gateway = gateway;
         this.connector = connector;
@@ -176,6 +194,9 @@ final class SessionOpener {
         } catch (TunnelFailure e) {
             closeQuietly(current);
             throw e;
+        } catch (RefusedTlsException e) {
+            throw new TunnelFailure(e.reason() == RefusedTlsException.Reason.NO_FORWARD_SECRECY ? TunnelFailure.Kind.CONFIGURATION
+                    : TunnelFailure.Kind.PROTOCOL, e.getMessage(), e);
         } catch (UntrustedCertificateException e) {
             throw new TunnelFailure(TunnelFailure.Kind.UNTRUSTED_CERTIFICATE, e.getMessage(), e);
         } catch (GatewayUnreachableException e) {
@@ -214,7 +235,7 @@ final class SessionOpener {
         InetSocketAddress remote = connection.remote();
         int linkMtu = baseMtu.applyAsInt(remote.getAddress());
         Optional<byte[]> psk = dtls ? exportPsk(connection.session()) : Optional.empty();
-        Optional<DtlsOffer> offer = dtls ? Optional.of(DtlsOffer.generate(random, psk.isPresent())) : Optional.empty();
+        Optional<DtlsOffer> offer = dtls ? Optional.of(DtlsOffer.generate(random, psk.isPresent(), dtlsCiphers, dtls12Ciphers)) : Optional.empty();
         ConnectRequest request = new ConnectRequest(gateway.authority(), cookie.value(), localHostname, linkMtu, offer, profile);
         HttpResponseHead reply = connection.connect(request.toHttp());
         if (reply.status() == 401 || reply.status() == 403) {
@@ -233,7 +254,8 @@ final class SessionOpener {
                 secrets.certificate().map(ClientIdentity::notAfter));
         login.banner().ifPresent(banner -> LOG.log(Level.INFO, "the gateway's banner: {0}", banner));
         return Optional.of(new OpenSession(connection.openCstp(), config, remote, session.getProtocol(), session.getCipherSuite(), login,
-                dtlsAvailability(config, offer, psk, remote, linkMtu), timings, cookie));
+                dtlsAvailability(config, reply.headers().first(DtlsCipher.Header.DTLS12.headerName()).isPresent(), offer, psk, remote, linkMtu),
+                timings, cookie));
     }
 
     /**
@@ -252,8 +274,13 @@ final class SessionOpener {
         }
     }
 
-    private static DtlsAvailability dtlsAvailability(SessionConfig config, Optional<DtlsOffer> offer, Optional<byte[]> psk,
-                                                     InetSocketAddress remote, int linkMtu) {
+    /**
+     * What the gateway chose, checked against what was offered: PSK-NEGOTIATE (needs the exporter value and an App-ID),
+     * or a legacy suite, named in {@code X-DTLS12-CipherSuite} or {@code X-DTLS-CipherSuite} (two name spaces: the
+     * same name means DTLS 1.2 in one and DTLS 0.9 in the other), resumed with the master secret of the offer.
+     */
+    private static DtlsAvailability dtlsAvailability(SessionConfig config, boolean chosenInDtls12, Optional<DtlsOffer> offer,
+                                                     Optional<byte[]> psk, InetSocketAddress remote, int linkMtu) {
         if (offer.isEmpty()) {
             return new DtlsAvailability.Unavailable("disabled");
         }
@@ -261,21 +288,26 @@ final class SessionOpener {
             return new DtlsAvailability.Unavailable("not offered by the gateway");
         }
         SessionConfig.DtlsParameters parameters = config.dtls().get();
+        DtlsCipher.Header header = chosenInDtls12 ? DtlsCipher.Header.DTLS12 : DtlsCipher.Header.DTLS;
+        Optional<DtlsCipher> chosen = DtlsCipher.of(header, parameters.cipherSuite()).filter(offer.get()::offers);
+        if (chosen.isEmpty()) {
+            return new DtlsAvailability.Unavailable("the gateway chose DTLS suite " + parameters.cipherSuite() + " in " + header.headerName()
+                    + ", which Corridor did not offer there");
+        }
         DtlsHandshake.Request request;
-        if (parameters.cipherSuite().equals(DtlsOffer.PSK_NEGOTIATE)) {
+        if (chosen.get() == DtlsCipher.PSK_NEGOTIATE) {
             if (psk.isEmpty() || parameters.appId().isEmpty()) {
                 return new DtlsAvailability.Unavailable("the gateway chose PSK-NEGOTIATE without an App-ID or exporter");
             }
             request = new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, psk.get(), HexFormat.of().parseHex(parameters.appId().get()),
-                    DtlsSuite.PSK_AES_256_GCM);
+                    DtlsSuite.PSK_AES_256_GCM, DtlsCipher.PSK_NEGOTIATE);
         } else {
-            Optional<DtlsSuite> suite = DtlsSuite.ofLegacyName(parameters.cipherSuite());
-            if (suite.isEmpty() || parameters.sessionId().isEmpty()) {
-                return new DtlsAvailability.Unavailable("the gateway chose DTLS suite " + parameters.cipherSuite()
-                        + (parameters.sessionId().isEmpty() ? " without a Session-ID" : ", which Corridor does not speak"));
+            if (parameters.sessionId().isEmpty()) {
+                return new DtlsAvailability.Unavailable("the gateway chose DTLS suite " + parameters.cipherSuite() + " without a Session-ID");
             }
+            DtlsSuite suite = DtlsSuite.of(chosen.get()).orElseThrow();
             request = new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, offer.get().masterSecret(),
-                    HexFormat.of().parseHex(parameters.sessionId().get()), suite.get());
+                    HexFormat.of().parseHex(parameters.sessionId().get()), suite, chosen.get());
         }
         int ipAndUdp = (remote.getAddress() instanceof Inet6Address ? 40 : 20) + 8;
         Duration dpd = parameters.dpd().isZero() ? config.dpd() : parameters.dpd();

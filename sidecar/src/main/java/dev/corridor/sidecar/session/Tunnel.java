@@ -13,6 +13,7 @@ import dev.corridor.sidecar.os.TunnelInterface;
 import dev.corridor.sidecar.os.TunnelRoutes;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import dev.corridor.sidecar.transport.TlsConnector;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -70,9 +71,9 @@ public final class Tunnel {
         this.config = config;
         this.credentials = credentials;
         this.observer = observer;
-        TlsConnector connector = new TlsConnector(config.trustPolicy(), CONNECT_TIMEOUT, IO_TIMEOUT);
+        TlsConnector connector = new TlsConnector(config.trustPolicy(), CONNECT_TIMEOUT, IO_TIMEOUT, config.pfs());
         this.opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), config.profile(), this::baseMtu,
-                localHostname(), config.dtls(), observer);
+                localHostname(), config.dtls(), config.dtlsCiphers(), config.dtls12Ciphers(), observer);
         this.status = idle(TunnelState.CONNECTING, Optional.empty());
     }
 
@@ -367,7 +368,8 @@ public final class Tunnel {
         String mode = path.setup().request().mode().label();
         var channel = path.channel();
         if (channel != null) {
-            return new TunnelStatus.Dtls("up", mode, channel.suite().standardName(), "");
+            DtlsCipher cipher = path.setup().request().cipher();
+            return new TunnelStatus.Dtls("up", mode, cipher.openConnectName(), "", channel.suite().protocol().label());
         }
         return new TunnelStatus.Dtls(path.state().label(), mode, "", path.lastError());
     }

@@ -99,11 +99,25 @@ public record TunnelStatus(
      * @param state       {@code up}, {@code connecting}, {@code down} (CSTP carries the data; DTLS is retried),
      *                    {@code disabled} or {@code unavailable}
      * @param mode        {@code psk} or {@code legacy}, once known
-     * @param cipherSuite the negotiated suite while up
+     * @param cipherSuite the negotiated suite while up, by its OpenConnect name ({@code AES256-SHA},
+     *                    {@code ECDHE-RSA-AES256-GCM-SHA384}, {@code PSK-NEGOTIATE}...)
      * @param detail      why DTLS is not up, when it is not
+     * @param protocol    the DTLS version while up: {@code DTLS0.9} or {@code DTLSv1.2}
      */
-    public record Dtls(String state, String mode, String cipherSuite, String detail) {
+    public record Dtls(String state, String mode, String cipherSuite, String detail, String protocol) {
         static final Dtls NONE = new Dtls("unavailable", "", "", "no session");
+
+        public Dtls(String state, String mode, String cipherSuite, String detail) {
+            this(state, mode, cipherSuite, detail, "");
+        }
+    }
+
+    /**
+     * Whether the TLS channel has forward secrecy: TLS 1.3 always has it; TLS 1.2 has it unless the key exchange is
+     * RSA ({@code TLS_RSA_*}, which older ASAs offer alone), whose recorded traffic the server's key opens later.
+     */
+    public boolean tlsForwardSecrecy() {
+        return dev.corridor.sidecar.transport.TlsConnector.forwardSecrecy(tlsProtocol, tlsCipherSuite);
     }
 
     /** Traffic on one channel; {@code dropped} has every reason, counting zero where nothing was dropped. */

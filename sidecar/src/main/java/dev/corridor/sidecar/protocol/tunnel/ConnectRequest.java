@@ -36,10 +36,7 @@ public record ConnectRequest(String host, String sessionCookie, String localHost
                 .header("X-CSTP-MTU", Integer.toString(requestedMtu()))
                 .header("X-CSTP-Address-Type", "IPv6,IPv4")
                 .header("X-CSTP-Full-IPv6-Capability", "true");
-        dtls.ifPresent(offer -> request
-                .header("X-DTLS-Master-Secret", offer.masterSecretHex())
-                .header("X-DTLS-CipherSuite", offer.cipherSuiteHeader())
-                .header("X-DTLS12-CipherSuite", DtlsOffer.DTLS12_SUITES));
+        dtls.ifPresent(offer -> offer.headers().forEach(header -> request.header(header.getKey(), header.getValue())));
         return request.build();
     }
 

@@ -17,10 +17,13 @@ import java.util.List;
  * <p>Threads: the data thread sends DATA and receives; control packets may be sent from any thread.
  */
 public final class DtlsChannel implements Closeable {
-    /** Bytes a caller leaves free before a packet: the record header, explicit nonce and the AnyConnect type. */
-    public static final int HEADROOM = DtlsRecordLayer.PREFIX + 1;
-    /** Bytes a caller leaves free after a packet, for the tag. */
-    public static final int TAILROOM = DtlsRecordLayer.TAG_LENGTH;
+    /**
+     * Bytes a caller leaves free before a packet: what any record layer puts before its plaintext (the header, the
+     * explicit nonce or IV, and CBC's room to encrypt without a copy) and the AnyConnect type.
+     */
+    public static final int HEADROOM = DtlsRecordLayer.MAX_PREFIX + 1;
+    /** Bytes a caller leaves free after a packet, for the tag, or the MAC and padding. */
+    public static final int TAILROOM = DtlsRecordLayer.MAX_SUFFIX;
     /** The gateway's alert levels: 2 is fatal. */
     private static final int FATAL = 2;
     private static final int CLOSE_NOTIFY = 0;
@@ -35,22 +38,22 @@ public final class DtlsChannel implements Closeable {
     private final DtlsRecordLayer.Opener opener;
     private final DatagramBatch outgoing = new DatagramBatch();
     private final DatagramBatch incoming = new DatagramBatch();
-    /** Room for one received datagram, where its records are opened in place. */
-    private final byte[] inbound = new byte[DatagramBatch.SLOT];
+    /** Room for one received datagram, where its records are opened in place (CBC opens into the bytes before it). */
+    private final byte[] inbound = new byte[DtlsRecordLayer.OPEN_ROOM + DatagramBatch.SLOT];
 
     DtlsChannel(UdpSocket socket, DtlsRecordLayer records, DtlsHandshake.Mode mode, int datagramLimit, List<byte[]> lastFlight)
             throws IOException {
         this.socket = socket;
         this.records = records;
         this.mode = mode;
-        this.maxPacket = datagramLimit - DtlsRecordLayer.OVERHEAD - 1;
+        this.maxPacket = records.maxPlaintext(datagramLimit) - 1;
         this.lastFlight = List.copyOf(lastFlight);
         try {
             this.dataSealer = records.sealer();
             this.controlSealer = records.sealer();
             this.opener = records.opener();
         } catch (GeneralSecurityException e) {
-            throw new IOException("AES-GCM is unavailable: " + e.getMessage(), e);
+            throw new IOException(records.suite().standardName() + " is unavailable: " + e.getMessage(), e);
         }
     }
 
@@ -76,10 +79,11 @@ public final class DtlsChannel implements Closeable {
     public int sendData(byte[] buf, int off, int len) throws IOException {
         buf[off - 1] = (byte) PacketType.DATA.code();
         int start = seal(dataSealer, buf, off - 1, len + 1);
+        int length = records.sealedLength(len + 1);
         int dropped = 0;
-        if (!outgoing.add(buf, start, len + 1 + DtlsRecordLayer.OVERHEAD)) {
+        if (!outgoing.add(buf, start, length)) {
             dropped = flushData();
-            outgoing.add(buf, start, len + 1 + DtlsRecordLayer.OVERHEAD);
+            outgoing.add(buf, start, length);
         }
         return dropped;
     }
@@ -104,7 +108,7 @@ public final class DtlsChannel implements Closeable {
         buf[HEADROOM - 1] = (byte) type.code();
         System.arraycopy(payload, 0, buf, HEADROOM, payload.length);
         int start = seal(controlSealer, buf, HEADROOM - 1, payload.length + 1);
-        send(buf, start, payload.length + 1 + DtlsRecordLayer.OVERHEAD);
+        send(buf, start, records.sealedLength(payload.length + 1));
     }
 
     private boolean send(byte[] buf, int off, int len) throws IOException {
@@ -138,8 +142,8 @@ public final class DtlsChannel implements Closeable {
                         receiver.onRejectedRecord();
                         continue;
                     }
-                    incoming.copyOut(i, inbound, 0, datagram);
-                    openRecords(receiver, datagram);
+                    incoming.copyOut(i, inbound, DtlsRecordLayer.OPEN_ROOM, datagram);
+                    openRecords(receiver, DtlsRecordLayer.OPEN_ROOM, DtlsRecordLayer.OPEN_ROOM + datagram);
                 }
                 datagrams += received;
                 if (received < DatagramBatch.CAPACITY) {
@@ -152,16 +156,16 @@ public final class DtlsChannel implements Closeable {
         return datagrams;
     }
 
-    private void openRecords(PacketReceiver receiver, int datagram) throws IOException {
-        for (int at = 0; at < datagram; ) {
-            int length = DtlsRecordLayer.recordLength(inbound, at, datagram - at);
+    private void openRecords(PacketReceiver receiver, int from, int end) throws IOException {
+        for (int at = from; at < end; ) {
+            int length = DtlsRecordLayer.recordLength(inbound, at, end - at);
             if (length < 0) {
                 receiver.onRejectedRecord();
                 return;
             }
             switch (opener.open(inbound, at, length)) {
-                case DATA -> deliver(receiver, inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
-                case ALERT -> alert(inbound, at + DtlsRecordLayer.PREFIX, opener.plaintextLength());
+                case DATA -> deliver(receiver, inbound, opener.plaintextOffset(), opener.plaintextLength());
+                case ALERT -> alert(inbound, opener.plaintextOffset(), opener.plaintextLength());
                 case HANDSHAKE -> repeatLastFlight();
                 case DROPPED -> receiver.onRejectedRecord();
             }

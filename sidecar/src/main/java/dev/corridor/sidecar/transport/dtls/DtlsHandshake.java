@@ -1,6 +1,7 @@
 package dev.corridor.sidecar.transport.dtls;
 
 import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.os.UdpSocket;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -34,7 +35,10 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
  *   <li>PSK-NEGOTIATE: a full DTLS 1.2 PSK handshake; the key is the control session's TLS exporter value; the
  *       gateway's App-ID travels as the ClientHello session_id, or ocserv silently ignores the hello.</li>
  *   <li>Legacy: an abbreviated handshake resuming the gateway's Session-ID with the master secret the client sent
- *       in X-DTLS-Master-Secret, without extended master secret (ocserv disables it there).</li>
+ *       in X-DTLS-Master-Secret, without extended master secret (ocserv disables it there), with the suite the
+ *       gateway named (an ECDHE name is resumed like the others: its key exchange never runs).</li>
+ *   <li>Legacy DTLS 0.9 ({@code AES256-SHA}, {@code AES128-SHA}, Cisco's default): the same resumption over
+ *       Cisco's pre-RFC version, which Bouncy Castle does not speak: {@link Dtls09Handshake}.</li>
  * </ul>
  *
  * <p>Either way the keys depend on a secret that only ever travelled inside the verified TLS channel (the exporter
@@ -63,16 +67,31 @@ public final class DtlsHandshake {
      * @param secret    the 32-byte PSK, or the 48-byte legacy master secret
      * @param sessionId the gateway's App-ID (PSK) or Session-ID (legacy)
      * @param suite     the legacy suite the gateway chose; ignored in PSK mode
+     * @param cipher    the gateway's choice by its OpenConnect name, as {@code /status} shows it
      */
-    public record Request(Mode mode, byte[] secret, byte[] sessionId, DtlsSuite suite) {
+    public record Request(Mode mode, byte[] secret, byte[] sessionId, DtlsSuite suite, DtlsCipher cipher) {
         public Request {
             secret = secret.clone();
             sessionId = sessionId.clone();
         }
 
+        /** A request named after the suite's usual OpenConnect name. */
+        public Request(Mode mode, byte[] secret, byte[] sessionId, DtlsSuite suite) {
+            this(mode, secret, sessionId, suite, mode == Mode.PSK ? DtlsCipher.PSK_NEGOTIATE : usualName(suite));
+        }
+
+        private static DtlsCipher usualName(DtlsSuite suite) {
+            for (DtlsCipher cipher : DtlsCipher.values()) {
+                if (DtlsSuite.of(cipher).orElse(null) == suite) {
+                    return cipher;
+                }
+            }
+            throw new IllegalArgumentException(suite + " has no OpenConnect name");
+        }
+
         @Override
         public String toString() {
-            return "Request[" + mode + ", " + suite + "]"; // never the secret
+            return "Request[" + mode + ", " + cipher.openConnectName() + "]"; // never the secret
         }
     }
 
@@ -84,6 +103,9 @@ public final class DtlsHandshake {
      * @throws IOException when the gateway does not answer within {@code timeout} or the handshake fails
      */
     public static DtlsChannel connect(UdpSocket socket, Request request, int datagramLimit, Duration timeout) throws IOException {
+        if (request.mode() == Mode.LEGACY && request.suite().protocol() == DtlsCipher.Protocol.DTLS_0_9) {
+            return Dtls09Handshake.connect(socket, request, datagramLimit, timeout); // Bouncy Castle has no DTLS 0.9
+        }
         RecordingTransport transport = new RecordingTransport(socket, datagramLimit);
         TlsCrypto crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
         KeyBlockCapture capture = new KeyBlockCapture();
@@ -91,7 +113,7 @@ public final class DtlsHandshake {
         // The DTLSTransport Bouncy Castle returns is dropped unclosed: closing it would send close_notify,
         // which must never happen while the CSTP channel stays up (ocserv 1.1.6 then busy-loops).
         DtlsKeys keys = DtlsKeys.fromKeyBlock(capture.suite, DATA_EPOCH, capture.keyBlock, transport.highestSequence(DATA_EPOCH) + 1);
-        return new DtlsChannel(socket, new DtlsRecordLayer(keys), request.mode(), datagramLimit, transport.lastFlight());
+        return new DtlsChannel(socket, DtlsRecordLayer.of(keys), request.mode(), datagramLimit, transport.lastFlight());
     }
 
     /** Takes the key block while Bouncy Castle still holds the master secret: it wipes it after the handshake. */
@@ -105,7 +127,7 @@ public final class DtlsHandshake {
                     .orElseThrow(() -> new TlsFatalAlert(AlertDescription.handshake_failure));
             byte[] seed = org.bouncycastle.util.Arrays.concatenate(parameters.getServerRandom(), parameters.getClientRandom());
             keyBlock = TlsUtils.PRF(parameters, parameters.getMasterSecret(), "key expansion", seed,
-                    2 * suite.keyLength() + 2 * DtlsKeys.SALT_LENGTH).extract();
+                    DtlsKeys.keyBlockLength(suite)).extract();
         }
     }
 

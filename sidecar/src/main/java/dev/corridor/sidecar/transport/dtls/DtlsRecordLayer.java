@@ -2,166 +2,141 @@ package dev.corridor.sidecar.transport.dtls;
 
 import java.security.GeneralSecurityException;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
- * DTLS 1.2 records with AES-GCM (RFC 6347, RFC 5288), for the data phase once the handshake is done.
- * Bouncy Castle runs the handshake; this carries the packets, sealing and opening in place in the caller's
- * buffer, so that the data path copies nothing and allocates nothing of its own per packet.
+ * DTLS records for the data phase once the handshake is done: AES-GCM (DTLS 1.2, {@link GcmRecordLayer}) or AES-CBC
+ * with HMAC-SHA1 (Cisco's DTLS 0.9, {@link CbcRecordLayer}). Either seals and opens in place in the caller's buffer,
+ * so that the data path copies nothing and allocates nothing of its own per packet.
  *
- * <p>Record: content type, version FE FD, epoch, 48-bit sequence, length | explicit nonce (the epoch and
- * sequence, as GnuTLS and Bouncy Castle use) | ciphertext | 16-byte tag. The AEAD nonce is the 4-byte salt
- * from the key block followed by the explicit nonce; the additional data is the sequence, type, version and
- * plaintext length.
+ * <p>Record header (RFC 6347 4.1): content type, version (FE FD, or 01 00 for DTLS 0.9), epoch, 48-bit sequence,
+ * length. What follows depends on the protection.
  */
-final class DtlsRecordLayer {
+abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
     static final int HEADER_LENGTH = 13;
-    static final int EXPLICIT_NONCE_LENGTH = 8;
-    static final int TAG_LENGTH = 16;
-    /** Bytes between a record's start and its plaintext. */
-    static final int PREFIX = HEADER_LENGTH + EXPLICIT_NONCE_LENGTH;
-    /** Everything a record adds to its plaintext. */
-    static final int OVERHEAD = PREFIX + TAG_LENGTH;
 
     static final int CHANGE_CIPHER_SPEC = 20;
     static final int ALERT = 21;
     static final int HANDSHAKE = 22;
     static final int APPLICATION_DATA = 23;
-    private static final int VERSION_MAJOR = 0xFE;
-    private static final int VERSION_MINOR = 0xFD;
-    private static final long SEQUENCE_MASK = (1L << 48) - 1;
+    static final long SEQUENCE_MASK = (1L << 48) - 1;
     private static final int REPLAY_WINDOW = 64;
 
-    private final DtlsKeys keys;
-    private final SecretKeySpec writeKey;
-    private final SecretKeySpec readKey;
-    private final AtomicLong nextSequence;
+    /** The most free bytes any layer needs before a plaintext it seals. */
+    static final int MAX_PREFIX = Math.max(GcmRecordLayer.PREFIX, CbcRecordLayer.PREFIX);
+    /** The most free bytes any layer needs after a plaintext it seals. */
+    static final int MAX_SUFFIX = Math.max(GcmRecordLayer.TAG_LENGTH, CbcRecordLayer.MAX_SUFFIX);
+    /** Free bytes a received datagram needs in front of it: CBC opens a record into the bytes before it. */
+    static final int OPEN_ROOM = CbcRecordLayer.OPEN_ROOM;
+
+    final DtlsKeys keys;
+    final int versionMajor;
+    final int versionMinor;
+    final AtomicLong nextSequence;
 
     DtlsRecordLayer(DtlsKeys keys) {
         this.keys = keys;
-        this.writeKey = new SecretKeySpec(keys.writeKey, "AES");
-        this.readKey = new SecretKeySpec(keys.readKey, "AES");
+        this.versionMajor = keys.suite.wireVersion() >>> 8;
+        this.versionMinor = keys.suite.wireVersion() & 0xff;
         this.nextSequence = new AtomicLong(keys.firstWriteSequence);
+    }
+
+    static DtlsRecordLayer of(DtlsKeys keys) {
+        return switch (keys.suite.protection()) {
+            case GCM -> new GcmRecordLayer(keys);
+            case CBC_SHA1 -> new CbcRecordLayer(keys);
+        };
     }
 
     DtlsSuite suite() {
         return keys.suite;
     }
 
-    /** A sealer for one sending thread; all sealers share the sequence, so no nonce is ever used twice. */
-    Sealer sealer() throws GeneralSecurityException {
-        return new Sealer();
-    }
+    /** A sealer for one sending thread; all sealers share the sequence, so no sequence number is ever used twice. */
+    abstract Sealer sealer() throws GeneralSecurityException;
 
     /** The opener for the one receiving thread. */
-    Opener opener() throws GeneralSecurityException {
-        return new Opener();
-    }
+    abstract Opener opener() throws GeneralSecurityException;
 
-    final class Sealer {
-        private final Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        private final byte[] nonce = new byte[DtlsKeys.SALT_LENGTH + EXPLICIT_NONCE_LENGTH];
-        private final byte[] additionalData = new byte[HEADER_LENGTH];
+    /** How long the record sealing {@code plaintextLength} bytes is. */
+    abstract int sealedLength(int plaintextLength);
 
-        private Sealer() throws GeneralSecurityException {
-            System.arraycopy(keys.writeSalt, 0, nonce, 0, DtlsKeys.SALT_LENGTH);
-        }
+    /** The longest plaintext one record carries in a datagram of at most {@code datagramLimit} bytes. */
+    abstract int maxPlaintext(int datagramLimit);
 
+    interface Sealer {
         /**
          * Seals the plaintext at {@code buf[off..off+len)} into an application-data record, in place: the
-         * {@link #PREFIX} bytes before {@code off} receive the header and explicit nonce, the {@link #TAG_LENGTH}
-         * bytes after the plaintext the tag.
+         * {@link #MAX_PREFIX} bytes before {@code off} and the {@link #MAX_SUFFIX} after the plaintext are free for the
+         * record's header and protection.
          *
-         * @return where the record starts ({@code off - PREFIX}); it is {@code len + OVERHEAD} bytes long
+         * @return where the record starts; it is {@link #sealedLength(int) sealedLength(len)} bytes long
          */
-        int seal(byte[] buf, int off, int len) throws GeneralSecurityException {
-            long sequence = nextSequence.getAndIncrement() & SEQUENCE_MASK;
-            int start = off - PREFIX;
-            writeHeader(buf, start, sequence, EXPLICIT_NONCE_LENGTH + len + TAG_LENGTH);
-            System.arraycopy(buf, start + 3, buf, start + HEADER_LENGTH, EXPLICIT_NONCE_LENGTH);
-            System.arraycopy(buf, start + 3, nonce, DtlsKeys.SALT_LENGTH, EXPLICIT_NONCE_LENGTH);
-            additionalData(additionalData, buf, start, len);
-            cipher.init(Cipher.ENCRYPT_MODE, writeKey, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
-            cipher.updateAAD(additionalData);
-            cipher.doFinal(buf, off, len, buf, off);
-            return start;
-        }
-
-        private void writeHeader(byte[] buf, int start, long sequence, int length) {
-            buf[start] = APPLICATION_DATA;
-            buf[start + 1] = (byte) VERSION_MAJOR;
-            buf[start + 2] = (byte) VERSION_MINOR;
-            buf[start + 3] = (byte) (keys.epoch >>> 8);
-            buf[start + 4] = (byte) keys.epoch;
-            for (int i = 0; i < 6; i++) {
-                buf[start + 5 + i] = (byte) (sequence >>> (40 - 8 * i));
-            }
-            buf[start + 11] = (byte) (length >>> 8);
-            buf[start + 12] = (byte) length;
-        }
+        int seal(byte[] buf, int off, int len) throws GeneralSecurityException;
     }
 
     /** What opening a record found. */
     enum Outcome {
-        /** Authentic application data: {@link Opener#plaintextLength()} bytes at the record's start + {@link #PREFIX}. */
+        /** Authentic application data: {@link Opener#plaintextLength()} bytes at {@link Opener#plaintextOffset()}. */
         DATA,
         /** An authentic alert from the gateway (its level and description are the plaintext). */
         ALERT,
-        /** A handshake record: the gateway repeats its last flight, so ours did not arrive. */
+        /**
+         * A handshake record: from an earlier epoch, the gateway repeating its last flight, so ours did not arrive
+         * (unauthenticated); or, for an opener made for the handshake, the gateway's sealed Finished, opened (its
+         * plaintext where DATA's would be).
+         */
         HANDSHAKE,
         /** Anything else (another epoch, a replay, a forgery, garbage): dropped, as DTLS requires. */
         DROPPED
     }
 
-    final class Opener {
-        private final Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        private final byte[] nonce = new byte[DtlsKeys.SALT_LENGTH + EXPLICIT_NONCE_LENGTH];
-        private final byte[] additionalData = new byte[HEADER_LENGTH];
+    /** Opens records in place. Header checks and the replay window are common; the protection is the subclass's. */
+    abstract class Opener {
         private long highestSequence = -1;
         private long window;
-        private int plaintextLength;
+        private boolean openHandshakes;
+        int plaintextOffset;
+        int plaintextLength;
 
-        private Opener() throws GeneralSecurityException {
-            System.arraycopy(keys.readSalt, 0, nonce, 0, DtlsKeys.SALT_LENGTH);
+        /** Makes sealed handshake records (the gateway's Finished) open as HANDSHAKE with their plaintext. */
+        Opener openingHandshakes(boolean open) {
+            this.openHandshakes = open;
+            return this;
         }
 
         /** Opens the whole record at {@code buf[off..off+length)} in place. */
         Outcome open(byte[] buf, int off, int length) {
             int type = buf[off] & 0xff;
-            if ((buf[off + 1] & 0xff) != VERSION_MAJOR) {
+            if ((buf[off + 1] & 0xff) != versionMajor || (buf[off + 2] & 0xff) != versionMinor) {
                 return Outcome.DROPPED;
             }
             int epoch = (buf[off + 3] & 0xff) << 8 | buf[off + 4] & 0xff;
             if (type == HANDSHAKE && epoch < keys.epoch) {
                 return Outcome.HANDSHAKE;
             }
-            if (epoch != keys.epoch || (type != APPLICATION_DATA && type != ALERT) || length < OVERHEAD) {
+            if (epoch != keys.epoch || (type != APPLICATION_DATA && type != ALERT && !(type == HANDSHAKE && openHandshakes))) {
                 return Outcome.DROPPED;
             }
-            long sequence = 0;
-            for (int i = 0; i < 6; i++) {
-                sequence = sequence << 8 | buf[off + 5 + i] & 0xff;
-            }
-            if (replayed(sequence)) {
+            long sequence = sequence(buf, off);
+            if (replayed(sequence) || !unprotect(buf, off, length)) {
                 return Outcome.DROPPED;
-            }
-            int ciphertextLength = length - PREFIX;
-            System.arraycopy(buf, off + HEADER_LENGTH, nonce, DtlsKeys.SALT_LENGTH, EXPLICIT_NONCE_LENGTH);
-            additionalData(additionalData, buf, off, ciphertextLength - TAG_LENGTH);
-            try {
-                cipher.init(Cipher.DECRYPT_MODE, readKey, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
-                cipher.updateAAD(additionalData);
-                plaintextLength = cipher.doFinal(buf, off + PREFIX, ciphertextLength, buf, off + PREFIX);
-            } catch (AEADBadTagException e) {
-                return Outcome.DROPPED;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("AES-GCM is unavailable", e);
             }
             accept(sequence);
-            return type == ALERT ? Outcome.ALERT : Outcome.DATA;
+            return switch (type) {
+                case ALERT -> Outcome.ALERT;
+                case HANDSHAKE -> Outcome.HANDSHAKE;
+                default -> Outcome.DATA;
+            };
+        }
+
+        /**
+         * Authenticates and decrypts the record in place, setting {@link #plaintextOffset} and {@link #plaintextLength};
+         * false when it is not authentic. The header has been checked.
+         */
+        abstract boolean unprotect(byte[] buf, int off, int length);
+
+        int plaintextOffset() {
+            return plaintextOffset;
         }
 
         int plaintextLength() {
@@ -188,6 +163,29 @@ final class DtlsRecordLayer {
         }
     }
 
+    /** Writes a record header at {@code buf[start..start+13)}. */
+    void writeHeader(byte[] buf, int start, int type, long sequence, int length) {
+        buf[start] = (byte) type;
+        buf[start + 1] = (byte) versionMajor;
+        buf[start + 2] = (byte) versionMinor;
+        buf[start + 3] = (byte) (keys.epoch >>> 8);
+        buf[start + 4] = (byte) keys.epoch;
+        for (int i = 0; i < 6; i++) {
+            buf[start + 5 + i] = (byte) (sequence >>> (40 - 8 * i));
+        }
+        buf[start + 11] = (byte) (length >>> 8);
+        buf[start + 12] = (byte) length;
+    }
+
+    /** The 48-bit sequence number of the record at {@code off}. */
+    static long sequence(byte[] buf, int off) {
+        long sequence = 0;
+        for (int i = 0; i < 6; i++) {
+            sequence = sequence << 8 | buf[off + 5 + i] & 0xff;
+        }
+        return sequence;
+    }
+
     /** The length of a whole record at {@code buf[off..off+available)}, or -1 when it does not fit there. */
     static int recordLength(byte[] buf, int off, int available) {
         if (available < HEADER_LENGTH) {
@@ -197,8 +195,8 @@ final class DtlsRecordLayer {
         return length <= available ? length : -1;
     }
 
-    /** Sequence (epoch and sequence number), type, version, and the plaintext length. */
-    private static void additionalData(byte[] target, byte[] record, int start, int plaintextLength) {
+    /** The MAC's or AEAD's pseudo-header: epoch and sequence, type, version, and the plaintext length. */
+    static void pseudoHeader(byte[] target, byte[] record, int start, int plaintextLength) {
         System.arraycopy(record, start + 3, target, 0, 8);
         System.arraycopy(record, start, target, 8, 3);
         target[11] = (byte) (plaintextLength >>> 8);

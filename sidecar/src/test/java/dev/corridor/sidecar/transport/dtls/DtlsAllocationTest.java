@@ -128,12 +128,12 @@ class DtlsAllocationTest {
     }
 
     private static long recordLayerSealAndOpen() throws Exception {
-        DtlsRecordLayer.Sealer sealer = new DtlsRecordLayer(KEYS).sealer();
-        DtlsRecordLayer.Opener opener = new DtlsRecordLayer(KEYS.mirrored(1)).opener();
-        byte[] buf = new byte[DtlsRecordLayer.PREFIX + SIZE + DtlsRecordLayer.TAG_LENGTH];
+        DtlsRecordLayer.Sealer sealer = new GcmRecordLayer(KEYS).sealer();
+        DtlsRecordLayer.Opener opener = new GcmRecordLayer(KEYS.mirrored(1)).opener();
+        byte[] buf = new byte[GcmRecordLayer.PREFIX + SIZE + GcmRecordLayer.TAG_LENGTH];
         return AllocationMeter.allocatedBytes(PACKETS, () -> {
-            int start = sealer.seal(buf, DtlsRecordLayer.PREFIX, SIZE);
-            if (opener.open(buf, start, SIZE + DtlsRecordLayer.OVERHEAD) != DtlsRecordLayer.Outcome.DATA) {
+            int start = sealer.seal(buf, GcmRecordLayer.PREFIX, SIZE);
+            if (opener.open(buf, start, SIZE + GcmRecordLayer.OVERHEAD) != DtlsRecordLayer.Outcome.DATA) {
                 throw new AssertionError("the record did not open");
             }
         });
@@ -164,10 +164,10 @@ class DtlsAllocationTest {
 
     private static long channelRoundTrips() throws Exception {
         try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            DtlsRecordLayer.Sealer gatewaySealer = new DtlsRecordLayer(KEYS.mirrored(1)).sealer();
+            DtlsRecordLayer.Sealer gatewaySealer = new GcmRecordLayer(KEYS.mirrored(1)).sealer();
             Thread.ofPlatform().daemon().start(() -> answerEachDatagram(peer, gatewaySealer));
             UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.getLocalPort()), 1 << 20);
-            try (DtlsChannel channel = new DtlsChannel(socket, new DtlsRecordLayer(KEYS), DtlsHandshake.Mode.PSK, 1472, List.of())) {
+            try (DtlsChannel channel = new DtlsChannel(socket, new GcmRecordLayer(KEYS), DtlsHandshake.Mode.PSK, 1472, List.of())) {
                 byte[] buf = new byte[DtlsChannel.HEADROOM + SIZE + DtlsChannel.TAILROOM];
                 long[] delivered = {0};
                 PacketReceiver receiver = (type, code, b, off, len) -> delivered[0]++;
@@ -192,13 +192,13 @@ class DtlsAllocationTest {
     /** The peer's side, on its own thread (whose allocations are not the measured thread's): a data record per datagram. */
     private static void answerEachDatagram(DatagramSocket peer, DtlsRecordLayer.Sealer sealer) {
         byte[] in = new byte[2048];
-        byte[] out = new byte[DtlsRecordLayer.PREFIX + 1 + SIZE + DtlsRecordLayer.TAG_LENGTH];
+        byte[] out = new byte[GcmRecordLayer.PREFIX + 1 + SIZE + GcmRecordLayer.TAG_LENGTH];
         try {
             while (true) {
                 DatagramPacket received = new DatagramPacket(in, in.length);
                 peer.receive(received);
-                int start = sealer.seal(out, DtlsRecordLayer.PREFIX, 1 + SIZE); // type 0: DATA
-                peer.send(new DatagramPacket(out, start, 1 + SIZE + DtlsRecordLayer.OVERHEAD, received.getSocketAddress()));
+                int start = sealer.seal(out, GcmRecordLayer.PREFIX, 1 + SIZE); // type 0: DATA
+                peer.send(new DatagramPacket(out, start, 1 + SIZE + GcmRecordLayer.OVERHEAD, received.getSocketAddress()));
             }
         } catch (Exception e) {
             // the test closed the socket

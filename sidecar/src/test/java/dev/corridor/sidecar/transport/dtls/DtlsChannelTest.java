@@ -64,7 +64,7 @@ class DtlsChannelTest {
         gateway = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         gateway.setSoTimeout(10_000);
         UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.getLocalPort()), 65536);
-        channel = new DtlsChannel(socket, new DtlsRecordLayer(keys), DtlsHandshake.Mode.PSK, 1472, lastFlight);
+        channel = new DtlsChannel(socket, new GcmRecordLayer(keys), DtlsHandshake.Mode.PSK, 1472, lastFlight);
         channel.sendControl(PacketType.KEEPALIVE, new byte[0]);
         DatagramPacket first = new DatagramPacket(new byte[2048], 2048);
         gateway.receive(first);

@@ -15,24 +15,24 @@ class DtlsRecordLayerTest {
     }
 
     private final DtlsKeys client = DtlsKeys.fromKeyBlock(DtlsSuite.PSK_AES_256_GCM, 1, KEY_BLOCK, 1);
-    private final DtlsRecordLayer clientSide = new DtlsRecordLayer(client);
-    private final DtlsRecordLayer gatewaySide = new DtlsRecordLayer(client.mirrored(1));
+    private final DtlsRecordLayer clientSide = DtlsRecordLayer.of(client);
+    private final DtlsRecordLayer gatewaySide = DtlsRecordLayer.of(client.mirrored(1));
 
     @Test
     void sealsInPlaceAndTheOtherSideOpensIt() throws Exception {
         byte[] packet = "an IP packet, more or less".getBytes();
         byte[] buf = record(packet);
-        int start = clientSide.sealer().seal(buf, DtlsRecordLayer.PREFIX, packet.length);
+        int start = clientSide.sealer().seal(buf, GcmRecordLayer.PREFIX, packet.length);
 
         assertThat(start).isZero();
         assertThat(buf[0]).isEqualTo((byte) 23);
         assertThat(Arrays.copyOfRange(buf, 1, 5)).containsExactly(0xFE, 0xFD, 0, 1);
         assertThat((buf[11] & 0xff) << 8 | buf[12] & 0xff).isEqualTo(8 + packet.length + 16);
-        assertThat(Arrays.copyOfRange(buf, DtlsRecordLayer.PREFIX, DtlsRecordLayer.PREFIX + packet.length)).isNotEqualTo(packet);
+        assertThat(Arrays.copyOfRange(buf, GcmRecordLayer.PREFIX, GcmRecordLayer.PREFIX + packet.length)).isNotEqualTo(packet);
 
         DtlsRecordLayer.Opener opener = gatewaySide.opener();
-        assertThat(opener.open(buf, 0, packet.length + DtlsRecordLayer.OVERHEAD)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
-        assertThat(Arrays.copyOfRange(buf, DtlsRecordLayer.PREFIX, DtlsRecordLayer.PREFIX + opener.plaintextLength())).isEqualTo(packet);
+        assertThat(opener.open(buf, 0, packet.length + GcmRecordLayer.OVERHEAD)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(Arrays.copyOfRange(buf, GcmRecordLayer.PREFIX, GcmRecordLayer.PREFIX + opener.plaintextLength())).isEqualTo(packet);
     }
 
     @Test
@@ -41,8 +41,8 @@ class DtlsRecordLayerTest {
         DtlsRecordLayer.Sealer second = clientSide.sealer();
         byte[] a = record(new byte[10]);
         byte[] b = record(new byte[10]);
-        first.seal(a, DtlsRecordLayer.PREFIX, 10);
-        second.seal(b, DtlsRecordLayer.PREFIX, 10);
+        first.seal(a, GcmRecordLayer.PREFIX, 10);
+        second.seal(b, GcmRecordLayer.PREFIX, 10);
         assertThat(Arrays.copyOfRange(a, 5, 11)).containsExactly(0, 0, 0, 0, 0, 1);
         assertThat(Arrays.copyOfRange(b, 5, 11)).containsExactly(0, 0, 0, 0, 0, 2);
         // The explicit nonce repeats the epoch and sequence.
@@ -54,11 +54,11 @@ class DtlsRecordLayerTest {
         DtlsRecordLayer.Sealer sealer = clientSide.sealer();
         DtlsRecordLayer.Opener opener = gatewaySide.opener();
         byte[] genuine = record(new byte[40]);
-        sealer.seal(genuine, DtlsRecordLayer.PREFIX, 40);
+        sealer.seal(genuine, GcmRecordLayer.PREFIX, 40);
         byte[] forged = genuine.clone();
         forged[30] ^= 1;
         byte[] copy = genuine.clone();
-        int length = 40 + DtlsRecordLayer.OVERHEAD;
+        int length = 40 + GcmRecordLayer.OVERHEAD;
 
         assertThat(opener.open(forged, 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
         assertThat(opener.open(genuine, 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
@@ -72,9 +72,9 @@ class DtlsRecordLayerTest {
         byte[][] records = new byte[100][];
         for (int i = 0; i < records.length; i++) {
             records[i] = record(new byte[8]);
-            sealer.seal(records[i], DtlsRecordLayer.PREFIX, 8);
+            sealer.seal(records[i], GcmRecordLayer.PREFIX, 8);
         }
-        int length = 8 + DtlsRecordLayer.OVERHEAD;
+        int length = 8 + GcmRecordLayer.OVERHEAD;
         assertThat(opener.open(records[99].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(opener.open(records[50].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(opener.open(records[50].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
@@ -119,9 +119,9 @@ class DtlsRecordLayerTest {
         assertThat(opener.open(hello, 0, 30)).isEqualTo(DtlsRecordLayer.Outcome.HANDSHAKE);
 
         byte[] sealed = record(new byte[20]);
-        clientSide.sealer().seal(sealed, DtlsRecordLayer.PREFIX, 20);
+        clientSide.sealer().seal(sealed, GcmRecordLayer.PREFIX, 20);
         sealed[4] = 2; // epoch 2
-        assertThat(opener.open(sealed, 0, 20 + DtlsRecordLayer.OVERHEAD)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+        assertThat(opener.open(sealed, 0, 20 + GcmRecordLayer.OVERHEAD)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
     }
 
     @Test
@@ -139,18 +139,18 @@ class DtlsRecordLayerTest {
         byte[][] records = new byte[count][];
         for (int i = 1; i < count; i++) {
             records[i] = record(new byte[] {(byte) i});
-            sealer.seal(records[i], DtlsRecordLayer.PREFIX, 1);
+            sealer.seal(records[i], GcmRecordLayer.PREFIX, 1);
         }
         return records;
     }
 
     private static DtlsRecordLayer.Outcome open(DtlsRecordLayer.Opener opener, byte[][] records, int sequence) {
-        return opener.open(records[sequence].clone(), 0, 1 + DtlsRecordLayer.OVERHEAD);
+        return opener.open(records[sequence].clone(), 0, 1 + GcmRecordLayer.OVERHEAD);
     }
 
     private static byte[] record(byte[] plaintext) {
-        byte[] buf = new byte[DtlsRecordLayer.PREFIX + plaintext.length + DtlsRecordLayer.TAG_LENGTH];
-        System.arraycopy(plaintext, 0, buf, DtlsRecordLayer.PREFIX, plaintext.length);
+        byte[] buf = new byte[GcmRecordLayer.PREFIX + plaintext.length + GcmRecordLayer.TAG_LENGTH];
+        System.arraycopy(plaintext, 0, buf, GcmRecordLayer.PREFIX, plaintext.length);
         return buf;
     }
 }
