@@ -5,9 +5,11 @@ import dev.corridor.sidecar.protocol.ProtocolException;
 import dev.corridor.sidecar.protocol.auth.AuthenticationException;
 import dev.corridor.sidecar.protocol.auth.ClientProfile;
 import dev.corridor.sidecar.protocol.http.HttpResponseHead;
+import dev.corridor.sidecar.protocol.sso.StrapKeys;
 import dev.corridor.sidecar.protocol.tunnel.ConnectRequest;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfigParser;
+import dev.corridor.sidecar.session.sso.ExternalBrowser;
 import dev.corridor.sidecar.transport.ClientIdentity;
 import dev.corridor.sidecar.transport.CstpChannel;
 import dev.corridor.sidecar.transport.GatewayUnreachableException;
@@ -150,31 +152,44 @@ final class SessionOpener {
         });
     }
 
-    /** What a login alone yields ({@code authenticate}): the session cookie, and the gateway it is good for. */
-    record Authenticated(SessionCookie cookie, InetSocketAddress gateway, PublicKeyPin gatewayKey) {
+    /**
+     * What a login alone yields ({@code authenticate}): the session cookie, the gateway it is good for, and the STRAP
+     * keys of an external-browser login, whose signing key the session is bound to.
+     */
+    record Authenticated(SessionCookie cookie, InetSocketAddress gateway, PublicKeyPin gatewayKey, Optional<StrapKeys> strap) {
         @Override
         public String toString() {
             return "Authenticated[" + gateway + "]"; // never the cookie
         }
     }
 
-    /** Logs in and stops there: the session stays the gateway's until a CONNECT with its cookie, or its timeout. */
-    Authenticated authenticate() throws TunnelFailure {
+    /**
+     * Logs in and stops there: the session stays the gateway's until a CONNECT with its cookie, or its timeout.
+     *
+     * @param browser single sign-on in the user's browser ({@code --external-browser}), when the gateway asks for it
+     */
+    Authenticated authenticate(Optional<ExternalBrowser> browser) throws TunnelFailure {
         return attempt(() -> {
             LoginSecrets secrets = credentials.load();
             long started = System.nanoTime();
             TlsConnection connection = track(connector.connect(gateway, secrets.certificate()));
-            Authenticator.Login login = login(connection, secrets, started);
+            Authenticator.Login login = login(connection, secrets, started, browser);
             try (TlsConnection used = track(login.connection())) {
                 X509Certificate certificate = (X509Certificate) used.session().getPeerCertificates()[0];
-                return new Authenticated(new SessionCookie(login.sessionCookie()), used.remote(), PublicKeyPin.of(certificate));
+                return new Authenticated(new SessionCookie(login.sessionCookie()), used.remote(), PublicKeyPin.of(certificate),
+                        login.strap());
             }
         });
     }
 
     private Authenticator.Login login(TlsConnection connection, LoginSecrets secrets, long connected)
             throws IOException, AuthenticationException, ConfigException {
-        Authenticator.Login login = authenticator.login(connection, secrets);
+        return login(connection, secrets, connected, Optional.empty());
+    }
+
+    private Authenticator.Login login(TlsConnection connection, LoginSecrets secrets, long connected, Optional<ExternalBrowser> browser)
+            throws IOException, AuthenticationException, ConfigException {
+        Authenticator.Login login = authenticator.login(connection, secrets, browser);
         observer.login(TunnelObserver.LoginOutcome.SUCCESS);
         observer.phaseCompleted(TunnelObserver.Phase.AUTHENTICATION, Duration.ofNanos(System.nanoTime() - connected));
         login.preLoginBanner().ifPresent(banner -> LOG.log(Level.INFO, "the gateway's banner before login: {0}", banner));

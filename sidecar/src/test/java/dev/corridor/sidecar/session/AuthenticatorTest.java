@@ -124,7 +124,7 @@ class AuthenticatorTest {
         open.add(connection);
         Authenticator authenticator = new Authenticator(url, connector, Optional.empty(), ClientProfile.defaults());
         Authenticator.Login[] login = new Authenticator.Login[1];
-        Throwable failure = catchThrowable(() -> login[0] = authenticator.login(connection, credentials()));
+        Throwable failure = catchThrowable(() -> login[0] = authenticator.login(connection, credentials(), Optional.empty()));
         if (login[0] != null) {
             open.add(login[0].connection());
         }
