@@ -66,11 +66,12 @@ final class HandshakeSplittingRelay implements AutoCloseable {
                         break;
                     }
                     byte[] message = java.util.Arrays.copyOfRange(buffered, at, at + 4 + length);
+                    // Said before the Certificate goes out: the client may refuse it and the test look before this thread runs on.
+                    heldBack |= message[0] == CERTIFICATE;
                     out.write(record(HANDSHAKE, major, minor, message));
                     out.flush();
                     at += 4 + length;
                     if (message[0] == CERTIFICATE) {
-                        heldBack = true;
                         fromClient.join(); // until the client closes
                         return;
                     }

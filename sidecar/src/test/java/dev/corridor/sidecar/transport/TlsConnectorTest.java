@@ -27,7 +27,7 @@ class TlsConnectorTest {
 
             Throwable thrown = catchThrowable(() -> connector.connect(new GatewayUrl("127.0.0.1", relay.port(), "/")));
 
-            assertThat(relay.heldBackAfterTheCertificate()).as("the certificate was the last thing the client had").isTrue();
+            assertThat(relay.heldBackAfterTheCertificate()).as("the certificate was the last thing the client had; thrown: " + thrown).isTrue();
             assertThat(thrown).isInstanceOf(UntrustedCertificateException.class)
                     .hasMessageContaining("pin it with --servercert " + gateway.pin());
         }
