@@ -126,7 +126,14 @@ public record VpnTunnelSpec(
             @Default("info")
             @Pattern("^(error|warn|info|debug)$")
             @Size(max = 5)
-            String logLevel) {
+            String logLevel,
+
+            @JsonPropertyDescription("Whether the sidecar's readiness counts toward the pod's Ready condition; gating with tolerant thresholds when absent.")
+            SidecarReadiness readiness,
+
+            @Size(max = 8)
+            @JsonPropertyDescription("Secrets, in the pod's namespace, for pulling the sidecar image; added to the pod's own.")
+            List<ImagePullSecret> imagePullSecrets) {
     }
 
     @ValidationRule(value = "!has(self.minDelaySeconds) || !has(self.maxDelaySeconds) || self.maxDelaySeconds >= self.minDelaySeconds",

@@ -3,12 +3,15 @@ package dev.corridor.operator.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.corridor.operator.crd.ImagePullSecret;
+import dev.corridor.operator.crd.SidecarReadiness;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -98,7 +101,7 @@ class PodInjectorTest {
         ResourceRequirements small = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("96Mi")).build();
         VpnTunnel tunnel = Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
-                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug"), null));
+                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug", null, null), null));
 
         Container sidecar = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
@@ -110,6 +113,63 @@ class PodInjectorTest {
         assertThat(sidecar.getResources()).isEqualTo(small);
         assertThat(defaults.getImage()).isEqualTo("sidecar:1");
         assertThat(defaults.getResources()).isEqualTo(DEFAULT_RESOURCES);
+    }
+
+    @Test
+    void podsInTheNodesNetworkNamespaceOrOnWindowsCannotBeInjected() {
+        Pod hostNetwork = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withHostNetwork(true).endSpec().build();
+        Pod windows = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withNewOs("windows").endSpec().build();
+        Pod linux = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withHostNetwork(false).withNewOs("linux").endSpec().build();
+
+        assertThat(PodInjector.problems(hostNetwork, NATIVE)).singleElement().asString().startsWith("it sets hostNetwork: true;")
+                .contains("the node's own network namespace");
+        assertThat(PodInjector.problems(windows, NATIVE)).singleElement().asString().startsWith("it sets spec.os.name: windows;");
+        assertThat(PodInjector.problems(linux, NATIVE)).isEmpty();
+        assertThatThrownBy(() -> PodInjector.inject(hostNetwork, Fixtures.tunnel("corp", "login"), NATIVE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hostNetwork");
+    }
+
+    @Test
+    void readinessGatesThePodTolerantlyByDefaultAndIsTheTunnelsChoice() {
+        Container byDefault = sidecarWith(null, null);
+        Container tuned = sidecarWith(new SidecarReadiness(null, 10, 6), null);
+        Container notGating = sidecarWith(new SidecarReadiness(false, null, null), null);
+
+        assertThat(byDefault.getReadinessProbe().getPeriodSeconds()).isEqualTo(5);
+        assertThat(byDefault.getReadinessProbe().getFailureThreshold()).isEqualTo(3);
+        assertThat(tuned.getReadinessProbe().getPeriodSeconds()).isEqualTo(10);
+        assertThat(tuned.getReadinessProbe().getFailureThreshold()).isEqualTo(6);
+        assertThat(notGating.getReadinessProbe()).isNull();
+        // The application still starts only once the tunnel is up.
+        for (Container sidecar : List.of(byDefault, tuned, notGating)) {
+            assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+            assertThat(sidecar.getStartupProbe().getFailureThreshold()).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void theTunnelsImagePullSecretsJoinThePodsOwnOnce() {
+        Pod pod = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().addNewImagePullSecret("app-registry")
+                .addNewImagePullSecret("corp-registry").endSpec().build();
+        VpnTunnel tunnel = tunnelWith(null, List.of(new ImagePullSecret("corp-registry"), new ImagePullSecret("sidecar-registry")));
+
+        Pod injected = PodInjector.inject(pod, tunnel, NATIVE).orElseThrow();
+        Pod plain = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+
+        assertThat(injected.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
+                .containsExactly("app-registry", "corp-registry", "sidecar-registry");
+        assertThat(plain.getSpec().getImagePullSecrets()).isNullOrEmpty();
+    }
+
+    private static Container sidecarWith(SidecarReadiness readiness, List<ImagePullSecret> pullSecrets) {
+        return PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnelWith(readiness, pullSecrets), NATIVE).orElseThrow()
+                .getSpec().getInitContainers().getFirst();
+    }
+
+    private static VpnTunnel tunnelWith(SidecarReadiness readiness, List<ImagePullSecret> pullSecrets) {
+        return Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
+                new VpnTunnelSpec.Sidecar(null, null, null, null, readiness, pullSecrets), null));
     }
 
     @Test
