@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -216,7 +218,7 @@ public final class PodInjector {
                 .withReadinessProbe(readinessProbe(spec, port))
                 .withLivenessProbe(probe("/healthz", port, 10, 3))
                 .withSecurityContext(securityContext(settings.tunDevice()))
-                .withResources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()))
+                .withResources(resources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()), settings))
                 .withVolumeMounts(mounts(spec, settings));
         if (settings.mode() == InjectionSettings.Mode.NATIVE) {
             container.withRestartPolicy("Always");
@@ -252,16 +254,32 @@ public final class PodInjector {
                 .build();
     }
 
+    /** With a device plugin, one unit of its tun resource joins the sidecar's limits (and requests, if it has some). */
+    private static ResourceRequirements resources(ResourceRequirements resources, InjectionSettings settings) {
+        if (settings.tunDevice() != InjectionSettings.TunDevice.DEVICE_PLUGIN) {
+            return resources;
+        }
+        ResourceRequirementsBuilder withDevice = new ResourceRequirementsBuilder(resources == null ? new ResourceRequirements() : resources)
+                .addToLimits(settings.tunDeviceResource(), new Quantity("1"));
+        if (resources != null && resources.getRequests() != null && !resources.getRequests().isEmpty()) {
+            withDevice.addToRequests(settings.tunDeviceResource(), new Quantity("1")); // extended resources: requests equal limits
+        }
+        return withDevice.build();
+    }
+
     /**
-     * NET_ADMIN for the tun device and routes, every other capability dropped, never privileged. The sidecar runs as
-     * root inside the container: the kernel checks NET_ADMIN against the user namespace, not against the user.
+     * NET_ADMIN for the tun device and routes, every other capability dropped, not privileged unless the operator is
+     * set to {@link InjectionSettings.TunDevice#PRIVILEGED} (the API server refuses privileged without privilege
+     * escalation). The sidecar runs as root inside the container: the kernel checks NET_ADMIN against the user
+     * namespace, not against the user.
      */
     private static SecurityContext securityContext(InjectionSettings.TunDevice tunDevice) {
         List<String> add = tunDevice == InjectionSettings.TunDevice.CREATE ? List.of("NET_ADMIN", "MKNOD") : List.of("NET_ADMIN");
+        boolean privileged = tunDevice == InjectionSettings.TunDevice.PRIVILEGED;
         return new SecurityContextBuilder()
                 .withNewCapabilities().withAdd(add).withDrop("ALL").endCapabilities()
-                .withAllowPrivilegeEscalation(false)
-                .withPrivileged(false)
+                .withAllowPrivilegeEscalation(privileged)
+                .withPrivileged(privileged)
                 .withReadOnlyRootFilesystem(true)
                 .withRunAsUser(0L)
                 .withRunAsNonRoot(false)

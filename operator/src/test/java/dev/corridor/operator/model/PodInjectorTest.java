@@ -57,6 +57,65 @@ class PodInjectorTest {
     }
 
     @Test
+    void theNodesTunDeviceIsAHostPathVolumeOfTypeCharDeviceByDefault() {
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(volume(pod, "corridor-tun").getHostPath()).satisfies(hostPath -> {
+            assertThat(hostPath.getPath()).isEqualTo("/dev/net/tun");
+            assertThat(hostPath.getType()).isEqualTo("CharDevice");
+        });
+        assertThat(sidecar.getVolumeMounts()).anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo("/dev/net/tun"));
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(sidecar.getSecurityContext().getPrivileged()).isFalse();
+        assertThat(sidecar.getResources()).isEqualTo(DEFAULT_RESOURCES);
+    }
+
+    @Test
+    void aDevicePluginGivesTheTunDeviceAsOneUnitOfItsResourceWithoutAHostPath() {
+        InjectionSettings devicePlugin = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.DEVICE_PLUGIN, DEFAULT_RESOURCES, AllowedImages.NONE, "devices.example.com/tun");
+        ResourceRequirements limitsOnly = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("96Mi")).build();
+
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), devicePlugin).orElseThrow();
+        Container tunnelsOwn = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY,
+                null, new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
+                new VpnTunnelSpec.Sidecar(null, null, limitsOnly, null, null, null), null)), devicePlugin).orElseThrow()
+                .getSpec().getInitContainers().getFirst();
+
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getResources().getLimits()).containsEntry("devices.example.com/tun", new Quantity("1"))
+                .containsEntry("memory", new Quantity("192Mi"));
+        assertThat(sidecar.getResources().getRequests()).containsEntry("devices.example.com/tun", new Quantity("1"))
+                .containsEntry("memory", new Quantity("128Mi"));
+        assertThat(tunnelsOwn.getResources().getLimits()).containsOnlyKeys("memory", "devices.example.com/tun");
+        assertThat(tunnelsOwn.getResources().getRequests()).isNullOrEmpty();
+        assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
+        assertThat(sidecar.getVolumeMounts()).extracting("mountPath").doesNotContain("/dev/net/tun");
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(sidecar.getSecurityContext().getPrivileged()).isFalse();
+        assertThat(DEFAULT_RESOURCES.getLimits()).doesNotContainKey("devices.example.com/tun"); // the settings are left as they were
+        assertThat(PodInjector.verify(pod, Fixtures.tunnel("corp", "login"), devicePlugin)).isInstanceOf(PodInjector.Verdict.Injected.class);
+    }
+
+    @Test
+    void aPrivilegedSidecarIsTheOperatorsOptInAndNeedsNoHostPath() {
+        InjectionSettings privileged = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.PRIVILEGED, DEFAULT_RESOURCES, AllowedImages.NONE);
+
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), privileged).orElseThrow();
+
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getSecurityContext().getPrivileged()).isTrue();
+        // The API server refuses privileged: true beside allowPrivilegeEscalation: false.
+        assertThat(sidecar.getSecurityContext().getAllowPrivilegeEscalation()).isTrue();
+        assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
+        assertThat(sidecar.getResources()).isEqualTo(DEFAULT_RESOURCES);
+        assertThat(PodInjector.verify(pod, Fixtures.tunnel("corp", "login"), privileged)).isInstanceOf(PodInjector.Verdict.Injected.class);
+        assertThat(PodInjector.verify(pod, Fixtures.tunnel("corp", "login"), NATIVE)).isInstanceOf(PodInjector.Verdict.NotInjected.class);
+    }
+
+    @Test
     void aCaFromASecretOrAConfigMapIsMountedWhereTheConfigurationSays() {
         VpnTunnel fromSecret = withCa(new VpnTunnelSpec.CaReference(new VpnTunnelSpec.KeyReference("corp-ca", null), null));
         VpnTunnel fromConfigMap = withCa(new VpnTunnelSpec.CaReference(null, new VpnTunnelSpec.KeyReference("corp-ca", "root.pem")));
