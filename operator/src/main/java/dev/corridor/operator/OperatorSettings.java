@@ -29,6 +29,9 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
 
     /** A DNS-1123 label, as namespace names are. */
     private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+    /** A DNS subdomain, a slash, and a name: what Kubernetes takes for an extended resource outside kubernetes.io. */
+    private static final Pattern EXTENDED_RESOURCE = Pattern.compile(
+            "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
     static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
 
     public static OperatorSettings fromEnvironment(Map<String, String> environment) {
@@ -40,12 +43,15 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                     case "native" -> InjectionSettings.Mode.NATIVE;
                     default -> InjectionSettings.Mode.CLASSIC;
                 },
-                switch (env.oneOf("CORRIDOR_TUN_DEVICE", "hostPath", "hostPath", "create")) {
+                switch (env.oneOf("CORRIDOR_TUN_DEVICE", "hostPath", "hostPath", "create", "devicePlugin", "privileged")) {
                     case "hostPath" -> InjectionSettings.TunDevice.HOST_PATH;
-                    default -> InjectionSettings.TunDevice.CREATE;
+                    case "create" -> InjectionSettings.TunDevice.CREATE;
+                    case "devicePlugin" -> InjectionSettings.TunDevice.DEVICE_PLUGIN;
+                    default -> InjectionSettings.TunDevice.PRIVILEGED;
                 },
                 env.resources("CORRIDOR_SIDECAR_RESOURCES"),
-                env.allowedImages("CORRIDOR_ALLOWED_SIDECAR_IMAGES"));
+                env.allowedImages("CORRIDOR_ALLOWED_SIDECAR_IMAGES"),
+                env.resourceName("CORRIDOR_TUN_DEVICE_RESOURCE", InjectionSettings.DEFAULT_TUN_DEVICE_RESOURCE));
         WebhookSettings webhook = new WebhookSettings(
                 env.port("CORRIDOR_WEBHOOK_PORT", 8443),
                 switch (env.oneOf("CORRIDOR_WEBHOOK_CERTIFICATES", "generate", "generate", "files")) {
@@ -124,6 +130,15 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
             } catch (IllegalArgumentException e) {
                 throw new InvalidSettingException(name + ": " + e.getMessage());
             }
+        }
+
+        /** An extended resource's name: a domain prefix and a name, as in squat.ai/tun. */
+        String resourceName(String name, String fallback) {
+            String value = get(name, fallback);
+            if (!EXTENDED_RESOURCE.matcher(value).matches()) {
+                throw new InvalidSettingException(name + "=" + value + " is not an extended resource name such as " + fallback);
+            }
+            return value;
         }
 
         ResourceRequirements resources(String name) {

@@ -24,6 +24,7 @@ class OperatorSettingsTest {
         assertThat(settings.metricsPort()).isEqualTo(8080);
         assertThat(settings.injection().mode()).isEqualTo(InjectionSettings.Mode.NATIVE);
         assertThat(settings.injection().tunDevice()).isEqualTo(InjectionSettings.TunDevice.HOST_PATH);
+        assertThat(settings.injection().tunDeviceResource()).isEqualTo("squat.ai/tun");
         assertThat(settings.injection().imagePullPolicy()).isEqualTo("IfNotPresent");
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("192Mi");
         assertThat(settings.injection().allowedImages()).isEqualTo(AllowedImages.NONE);
@@ -52,6 +53,19 @@ class OperatorSettingsTest {
     }
 
     @Test
+    void theTunDeviceComesFromADevicePluginOrAPrivilegedSidecarWhenTheChartSaysSo() {
+        Map<String, String> devicePlugin = with("CORRIDOR_TUN_DEVICE", "devicePlugin");
+        devicePlugin.put("CORRIDOR_TUN_DEVICE_RESOURCE", "devices.example.com/tun");
+
+        assertThat(OperatorSettings.fromEnvironment(devicePlugin).injection()).satisfies(injection -> {
+            assertThat(injection.tunDevice()).isEqualTo(InjectionSettings.TunDevice.DEVICE_PLUGIN);
+            assertThat(injection.tunDeviceResource()).isEqualTo("devices.example.com/tun");
+        });
+        assertThat(OperatorSettings.fromEnvironment(with("CORRIDOR_TUN_DEVICE", "privileged")).injection().tunDevice())
+                .isEqualTo(InjectionSettings.TunDevice.PRIVILEGED);
+    }
+
+    @Test
     void aBadValueIsNamed() {
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("CORRIDOR_NAMESPACE", "corridor")))
                 .hasMessage("CORRIDOR_SIDECAR_IMAGE is not set");
@@ -63,6 +77,10 @@ class OperatorSettingsTest {
                 .hasMessageStartingWith("CORRIDOR_SIDECAR_RESOURCES is not the JSON of a ResourceRequirements");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/*")))
                 .hasMessage("CORRIDOR_ALLOWED_SIDECAR_IMAGES: 'registry.example.com/*' is neither sha256:HEX nor an image reference or prefix");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_TUN_DEVICE", "mknod")))
+                .hasMessage("CORRIDOR_TUN_DEVICE=mknod is not one of hostPath, create, devicePlugin, privileged");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_TUN_DEVICE_RESOURCE", "tun")))
+                .hasMessage("CORRIDOR_TUN_DEVICE_RESOURCE=tun is not an extended resource name such as squat.ai/tun");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_WATCH_NAMESPACES", "apps,Team_B")))
                 .hasMessage("CORRIDOR_WATCH_NAMESPACES: 'Team_B' is not a namespace name");
     }

@@ -1,6 +1,7 @@
 package dev.corridor.operator.crd;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -20,6 +21,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+// Every pod that carries the tunnel has its name as a label value, which takes at most 63 characters.
+@ValidationRule(value = "size(self.metadata.name) <= 63",
+        message = "a VpnTunnel's name is at most 63 characters: pods carry it as the value of the label corridor.dev/tunnel")
 public class VpnTunnel extends CustomResource<VpnTunnelSpec, VpnTunnelStatus> implements Namespaced {
     public static final String GROUP = "corridor.dev";
     public static final String VERSION = "v1alpha1";

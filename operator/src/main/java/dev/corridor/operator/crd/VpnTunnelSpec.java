@@ -1,6 +1,9 @@
 package dev.corridor.operator.crd;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import static dev.corridor.operator.crd.SchemaBounds.*;
+
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -15,6 +18,7 @@ import java.util.List;
 public record VpnTunnelSpec(
         @Required
         @Pattern("^https://[^\\s/?#]+(/[^\\s?#]*)?$")
+        @Size(max = URL_LENGTH)
         @JsonPropertyDescription("The gateway's URL: https://HOST[:PORT][/PATH].")
         String gateway,
 
@@ -44,17 +48,15 @@ public record VpnTunnelSpec(
         Reconnect reconnect) {
 
     /**
-     * Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. List rules sit on the class:
-     * on a record component the generator would see them twice, on the field and on its accessor.
+     * Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. Rules sit on the class: on a
+     * record component the generator would see them twice, on the field and on its accessor.
      */
-    @ValidationRule(value = "!has(self.pinnedPublicKeys) || self.pinnedPublicKeys.all(p, p.matches('^pin-sha256:[A-Za-z0-9+/]{43}=$'))",
-            fieldPath = ".pinnedPublicKeys", message = "each pin is pin-sha256: and the base64 SHA-256 of the certificate's public key")
     @ValidationRule(value = "!has(self.ca) || (has(self.ca.secret) != has(self.ca.configMap))",
             message = "trust.ca takes exactly one of secret or configMap")
     public record Trust(
             @Size(max = 16)
             @JsonPropertyDescription("openconnect-style pins of the gateway certificate's public key: pin-sha256:BASE64.")
-            List<String> pinnedPublicKeys,
+            List<@Pattern(PIN) @Size(max = PIN_LENGTH) String> pinnedPublicKeys,
 
             @JsonPropertyDescription("A CA certificate (PEM) to trust, from a Secret or a ConfigMap in the tunnel's namespace.")
             CaReference ca) {
@@ -64,8 +66,8 @@ public record VpnTunnelSpec(
     }
 
     public record KeyReference(
-            @Required @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String name,
-            @Default("ca.crt") @Pattern("^[-._a-zA-Z0-9]+$") String key) {
+            @Required @Pattern(OBJECT_NAME) @Size(max = OBJECT_NAME_LENGTH) String name,
+            @Default("ca.crt") @Pattern(KEY) @Size(max = KEY_LENGTH) String key) {
     }
 
     public record Authentication(
@@ -73,35 +75,31 @@ public record VpnTunnelSpec(
             @JsonPropertyDescription("The Secret, in the tunnel's namespace, that holds the user name and password.")
             SecretReference secretRef,
 
+            @Size(max = AUTH_GROUP_LENGTH)
             @JsonPropertyDescription("The login group to choose when the gateway offers several (openconnect's --authgroup).")
             String authGroup) {
     }
 
     public record SecretReference(
-            @Required @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String name,
-            @Default("username") @Pattern("^[-._a-zA-Z0-9]+$") String usernameKey,
+            @Required @Pattern(OBJECT_NAME) @Size(max = OBJECT_NAME_LENGTH) String name,
+            @Default("username") @Pattern(KEY) @Size(max = KEY_LENGTH) String usernameKey,
             @Default("password")
-            @Pattern("^[-._a-zA-Z0-9]+$")
+            @Pattern(KEY)
+            @Size(max = KEY_LENGTH)
             @JsonPropertyDescription("The key of the password; further lines answer further password prompts (a second factor).")
             String passwordKey) {
     }
 
     @ValidationRule(value = "!has(self.allowDefaultRoute) || !self.allowDefaultRoute || (has(self.neverRoute) && size(self.neverRoute) > 0)",
             message = "allowDefaultRoute needs neverRoute (the cluster's pod and service CIDRs), or the pods lose their cluster network")
-    @ValidationRule(value = "!has(self.include) || self.include.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", fieldPath = ".include",
-            message = "each route is a CIDR, e.g. 10.30.0.0/16")
-    @ValidationRule(value = "!has(self.exclude) || self.exclude.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", fieldPath = ".exclude",
-            message = "each route is a CIDR, e.g. 10.30.0.0/16")
-    @ValidationRule(value = "!has(self.neverRoute) || self.neverRoute.all(c, c.matches('^[0-9a-fA-F:.]+/[0-9]{1,3}$'))", fieldPath = ".neverRoute",
-            message = "each route is a CIDR, e.g. 10.96.0.0/12")
     public record Routes(
             @Size(max = 64)
             @JsonPropertyDescription("More networks to send through the tunnel.")
-            List<String> include,
+            List<@Pattern(CIDR) @Size(max = CIDR_LENGTH) String> include,
 
             @Size(max = 64)
             @JsonPropertyDescription("More networks to keep out of the tunnel.")
-            List<String> exclude,
+            List<@Pattern(CIDR) @Size(max = CIDR_LENGTH) String> exclude,
 
             @Default("false")
             @JsonPropertyDescription("Let the tunnel take all traffic when the gateway sends no split-include routes.")
@@ -109,22 +107,33 @@ public record VpnTunnelSpec(
 
             @Size(max = 16)
             @JsonPropertyDescription("The cluster's pod, service and node CIDRs: never sent through the tunnel.")
-            List<String> neverRoute) {
+            List<@Pattern(CIDR) @Size(max = CIDR_LENGTH) String> neverRoute) {
     }
 
     public record Sidecar(
+            @Size(max = IMAGE_LENGTH)
             @JsonPropertyDescription("The sidecar image; the operator's default when absent. Pin it per tunnel to roll out image changes one tunnel at a time.")
             String image,
 
             @Pattern("^(Always|IfNotPresent|Never)$")
+            @Size(max = 12)
             String imagePullPolicy,
 
-            @JsonPropertyDescription("Resources of the sidecar container; the operator's defaults when absent.")
+            @SchemaFrom(type = SidecarResourcesSchema.class)
+            @JsonPropertyDescription("Resources of the sidecar container (limits and requests); the operator's defaults when absent.")
             ResourceRequirements resources,
 
             @Default("info")
             @Pattern("^(error|warn|info|debug)$")
-            String logLevel) {
+            @Size(max = 5)
+            String logLevel,
+
+            @JsonPropertyDescription("Whether the sidecar's readiness counts toward the pod's Ready condition; gating with tolerant thresholds when absent.")
+            SidecarReadiness readiness,
+
+            @Size(max = 8)
+            @JsonPropertyDescription("Secrets, in the pod's namespace, for pulling the sidecar image; added to the pod's own.")
+            List<ImagePullSecret> imagePullSecrets) {
     }
 
     @ValidationRule(value = "!has(self.minDelaySeconds) || !has(self.maxDelaySeconds) || self.maxDelaySeconds >= self.minDelaySeconds",

@@ -1,5 +1,7 @@
 package dev.corridor.operator.model;
 
+import dev.corridor.operator.crd.ImagePullSecret;
+import dev.corridor.operator.crd.SidecarReadiness;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import io.fabric8.kubernetes.api.model.Container;
@@ -8,11 +10,14 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -68,7 +73,7 @@ public final class PodInjector {
 
         PodBuilder builder = new PodBuilder(pod)
                 .editMetadata().addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName()).endMetadata();
-        builder.editSpec().addAllToVolumes(volumes(tunnel, settings)).endSpec();
+        builder.editSpec().addAllToVolumes(volumes(tunnel, settings)).withImagePullSecrets(imagePullSecrets(pod, spec)).endSpec();
         if (settings.mode() == InjectionSettings.Mode.NATIVE) {
             List<Container> initContainers = new ArrayList<>();
             initContainers.add(sidecar); // first, so that the pod's own init containers have the tunnel too
@@ -83,13 +88,21 @@ public final class PodInjector {
     }
 
     /**
-     * What keeps the pod from being injected, each naming the annotation and the values allowed: a log level the
-     * sidecar does not know (it would fail to start), an image the operator does not allow (it would run with the
-     * sidecar's capabilities and mounts), or no free port for the sidecar. Empty when nothing does.
+     * What keeps the pod from being injected, each naming the field or annotation and what is allowed: the node's
+     * network namespace (hostNetwork) or a Windows pod, a log level the sidecar does not know (it would fail to
+     * start), an image the operator does not allow (it would run with the sidecar's capabilities and mounts), or no
+     * free port for the sidecar. Empty when nothing does.
      */
     public static List<String> problems(Pod pod, InjectionSettings settings) {
         Map<String, String> annotations = annotations(pod);
         List<String> problems = new ArrayList<>();
+        if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            problems.add("it sets hostNetwork: true; the sidecar would put the tunnel and its routes into the node's own network "
+                    + "namespace, where the tunnels of two such pods on one node would remove each other's routes");
+        }
+        if (pod.getSpec() != null && pod.getSpec().getOs() != null && "windows".equalsIgnoreCase(pod.getSpec().getOs().getName())) {
+            problems.add("it sets spec.os.name: windows; the sidecar runs only on Linux nodes (it needs a Linux network namespace and /dev/net/tun)");
+        }
         String level = annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION);
         if (level != null && !SidecarLayout.LOG_LEVELS.contains(level)) {
             problems.add("the annotation " + SidecarLayout.LOG_LEVEL_ANNOTATION + " is '" + level + "'; it takes one of "
@@ -202,16 +215,34 @@ public final class PodInjector {
                 .addNewPort().withName(SidecarLayout.PORT_NAME).withContainerPort(port).withProtocol("TCP").endPort()
                 // Held until the tunnel is up: the application starts only then (native sidecar), up to five minutes.
                 .withStartupProbe(probe("/readyz", port, 1, 300))
-                // Not ready within a few seconds of the tunnel going down.
-                .withReadinessProbe(probe("/readyz", port, 5, 1))
+                .withReadinessProbe(readinessProbe(spec, port))
                 .withLivenessProbe(probe("/healthz", port, 10, 3))
                 .withSecurityContext(securityContext(settings.tunDevice()))
-                .withResources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()))
+                .withResources(resources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()), settings))
                 .withVolumeMounts(mounts(spec, settings));
         if (settings.mode() == InjectionSettings.Mode.NATIVE) {
             container.withRestartPolicy("Always");
         }
         return container.build();
+    }
+
+    /** The tunnel's readiness gating: none (the pod's Ready ignores the tunnel once started), or its thresholds. */
+    private static Probe readinessProbe(VpnTunnelSpec spec, int port) {
+        SidecarReadiness readiness = Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::readiness).orElse(SidecarReadiness.DEFAULT)
+                .withDefaults();
+        return readiness.gating() ? probe("/readyz", port, readiness.periodSeconds(), readiness.failureThreshold()) : null;
+    }
+
+    /** The pod's image pull secrets, then the tunnel's that it lacks. */
+    private static List<LocalObjectReference> imagePullSecrets(Pod pod, VpnTunnelSpec spec) {
+        List<LocalObjectReference> secrets = new ArrayList<>(orEmpty(pod.getSpec().getImagePullSecrets()));
+        List<ImagePullSecret> tunnelSecrets = Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::imagePullSecrets).orElse(List.of());
+        for (ImagePullSecret secret : tunnelSecrets) {
+            if (secrets.stream().noneMatch(existing -> secret.name().equals(existing.getName()))) {
+                secrets.add(new LocalObjectReference(secret.name()));
+            }
+        }
+        return secrets.isEmpty() ? pod.getSpec().getImagePullSecrets() : secrets;
     }
 
     private static Probe probe(String path, int port, int periodSeconds, int failureThreshold) {
@@ -223,16 +254,32 @@ public final class PodInjector {
                 .build();
     }
 
+    /** With a device plugin, one unit of its tun resource joins the sidecar's limits (and requests, if it has some). */
+    private static ResourceRequirements resources(ResourceRequirements resources, InjectionSettings settings) {
+        if (settings.tunDevice() != InjectionSettings.TunDevice.DEVICE_PLUGIN) {
+            return resources;
+        }
+        ResourceRequirementsBuilder withDevice = new ResourceRequirementsBuilder(resources == null ? new ResourceRequirements() : resources)
+                .addToLimits(settings.tunDeviceResource(), new Quantity("1"));
+        if (resources != null && resources.getRequests() != null && !resources.getRequests().isEmpty()) {
+            withDevice.addToRequests(settings.tunDeviceResource(), new Quantity("1")); // extended resources: requests equal limits
+        }
+        return withDevice.build();
+    }
+
     /**
-     * NET_ADMIN for the tun device and routes, every other capability dropped, never privileged. The sidecar runs as
-     * root inside the container: the kernel checks NET_ADMIN against the user namespace, not against the user.
+     * NET_ADMIN for the tun device and routes, every other capability dropped, not privileged unless the operator is
+     * set to {@link InjectionSettings.TunDevice#PRIVILEGED} (the API server refuses privileged without privilege
+     * escalation). The sidecar runs as root inside the container: the kernel checks NET_ADMIN against the user
+     * namespace, not against the user.
      */
     private static SecurityContext securityContext(InjectionSettings.TunDevice tunDevice) {
         List<String> add = tunDevice == InjectionSettings.TunDevice.CREATE ? List.of("NET_ADMIN", "MKNOD") : List.of("NET_ADMIN");
+        boolean privileged = tunDevice == InjectionSettings.TunDevice.PRIVILEGED;
         return new SecurityContextBuilder()
                 .withNewCapabilities().withAdd(add).withDrop("ALL").endCapabilities()
-                .withAllowPrivilegeEscalation(false)
-                .withPrivileged(false)
+                .withAllowPrivilegeEscalation(privileged)
+                .withPrivileged(privileged)
                 .withReadOnlyRootFilesystem(true)
                 .withRunAsUser(0L)
                 .withRunAsNonRoot(false)

@@ -1,6 +1,7 @@
 package dev.corridor.operator.model;
 
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ public final class SpecValidation {
     private static final Pattern PIN = Pattern.compile("^pin-sha256:[A-Za-z0-9+/]{43}=$");
     private static final Pattern IPV4 = Pattern.compile("^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}$");
     private static final Pattern IPV6 = Pattern.compile("^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$");
+    private static final Pattern PREFIX_LENGTH = Pattern.compile("^\\d{1,3}$");
 
     private SpecValidation() {
     }
@@ -112,18 +114,24 @@ public final class SpecValidation {
         }
     }
 
-    /** A CIDR with an IP literal and a prefix length its family allows. */
+    /**
+     * A CIDR with an IP literal and a prefix length its family allows, as the sidecar parses it: the text has the
+     * shape of a dotted quad or of an IPv6 literal, and the JDK's literal parser (never DNS) accepts it. The CRD's
+     * pattern is only a coarse bound on the characters.
+     */
     static boolean isCidr(String text) {
         int slash = text.indexOf('/');
         if (slash < 0) {
             return false;
         }
-        String address = text.substring(0, slash);
-        int bits = IPV4.matcher(address).matches() ? 32 : IPV6.matcher(address).matches() ? 128 : -1;
+        String literal = text.substring(0, slash);
+        String prefix = text.substring(slash + 1);
+        if ((!IPV4.matcher(literal).matches() && !IPV6.matcher(literal).matches()) || !PREFIX_LENGTH.matcher(prefix).matches()) {
+            return false;
+        }
         try {
-            int prefix = Integer.parseInt(text.substring(slash + 1));
-            return bits > 0 && prefix >= 0 && prefix <= bits;
-        } catch (NumberFormatException e) {
+            return Integer.parseInt(prefix) <= InetAddress.ofLiteral(literal).getAddress().length * 8;
+        } catch (IllegalArgumentException e) {
             return false;
         }
     }

@@ -3,12 +3,15 @@ package dev.corridor.operator.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.corridor.operator.crd.ImagePullSecret;
+import dev.corridor.operator.crd.SidecarReadiness;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -51,6 +54,65 @@ class PodInjectorTest {
         assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "MKNOD");
         assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
         assertThat(sidecar.getVolumeMounts()).extracting("mountPath").doesNotContain("/dev/net/tun");
+    }
+
+    @Test
+    void theNodesTunDeviceIsAHostPathVolumeOfTypeCharDeviceByDefault() {
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(volume(pod, "corridor-tun").getHostPath()).satisfies(hostPath -> {
+            assertThat(hostPath.getPath()).isEqualTo("/dev/net/tun");
+            assertThat(hostPath.getType()).isEqualTo("CharDevice");
+        });
+        assertThat(sidecar.getVolumeMounts()).anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo("/dev/net/tun"));
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(sidecar.getSecurityContext().getPrivileged()).isFalse();
+        assertThat(sidecar.getResources()).isEqualTo(DEFAULT_RESOURCES);
+    }
+
+    @Test
+    void aDevicePluginGivesTheTunDeviceAsOneUnitOfItsResourceWithoutAHostPath() {
+        InjectionSettings devicePlugin = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.DEVICE_PLUGIN, DEFAULT_RESOURCES, AllowedImages.NONE, "devices.example.com/tun");
+        ResourceRequirements limitsOnly = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("96Mi")).build();
+
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), devicePlugin).orElseThrow();
+        Container tunnelsOwn = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY,
+                null, new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
+                new VpnTunnelSpec.Sidecar(null, null, limitsOnly, null, null, null), null)), devicePlugin).orElseThrow()
+                .getSpec().getInitContainers().getFirst();
+
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getResources().getLimits()).containsEntry("devices.example.com/tun", new Quantity("1"))
+                .containsEntry("memory", new Quantity("192Mi"));
+        assertThat(sidecar.getResources().getRequests()).containsEntry("devices.example.com/tun", new Quantity("1"))
+                .containsEntry("memory", new Quantity("128Mi"));
+        assertThat(tunnelsOwn.getResources().getLimits()).containsOnlyKeys("memory", "devices.example.com/tun");
+        assertThat(tunnelsOwn.getResources().getRequests()).isNullOrEmpty();
+        assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
+        assertThat(sidecar.getVolumeMounts()).extracting("mountPath").doesNotContain("/dev/net/tun");
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(sidecar.getSecurityContext().getPrivileged()).isFalse();
+        assertThat(DEFAULT_RESOURCES.getLimits()).doesNotContainKey("devices.example.com/tun"); // the settings are left as they were
+        assertThat(PodInjector.verify(pod, Fixtures.tunnel("corp", "login"), devicePlugin)).isInstanceOf(PodInjector.Verdict.Injected.class);
+    }
+
+    @Test
+    void aPrivilegedSidecarIsTheOperatorsOptInAndNeedsNoHostPath() {
+        InjectionSettings privileged = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.PRIVILEGED, DEFAULT_RESOURCES, AllowedImages.NONE);
+
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), privileged).orElseThrow();
+
+        Container sidecar = pod.getSpec().getInitContainers().getFirst();
+        assertThat(sidecar.getSecurityContext().getPrivileged()).isTrue();
+        // The API server refuses privileged: true beside allowPrivilegeEscalation: false.
+        assertThat(sidecar.getSecurityContext().getAllowPrivilegeEscalation()).isTrue();
+        assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
+        assertThat(sidecar.getResources()).isEqualTo(DEFAULT_RESOURCES);
+        assertThat(PodInjector.verify(pod, Fixtures.tunnel("corp", "login"), privileged)).isInstanceOf(PodInjector.Verdict.Injected.class);
+        assertThat(PodInjector.verify(pod, Fixtures.tunnel("corp", "login"), NATIVE)).isInstanceOf(PodInjector.Verdict.NotInjected.class);
     }
 
     @Test
@@ -98,7 +160,7 @@ class PodInjectorTest {
         ResourceRequirements small = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("96Mi")).build();
         VpnTunnel tunnel = Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
-                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug"), null));
+                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug", null, null), null));
 
         Container sidecar = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
@@ -110,6 +172,63 @@ class PodInjectorTest {
         assertThat(sidecar.getResources()).isEqualTo(small);
         assertThat(defaults.getImage()).isEqualTo("sidecar:1");
         assertThat(defaults.getResources()).isEqualTo(DEFAULT_RESOURCES);
+    }
+
+    @Test
+    void podsInTheNodesNetworkNamespaceOrOnWindowsCannotBeInjected() {
+        Pod hostNetwork = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withHostNetwork(true).endSpec().build();
+        Pod windows = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withNewOs("windows").endSpec().build();
+        Pod linux = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withHostNetwork(false).withNewOs("linux").endSpec().build();
+
+        assertThat(PodInjector.problems(hostNetwork, NATIVE)).singleElement().asString().startsWith("it sets hostNetwork: true;")
+                .contains("the node's own network namespace");
+        assertThat(PodInjector.problems(windows, NATIVE)).singleElement().asString().startsWith("it sets spec.os.name: windows;");
+        assertThat(PodInjector.problems(linux, NATIVE)).isEmpty();
+        assertThatThrownBy(() -> PodInjector.inject(hostNetwork, Fixtures.tunnel("corp", "login"), NATIVE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hostNetwork");
+    }
+
+    @Test
+    void readinessGatesThePodTolerantlyByDefaultAndIsTheTunnelsChoice() {
+        Container byDefault = sidecarWith(null, null);
+        Container tuned = sidecarWith(new SidecarReadiness(null, 10, 6), null);
+        Container notGating = sidecarWith(new SidecarReadiness(false, null, null), null);
+
+        assertThat(byDefault.getReadinessProbe().getPeriodSeconds()).isEqualTo(5);
+        assertThat(byDefault.getReadinessProbe().getFailureThreshold()).isEqualTo(3);
+        assertThat(tuned.getReadinessProbe().getPeriodSeconds()).isEqualTo(10);
+        assertThat(tuned.getReadinessProbe().getFailureThreshold()).isEqualTo(6);
+        assertThat(notGating.getReadinessProbe()).isNull();
+        // The application still starts only once the tunnel is up.
+        for (Container sidecar : List.of(byDefault, tuned, notGating)) {
+            assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+            assertThat(sidecar.getStartupProbe().getFailureThreshold()).isEqualTo(300);
+        }
+    }
+
+    @Test
+    void theTunnelsImagePullSecretsJoinThePodsOwnOnce() {
+        Pod pod = new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().addNewImagePullSecret("app-registry")
+                .addNewImagePullSecret("corp-registry").endSpec().build();
+        VpnTunnel tunnel = tunnelWith(null, List.of(new ImagePullSecret("corp-registry"), new ImagePullSecret("sidecar-registry")));
+
+        Pod injected = PodInjector.inject(pod, tunnel, NATIVE).orElseThrow();
+        Pod plain = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+
+        assertThat(injected.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
+                .containsExactly("app-registry", "corp-registry", "sidecar-registry");
+        assertThat(plain.getSpec().getImagePullSecrets()).isNullOrEmpty();
+    }
+
+    private static Container sidecarWith(SidecarReadiness readiness, List<ImagePullSecret> pullSecrets) {
+        return PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnelWith(readiness, pullSecrets), NATIVE).orElseThrow()
+                .getSpec().getInitContainers().getFirst();
+    }
+
+    private static VpnTunnel tunnelWith(SidecarReadiness readiness, List<ImagePullSecret> pullSecrets) {
+        return Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
+                new VpnTunnelSpec.Sidecar(null, null, null, null, readiness, pullSecrets), null));
     }
 
     @Test

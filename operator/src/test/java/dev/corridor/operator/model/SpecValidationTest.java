@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SpecValidationTest {
     private static final Optional<Set<String>> CREDENTIALS = Optional.of(Set.of("username", "password"));
@@ -58,5 +60,20 @@ class SpecValidationTest {
         assertThat(SpecValidation.isCidr("256.0.0.0/8")).isFalse();
         assertThat(SpecValidation.isCidr("10.0.0.0")).isFalse();
         assertThat(SpecValidation.isCidr("10.0.0.0/x")).isFalse();
+    }
+
+    /** The CRD's pattern lets these through; the operator parses them, as the sidecar will, and refuses them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"fffff::/64", ":::::/64", "1:2:3:4:5:6:7:8:9/64", "1::2::3/64", "fd00:::/64", "10.0.0/8", "10.0.0.0.0/8",
+            "1.2.3.256/32", "10.1/16", "::ffff:10.0.0.1/96", "/8", "10.0.0.0/-1", "10.0.0.0/33", "fd00::/+8"})
+    void badAddressesOfEitherFamilyAreNoCidrs(String text) {
+        assertThat(SpecValidation.isCidr(text)).as(text).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0/0", "255.255.255.255/32", "::/0", "::1/128", "fd00:1:2:3:4:5:6:7/128", "FD00::/8", "::ffff:10.0.0.1/32",
+            "fe80::1:2/64"})
+    void goodAddressesOfEitherFamilyAreCidrs(String text) {
+        assertThat(SpecValidation.isCidr(text)).as(text).isTrue();
     }
 }

@@ -244,6 +244,21 @@ class WebhookIT {
     }
 
     @Test
+    void aHostNetworkPodOrAWindowsPodIsDeniedWithTheReason() throws Exception {
+        AdmissionResponse hostNetwork = webhook.admit(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withHostNetwork(true).endSpec()
+                .build(), NAMESPACE);
+        AdmissionResponse windows = webhook.admit(new PodBuilder(Fixtures.annotatedPod("web", "corp")).editSpec().withNewOs("windows").endSpec()
+                .build(), NAMESPACE);
+
+        assertThat(hostNetwork.getAllowed()).isFalse();
+        assertThat(hostNetwork.getStatus().getMessage()).isEqualTo("pod web: it sets hostNetwork: true; the sidecar would put the tunnel and its "
+                + "routes into the node's own network namespace, where the tunnels of two such pods on one node would remove each other's routes");
+        assertThat(windows.getAllowed()).isFalse();
+        assertThat(windows.getStatus().getMessage()).isEqualTo("pod web: it sets spec.os.name: windows; the sidecar runs only on Linux nodes "
+                + "(it needs a Linux network namespace and /dev/net/tun)");
+    }
+
+    @Test
     void aTunnelWhoseConfigMapNameSomeoneElseHoldsIsRefused() throws Exception {
         client.resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("corridor-corp").withNamespace(NAMESPACE)
                 .endMetadata().addToData("corridor.yaml", "server: https://attacker.example.test/").build()).create();
