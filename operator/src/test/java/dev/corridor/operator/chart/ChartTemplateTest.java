@@ -99,7 +99,7 @@ class ChartTemplateTest {
         Container operator = operatorContainer(chart);
         // With the release named "corridor", every name is the operator's built-in default.
         assertThat(plainEnvironment(operator)).containsExactlyEntriesOf(ordered(
-                "CORRIDOR_SIDECAR_IMAGE", "corridor-sidecar:0.1.0",
+                "CORRIDOR_SIDECAR_IMAGE", RenderedChart.SIDECAR_REPOSITORY + ":0.1.0",
                 "CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent",
                 "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"192Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"}}",
                 "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "",
@@ -124,7 +124,7 @@ class ChartTemplateTest {
                 .isEqualTo(new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("128Mi"))
                         .addToLimits("memory", new Quantity("192Mi")).build());
-        assertThat(operator.getImage()).isEqualTo("corridor-operator:0.1.0");
+        assertThat(operator.getImage()).isEqualTo(RenderedChart.OPERATOR_REPOSITORY + ":0.1.0");
     }
 
     @Test
@@ -174,6 +174,31 @@ class ChartTemplateTest {
             assertThat(port.getPort()).isEqualTo(443);
             assertThat(port.getTargetPort().getStrVal()).isEqualTo("webhook");
         });
+    }
+
+    @Test
+    void onOpenShiftTheNamespaceAssignsTheOperatorsUid() {
+        Map<String, List<FakeApiServer.Kind>> openShift = FakeApiServer.with(FakeApiServer.KUBERNETES, "security.openshift.io/v1",
+                List.of(new FakeApiServer.Kind("SecurityContextConstraints", "securitycontextconstraints", false)));
+        PodSecurityContext podSecurity = RenderedChart.install("corridor", "", scratch, openShift).chart()
+                .one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+
+        // restricted-v2 refuses a UID outside the namespace's range; everything else of the default stays.
+        assertThat(podSecurity.getRunAsUser()).isNull();
+        assertThat(podSecurity.getRunAsGroup()).isNull();
+        assertThat(podSecurity.getRunAsNonRoot()).isTrue();
+        assertThat(podSecurity.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    }
+
+    @Test
+    void thePodSecurityContextIsAValue() {
+        PodSecurityContext podSecurity = RenderedChart.render("corridor", "operator: {podSecurityContext: {fsGroup: 2000, runAsUser: null}}",
+                scratch).one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+
+        // Merged with the default, whose keys a null removes.
+        assertThat(podSecurity.getFsGroup()).isEqualTo(2000L);
+        assertThat(podSecurity.getRunAsUser()).isNull();
+        assertThat(podSecurity.getRunAsGroup()).isEqualTo(65532L);
     }
 
     @Test

@@ -190,7 +190,7 @@ final class FakeApiServer implements AutoCloseable {
                 .put("reason", reason).put("code", code);
     }
 
-    private static Map<String, List<Kind>> with(Map<String, List<Kind>> apis, String groupVersion, List<Kind> kinds) {
+    static Map<String, List<Kind>> with(Map<String, List<Kind>> apis, String groupVersion, List<Kind> kinds) {
         Map<String, List<Kind>> all = new HashMap<>(apis);
         all.put(groupVersion, kinds);
         return Map.copyOf(all);
