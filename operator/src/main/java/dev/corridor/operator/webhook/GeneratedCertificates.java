@@ -197,12 +197,8 @@ public final class GeneratedCertificates implements CertificateSource {
 
     /** The CAs a webhook's caBundle holds; none when it is empty or not PEM (it is then replaced). */
     private List<X509Certificate> bundle(MutatingWebhook webhook) {
-        String base64 = webhook.getClientConfig() == null ? null : webhook.getClientConfig().getCaBundle();
-        if (base64 == null || base64.isEmpty()) {
-            return List.of();
-        }
         try {
-            return Pem.certificates(decode(base64));
+            return CaPublication.bundle(webhook);
         } catch (IOException | IllegalArgumentException e) {
             LOG.warn("the caBundle of webhook {} is not a PEM bundle ({}); replacing it", webhook.getName(), e.getMessage());
             return List.of();

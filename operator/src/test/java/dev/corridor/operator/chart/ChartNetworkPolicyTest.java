@@ -110,8 +110,8 @@ class ChartNetworkPolicyTest {
 
         assertThat(chart.kinds()).containsExactlyInAnyOrder("ServiceAccount/corridor-operator", "ClusterRole/corridor-operator",
                 "ClusterRoleBinding/corridor-operator", "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook",
-                "Service/corridor-metrics", "Deployment/corridor-operator", "MutatingWebhookConfiguration/corridor",
-                "NetworkPolicy/corridor-operator", "NetworkPolicy/corridor-sidecars");
+                "Service/corridor-metrics", "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator",
+                "MutatingWebhookConfiguration/corridor", "NetworkPolicy/corridor-operator", "NetworkPolicy/corridor-sidecars");
         assertThat(chart.named("NetworkPolicy", "corridor-sidecars", NetworkPolicy.class).getMetadata().getNamespace()).isEqualTo("payments");
     }
 

@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -95,7 +96,7 @@ class ChartTemplateTest {
         assertThat(chart.kinds()).containsExactlyInAnyOrder(
                 "ServiceAccount/corridor-operator", "ClusterRole/corridor-operator", "ClusterRoleBinding/corridor-operator",
                 "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook", "Service/corridor-metrics",
-                "Deployment/corridor-operator", "MutatingWebhookConfiguration/corridor");
+                "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator", "MutatingWebhookConfiguration/corridor");
         Container operator = operatorContainer(chart);
         // With the release named "corridor", every name is the operator's built-in default.
         assertThat(plainEnvironment(operator)).containsExactlyEntriesOf(ordered(
@@ -158,13 +159,11 @@ class ChartTemplateTest {
                 .containsExactly(tuple("tmp", "/tmp"));
         assertThat(pod.getVolumes()).singleElement().satisfies(volume -> assertThat(volume.getEmptyDir()).isNotNull());
 
-        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
         assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
         assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
         assertThat(pod.getServiceAccountName()).isEqualTo(chart.one("ServiceAccount", ServiceAccount.class).getMetadata().getName());
         assertThat(pod.getNodeSelector()).isNullOrEmpty();
         assertThat(pod.getTolerations()).isNullOrEmpty();
-        assertThat(pod.getAffinity()).isNull();
         assertThat(pod.getImagePullSecrets()).isNullOrEmpty();
 
         Service service = chart.named("Service", "corridor-webhook", Service.class);
@@ -174,6 +173,42 @@ class ChartTemplateTest {
             assertThat(port.getPort()).isEqualTo(443);
             assertThat(port.getTargetPort().getStrVal()).isEqualTo("webhook");
         });
+    }
+
+    @Test
+    void twoReplicasOnDifferentNodesOfWhichADrainLeavesOneAnswering() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+        Deployment deployment = chart.one("Deployment", Deployment.class);
+        Map<String, String> operatorPods = deployment.getSpec().getTemplate().getMetadata().getLabels();
+
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+        PodDisruptionBudget budget = chart.one("PodDisruptionBudget", PodDisruptionBudget.class);
+        assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+        assertThat(budget.getSpec().getMaxUnavailable()).isNull();
+        assertThat(budget.getSpec().getSelector().getMatchLabels()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+        assertThat(operatorPods).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
+        // Preferred, not required: a single-node cluster still runs both.
+        assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+                .isNullOrEmpty();
+        assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+                .singleElement().satisfies(term -> {
+                    assertThat(term.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+                    assertThat(operatorPods).containsAllEntriesOf(term.getPodAffinityTerm().getLabelSelector().getMatchLabels());
+                });
+    }
+
+    @Test
+    void oneReplicaGetsNoDisruptionBudgetThatWouldBlockEveryDrainAndAnAffinityReplacesTheDefault() {
+        RenderedChart chart = RenderedChart.render("corridor", """
+                operator:
+                  replicas: 1
+                  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: pool, operator: In, values: [system]}]}]}}}
+                """, scratch);
+
+        assertThat(chart.has("PodDisruptionBudget")).isFalse();
+        PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
+        assertThat(pod.getAffinity().getPodAntiAffinity()).isNull();
+        assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms()).hasSize(1);
     }
 
     @Test
@@ -284,7 +319,7 @@ class ChartTemplateTest {
         RenderedChart chart = RenderedChart.render("corridor", """
                 operator:
                   image: {repository: registry.example.com/corridor/operator, tag: "0.1.1", pullPolicy: Always}
-                  replicas: 2
+                  replicas: 3
                   logLevel: debug
                   imagePullSecrets: [{name: registry-credentials}]
                   nodeSelector: {kubernetes.io/os: linux}
@@ -317,7 +352,7 @@ class ChartTemplateTest {
         assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
         assertThat(operator.getPorts().getFirst().getContainerPort()).isEqualTo(9443);
         PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
-        assertThat(chart.one("Deployment", Deployment.class).getSpec().getReplicas()).isEqualTo(2);
+        assertThat(chart.one("Deployment", Deployment.class).getSpec().getReplicas()).isEqualTo(3);
         assertThat(pod.getImagePullSecrets()).singleElement().satisfies(secret -> assertThat(secret.getName()).isEqualTo("registry-credentials"));
         assertThat(pod.getNodeSelector()).containsExactlyEntriesOf(Map.of("kubernetes.io/os", "linux"));
         assertThat(pod.getTolerations()).singleElement().satisfies(toleration -> assertThat(toleration.getKey()).isEqualTo("dedicated"));
@@ -361,8 +396,9 @@ class ChartTemplateTest {
     void withCertManagerTheOperatorMayNeitherWriteSecretsNorTheWebhookConfiguration() {
         RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
+        // It still reads the webhook configuration: it is ready once the injected caBundle trusts its certificate.
         Set<Permission> expectedCluster = new HashSet<>(clusterPermissions("corridor"));
-        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
+        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "update"));
         Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
         expectedNamespace.removeAll(Stream.of(permissions("", "secrets", null, "create"),
                 permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
@@ -402,10 +438,10 @@ class ChartTemplateTest {
                 .getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded(),
                         new LabelSelectorRequirement("kubernetes.io/metadata.name", "In", List.of("team-a", "team-b")));
 
-        // With cert-manager there is nothing cluster-wide left to grant.
+        // With cert-manager, reading the webhook configuration is all that is left cluster-wide.
         RenderedChart certManager = RenderedChart.render("corridor", "watchNamespaces: [team-a]\nwebhook: {certificates: {source: certManager}}", scratch);
-        assertThat(certManager.has("ClusterRole")).isFalse();
-        assertThat(certManager.has("ClusterRoleBinding")).isFalse();
+        assertThat(permissions(certManager.one("ClusterRole", ClusterRole.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get"));
     }
 
     private static <T> T inNamespace(RenderedChart chart, String kind, String namespace, Class<T> type) {

@@ -40,6 +40,7 @@ final class FakeApiServer implements AutoCloseable {
             "v1", List.of(new Kind("ServiceAccount", "serviceaccounts", true), new Kind("Service", "services", true),
                     new Kind("ConfigMap", "configmaps", true), new Kind("Secret", "secrets", true)),
             "apps/v1", List.of(new Kind("Deployment", "deployments", true)),
+            "policy/v1", List.of(new Kind("PodDisruptionBudget", "poddisruptionbudgets", true)),
             "rbac.authorization.k8s.io/v1", List.of(new Kind("ClusterRole", "clusterroles", false),
                     new Kind("ClusterRoleBinding", "clusterrolebindings", false), new Kind("Role", "roles", true),
                     new Kind("RoleBinding", "rolebindings", true)),
