@@ -367,17 +367,42 @@ class ChartTemplateTest {
     }
 
     @Test
-    void certManagerWithoutAnIssuerGetsASelfSignedIssuerAndTheSecretMounted() {
+    void certManagerWithoutAnIssuerBootstrapsItsOwnCaWhoseRenewalsLeaveTheCaBundleAlone() {
         RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
-        JsonNode issuer = chart.one("Issuer");
-        assertThat(issuer.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
-        assertThat(issuer.path("metadata").path("namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
-        assertThat(issuer.path("spec").path("selfSigned").isObject()).isTrue();
-        JsonNode certificate = assertServingCertificate(chart);
-        assertThat(certificate.path("spec").path("issuerRef").path("name").asText()).isEqualTo(issuer.path("metadata").path("name").asText());
-        assertThat(certificate.path("spec").path("issuerRef").path("kind").asText()).isEqualTo("Issuer");
-        assertThat(certificate.path("spec").path("issuerRef").path("group").asText()).isEqualTo("cert-manager.io");
+        // A self-signed Issuer signs the CA Certificate ...
+        JsonNode selfSigned = chart.named("Issuer", "corridor-selfsigned", JsonNode.class);
+        assertThat(selfSigned.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
+        assertThat(selfSigned.path("metadata").path("namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(selfSigned.path("spec").path("selfSigned").isObject()).isTrue();
+        JsonNode ca = chart.named("Certificate", "corridor-ca", JsonNode.class);
+        assertThat(ca.path("metadata").path("namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(ca.path("spec").path("isCA").asBoolean()).isTrue();
+        assertIssuedBy(ca, selfSigned);
+        // ... renewed with the same key, so that what it signed before still verifies ...
+        assertThat(ca.path("spec").path("privateKey").path("rotationPolicy").asText()).isEqualTo("Never");
+        // ... and a CA Issuer holding its Secret signs the serving certificate.
+        JsonNode caIssuer = chart.named("Issuer", "corridor-ca-issuer", JsonNode.class);
+        assertThat(caIssuer.path("spec").path("ca").path("secretName").asText()).isEqualTo(ca.path("spec").path("secretName").asText());
+        assertThat(caIssuer.path("spec").has("selfSigned")).isFalse();
+        JsonNode serving = assertServingCertificate(chart);
+        assertIssuedBy(serving, caIssuer);
+        assertThat(serving.path("spec").has("isCA")).isFalse();
+
+        // The webhook configuration trusts the CA, not the serving certificate that changes at each renewal.
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getMetadata().getAnnotations())
+                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/corridor-ca"));
+        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Issuer/") || kind.startsWith("Certificate/"))
+                .containsExactlyInAnyOrder("Issuer/corridor-selfsigned", "Certificate/corridor-ca", "Issuer/corridor-ca-issuer",
+                        "Certificate/corridor-webhook");
+    }
+
+    private static void assertIssuedBy(JsonNode certificate, JsonNode issuer) {
+        JsonNode issuerRef = certificate.path("spec").path("issuerRef");
+        assertThat(issuerRef.path("name").asText()).isEqualTo(issuer.path("metadata").path("name").asText());
+        assertThat(issuerRef.path("kind").asText()).isEqualTo(issuer.path("kind").asText());
+        assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
+        assertThat(certificate.path("metadata").path("namespace").asText()).isEqualTo(issuer.path("metadata").path("namespace").asText());
     }
 
     @Test
@@ -386,10 +411,14 @@ class ChartTemplateTest {
                 "webhook: {certificates: {source: certManager, certManager: {issuerRef: {name: corporate-ca, kind: ClusterIssuer}}}}", scratch);
 
         assertThat(chart.has("Issuer")).isFalse();
-        JsonNode issuerRef = assertServingCertificate(chart).path("spec").path("issuerRef");
+        JsonNode certificate = assertServingCertificate(chart);
+        JsonNode issuerRef = certificate.path("spec").path("issuerRef");
         assertThat(issuerRef.path("name").asText()).isEqualTo("corporate-ca");
         assertThat(issuerRef.path("kind").asText()).isEqualTo("ClusterIssuer");
         assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
+        // The issuer's CA, as the ca.crt of the serving certificate's Secret.
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getMetadata().getAnnotations())
+                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/" + certificate.path("metadata").path("name").asText()));
     }
 
     @Test
@@ -451,9 +480,9 @@ class ChartTemplateTest {
                 .orElseThrow(() -> new AssertionError("no " + kind + " in namespace " + namespace + ", the chart rendered " + chart.kinds()));
     }
 
-    /** The Certificate, the Secret mounted where the operator reads it, and the CA injection; the Certificate is returned. */
+    /** The serving Certificate and the Secret mounted where the operator reads it; the Certificate is returned. */
     private static JsonNode assertServingCertificate(RenderedChart chart) {
-        JsonNode certificate = chart.one("Certificate");
+        JsonNode certificate = chart.named("Certificate", "corridor-webhook", JsonNode.class);
         Container operator = operatorContainer(chart);
         Map<String, String> env = plainEnvironment(operator);
         assertThat(env).containsEntry("CORRIDOR_WEBHOOK_CERTIFICATES", "files");
@@ -477,8 +506,6 @@ class ChartTemplateTest {
         });
 
         MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
-        assertThat(configuration.getMetadata().getAnnotations())
-                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", namespace + "/" + certificate.path("metadata").path("name").asText()));
         assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isNull();
         return certificate;
     }
