@@ -70,7 +70,7 @@ class ChartNetworkPolicyTest {
         List<NetworkPolicy> sidecars = chart.documents().stream().filter(document -> document.path("kind").asText().equals("NetworkPolicy")
                         && document.path("metadata").path("name").asText().equals("corridor-sidecars"))
                 .map(document -> RenderedChart.as(document, NetworkPolicy.class)).toList();
-        assertThat(sidecars).extracting(policy -> policy.getMetadata().getNamespace()).containsExactly("team-a", "team-b");
+        assertThat(sidecars).extracting(policy -> policy.getMetadata().getNamespace()).containsExactlyInAnyOrder("team-a", "team-b");
         Map<String, String> operatorLabels = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getMetadata().getLabels();
         for (NetworkPolicy sidecar : sidecars) {
             assertThat(sidecar.getSpec().getPodSelector().getMatchExpressions())

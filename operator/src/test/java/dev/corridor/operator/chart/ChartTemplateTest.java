@@ -79,11 +79,13 @@ class ChartTemplateTest {
      * The Role of the contract, in the operator's namespace, plus patch on the lease: fabric8 7.5's LeaseLock
      * renews with a JSON merge patch, and the operator SDK refuses to start electing without get and update.
      */
-    static Set<Permission> namespacePermissions(String webhookSecret, String caSecret, String lease) {
+    static Set<Permission> namespacePermissions(String webhookSecret, String caSecret, String webhookService, String lease) {
         return Stream.of(
                 permissions("", "secrets", null, "create"),
                 permissions("", "secrets", webhookSecret, "get", "update"),
                 permissions("", "secrets", caSecret, "get", "update"),
+                // The Secrets' owner, so that uninstalling removes them.
+                permissions("", "services", webhookService, "get"),
                 permissions("coordination.k8s.io", "leases", null, "create"),
                 permissions("coordination.k8s.io", "leases", lease, "get", "update", "patch"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
@@ -245,7 +247,7 @@ class ChartTemplateTest {
         Role role = chart.one("Role", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(permissions(role.getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
 
         ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
         RoleBinding binding = chart.one("RoleBinding", RoleBinding.class);
@@ -279,7 +281,7 @@ class ChartTemplateTest {
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
         assertThat(permissions(chart.one("Role", Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-webhook", "vpn-corridor-operator"));
     }
 
     @Test
@@ -428,10 +430,11 @@ class ChartTemplateTest {
         // It still reads the webhook configuration: it is ready once the injected caBundle trusts its certificate.
         Set<Permission> expectedCluster = new HashSet<>(clusterPermissions("corridor"));
         expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "update"));
-        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
         expectedNamespace.removeAll(Stream.of(permissions("", "secrets", null, "create"),
                 permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
-                permissions("", "secrets", "corridor-webhook-ca", "get", "update")).flatMap(Set::stream).collect(Collectors.toSet()));
+                permissions("", "secrets", "corridor-webhook-ca", "get", "update"),
+                permissions("", "services", "corridor-webhook", "get")).flatMap(Set::stream).collect(Collectors.toSet()));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
         assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
     }
@@ -454,7 +457,7 @@ class ChartTemplateTest {
             });
         }
         assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
         assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(3);
 
         // The operator watches what the Roles allow, and the webhook sees those namespaces' pods alone.

@@ -31,21 +31,31 @@ record RenderedChart(List<ObjectNode> documents) {
     static final String SIDECAR_REPOSITORY = "registry.example.test/corridor/sidecar";
 
     /**
-     * Renders the chart as {@code helm template RELEASE charts/corridor -n corridor-system -f VALUES}, the image
+     * Renders the chart as {@code helm template RELEASE charts/corridor -n corridor-system -f VALUES} would, the image
      * repositories added unless the values name them ({@link #withImages}).
      */
     static RenderedChart render(String release, String valuesYaml, Path scratch) {
         return renderExactly(release, withImages(valuesYaml), scratch);
     }
 
-    /** Renders the chart with exactly these values. */
+    /**
+     * Renders the chart with exactly these values: installed on a {@link FakeApiServer} that serves
+     * {@link FakeApiServer#TEMPLATE}, because helm-java's {@code template} says Kubernetes v1.20.0 (its library is
+     * built without Helm's version flags) and cannot be told another, and the chart requires 1.29.
+     */
     static RenderedChart renderExactly(String release, String valuesYaml, Path scratch) {
-        try {
-            Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
-            String manifest = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withValuesFile(values).call();
-            return new RenderedChart(parse(manifest));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        List<ObjectNode> documents = installExactly(release, valuesYaml, scratch, FakeApiServer.TEMPLATE).chart().documents();
+        documents.forEach(RenderedChart::withoutInstallAnnotations);
+        return new RenderedChart(documents);
+    }
+
+    /** The object as the chart rendered it: without the release annotations {@code helm install} adds to every object. */
+    private static void withoutInstallAnnotations(ObjectNode document) {
+        if (document.path("metadata").path("annotations") instanceof ObjectNode annotations) {
+            annotations.remove(List.of("meta.helm.sh/release-name", "meta.helm.sh/release-namespace"));
+            if (annotations.isEmpty()) {
+                ((ObjectNode) document.get("metadata")).remove("annotations");
+            }
         }
     }
 
@@ -58,8 +68,12 @@ record RenderedChart(List<ObjectNode> documents) {
      * {@link FakeApiServer} that serves these APIs, so that {@code .Capabilities} is that cluster's.
      */
     static Installation install(String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
+        return installExactly(release, withImages(valuesYaml), scratch, apis);
+    }
+
+    private static Installation installExactly(String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
         try (FakeApiServer cluster = FakeApiServer.serving(apis)) {
-            Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), withImages(valuesYaml));
+            Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
             String output = new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withValuesFile(values)
                     // The fake server has no OpenAPI schemas to validate against; the chart tests check the objects.
                     .withKubeConfigContents(cluster.kubeconfig()).disableOpenApiValidation().call().getOutput();

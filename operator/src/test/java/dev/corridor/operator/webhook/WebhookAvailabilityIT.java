@@ -90,14 +90,17 @@ class WebhookAvailabilityIT {
 
         try (Webhook webhook = start(GENERATE)) {
             AdmissionClient apiServer = new AdmissionClient(webhook.port(), caSecretBundle(), WebhookIT.SERVICE_DNS);
+            // Warms up TLS and the client's connection with a tunnel that is answered at once, so that the time below is the read's.
+            assertThat(apiServer.review(Fixtures.annotatedPod("web", "absent"), NAMESPACE).getResponse().getAllowed()).isFalse();
             long started = System.nanoTime();
             AdmissionResponse response = apiServer.review(Fixtures.annotatedPod("web", "corp"), NAMESPACE).getResponse();
             Duration took = Duration.ofNanos(System.nanoTime() - started);
 
             assertThat(response.getAllowed()).isFalse();
             assertThat(response.getStatus().getMessage()).startsWith("pod web: could not check VpnTunnel 'corp' in namespace 'apps': ");
-            // One read, bounded by the admission client's request timeout; far below the API server's 10 s.
-            assertThat(took).isLessThan(AdmissionApiClient.CONNECT_TIMEOUT.plus(AdmissionApiClient.REQUEST_TIMEOUT).plusSeconds(1));
+            // One read, cut at the admission client's request timeout (1.5 s), with slack for a loaded machine; the
+            // client's default would wait for the API server's answer (12 s), past the webhook's 10 s.
+            assertThat(took).isLessThan(AdmissionApiClient.REQUEST_TIMEOUT.plusSeconds(4));
         }
     }
 
