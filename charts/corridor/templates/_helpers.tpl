@@ -43,6 +43,16 @@ Cut to 50 characters so that "<base>-webhook-tls" and the Service "<base>-webhoo
 {{- printf "%s-selfsigned" (include "corridor.fullname" .) -}}
 {{- end -}}
 
+{{/* cert-manager's bootstrap (source certManager without an issuerRef): the CA Certificate and its Secret. */}}
+{{- define "corridor.caCertificateName" -}}
+{{- printf "%s-ca" (include "corridor.fullname" .) -}}
+{{- end -}}
+
+{{/* The Issuer that signs the serving certificate with that CA. */}}
+{{- define "corridor.caIssuerName" -}}
+{{- printf "%s-ca-issuer" (include "corridor.fullname" .) -}}
+{{- end -}}
+
 {{- define "corridor.selectorLabels" -}}
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}

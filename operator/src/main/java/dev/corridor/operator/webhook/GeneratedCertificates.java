@@ -1,8 +1,11 @@
 package dev.corridor.operator.webhook;
 
 import dev.corridor.operator.model.OwnedObjects;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -30,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * and its key in the other. Whoever may read the serving Secret (to debug TLS, say) cannot sign certificates the API
  * server would trust. Before a replica serves a certificate, it makes sure the MutatingWebhookConfiguration's
  * caBundle trusts its CA: a new CA is published before anything it signed is used.
+ *
+ * <p>Both Secrets are labelled as the operator's and owned by the webhook's Service, which the chart installs: when
+ * {@code helm uninstall} removes the Service, the garbage collector removes them, and no CA key is left behind.
  */
 public final class GeneratedCertificates implements CertificateSource {
     private static final Logger LOG = LoggerFactory.getLogger(GeneratedCertificates.class);
@@ -74,6 +80,7 @@ public final class GeneratedCertificates implements CertificateSource {
     private WebhookCertificates current() throws IOException {
         Resource<Secret> caResource = client.secrets().inNamespace(namespace).withName(settings.caSecretName());
         Resource<Secret> servingResource = client.secrets().inNamespace(namespace).withName(settings.secretName());
+        Optional<OwnerReference> owner = owner();
         for (int attempt = 1; ; attempt++) {
             Secret caSecret = caResource.get();
             Secret servingSecret = servingResource.get();
@@ -94,10 +101,10 @@ public final class GeneratedCertificates implements CertificateSource {
             try {
                 write(caSecret, settings.caSecretName(), "Opaque", Map.of(
                         CA_CERTIFICATES, encode(Pem.encode(desired.authorities())),
-                        CA_KEY, encode(Pem.encode(List.of(desired.authorityKey())))));
+                        CA_KEY, encode(Pem.encode(List.of(desired.authorityKey())))), owner);
                 write(servingSecret, settings.secretName(), "kubernetes.io/tls", Map.of(
                         TLS_CERTIFICATE, encode(Pem.encode(List.of(desired.serving()))),
-                        TLS_KEY, encode(Pem.encode(List.of(desired.servingKey())))));
+                        TLS_KEY, encode(Pem.encode(List.of(desired.servingKey())))), owner);
                 return desired;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == ATTEMPTS) {
@@ -144,18 +151,45 @@ public final class GeneratedCertificates implements CertificateSource {
         return decode(base64);
     }
 
-    /** Creates the Secret or updates it (from the version read, so a concurrent write conflicts) unless it holds exactly this. */
-    private void write(Secret existing, String name, String type, Map<String, String> data) {
-        if (existing != null && data.equals(existing.getData())) {
+    /**
+     * The webhook's Service as the owner of the Secrets, or empty when it does not exist (the operator run outside
+     * the chart): the Secrets then have no owner, as one with a missing owner would be collected at once.
+     */
+    private Optional<OwnerReference> owner() {
+        Service service = client.services().inNamespace(namespace).withName(settings.serviceName()).get();
+        if (service == null) {
+            LOG.warn("Service {}/{} does not exist: the webhook's Secrets get no owner, and uninstalling leaves them behind",
+                    namespace, settings.serviceName());
+            return Optional.empty();
+        }
+        // Not blocking the owner's deletion: that would need update on services/finalizers, and nothing waits for it.
+        return Optional.of(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Service").withName(service.getMetadata().getName())
+                .withUid(service.getMetadata().getUid()).build());
+    }
+
+    /**
+     * Creates the Secret or updates it (from the version read, so a concurrent write conflicts) unless it holds exactly
+     * this and has the owner; a Secret from before the owner was set gets it.
+     */
+    private void write(Secret existing, String name, String type, Map<String, String> data, Optional<OwnerReference> owner) {
+        boolean owned = existing != null && owner.map(reference -> existing.getMetadata().getOwnerReferences() != null
+                && existing.getMetadata().getOwnerReferences().stream().anyMatch(present -> reference.getUid().equals(present.getUid())))
+                .orElse(true);
+        if (existing != null && data.equals(existing.getData()) && owned) {
             return;
         }
         if (existing == null) {
             client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-                    .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY).endMetadata()
+                    .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY).withOwnerReferences(owner.stream().toList()).endMetadata()
                     .withType(type).withData(data).build()).create();
             LOG.info("created Secret {}/{} for the webhook's certificates", namespace, name);
         } else {
-            client.resource(new SecretBuilder(existing).withData(data).build()).update();
+            SecretBuilder updated = new SecretBuilder(existing).withData(data).editMetadata()
+                    .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY).endMetadata();
+            if (!owned) {
+                updated.editMetadata().addToOwnerReferences(owner.orElseThrow()).endMetadata();
+            }
+            client.resource(updated.build()).update();
             LOG.info("updated Secret {}/{} with the webhook's certificates", namespace, name);
         }
     }
@@ -197,12 +231,8 @@ public final class GeneratedCertificates implements CertificateSource {
 
     /** The CAs a webhook's caBundle holds; none when it is empty or not PEM (it is then replaced). */
     private List<X509Certificate> bundle(MutatingWebhook webhook) {
-        String base64 = webhook.getClientConfig() == null ? null : webhook.getClientConfig().getCaBundle();
-        if (base64 == null || base64.isEmpty()) {
-            return List.of();
-        }
         try {
-            return Pem.certificates(decode(base64));
+            return CaPublication.bundle(webhook);
         } catch (IOException | IllegalArgumentException e) {
             LOG.warn("the caBundle of webhook {} is not a PEM bundle ({}); replacing it", webhook.getName(), e.getMessage());
             return List.of();

@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator's HTTPS endpoint: {@code POST /mutate-pods} for the API server's AdmissionReviews, {@code /healthz}
- * and {@code /readyz} for the kubelet. Every replica serves it, leader or not.
+ * and {@code /readyz} for the kubelet (ready once a valid certificate is loaded and the webhook configuration's
+ * caBundle trusts it). Every replica serves it, leader or not.
  *
  * <p>Anything in the cluster may connect, and with {@code failurePolicy: Fail} an operator that runs out of memory
  * blocks every annotated pod, so what one client can make it hold is bounded ({@link Limits}): a request body is
@@ -83,9 +85,10 @@ public final class WebhookServer implements AutoCloseable {
     private final SwappableKeyManager keyManager;
     private final Clock clock;
     private final OperatorMetrics metrics;
+    private final BooleanSupplier caPublished;
 
     private WebhookServer(ServerSocket listener, SSLContext tls, Limits limits, PodMutator mutator, KubernetesSerialization serialization,
-                          SwappableKeyManager keyManager, Clock clock, OperatorMetrics metrics) {
+                          SwappableKeyManager keyManager, BooleanSupplier caPublished, Clock clock, OperatorMetrics metrics) {
         this.listener = listener;
         this.tls = tls;
         this.parameters = tls.getDefaultSSLParameters();
@@ -96,11 +99,16 @@ public final class WebhookServer implements AutoCloseable {
         this.mutator = mutator;
         this.serialization = serialization;
         this.keyManager = keyManager;
+        this.caPublished = caPublished;
         this.clock = clock;
         this.metrics = metrics;
     }
 
-    static WebhookServer start(InetSocketAddress address, SwappableKeyManager keyManager, PodMutator mutator,
+    /**
+     * @param caPublished whether the webhook configuration's caBundle trusts the certificate served: {@code /readyz}
+     *                    answers 503 until it does
+     */
+    static WebhookServer start(InetSocketAddress address, SwappableKeyManager keyManager, BooleanSupplier caPublished, PodMutator mutator,
                                KubernetesSerialization serialization, Clock clock, OperatorMetrics metrics, Limits limits) throws IOException {
         SSLContext tls;
         try {
@@ -111,7 +119,7 @@ public final class WebhookServer implements AutoCloseable {
         }
         ServerSocket listener = new ServerSocket();
         listener.bind(address, 64);
-        WebhookServer webhook = new WebhookServer(listener, tls, limits, mutator, serialization, keyManager, clock, metrics);
+        WebhookServer webhook = new WebhookServer(listener, tls, limits, mutator, serialization, keyManager, caPublished, clock, metrics);
         Thread.ofPlatform().daemon().name("webhook-accept").start(webhook::accept);
         LOG.info("webhook listening on https://{}:{}{}", address.getHostString(), webhook.port(), MUTATE_PATH);
         return webhook;
@@ -205,9 +213,11 @@ public final class WebhookServer implements AutoCloseable {
         boolean keepAlive = head.keepAlive() && head.contentLength().orElse(0) == 0 && !head.chunked();
         return switch (head.path()) {
             case "/healthz" -> answer(out, 200, "text/plain", "ok\n", keepAlive);
-            case "/readyz" -> keyManager.serving(clock.instant())
-                    ? answer(out, 200, "text/plain", "ready\n", keepAlive)
-                    : answer(out, 503, "text/plain", "no valid serving certificate loaded\n", keepAlive);
+            case "/readyz" -> !keyManager.serving(clock.instant())
+                    ? answer(out, 503, "text/plain", "no valid serving certificate loaded\n", keepAlive)
+                    : !caPublished.getAsBoolean()
+                    ? answer(out, 503, "text/plain", "the webhook configuration's caBundle does not trust the serving certificate yet\n", keepAlive)
+                    : answer(out, 200, "text/plain", "ready\n", keepAlive);
             case MUTATE_PATH -> mutate(head, in, out);
             default -> answer(out, 404, "text/plain", "no such path\n", keepAlive);
         };

@@ -1,6 +1,7 @@
 package dev.corridor.operator.chart;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
@@ -16,16 +17,18 @@ class ChartLintTest {
     @TempDir
     Path scratch;
 
+    // helm lint reads the chart's own values.yaml, which names no image repository (they are required): it lints a copy
+    // that names them, as a user's values would.
     @Test
     void lintPasses() {
-        LintResult result = new Helm(RenderedChart.CHART).lint().call();
+        LintResult result = new Helm(RenderedChart.chartWithImages(scratch)).lint().call();
         assertThat(result.isFailed()).as("helm lint: %s", result.getMessages()).isFalse();
     }
 
     @Test
     void strictLintPassesToo() {
         // --strict turns warnings into failures; what remains may only be informational ("icon is recommended").
-        LintResult result = new Helm(RenderedChart.CHART).lint().strict().call();
+        LintResult result = new Helm(RenderedChart.chartWithImages(scratch)).lint().strict().call();
         assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
         assertThat(result.getMessages()).allSatisfy(message -> assertThat(message).doesNotContain("[WARNING]", "[ERROR]"));
     }
@@ -66,15 +69,22 @@ class ChartLintTest {
                 "With failurePolicy Fail, none of those pods can be created", "kubectl -n corridor-system get certificate corridor-webhook");
     }
 
-    /** What {@code helm install --dry-run} prints, rendered by Helm without a cluster. */
-    private String installNotes(String values) {
-        try {
-            Path file = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), values);
-            String output = new Helm(RenderedChart.CHART).install().withName("corridor").withNamespace(RenderedChart.NAMESPACE)
-                    .withValuesFile(file).clientOnly().dryRun().call().getOutput();
-            return output.substring(output.indexOf("NOTES:"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    @Test
+    void aClusterOlderThanNativeSidecarsIsRefusedAtInstall() throws IOException {
+        Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), RenderedChart.withImages(""));
+        try (FakeApiServer cluster = FakeApiServer.serving(FakeApiServer.KUBERNETES, 28)) {
+            assertThatThrownBy(() -> new Helm(RenderedChart.CHART).install().withName("corridor").withNamespace(RenderedChart.NAMESPACE)
+                    .withValuesFile(values).withKubeConfigContents(cluster.kubeconfig()).disableOpenApiValidation().call())
+                    .hasMessageContaining("chart requires kubeVersion: >=1.29.0-0 which is incompatible with Kubernetes v1.28.0");
         }
+        try (FakeApiServer cluster = FakeApiServer.serving(FakeApiServer.KUBERNETES, 29)) {
+            new Helm(RenderedChart.CHART).install().withName("corridor").withNamespace(RenderedChart.NAMESPACE)
+                    .withValuesFile(values).withKubeConfigContents(cluster.kubeconfig()).disableOpenApiValidation().call();
+        }
+    }
+
+    /** What {@code helm install} prints. */
+    private String installNotes(String values) {
+        return RenderedChart.install("corridor", values, scratch, FakeApiServer.TEMPLATE).notes();
     }
 }

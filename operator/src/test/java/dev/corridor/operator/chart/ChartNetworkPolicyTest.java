@@ -70,7 +70,7 @@ class ChartNetworkPolicyTest {
         List<NetworkPolicy> sidecars = chart.documents().stream().filter(document -> document.path("kind").asText().equals("NetworkPolicy")
                         && document.path("metadata").path("name").asText().equals("corridor-sidecars"))
                 .map(document -> RenderedChart.as(document, NetworkPolicy.class)).toList();
-        assertThat(sidecars).extracting(policy -> policy.getMetadata().getNamespace()).containsExactly("team-a", "team-b");
+        assertThat(sidecars).extracting(policy -> policy.getMetadata().getNamespace()).containsExactlyInAnyOrder("team-a", "team-b");
         Map<String, String> operatorLabels = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getMetadata().getLabels();
         for (NetworkPolicy sidecar : sidecars) {
             assertThat(sidecar.getSpec().getPodSelector().getMatchExpressions())
@@ -110,8 +110,8 @@ class ChartNetworkPolicyTest {
 
         assertThat(chart.kinds()).containsExactlyInAnyOrder("ServiceAccount/corridor-operator", "ClusterRole/corridor-operator",
                 "ClusterRoleBinding/corridor-operator", "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook",
-                "Service/corridor-metrics", "Deployment/corridor-operator", "MutatingWebhookConfiguration/corridor",
-                "NetworkPolicy/corridor-operator", "NetworkPolicy/corridor-sidecars");
+                "Service/corridor-metrics", "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator",
+                "MutatingWebhookConfiguration/corridor", "NetworkPolicy/corridor-operator", "NetworkPolicy/corridor-sidecars");
         assertThat(chart.named("NetworkPolicy", "corridor-sidecars", NetworkPolicy.class).getMetadata().getNamespace()).isEqualTo("payments");
     }
 

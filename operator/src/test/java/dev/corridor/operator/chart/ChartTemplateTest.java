@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -78,11 +79,13 @@ class ChartTemplateTest {
      * The Role of the contract, in the operator's namespace, plus patch on the lease: fabric8 7.5's LeaseLock
      * renews with a JSON merge patch, and the operator SDK refuses to start electing without get and update.
      */
-    static Set<Permission> namespacePermissions(String webhookSecret, String caSecret, String lease) {
+    static Set<Permission> namespacePermissions(String webhookSecret, String caSecret, String webhookService, String lease) {
         return Stream.of(
                 permissions("", "secrets", null, "create"),
                 permissions("", "secrets", webhookSecret, "get", "update"),
                 permissions("", "secrets", caSecret, "get", "update"),
+                // The Secrets' owner, so that uninstalling removes them.
+                permissions("", "services", webhookService, "get"),
                 permissions("coordination.k8s.io", "leases", null, "create"),
                 permissions("coordination.k8s.io", "leases", lease, "get", "update", "patch"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
@@ -95,11 +98,11 @@ class ChartTemplateTest {
         assertThat(chart.kinds()).containsExactlyInAnyOrder(
                 "ServiceAccount/corridor-operator", "ClusterRole/corridor-operator", "ClusterRoleBinding/corridor-operator",
                 "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook", "Service/corridor-metrics",
-                "Deployment/corridor-operator", "MutatingWebhookConfiguration/corridor");
+                "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator", "MutatingWebhookConfiguration/corridor");
         Container operator = operatorContainer(chart);
         // With the release named "corridor", every name is the operator's built-in default.
         assertThat(plainEnvironment(operator)).containsExactlyEntriesOf(ordered(
-                "CORRIDOR_SIDECAR_IMAGE", "corridor-sidecar:0.1.0",
+                "CORRIDOR_SIDECAR_IMAGE", RenderedChart.SIDECAR_REPOSITORY + ":0.1.0",
                 "CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent",
                 "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"192Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"}}",
                 "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "",
@@ -124,7 +127,7 @@ class ChartTemplateTest {
                 .isEqualTo(new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("128Mi"))
                         .addToLimits("memory", new Quantity("192Mi")).build());
-        assertThat(operator.getImage()).isEqualTo("corridor-operator:0.1.0");
+        assertThat(operator.getImage()).isEqualTo(RenderedChart.OPERATOR_REPOSITORY + ":0.1.0");
     }
 
     @Test
@@ -158,13 +161,11 @@ class ChartTemplateTest {
                 .containsExactly(tuple("tmp", "/tmp"));
         assertThat(pod.getVolumes()).singleElement().satisfies(volume -> assertThat(volume.getEmptyDir()).isNotNull());
 
-        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
         assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
         assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
         assertThat(pod.getServiceAccountName()).isEqualTo(chart.one("ServiceAccount", ServiceAccount.class).getMetadata().getName());
         assertThat(pod.getNodeSelector()).isNullOrEmpty();
         assertThat(pod.getTolerations()).isNullOrEmpty();
-        assertThat(pod.getAffinity()).isNull();
         assertThat(pod.getImagePullSecrets()).isNullOrEmpty();
 
         Service service = chart.named("Service", "corridor-webhook", Service.class);
@@ -177,6 +178,67 @@ class ChartTemplateTest {
     }
 
     @Test
+    void twoReplicasOnDifferentNodesOfWhichADrainLeavesOneAnswering() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+        Deployment deployment = chart.one("Deployment", Deployment.class);
+        Map<String, String> operatorPods = deployment.getSpec().getTemplate().getMetadata().getLabels();
+
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+        PodDisruptionBudget budget = chart.one("PodDisruptionBudget", PodDisruptionBudget.class);
+        assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+        assertThat(budget.getSpec().getMaxUnavailable()).isNull();
+        assertThat(budget.getSpec().getSelector().getMatchLabels()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+        assertThat(operatorPods).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
+        // Preferred, not required: a single-node cluster still runs both.
+        assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+                .isNullOrEmpty();
+        assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+                .singleElement().satisfies(term -> {
+                    assertThat(term.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+                    assertThat(operatorPods).containsAllEntriesOf(term.getPodAffinityTerm().getLabelSelector().getMatchLabels());
+                });
+    }
+
+    @Test
+    void oneReplicaGetsNoDisruptionBudgetThatWouldBlockEveryDrainAndAnAffinityReplacesTheDefault() {
+        RenderedChart chart = RenderedChart.render("corridor", """
+                operator:
+                  replicas: 1
+                  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: pool, operator: In, values: [system]}]}]}}}
+                """, scratch);
+
+        assertThat(chart.has("PodDisruptionBudget")).isFalse();
+        PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
+        assertThat(pod.getAffinity().getPodAntiAffinity()).isNull();
+        assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms()).hasSize(1);
+    }
+
+    @Test
+    void onOpenShiftTheNamespaceAssignsTheOperatorsUid() {
+        Map<String, List<FakeApiServer.Kind>> openShift = FakeApiServer.with(FakeApiServer.KUBERNETES, "security.openshift.io/v1",
+                List.of(new FakeApiServer.Kind("SecurityContextConstraints", "securitycontextconstraints", false)));
+        PodSecurityContext podSecurity = RenderedChart.install("corridor", "", scratch, openShift).chart()
+                .one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+
+        // restricted-v2 refuses a UID outside the namespace's range; everything else of the default stays.
+        assertThat(podSecurity.getRunAsUser()).isNull();
+        assertThat(podSecurity.getRunAsGroup()).isNull();
+        assertThat(podSecurity.getRunAsNonRoot()).isTrue();
+        assertThat(podSecurity.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    }
+
+    @Test
+    void thePodSecurityContextIsAValue() {
+        PodSecurityContext podSecurity = RenderedChart.render("corridor", "operator: {podSecurityContext: {fsGroup: 2000, runAsUser: null}}",
+                scratch).one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+
+        // Merged with the default, whose keys a null removes.
+        assertThat(podSecurity.getFsGroup()).isEqualTo(2000L);
+        assertThat(podSecurity.getRunAsUser()).isNull();
+        assertThat(podSecurity.getRunAsGroup()).isEqualTo(65532L);
+    }
+
+    @Test
     void rbacIsExactlyTheContractsRulesBoundToTheOperatorsServiceAccount() {
         RenderedChart chart = RenderedChart.render("corridor", "", scratch);
 
@@ -185,7 +247,7 @@ class ChartTemplateTest {
         Role role = chart.one("Role", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(permissions(role.getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
 
         ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
         RoleBinding binding = chart.one("RoleBinding", RoleBinding.class);
@@ -219,7 +281,7 @@ class ChartTemplateTest {
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
         assertThat(permissions(chart.one("Role", Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-webhook", "vpn-corridor-operator"));
     }
 
     @Test
@@ -259,7 +321,7 @@ class ChartTemplateTest {
         RenderedChart chart = RenderedChart.render("corridor", """
                 operator:
                   image: {repository: registry.example.com/corridor/operator, tag: "0.1.1", pullPolicy: Always}
-                  replicas: 2
+                  replicas: 3
                   logLevel: debug
                   imagePullSecrets: [{name: registry-credentials}]
                   nodeSelector: {kubernetes.io/os: linux}
@@ -292,7 +354,7 @@ class ChartTemplateTest {
         assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
         assertThat(operator.getPorts().getFirst().getContainerPort()).isEqualTo(9443);
         PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
-        assertThat(chart.one("Deployment", Deployment.class).getSpec().getReplicas()).isEqualTo(2);
+        assertThat(chart.one("Deployment", Deployment.class).getSpec().getReplicas()).isEqualTo(3);
         assertThat(pod.getImagePullSecrets()).singleElement().satisfies(secret -> assertThat(secret.getName()).isEqualTo("registry-credentials"));
         assertThat(pod.getNodeSelector()).containsExactlyEntriesOf(Map.of("kubernetes.io/os", "linux"));
         assertThat(pod.getTolerations()).singleElement().satisfies(toleration -> assertThat(toleration.getKey()).isEqualTo("dedicated"));
@@ -307,17 +369,42 @@ class ChartTemplateTest {
     }
 
     @Test
-    void certManagerWithoutAnIssuerGetsASelfSignedIssuerAndTheSecretMounted() {
+    void certManagerWithoutAnIssuerBootstrapsItsOwnCaWhoseRenewalsLeaveTheCaBundleAlone() {
         RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
-        JsonNode issuer = chart.one("Issuer");
-        assertThat(issuer.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
-        assertThat(issuer.path("metadata").path("namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
-        assertThat(issuer.path("spec").path("selfSigned").isObject()).isTrue();
-        JsonNode certificate = assertServingCertificate(chart);
-        assertThat(certificate.path("spec").path("issuerRef").path("name").asText()).isEqualTo(issuer.path("metadata").path("name").asText());
-        assertThat(certificate.path("spec").path("issuerRef").path("kind").asText()).isEqualTo("Issuer");
-        assertThat(certificate.path("spec").path("issuerRef").path("group").asText()).isEqualTo("cert-manager.io");
+        // A self-signed Issuer signs the CA Certificate ...
+        JsonNode selfSigned = chart.named("Issuer", "corridor-selfsigned", JsonNode.class);
+        assertThat(selfSigned.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
+        assertThat(selfSigned.path("metadata").path("namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(selfSigned.path("spec").path("selfSigned").isObject()).isTrue();
+        JsonNode ca = chart.named("Certificate", "corridor-ca", JsonNode.class);
+        assertThat(ca.path("metadata").path("namespace").asText()).isEqualTo(RenderedChart.NAMESPACE);
+        assertThat(ca.path("spec").path("isCA").asBoolean()).isTrue();
+        assertIssuedBy(ca, selfSigned);
+        // ... renewed with the same key, so that what it signed before still verifies ...
+        assertThat(ca.path("spec").path("privateKey").path("rotationPolicy").asText()).isEqualTo("Never");
+        // ... and a CA Issuer holding its Secret signs the serving certificate.
+        JsonNode caIssuer = chart.named("Issuer", "corridor-ca-issuer", JsonNode.class);
+        assertThat(caIssuer.path("spec").path("ca").path("secretName").asText()).isEqualTo(ca.path("spec").path("secretName").asText());
+        assertThat(caIssuer.path("spec").has("selfSigned")).isFalse();
+        JsonNode serving = assertServingCertificate(chart);
+        assertIssuedBy(serving, caIssuer);
+        assertThat(serving.path("spec").has("isCA")).isFalse();
+
+        // The webhook configuration trusts the CA, not the serving certificate that changes at each renewal.
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getMetadata().getAnnotations())
+                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/corridor-ca"));
+        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Issuer/") || kind.startsWith("Certificate/"))
+                .containsExactlyInAnyOrder("Issuer/corridor-selfsigned", "Certificate/corridor-ca", "Issuer/corridor-ca-issuer",
+                        "Certificate/corridor-webhook");
+    }
+
+    private static void assertIssuedBy(JsonNode certificate, JsonNode issuer) {
+        JsonNode issuerRef = certificate.path("spec").path("issuerRef");
+        assertThat(issuerRef.path("name").asText()).isEqualTo(issuer.path("metadata").path("name").asText());
+        assertThat(issuerRef.path("kind").asText()).isEqualTo(issuer.path("kind").asText());
+        assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
+        assertThat(certificate.path("metadata").path("namespace").asText()).isEqualTo(issuer.path("metadata").path("namespace").asText());
     }
 
     @Test
@@ -326,22 +413,28 @@ class ChartTemplateTest {
                 "webhook: {certificates: {source: certManager, certManager: {issuerRef: {name: corporate-ca, kind: ClusterIssuer}}}}", scratch);
 
         assertThat(chart.has("Issuer")).isFalse();
-        JsonNode issuerRef = assertServingCertificate(chart).path("spec").path("issuerRef");
+        JsonNode certificate = assertServingCertificate(chart);
+        JsonNode issuerRef = certificate.path("spec").path("issuerRef");
         assertThat(issuerRef.path("name").asText()).isEqualTo("corporate-ca");
         assertThat(issuerRef.path("kind").asText()).isEqualTo("ClusterIssuer");
         assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
+        // The issuer's CA, as the ca.crt of the serving certificate's Secret.
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getMetadata().getAnnotations())
+                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/" + certificate.path("metadata").path("name").asText()));
     }
 
     @Test
     void withCertManagerTheOperatorMayNeitherWriteSecretsNorTheWebhookConfiguration() {
         RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
+        // It still reads the webhook configuration: it is ready once the injected caBundle trusts its certificate.
         Set<Permission> expectedCluster = new HashSet<>(clusterPermissions("corridor"));
-        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
-        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "update"));
+        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
         expectedNamespace.removeAll(Stream.of(permissions("", "secrets", null, "create"),
                 permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
-                permissions("", "secrets", "corridor-webhook-ca", "get", "update")).flatMap(Set::stream).collect(Collectors.toSet()));
+                permissions("", "secrets", "corridor-webhook-ca", "get", "update"),
+                permissions("", "services", "corridor-webhook", "get")).flatMap(Set::stream).collect(Collectors.toSet()));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
         assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
     }
@@ -364,7 +457,7 @@ class ChartTemplateTest {
             });
         }
         assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
         assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(3);
 
         // The operator watches what the Roles allow, and the webhook sees those namespaces' pods alone.
@@ -377,10 +470,10 @@ class ChartTemplateTest {
                 .getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded(),
                         new LabelSelectorRequirement("kubernetes.io/metadata.name", "In", List.of("team-a", "team-b")));
 
-        // With cert-manager there is nothing cluster-wide left to grant.
+        // With cert-manager, reading the webhook configuration is all that is left cluster-wide.
         RenderedChart certManager = RenderedChart.render("corridor", "watchNamespaces: [team-a]\nwebhook: {certificates: {source: certManager}}", scratch);
-        assertThat(certManager.has("ClusterRole")).isFalse();
-        assertThat(certManager.has("ClusterRoleBinding")).isFalse();
+        assertThat(permissions(certManager.one("ClusterRole", ClusterRole.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get"));
     }
 
     private static <T> T inNamespace(RenderedChart chart, String kind, String namespace, Class<T> type) {
@@ -390,9 +483,9 @@ class ChartTemplateTest {
                 .orElseThrow(() -> new AssertionError("no " + kind + " in namespace " + namespace + ", the chart rendered " + chart.kinds()));
     }
 
-    /** The Certificate, the Secret mounted where the operator reads it, and the CA injection; the Certificate is returned. */
+    /** The serving Certificate and the Secret mounted where the operator reads it; the Certificate is returned. */
     private static JsonNode assertServingCertificate(RenderedChart chart) {
-        JsonNode certificate = chart.one("Certificate");
+        JsonNode certificate = chart.named("Certificate", "corridor-webhook", JsonNode.class);
         Container operator = operatorContainer(chart);
         Map<String, String> env = plainEnvironment(operator);
         assertThat(env).containsEntry("CORRIDOR_WEBHOOK_CERTIFICATES", "files");
@@ -416,8 +509,6 @@ class ChartTemplateTest {
         });
 
         MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
-        assertThat(configuration.getMetadata().getAnnotations())
-                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", namespace + "/" + certificate.path("metadata").path("name").asText()));
         assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isNull();
         return certificate;
     }

@@ -15,6 +15,15 @@ class ChartValuesTest {
     Path scratch;
 
     @Test
+    void imageRepositoriesAreRequired() {
+        // The chart names no default: a short name would resolve to docker.io/library/..., which does not exist.
+        assertThatThrownBy(() -> RenderedChart.renderExactly("corridor", "", scratch))
+                .hasMessageContaining("values don't meet the specifications of the schema")
+                .hasMessageContainingAll("operator.image", "sidecar.image", "repository is required");
+        assertRefused("operator: {image: {repository: \"\"}}", "operator.image.repository", "greater than or equal to 1");
+    }
+
+    @Test
     void unknownInjectionModeIsRefusedByName() {
         assertRefused("injection: {mode: foo}", "injection.mode", "must be one of the following: \"native\", \"classic\"");
     }

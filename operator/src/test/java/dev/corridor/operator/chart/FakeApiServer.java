@@ -40,6 +40,7 @@ final class FakeApiServer implements AutoCloseable {
             "v1", List.of(new Kind("ServiceAccount", "serviceaccounts", true), new Kind("Service", "services", true),
                     new Kind("ConfigMap", "configmaps", true), new Kind("Secret", "secrets", true)),
             "apps/v1", List.of(new Kind("Deployment", "deployments", true)),
+            "policy/v1", List.of(new Kind("PodDisruptionBudget", "poddisruptionbudgets", true)),
             "rbac.authorization.k8s.io/v1", List.of(new Kind("ClusterRole", "clusterroles", false),
                     new Kind("ClusterRoleBinding", "clusterrolebindings", false), new Kind("Role", "roles", true),
                     new Kind("RoleBinding", "rolebindings", true)),
@@ -50,22 +51,38 @@ final class FakeApiServer implements AutoCloseable {
             new Kind("PodMonitor", "podmonitors", true), new Kind("ServiceMonitor", "servicemonitors", true),
             new Kind("PrometheusRule", "prometheusrules", true)));
 
+    /**
+     * What {@link RenderedChart#render} installs on: the chart's optional objects too (cert-manager's, NetworkPolicies),
+     * but none of the APIs the chart asks {@code .Capabilities} about, as {@code helm template} would render it.
+     */
+    static final Map<String, List<Kind>> TEMPLATE = with(with(KUBERNETES, "cert-manager.io/v1", List.of(
+            new Kind("Issuer", "issuers", true), new Kind("Certificate", "certificates", true))),
+            "networking.k8s.io/v1", List.of(new Kind("NetworkPolicy", "networkpolicies", true)));
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServer server;
     private final Map<String, List<Kind>> apis;
     private final List<ObjectNode> created = new CopyOnWriteArrayList<>();
 
-    private FakeApiServer(HttpServer server, Map<String, List<Kind>> apis) {
+    private final int minorVersion;
+
+    private FakeApiServer(HttpServer server, Map<String, List<Kind>> apis, int minorVersion) {
         this.server = server;
         this.apis = apis;
+        this.minorVersion = minorVersion;
     }
 
-    /** Serves these group versions on a free loopback port. */
+    /** Serves these group versions on a free loopback port, as Kubernetes 1.31. */
     static FakeApiServer serving(Map<String, List<Kind>> apis) {
+        return serving(apis, 31);
+    }
+
+    /** Serves these group versions on a free loopback port, as Kubernetes 1.MINOR. */
+    static FakeApiServer serving(Map<String, List<Kind>> apis, int minorVersion) {
         try {
             HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            FakeApiServer server = new FakeApiServer(http, apis);
+            FakeApiServer server = new FakeApiServer(http, apis, minorVersion);
             http.createContext("/", server::answer);
             http.start();
             return server;
@@ -98,7 +115,8 @@ final class FakeApiServer implements AutoCloseable {
             switch (exchange.getRequestMethod()) {
                 case "GET" -> {
                     ObjectNode body = switch (path) {
-                        case "/version" -> JSON.createObjectNode().put("major", "1").put("minor", "31").put("gitVersion", "v1.31.0");
+                        case "/version" -> JSON.createObjectNode().put("major", "1").put("minor", String.valueOf(minorVersion))
+                                .put("gitVersion", "v1." + minorVersion + ".0");
                         case "/api" -> coreVersions();
                         case "/apis" -> groups();
                         default -> resources(path.replaceFirst("^/apis?/", ""));
@@ -190,7 +208,7 @@ final class FakeApiServer implements AutoCloseable {
                 .put("reason", reason).put("code", code);
     }
 
-    private static Map<String, List<Kind>> with(Map<String, List<Kind>> apis, String groupVersion, List<Kind> kinds) {
+    static Map<String, List<Kind>> with(Map<String, List<Kind>> apis, String groupVersion, List<Kind> kinds) {
         Map<String, List<Kind>> all = new HashMap<>(apis);
         all.put(groupVersion, kinds);
         return Map.copyOf(all);

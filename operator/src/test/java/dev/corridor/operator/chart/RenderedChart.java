@@ -26,14 +26,36 @@ record RenderedChart(List<ObjectNode> documents) {
     static final String NAMESPACE = "corridor-system";
     private static final YAMLMapper YAML = new YAMLMapper();
 
-    /** Renders the chart as {@code helm template RELEASE charts/corridor -n corridor-system -f VALUES}. */
+    /** The image repositories the tests install, where the values name none: the chart requires them. */
+    static final String OPERATOR_REPOSITORY = "registry.example.test/corridor/operator";
+    static final String SIDECAR_REPOSITORY = "registry.example.test/corridor/sidecar";
+
+    /**
+     * Renders the chart as {@code helm template RELEASE charts/corridor -n corridor-system -f VALUES} would, the image
+     * repositories added unless the values name them ({@link #withImages}).
+     */
     static RenderedChart render(String release, String valuesYaml, Path scratch) {
-        try {
-            Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
-            String manifest = new Helm(CHART).template().withName(release).withNamespace(NAMESPACE).withValuesFile(values).call();
-            return new RenderedChart(parse(manifest));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        return renderExactly(release, withImages(valuesYaml), scratch);
+    }
+
+    /**
+     * Renders the chart with exactly these values: installed on a {@link FakeApiServer} that serves
+     * {@link FakeApiServer#TEMPLATE}, because helm-java's {@code template} says Kubernetes v1.20.0 (its library is
+     * built without Helm's version flags) and cannot be told another, and the chart requires 1.29.
+     */
+    static RenderedChart renderExactly(String release, String valuesYaml, Path scratch) {
+        List<ObjectNode> documents = installExactly(release, valuesYaml, scratch, FakeApiServer.TEMPLATE).chart().documents();
+        documents.forEach(RenderedChart::withoutInstallAnnotations);
+        return new RenderedChart(documents);
+    }
+
+    /** The object as the chart rendered it: without the release annotations {@code helm install} adds to every object. */
+    private static void withoutInstallAnnotations(ObjectNode document) {
+        if (document.path("metadata").path("annotations") instanceof ObjectNode annotations) {
+            annotations.remove(List.of("meta.helm.sh/release-name", "meta.helm.sh/release-namespace"));
+            if (annotations.isEmpty()) {
+                ((ObjectNode) document.get("metadata")).remove("annotations");
+            }
         }
     }
 
@@ -46,12 +68,60 @@ record RenderedChart(List<ObjectNode> documents) {
      * {@link FakeApiServer} that serves these APIs, so that {@code .Capabilities} is that cluster's.
      */
     static Installation install(String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
+        return installExactly(release, withImages(valuesYaml), scratch, apis);
+    }
+
+    private static Installation installExactly(String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
         try (FakeApiServer cluster = FakeApiServer.serving(apis)) {
             Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
             String output = new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withValuesFile(values)
                     // The fake server has no OpenAPI schemas to validate against; the chart tests check the objects.
                     .withKubeConfigContents(cluster.kubeconfig()).disableOpenApiValidation().call().getOutput();
             return new Installation(new RenderedChart(cluster.created()), output.substring(output.indexOf("NOTES:")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** These values with {@link #OPERATOR_REPOSITORY} and {@link #SIDECAR_REPOSITORY} where they name no repository. */
+    static String withImages(String valuesYaml) {
+        try {
+            JsonNode parsed = YAML.readTree(valuesYaml);
+            ObjectNode values = parsed instanceof ObjectNode object ? object : YAML.createObjectNode();
+            addRepository(values, "operator", OPERATOR_REPOSITORY);
+            addRepository(values, "sidecar", SIDECAR_REPOSITORY);
+            return YAML.writeValueAsString(values);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void addRepository(ObjectNode values, String component, String repository) {
+        ObjectNode image = values.withObjectProperty(component).withObjectProperty("image");
+        if (!image.has("repository")) {
+            image.put("repository", repository);
+        }
+    }
+
+    /**
+     * A copy of the chart whose values.yaml names the test images, for the commands helm-java cannot pass values to
+     * ({@code helm lint}): with the chart's own values.yaml they fail, as the repositories are required.
+     */
+    static Path chartWithImages(Path scratch) {
+        try {
+            Path copy = scratch.resolve("corridor");
+            try (var files = Files.walk(CHART)) {
+                for (Path file : files.toList()) {
+                    Path target = copy.resolve(CHART.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+            Files.writeString(copy.resolve("values.yaml"), withImages(Files.readString(CHART.resolve("values.yaml"))));
+            return copy;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -72,7 +72,7 @@ class WebhookLimitsIT {
         WebhookCertificates issued = WebhookCertificates.create(List.of(WebhookIT.SERVICE_DNS), Instant.now());
         SwappableKeyManager keys = new SwappableKeyManager();
         keys.use(issued.servingCertificate());
-        server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys,
+        server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, () -> true,
                 new PodMutator(new TunnelLookup(client), WebhookIT.INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(),
                 Clock.systemUTC(), new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), LIMITS);
         String bundle = Pem.encode(issued.authorities());
