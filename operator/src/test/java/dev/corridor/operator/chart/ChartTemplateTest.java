@@ -108,6 +108,7 @@ class ChartTemplateTest {
                 "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "",
                 "CORRIDOR_INJECTION_MODE", "native",
                 "CORRIDOR_TUN_DEVICE", "hostPath",
+                "CORRIDOR_TUN_DEVICE_RESOURCE", "squat.ai/tun",
                 "CORRIDOR_WEBHOOK_PORT", "8443",
                 "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
                 "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
@@ -330,7 +331,7 @@ class ChartTemplateTest {
                   image: {repository: registry.example.com/corridor/sidecar, tag: "0.1.1", pullPolicy: Always}
                   resources: {requests: {cpu: 20m, memory: 100Mi}, limits: {memory: 160Mi}}
                   allowedImages: [registry.example.com/corridor/, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
-                injection: {mode: classic, tunDevice: create}
+                injection: {mode: classic, tunDevice: devicePlugin, tunDeviceResource: example.com/tun}
                 webhook:
                   port: 9443
                   failurePolicy: Ignore
@@ -342,7 +343,8 @@ class ChartTemplateTest {
         Container operator = operatorContainer(chart);
         Map<String, String> env = plainEnvironment(operator);
         assertThat(env).containsEntry("CORRIDOR_INJECTION_MODE", "classic")
-                .containsEntry("CORRIDOR_TUN_DEVICE", "create")
+                .containsEntry("CORRIDOR_TUN_DEVICE", "devicePlugin")
+                .containsEntry("CORRIDOR_TUN_DEVICE_RESOURCE", "example.com/tun")
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE", "registry.example.com/corridor/sidecar:0.1.1")
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "Always")
                 .containsEntry("CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"160Mi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"100Mi\"}}")

@@ -30,7 +30,8 @@ class ChartValuesTest {
 
     @Test
     void unknownTunDeviceIsRefusedByName() {
-        assertRefused("injection: {tunDevice: devicePlugin}", "injection.tunDevice", "\"hostPath\", \"create\"");
+        assertRefused("injection: {tunDevice: hostpath}", "injection.tunDevice", "\"hostPath\", \"create\", \"devicePlugin\", \"privileged\"");
+        assertRefused("injection: {tunDevice: devicePlugin, tunDeviceResource: \"squat.ai/tun device\"}", "injection.tunDeviceResource", "pattern");
     }
 
     @Test
