@@ -1,8 +1,8 @@
 package dev.corridor.operator.crd;
 
-import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import static dev.corridor.operator.crd.SchemaBounds.*;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;

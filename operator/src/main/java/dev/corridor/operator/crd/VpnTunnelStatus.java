@@ -20,7 +20,23 @@ public record VpnTunnelStatus(
 
     public static final int MAX_PODS = 20;
 
-    public record PodSummary(@Size(max = SchemaBounds.OBJECT_NAME_LENGTH) String name, Boolean connected, @Size(max = 32) String transport,
-                             @Size(max = 64) String address, @Size(max = 64) String since) {
+    /**
+     * One pod as its sidecar reported it. What a sidecar reports is cut to the schema's bounds: one pod's odd report
+     * must not make the API server refuse the whole status.
+     */
+    public record PodSummary(@Size(max = SchemaBounds.OBJECT_NAME_LENGTH) String name, Boolean connected,
+                             @Size(max = REPORTED_LENGTH) String transport, @Size(max = REPORTED_LENGTH) String address,
+                             @Size(max = REPORTED_LENGTH) String since) {
+        static final int REPORTED_LENGTH = 64;
+
+        public PodSummary {
+            transport = bounded(transport);
+            address = bounded(address);
+            since = bounded(since);
+        }
+
+        private static String bounded(String reported) {
+            return reported == null || reported.length() <= REPORTED_LENGTH ? reported : reported.substring(0, REPORTED_LENGTH);
+        }
     }
 }

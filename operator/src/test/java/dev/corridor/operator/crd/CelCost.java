@@ -28,6 +28,8 @@ final class CelCost {
     private static final long MAP_CREATE_BASE_COST = 30;
     private static final long STRUCT_CREATE_BASE_COST = 40;
     private static final Range UNKNOWN_SIZE = new Range(0, -1L);
+    /** has() costs nothing: the apiserver's CEL environment sets checker.PresenceTestHasCost(false) (cel-go's default is 1). */
+    private static final Range PRESENCE_TEST_COST = Range.of(0);
 
     /** A min..max range of unsigned 64-bit values (cost or size); -1 is 2^64-1, where Go saturates. */
     record Range(long min, long max) {
@@ -141,7 +143,7 @@ final class CelCost {
     private Range costSelect(CelExpr e) {
         CelExpr.CelSelect select = e.select();
         if (select.testOnly()) {
-            return Range.of(1).add(cost(select.operand())); // has(): PresenceTestHasCost defaults to true
+            return PRESENCE_TEST_COST.add(cost(select.operand()));
         }
         Range sum = cost(select.operand());
         CelKind kind = type(select.operand()).kind();
