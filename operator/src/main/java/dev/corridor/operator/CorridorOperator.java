@@ -59,7 +59,7 @@ public final class CorridorOperator {
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())
                 .withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
-        new VpnTunnelReconciler(client, new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT), clock, VpnTunnelReconciler.RESYNC)
+        new VpnTunnelReconciler(client, new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT, clock), clock, VpnTunnelReconciler.RESYNC)
                 .registerWith(operator, settings.watchNamespaces());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             operator.stop();

@@ -17,12 +17,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * <p>A pod is whatever its author made it, so only a sidecar that {@link PodInjector#verify} recognises as injected
  * is asked, and what it answers is bounded: at most {@link #MAX_STATUS_BYTES}, within the timeout for the whole
  * exchange, and a few pods at a time.
+ *
+ * <p>A tunnel's pods are observed at every event of any of them and at every resync, so a tunnel of a thousand pods
+ * starting up would cost a million reads. Each pod's {@code /status} is therefore read at most once per
+ * {@link #READ_INTERVAL} while its readiness stays the same: between reads the last report stands.
  */
 public final class SidecarProbe {
     private static final Logger LOG = LoggerFactory.getLogger(SidecarProbe.class);
@@ -52,25 +60,37 @@ public final class SidecarProbe {
     static final int MAX_STATUS_BYTES = 64 * 1024;
     /** Reads in flight at once, so that many pods cost at most this many bounded bodies. */
     private static final int CONCURRENT_READS = 16;
+    /** Shorter than the reconciler's resync, so that every resync reads each pod afresh. */
+    static final Duration READ_INTERVAL = Duration.ofSeconds(20);
 
     private final InjectionSettings injection;
     private final Duration timeout;
     private final HttpClient http;
     private final Semaphore reads = new Semaphore(CONCURRENT_READS);
+    private final Clock clock;
+    /** By pod UID: pods come and go, so entries older than a few intervals are dropped at each observation. */
+    private final ConcurrentMap<String, LastRead> lastReads = new ConcurrentHashMap<>();
+
+    private record LastRead(Instant at, boolean sidecarReady, Optional<SidecarReport> report) {
+    }
 
     /**
      * @param injection what the webhook injects, to recognise the sidecars it injected
      * @param timeout   for each read of /status, from connecting to the last byte
+     * @param clock     for {@link #READ_INTERVAL}
      */
-    public SidecarProbe(InjectionSettings injection, Duration timeout) {
+    public SidecarProbe(InjectionSettings injection, Duration timeout, Clock clock) {
         this.injection = injection;
         this.timeout = timeout;
+        this.clock = clock;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     }
 
     /** Observes the tunnel's pods, reading their sidecars' /status concurrently; without a token, by readiness alone. */
     public List<PodObservation> observe(VpnTunnel tunnel, Collection<Pod> pods, Optional<String> token) {
+        Instant stale = clock.instant().minus(READ_INTERVAL.multipliedBy(4));
+        lastReads.values().removeIf(read -> read.at().isBefore(stale));
         List<Future<PodObservation>> observations;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             observations = pods.stream().map(pod -> executor.submit(() -> observe(tunnel, pod, token))).toList();
@@ -93,9 +113,16 @@ public final class SidecarProbe {
                 yield new PodObservation(name, ready, Optional.empty());
             }
             case PodInjector.Verdict.Injected(int port) -> {
+                String uid = pod.getMetadata().getUid() != null ? pod.getMetadata().getUid() : pod.getMetadata().getNamespace() + "/" + name;
+                LastRead last = lastReads.get(uid);
+                if (last != null && last.sidecarReady() == ready && clock.instant().isBefore(last.at().plus(READ_INTERVAL))) {
+                    yield new PodObservation(name, ready, last.report());
+                }
                 reads.acquire();
                 try {
-                    yield new PodObservation(name, ready, report(name, ip, port, token.get()));
+                    Optional<SidecarReport> report = report(name, ip, port, token.get());
+                    lastReads.put(uid, new LastRead(clock.instant(), ready, report));
+                    yield new PodObservation(name, ready, report);
                 } finally {
                     reads.release();
                 }

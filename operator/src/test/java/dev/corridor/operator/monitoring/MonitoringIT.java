@@ -115,7 +115,7 @@ class MonitoringIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(2)), Clock.systemUTC(), Duration.ofSeconds(1)));
+        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(2), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1)));
         operator.start();
 
         // The injected pod as the kubelet reports it running and ready; its sidecar's port leads to the real sidecar.

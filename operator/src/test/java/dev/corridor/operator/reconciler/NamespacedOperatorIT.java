@@ -50,7 +50,7 @@ class NamespacedOperatorIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1)), Clock.systemUTC(), Duration.ofSeconds(1))
+        new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1))
                 .registerWith(operator, APPS_ONLY);
         operator.start();
         try {

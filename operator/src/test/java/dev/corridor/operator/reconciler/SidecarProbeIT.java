@@ -23,7 +23,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.stream.IntStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +52,31 @@ class SidecarProbeIT {
     private static final VpnTunnel TUNNEL = Fixtures.tunnel("corp", "vpn-login");
     private static final String TOKEN = "c3RhdHVzLXRva2VuLWZvci10aGUtdGVzdHMtb2YtdGhlLXByb2Jl";
 
-    private final SidecarProbe probe = new SidecarProbe(INJECTION, TIMEOUT);
+    private final TestClock clock = new TestClock();
+    private final SidecarProbe probe = new SidecarProbe(INJECTION, TIMEOUT, clock);
+
+    @Test
+    void aThousandPodsAreEachReadOncePerIntervalHoweverManyEventsTheyCause() throws Exception {
+        try (FakeSidecar sidecar = new FakeSidecar("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", () -> TOKEN)) {
+            // A Deployment of 1,000 tunnelled pods: every one of them starting is an event that observes them all.
+            // A deadline generous enough for a loaded machine: this test counts reads, it does not time them.
+            SidecarProbe patient = new SidecarProbe(INJECTION, Duration.ofSeconds(20), clock);
+            List<Pod> pods = IntStream.range(0, 1000).mapToObj(i -> withUid(injected("web-" + i, sidecar.podIp()), "uid-" + i)).toList();
+
+            for (int event = 0; event < 5; event++) {
+                assertThat(patient.observe(TUNNEL, pods, Optional.of(TOKEN))).allSatisfy(o -> assertThat(o.report()).isPresent());
+            }
+            assertThat(sidecar.requests()).as("reads for 5 observations within the interval").isEqualTo(1000);
+
+            Pod turnedNotReady = running(pods.get(7), sidecar.podIp(), false);
+            patient.observe(TUNNEL, List.of(turnedNotReady), Optional.of(TOKEN));
+            assertThat(sidecar.requests()).as("a pod whose readiness changed is read again at once").isEqualTo(1001);
+
+            clock.advance(SidecarProbe.READ_INTERVAL);
+            patient.observe(TUNNEL, pods, Optional.of(TOKEN));
+            assertThat(sidecar.requests()).as("after the interval, every pod once more").isEqualTo(2001);
+        }
+    }
 
     @Test
     void anInjectedSidecarIsAskedWithTheTunnelsToken() throws Exception {
@@ -126,6 +155,34 @@ class SidecarProbeIT {
     /** The pod the webhook would have made, running at this address, its sidecar ready. */
     private static Pod injected(String name, String podIp) {
         return running(PodInjector.inject(Fixtures.annotatedPod(name, "corp"), TUNNEL, INJECTION).orElseThrow(), podIp, true);
+    }
+
+    private static Pod withUid(Pod pod, String uid) {
+        return new PodBuilder(pod).editMetadata().withUid(uid).endMetadata().build();
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class TestClock extends Clock {
+        private volatile Instant now = Instant.parse("2026-12-02T10:00:00Z");
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
     }
 
     private static Pod running(Pod pod, String podIp, boolean ready) {

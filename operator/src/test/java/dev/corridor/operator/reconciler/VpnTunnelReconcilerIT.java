@@ -56,7 +56,7 @@ class VpnTunnelReconcilerIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1)), Clock.systemUTC(), RESYNC));
+        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), RESYNC));
         operator.start();
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -23,7 +24,7 @@ public final class FakeSidecar implements AutoCloseable {
     /** @param token the token the tunnel's Secret holds now, which callers must present */
     public FakeSidecar(String state, String transport, String address, String connectedSince, Supplier<String> token) throws IOException {
         report(state, transport, address, connectedSince);
-        server = HttpServer.create(new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT), 8);
+        server = HttpServer.create(new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT), 64);
         server.createContext("/status", exchange -> {
             requests.incrementAndGet();
             boolean authorised = ("Bearer " + token.get()).equals(exchange.getRequestHeaders().getFirst("Authorization"));
@@ -34,6 +35,8 @@ public final class FakeSidecar implements AutoCloseable {
                 out.write(body);
             }
         });
+        // As many handlers as the operator reads at once, so that a thousand pods behind one fake are not queued.
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 

@@ -28,6 +28,7 @@ import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -36,7 +37,8 @@ import javax.net.ssl.TrustManagerFactory;
  */
 final class AdmissionClient {
     private final int port;
-    private final SSLContext tls;
+    /** One factory for every request, so that HttpsURLConnection reuses kept-alive connections as the API server does. */
+    private final SSLSocketFactory tls;
     private final String serviceName;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
 
@@ -64,8 +66,9 @@ final class AdmissionClient {
         parameters.setDate(Date.from(validAt));
         TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX");
         trust.init(new CertPathTrustManagerParameters(parameters));
-        tls = SSLContext.getInstance("TLS");
-        tls.init(null, trust.getTrustManagers(), null);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        tls = context.getSocketFactory();
     }
 
     /** The creation of this pod in this namespace, as the API server asks about it. */
@@ -96,7 +99,7 @@ final class AdmissionClient {
 
     Answer send(String method, String path, String body) throws IOException {
         HttpsURLConnection connection = (HttpsURLConnection) URI.create("https://127.0.0.1:" + port + path).toURL().openConnection();
-        connection.setSSLSocketFactory(tls.getSocketFactory());
+        connection.setSSLSocketFactory(tls);
         connection.setHostnameVerifier((host, session) -> {
             try {
                 return ((X509Certificate) session.getPeerCertificates()[0]).getSubjectAlternativeNames().stream()
