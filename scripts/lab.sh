@@ -252,7 +252,9 @@ up() {
 
   dns_servers
   certificates
-  printf '%s\n%s\n' "$password" "$password" | ocpasswd -c "$dir/passwd" ${groups:+-g "$groups"} "$user"
+  # From a here-string, not a pipe: if ocpasswd exits before printf has written, pipefail turns printf's SIGPIPE
+  # into a failed setup (a setup failed once with exit 141, a SIGPIPE, on a loaded machine).
+  ocpasswd -c "$dir/passwd" ${groups:+-g "$groups"} "$user" <<<"$password"$'\n'"$password"
   [ -n "$otp_secret" ] && printf 'HOTP/T30/6 %s - %s\n' "$user" "$otp_secret" >"$dir/otp"
   ocserv_conf >"$dir/ocserv.conf"
   apply_sets
