@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
-import com.marcnuri.helm.TemplateCommand;
+import com.marcnuri.helm.InstallCommand;
+import dev.corridor.operator.chart.FakeApiServer;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
@@ -158,14 +159,22 @@ class K3sManifestsTest {
         assertThat(one("apps-orphan-pod.yaml", Pod.class).getMetadata().getAnnotations()).containsEntry("corridor.dev/tunnel", "no-such-tunnel");
     }
 
-    /** Rendered by Helm itself with the values CorridorRelease installs with, so the schema has accepted them. */
+    /**
+     * Rendered by Helm itself with the values CorridorRelease installs with, so the schema has accepted them: installed
+     * on the chart tests' fake API server, as helm-java's template reports Kubernetes v1.20, below the chart's kubeVersion.
+     */
     @Test
     void theChartRunsTheSuitesImagesWithoutPullingThem() throws IOException {
-        TemplateCommand template = new Helm(CorridorRelease.CHART).template().withName(CorridorRelease.NAME).withNamespace(CorridorRelease.NAMESPACE);
-        CorridorRelease.VALUES.forEach(template::set);
-
-        Deployment operator = new KubernetesSerialization().<List<HasMetadata>>unmarshal(template.call()).stream()
-                .filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst().orElseThrow();
+        Deployment operator;
+        try (FakeApiServer cluster = FakeApiServer.serving(FakeApiServer.KUBERNETES)) {
+            InstallCommand install = new Helm(CorridorRelease.CHART).install().withName(CorridorRelease.NAME).withNamespace(CorridorRelease.NAMESPACE)
+                    .withKubeConfigContents(cluster.kubeconfig()).disableOpenApiValidation();
+            CorridorRelease.VALUES.forEach(install::set);
+            install.call();
+            KubernetesSerialization serialization = new KubernetesSerialization();
+            operator = cluster.created().stream().filter(object -> object.path("kind").asText().equals("Deployment"))
+                    .map(object -> serialization.convertValue(object, Deployment.class)).findFirst().orElseThrow();
+        }
 
         Container container = operator.getSpec().getTemplate().getSpec().getContainers().getFirst();
         assertThat(container.getImage()).isEqualTo(SuiteImages.OPERATOR.reference());

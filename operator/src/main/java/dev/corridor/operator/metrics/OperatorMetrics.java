@@ -5,6 +5,7 @@ import dev.corridor.operator.model.TunnelStatusModel;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -18,12 +19,14 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The operator's own metrics: the tunnels as their status reports them, and the webhook's admissions. The Java
@@ -118,6 +121,16 @@ public final class OperatorMetrics {
     public void admission(AdmissionOutcome outcome, Duration latency) {
         Timer.builder("corridor.webhook.admission").description("Pod admissions the webhook answered, by outcome")
                 .tag("outcome", outcome.label()).serviceLevelObjectives(ADMISSION_BUCKETS).register(registry).record(latency);
+    }
+
+    /**
+     * When the certificate the webhook serves expires, read at each scrape (NaN before one is loaded): the alert that
+     * its renewal failed, before the API server refuses the webhook's TLS.
+     */
+    public void webhookCertificateExpiry(Supplier<Optional<Instant>> expiry) {
+        Gauge.builder("corridor.webhook.certificate.expiry.timestamp", () -> expiry.get().map(instant -> (Number) instant.getEpochSecond()).orElse(Double.NaN))
+                .baseUnit("seconds").strongReference(true)
+                .description("When the serving certificate of the operator's webhook expires (Unix time)").register(registry);
     }
 
     /** The Prometheus text exposition of everything. */

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,8 @@ public final class Webhook implements AutoCloseable {
         };
         certificates.refresh();
         Webhook webhook = new Webhook(client, settings, certificates, keyManager);
+        metrics.webhookCertificateExpiry(() -> Optional.ofNullable(keyManager.current())
+                .map(serving -> serving.chain().getFirst().getNotAfter().toInstant()));
         webhook.checkPublication();
         webhook.server = WebhookServer.start(new InetSocketAddress(settings.port()), keyManager, webhook.caPublished::get,
                 new PodMutator(new TunnelLookup(webhook.admissionClient), injection, namespaces, client.getKubernetesSerialization()),

@@ -30,13 +30,13 @@ import java.util.stream.Stream;
  * <p>Helm's client caches discovery on disk, in {@code ~/.kube/cache/discovery/HOST_PORT}; {@link #close()} removes
  * this server's entry, and every answer says {@code no-store} so that nothing lands in the HTTP cache beside it.
  */
-final class FakeApiServer implements AutoCloseable {
+public final class FakeApiServer implements AutoCloseable {
     /** A kind an API group version serves: its plural resource name and whether it lives in a namespace. */
-    record Kind(String kind, String resource, boolean namespaced) {
+    public record Kind(String kind, String resource, boolean namespaced) {
     }
 
     /** The APIs the chart's objects need on any cluster, by group version ("v1" is the core group). */
-    static final Map<String, List<Kind>> KUBERNETES = Map.of(
+    public static final Map<String, List<Kind>> KUBERNETES = Map.of(
             "v1", List.of(new Kind("ServiceAccount", "serviceaccounts", true), new Kind("Service", "services", true),
                     new Kind("ConfigMap", "configmaps", true), new Kind("Secret", "secrets", true)),
             "apps/v1", List.of(new Kind("Deployment", "deployments", true)),
@@ -74,7 +74,7 @@ final class FakeApiServer implements AutoCloseable {
     }
 
     /** Serves these group versions on a free loopback port, as Kubernetes 1.31. */
-    static FakeApiServer serving(Map<String, List<Kind>> apis) {
+    public static FakeApiServer serving(Map<String, List<Kind>> apis) {
         return serving(apis, 31);
     }
 
@@ -92,7 +92,7 @@ final class FakeApiServer implements AutoCloseable {
     }
 
     /** A kubeconfig for this server. */
-    String kubeconfig() {
+    public String kubeconfig() {
         return """
                 apiVersion: v1
                 kind: Config
@@ -104,7 +104,7 @@ final class FakeApiServer implements AutoCloseable {
     }
 
     /** The chart's objects created so far, in the order Helm created them. */
-    List<ObjectNode> created() {
+    public List<ObjectNode> created() {
         return List.copyOf(created);
     }
 

@@ -80,10 +80,14 @@ class AlertRulesTest {
                     duration -> assertThat(duration).isEmpty(), duration -> assertThat(duration).matches(DURATION));
             assertThat(alert.annotations()).as(alert.name()).containsOnlyKeys("summary", "description");
             for (String text : List.of(summary, description)) {
-                assertThat(text).as(alert.name()).contains("{{ $labels.namespace }}", "{{ $labels.tunnel }}");
+                assertThat(text).as(alert.name()).contains("{{ $labels.namespace }}");
+                // The webhook's alerts are about the operator's own pods, not a tunnel.
+                if (!alert.group().equals("corridor-webhook")) {
+                    assertThat(text).as(alert.name()).contains("{{ $labels.tunnel }}");
+                }
             }
-            // The sidecar's alerts are per pod; the operator's are per tunnel and have no pod label to show.
-            if (alert.group().equals("corridor-sidecar")) {
+            // The sidecar's and the webhook's alerts are per pod; the operator's are per tunnel and have no pod label to show.
+            if (alert.group().equals("corridor-sidecar") || alert.group().equals("corridor-webhook")) {
                 assertThat(summary + description).as(alert.name()).contains("{{ $labels.pod }}");
             } else {
                 assertThat(summary + description).as(alert.name()).doesNotContain("$labels.pod");

@@ -65,7 +65,11 @@ class WebhookAvailabilityIT {
         WebhookSettings files = new WebhookSettings(0, WebhookSettings.CertificateSource.FILES, "corridor-webhook-tls", "corridor-webhook-ca",
                 "corridor-webhook", "corridor", directory);
 
-        try (Webhook webhook = start(files)) {
+        OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        try (Webhook webhook = start(files, metrics)) {
+            // For the alert that the certificate was not renewed in time.
+            assertThat(metrics.scrape()).contains("corridor_webhook_certificate_expiry_timestamp_seconds "
+                    + (double) issued.serving().getNotAfter().toInstant().getEpochSecond());
             String ca = Pem.encode(issued.authorities());
             AdmissionClient apiServer = new AdmissionClient(webhook.port(), ca, WebhookIT.SERVICE_DNS);
             assertThat(apiServer.send("GET", "/readyz", null).code()).isEqualTo(503);
@@ -105,8 +109,11 @@ class WebhookAvailabilityIT {
     }
 
     private Webhook start(WebhookSettings settings) throws Exception {
-        return Webhook.start(client, RunningWebhook.OPERATOR_NAMESPACE, settings, WebhookIT.INJECTION, WatchedNamespaces.ALL, Clock.systemUTC(),
-                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+        return start(settings, new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+    }
+
+    private Webhook start(WebhookSettings settings, OperatorMetrics metrics) throws Exception {
+        return Webhook.start(client, RunningWebhook.OPERATOR_NAMESPACE, settings, WebhookIT.INJECTION, WatchedNamespaces.ALL, Clock.systemUTC(), metrics);
     }
 
     private String caSecretBundle() {
