@@ -1,0 +1,72 @@
+package dev.corridor.sidecar.egress;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.IOException;
+
+/**
+ * Moves whatever one channel reads to its peer (bytes, or HTTP objects between two codecs), with back-pressure:
+ * while the peer cannot take more (its queue is past the high water mark), this channel stops reading, and reads
+ * again once the peer drains. Neither side can make the relay hold more than that. When one side closes, the
+ * other is flushed and closed.
+ */
+class Relay extends ChannelInboundHandlerAdapter {
+    protected final Channel peer;
+    protected final FlowState flow;
+
+    Relay(Channel peer, FlowState flow) {
+        this.peer = peer;
+        this.flow = flow;
+    }
+
+    /** Joins a client's connection and its destination's, both with reading held off until now. */
+    static void join(Channel client, Relay toDestination, Channel destination, Relay toClient) {
+        client.pipeline().addLast("relay", toDestination);
+        destination.pipeline().addLast("relay", toClient);
+        client.config().setAutoRead(true);
+        destination.config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        peer.write(msg, peer.voidPromise());
+        if (!peer.isWritable()) {
+            peer.flush();
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        peer.flush();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // This side drained (or filled): the peer may read again (or must wait).
+        peer.config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closeAfterFlush(peer);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        flow.end(cause instanceof IOException ? Outcome.RESET : Outcome.BAD_REQUEST);
+        ctx.close();
+    }
+
+    static void closeAfterFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}
