@@ -24,8 +24,7 @@ public record DestinationPolicy(List<IpNetwork> through, List<IpNetwork> around)
     }
 
     public boolean allows(InetAddress destination) {
-        InetAddress address = SourcePolicy.unmapped(destination);
-        return longestPrefix(through, address) > longestPrefix(around, address);
+        return longestPrefix(through, destination) > longestPrefix(around, destination);
     }
 
     private static int longestPrefix(List<IpNetwork> networks, InetAddress address) {

@@ -91,6 +91,7 @@ public final class EgressServer implements AutoCloseable {
             return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 256)
                     .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(accepting.limits.lowWaterMark(), accepting.limits.highWaterMark()))
                     .childHandler(accepting)

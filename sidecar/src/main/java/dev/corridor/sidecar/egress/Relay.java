@@ -5,13 +5,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import java.io.IOException;
 
 /**
  * Moves whatever one channel reads to its peer (bytes, or HTTP objects between two codecs), with back-pressure:
  * while the peer cannot take more (its queue is past the high water mark), this channel stops reading, and reads
- * again once the peer drains. Neither side can make the relay hold more than that. When one side closes, the
- * other is flushed and closed.
+ * again once the peer drains. Neither side can make the relay hold more than that. A side that ends its output
+ * (a half close) has it passed on; once both have, or either side closes, the other is flushed and closed.
  */
 class Relay extends ChannelInboundHandlerAdapter {
     protected final Channel peer;
@@ -34,7 +36,7 @@ class Relay extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         peer.write(msg, peer.voidPromise());
         if (!peer.isWritable()) {
-            peer.flush();
+            // Before the flush: a flush that drains the peer turns reading back on, and must come last.
             ctx.channel().config().setAutoRead(false);
         }
     }
@@ -50,6 +52,19 @@ class Relay extends ChannelInboundHandlerAdapter {
         // This side drained (or filled): the peer may read again (or must wait).
         peer.config().setAutoRead(ctx.channel().isWritable());
         ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent && peer instanceof DuplexChannel duplex) {
+            if (duplex.isInputShutdown()) {
+                closeAfterFlush(peer); // both ways ended
+                ctx.close();
+            } else {
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> duplex.shutdownOutput());
+            }
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.corridor.sidecar.egress;
 
 import dev.corridor.sidecar.net.IpNetwork;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -12,25 +11,10 @@ public record SourcePolicy(List<IpNetwork> allowed) {
     }
 
     public boolean allows(InetAddress source) {
-        InetAddress address = unmapped(source);
+        // An IPv4 client of a dual-stack listener arrives as an Inet4Address already (the JDK unmaps ::ffff:a.b.c.d).
         if (allowed.isEmpty()) {
-            return address.isLoopbackAddress();
+            return source.isLoopbackAddress();
         }
-        return allowed.stream().anyMatch(network -> network.contains(address));
-    }
-
-    /** An IPv4 client of a dual-stack listener arrives as ::ffff:a.b.c.d: the IPv4 networks must match it too. */
-    static InetAddress unmapped(InetAddress address) {
-        if (address instanceof Inet6Address) {
-            byte[] bytes = address.getAddress();
-            boolean mapped = bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
-            for (int i = 0; i < 10 && mapped; i++) {
-                mapped = bytes[i] == 0;
-            }
-            if (mapped) {
-                return InetAddress.ofLiteral((bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "." + (bytes[15] & 0xff));
-            }
-        }
-        return address;
+        return allowed.stream().anyMatch(network -> network.contains(source));
     }
 }
