@@ -263,7 +263,8 @@ final class ConnectCommand implements Callable<Integer> {
         }
         EgressServer egress = EgressServer.start(config.egress(), EgressLimits.DEFAULT, tunnel::status,
                 new ForwarderResolver(dns.orElseThrow()), metrics.egressObserver());
-        LOG.log(Level.INFO, "egress listening on {0}, for {1}", String.join(", ", egress.addresses().stream().map(StatusServer::describe).toList()),
+        LOG.log(Level.INFO, "egress listening on {0}, for {1}",
+                String.join(", ", config.egress().listenAddresses().stream().map(StatusServer::describe).toList()),
                 config.egress().allowedSources().isEmpty() ? "loopback only" : config.egress().allowedSources().toString());
         return Optional.of(egress);
     }
