@@ -34,11 +34,7 @@ class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        peer.write(msg, peer.voidPromise());
-        if (!peer.isWritable()) {
-            // Before the flush: a flush that drains the peer turns reading back on, and must come last.
-            ctx.channel().config().setAutoRead(false);
-        }
+        peer.write(msg, peer.voidPromise()); // past the high water mark, the peer's writability event stops this side
     }
 
     @Override
