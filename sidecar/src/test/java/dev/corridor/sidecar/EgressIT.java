@@ -155,7 +155,8 @@ class EgressIT {
     @Test
     void aSourceOutsideTheAllowedNetworksIsRefused() throws Exception {
         Commands.Result refused = curl("--interface", STRANGER, "http://" + EGRESS + ":15432/file");
-        assertThat(refused.exitCode()).as("curl: %s", refused.stderr()).isIn(52, 56);
+        // Reset as it is accepted: curl sees it as a failed connect (7), an empty reply (52) or a failed receive (56).
+        assertThat(refused.exitCode()).as("curl: %s", refused.stderr()).isIn(7, 52, 56);
         Commands.Result socks = curl("--interface", STRANGER, "--socks5-hostname", EGRESS + ":1080", "http://db.corp.test:8080/file");
         assertThat(socks.exitCode()).isNotZero();
         assertThat(flowLog()).containsPattern("source=" + Pattern.quote(STRANGER) + ":\\d+ destination=- .* outcome=source_not_allowed");
