@@ -2,6 +2,7 @@ package dev.corridor.sidecar.egress;
 
 import dev.corridor.sidecar.net.HostPort;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5Message;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 
@@ -113,7 +115,7 @@ final class Socks5Handler extends SimpleChannelInboundHandler<Socks5Message> {
         };
     }
 
-    private static io.netty.channel.ChannelFuture reply(ChannelHandlerContext ctx, Socks5CommandStatus status) {
+    private static ChannelFuture reply(ChannelHandlerContext ctx, Socks5CommandStatus status) {
         return ctx.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0));
     }
 
@@ -124,6 +126,6 @@ final class Socks5Handler extends SimpleChannelInboundHandler<Socks5Message> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        refuse(ctx, cause instanceof java.io.IOException ? Outcome.RESET : Outcome.BAD_REQUEST);
+        refuse(ctx, cause instanceof IOException ? Outcome.RESET : Outcome.BAD_REQUEST);
     }
 }
