@@ -16,6 +16,11 @@
 #   scripts/bench.sh                 BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_TRANSPORTS="dtls dtls09 cstp" by default
 #   scripts/bench.sh soak [SECONDS]  Corridor, then openconnect, each SECONDS (default 300) under load with the gateway
 #                                    going silent every 30 s: memory, threads and descriptors over many reconnects
+#   scripts/bench.sh egress          only the shared egress section (below)
+#
+# Shared egress: Corridor with a --forward to the corporate host, used from a "client pod" namespace over a veth, against
+# the same transfer from inside the tunnelled pod: iperf3 throughput both ways, and connections per second (curl,
+# one new connection per HTTP/1.0 request, to the JDK's jwebserver on the corporate host); Corridor's memory with it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -193,6 +198,70 @@ soak() {
   printf '%s\n' "${outcomes[@]}"
 }
 
+# egress_bench: one line of JSON per figure, direct (inside the pod) and through the forward (from the client namespace).
+egress_bench() {
+  local client_ns=$lab-cli rest sampler direct forwarded kind
+  ip netns add "$client_ns"
+  ip -n "$client_ns" link set lo up
+  ip link add egc0 netns "$client_ns" type veth peer name egp0 netns "$LAB_POD_NS"
+  ip -n "$client_ns" addr add 192.168.77.2/24 dev egc0
+  ip -n "$LAB_POD_NS" addr add 192.168.77.1/24 dev egp0
+  ip -n "$client_ns" link set egc0 up
+  ip -n "$LAB_POD_NS" link set egp0 up
+  mkdir -p /tmp/bench-web && echo x >/tmp/bench-web/small
+  ip netns exec "$LAB_CORP_NS" "$JAVA_HOME/bin/jwebserver" -b "$target" -p 8000 -d /tmp/bench-web >/dev/null 2>&1 &
+  local web=$!
+  for _ in $(seq 100); do
+    ip netns exec "$LAB_CORP_NS" bash -c "</dev/tcp/$target/8000" 2>/dev/null && break
+    sleep 0.1
+  done
+  corridor_args_extra=(--forward "0.0.0.0:15201=$target:5201" --forward "0.0.0.0:18000=$target:8000" --proxy-allow-source 192.168.77.2/32)
+  start_client corridor dtls
+  sleep 2
+  rest=$(rss_kb)
+  echo "$rest" >/tmp/bench-peak
+  sample_peak_rss /tmp/bench-peak &
+  sampler=$!
+  for kind in up down; do
+    local reverse=()
+    [ "$kind" = down ] && reverse=(-R)
+    direct=$(iperf_mbps "${reverse[@]}")
+    forwarded=$(ip netns exec "$client_ns" iperf3 -c 192.168.77.1 -p 15201 -t "$seconds" -J "${reverse[@]}" \
+      | jq '.end.sum_received.bits_per_second / 1000000 | . * 10 | round / 10')
+    jq -nc --arg figure "${kind}Mbps" --argjson direct "$direct" --argjson forwarded "$forwarded" '$ARGS.named'
+  done
+  # Connections per second: 500 HTTP/1.0 requests from one curl, each on a connection of its own.
+  direct=$(in_pod curl -s --http1.0 -o /dev/null -w '%{time_total}\n' "http://$target:8000/small?[1-500]" | awk '{t += $1} END {printf "%.0f", NR / t}')
+  forwarded=$(ip netns exec "$client_ns" curl -s --http1.0 -o /dev/null -w '%{time_total}\n' "http://192.168.77.1:18000/small?[1-500]" \
+    | awk '{t += $1} END {printf "%.0f", NR / t}')
+  jq -nc --arg figure connectionsPerSecond --argjson direct "$direct" --argjson forwarded "$forwarded" '$ARGS.named'
+  kill "$sampler" 2>/dev/null
+  wait "$sampler" 2>/dev/null || true
+  jq -nc --argjson rssRestKb "$rest" --argjson rssLoadKb "$(cat /tmp/bench-peak)" '{memory: $ARGS.named}'
+  stop_client
+  corridor_args_extra=()
+  kill "$web" 2>/dev/null
+  wait "$web" 2>/dev/null || true
+  ip netns del "$client_ns"
+}
+
+# egress_table FILE: the egress section of the report
+egress_table() {
+  echo "Shared egress: the same transfers from inside the tunnelled pod (direct) and from a client pod through a --forward:"
+  echo
+  echo "| figure | direct | through the forward | forward/direct |"
+  echo "|---|---|---|---|"
+  jq -r 'select(.figure) | "| \(.figure) | \(.direct) | \(.forwarded) | \(if .direct == 0 then "-" else (.forwarded / .direct * 100 | round / 100) end) |"' "$1"
+  echo
+  jq -r 'select(.memory) | "Corridor with the forwards: \(.memory.rssRestKb) kB resident at rest, \(.memory.rssLoadKb) kB at most under the load."' "$1"
+}
+
+if [ "${1:-}" = egress ]; then
+  egress_bench | tee "$results/egress.jsonl" >&2
+  egress_table "$results/egress.jsonl" | tee "$results/egress.md"
+  exit 0
+fi
+
 if [ "${1:-}" = soak ]; then
   soak "${2:-300}"
   exit 0
@@ -270,6 +339,8 @@ done
 
 echo "bench: DNS, directly and through the forwarder" >&2
 dns_bench | tee "$results/dns.jsonl" >&2
+echo "bench: shared egress, directly and through a forward" >&2
+egress_bench | tee "$results/egress.jsonl" >&2
 
 machine=$(printf '%s, %s cores, %s GiB, kernel %s' "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(nproc)" \
   "$(awk '/MemTotal/ {printf "%d", $2 / 1048576 + 0.5}' /proc/meminfo)" "$(uname -r)")
@@ -306,4 +377,6 @@ cp "$results/bench-${stamp//:/}.json" "$results/latest.json"
   echo
   echo "Corridor with the forwarder: $(jq .dns.corridorMemory.rssRestKb "$results/latest.json") kB resident at rest," \
     "$(jq .dns.corridorMemory.rssLoadKb "$results/latest.json") kB at most under the DNS load."
+  echo
+  egress_table "$results/egress.jsonl"
 } | tee "$results/latest.md"

@@ -4,6 +4,9 @@ import dev.corridor.sidecar.config.ClientConfig;
 import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.config.DnsConfig;
 import dev.corridor.sidecar.dns.DnsForwarder;
+import dev.corridor.sidecar.egress.EgressLimits;
+import dev.corridor.sidecar.egress.EgressServer;
+import dev.corridor.sidecar.egress.ForwarderResolver;
 import dev.corridor.sidecar.os.ClusterNetworks;
 import dev.corridor.sidecar.config.Setting;
 import dev.corridor.sidecar.config.Settings;
@@ -143,6 +146,23 @@ final class ConnectCommand implements Callable<Integer> {
             description = "The cluster's own domain, always resolved by the cluster (default: cluster.local).")
     private String clusterDomain;
 
+    @Option(names = "--forward", paramLabel = "LISTEN_ADDRESS:PORT=HOST:PORT",
+            description = "Shared egress: forward TCP connections to LISTEN_ADDRESS:PORT to HOST:PORT through the tunnel (a name "
+                    + "resolves through the tunnel's DNS). Repeatable.")
+    private List<String> forward;
+
+    @Option(names = "--socks-listen", paramLabel = "ADDRESS:PORT",
+            description = "Shared egress: a SOCKS5 proxy here (CONNECT, no authentication; names resolve through the tunnel's DNS).")
+    private String socksListen;
+
+    @Option(names = "--http-proxy-listen", paramLabel = "ADDRESS:PORT",
+            description = "Shared egress: an HTTP proxy here (CONNECT, and plain http:// requests), for HTTPS_PROXY and HTTP_PROXY.")
+    private String httpProxyListen;
+
+    @Option(names = "--proxy-allow-source", paramLabel = "CIDR",
+            description = "Who may connect to --forward, --socks-listen and --http-proxy-listen (default: loopback only). Repeatable.")
+    private List<String> proxyAllowSource;
+
     @Option(names = "--allow-default-route",
             description = "Let the tunnel take all traffic when the gateway sends no split-include routes "
                     + "(two /1 routes; the pod's own default route stays).")
@@ -213,6 +233,14 @@ final class ConnectCommand implements Callable<Integer> {
             return fail(ExitCode.BAD_CONFIGURATION, "cannot serve DNS on " + StatusServer.describe(config.dns().orElseThrow().listen())
                     + ": " + e.getMessage());
         }
+        Optional<EgressServer> egress;
+        try {
+            egress = startEgress(config, tunnel, dns, metrics);
+        } catch (IOException e) {
+            http.close();
+            dns.ifPresent(DnsForwarder::close);
+            return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
+        }
         Signal.handle(new Signal("TERM"), signal -> tunnel.stop());
         Signal.handle(new Signal("INT"), signal -> tunnel.stop());
         try (metrics; http) {
@@ -222,8 +250,23 @@ final class ConnectCommand implements Callable<Integer> {
         } catch (TunnelFailure e) {
             return fail(ExitCode.of(e.kind()), e.getMessage());
         } finally {
+            egress.ifPresent(EgressServer::close);
             dns.ifPresent(DnsForwarder::close);
         }
+    }
+
+    /** The egress listeners, when configured: their names resolve through the DNS forwarder, which then always runs. */
+    private static Optional<EgressServer> startEgress(ClientConfig config, Tunnel tunnel, Optional<DnsForwarder> dns, SidecarMetrics metrics)
+            throws IOException {
+        if (!config.egress().enabled()) {
+            return Optional.empty();
+        }
+        EgressServer egress = EgressServer.start(config.egress(), EgressLimits.DEFAULT, tunnel::status,
+                new ForwarderResolver(dns.orElseThrow()), metrics.egressObserver());
+        LOG.log(Level.INFO, "egress listening on {0}, for {1}",
+                String.join(", ", config.egress().listenAddresses().stream().map(StatusServer::describe).toList()),
+                config.egress().allowedSources().isEmpty() ? "loopback only" : config.egress().allowedSources().toString());
+        return Optional.of(egress);
     }
 
     /** The DNS forwarder, when configured: its upstream the configured resolvers, else those of resolv.conf now. */
@@ -255,6 +298,10 @@ final class ConnectCommand implements Callable<Integer> {
                 .with(Setting.DNS_DOMAIN, dnsDomain)
                 .with(Setting.DNS_ALL_THROUGH_TUNNEL, dnsAllThroughTunnel)
                 .with(Setting.CLUSTER_DOMAIN, clusterDomain)
+                .with(Setting.FORWARD, forward)
+                .with(Setting.SOCKS_LISTEN, socksListen)
+                .with(Setting.HTTP_PROXY_LISTEN, httpProxyListen)
+                .with(Setting.PROXY_ALLOW_SOURCE, proxyAllowSource)
                 .with(Setting.ALLOW_DEFAULT_ROUTE, allowDefaultRoute)
                 .with(Setting.ROUTE, route)
                 .with(Setting.EXCLUDE_ROUTE, excludeRoute)

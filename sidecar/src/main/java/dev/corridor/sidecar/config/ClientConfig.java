@@ -32,6 +32,7 @@ import java.util.OptionalInt;
  * @param dtlsCiphers     what {@code X-DTLS-CipherSuite} offers ({@code --dtls-ciphers}); empty leaves the header out
  * @param dtls12Ciphers   what {@code X-DTLS12-CipherSuite} offers ({@code --dtls12-ciphers}); empty leaves the header out
  * @param pfs             refuse a gateway whose TLS key exchange has no forward secrecy (RSA key exchange)
+ * @param egress          the listeners that carry other pods' connections into the tunnel
  */
 public record ClientConfig(
         GatewayUrl gateway,
@@ -61,7 +62,8 @@ public record ClientConfig(
         LogLevel logLevel,
         List<DtlsCipher> dtlsCiphers,
         List<DtlsCipher> dtls12Ciphers,
-        boolean pfs) {
+        boolean pfs,
+        EgressConfig egress) {
 
     public static final String DEFAULT_INTERFACE = "vpn0";
     public static final int DEFAULT_HTTP_PORT = 9478;

@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.config;
 
+import dev.corridor.sidecar.net.HostPort;
 import dev.corridor.sidecar.net.Ip;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.protocol.auth.ClientProfile;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -154,6 +156,8 @@ public final class Settings {
                         + " are both set; a session cookie replaces the login");
             }
         }
+        EgressConfig egress = egress();
+        Optional<DnsConfig> dns = dns(egress.enabled());
         return new ClientConfig(
                 gateway,
                 Optional.ofNullable(text(Setting.USER)),
@@ -175,15 +179,16 @@ public final class Settings {
                 baseMtu == null ? OptionalInt.empty() : OptionalInt.of(baseMtu),
                 httpAddress(Objects.requireNonNullElse(text(Setting.HTTP_ADDRESS), "0.0.0.0:" + ClientConfig.DEFAULT_HTTP_PORT)),
                 path(Setting.STATUS_TOKEN_FILE),
-                dns(),
+                dns,
                 new RouteOptions(networks(Setting.ROUTE), networks(Setting.EXCLUDE_ROUTE), networks(Setting.NEVER_ROUTE),
-                        Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE)), values.containsKey(Setting.DNS_LISTEN)),
+                        Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE)), dns.isPresent()),
                 Boolean.TRUE.equals(flag(Setting.FAIL_CLOSED)),
                 reconnect(),
                 logLevel(text(Setting.LOG_LEVEL)),
                 dtlsCiphers,
                 dtls12Ciphers,
-                Boolean.TRUE.equals(flag(Setting.PFS)));
+                Boolean.TRUE.equals(flag(Setting.PFS)),
+                egress);
     }
 
     /**
@@ -215,8 +220,12 @@ public final class Settings {
         return List.copyOf(ciphers);
     }
 
-    private Optional<DnsConfig> dns() throws ConfigException {
-        if (text(Setting.DNS_LISTEN) == null) {
+    /**
+     * @param egress the egress listeners resolve names through the forwarder: without {@code dnsListen}, it serves a
+     *               loopback port of its own
+     */
+    private Optional<DnsConfig> dns(boolean egress) throws ConfigException {
+        if (text(Setting.DNS_LISTEN) == null && !egress) {
             for (Setting dependent : List.of(Setting.DNS_UPSTREAM, Setting.DNS_DOMAIN, Setting.DNS_ALL_THROUGH_TUNNEL, Setting.CLUSTER_DOMAIN)) {
                 if (values.containsKey(dependent) && !Boolean.FALSE.equals(values.get(dependent))) {
                     throw new ConfigException(dependent.key() + " is set without dnsListen (where the DNS forwarder serves)");
@@ -224,7 +233,8 @@ public final class Settings {
             }
             return Optional.empty();
         }
-        InetSocketAddress listen = socketAddress(Setting.DNS_LISTEN, text(Setting.DNS_LISTEN), OptionalInt.empty());
+        InetSocketAddress listen = text(Setting.DNS_LISTEN) == null ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)
+                : socketAddress(Setting.DNS_LISTEN, text(Setting.DNS_LISTEN), OptionalInt.empty());
         List<InetSocketAddress> upstream = new ArrayList<>();
         for (String server : list(Setting.DNS_UPSTREAM)) {
             upstream.add(socketAddress(Setting.DNS_UPSTREAM, server, OptionalInt.of(53)));
@@ -243,6 +253,42 @@ public final class Settings {
             throw new ConfigException("clusterDomain: " + problem.get());
         }
         return Optional.of(new DnsConfig(listen, upstream, domains, Boolean.TRUE.equals(flag(Setting.DNS_ALL_THROUGH_TUNNEL)), clusterDomain));
+    }
+
+    private EgressConfig egress() throws ConfigException {
+        List<EgressConfig.Forward> forwards = new ArrayList<>();
+        for (String forward : list(Setting.FORWARD)) {
+            int eq = forward.indexOf('=');
+            if (eq < 0) {
+                throw new ConfigException("forward: '" + forward + "' must be LISTEN_ADDRESS:PORT=HOST:PORT, e.g. 0.0.0.0:5432=db.corp.example:5432");
+            }
+            HostPort target;
+            try {
+                target = HostPort.parse(forward.substring(eq + 1));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("forward: the target " + e.getMessage());
+            }
+            forwards.add(new EgressConfig.Forward(socketAddress(Setting.FORWARD, forward.substring(0, eq), OptionalInt.empty()), target));
+        }
+        Optional<InetSocketAddress> socks5 = listenAddress(Setting.SOCKS_LISTEN);
+        Optional<InetSocketAddress> httpProxy = listenAddress(Setting.HTTP_PROXY_LISTEN);
+        EgressConfig egress = new EgressConfig(forwards, socks5, httpProxy, networks(Setting.PROXY_ALLOW_SOURCE));
+        if (!egress.enabled() && !egress.allowedSources().isEmpty()) {
+            throw new ConfigException("proxyAllowSource is set without forward, socksListen or httpProxyListen (the listeners it opens)");
+        }
+        Set<InetSocketAddress> seen = new HashSet<>();
+        for (InetSocketAddress address : egress.listenAddresses()) {
+            if (!seen.add(address)) {
+                throw new ConfigException("forward, socksListen and httpProxyListen: " + address.getAddress().getHostAddress() + ":"
+                        + address.getPort() + " is given twice; each listener needs its own port");
+            }
+        }
+        return egress;
+    }
+
+    private Optional<InetSocketAddress> listenAddress(Setting setting) throws ConfigException {
+        String text = text(setting);
+        return text == null ? Optional.empty() : Optional.of(socketAddress(setting, text, OptionalInt.empty()));
     }
 
     /** An IP literal with a port ({@code 127.0.0.1:53}, {@code [::1]:53}), or without one when {@code defaultPort} is given. */

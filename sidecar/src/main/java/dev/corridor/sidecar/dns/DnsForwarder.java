@@ -218,6 +218,14 @@ public final class DnsForwarder implements AutoCloseable {
     }
 
     /**
+     * The answer to a query from inside the process (the egress listeners' names), routed, cached and counted as a
+     * pod's query is; empty for something that is not a DNS message at all.
+     */
+    public Optional<byte[]> answer(byte[] query) {
+        return answer(query, false);
+    }
+
+    /**
      * The answer to one query, with the client's id; empty for something that is not a DNS message at all.
      *
      * @param overUdp the client asked over UDP: an answer larger than it can take goes back truncated

@@ -1,6 +1,7 @@
 package dev.corridor.sidecar.metrics;
 
 import dev.corridor.sidecar.dns.DnsObserver;
+import dev.corridor.sidecar.egress.EgressObserver;
 import dev.corridor.sidecar.session.TunnelObserver;
 import dev.corridor.sidecar.session.TunnelStatus;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -22,6 +23,7 @@ public final class SidecarMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final TunnelEventMetrics events = new TunnelEventMetrics(registry);
     private final DnsMetrics dns = new DnsMetrics(registry);
+    private final EgressMetrics egress = new EgressMetrics(registry);
     private volatile TunnelStatusMetrics status;
 
     public SidecarMetrics() {
@@ -42,6 +44,11 @@ public final class SidecarMetrics implements AutoCloseable {
     /** Where the DNS forwarder reports its queries. */
     public DnsObserver dnsObserver() {
         return dns;
+    }
+
+    /** Where the egress listeners report their connections. */
+    public EgressObserver egressObserver() {
+        return egress;
     }
 
     /** Adds the metrics read from the tunnel's status at each scrape. */

@@ -338,11 +338,12 @@ public final class Tunnel {
                 config.dns().map(DnsConfig::allThroughTunnel).orElse(false)), List.of(), false, 0);
     }
 
-    /** The sidecar's own ports (HTTP, DNS) where they listen beyond loopback, which nothing from the tunnel can reach. */
+    /** The sidecar's own ports (HTTP, DNS, egress) where they listen beyond loopback, which nothing from the tunnel can reach. */
     private Set<Integer> sidecarPorts() {
         Set<Integer> ports = new TreeSet<>();
         List<InetSocketAddress> listening = new ArrayList<>(List.of(config.httpAddress()));
         config.dns().ifPresent(dns -> listening.add(dns.listen()));
+        listening.addAll(config.egress().listenAddresses());
         for (InetSocketAddress address : listening) {
             if (address.getAddress() == null || !address.getAddress().isLoopbackAddress()) {
                 ports.add(address.getPort());

@@ -17,7 +17,8 @@ class CommandLineTest {
                 .contains("SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "HTTP ENDPOINTS", "EXAMPLES")
                 .contains("-u, --user=NAME", "--passwd-on-stdin", "--password-file=FILE", "--servercert=pin-sha256:BASE64",
                         "--cafile=FILE", "--authgroup=GROUP", "-i, --interface=IFNAME", "--no-dtls", "--base-mtu=MTU",
-                        "--http-address=HOST:PORT", "--config=FILE")
+                        "--http-address=HOST:PORT", "--config=FILE", "--forward=LISTEN_ADDRESS:PORT=HOST:PORT", "--socks-listen=ADDRESS:PORT",
+                        "--http-proxy-listen=ADDRESS:PORT", "--proxy-allow-source=CIDR")
                 .contains("3   the gateway refused credentials read from standard input");
     }
 

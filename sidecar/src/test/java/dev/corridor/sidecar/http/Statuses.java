@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Tunnel snapshots for the endpoints' tests. */
-final class Statuses {
+/** Tunnel snapshots for the endpoints' and the egress listeners' tests. */
+public final class Statuses {
     static final String SERVER = "vpn.corp.test";
 
     private Statuses() {
@@ -26,10 +26,19 @@ final class Statuses {
         return status(TunnelState.RECONNECTING, Optional.of(error));
     }
 
+    /** A snapshot with these routes through and around the tunnel. */
+    public static TunnelStatus of(TunnelState state, List<IpNetwork> routes, List<IpNetwork> excludedRoutes) {
+        return status(state, routes, excludedRoutes, state == TunnelState.CONNECTED ? Optional.empty() : Optional.of("the gateway went away"));
+    }
+
     private static TunnelStatus status(TunnelState state, Optional<String> error) {
+        return status(state, List.of(IpNetwork.parse("10.20.0.0/16")), List.of(), error);
+    }
+
+    private static TunnelStatus status(TunnelState state, List<IpNetwork> routes, List<IpNetwork> excludedRoutes, Optional<String> error) {
         TunnelStatus.ChannelTraffic traffic = new TunnelStatus.ChannelTraffic(420, 420, 5, 5, Map.of(DropReason.OVERSIZE, 0L));
         return new TunnelStatus(state, "dtls", SERVER, Optional.of(new AssignedAddress(InetAddress.ofLiteral("10.99.0.50"), 24)),
-                Optional.empty(), List.of(IpNetwork.parse("10.20.0.0/16")), List.of(), List.of(InetAddress.ofLiteral("10.20.1.53")),
+                Optional.empty(), routes, excludedRoutes, List.of(InetAddress.ofLiteral("10.20.1.53")),
                 List.of("corp.test"), 1434, Optional.of(Instant.parse("2026-11-22T07:24:58Z")), Optional.empty(), Optional.empty(),
                 Optional.empty(), "TLSv1.3", "TLS_AES_256_GCM_SHA384", new TunnelStatus.Dtls("up", "psk", "TLS_PSK_WITH_AES_256_GCM_SHA384", ""),
                 TunnelStatus.Login.NONE, new TunnelStatus.Traffic(traffic, traffic, 0, 0), Optional.empty(), error);
