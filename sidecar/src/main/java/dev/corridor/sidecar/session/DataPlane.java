@@ -172,8 +172,13 @@ final class DataPlane {
         int length;
         boolean sentOverCstp = false;
         boolean sentOverDtls = false;
-        while (packets < BATCH && (length = tun.read(buf, HEADROOM, CstpFraming.MAX_PAYLOAD)) > 0) {
+        // One byte more than a frame carries, to tell a packet that fits from one the device cut short.
+        while (packets < BATCH && (length = tun.read(buf, HEADROOM, CstpFraming.MAX_PAYLOAD + 1)) > 0) {
             packets++;
+            if (length > CstpFraming.MAX_PAYLOAD) {
+                cstpCounters.droppedSending(DropReason.OVERSIZE);
+                continue;
+            }
             if (!familyConfigured(buf[HEADROOM])) {
                 cstpCounters.droppedSending(DropReason.UNKNOWN_FAMILY);
                 continue;

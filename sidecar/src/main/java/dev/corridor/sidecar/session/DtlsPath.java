@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -32,14 +31,6 @@ final class DtlsPath {
      */
     static final int SOCKET_BUFFER_BYTES = 1024 * 1024;
 
-    enum State {
-        CONNECTING, UP, DOWN;
-
-        String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     private final DtlsSetup setup;
     private final Liveness liveness;
     private final TunnelObserver observer;
@@ -48,7 +39,7 @@ final class DtlsPath {
     private volatile String pendingFailure;
     private volatile CountDownLatch released = new CountDownLatch(0);
     private volatile UdpSocket handshaking;
-    private volatile State state = State.CONNECTING;
+    private volatile DtlsState state = DtlsState.CONNECTING;
     private volatile String lastError = "";
     private volatile boolean stopped;
     private Thread manager;
@@ -95,7 +86,8 @@ final class DtlsPath {
         return channel;
     }
 
-    State state() {
+    /** {@link DtlsState#CONNECTING}, {@link DtlsState#UP} or {@link DtlsState#DOWN}. */
+    DtlsState state() {
         return state;
     }
 
@@ -141,7 +133,7 @@ final class DtlsPath {
     private void run() {
         Duration pause = FIRST_RETRY;
         while (!stopped) {
-            state = State.CONNECTING;
+            state = DtlsState.CONNECTING;
             long started = System.nanoTime();
             UdpSocket socket = null;
             try {
@@ -161,7 +153,7 @@ final class DtlsPath {
                 released = whileUp;
                 liveness.reset();
                 channel = established;
-                state = State.UP;
+                state = DtlsState.UP;
                 whileUp.await();
                 pause = FIRST_RETRY;
             } catch (InterruptedException e) {
@@ -177,7 +169,7 @@ final class DtlsPath {
                 lastError = "DTLS handshake failed: " + e.getMessage();
                 LOG.log(Level.WARNING, "{0}; staying on CSTP, next attempt in {1} s", lastError, String.valueOf(pause.toSeconds()));
             }
-            state = State.DOWN;
+            state = DtlsState.DOWN;
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {

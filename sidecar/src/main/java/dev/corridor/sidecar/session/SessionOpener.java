@@ -76,6 +76,10 @@ final class SessionOpener {
         record Available(DtlsSetup setup) implements DtlsAvailability {
         }
 
+        /** Turned off by the configuration. */
+        record Disabled() implements DtlsAvailability {
+        }
+
         record Unavailable(String reason) implements DtlsAvailability {
         }
     }
@@ -297,7 +301,7 @@ final class SessionOpener {
     private static DtlsAvailability dtlsAvailability(SessionConfig config, boolean chosenInDtls12, Optional<DtlsOffer> offer,
                                                      Optional<byte[]> psk, InetSocketAddress remote, int linkMtu) {
         if (offer.isEmpty()) {
-            return new DtlsAvailability.Unavailable("disabled");
+            return new DtlsAvailability.Disabled();
         }
         if (config.dtls().isEmpty()) {
             return new DtlsAvailability.Unavailable("not offered by the gateway");

@@ -279,7 +279,7 @@ public final class Tunnel {
         dataPlane = plane;
         status = connected(session, network);
         corporateDns = corporateDns(session.config(), network, corporateDns == null ? 1 : corporateDns.session() + 1);
-        LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes(), status.excludedRoutes());
+        LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes().through(), status.routes().around());
         if (stopRequested) {
             plane.stop();
         }
@@ -355,13 +355,12 @@ public final class Tunnel {
         TunnelStatus current = status;
         DataPlane plane = dataPlane;
         if (plane == null) {
-            return current.withLive(current.transport(), current.dtls(), Optional.empty(), Optional.empty(), traffic());
+            return current.withTraffic(traffic());
         }
-        TunnelStatus.Dtls dtls = plane.dtls().map(this::dtlsStatus).orElse(current.dtls());
-        String transport = dtls.state().equals("up") ? "dtls" : "cstp";
+        TunnelStatus.Dtls dtls = plane.dtls().map(this::dtlsStatus).orElse(current.live().dtls());
         Optional<Instant> idleExpires = plane.idleTimeout()
                 .map(timeout -> Instant.now().minusNanos(System.nanoTime() - plane.lastData()).plus(timeout));
-        return current.withLive(transport, dtls, idleExpires, plane.lastDpdRoundTrip(), traffic());
+        return current.withLive(TunnelStatus.Live.of(dtls, idleExpires, plane.lastDpdRoundTrip()), traffic());
     }
 
     private TunnelStatus.Dtls dtlsStatus(DtlsPath path) {
@@ -369,9 +368,9 @@ public final class Tunnel {
         var channel = path.channel();
         if (channel != null) {
             DtlsCipher cipher = path.setup().request().cipher();
-            return new TunnelStatus.Dtls("up", mode, cipher.openConnectName(), "", channel.suite().protocol().label());
+            return new TunnelStatus.Dtls(DtlsState.UP, mode, cipher.openConnectName(), channel.suite().protocol().label(), "");
         }
-        return new TunnelStatus.Dtls(path.state().label(), mode, "", path.lastError());
+        return TunnelStatus.Dtls.notUp(path.state(), mode, path.lastError());
     }
 
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
@@ -425,28 +424,28 @@ public final class Tunnel {
         Instant connectedAt = Instant.now();
         TunnelStatus.Dtls dtls = switch (session.dtls()) {
             case SessionOpener.DtlsAvailability.Available available ->
-                    new TunnelStatus.Dtls("connecting", available.setup().request().mode().label(), "", "");
+                    TunnelStatus.Dtls.notUp(DtlsState.CONNECTING, available.setup().request().mode().label(), "");
+            case SessionOpener.DtlsAvailability.Disabled disabled -> TunnelStatus.Dtls.notUp(DtlsState.DISABLED, "", "disabled");
             case SessionOpener.DtlsAvailability.Unavailable unavailable ->
-                    new TunnelStatus.Dtls(unavailable.reason().equals("disabled") ? "disabled" : "unavailable", "", "", unavailable.reason());
+                    TunnelStatus.Dtls.notUp(DtlsState.UNAVAILABLE, "", unavailable.reason());
         };
-        return new TunnelStatus(TunnelState.CONNECTED, "cstp", config.gateway().authority(), settings.ipv4(), settings.ipv6(),
-                network.routesThroughTunnel(), network.routesAroundTunnel(), settings.dnsServers(), settings.searchDomains(),
-                settings.mtu(), Optional.of(connectedAt), settings.sessionTimeout().map(connectedAt::plus), Optional.empty(), Optional.empty(),
-                session.tlsProtocol(), session.tlsCipherSuite(),
-                dtls, session.login(), traffic(), Optional.empty(), Optional.empty());
+        TunnelStatus.Session facts = new TunnelStatus.Session(settings.ipv4(), settings.ipv6(), settings.dnsServers(), settings.searchDomains(),
+                settings.mtu(), connectedAt, settings.sessionTimeout().map(connectedAt::plus),
+                new TunnelStatus.Tls(session.tlsProtocol(), session.tlsCipherSuite()));
+        return TunnelStatus.connected(config.gateway().authority(), facts, routes(network), dtls, session.login(), traffic());
     }
 
     /** Reconnecting: the routes are still installed (on the device, drained), the session is not. */
     private TunnelStatus recovering(PodNetwork network, TunnelStatus.Recovery recovery, Optional<String> lastError) {
-        return new TunnelStatus(TunnelState.RECONNECTING, "none", config.gateway().authority(), Optional.empty(), Optional.empty(),
-                network.routesThroughTunnel(), network.routesAroundTunnel(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), "", "", TunnelStatus.Dtls.NONE, status.login(), traffic(), Optional.of(recovery), lastError);
+        return TunnelStatus.recovering(config.gateway().authority(), routes(network), status.login(), traffic(), recovery, lastError);
     }
 
     private TunnelStatus idle(TunnelState state, Optional<String> error) {
-        return new TunnelStatus(state, "cstp", config.gateway().authority(), Optional.empty(), Optional.empty(), List.of(),
-                List.of(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
-                TunnelStatus.Dtls.NONE, status == null ? TunnelStatus.Login.NONE : status.login(), traffic(), Optional.empty(), error);
+        return TunnelStatus.idle(state, config.gateway().authority(), status == null ? TunnelStatus.Login.NONE : status.login(), traffic(), error);
+    }
+
+    private static TunnelStatus.Routes routes(PodNetwork network) {
+        return new TunnelStatus.Routes(network.routesThroughTunnel(), network.routesAroundTunnel());
     }
 
     private TunnelStatus.Traffic traffic() {

@@ -46,7 +46,9 @@ public final class DtlsChannel implements Closeable {
         this.socket = socket;
         this.records = records;
         this.mode = mode;
-        this.maxPacket = records.maxPlaintext(datagramLimit) - 1;
+        // A record must also fit a batch slot: on a jumbo-frame path (9001 bytes on many clouds) the datagram limit
+        // exceeds it, and the larger packets go over CSTP instead.
+        this.maxPacket = records.maxPlaintext(Math.min(datagramLimit, DatagramBatch.SLOT)) - 1;
         this.lastFlight = List.copyOf(lastFlight);
         try {
             this.dataSealer = records.sealer();
@@ -83,7 +85,7 @@ public final class DtlsChannel implements Closeable {
         int dropped = 0;
         if (!outgoing.add(buf, start, length)) {
             dropped = flushData();
-            outgoing.add(buf, start, length);
+            outgoing.add(buf, start, length); // fits now: the batch is empty and a record within maxPacket fits a slot
         }
         return dropped;
     }
