@@ -51,10 +51,7 @@ public final class Tunnel {
     private final ClientConfig config;
     private final SessionOpener opener;
     private final TunnelObserver observer;
-    private final ChannelCounters cstpCounters = new ChannelCounters();
-    private final ChannelCounters dtlsCounters = new ChannelCounters();
-    private final Counter oversizeOverCstp = new Counter();
-    private final Counter droppedWhileDown = new Counter();
+    private final TrafficCounters counters = new TrafficCounters();
     private final CredentialSource credentials;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile TunnelStatus status;
@@ -178,7 +175,7 @@ public final class Tunnel {
                 end.cause() == SessionEnd.Cause.RENEWAL ? "renewed" : "lost", end, config.interfaceName());
         int attempts = 0;
         Optional<String> lastError = Optional.empty();
-        try (OutageDrain drain = OutageDrain.start(network.tun(), droppedWhileDown)) {
+        try (OutageDrain drain = OutageDrain.start(network.tun(), counters.droppedWhileDown)) {
             while (!stopRequested) {
                 attempts++;
                 status = recovering(network, new TunnelStatus.Recovery(end.toString(), attempts, lost), lastError);
@@ -274,8 +271,9 @@ public final class Tunnel {
     private SessionEnd carry(SessionOpener.OpenSession session, PodNetwork network) {
         Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
                 ? Optional.of(available.setup()) : Optional.empty();
-        DataPlane plane = new DataPlane(network.tun(), session.cstp(), session.config(), dtls, cstpCounters, dtlsCounters,
-                oversizeOverCstp, observer, new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPorts()));
+        DataPlane plane = new DataPlane(network.tun(), DataWait.polling(network.tun(), session.cstp().socket()), session.cstp(),
+                session.config(), dtls, DtlsConnector.handshaking(), counters, observer,
+                new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPorts()));
         dataPlane = plane;
         status = connected(session, network);
         corporateDns = corporateDns(session.config(), network, corporateDns == null ? 1 : corporateDns.session() + 1);
@@ -294,6 +292,9 @@ public final class Tunnel {
         }));
         SessionEnd end = plane.run();
         renewal.ifPresent(Thread::interrupt);
+        if (end.cause() == SessionEnd.Cause.STOPPED || end.cause() == SessionEnd.Cause.RENEWAL) {
+            session.logout();
+        }
         dataPlane = null;
         CorporateDns ended = corporateDns;
         corporateDns = new CorporateDns(ended.routes(), ended.servers(), false, ended.session());
@@ -449,8 +450,7 @@ public final class Tunnel {
     }
 
     private TunnelStatus.Traffic traffic() {
-        return new TunnelStatus.Traffic(TunnelStatus.ChannelTraffic.of(cstpCounters), TunnelStatus.ChannelTraffic.of(dtlsCounters),
-                oversizeOverCstp.get(), droppedWhileDown.get());
+        return counters.snapshot();
     }
 
     private static String addresses(SessionConfig settings) {
