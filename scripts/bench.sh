@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: Corridor's sidecar and openconnect 9.01 against the same ocserv, in the same run, alternating
 # A B A B. Figures: iperf3 TCP throughput pod->corporate and back (median of the rounds), ping round trip through
-# the tunnel (p50, p99), resident memory at rest and under load, CPU seconds during the transfers, and the time
+# the tunnel (p50, p99), resident memory at rest and under load, the private memory a second client beside the first
+# would add (privateKb, after the transfers), CPU seconds during the transfers, and the time
 # from process start to the first packet through the tunnel; over DTLS (PSK-NEGOTIATE), over Cisco's DTLS 0.9 with
 # AES256-SHA (both clients forced to it: --dtls-ciphers AES256-SHA --dtls12-ciphers ""), and over CSTP only (--no-dtls
 # for both).
@@ -99,6 +100,10 @@ stop_client() {
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$client_pid/status"; }
+# What a second sidecar on the node adds beside the first: its anonymous and shared-memory pages (heap, metaspace,
+# code cache, thread stacks, malloc). The JDK's files, the jar and the AOT cache are page cache, mapped by every
+# sidecar and charged to the cgroup that read them first.
+private_kb() { awk '/RssAnon|RssShmem/ {kb += $2} END {print kb}' "/proc/$client_pid/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$client_pid/stat"; }
 
 # iperf_mbps [-R]: the receiver's throughput in Mbit/s
@@ -125,7 +130,7 @@ ping_percentiles() { # prints "p50 p99" in ms
 }
 
 measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
-  local client=$1 transport=$2 round=$3 rest up down p50 p99 ticks_before ticks_after sampler
+  local client=$1 transport=$2 round=$3 rest up down p50 p99 ticks_before ticks_after sampler private
   start_client "$client" "$transport"
   sleep 2
   rest=$(rss_kb)
@@ -136,13 +141,14 @@ measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
   up=$(iperf_mbps)
   down=$(iperf_mbps -R)
   ticks_after=$(cpu_ticks)
+  private=$(private_kb)
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null || true
   read -r p50 p99 < <(ping_percentiles)
   stop_client
   jq -nc --arg client "$client" --arg transport "$transport" --argjson round "$round" \
     --argjson firstPacketMs "$first_packet_ms" --argjson rssRestKb "$rest" --argjson rssLoadKb "$(cat /tmp/bench-peak)" \
-    --argjson upMbps "$up" --argjson downMbps "$down" --argjson pingP50Ms "$p50" --argjson pingP99Ms "$p99" \
+    --argjson privateKb "$private" --argjson upMbps "$up" --argjson downMbps "$down" --argjson pingP50Ms "$p50" --argjson pingP99Ms "$p99" \
     --argjson cpuSeconds "$(awk -v t=$((ticks_after - ticks_before)) 'BEGIN {print t / 100}')" \
     '$ARGS.named'
 }
@@ -347,7 +353,7 @@ machine=$(printf '%s, %s cores, %s GiB, kernel %s' "$(. /etc/os-release; echo "$
 jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --argjson seconds "$seconds" \
   --argjson coldFirstPacketMs "$cold_first_packet_ms" --slurpfile dns "$results/dns.jsonl" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  def metrics: ["upMbps", "downMbps", "pingP50Ms", "pingP99Ms", "rssRestKb", "rssLoadKb", "cpuSeconds", "firstPacketMs"];
+  def metrics: ["upMbps", "downMbps", "pingP50Ms", "pingP99Ms", "rssRestKb", "rssLoadKb", "privateKb", "cpuSeconds", "firstPacketMs"];
   {date: $date, machine: $machine, rounds: $rounds, secondsPerTransfer: $seconds,
    openconnect: "9.01 (Debian)", gateway: "ocserv 1.1.6 (Debian)", corridorColdFirstPacketMs: $coldFirstPacketMs,
    results: (group_by(.transport) | map({transport: .[0].transport,

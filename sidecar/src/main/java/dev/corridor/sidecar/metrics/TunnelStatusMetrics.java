@@ -1,8 +1,10 @@
 package dev.corridor.sidecar.metrics;
 
 import dev.corridor.sidecar.session.DropReason;
+import dev.corridor.sidecar.session.DtlsState;
 import dev.corridor.sidecar.session.TunnelState;
 import dev.corridor.sidecar.session.TunnelStatus;
+import dev.corridor.sidecar.session.Transport;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +26,6 @@ import java.util.function.ToDoubleFunction;
  */
 final class TunnelStatusMetrics {
     static final String PREFIX = "corridor.tunnel.";
-    private static final List<String> DTLS_STATES = List.of("up", "connecting", "down", "disabled", "unavailable");
 
     private final Supplier<TunnelStatus> source;
     private volatile TunnelStatus snapshot;
@@ -38,16 +39,16 @@ final class TunnelStatusMetrics {
             Gauge.builder(PREFIX + "state", this, m -> m.snapshot.state() == state ? 1 : 0).tag("state", state.label())
                     .description("1 for the tunnel's current state").register(registry);
         }
-        for (String state : DTLS_STATES) {
-            Gauge.builder(PREFIX + "dtls.state", this, m -> m.snapshot.dtls().state().equals(state) ? 1 : 0).tag("state", state)
+        for (DtlsState state : DtlsState.values()) {
+            Gauge.builder(PREFIX + "dtls.state", this, m -> m.snapshot.live().dtls().state() == state ? 1 : 0).tag("state", state.label())
                     .description("1 for the DTLS channel's current state; down means CSTP carries the data while DTLS is retried")
                     .register(registry);
         }
         info = MultiGauge.builder(PREFIX + "info")
                 .description("1, labelled with the transport carrying data, the DTLS mode, protocol (DTLS0.9, DTLSv1.2) and cipher "
                         + "suite (its OpenConnect name), and the TLS protocol").register(registry);
-        Gauge.builder(PREFIX + "tls.forward.secrecy", this, m -> m.snapshot.tlsProtocol().isEmpty() ? Double.NaN
-                        : m.snapshot.tlsForwardSecrecy() ? 1 : 0)
+        Gauge.builder(PREFIX + "tls.forward.secrecy", this, m -> m.snapshot.session().map(s -> s.tls().forwardSecrecy() ? 1.0 : 0.0)
+                        .orElse(Double.NaN))
                 .description("1 when the TLS channel has forward secrecy, 0 when its key exchange is RSA (the gateway offered nothing "
                         + "else; --pfs refuses such gateways); NaN without a session").register(registry);
         for (String channel : List.of("cstp", "dtls")) {
@@ -69,17 +70,17 @@ final class TunnelStatusMetrics {
                 .description("Attempts to re-establish the session in the current outage, the one under way included; 0 while connected").register(registry);
         FunctionCounter.builder(PREFIX + "oversize.fallback", this, m -> m.snapshot.traffic().oversizeOverCstp()).baseUnit("packets")
                 .description("Packets sent over CSTP because they did not fit a DTLS record").register(registry);
-        Gauge.builder(PREFIX + "connected.timestamp", this, m -> seconds(m.snapshot.connectedSince())).baseUnit("seconds")
+        Gauge.builder(PREFIX + "connected.timestamp", this, m -> seconds(m.snapshot.session().map(TunnelStatus.Session::connectedSince))).baseUnit("seconds")
                 .description("When the current session was established (Unix time); NaN without a session").register(registry);
         Gauge.builder(PREFIX + "client.certificate.expiry.timestamp", this, m -> seconds(m.snapshot.login().certificateExpires()))
                 .baseUnit("seconds")
                 .description("When the client certificate the last login presented expires (Unix time); NaN without one").register(registry);
-        Gauge.builder(PREFIX + "session.remaining", this, m -> remaining(m.snapshot.sessionExpires())).baseUnit("seconds")
+        Gauge.builder(PREFIX + "session.remaining", this, m -> remaining(m.snapshot.session().flatMap(TunnelStatus.Session::expires))).baseUnit("seconds")
                 .description("Seconds until the gateway ends the session; NaN where it announced no limit").register(registry);
-        Gauge.builder(PREFIX + "idle.remaining", this, m -> remaining(m.snapshot.idleExpires())).baseUnit("seconds")
+        Gauge.builder(PREFIX + "idle.remaining", this, m -> remaining(m.snapshot.live().idleExpires())).baseUnit("seconds")
                 .description("Seconds until the gateway's idle timeout ends the session without data; NaN where it announced none")
                 .register(registry);
-        Gauge.builder(PREFIX + "mtu", this, m -> m.snapshot.ready() ? m.snapshot.mtu() : Double.NaN).baseUnit("bytes")
+        Gauge.builder(PREFIX + "mtu", this, m -> m.snapshot.ready() ? m.snapshot.session().map(s -> (double) s.mtu()).orElse(Double.NaN) : Double.NaN).baseUnit("bytes")
                 .description("The tun device's MTU; NaN without a session").register(registry);
         refresh();
     }
@@ -88,12 +89,14 @@ final class TunnelStatusMetrics {
     void refresh() {
         TunnelStatus current = source.get();
         snapshot = current;
+        TunnelStatus.Dtls dtls = current.live().dtls();
+        String tlsProtocol = current.session().map(s -> s.tls().protocol()).orElse("");
         info.register(List.of(MultiGauge.Row.of(Tags.of(
-                "transport", current.ready() ? current.transport() : "none",
-                "dtls_mode", current.dtls().mode().isEmpty() ? "none" : current.dtls().mode(),
-                "dtls_protocol", current.dtls().protocol().isEmpty() ? "none" : current.dtls().protocol(),
-                "dtls_cipher_suite", current.dtls().cipherSuite().isEmpty() ? "none" : current.dtls().cipherSuite(),
-                "tls_protocol", current.tlsProtocol().isEmpty() ? "none" : current.tlsProtocol()), 1)), true);
+                "transport", current.ready() ? current.transport().label() : Transport.NONE.label(),
+                "dtls_mode", dtls.mode().isEmpty() ? "none" : dtls.mode(),
+                "dtls_protocol", dtls.protocol().isEmpty() ? "none" : dtls.protocol(),
+                "dtls_cipher_suite", dtls.cipherSuite().isEmpty() ? "none" : dtls.cipherSuite(),
+                "tls_protocol", tlsProtocol.isEmpty() ? "none" : tlsProtocol), 1)), true);
     }
 
     private void trafficCounter(MeterRegistry registry, String name, String unit, String description, String channel, String direction,

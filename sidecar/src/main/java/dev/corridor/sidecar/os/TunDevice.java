@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * {@link #close} from any thread. Stop the reader (wakeup, then join) before closing; read and write after close
  * fail.
  */
-public final class TunDevice implements AutoCloseable {
+public final class TunDevice implements PacketDevice, AutoCloseable {
     private static final String TUN_DIRECTORY = "/dev/net";
     private static final String TUN_PATH = "/dev/net/tun";
     /** makedev(10, 200): the misc device major and the tun minor. */
@@ -75,6 +75,7 @@ public final class TunDevice implements AutoCloseable {
      * Reads one packet into {@code buf} at {@code off}. Never blocks: returns 0 when no packet is pending. A packet
      * longer than {@code max} is cut to {@code max} bytes, so pass room for the MTU.
      */
+    @Override
     public int read(byte[] buf, int off, int max) throws OsException {
         try {
             return (int) Math.max(fd.readPending(buf, off, max), 0);
@@ -88,11 +89,13 @@ public final class TunDevice implements AutoCloseable {
      * A wakeup that comes while no one waits makes the next call return false at once. {@code timeoutMillis < 0}
      * waits indefinitely.
      */
+    @Override
     public boolean awaitReadable(long timeoutMillis) throws OsException {
         return fd.awaitReadable(timeoutMillis);
     }
 
     /** Writes one IPv4 or IPv6 packet. */
+    @Override
     public void write(byte[] buf, int off, int len) throws OsException {
         long n = fd.write(buf, off, len);
         if (n == len) {
@@ -110,6 +113,7 @@ public final class TunDevice implements AutoCloseable {
     }
 
     /** Wakes a thread blocked in {@link #awaitReadable} or in a {@link DataPoller}. Safe from any thread, also after close. */
+    @Override
     public void wakeup() {
         fd.wakeup();
     }

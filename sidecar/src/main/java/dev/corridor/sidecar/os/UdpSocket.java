@@ -7,8 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 
 /**
- * A connected, non-blocking UDP socket for the DTLS channel: one datagram per call, straight from and into the
- * caller's array (no copy, no allocation, no lock), one system call per datagram while data flows.
+ * A connected, non-blocking UDP socket for the DTLS channel. Data moves through {@link DatagramBatch} (one
+ * sendmmsg/recvmmsg call per batch); the single-datagram calls here carry the handshake and control records,
+ * straight from and into the caller's array.
  *
  * <p>Threads: one thread waits and receives; sends may come from any thread; {@link #wakeup} and
  * {@link #close} from any thread.

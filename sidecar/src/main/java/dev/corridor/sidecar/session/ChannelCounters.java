@@ -4,8 +4,8 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Traffic on one channel (CSTP or DTLS). The sending side is written by the thread that reads the tun
- * device, the receiving side and drops by the thread that reads the channel.
+ * Traffic on one channel (CSTP or DTLS). Only the data thread writes them (each {@link Counter} has one writer);
+ * status and metrics read them.
  */
 public final class ChannelCounters {
     public final Counter bytesSent = new Counter();
@@ -15,7 +15,7 @@ public final class ChannelCounters {
     private final Map<DropReason, Counter> sendDrops = counters();
     private final Map<DropReason, Counter> receiveDrops = counters();
 
-    /** A packet from the tun device that could not be sent; called by the tun-reading thread. */
+    /** A packet from the tun device that could not be sent. */
     public void droppedSending(DropReason reason) {
         droppedSending(reason, 1);
     }
@@ -24,7 +24,7 @@ public final class ChannelCounters {
         sendDrops.get(reason).add(packets);
     }
 
-    /** A packet from the gateway that could not be delivered; called by the channel-reading thread. */
+    /** A packet from the gateway that could not be delivered. */
     public void droppedReceiving(DropReason reason) {
         receiveDrops.get(reason).add(1);
     }

@@ -1,14 +1,11 @@
 package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.os.OsException;
-import dev.corridor.sidecar.os.UdpSocket;
-import dev.corridor.sidecar.transport.dtls.DtlsChannel;
-import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
+import dev.corridor.sidecar.transport.dtls.DtlsLink;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -22,33 +19,18 @@ import java.util.concurrent.CountDownLatch;
  */
 final class DtlsPath {
     private static final Logger LOG = System.getLogger(DtlsPath.class.getName());
-    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     static final Duration FIRST_RETRY = Duration.ofSeconds(5);
     static final Duration MAX_RETRY = Duration.ofSeconds(30);
-    /**
-     * The UDP socket's buffers. The kernel's default (about 200 KiB) overflowed under a single TCP stream in the
-     * lab, and each overflow is a packet lost inside the tunnel; 1 MiB absorbs the bursts (about 7 ms at
-     * 1.2 Gbit/s when full) without becoming a standing queue.
-     */
-    static final int SOCKET_BUFFER_BYTES = 1024 * 1024;
-
-    enum State {
-        CONNECTING, UP, DOWN;
-
-        String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     private final DtlsSetup setup;
     private final Liveness liveness;
     private final TunnelObserver observer;
     private final Runnable wakeDataThread;
-    private volatile DtlsChannel channel;
+    private final DtlsConnector connector;
+    private volatile DtlsLink channel;
     private volatile String pendingFailure;
     private volatile CountDownLatch released = new CountDownLatch(0);
-    private volatile UdpSocket handshaking;
-    private volatile State state = State.CONNECTING;
+    private volatile DtlsState state = DtlsState.CONNECTING;
     private volatile String lastError = "";
     private volatile boolean stopped;
     private Thread manager;
@@ -57,8 +39,9 @@ final class DtlsPath {
      * @param liveness       stamped by the data path as packets cross DTLS; reset here when a channel comes up
      * @param wakeDataThread makes the data thread look at this path again (to close a failed channel)
      */
-    DtlsPath(DtlsSetup setup, Liveness liveness, Runnable wakeDataThread, TunnelObserver observer) {
+    DtlsPath(DtlsSetup setup, Liveness liveness, Runnable wakeDataThread, TunnelObserver observer, DtlsConnector connector) {
         this.observer = observer;
+        this.connector = connector;
         this.setup = setup;
         this.liveness = liveness;
         this.wakeDataThread = wakeDataThread;
@@ -72,8 +55,8 @@ final class DtlsPath {
      * The channel to use, or null while DTLS is not up. Called by the data thread once per round: it closes a
      * channel that has failed since the last round.
      */
-    DtlsChannel usableChannel() {
-        DtlsChannel current = channel;
+    DtlsLink usableChannel() {
+        DtlsLink current = channel;
         if (current == null) {
             return null;
         }
@@ -91,11 +74,12 @@ final class DtlsPath {
     }
 
     /** The channel for control packets from other threads (DPD, keepalive), or null. */
-    DtlsChannel channel() {
+    DtlsLink channel() {
         return channel;
     }
 
-    State state() {
+    /** {@link DtlsState#CONNECTING}, {@link DtlsState#UP} or {@link DtlsState#DOWN}. */
+    DtlsState state() {
         return state;
     }
 
@@ -118,16 +102,13 @@ final class DtlsPath {
     /** Ends DTLS for good. Call after the data thread has stopped. */
     void stop() {
         stopped = true;
-        DtlsChannel current = channel;
+        DtlsLink current = channel;
         if (current != null) {
             channel = null;
             current.close();
         }
         released.countDown();
-        UdpSocket pending = handshaking;
-        if (pending != null) {
-            pending.close(); // aborts a handshake in progress
-        }
+        connector.abort();
         if (manager != null) {
             manager.interrupt();
             try {
@@ -141,18 +122,14 @@ final class DtlsPath {
     private void run() {
         Duration pause = FIRST_RETRY;
         while (!stopped) {
-            state = State.CONNECTING;
+            state = DtlsState.CONNECTING;
             long started = System.nanoTime();
-            UdpSocket socket = null;
             try {
-                socket = UdpSocket.connect(setup.endpoint(), SOCKET_BUFFER_BYTES);
-                handshaking = socket;
+                DtlsLink established = connector.connect(setup);
                 if (stopped) {
-                    socket.close();
+                    established.close();
                     return;
                 }
-                DtlsChannel established = DtlsHandshake.connect(socket, setup.request(), setup.datagramLimit(), HANDSHAKE_TIMEOUT);
-                handshaking = null;
                 observer.phaseCompleted(TunnelObserver.Phase.DTLS, Duration.ofNanos(System.nanoTime() - started));
                 LOG.log(Level.INFO, "DTLS up ({0} mode, {1} over {2}) in {3} ms; data now goes over DTLS",
                         setup.request().mode().label(), setup.request().cipher().openConnectName(), established.suite().protocol().label(),
@@ -161,23 +138,19 @@ final class DtlsPath {
                 released = whileUp;
                 liveness.reset();
                 channel = established;
-                state = State.UP;
+                state = DtlsState.UP;
                 whileUp.await();
                 pause = FIRST_RETRY;
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | OsException | RuntimeException e) {
-                handshaking = null;
-                if (socket != null) {
-                    socket.close();
-                }
                 if (stopped) {
                     return;
                 }
                 lastError = "DTLS handshake failed: " + e.getMessage();
                 LOG.log(Level.WARNING, "{0}; staying on CSTP, next attempt in {1} s", lastError, String.valueOf(pause.toSeconds()));
             }
-            state = State.DOWN;
+            state = DtlsState.DOWN;
             try {
                 Thread.sleep(pause);
             } catch (InterruptedException e) {

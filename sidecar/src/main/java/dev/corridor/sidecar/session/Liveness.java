@@ -4,8 +4,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * When the channel last sent and received, for dead-peer detection and keepalives. The per-packet
- * stamps are opaque stores by the data threads; the timer reads them.
+ * When one channel last sent and received: the events the data path reports as packets cross (sent, received,
+ * carried data, a probe sent or answered), as wireguard-go's {@code timers.go} hooks them, for the channel's
+ * {@link KeepalivePolicy}. The per-packet stamps are opaque stores by the data thread; the timer reads them.
  */
 final class Liveness {
     private static final VarHandle LAST_RECEIVED;
@@ -46,8 +47,8 @@ final class Liveness {
         LAST_RECEIVED.setOpaque(this, now);
     }
 
-    void sent() {
-        LAST_SENT.setOpaque(this, System.nanoTime());
+    void sent(long now) {
+        LAST_SENT.setOpaque(this, now);
     }
 
     /** Data (not control) crossed the channel: what a gateway's idle timeout counts. */
@@ -70,7 +71,7 @@ final class Liveness {
     void dpdSent(long now) {
         lastDpdSent = now;
         dpdOutstandingSince = now;
-        sent();
+        sent(now);
     }
 
     long lastDpdSent() {
@@ -78,12 +79,12 @@ final class Liveness {
     }
 
     /** Returns the round trip in nanoseconds, or -1 when no probe of ours was outstanding (an unasked answer). */
-    long dpdAnswered() {
+    long dpdAnswered(long now) {
         long since = dpdOutstandingSince;
         if (since < 0) {
             return -1;
         }
-        long roundTrip = System.nanoTime() - since;
+        long roundTrip = now - since;
         dpdRoundTripNanos = roundTrip;
         dpdOutstandingSince = -1;
         return roundTrip;

@@ -1,7 +1,7 @@
 package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.os.OsException;
-import dev.corridor.sidecar.os.TunDevice;
+import dev.corridor.sidecar.os.PacketDevice;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 
@@ -13,19 +13,19 @@ import java.lang.System.Logger.Level;
 final class OutageDrain implements AutoCloseable {
     private static final Logger LOG = System.getLogger(OutageDrain.class.getName());
 
-    private final TunDevice tun;
+    private final PacketDevice tun;
     private final Counter dropped;
     private final Thread thread;
     private volatile boolean stopped;
 
-    private OutageDrain(TunDevice tun, Counter dropped) {
+    private OutageDrain(PacketDevice tun, Counter dropped) {
         this.tun = tun;
         this.dropped = dropped;
         // A platform thread: it blocks in poll(2), which would pin a virtual thread's carrier.
         this.thread = Thread.ofPlatform().name("outage-drain").daemon().unstarted(this::drain);
     }
 
-    static OutageDrain start(TunDevice tun, Counter dropped) {
+    static OutageDrain start(PacketDevice tun, Counter dropped) {
         OutageDrain drain = new OutageDrain(tun, dropped);
         drain.thread.start();
         return drain;

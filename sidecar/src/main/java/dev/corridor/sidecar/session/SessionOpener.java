@@ -4,6 +4,7 @@ import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.protocol.ProtocolException;
 import dev.corridor.sidecar.protocol.auth.AuthenticationException;
 import dev.corridor.sidecar.protocol.auth.ClientProfile;
+import dev.corridor.sidecar.protocol.cstp.PacketType;
 import dev.corridor.sidecar.protocol.http.HttpResponseHead;
 import dev.corridor.sidecar.protocol.sso.StrapKeys;
 import dev.corridor.sidecar.protocol.tunnel.ConnectRequest;
@@ -27,6 +28,7 @@ import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.Inet6Address;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -65,6 +67,27 @@ final class SessionOpener {
     /** An open session: the CSTP channel, what the gateway said about it, and how to add DTLS to it. */
     record OpenSession(CstpChannel cstp, SessionConfig config, InetSocketAddress gateway, String tlsProtocol,
                        String tlsCipherSuite, TunnelStatus.Login login, DtlsAvailability dtls, Timings timings, SessionCookie cookie) {
+        /** How long a logout waits to leave; a gateway that is gone gets nothing. */
+        static final Duration LOGOUT_TIMEOUT = Duration.ofSeconds(1);
+        /** The payload of the DISCONNECT a client sends on logout: 0xB0 then a reason, as openconnect sends it. */
+        private static final byte[] LOGOUT = logoutPayload("Client logout");
+
+        /** Ends the session at the gateway, which voids its cookie; call once the data plane has stopped. */
+        void logout() {
+            try {
+                cstp.sendFinal(PacketType.DISCONNECT, LOGOUT, LOGOUT_TIMEOUT);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "could not send the logout DISCONNECT: {0}", e.getMessage());
+            }
+        }
+
+        private static byte[] logoutPayload(String reason) {
+            byte[] text = reason.getBytes(StandardCharsets.US_ASCII);
+            byte[] payload = new byte[text.length + 1];
+            payload[0] = (byte) 0xB0;
+            System.arraycopy(text, 0, payload, 1, text.length);
+            return payload;
+        }
     }
 
     /** How long each step of opening took: the TCP and TLS handshake, the login, and CONNECT. */
@@ -74,6 +97,10 @@ final class SessionOpener {
     /** Whether the session can carry data over DTLS, and if not, why. */
     sealed interface DtlsAvailability {
         record Available(DtlsSetup setup) implements DtlsAvailability {
+        }
+
+        /** Turned off by the configuration. */
+        record Disabled() implements DtlsAvailability {
         }
 
         record Unavailable(String reason) implements DtlsAvailability {
@@ -297,7 +324,7 @@ final class SessionOpener {
     private static DtlsAvailability dtlsAvailability(SessionConfig config, boolean chosenInDtls12, Optional<DtlsOffer> offer,
                                                      Optional<byte[]> psk, InetSocketAddress remote, int linkMtu) {
         if (offer.isEmpty()) {
-            return new DtlsAvailability.Unavailable("disabled");
+            return new DtlsAvailability.Disabled();
         }
         if (config.dtls().isEmpty()) {
             return new DtlsAvailability.Unavailable("not offered by the gateway");

@@ -51,10 +51,7 @@ public final class Tunnel {
     private final ClientConfig config;
     private final SessionOpener opener;
     private final TunnelObserver observer;
-    private final ChannelCounters cstpCounters = new ChannelCounters();
-    private final ChannelCounters dtlsCounters = new ChannelCounters();
-    private final Counter oversizeOverCstp = new Counter();
-    private final Counter droppedWhileDown = new Counter();
+    private final TrafficCounters counters = new TrafficCounters();
     private final CredentialSource credentials;
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile TunnelStatus status;
@@ -178,7 +175,7 @@ public final class Tunnel {
                 end.cause() == SessionEnd.Cause.RENEWAL ? "renewed" : "lost", end, config.interfaceName());
         int attempts = 0;
         Optional<String> lastError = Optional.empty();
-        try (OutageDrain drain = OutageDrain.start(network.tun(), droppedWhileDown)) {
+        try (OutageDrain drain = OutageDrain.start(network.tun(), counters.droppedWhileDown)) {
             while (!stopRequested) {
                 attempts++;
                 status = recovering(network, new TunnelStatus.Recovery(end.toString(), attempts, lost), lastError);
@@ -274,12 +271,13 @@ public final class Tunnel {
     private SessionEnd carry(SessionOpener.OpenSession session, PodNetwork network) {
         Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
                 ? Optional.of(available.setup()) : Optional.empty();
-        DataPlane plane = new DataPlane(network.tun(), session.cstp(), session.config(), dtls, cstpCounters, dtlsCounters,
-                oversizeOverCstp, observer, new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPorts()));
+        DataPlane plane = new DataPlane(network.tun(), DataWait.polling(network.tun(), session.cstp().socket()), session.cstp(),
+                session.config(), dtls, DtlsConnector.handshaking(), counters, observer,
+                new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPorts()));
         dataPlane = plane;
         status = connected(session, network);
         corporateDns = corporateDns(session.config(), network, corporateDns == null ? 1 : corporateDns.session() + 1);
-        LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes(), status.excludedRoutes());
+        LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes().through(), status.routes().around());
         if (stopRequested) {
             plane.stop();
         }
@@ -294,6 +292,9 @@ public final class Tunnel {
         }));
         SessionEnd end = plane.run();
         renewal.ifPresent(Thread::interrupt);
+        if (end.cause() == SessionEnd.Cause.STOPPED || end.cause() == SessionEnd.Cause.RENEWAL) {
+            session.logout();
+        }
         dataPlane = null;
         CorporateDns ended = corporateDns;
         corporateDns = new CorporateDns(ended.routes(), ended.servers(), false, ended.session());
@@ -356,13 +357,12 @@ public final class Tunnel {
         TunnelStatus current = status;
         DataPlane plane = dataPlane;
         if (plane == null) {
-            return current.withLive(current.transport(), current.dtls(), Optional.empty(), Optional.empty(), traffic());
+            return current.withTraffic(traffic());
         }
-        TunnelStatus.Dtls dtls = plane.dtls().map(this::dtlsStatus).orElse(current.dtls());
-        String transport = dtls.state().equals("up") ? "dtls" : "cstp";
+        TunnelStatus.Dtls dtls = plane.dtls().map(this::dtlsStatus).orElse(current.live().dtls());
         Optional<Instant> idleExpires = plane.idleTimeout()
                 .map(timeout -> Instant.now().minusNanos(System.nanoTime() - plane.lastData()).plus(timeout));
-        return current.withLive(transport, dtls, idleExpires, plane.lastDpdRoundTrip(), traffic());
+        return current.withLive(TunnelStatus.Live.of(dtls, idleExpires, plane.lastDpdRoundTrip()), traffic());
     }
 
     private TunnelStatus.Dtls dtlsStatus(DtlsPath path) {
@@ -370,9 +370,9 @@ public final class Tunnel {
         var channel = path.channel();
         if (channel != null) {
             DtlsCipher cipher = path.setup().request().cipher();
-            return new TunnelStatus.Dtls("up", mode, cipher.openConnectName(), "", channel.suite().protocol().label());
+            return new TunnelStatus.Dtls(DtlsState.UP, mode, cipher.openConnectName(), channel.suite().protocol().label(), "");
         }
-        return new TunnelStatus.Dtls(path.state().label(), mode, "", path.lastError());
+        return TunnelStatus.Dtls.notUp(path.state(), mode, path.lastError());
     }
 
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
@@ -426,33 +426,32 @@ public final class Tunnel {
         Instant connectedAt = Instant.now();
         TunnelStatus.Dtls dtls = switch (session.dtls()) {
             case SessionOpener.DtlsAvailability.Available available ->
-                    new TunnelStatus.Dtls("connecting", available.setup().request().mode().label(), "", "");
+                    TunnelStatus.Dtls.notUp(DtlsState.CONNECTING, available.setup().request().mode().label(), "");
+            case SessionOpener.DtlsAvailability.Disabled disabled -> TunnelStatus.Dtls.notUp(DtlsState.DISABLED, "", "disabled");
             case SessionOpener.DtlsAvailability.Unavailable unavailable ->
-                    new TunnelStatus.Dtls(unavailable.reason().equals("disabled") ? "disabled" : "unavailable", "", "", unavailable.reason());
+                    TunnelStatus.Dtls.notUp(DtlsState.UNAVAILABLE, "", unavailable.reason());
         };
-        return new TunnelStatus(TunnelState.CONNECTED, "cstp", config.gateway().authority(), settings.ipv4(), settings.ipv6(),
-                network.routesThroughTunnel(), network.routesAroundTunnel(), settings.dnsServers(), settings.searchDomains(),
-                settings.mtu(), Optional.of(connectedAt), settings.sessionTimeout().map(connectedAt::plus), Optional.empty(), Optional.empty(),
-                session.tlsProtocol(), session.tlsCipherSuite(),
-                dtls, session.login(), traffic(), Optional.empty(), Optional.empty());
+        TunnelStatus.Session facts = new TunnelStatus.Session(settings.ipv4(), settings.ipv6(), settings.dnsServers(), settings.searchDomains(),
+                settings.mtu(), connectedAt, settings.sessionTimeout().map(connectedAt::plus),
+                new TunnelStatus.Tls(session.tlsProtocol(), session.tlsCipherSuite()));
+        return TunnelStatus.connected(config.gateway().authority(), facts, routes(network), dtls, session.login(), traffic());
     }
 
     /** Reconnecting: the routes are still installed (on the device, drained), the session is not. */
     private TunnelStatus recovering(PodNetwork network, TunnelStatus.Recovery recovery, Optional<String> lastError) {
-        return new TunnelStatus(TunnelState.RECONNECTING, "none", config.gateway().authority(), Optional.empty(), Optional.empty(),
-                network.routesThroughTunnel(), network.routesAroundTunnel(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), "", "", TunnelStatus.Dtls.NONE, status.login(), traffic(), Optional.of(recovery), lastError);
+        return TunnelStatus.recovering(config.gateway().authority(), routes(network), status.login(), traffic(), recovery, lastError);
     }
 
     private TunnelStatus idle(TunnelState state, Optional<String> error) {
-        return new TunnelStatus(state, "cstp", config.gateway().authority(), Optional.empty(), Optional.empty(), List.of(),
-                List.of(), List.of(), List.of(), 0, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "", "",
-                TunnelStatus.Dtls.NONE, status == null ? TunnelStatus.Login.NONE : status.login(), traffic(), Optional.empty(), error);
+        return TunnelStatus.idle(state, config.gateway().authority(), status == null ? TunnelStatus.Login.NONE : status.login(), traffic(), error);
+    }
+
+    private static TunnelStatus.Routes routes(PodNetwork network) {
+        return new TunnelStatus.Routes(network.routesThroughTunnel(), network.routesAroundTunnel());
     }
 
     private TunnelStatus.Traffic traffic() {
-        return new TunnelStatus.Traffic(TunnelStatus.ChannelTraffic.of(cstpCounters), TunnelStatus.ChannelTraffic.of(dtlsCounters),
-                oversizeOverCstp.get(), droppedWhileDown.get());
+        return counters.snapshot();
     }
 
     private static String addresses(SessionConfig settings) {

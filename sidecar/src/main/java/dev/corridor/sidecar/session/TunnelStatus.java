@@ -2,6 +2,7 @@ package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
+import dev.corridor.sidecar.transport.TlsConnector;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,64 +13,126 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A snapshot of the tunnel for {@code /status} and {@code /readyz}.
+ * A snapshot of the tunnel for {@code /status}, {@code /readyz} and the metrics, made of typed parts. The factories
+ * below are the only places a snapshot is assembled: {@link #idle}, {@link #connected}, {@link #recovering}, and the
+ * {@code with} methods for what changes while a session runs.
  *
- * @param transport      the channel data goes over now: {@code dtls} or {@code cstp}
- * @param routes         networks routed through the tunnel, as installed
- * @param excludedRoutes networks routed around the tunnel, as installed
- * @param mtu            the tun device's MTU
- * @param sessionExpires when the gateway will end the session, where it announced a limit
- * @param idleExpires    when the gateway will end the session for lack of data, where it announced an idle timeout
- * @param login          what the last login showed and presented
- * @param recovery       while the tunnel is re-establishing a lost session: why, and how far it got
- * @param lastError      why the tunnel is not up, when it is not
+ * @param server    the gateway, as configured
+ * @param session   the open session's facts, while one is open
+ * @param routes    the routes installed through and around the tunnel (they stay while a lost session is re-established)
+ * @param live      what changes while a session runs: the transport, DTLS, the idle deadline, the DPD round trip
+ * @param login     what the last login showed and presented
+ * @param traffic   counters since the sidecar started
+ * @param recovery  while the tunnel is re-establishing a lost session: why, and how far it got
+ * @param lastError why the tunnel is not up, when it is not
  */
 public record TunnelStatus(
         TunnelState state,
-        String transport,
         String server,
-        Optional<AssignedAddress> ipv4,
-        Optional<AssignedAddress> ipv6,
-        List<IpNetwork> routes,
-        List<IpNetwork> excludedRoutes,
-        List<InetAddress> dnsServers,
-        List<String> searchDomains,
-        int mtu,
-        Optional<Instant> connectedSince,
-        Optional<Instant> sessionExpires,
-        Optional<Instant> idleExpires,
-        Optional<Duration> dpdRoundTrip,
-        String tlsProtocol,
-        String tlsCipherSuite,
-        Dtls dtls,
+        Optional<Session> session,
+        Routes routes,
+        Live live,
         Login login,
         Traffic traffic,
         Optional<Recovery> recovery,
         Optional<String> lastError) {
 
-    public TunnelStatus {
-        routes = List.copyOf(routes);
-        excludedRoutes = List.copyOf(excludedRoutes);
-        dnsServers = List.copyOf(dnsServers);
-        searchDomains = List.copyOf(searchDomains);
+    /** No session and no routes: before the first session, after the last, or after a failure. */
+    static TunnelStatus idle(TunnelState state, String server, Login login, Traffic traffic, Optional<String> error) {
+        return new TunnelStatus(state, server, Optional.empty(), Routes.NONE, Live.NONE, login, traffic, Optional.empty(), error);
     }
 
-    /** This snapshot with the parts that change while a session runs. */
-    TunnelStatus withLive(String transport, Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip, Traffic traffic) {
-        return new TunnelStatus(state, transport, server, ipv4, ipv6, routes, excludedRoutes, dnsServers, searchDomains, mtu,
-                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, login, traffic, recovery, lastError);
+    /** A session just opened: data goes over CSTP until DTLS comes up. */
+    static TunnelStatus connected(String server, Session session, Routes routes, Dtls dtls, Login login, Traffic traffic) {
+        return new TunnelStatus(TunnelState.CONNECTED, server, Optional.of(session), routes, Live.of(dtls, Optional.empty(), Optional.empty()),
+                login, traffic, Optional.empty(), Optional.empty());
+    }
+
+    /** A lost session being re-established: the routes stay installed (on the device, drained), the session is gone. */
+    static TunnelStatus recovering(String server, Routes routes, Login login, Traffic traffic, Recovery recovery, Optional<String> lastError) {
+        return new TunnelStatus(TunnelState.RECONNECTING, server, Optional.empty(), routes, Live.NONE, login, traffic, Optional.of(recovery),
+                lastError);
+    }
+
+    /** This snapshot with what changes while a session runs. */
+    TunnelStatus withLive(Live newLive, Traffic newTraffic) {
+        return new TunnelStatus(state, server, session, routes, newLive, login, newTraffic, recovery, lastError);
+    }
+
+    /** This snapshot with the counters as of now. */
+    TunnelStatus withTraffic(Traffic newTraffic) {
+        return withLive(live, newTraffic);
     }
 
     /** This snapshot in another state, with an error to report. */
     TunnelStatus withError(TunnelState newState, String error) {
-        return new TunnelStatus(newState, transport, server, ipv4, ipv6, routes, excludedRoutes, dnsServers, searchDomains, mtu,
-                connectedSince, sessionExpires, idleExpires, dpdRoundTrip, tlsProtocol, tlsCipherSuite, dtls, login, traffic, recovery,
-                Optional.of(error));
+        return new TunnelStatus(newState, server, session, routes, live, login, traffic, recovery, Optional.of(error));
     }
 
     /** Ready means the tunnel carries traffic right now: session up and routes installed. */
     public boolean ready() {
         return state == TunnelState.CONNECTED;
+    }
+
+    /** The channel data goes over now; {@link Transport#NONE} without a session. */
+    public Transport transport() {
+        return session.isPresent() ? live.transport() : Transport.NONE;
+    }
+
+    /**
+     * The facts of an open session, fixed while it lasts.
+     *
+     * @param mtu     the tun device's MTU
+     * @param expires when the gateway will end the session, where it announced a limit
+     */
+    public record Session(Optional<AssignedAddress> ipv4, Optional<AssignedAddress> ipv6, List<InetAddress> dnsServers,
+                          List<String> searchDomains, int mtu, Instant connectedSince, Optional<Instant> expires, Tls tls) {
+        public Session {
+            dnsServers = List.copyOf(dnsServers);
+            searchDomains = List.copyOf(searchDomains);
+        }
+    }
+
+    /** The TLS channel (CSTP) as negotiated. */
+    public record Tls(String protocol, String cipherSuite) {
+        /**
+         * Whether the TLS channel has forward secrecy: TLS 1.3 always has it; TLS 1.2 has it unless the key exchange is
+         * RSA ({@code TLS_RSA_*}, which older ASAs offer alone), whose recorded traffic the server's key opens later.
+         */
+        public boolean forwardSecrecy() {
+            return TlsConnector.forwardSecrecy(protocol, cipherSuite);
+        }
+    }
+
+    /**
+     * The routes as installed.
+     *
+     * @param through networks routed through the tunnel
+     * @param around  networks routed around the tunnel
+     */
+    public record Routes(List<IpNetwork> through, List<IpNetwork> around) {
+        static final Routes NONE = new Routes(List.of(), List.of());
+
+        public Routes {
+            through = List.copyOf(through);
+            around = List.copyOf(around);
+        }
+    }
+
+    /**
+     * What changes while a session runs.
+     *
+     * @param transport    the channel the data goes over: DTLS while it is up, else CSTP
+     * @param idleExpires  when the gateway will end the session for lack of data, where it announced an idle timeout
+     * @param dpdRoundTrip the last DPD round trip on CSTP, once measured
+     */
+    public record Live(Transport transport, Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip) {
+        static final Live NONE = new Live(Transport.NONE, Dtls.NONE, Optional.empty(), Optional.empty());
+
+        /** A running session's live part: the transport follows from the DTLS state. */
+        static Live of(Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip) {
+            return new Live(dtls.state() == DtlsState.UP ? Transport.DTLS : Transport.CSTP, dtls, idleExpires, dpdRoundTrip);
+        }
     }
 
     /**
@@ -96,28 +159,19 @@ public record TunnelStatus(
     /**
      * The DTLS channel.
      *
-     * @param state       {@code up}, {@code connecting}, {@code down} (CSTP carries the data; DTLS is retried),
-     *                    {@code disabled} or {@code unavailable}
      * @param mode        {@code psk} or {@code legacy}, once known
      * @param cipherSuite the negotiated suite while up, by its OpenConnect name ({@code AES256-SHA},
      *                    {@code ECDHE-RSA-AES256-GCM-SHA384}, {@code PSK-NEGOTIATE}...)
-     * @param detail      why DTLS is not up, when it is not
      * @param protocol    the DTLS version while up: {@code DTLS0.9} or {@code DTLSv1.2}
+     * @param detail      why DTLS is not up, when it is not
      */
-    public record Dtls(String state, String mode, String cipherSuite, String detail, String protocol) {
-        static final Dtls NONE = new Dtls("unavailable", "", "", "no session");
+    public record Dtls(DtlsState state, String mode, String cipherSuite, String protocol, String detail) {
+        static final Dtls NONE = new Dtls(DtlsState.UNAVAILABLE, "", "", "", "no session");
 
-        public Dtls(String state, String mode, String cipherSuite, String detail) {
-            this(state, mode, cipherSuite, detail, "");
+        /** DTLS not up, and why. */
+        static Dtls notUp(DtlsState state, String mode, String detail) {
+            return new Dtls(state, mode, "", "", detail);
         }
-    }
-
-    /**
-     * Whether the TLS channel has forward secrecy: TLS 1.3 always has it; TLS 1.2 has it unless the key exchange is
-     * RSA ({@code TLS_RSA_*}, which older ASAs offer alone), whose recorded traffic the server's key opens later.
-     */
-    public boolean tlsForwardSecrecy() {
-        return dev.corridor.sidecar.transport.TlsConnector.forwardSecrecy(tlsProtocol, tlsCipherSuite);
     }
 
     /** Traffic on one channel; {@code dropped} has every reason, counting zero where nothing was dropped. */

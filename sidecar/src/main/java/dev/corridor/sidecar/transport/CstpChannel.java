@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Threads: the data thread sends, receives and flushes; other threads (the keepalive timer) only
  * {@link #queueControl queue} control frames, which the data thread sends on its next round.
  */
-public final class CstpChannel implements Closeable {
+public final class CstpChannel implements CstpLink, Closeable {
     /**
      * Control frames that may wait for the socket. A gateway that sends DPD requests but stops reading would otherwise
      * grow the queue without end; a few keepalives and answers are all a healthy session ever has waiting.
@@ -47,6 +47,7 @@ public final class CstpChannel implements Closeable {
      *
      * @return false when records already waiting for the socket leave no room: the packet was not sent
      */
+    @Override
     public boolean sendData(byte[] buf, int off, int len) throws IOException {
         int start = off - CstpFraming.HEADER_LENGTH;
         CstpFraming.writeHeader(buf, start, PacketType.DATA, len);
@@ -58,6 +59,7 @@ public final class CstpChannel implements Closeable {
      *
      * @return false when the queue is full and the packet was dropped
      */
+    @Override
     public boolean sendControl(PacketType type, byte[] payload) throws IOException {
         byte[] frame = frame(type, payload);
         if (queued.isEmpty() && tls.write(frame, 0, frame.length)) {
@@ -71,6 +73,7 @@ public final class CstpChannel implements Closeable {
      *
      * @return false when the queue is full and the packet was dropped
      */
+    @Override
     public boolean queueControl(PacketType type, byte[] payload) {
         return enqueue(frame(type, payload));
     }
@@ -85,6 +88,7 @@ public final class CstpChannel implements Closeable {
     }
 
     /** Sends queued control frames and what the socket would not take before; true when nothing is left waiting. */
+    @Override
     public boolean flush() throws IOException {
         byte[] frame;
         while ((frame = queued.peek()) != null) {
@@ -98,6 +102,7 @@ public final class CstpChannel implements Closeable {
     }
 
     /** True while records wait for room in the socket: the data thread then waits for it to be writable. */
+    @Override
     public boolean hasPendingOutput() {
         return tls.hasPendingOutput() || !queued.isEmpty();
     }
@@ -108,6 +113,7 @@ public final class CstpChannel implements Closeable {
      * @throws EOFException when the gateway closed the connection
      * @throws dev.corridor.sidecar.protocol.ProtocolException when a frame is malformed
      */
+    @Override
     public int receivePending(PacketReceiver receiver, int limit) throws IOException {
         int packets = 0;
         while (packets < limit) {

@@ -3,6 +3,8 @@ package dev.corridor.sidecar.http;
 import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.session.DropReason;
+import dev.corridor.sidecar.session.DtlsState;
+import dev.corridor.sidecar.session.Transport;
 import dev.corridor.sidecar.session.TunnelState;
 import dev.corridor.sidecar.session.TunnelStatus;
 import java.net.InetAddress;
@@ -37,10 +39,12 @@ public final class Statuses {
 
     private static TunnelStatus status(TunnelState state, List<IpNetwork> routes, List<IpNetwork> excludedRoutes, Optional<String> error) {
         TunnelStatus.ChannelTraffic traffic = new TunnelStatus.ChannelTraffic(420, 420, 5, 5, Map.of(DropReason.OVERSIZE, 0L));
-        return new TunnelStatus(state, "dtls", SERVER, Optional.of(new AssignedAddress(InetAddress.ofLiteral("10.99.0.50"), 24)),
-                Optional.empty(), routes, excludedRoutes, List.of(InetAddress.ofLiteral("10.20.1.53")),
-                List.of("corp.test"), 1434, Optional.of(Instant.parse("2026-11-22T07:24:58Z")), Optional.empty(), Optional.empty(),
-                Optional.empty(), "TLSv1.3", "TLS_AES_256_GCM_SHA384", new TunnelStatus.Dtls("up", "psk", "TLS_PSK_WITH_AES_256_GCM_SHA384", ""),
-                TunnelStatus.Login.NONE, new TunnelStatus.Traffic(traffic, traffic, 0, 0), Optional.empty(), error);
+        TunnelStatus.Session session = new TunnelStatus.Session(Optional.of(new AssignedAddress(InetAddress.ofLiteral("10.99.0.50"), 24)),
+                Optional.empty(), List.of(InetAddress.ofLiteral("10.20.1.53")), List.of("corp.test"), 1434,
+                Instant.parse("2026-11-22T07:24:58Z"), Optional.empty(), new TunnelStatus.Tls("TLSv1.3", "TLS_AES_256_GCM_SHA384"));
+        TunnelStatus.Live live = new TunnelStatus.Live(Transport.DTLS,
+                new TunnelStatus.Dtls(DtlsState.UP, "psk", "TLS_PSK_WITH_AES_256_GCM_SHA384", "DTLSv1.2", ""), Optional.empty(), Optional.empty());
+        return new TunnelStatus(state, SERVER, Optional.of(session), new TunnelStatus.Routes(routes, excludedRoutes),
+                live, TunnelStatus.Login.NONE, new TunnelStatus.Traffic(traffic, traffic, 0, 0), Optional.empty(), error);
     }
 }

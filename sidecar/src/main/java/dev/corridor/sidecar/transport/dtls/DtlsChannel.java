@@ -2,7 +2,6 @@ package dev.corridor.sidecar.transport.dtls;
 
 import dev.corridor.sidecar.protocol.cstp.PacketType;
 import dev.corridor.sidecar.transport.PacketReceiver;
-import java.io.Closeable;
 import dev.corridor.sidecar.os.DatagramBatch;
 import dev.corridor.sidecar.os.OsException;
 import dev.corridor.sidecar.os.UdpSocket;
@@ -16,7 +15,7 @@ import java.util.List;
  *
  * <p>Threads: the data thread sends DATA and receives; control packets may be sent from any thread.
  */
-public final class DtlsChannel implements Closeable {
+public final class DtlsChannel implements DtlsLink {
     /**
      * Bytes a caller leaves free before a packet: what any record layer puts before its plaintext (the header, the
      * explicit nonce or IV, and CBC's room to encrypt without a copy) and the AnyConnect type.
@@ -46,7 +45,9 @@ public final class DtlsChannel implements Closeable {
         this.socket = socket;
         this.records = records;
         this.mode = mode;
-        this.maxPacket = records.maxPlaintext(datagramLimit) - 1;
+        // A record must also fit a batch slot: on a jumbo-frame path (9001 bytes on many clouds) the datagram limit
+        // exceeds it, and the larger packets go over CSTP instead.
+        this.maxPacket = records.maxPlaintext(Math.min(datagramLimit, DatagramBatch.SLOT)) - 1;
         this.lastFlight = List.copyOf(lastFlight);
         try {
             this.dataSealer = records.sealer();
@@ -61,11 +62,13 @@ public final class DtlsChannel implements Closeable {
         return mode;
     }
 
+    @Override
     public DtlsSuite suite() {
         return records.suite();
     }
 
     /** The largest IP packet one record carries on this path; a larger one goes over CSTP. */
+    @Override
     public int maxPacket() {
         return maxPacket;
     }
@@ -76,6 +79,7 @@ public final class DtlsChannel implements Closeable {
      *
      * @return how many earlier packets were dropped because a full batch had to be sent and the socket stayed full
      */
+    @Override
     public int sendData(byte[] buf, int off, int len) throws IOException {
         buf[off - 1] = (byte) PacketType.DATA.code();
         int start = seal(dataSealer, buf, off - 1, len + 1);
@@ -83,12 +87,13 @@ public final class DtlsChannel implements Closeable {
         int dropped = 0;
         if (!outgoing.add(buf, start, length)) {
             dropped = flushData();
-            outgoing.add(buf, start, length);
+            outgoing.add(buf, start, length); // fits now: the batch is empty and a record within maxPacket fits a slot
         }
         return dropped;
     }
 
     /** Sends the queued DATA packets, one system call for the batch; returns how many were dropped for lack of room. */
+    @Override
     public int flushData() throws IOException {
         try {
             return outgoing.send(socket);
@@ -98,11 +103,13 @@ public final class DtlsChannel implements Closeable {
     }
 
     /** The bytes of the packets the last flush dropped. */
+    @Override
     public long droppedBytes() {
         return outgoing.droppedBytes();
     }
 
     /** Sends a control packet (DPD, keepalive). Rare, so it may allocate and serialise. */
+    @Override
     public synchronized void sendControl(PacketType type, byte[] payload) throws IOException {
         byte[] buf = new byte[HEADROOM + payload.length + TAILROOM];
         buf[HEADROOM - 1] = (byte) type.code();
@@ -131,6 +138,7 @@ public final class DtlsChannel implements Closeable {
      *
      * @throws IOException when the gateway ended DTLS with an alert, or the socket failed
      */
+    @Override
     public int receivePending(PacketReceiver receiver, int limit) throws IOException {
         int datagrams = 0;
         try {

@@ -1,0 +1,27 @@
+package dev.corridor.sidecar.session;
+
+import dev.corridor.sidecar.os.DataPoller;
+import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.os.TcpSocket;
+import dev.corridor.sidecar.os.TunDevice;
+import dev.corridor.sidecar.transport.dtls.DtlsChannel;
+import dev.corridor.sidecar.transport.dtls.DtlsLink;
+
+/** How the data thread waits for work: poll(2) on the real device and sockets; a signal shared by the fakes in tests. */
+@FunctionalInterface
+interface DataWait {
+    /**
+     * Waits until the device, the DTLS channel (when usable, else null) or CSTP has a packet, CSTP takes data again
+     * (when {@code cstpBacklog}), or the device's {@link dev.corridor.sidecar.os.PacketDevice#wakeup} is called.
+     */
+    void await(DtlsLink dtls, boolean cstpBacklog) throws OsException;
+
+    /** Waits on the tun device, the DTLS socket and the CSTP socket at once. */
+    static DataWait polling(TunDevice tun, TcpSocket cstp) {
+        DataPoller poller = new DataPoller(tun, cstp);
+        return (dtls, cstpBacklog) -> {
+            poller.watchDtls(dtls instanceof DtlsChannel channel ? channel.socket() : null);
+            poller.await(cstpBacklog);
+        };
+    }
+}

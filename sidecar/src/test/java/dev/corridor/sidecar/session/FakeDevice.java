@@ -1,0 +1,73 @@
+package dev.corridor.sidecar.session;
+
+import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.os.PacketDevice;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An in-process tun device, as wireguard-go's {@code tun/tuntest}: the test plays the pod, {@link #send sending}
+ * packets into the tunnel and reading what the tunnel {@link #delivered delivered}. Reads cut a packet to the
+ * caller's room, as the kernel's tun does.
+ */
+final class FakeDevice implements PacketDevice {
+    private final FakeWire wire;
+    private final ArrayDeque<byte[]> fromPod = new ArrayDeque<>();
+    private final List<byte[]> toPod = new ArrayList<>();
+
+    FakeDevice(FakeWire wire) {
+        this.wire = wire;
+    }
+
+    /** The pod sends packets into the tunnel, all at once: the data plane finds them together. */
+    void send(byte[]... packets) {
+        synchronized (this) {
+            for (byte[] packet : packets) {
+                fromPod.add(packet.clone());
+            }
+        }
+        wire.raise();
+    }
+
+    /** True when the data plane has read every packet the pod sent. */
+    synchronized boolean drained() {
+        return fromPod.isEmpty();
+    }
+
+    /** What the tunnel wrote to the pod, in order. */
+    synchronized List<byte[]> delivered() {
+        return List.copyOf(toPod);
+    }
+
+    @Override
+    public synchronized int read(byte[] buf, int off, int max) {
+        byte[] packet = fromPod.poll();
+        if (packet == null) {
+            return 0;
+        }
+        int length = Math.min(packet.length, max);
+        System.arraycopy(packet, 0, buf, off, length);
+        return length;
+    }
+
+    @Override
+    public synchronized void write(byte[] buf, int off, int len) throws OsException {
+        toPod.add(Arrays.copyOfRange(buf, off, off + len));
+    }
+
+    @Override
+    public boolean awaitReadable(long timeoutMillis) {
+        if (!drained()) {
+            return true;
+        }
+        wire.await(null, false);
+        return !drained();
+    }
+
+    @Override
+    public void wakeup() {
+        wire.raise();
+    }
+}
