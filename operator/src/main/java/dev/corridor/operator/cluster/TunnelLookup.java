@@ -2,6 +2,7 @@ package dev.corridor.operator.cluster;
 
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.EgressWorkload;
 import dev.corridor.operator.model.OwnedObjects;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
@@ -50,6 +51,7 @@ public final class TunnelLookup {
                     ? secretKeys(namespace, ca.secret().name())
                     : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
             List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
+            problems.addAll(EgressWorkload.problems(tunnel));
             String tunnelName = tunnel.getMetadata().getName();
             Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(SidecarLayout.configMapName(tunnelName)).get())
                     .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel)).ifPresent(problems::add);

@@ -13,9 +13,14 @@ public record VpnTunnelStatus(
         List<Condition> conditions,
         @JsonPropertyDescription("Pods that carry the tunnel's sidecar.") Integer injectedPods,
         @JsonPropertyDescription("Of those, pods whose sidecar reports the tunnel up.") Integer connectedPods,
-        @JsonPropertyDescription("Per-pod detail, for at most the first 20 pods by name.") List<PodSummary> pods) {
+        @JsonPropertyDescription("Per-pod detail, for at most the first 20 pods by name.") List<PodSummary> pods,
+        @JsonPropertyDescription("The shared egress, when spec.egress asks for one.") EgressStatus egress) {
 
     public static final int MAX_PODS = 20;
+
+    public VpnTunnelStatus withEgress(EgressStatus egress) {
+        return new VpnTunnelStatus(observedGeneration, conditions, injectedPods, connectedPods, pods, egress);
+    }
 
     public record PodSummary(String name, Boolean connected, String transport, String address, String since) {
     }

@@ -3,6 +3,7 @@ package dev.corridor.operator.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.EgressEnvironment;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
@@ -37,12 +38,15 @@ public final class PodMutator {
     private final TunnelLookup lookup;
     private final InjectionSettings settings;
     private final WatchedNamespaces namespaces;
+    private final String clusterDomain;
     private final KubernetesSerialization serialization;
 
-    public PodMutator(TunnelLookup lookup, InjectionSettings settings, WatchedNamespaces namespaces, KubernetesSerialization serialization) {
+    public PodMutator(TunnelLookup lookup, InjectionSettings settings, WatchedNamespaces namespaces, String clusterDomain,
+                      KubernetesSerialization serialization) {
         this.lookup = lookup;
         this.settings = settings;
         this.namespaces = namespaces;
+        this.clusterDomain = clusterDomain;
         this.serialization = serialization;
     }
 
@@ -52,6 +56,10 @@ public final class PodMutator {
         }
         Pod pod = serialization.convertValue(request.getObject(), Pod.class);
         String tunnelName = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(SidecarLayout.TUNNEL_ANNOTATION)).orElse(null);
+        String egress = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(EgressEnvironment.ANNOTATION)).orElse(null);
+        if (egress != null) {
+            return admitEgress(request, pod, egress, tunnelName);
+        }
         if (tunnelName == null || PodInjector.hasSidecar(pod)) {
             return allowed(request);
         }
@@ -86,6 +94,45 @@ public final class PodMutator {
         } catch (KubernetesClientException e) {
             LOG.warn("could not check VpnTunnel {}/{} for pod {}: {}", namespace, tunnelName, podName, e.getMessage());
             return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "': " + e.getMessage());
+        }
+    }
+
+    /** A pod that uses a tunnel's shared egress: the proxy environment, nothing else. */
+    private AdmissionResponse admitEgress(AdmissionRequest request, Pod pod, String annotation, String tunnelName) {
+        String namespace = request.getNamespace();
+        String podName = Optional.ofNullable(pod.getMetadata().getName()).orElse(pod.getMetadata().getGenerateName() + "*");
+        if (tunnelName != null) {
+            return denied(request, "pod " + podName + " has both " + SidecarLayout.TUNNEL_ANNOTATION + " and " + EgressEnvironment.ANNOTATION
+                    + "; it takes a tunnel of its own or a shared egress, not both");
+        }
+        Optional<EgressEnvironment.TunnelReference> reference = EgressEnvironment.TunnelReference.parse(annotation, namespace);
+        if (reference.isEmpty()) {
+            return denied(request, "pod " + podName + ": the annotation " + EgressEnvironment.ANNOTATION + " is '" + annotation
+                    + "'; it names a VpnTunnel as NAME (in the pod's namespace) or NAMESPACE/NAME");
+        }
+        EgressEnvironment.TunnelReference tunnel = reference.get();
+        if (!namespaces.includes(tunnel.namespace())) {
+            return denied(request, "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel + "', in a namespace the operator does not"
+                    + " serve (it serves " + namespaces + ": chart value watchNamespaces)");
+        }
+        try {
+            Optional<VpnTunnel> found = lookup.tunnel(tunnel.namespace(), tunnel.name());
+            if (found.isEmpty()) {
+                return denied(request, "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel + "' (annotation "
+                        + EgressEnvironment.ANNOTATION + "), which does not exist");
+            }
+            Optional<String> problem = EgressEnvironment.problem(found.get(), namespace).or(() -> Optional.of(lookup.problems(found.get()))
+                    .filter(problems -> !problems.isEmpty())
+                    .map(problems -> "VpnTunnel " + tunnel + " is not valid: " + String.join("; ", problems.stream().map(SpecValidation.Problem::message).toList())));
+            if (problem.isPresent()) {
+                return denied(request, "pod " + podName + ": " + problem.get());
+            }
+            Optional<Pod> withProxy = EgressEnvironment.inject(pod, found.get(), clusterDomain);
+            LOG.info("giving pod {} in {} the proxy environment of VpnTunnel {}", podName, namespace, tunnel);
+            return withProxy.map(changed -> patched(request, pod, changed)).orElseGet(() -> allowed(request));
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not check VpnTunnel {} for pod {}: {}", tunnel, podName, e.getMessage());
+            return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnel + "': " + e.getMessage());
         }
     }
 

@@ -30,7 +30,7 @@ public final class Webhook implements AutoCloseable {
 
     /** Loads (or makes) the certificate first, so a broken certificate source stops the operator at startup. */
     public static Webhook start(KubernetesClient client, String namespace, WebhookSettings settings, InjectionSettings injection,
-                                WatchedNamespaces namespaces, Clock clock, OperatorMetrics metrics) throws Exception {
+                                WatchedNamespaces namespaces, String clusterDomain, Clock clock, OperatorMetrics metrics) throws Exception {
         SwappableKeyManager keyManager = new SwappableKeyManager();
         CertificateSource certificates = switch (settings.certificates()) {
             case GENERATE -> new GeneratedCertificates(client, namespace, settings, keyManager, clock);
@@ -38,7 +38,7 @@ public final class Webhook implements AutoCloseable {
         };
         certificates.refresh();
         WebhookServer server = WebhookServer.start(new InetSocketAddress(settings.port()), keyManager,
-                new PodMutator(new TunnelLookup(client), injection, namespaces, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock, metrics,
+                new PodMutator(new TunnelLookup(client), injection, namespaces, clusterDomain, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock, metrics,
                 WebhookServer.Limits.DEFAULT);
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("webhook-certificates").factory());
         refresher.scheduleWithFixedDelay(() -> {

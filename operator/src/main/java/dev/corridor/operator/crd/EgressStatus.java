@@ -1,0 +1,13 @@
+package dev.corridor.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+
+/** What the tunnel's egress pods report, from their Deployment's status. */
+public record EgressStatus(
+        @JsonPropertyDescription("Egress pods whose tunnel is up (their readiness is the sidecar's /readyz).") Integer readyReplicas,
+        @JsonPropertyDescription("Egress pods that exist, each holding or opening one VPN session.") Integer sessionsInUse,
+        @JsonPropertyDescription("The session budget: spec.egress.replicas.") Integer sessionBudget,
+        @JsonPropertyDescription("Sessions in use against the budget, as IN_USE/BUDGET.") String sessions,
+        @JsonPropertyDescription("The Services the egress serves, by name.") List<String> services) {
+}
