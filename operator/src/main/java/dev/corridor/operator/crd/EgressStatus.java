@@ -1,7 +1,6 @@
 package dev.corridor.operator.crd;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.List;
 
 /** What the tunnel's egress pods report, from their Deployment's status. */
 public record EgressStatus(
@@ -9,5 +8,5 @@ public record EgressStatus(
         @JsonPropertyDescription("Egress pods that exist, each holding or opening one VPN session.") Integer sessionsInUse,
         @JsonPropertyDescription("The session budget: spec.egress.replicas.") Integer sessionBudget,
         @JsonPropertyDescription("Sessions in use against the budget, as IN_USE/BUDGET.") String sessions,
-        @JsonPropertyDescription("The Services the egress serves, by name.") List<String> services) {
+        @JsonPropertyDescription("The Services the egress serves, by name, comma-separated (as kubectl get shows them).") String services) {
 }

@@ -244,7 +244,7 @@ public final class EgressWorkload {
         int budget = replicas(tunnel.getSpec().egress());
         int ready = deployment.map(Deployment::getStatus).map(s -> s.getReadyReplicas()).orElse(0);
         int inUse = deployment.map(Deployment::getStatus).map(s -> s.getReplicas()).orElse(0);
-        return new EgressStatus(ready, inUse, budget, inUse + "/" + budget, List.copyOf(services(tunnel).keySet()));
+        return new EgressStatus(ready, inUse, budget, inUse + "/" + budget, String.join(",", services(tunnel).keySet()));
     }
 
     /** The client's listener options: forwards, proxies, and the cluster networks as the only allowed sources. */
@@ -293,7 +293,9 @@ public final class EgressWorkload {
         return new LabelSelectorBuilder().withMatchLabels(podLabels(tunnel)).build();
     }
 
+    /** Controlled by the tunnel: the cluster deletes the objects with it, and no other controller adopts them. */
     private static ObjectMeta metadata(VpnTunnel tunnel, String name) {
-        return new ObjectMetaBuilder().withName(name).withNamespace(tunnel.getMetadata().getNamespace()).withLabels(OwnedObjects.labels(tunnel)).build();
+        return new ObjectMetaBuilder().withName(name).withNamespace(tunnel.getMetadata().getNamespace()).withLabels(OwnedObjects.labels(tunnel))
+                .withOwnerReferences(OwnedObjects.ownerReference(tunnel)).build();
     }
 }

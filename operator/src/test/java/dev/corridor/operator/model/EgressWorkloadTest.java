@@ -137,7 +137,7 @@ class EgressWorkloadTest {
         Deployment rollingOut = new DeploymentBuilder().withNewStatus().withReplicas(2).withReadyReplicas(1).endStatus().build();
 
         assertThat(EgressWorkload.status(tunnel, Optional.of(rollingOut))).isEqualTo(new EgressStatus(1, 2, 2, "2/2",
-                List.of("corridor-corp-db", "corridor-corp-ldap", "corridor-corp-socks5", "corridor-corp-http-proxy")));
+                "corridor-corp-db,corridor-corp-ldap,corridor-corp-socks5,corridor-corp-http-proxy"));
         assertThat(EgressWorkload.status(tunnel, Optional.empty()).sessions()).isEqualTo("0/2");
     }
 
