@@ -142,7 +142,8 @@ class ChartExamplesTest {
                 dtls: "yes"
                 sidecar: {logLevel: verbose}
                 proxy: http://proxy:3128
-                """).getFirst();
+                egress: {allowedNamespaces: [], services: [{name: db, host: db.corp.example.test, ports: [5432], extra: 1}, {name: %s, host: h, ports: [1]}]}
+                """.formatted("d".repeat(41))).getFirst();
         List<String> problems = new ArrayList<>();
         validate(bad, specSchema, "spec", problems, new LinkedHashSet<>());
         assertThat(problems).containsExactlyInAnyOrder(
@@ -153,7 +154,10 @@ class ChartExamplesTest {
                 "spec.mtu: 100 is below the minimum 1280",
                 "spec.dtls: expected a boolean",
                 "spec.sidecar.logLevel: 'verbose' does not match ^(error|warn|info|debug)$",
-                "spec.proxy: unknown field");
+                "spec.proxy: unknown field",
+                "spec.egress.allowedNamespaces: fewer than 1 items",
+                "spec.egress.services[0].extra: unknown field",
+                "spec.egress.services[1].name: longer than 40 characters");
     }
 
     @Test
@@ -209,7 +213,7 @@ class ChartExamplesTest {
 
     /**
      * The parts of an OpenAPI v3 structural schema that the generated CRD uses: types, required fields, unknown
-     * fields, patterns, bounds, list sizes, int-or-string, and x-kubernetes-validations of the self.all(...matches)
+     * fields, patterns, bounds, string lengths, list sizes, int-or-string, and x-kubernetes-validations of the self.all(...matches)
      * form (with a fieldPath). Any other rule is collected in {@code unevaluated}; any other schema type is a problem, so the check never
      * passes by ignoring something.
      */
@@ -250,6 +254,9 @@ class ChartExamplesTest {
                 if (schema.has("maxItems") && value.size() > schema.path("maxItems").asInt()) {
                     problems.add(path + ": more than " + schema.path("maxItems").asInt() + " items");
                 }
+                if (schema.has("minItems") && value.size() < schema.path("minItems").asInt()) {
+                    problems.add(path + ": fewer than " + schema.path("minItems").asInt() + " items");
+                }
                 for (int i = 0; i < value.size(); i++) {
                     validate(value.get(i), schema.path("items"), path + "[" + i + "]", problems, unevaluated);
                 }
@@ -259,6 +266,8 @@ class ChartExamplesTest {
                     problems.add(path + ": expected a string");
                 } else if (schema.has("pattern") && !Pattern.compile(schema.path("pattern").asText()).matcher(value.asText()).find()) {
                     problems.add(path + ": '" + value.asText() + "' does not match " + schema.path("pattern").asText());
+                } else if (schema.has("maxLength") && value.asText().length() > schema.path("maxLength").asInt()) {
+                    problems.add(path + ": longer than " + schema.path("maxLength").asInt() + " characters");
                 }
             }
             case "integer" -> {
