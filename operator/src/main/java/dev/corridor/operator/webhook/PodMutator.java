@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * Answers the API server for each new pod: no change for pods without the tunnel annotation or with the sidecar
  * already, the sidecar as a JSONPatch for the rest, and a denial that names the tunnel and the reason when the
  * annotation points at a tunnel that is missing or invalid, because an uninjected pod would send its corporate
- * traffic nowhere, or when a per-pod annotation asks for what the operator does not allow.
+ * traffic nowhere, or when a per-pod annotation asks for what the operator does not allow. A pod annotated
+ * {@value EgressEnvironment#ANNOTATION} gets its tunnel's proxy environment instead, and nothing else.
  */
 public final class PodMutator {
     private static final Logger LOG = LoggerFactory.getLogger(PodMutator.class);

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
 import java.time.Clock;
@@ -151,13 +152,19 @@ class EgressReconcilerIT {
         assertThat(after.getMetadata().getOwnerReferences()).isNullOrEmpty();
     }
 
-    /** Changes the spec alone (a JSON patch), as kubectl edit does: a PUT would race the operator's status patches on the mock. */
+    /**
+     * Changes the spec alone (a JSON patch), as kubectl edit does: a PUT would race the operator's status patches on the
+     * mock. Tried again when the operator wrote the status in between (409), as kubectl edit would be.
+     */
     private void editEgress(UnaryOperator<Egress> change) {
-        client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").edit(tunnel -> {
-            VpnTunnelSpec spec = tunnel.getSpec();
-            tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), spec.mtu(), spec.dtls(),
-                    spec.sidecar(), spec.reconnect(), change.apply(spec.egress())));
-            return tunnel;
+        await().ignoreExceptionsMatching(e -> e instanceof KubernetesClientException conflict && conflict.getCode() == 409).until(() -> {
+            client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").edit(tunnel -> {
+                VpnTunnelSpec spec = tunnel.getSpec();
+                tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), spec.mtu(), spec.dtls(),
+                        spec.sidecar(), spec.reconnect(), change.apply(spec.egress())));
+                return tunnel;
+            });
+            return true;
         });
     }
 

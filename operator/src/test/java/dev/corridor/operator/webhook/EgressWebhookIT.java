@@ -3,6 +3,7 @@ package dev.corridor.operator.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.corridor.operator.crd.Egress;
+import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.model.WatchedNamespaces;
@@ -98,7 +99,7 @@ class EgressWebhookIT {
 
     @Test
     void aTunnelWithForwardsAloneOffersNoProxy() throws Exception {
-        client.resources(dev.corridor.operator.crd.VpnTunnel.class).inNamespace(Fixtures.NAMESPACE).withName("corp").edit(tunnel -> {
+        client.resources(VpnTunnel.class).inNamespace(Fixtures.NAMESPACE).withName("corp").edit(tunnel -> {
             VpnTunnelSpec spec = tunnel.getSpec();
             tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), null, null, null, null,
                     new Egress(null, spec.egress().services(), null, List.of(Fixtures.CLIENT_NAMESPACE))));
