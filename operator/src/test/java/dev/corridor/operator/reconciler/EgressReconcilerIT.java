@@ -144,9 +144,14 @@ class EgressReconcilerIT {
                 .withNewSpec().addNewPort().withPort(5432).endPort().endSpec().build()).create();
 
         client.resource(Fixtures.egressTunnel("corp", "vpn-login")).create();
-        await().until(this::services, list -> list.size() == 3);
-        awaitStatus(s -> s.egress() != null);
 
+        VpnTunnelStatus status = awaitStatus(s -> s.conditions() != null && s.conditions().stream().anyMatch(c -> c.getType().equals("ConfigValid")));
+        assertThat(status.conditions()).filteredOn(c -> c.getType().equals("ConfigValid")).singleElement().satisfies(valid -> {
+            assertThat(valid.getStatus()).isEqualTo("False");
+            assertThat(valid.getReason()).isEqualTo("NameTaken");
+            assertThat(valid.getMessage()).startsWith("Service 'corridor-corp-db' exists and is not the operator's (it lacks the label"
+                    + " app.kubernetes.io/managed-by=corridor-operator)");
+        });
         Service after = client.services().inNamespace(NAMESPACE).withName("corridor-corp-db").get();
         assertThat(after.getMetadata().getResourceVersion()).isEqualTo(theirs.getMetadata().getResourceVersion());
         assertThat(after.getMetadata().getOwnerReferences()).isNullOrEmpty();
