@@ -54,7 +54,7 @@ public final class CorridorOperator {
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         MetricsServer metricsServer = MetricsServer.start(new InetSocketAddress(settings.metricsPort()), metrics);
         TunnelMetricsFeed tunnels = TunnelMetricsFeed.start(client, metrics, settings.watchNamespaces());
-        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), settings.watchNamespaces(), clock,
+        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), settings.watchNamespaces(), settings.clusterDomain(), clock,
                 metrics);
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())

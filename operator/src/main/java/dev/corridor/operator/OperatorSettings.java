@@ -23,15 +23,18 @@ import java.util.stream.Stream;
  * @param leaseName the lease that elects the one replica that reconciles (every replica serves the webhook)
  * @param metricsPort the plain-HTTP port of {@code /metrics}
  * @param watchNamespaces the namespaces whose VpnTunnels the operator serves
+ * @param clusterDomain the cluster's DNS domain, which pods using a shared egress keep out of the proxy (NO_PROXY)
  */
 public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort,
-                               WatchedNamespaces watchNamespaces) {
+                               WatchedNamespaces watchNamespaces, String clusterDomain) {
 
     /** A DNS-1123 label, as namespace names are. */
     private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
     /** A DNS subdomain, a slash, and a name: what Kubernetes takes for an extended resource outside kubernetes.io. */
     private static final Pattern EXTENDED_RESOURCE = Pattern.compile(
             "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    /** A DNS domain: labels joined by dots. */
+    private static final Pattern DOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
     static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
 
     public static OperatorSettings fromEnvironment(Map<String, String> environment) {
@@ -64,7 +67,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
                 Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));
         return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"),
-                env.port("CORRIDOR_METRICS_PORT", 8080), env.namespaces("CORRIDOR_WATCH_NAMESPACES"));
+                env.port("CORRIDOR_METRICS_PORT", 8080), env.namespaces("CORRIDOR_WATCH_NAMESPACES"),
+                env.domain("CORRIDOR_CLUSTER_DOMAIN", "cluster.local"));
     }
 
     /** Thrown for a missing or malformed variable; the message names it. */
@@ -122,6 +126,14 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 throw new InvalidSettingException(name + ": '" + namespace + "' is not a namespace name");
             });
             return new WatchedNamespaces(Set.copyOf(names));
+        }
+
+        String domain(String name, String fallback) {
+            String value = get(name, fallback);
+            if (!DOMAIN.matcher(value).matches()) {
+                throw new InvalidSettingException(name + "=" + value + " is not a DNS domain such as cluster.local");
+            }
+            return value;
         }
 
         AllowedImages allowedImages(String name) {

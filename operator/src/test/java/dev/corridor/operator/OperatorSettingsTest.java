@@ -29,6 +29,7 @@ class OperatorSettingsTest {
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("192Mi");
         assertThat(settings.injection().allowedImages()).isEqualTo(AllowedImages.NONE);
         assertThat(settings.watchNamespaces()).isEqualTo(WatchedNamespaces.ALL);
+        assertThat(settings.clusterDomain()).isEqualTo("cluster.local");
         assertThat(settings.webhook()).isEqualTo(new WebhookSettings(8443, WebhookSettings.CertificateSource.GENERATE, "corridor-webhook-tls",
                 "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
     }
@@ -39,7 +40,7 @@ class OperatorSettingsTest {
         env.putAll(Map.of("CORRIDOR_INJECTION_MODE", "classic", "CORRIDOR_TUN_DEVICE", "create", "CORRIDOR_WEBHOOK_CERTIFICATES", "files",
                 "CORRIDOR_WEBHOOK_PORT", "9443", "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"256Mi\"}}",
                 "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/corridor/, sha256:" + "0".repeat(64),
-                "CORRIDOR_WATCH_NAMESPACES", "team-a,team-b"));
+                "CORRIDOR_WATCH_NAMESPACES", "team-a,team-b", "CORRIDOR_CLUSTER_DOMAIN", "corp.k8s.internal"));
 
         OperatorSettings settings = OperatorSettings.fromEnvironment(env);
 
@@ -50,6 +51,7 @@ class OperatorSettingsTest {
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("256Mi");
         assertThat(settings.injection().allowedImages().entries()).containsExactly("registry.example.com/corridor/", "sha256:" + "0".repeat(64));
         assertThat(settings.watchNamespaces()).isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
+        assertThat(settings.clusterDomain()).isEqualTo("corp.k8s.internal");
     }
 
     @Test
@@ -83,6 +85,8 @@ class OperatorSettingsTest {
                 .hasMessage("CORRIDOR_TUN_DEVICE_RESOURCE=tun is not an extended resource name such as squat.ai/tun");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_WATCH_NAMESPACES", "apps,Team_B")))
                 .hasMessage("CORRIDOR_WATCH_NAMESPACES: 'Team_B' is not a namespace name");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_CLUSTER_DOMAIN", ".cluster.local")))
+                .hasMessage("CORRIDOR_CLUSTER_DOMAIN=.cluster.local is not a DNS domain such as cluster.local");
     }
 
     private static Map<String, String> with(String name, String value) {

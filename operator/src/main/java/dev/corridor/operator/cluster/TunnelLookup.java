@@ -2,11 +2,13 @@ package dev.corridor.operator.cluster;
 
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.EgressWorkload;
 import dev.corridor.operator.model.OwnedObjects;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.StatusToken;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -14,8 +16,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Reads a tunnel and the objects it refers to, and judges them with {@link SpecValidation}; and checks that the
@@ -50,9 +54,11 @@ public final class TunnelLookup {
                     ? secretKeys(namespace, ca.secret().name())
                     : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
             List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
+            problems.addAll(EgressWorkload.problems(tunnel));
             String tunnelName = tunnel.getMetadata().getName();
             Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(SidecarLayout.configMapName(tunnelName)).get())
                     .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel)).ifPresent(problems::add);
+            egressObjects(tunnel).stream().flatMap(existing -> OwnedObjects.notOwned(existing, tunnel).stream()).forEach(problems::add);
             String tokenSecret = SidecarLayout.statusTokenSecretName(tunnelName);
             Optional.ofNullable(client.secrets().inNamespace(namespace).withName(tokenSecret).get())
                     .flatMap(secret -> OwnedObjects.notOwned(secret, tunnel).or(() -> StatusToken.read(secret).isPresent() ? Optional.empty()
@@ -66,6 +72,23 @@ public final class TunnelLookup {
             }
             throw e;
         }
+    }
+
+    /** The objects of the names the tunnel's egress takes that exist, whoever made them. */
+    private List<HasMetadata> egressObjects(VpnTunnel tunnel) {
+        if (!EgressWorkload.requested(tunnel) || !EgressWorkload.problems(tunnel).isEmpty()) {
+            return List.of();
+        }
+        String namespace = tunnel.getMetadata().getNamespace();
+        String name = EgressWorkload.workloadName(tunnel.getMetadata().getName());
+        List<HasMetadata> existing = new ArrayList<>();
+        Stream.of(client.apps().deployments().inNamespace(namespace).withName(name).get(),
+                        client.network().v1().networkPolicies().inNamespace(namespace).withName(name).get(),
+                        client.policy().v1().podDisruptionBudget().inNamespace(namespace).withName(name).get())
+                .filter(Objects::nonNull).forEach(existing::add);
+        EgressWorkload.services(tunnel).keySet().stream().map(service -> client.services().inNamespace(namespace).withName(service).get())
+                .filter(Objects::nonNull).forEach(existing::add);
+        return existing;
     }
 
     private Optional<Set<String>> secretKeys(String namespace, String name) {

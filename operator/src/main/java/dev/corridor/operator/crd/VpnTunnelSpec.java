@@ -45,7 +45,9 @@ public record VpnTunnelSpec(
         Sidecar sidecar,
 
         @JsonPropertyDescription("How a lost session is re-established.")
-        Reconnect reconnect) {
+        Reconnect reconnect,
+
+        @JsonPropertyDescription("A shared egress for pods that carry no tunnel of their own.") Egress egress) {
 
     /**
      * Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. Rules sit on the class: on a

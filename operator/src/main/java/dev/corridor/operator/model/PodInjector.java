@@ -185,7 +185,7 @@ public final class PodInjector {
         return IntStream.rangeClosed(SidecarLayout.DEFAULT_HTTP_PORT, SidecarLayout.LAST_HTTP_PORT).filter(port -> !taken.contains(port)).findFirst();
     }
 
-    private static String tunnelImage(VpnTunnelSpec spec, InjectionSettings settings) {
+    static String tunnelImage(VpnTunnelSpec spec, InjectionSettings settings) {
         return Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::image).orElse(settings.image());
     }
 
@@ -196,7 +196,7 @@ public final class PodInjector {
                 ? Optional.of(args.get(flag + 1)) : Optional.empty();
     }
 
-    private static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, String image, Optional<String> logLevel, int port) {
+    static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, String image, Optional<String> logLevel, int port) {
         VpnTunnelSpec.Sidecar sidecar = spec.sidecar();
         String pullPolicy = Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::imagePullPolicy).orElse(settings.imagePullPolicy());
         List<String> args = new ArrayList<>(List.of("connect", "--config", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY));
@@ -310,7 +310,7 @@ public final class PodInjector {
         return mount;
     }
 
-    private static List<Volume> volumes(VpnTunnel tunnel, InjectionSettings settings) {
+    static List<Volume> volumes(VpnTunnel tunnel, InjectionSettings settings) {
         VpnTunnelSpec spec = tunnel.getSpec();
         VpnTunnelSpec.SecretReference credentials = spec.authentication().secretRef();
         List<Volume> volumes = new ArrayList<>();

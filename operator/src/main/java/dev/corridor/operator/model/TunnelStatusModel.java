@@ -64,7 +64,7 @@ public final class TunnelStatusModel {
                         pod.report().map(SidecarReport::address).orElse(null),
                         pod.report().map(SidecarReport::connectedSince).orElse(null)))
                 .toList();
-        return new VpnTunnelStatus(generation, conditions, injected, connected, summaries);
+        return new VpnTunnelStatus(generation, conditions, injected, connected, summaries, null);
     }
 
     /** A pod counts as connected when its sidecar is ready and, where its /status could be read, says so too. */

@@ -87,6 +87,11 @@ public final class SidecarProbe {
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     }
 
+    /** The settings the sidecars were injected with, which the egress pods share. */
+    public InjectionSettings injection() {
+        return injection;
+    }
+
     /** Observes the tunnel's pods, reading their sidecars' /status concurrently; without a token, by readiness alone. */
     public List<PodObservation> observe(VpnTunnel tunnel, Collection<Pod> pods, Optional<String> token) {
         Instant stale = clock.instant().minus(READ_INTERVAL.multipliedBy(4));

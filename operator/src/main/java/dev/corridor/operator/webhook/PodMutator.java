@@ -3,6 +3,7 @@ package dev.corridor.operator.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.EgressEnvironment;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * Answers the API server for each new pod: no change for pods without the tunnel annotation or with the sidecar
  * already, the sidecar as a JSONPatch for the rest, and a denial that names the tunnel and the reason when the
  * annotation points at a tunnel that is missing or invalid, because an uninjected pod would send its corporate
- * traffic nowhere, or when a per-pod annotation asks for what the operator does not allow.
+ * traffic nowhere, or when a per-pod annotation asks for what the operator does not allow. A pod annotated
+ * {@value EgressEnvironment#ANNOTATION} gets its tunnel's proxy environment instead, and nothing else.
  */
 public final class PodMutator {
     private static final Logger LOG = LoggerFactory.getLogger(PodMutator.class);
@@ -37,12 +39,15 @@ public final class PodMutator {
     private final TunnelLookup lookup;
     private final InjectionSettings settings;
     private final WatchedNamespaces namespaces;
+    private final String clusterDomain;
     private final KubernetesSerialization serialization;
 
-    public PodMutator(TunnelLookup lookup, InjectionSettings settings, WatchedNamespaces namespaces, KubernetesSerialization serialization) {
+    public PodMutator(TunnelLookup lookup, InjectionSettings settings, WatchedNamespaces namespaces, String clusterDomain,
+                      KubernetesSerialization serialization) {
         this.lookup = lookup;
         this.settings = settings;
         this.namespaces = namespaces;
+        this.clusterDomain = clusterDomain;
         this.serialization = serialization;
     }
 
@@ -52,6 +57,10 @@ public final class PodMutator {
         }
         Pod pod = serialization.convertValue(request.getObject(), Pod.class);
         String tunnelName = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(SidecarLayout.TUNNEL_ANNOTATION)).orElse(null);
+        String egress = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(EgressEnvironment.ANNOTATION)).orElse(null);
+        if (egress != null) {
+            return admitEgress(request, pod, egress, tunnelName);
+        }
         if (tunnelName == null || PodInjector.hasSidecar(pod)) {
             return allowed(request);
         }
@@ -86,6 +95,45 @@ public final class PodMutator {
         } catch (KubernetesClientException e) {
             LOG.warn("could not check VpnTunnel {}/{} for pod {}: {}", namespace, tunnelName, podName, e.getMessage());
             return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "': " + e.getMessage());
+        }
+    }
+
+    /** A pod that uses a tunnel's shared egress: the proxy environment, nothing else. */
+    private AdmissionResponse admitEgress(AdmissionRequest request, Pod pod, String annotation, String tunnelName) {
+        String namespace = request.getNamespace();
+        String podName = Optional.ofNullable(pod.getMetadata().getName()).orElse(pod.getMetadata().getGenerateName() + "*");
+        if (tunnelName != null) {
+            return denied(request, "pod " + podName + " has both " + SidecarLayout.TUNNEL_ANNOTATION + " and " + EgressEnvironment.ANNOTATION
+                    + "; it takes a tunnel of its own or a shared egress, not both");
+        }
+        Optional<EgressEnvironment.TunnelReference> reference = EgressEnvironment.TunnelReference.parse(annotation, namespace);
+        if (reference.isEmpty()) {
+            return denied(request, "pod " + podName + ": the annotation " + EgressEnvironment.ANNOTATION + " is '" + annotation
+                    + "'; it names a VpnTunnel as NAME (in the pod's namespace) or NAMESPACE/NAME");
+        }
+        EgressEnvironment.TunnelReference tunnel = reference.get();
+        if (!namespaces.includes(tunnel.namespace())) {
+            return denied(request, "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel + "', in a namespace the operator does not"
+                    + " serve (it serves " + namespaces + ": chart value watchNamespaces)");
+        }
+        try {
+            Optional<VpnTunnel> found = lookup.tunnel(tunnel.namespace(), tunnel.name());
+            if (found.isEmpty()) {
+                return denied(request, "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel + "' (annotation "
+                        + EgressEnvironment.ANNOTATION + "), which does not exist");
+            }
+            Optional<String> problem = EgressEnvironment.problem(found.get(), namespace).or(() -> Optional.of(lookup.problems(found.get()))
+                    .filter(problems -> !problems.isEmpty())
+                    .map(problems -> "VpnTunnel " + tunnel + " is not valid: " + String.join("; ", problems.stream().map(SpecValidation.Problem::message).toList())));
+            if (problem.isPresent()) {
+                return denied(request, "pod " + podName + ": " + problem.get());
+            }
+            Optional<Pod> withProxy = EgressEnvironment.inject(pod, found.get(), clusterDomain);
+            LOG.info("giving pod {} in {} the proxy environment of VpnTunnel {}", podName, namespace, tunnel);
+            return withProxy.map(changed -> patched(request, pod, changed)).orElseGet(() -> allowed(request));
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not check VpnTunnel {} for pod {}: {}", tunnel, podName, e.getMessage());
+            return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnel + "': " + e.getMessage());
         }
     }
 

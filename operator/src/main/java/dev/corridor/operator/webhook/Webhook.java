@@ -50,7 +50,7 @@ public final class Webhook implements AutoCloseable {
 
     /** Loads (or makes) the certificate first, so a broken certificate source stops the operator at startup. */
     public static Webhook start(KubernetesClient client, String namespace, WebhookSettings settings, InjectionSettings injection,
-                                WatchedNamespaces namespaces, Clock clock, OperatorMetrics metrics) throws Exception {
+                                WatchedNamespaces namespaces, String clusterDomain, Clock clock, OperatorMetrics metrics) throws Exception {
         SwappableKeyManager keyManager = new SwappableKeyManager();
         CertificateSource certificates = switch (settings.certificates()) {
             case GENERATE -> new GeneratedCertificates(client, namespace, settings, keyManager, clock);
@@ -60,7 +60,7 @@ public final class Webhook implements AutoCloseable {
         Webhook webhook = new Webhook(client, settings, certificates, keyManager);
         webhook.checkPublication();
         webhook.server = WebhookServer.start(new InetSocketAddress(settings.port()), keyManager, webhook.caPublished::get,
-                new PodMutator(new TunnelLookup(webhook.admissionClient), injection, namespaces, client.getKubernetesSerialization()),
+                new PodMutator(new TunnelLookup(webhook.admissionClient), injection, namespaces, clusterDomain, client.getKubernetesSerialization()),
                 client.getKubernetesSerialization(), clock, metrics, WebhookServer.Limits.DEFAULT);
         webhook.refreshIn(webhook.caPublished.get() ? REFRESH : NOT_READY_RECHECK);
         return webhook;

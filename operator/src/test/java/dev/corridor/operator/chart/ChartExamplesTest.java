@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corridor.operator.crd.Egress;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.model.AllowedImages;
+import dev.corridor.operator.model.EgressWorkload;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.operator.testing.RestrictedPodSecurity;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -65,9 +68,35 @@ class ChartExamplesTest {
     }
 
     @Test
-    void examplesHoldATunnelItsSecretADeploymentAndAJob() {
+    void examplesHoldTwoTunnelsTheirSecretsTheirWorkloadsAndTheEgressNamespaces() {
         assertThat(documents).extracting(document -> document.path("kind").asText())
-                .containsExactlyInAnyOrder("Deployment", "Job", "Secret", "VpnTunnel");
+                .containsExactlyInAnyOrder("Deployment", "Deployment", "Job", "Secret", "Secret", "VpnTunnel", "VpnTunnel", "Namespace", "Namespace");
+    }
+
+    /**
+     * egress.yaml: a restricted namespace reaches a corporate database through a forward. The client is allowed by
+     * the tunnel, connects to the Service the operator makes for the forward, and passes the restricted level.
+     */
+    @Test
+    void theEgressExampleReachesItsDatabaseFromARestrictedNamespace() {
+        VpnTunnel tunnel = ofKind("VpnTunnel").stream().map(document -> strict(document, VpnTunnel.class))
+                .filter(candidate -> candidate.getSpec().egress() != null).findFirst().orElseThrow();
+        assertThat(EgressWorkload.problems(tunnel)).isEmpty();
+        Egress.ForwardedService database = tunnel.getSpec().egress().services().getFirst();
+        String service = EgressWorkload.serviceName(tunnel.getMetadata().getName(), database.name());
+        assertThat(EgressWorkload.services(tunnel)).containsKey(service);
+
+        Deployment client = ofKind("Deployment").stream().map(document -> strict(document, Deployment.class))
+                .filter(deployment -> tunnel.getSpec().egress().allowedNamespaces().contains(deployment.getMetadata().getNamespace()))
+                .findFirst().orElseThrow(() -> new AssertionError("no example workload in a namespace the egress allows"));
+        assertThat(String.join(" ", client.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs()))
+                .contains("-h " + service + "." + tunnel.getMetadata().getNamespace() + ".svc -p " + database.ports().getFirst());
+        Pod pod = new Pod("v1", "Pod", client.getSpec().getTemplate().getMetadata(), client.getSpec().getTemplate().getSpec(), null);
+        assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+        assertThat(ofKind("Namespace")).anySatisfy(namespace -> {
+            assertThat(namespace.path("metadata").path("name").asText()).isEqualTo(client.getMetadata().getNamespace());
+            assertThat(namespace.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asText()).isEqualTo("restricted");
+        });
     }
 
     @Test
@@ -109,7 +138,8 @@ class ChartExamplesTest {
                 dtls: "yes"
                 sidecar: {logLevel: verbose}
                 proxy: http://proxy:3128
-                """).getFirst();
+                egress: {allowedNamespaces: [], services: [{name: db, host: db.corp.example.test, ports: [5432], extra: 1}, {name: %s, host: h, ports: [1]}]}
+                """.formatted("d".repeat(41))).getFirst();
         List<String> problems = new ArrayList<>();
         validate(bad, specSchema, "spec", problems, new LinkedHashSet<>());
         assertThat(problems).containsExactlyInAnyOrder(
@@ -121,7 +151,10 @@ class ChartExamplesTest {
                 "spec.mtu: 100 is below the minimum 1280",
                 "spec.dtls: expected a boolean",
                 "spec.sidecar.logLevel: 'verbose' does not match ^(error|warn|info|debug)$",
-                "spec.proxy: unknown field");
+                "spec.proxy: unknown field",
+                "spec.egress.allowedNamespaces: fewer than 1 items",
+                "spec.egress.services[0].extra: unknown field",
+                "spec.egress.services[1].name: longer than 40 characters");
     }
 
     @Test
@@ -129,6 +162,8 @@ class ChartExamplesTest {
         List<PodTemplateSpec> templates = new ArrayList<>();
         ofKind("Deployment").forEach(document -> templates.add(strict(document, Deployment.class).getSpec().getTemplate()));
         ofKind("Job").forEach(document -> templates.add(strict(document, Job.class).getSpec().getTemplate()));
+        templates.removeIf(template -> template.getMetadata().getAnnotations() == null
+                || !template.getMetadata().getAnnotations().containsKey("corridor.dev/tunnel"));
         assertThat(templates).hasSize(2);
         InjectionSettings nativeSidecar = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent", InjectionSettings.Mode.NATIVE,
                 InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
@@ -218,6 +253,9 @@ class ChartExamplesTest {
                 }
                 if (schema.has("maxItems") && value.size() > schema.path("maxItems").asInt()) {
                     problems.add(path + ": more than " + schema.path("maxItems").asInt() + " items");
+                }
+                if (schema.has("minItems") && value.size() < schema.path("minItems").asInt()) {
+                    problems.add(path + ": fewer than " + schema.path("minItems").asInt() + " items");
                 }
                 for (int i = 0; i < value.size(); i++) {
                     validate(value.get(i), schema.path("items"), path + "[" + i + "]", problems, unevaluated);

@@ -5,10 +5,16 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.OperatorSettings;
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.AllowedImages;
+import dev.corridor.operator.model.EgressWorkload;
+import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
+import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -32,6 +38,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -56,6 +63,9 @@ class ChartTemplateTest {
     record Permission(String apiGroup, String resource, String resourceName, String verb) {
     }
 
+    /** What the operator does with the objects of a tunnel's shared egress: watch, apply, delete. */
+    static final String[] EGRESS_VERBS = {"get", "list", "watch", "create", "patch", "delete"};
+
     /** What the operator does with tunnels: by a ClusterRole, or by a Role in each namespace of watchNamespaces. */
     static Set<Permission> tunnelPermissions() {
         return Stream.of(
@@ -63,6 +73,10 @@ class ChartTemplateTest {
                 permissions("corridor.dev", "vpntunnels/status", null, "patch"),
                 permissions("", "configmaps", null, "get", "list", "watch", "create", "patch"),
                 permissions("", "secrets", null, "get", "create"),
+                permissions("apps", "deployments", null, EGRESS_VERBS),
+                permissions("", "services", null, EGRESS_VERBS),
+                permissions("networking.k8s.io", "networkpolicies", null, EGRESS_VERBS),
+                permissions("policy", "poddisruptionbudgets", null, EGRESS_VERBS),
                 permissions("", "pods", null, "list", "watch"),
                 permissions("", "events", null, "create"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
@@ -109,6 +123,7 @@ class ChartTemplateTest {
                 "CORRIDOR_INJECTION_MODE", "native",
                 "CORRIDOR_TUN_DEVICE", "hostPath",
                 "CORRIDOR_TUN_DEVICE_RESOURCE", "squat.ai/tun",
+                "CORRIDOR_CLUSTER_DOMAIN", "cluster.local",
                 "CORRIDOR_WEBHOOK_PORT", "8443",
                 "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
                 "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
@@ -176,6 +191,25 @@ class ChartTemplateTest {
             assertThat(port.getPort()).isEqualTo(443);
             assertThat(port.getTargetPort().getStrVal()).isEqualTo("webhook");
         });
+    }
+
+    /** Every kind of object the operator writes for a shared egress, from what the model renders, in both modes. */
+    @Test
+    void rbacCoversEveryObjectOfASharedEgress() {
+        VpnTunnel tunnel = Fixtures.egressTunnel("corp", "vpn-login");
+        List<HasMetadata> written = new ArrayList<>(List.of(EgressWorkload.deployment(tunnel, new InjectionSettings("corridor/sidecar:test",
+                "IfNotPresent", InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE)),
+                EgressWorkload.networkPolicy(tunnel), EgressWorkload.disruptionBudget(tunnel)));
+        written.addAll(EgressWorkload.services(tunnel).values());
+        List<Permission> clusterWide = permissions(RenderedChart.render("corridor", "", scratch).one("ClusterRole", ClusterRole.class).getRules());
+        List<Permission> namespaced = permissions(inNamespace(RenderedChart.render("corridor", "watchNamespaces: [apps]", scratch), "Role", "apps",
+                Role.class).getRules());
+
+        for (HasMetadata object : written) {
+            Set<Permission> needed = permissions(HasMetadata.getGroup(object.getClass()), HasMetadata.getPlural(object.getClass()), null, EGRESS_VERBS);
+            assertThat(clusterWide).as(object.getKind()).containsAll(needed);
+            assertThat(namespaced).as(object.getKind()).containsAll(needed);
+        }
     }
 
     @Test
@@ -314,7 +348,8 @@ class ChartTemplateTest {
         assertThat(webhook.getNamespaceSelector().getMatchLabels()).isNullOrEmpty();
         assertThat(webhook.getNamespaceSelector().getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded());
         assertThat(webhook.getMatchConditions()).singleElement().satisfies(condition -> assertThat(condition.getExpression())
-                .isEqualTo("has(object.metadata.annotations) && 'corridor.dev/tunnel' in object.metadata.annotations"));
+                .isEqualTo("has(object.metadata.annotations) && ('corridor.dev/tunnel' in object.metadata.annotations"
+                        + " || 'corridor.dev/egress' in object.metadata.annotations)"));
     }
 
     @Test

@@ -329,7 +329,7 @@ class InjectedPodIT {
         VpnTunnel tunnel = new VpnTunnel();
         tunnel.setMetadata(metadata("corp"));
         tunnel.setSpec(new VpnTunnelSpec(lab.gatewayUrl(), trust, new VpnTunnelSpec.Authentication(credentials, null),
-                new VpnTunnelSpec.Routes(List.of(INCLUDED), null, false, List.of(CLUSTER_PODS)), null, dtls, null, null));
+                new VpnTunnelSpec.Routes(List.of(INCLUDED), null, false, List.of(CLUSTER_PODS)), null, dtls, null, null, null));
         return tunnel;
     }
 

@@ -140,7 +140,7 @@ class PodInjectorTest {
     @Test
     void credentialsAreMountedReadOnlyUnderFixedFileNames() {
         VpnTunnel tunnel = Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", "user", "pass"), null), null, null, null, null, null));
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", "user", "pass"), null), null, null, null, null, null, null));
 
         Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow();
 
@@ -160,7 +160,7 @@ class PodInjectorTest {
         ResourceRequirements small = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("96Mi")).build();
         VpnTunnel tunnel = Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
-                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug", null, null), null));
+                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug", null, null), null, null));
 
         Container sidecar = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
@@ -376,7 +376,7 @@ class PodInjectorTest {
 
     private static VpnTunnel withCa(VpnTunnelSpec.CaReference ca) {
         return Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, new VpnTunnelSpec.Trust(null, ca),
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null));
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null, null));
     }
 
     private static Volume volume(Pod pod, String name) {

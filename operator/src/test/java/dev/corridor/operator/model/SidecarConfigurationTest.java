@@ -22,7 +22,7 @@ class SidecarConfigurationTest {
                 new VpnTunnelSpec.Trust(List.of(Fixtures.PIN), new VpnTunnelSpec.CaReference(new VpnTunnelSpec.KeyReference("corp-ca", null), null)),
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), "Engineering"),
                 new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), List.of("10.30.99.0/24"), true, List.of("10.42.0.0/16", "10.43.0.0/16")),
-                1400, false, new VpnTunnelSpec.Sidecar(null, null, null, "debug", null, null), new VpnTunnelSpec.Reconnect(600, 2, 30));
+                1400, false, new VpnTunnelSpec.Sidecar(null, null, null, "debug", null, null), new VpnTunnelSpec.Reconnect(600, 2, 30), null);
 
         assertThat(SidecarConfiguration.render(spec)).isEqualTo(Files.readString(RENDERED));
     }
@@ -30,7 +30,7 @@ class SidecarConfigurationTest {
     @Test
     void aMinimalTunnelRendersSafeDefaults() {
         String rendered = SidecarConfiguration.render(Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null))
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null, null))
                 .getSpec());
 
         assertThat(rendered).contains("dtls: true", "logLevel: \"info\"", "interface: \"vpn0\"", "httpAddress: \"0.0.0.0:9478\"",

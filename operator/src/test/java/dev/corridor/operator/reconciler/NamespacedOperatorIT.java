@@ -10,6 +10,7 @@ import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.testing.Fixtures;
 import dev.corridor.operator.webhook.PodMutator;
+import dev.corridor.operator.webhook.RunningWebhook;
 import io.fabric8.kubernetes.api.model.GroupVersionKindBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -64,7 +65,7 @@ class NamespacedOperatorIT {
             operator.stop();
         }
 
-        PodMutator webhook = new PodMutator(new TunnelLookup(client), INJECTION, APPS_ONLY, client.getKubernetesSerialization());
+        PodMutator webhook = new PodMutator(new TunnelLookup(client), INJECTION, APPS_ONLY, RunningWebhook.CLUSTER_DOMAIN, client.getKubernetesSerialization());
         AdmissionResponse elsewhere = webhook.admit(creation(inNamespace(Fixtures.annotatedPod("web", "corp"), "other")));
         AdmissionResponse watched = webhook.admit(creation(Fixtures.annotatedPod("web", "corp")));
 

@@ -134,7 +134,7 @@ class VpnTunnelReconcilerIT {
         VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").get();
         VpnTunnelSpec spec = tunnel.getSpec();
         tunnel.setSpec(new VpnTunnelSpec("https://vpn2.example.test", spec.trust(), spec.authentication(), spec.routes(), 1400, false,
-                spec.sidecar(), new VpnTunnelSpec.Reconnect(600, 2, 30)));
+                spec.sidecar(), new VpnTunnelSpec.Reconnect(600, 2, 30), spec.egress()));
         VpnTunnel updated = client.resource(tunnel).update();
 
         await().untilAsserted(() -> assertThat(client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get()
@@ -208,7 +208,7 @@ class VpnTunnelReconcilerIT {
         VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").get();
         VpnTunnelSpec spec = tunnel.getSpec();
         tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), 1400, spec.dtls(), spec.sidecar(),
-                spec.reconnect()));
+                spec.reconnect(), spec.egress()));
         VpnTunnel updated = client.resource(tunnel).update();
         awaitStatus("corp", s -> s.observedGeneration().equals(updated.getMetadata().getGeneration()));
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> token().equals(token));

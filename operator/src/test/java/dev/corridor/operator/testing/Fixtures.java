@@ -1,5 +1,6 @@
 package dev.corridor.operator.testing;
 
+import dev.corridor.operator.crd.Egress;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -21,6 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Objects the operator's tests create: tunnels, their Secrets, and pods. */
 public final class Fixtures {
     public static final String NAMESPACE = "apps";
+    /** Where the pods that use a shared egress run. */
+    public static final String CLIENT_NAMESPACE = "payroll";
     public static final String GATEWAY = "https://vpn.example.test:8443";
     public static final String PIN = "pin-sha256:" + Base64.getEncoder().encodeToString(new byte[32]);
 
@@ -32,7 +35,33 @@ public final class Fixtures {
         return tunnel(name, new VpnTunnelSpec(GATEWAY, new VpnTunnelSpec.Trust(List.of(PIN), null),
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference(secret, null, null), null),
                 new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), null, false, List.of("10.42.0.0/16", "10.43.0.0/16")),
-                null, null, null, null));
+                null, null, null, null, null));
+    }
+
+    /** The default tunnel with a shared egress: a forwarded database, both proxies, for the namespace {@value #CLIENT_NAMESPACE}. */
+    public static VpnTunnel egressTunnel(String name, String secret) {
+        VpnTunnelSpec spec = tunnel(name, secret).getSpec();
+        return tunnel(name, new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), null, null, null, null,
+                new Egress(2, List.of(new Egress.ForwardedService("db", "db.corp.example.test", List.of(5432)),
+                        new Egress.ForwardedService("ldap", "10.30.0.9", List.of(389, 636))),
+                        new Egress.Proxy(true, true), List.of(CLIENT_NAMESPACE))));
+    }
+
+    /**
+     * An application pod of {@value #CLIENT_NAMESPACE} that passes the restricted Pod Security level, with the egress
+     * annotation.
+     */
+    public static Pod restrictedEgressPod(String name, String egress) {
+        return new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(CLIENT_NAMESPACE).addToAnnotations("corridor.dev/egress", egress).endMetadata()
+                .withNewSpec()
+                    .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+                    .addNewContainer().withName("app").withImage("registry.example.test/app:1")
+                        .withNewSecurityContext().withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .endSecurityContext()
+                    .endContainer()
+                .endSpec()
+                .build();
     }
 
     public static VpnTunnel tunnel(String name, VpnTunnelSpec spec) {

@@ -192,7 +192,7 @@ class CertificateRotationIT {
 
     private WebhookServer server(SwappableKeyManager keys, Clock clock) throws Exception {
         return WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, () -> true,
-                new PodMutator(new TunnelLookup(client), INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
+                new PodMutator(new TunnelLookup(client), INJECTION, WatchedNamespaces.ALL, RunningWebhook.CLUSTER_DOMAIN, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
                 new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), WebhookServer.Limits.DEFAULT);
     }
 

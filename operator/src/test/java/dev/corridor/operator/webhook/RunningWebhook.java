@@ -23,6 +23,7 @@ import java.util.Base64;
  */
 public final class RunningWebhook implements AutoCloseable {
     public static final String OPERATOR_NAMESPACE = "corridor";
+    public static final String CLUSTER_DOMAIN = "cluster.local";
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     private final Webhook webhook;
@@ -41,7 +42,7 @@ public final class RunningWebhook implements AutoCloseable {
         }
         Webhook webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
                 "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")),
-                injection, namespaces, Clock.systemUTC(), metrics);
+                injection, namespaces, CLUSTER_DOMAIN, Clock.systemUTC(), metrics);
         return new RunningWebhook(webhook, new AdmissionClient(webhook.port(), publishedCaBundle(client), WebhookIT.SERVICE_DNS));
     }
 

@@ -73,7 +73,7 @@ class WebhookLimitsIT {
         SwappableKeyManager keys = new SwappableKeyManager();
         keys.use(issued.servingCertificate());
         server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, () -> true,
-                new PodMutator(new TunnelLookup(client), WebhookIT.INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(),
+                new PodMutator(new TunnelLookup(client), WebhookIT.INJECTION, WatchedNamespaces.ALL, RunningWebhook.CLUSTER_DOMAIN, client.getKubernetesSerialization()), client.getKubernetesSerialization(),
                 Clock.systemUTC(), new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), LIMITS);
         String bundle = Pem.encode(issued.authorities());
         apiServer = new AdmissionClient(server.port(), bundle, WebhookIT.SERVICE_DNS);
