@@ -1,13 +1,16 @@
 package dev.corridor.operator.cluster;
 
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.OwnedObjects;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.StatusToken;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
@@ -16,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a tunnel and the objects it refers to, and judges them with {@link SpecValidation}; and checks that the
@@ -24,10 +29,46 @@ import java.util.Set;
  * {@code get} is used on Secrets: the operator never lists or caches them.
  */
 public final class TunnelLookup {
+    private static final Logger LOG = LoggerFactory.getLogger(TunnelLookup.class);
     private final KubernetesClient client;
+    private final ClusterDns dnsSettings;
+    /** The cluster DNS Service's addresses once found: a Service keeps its ClusterIP for its life. */
+    private volatile ClusterDns discoveredDns;
 
-    public TunnelLookup(KubernetesClient client) {
+    /** @param dnsSettings the cluster's domain, and its DNS resolvers when the settings name them (else they are looked up) */
+    public TunnelLookup(KubernetesClient client, ClusterDns dnsSettings) {
         this.client = client;
+        this.dnsSettings = dnsSettings;
+    }
+
+    /**
+     * The cluster's DNS for the tunnels' forwarders: the resolvers the settings name, else the ClusterIPs of the
+     * Service kube-system/kube-dns (which CoreDNS keeps under that name); no resolvers when neither gives any.
+     */
+    public ClusterDns clusterDns() {
+        if (dnsSettings.known()) {
+            return dnsSettings;
+        }
+        ClusterDns found = discoveredDns;
+        if (found != null) {
+            return found;
+        }
+        try {
+            Service service = client.services().inNamespace(ClusterDns.SERVICE_NAMESPACE).withName(ClusterDns.SERVICE_NAME).get();
+            List<String> addresses = service == null || service.getSpec() == null ? List.of()
+                    : Optional.ofNullable(service.getSpec().getClusterIPs()).filter(ips -> !ips.isEmpty())
+                            .orElseGet(() -> Optional.ofNullable(service.getSpec().getClusterIP()).map(List::of).orElse(List.of()))
+                            .stream().filter(ip -> !ip.isBlank() && !"None".equals(ip)).toList();
+            if (addresses.isEmpty()) {
+                return dnsSettings;
+            }
+            found = new ClusterDns(dnsSettings.domain(), addresses);
+            discoveredDns = found;
+            return found;
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not read Service {}/{} for the cluster's DNS: {}", ClusterDns.SERVICE_NAMESPACE, ClusterDns.SERVICE_NAME, e.getMessage());
+            return dnsSettings;
+        }
     }
 
     public Optional<VpnTunnel> tunnel(String namespace, String name) {
@@ -50,6 +91,11 @@ public final class TunnelLookup {
                     ? secretKeys(namespace, ca.secret().name())
                     : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
             List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
+            if (TunnelDns.enabled(spec.dns()) && !clusterDns().known()) {
+                problems.add(new SpecValidation.Problem("ClusterDnsUnknown", "spec.dns needs the cluster's DNS resolver, and the operator "
+                        + "found no Service " + ClusterDns.SERVICE_NAMESPACE + "/" + ClusterDns.SERVICE_NAME + " with a ClusterIP (or may not read "
+                        + "it): set the chart value dns.upstream to the cluster DNS address, or spec.dns.enabled: false"));
+            }
             String tunnelName = tunnel.getMetadata().getName();
             Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(SidecarLayout.configMapName(tunnelName)).get())
                     .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel)).ifPresent(problems::add);

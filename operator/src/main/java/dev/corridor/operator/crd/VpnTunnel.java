@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Injected", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.injectedPods")
 @AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "DNS", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.dnsDomains")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 public class VpnTunnel extends CustomResource<VpnTunnelSpec, VpnTunnelStatus> implements Namespaced {
     public static final String GROUP = "corridor.dev";

@@ -41,7 +41,16 @@ public record VpnTunnelSpec(
         Sidecar sidecar,
 
         @JsonPropertyDescription("How a lost session is re-established.")
-        Reconnect reconnect) {
+        Reconnect reconnect,
+
+        @JsonPropertyDescription("Split DNS in the pods: corporate names through the tunnel, cluster names from the cluster's DNS.")
+        TunnelDns dns) {
+
+    /** A spec without spec.dns: its defaults apply. */
+    public VpnTunnelSpec(String gateway, Trust trust, Authentication authentication, Routes routes, Integer mtu, Boolean dtls, Sidecar sidecar,
+                         Reconnect reconnect) {
+        this(gateway, trust, authentication, routes, mtu, dtls, sidecar, reconnect, null);
+    }
 
     /**
      * Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. List rules sit on the class:

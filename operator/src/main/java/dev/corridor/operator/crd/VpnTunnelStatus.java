@@ -13,7 +13,9 @@ public record VpnTunnelStatus(
         List<Condition> conditions,
         @JsonPropertyDescription("Pods that carry the tunnel's sidecar.") Integer injectedPods,
         @JsonPropertyDescription("Of those, pods whose sidecar reports the tunnel up.") Integer connectedPods,
-        @JsonPropertyDescription("Per-pod detail, for at most the first 20 pods by name.") List<PodSummary> pods) {
+        @JsonPropertyDescription("Per-pod detail, for at most the first 20 pods by name.") List<PodSummary> pods,
+        @JsonPropertyDescription("The domains the pods' DNS forwarders resolve through the tunnel: spec.dns.domains and the gateway's "
+                + "default domains the sidecars report; absent when spec.dns is disabled.") List<String> dnsDomains) {
 
     public static final int MAX_PODS = 20;
 

@@ -1,5 +1,6 @@
 package dev.corridor.operator.model;
 
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import io.fabric8.kubernetes.api.model.Container;
@@ -10,6 +11,9 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodDNSConfig;
+import io.fabric8.kubernetes.api.model.PodDNSConfigBuilder;
+import io.fabric8.kubernetes.api.model.PodDNSConfigOption;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -51,8 +55,11 @@ public final class PodInjector {
         }
     }
 
-    /** The pod with the sidecar, or empty when the pod already has it. The pod must have no {@link #problems}. */
-    public static Optional<Pod> inject(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
+    /**
+     * The pod with the sidecar, or empty when the pod already has it. The pod must have no {@link #problems}. With the
+     * tunnel's DNS, the pod's resolv.conf names the sidecar's forwarder ({@link #ownDns} tells when the pod keeps its own).
+     */
+    public static Optional<Pod> inject(Pod pod, VpnTunnel tunnel, InjectionSettings settings, ClusterDns clusterDns) {
         if (hasSidecar(pod)) {
             return Optional.empty();
         }
@@ -79,7 +86,42 @@ public final class PodInjector {
         } else {
             builder.editSpec().addToContainers(sidecar).endSpec();
         }
+        if (TunnelDns.enabled(spec.dns()) && ownDns(pod).isEmpty()) {
+            builder.editSpec().withDnsPolicy("None").withDnsConfig(forwarderDns(pod, clusterDns)).endSpec();
+        }
         return Optional.of(builder.build());
+    }
+
+    /**
+     * Why a pod keeps its own DNS although its tunnel has DNS: a dnsPolicy of None (its own dnsConfig) or Default (the
+     * node's resolvers) is the pod author's choice. Empty for ClusterFirst (the default) and ClusterFirstWithHostNet.
+     */
+    public static Optional<String> ownDns(Pod pod) {
+        String policy = pod.getSpec().getDnsPolicy();
+        return "None".equals(policy) || "Default".equals(policy)
+                ? Optional.of("the pod sets dnsPolicy: " + policy + ", so it keeps its own DNS; corporate names resolve only if it names the "
+                        + "sidecar's forwarder (" + SidecarLayout.DNS_ADDRESS + ") itself")
+                : Optional.empty();
+    }
+
+    /**
+     * What kubelet writes for ClusterFirst, with the forwarder as the nameserver (it sends cluster names to the cluster
+     * DNS): the cluster's search path and ndots:5, then the pod's own dnsConfig merged in as kubelet merges it. The
+     * forwarder is the only nameserver of ours: a resolver moves on to the next one after SERVFAIL, and a corporate
+     * name must never reach another server.
+     */
+    private static PodDNSConfig forwarderDns(Pod pod, ClusterDns clusterDns) {
+        PodDNSConfig own = Optional.ofNullable(pod.getSpec().getDnsConfig()).orElseGet(PodDNSConfig::new);
+        List<String> nameservers = new ArrayList<>(List.of(SidecarLayout.DNS_ADDRESS));
+        orEmpty(own.getNameservers()).stream().filter(server -> !nameservers.contains(server)).forEach(nameservers::add);
+        List<String> searches = new ArrayList<>(clusterDns.searches(pod.getMetadata().getNamespace()));
+        orEmpty(own.getSearches()).stream().filter(search -> !searches.contains(search)).forEach(searches::add);
+        List<PodDNSConfigOption> options = new ArrayList<>();
+        if (orEmpty(own.getOptions()).stream().noneMatch(option -> "ndots".equals(option.getName()))) {
+            options.add(new PodDNSConfigOption("ndots", SidecarLayout.DNS_NDOTS));
+        }
+        options.addAll(orEmpty(own.getOptions()));
+        return new PodDNSConfigBuilder().withNameservers(nameservers).withSearches(searches).withOptions(options).build();
     }
 
     /**
@@ -205,7 +247,7 @@ public final class PodInjector {
                 // Not ready within a few seconds of the tunnel going down.
                 .withReadinessProbe(probe("/readyz", port, 5, 1))
                 .withLivenessProbe(probe("/healthz", port, 10, 3))
-                .withSecurityContext(securityContext(settings.tunDevice()))
+                .withSecurityContext(securityContext(settings.tunDevice(), TunnelDns.enabled(spec.dns())))
                 .withResources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()))
                 .withVolumeMounts(mounts(spec, settings));
         if (settings.mode() == InjectionSettings.Mode.NATIVE) {
@@ -225,10 +267,17 @@ public final class PodInjector {
 
     /**
      * NET_ADMIN for the tun device and routes, every other capability dropped, never privileged. The sidecar runs as
-     * root inside the container: the kernel checks NET_ADMIN against the user namespace, not against the user.
+     * root inside the container: the kernel checks NET_ADMIN against the user namespace, not against the user. The DNS
+     * forwarder's port 53 needs NET_BIND_SERVICE.
      */
-    private static SecurityContext securityContext(InjectionSettings.TunDevice tunDevice) {
-        List<String> add = tunDevice == InjectionSettings.TunDevice.CREATE ? List.of("NET_ADMIN", "MKNOD") : List.of("NET_ADMIN");
+    private static SecurityContext securityContext(InjectionSettings.TunDevice tunDevice, boolean dns) {
+        List<String> add = new ArrayList<>(List.of("NET_ADMIN"));
+        if (tunDevice == InjectionSettings.TunDevice.CREATE) {
+            add.add("MKNOD");
+        }
+        if (dns) {
+            add.add("NET_BIND_SERVICE");
+        }
         return new SecurityContextBuilder()
                 .withNewCapabilities().withAdd(add).withDrop("ALL").endCapabilities()
                 .withAllowPrivilegeEscalation(false)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -23,19 +24,19 @@ public final class SidecarConfiguration {
     }
 
     /** The ConfigMap the operator keeps for a tunnel, owned by it. */
-    public static ConfigMap configMap(VpnTunnel tunnel) {
+    public static ConfigMap configMap(VpnTunnel tunnel, ClusterDns clusterDns) {
         return new ConfigMapBuilder()
                 .withNewMetadata()
                     .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName()))
                     .withNamespace(tunnel.getMetadata().getNamespace())
                     .addToLabels(OwnedObjects.labels(tunnel))
                 .endMetadata()
-                .addToData(SidecarLayout.CONFIG_KEY, render(tunnel.getSpec()))
+                .addToData(SidecarLayout.CONFIG_KEY, render(tunnel.getSpec(), clusterDns))
                 .build();
     }
 
     /** The config file, in the sidecar's setting names. */
-    public static String render(VpnTunnelSpec spec) {
+    public static String render(VpnTunnelSpec spec, ClusterDns clusterDns) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("server", spec.gateway());
         settings.put("userFile", SidecarLayout.CREDENTIALS_DIRECTORY + "/" + SidecarLayout.USERNAME_FILE);
@@ -57,6 +58,16 @@ public final class SidecarConfiguration {
         }
         settings.put("httpAddress", "0.0.0.0:" + SidecarLayout.DEFAULT_HTTP_PORT);
         settings.put("statusTokenFile", SidecarLayout.STATUS_TOKEN_DIRECTORY + "/" + SidecarLayout.STATUS_TOKEN_KEY);
+        if (TunnelDns.enabled(spec.dns())) {
+            settings.put("dnsListen", SidecarLayout.DNS_ADDRESS + ":" + SidecarLayout.DNS_PORT);
+            // The pod's resolv.conf names only the forwarder: its upstream must be given.
+            putList(settings, "dnsUpstream", clusterDns.upstream());
+            settings.put("clusterDomain", clusterDns.domain());
+            putList(settings, "dnsDomain", spec.dns() == null ? null : spec.dns().domains());
+            if (spec.dns() != null && Boolean.TRUE.equals(spec.dns().allThroughTunnel())) {
+                settings.put("dnsAllThroughTunnel", true);
+            }
+        }
         VpnTunnelSpec.Routes routes = spec.routes();
         if (routes != null) {
             settings.put("allowDefaultRoute", Boolean.TRUE.equals(routes.allowDefaultRoute()));

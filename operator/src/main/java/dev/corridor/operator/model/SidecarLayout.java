@@ -47,6 +47,14 @@ public final class SidecarLayout {
     public static final String STATUS_TOKEN_VOLUME = "corridor-status-token";
     public static final String STATUS_TOKEN_DIRECTORY = "/etc/corridor/status-token";
     public static final String STATUS_TOKEN_KEY = "token";
+    /**
+     * Where the sidecar's DNS forwarder listens, and so the pod's nameserver: resolv.conf takes no port, hence 53, which
+     * needs NET_BIND_SERVICE. Loopback only: the forwarder is never an open resolver.
+     */
+    public static final String DNS_ADDRESS = "127.0.0.1";
+    public static final int DNS_PORT = 53;
+    /** What kubelet writes into a ClusterFirst pod's resolv.conf, kept in the pod's own dnsConfig. */
+    public static final String DNS_NDOTS = "5";
     /** Every object the operator names for a tunnel starts with this, and it writes no object that does not. */
     public static final String NAME_PREFIX = "corridor-";
 

@@ -1,5 +1,6 @@
 package dev.corridor.operator.model;
 
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
 public final class SpecValidation {
     private static final Pattern PIN = Pattern.compile("^pin-sha256:[A-Za-z0-9+/]{43}=$");
     private static final Pattern IPV4 = Pattern.compile("^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}$");
+    private static final Pattern DOMAIN = Pattern.compile(TunnelDns.DOMAIN);
     private static final Pattern IPV6 = Pattern.compile("^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$");
 
     private SpecValidation() {
@@ -48,6 +50,7 @@ public final class SpecValidation {
         }
         trust(spec.trust(), caKeys, problems);
         routes(spec.routes(), problems);
+        dns(spec.dns(), problems);
         VpnTunnelSpec.Reconnect reconnect = spec.reconnect();
         if (reconnect != null && reconnect.minDelaySeconds() != null && reconnect.maxDelaySeconds() != null
                 && reconnect.maxDelaySeconds() < reconnect.minDelaySeconds()) {
@@ -109,6 +112,14 @@ public final class SpecValidation {
         if (Boolean.TRUE.equals(routes.allowDefaultRoute()) && (routes.neverRoute() == null || routes.neverRoute().isEmpty())) {
             problems.add(new Problem("UnsafeDefaultRoute", "spec.routes.allowDefaultRoute needs spec.routes.neverRoute "
                     + "(the cluster's pod and service CIDRs), or the pods lose their cluster network"));
+        }
+    }
+
+    private static void dns(TunnelDns dns, List<Problem> problems) {
+        for (String domain : dns == null || dns.domains() == null ? List.<String>of() : dns.domains()) {
+            if (domain.length() > 253 || !DOMAIN.matcher(domain).matches()) {
+                problems.add(new Problem("InvalidDnsDomain", "spec.dns.domains: '" + domain + "' is not a domain name such as corp.example.com"));
+            }
         }
     }
 

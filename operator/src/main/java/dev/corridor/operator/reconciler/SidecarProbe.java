@@ -18,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +53,7 @@ public final class SidecarProbe {
     static final int MAX_STATUS_BYTES = 64 * 1024;
     /** Reads in flight at once, so that many pods cost at most this many bounded bodies. */
     private static final int CONCURRENT_READS = 16;
+    static final int MAX_DOMAINS = 32;
 
     private final InjectionSettings injection;
     private final Duration timeout;
@@ -117,7 +119,7 @@ public final class SidecarProbe {
             }
             JsonNode status = JSON.readTree(response.body());
             return Optional.of(new SidecarReport(text(status, "state"), text(status, "transport"), text(status, "address"),
-                    text(status, "connectedSince")));
+                    text(status, "connectedSince"), texts(status, "searchDomains")));
         } catch (TimeoutException e) {
             LOG.debug("pod {}: sidecar /status took longer than {}", pod, timeout);
             return Optional.empty();
@@ -173,6 +175,21 @@ public final class SidecarProbe {
         public void onComplete() {
             body.complete(bytes.toByteArray());
         }
+    }
+
+    /** The texts of an array, at most {@link #MAX_DOMAINS} (a sidecar's answer is bounded, and so is the status it feeds). */
+    private static List<String> texts(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isArray()) {
+            return List.of();
+        }
+        List<String> texts = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (item.isTextual() && texts.size() < MAX_DOMAINS) {
+                texts.add(item.asText());
+            }
+        }
+        return texts;
     }
 
     private static String text(JsonNode node, String field) {

@@ -2,8 +2,10 @@ package dev.corridor.operator.webhook;
 
 import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
+import dev.corridor.operator.reconciler.TunnelEvents;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -30,7 +32,7 @@ public final class Webhook implements AutoCloseable {
 
     /** Loads (or makes) the certificate first, so a broken certificate source stops the operator at startup. */
     public static Webhook start(KubernetesClient client, String namespace, WebhookSettings settings, InjectionSettings injection,
-                                WatchedNamespaces namespaces, Clock clock, OperatorMetrics metrics) throws Exception {
+                                ClusterDns clusterDns, WatchedNamespaces namespaces, Clock clock, OperatorMetrics metrics) throws Exception {
         SwappableKeyManager keyManager = new SwappableKeyManager();
         CertificateSource certificates = switch (settings.certificates()) {
             case GENERATE -> new GeneratedCertificates(client, namespace, settings, keyManager, clock);
@@ -38,7 +40,8 @@ public final class Webhook implements AutoCloseable {
         };
         certificates.refresh();
         WebhookServer server = WebhookServer.start(new InetSocketAddress(settings.port()), keyManager,
-                new PodMutator(new TunnelLookup(client), injection, namespaces, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock, metrics,
+                new PodMutator(new TunnelLookup(client, clusterDns), new TunnelEvents(client), injection, namespaces, client.getKubernetesSerialization()),
+                client.getKubernetesSerialization(), clock, metrics,
                 WebhookServer.Limits.DEFAULT);
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("webhook-certificates").factory());
         refresher.scheduleWithFixedDelay(() -> {

@@ -11,6 +11,7 @@ import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -145,7 +146,7 @@ class ChartExamplesTest {
             Pod pod = new Pod("v1", "Pod", new ObjectMetaBuilder(template.getMetadata()).withName("example").withNamespace("apps").build(),
                     template.getSpec(), null);
 
-            Pod injected = PodInjector.inject(pod, tunnel, nativeSidecar).orElseThrow();
+            Pod injected = PodInjector.inject(pod, tunnel, nativeSidecar, Fixtures.CLUSTER_DNS).orElseThrow();
             Container sidecar = injected.getSpec().getInitContainers().getFirst();
             // An init container that keeps running and holds the application back until /readyz answers.
             assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");

@@ -43,7 +43,12 @@ class GeneratedCrdTest {
         assertThat(spec.getProperties().get("trust").getXKubernetesValidations()).extracting("message")
                 .contains("trust.ca takes exactly one of secret or configMap");
         assertThat(version.getAdditionalPrinterColumns()).extracting("name")
-                .containsExactly("Age", "Gateway", "Ready", "Connected", "Injected");
+                .containsExactly("Age", "Gateway", "Ready", "Connected", "DNS", "Injected");
+        JSONSchemaProps dns = spec.getProperties().get("dns");
+        assertThat(dns.getProperties().get("enabled").getDefault().asBoolean()).as("DNS through the sidecar unless turned off").isTrue();
+        assertThat(dns.getProperties().get("domains").getMaxItems()).isEqualTo(32L);
+        assertThat(dns.getProperties().get("domains").getItems().getSchema().getMaxLength()).isEqualTo(253L);
+        assertThat(dns.getProperties().get("domains").getItems().getSchema().getPattern()).isEqualTo(TunnelDns.DOMAIN);
         assertThat(crd().getSpec().getNames().getShortNames()).containsExactly("vpnt");
     }
 

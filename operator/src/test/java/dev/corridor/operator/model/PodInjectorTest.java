@@ -33,7 +33,7 @@ class PodInjectorTest {
         InjectionSettings classic = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.CLASSIC,
                 InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, AllowedImages.NONE);
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), classic).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), classic, Fixtures.CLUSTER_DNS).orElseThrow();
 
         assertThat(pod.getSpec().getInitContainers()).isNullOrEmpty();
         assertThat(pod.getSpec().getContainers()).extracting(Container::getName).containsExactly("app", "corridor-sidecar");
@@ -45,10 +45,10 @@ class PodInjectorTest {
         InjectionSettings create = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
                 InjectionSettings.TunDevice.CREATE, DEFAULT_RESOURCES, AllowedImages.NONE);
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), create).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), create, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Container sidecar = pod.getSpec().getInitContainers().getFirst();
-        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "MKNOD");
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "MKNOD", "NET_BIND_SERVICE");
         assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
         assertThat(sidecar.getVolumeMounts()).extracting("mountPath").doesNotContain("/dev/net/tun");
     }
@@ -58,8 +58,8 @@ class PodInjectorTest {
         VpnTunnel fromSecret = withCa(new VpnTunnelSpec.CaReference(new VpnTunnelSpec.KeyReference("corp-ca", null), null));
         VpnTunnel fromConfigMap = withCa(new VpnTunnelSpec.CaReference(null, new VpnTunnelSpec.KeyReference("corp-ca", "root.pem")));
 
-        Pod secretPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromSecret, NATIVE).orElseThrow();
-        Pod configMapPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromConfigMap, NATIVE).orElseThrow();
+        Pod secretPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromSecret, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
+        Pod configMapPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromConfigMap, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Volume secretCa = volume(secretPod, "corridor-ca");
         assertThat(secretCa.getSecret().getSecretName()).isEqualTo("corp-ca");
@@ -72,7 +72,7 @@ class PodInjectorTest {
         assertThat(configMapCa.getConfigMap().getItems().getFirst().getKey()).isEqualTo("root.pem");
         assertThat(secretPod.getSpec().getInitContainers().getFirst().getVolumeMounts())
                 .anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo(SidecarLayout.CA_DIRECTORY));
-        assertThat(SidecarConfiguration.render(fromSecret.getSpec())).contains("cafile: \"/etc/corridor/ca/ca.crt\"");
+        assertThat(SidecarConfiguration.render(fromSecret.getSpec(), Fixtures.CLUSTER_DNS)).contains("cafile: \"/etc/corridor/ca/ca.crt\"");
     }
 
     @Test
@@ -80,7 +80,7 @@ class PodInjectorTest {
         VpnTunnel tunnel = Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", "user", "pass"), null), null, null, null, null, null));
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Volume credentials = volume(pod, "corridor-credentials");
         assertThat(credentials.getSecret().getDefaultMode()).isEqualTo(0400);
@@ -100,9 +100,9 @@ class PodInjectorTest {
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
                 new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug"), null));
 
-        Container sidecar = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow()
+        Container sidecar = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
-        Container defaults = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow()
+        Container defaults = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
 
         assertThat(sidecar.getImage()).isEqualTo("sidecar:2");
@@ -114,9 +114,9 @@ class PodInjectorTest {
 
     @Test
     void injectingTwiceChangesNothing() {
-        Pod once = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+        Pod once = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
-        assertThat(PodInjector.inject(once, Fixtures.tunnel("corp", "login"), NATIVE)).isEmpty();
+        assertThat(PodInjector.inject(once, Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS)).isEmpty();
         assertThat(PodInjector.hasSidecar(once)).isTrue();
     }
 
@@ -132,13 +132,13 @@ class PodInjectorTest {
                 .mapToObj(port -> new ContainerPortBuilder().withContainerPort(port).build()).toList());
         assertThat(PodInjector.freePort(pod)).isEmpty();
         assertThat(PodInjector.problems(pod, NATIVE)).containsExactly("its containers declare every port the sidecar can use (9478-9485)");
-        assertThatThrownBy(() -> PodInjector.inject(pod, Fixtures.tunnel("corp", "login"), NATIVE))
+        assertThatThrownBy(() -> PodInjector.inject(pod, Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("every port the sidecar can use");
     }
 
     @Test
     void theSidecarGetsTheNodesAddressAndTheTunnelsStatusTokenReadOnly() {
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Container sidecar = pod.getSpec().getInitContainers().getFirst();
         assertThat(sidecar.getEnv()).singleElement().satisfies(env -> {
@@ -152,7 +152,7 @@ class PodInjectorTest {
         assertThat(sidecar.getVolumeMounts()).filteredOn(mount -> mount.getName().equals("corridor-status-token")).singleElement()
                 .satisfies(mount -> {
                     assertThat(mount.getReadOnly()).isTrue();
-                    assertThat(SidecarConfiguration.render(Fixtures.tunnel("corp", "login").getSpec()))
+                    assertThat(SidecarConfiguration.render(Fixtures.tunnel("corp", "login").getSpec(), Fixtures.CLUSTER_DNS))
                             .contains("statusTokenFile: \"" + mount.getMountPath() + "/token\"");
                 });
     }
@@ -173,7 +173,7 @@ class PodInjectorTest {
 
         Pod allowed = annotated("corridor.dev/image", "registry.example.com/corridor/sidecar:2");
         assertThat(PodInjector.problems(allowed, allowing)).isEmpty();
-        Container sidecar = PodInjector.inject(allowed, Fixtures.tunnel("corp", "login"), allowing).orElseThrow().getSpec().getInitContainers().getFirst();
+        Container sidecar = PodInjector.inject(allowed, Fixtures.tunnel("corp", "login"), allowing, Fixtures.CLUSTER_DNS).orElseThrow().getSpec().getInitContainers().getFirst();
         assertThat(sidecar.getImage()).isEqualTo("registry.example.com/corridor/sidecar:2");
         for (String level : List.of("error", "warn", "info", "debug")) {
             assertThat(PodInjector.problems(annotated("corridor.dev/log-level", level), NATIVE)).isEmpty();
@@ -237,7 +237,7 @@ class PodInjectorTest {
     }
 
     private static Pod injected(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
-        return PodInjector.inject(pod, tunnel, settings).orElseThrow();
+        return PodInjector.inject(pod, tunnel, settings, Fixtures.CLUSTER_DNS).orElseThrow();
     }
 
     private static String reason(Pod pod, VpnTunnel tunnel) {

@@ -2,6 +2,7 @@ package dev.corridor.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.testing.Fixtures;
 import java.nio.file.Files;
@@ -22,16 +23,17 @@ class SidecarConfigurationTest {
                 new VpnTunnelSpec.Trust(List.of(Fixtures.PIN), new VpnTunnelSpec.CaReference(new VpnTunnelSpec.KeyReference("corp-ca", null), null)),
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), "Engineering"),
                 new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), List.of("10.30.99.0/24"), true, List.of("10.42.0.0/16", "10.43.0.0/16")),
-                1400, false, new VpnTunnelSpec.Sidecar(null, null, null, "debug"), new VpnTunnelSpec.Reconnect(600, 2, 30));
+                1400, false, new VpnTunnelSpec.Sidecar(null, null, null, "debug"), new VpnTunnelSpec.Reconnect(600, 2, 30),
+                new TunnelDns(true, List.of("corp.example.com"), true));
 
-        assertThat(SidecarConfiguration.render(spec)).isEqualTo(Files.readString(RENDERED));
+        assertThat(SidecarConfiguration.render(spec, Fixtures.CLUSTER_DNS)).isEqualTo(Files.readString(RENDERED));
     }
 
     @Test
     void aMinimalTunnelRendersSafeDefaults() {
         String rendered = SidecarConfiguration.render(Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null))
-                .getSpec());
+                .getSpec(), Fixtures.CLUSTER_DNS);
 
         assertThat(rendered).contains("dtls: true", "logLevel: \"info\"", "interface: \"vpn0\"", "httpAddress: \"0.0.0.0:9478\"",
                         "statusTokenFile: \"/etc/corridor/status-token/token\"", "failClosed: true")
@@ -40,7 +42,7 @@ class SidecarConfigurationTest {
 
     @Test
     void theConfigMapIsLabelledForTheOperatorsInformer() {
-        var configMap = SidecarConfiguration.configMap(Fixtures.tunnel("corp", "login"));
+        var configMap = SidecarConfiguration.configMap(Fixtures.tunnel("corp", "login"), Fixtures.CLUSTER_DNS);
 
         assertThat(configMap.getMetadata().getName()).isEqualTo("corridor-corp");
         assertThat(configMap.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "corridor-operator")

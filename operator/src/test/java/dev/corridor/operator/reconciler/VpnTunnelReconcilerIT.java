@@ -56,7 +56,7 @@ class VpnTunnelReconcilerIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1)), Clock.systemUTC(), RESYNC));
+        operator.register(new VpnTunnelReconciler(client, Fixtures.CLUSTER_DNS, new SidecarProbe(INJECTION, Duration.ofSeconds(1)), Clock.systemUTC(), RESYNC));
         operator.start();
     }
 
@@ -73,7 +73,8 @@ class VpnTunnelReconcilerIT {
         ConfigMap config = await().until(() -> client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get(), c -> c != null);
         assertThat(config.getData().get("corridor.yaml"))
                 .contains("server: \"" + Fixtures.GATEWAY + "\"", "userFile: \"/etc/corridor/credentials/username\"",
-                        "- \"10.30.0.0/16\"", "neverRoute:")
+                        "- \"10.30.0.0/16\"", "neverRoute:", "dnsListen: \"127.0.0.1:53\"", "dnsUpstream:\n- \"10.96.0.10\"",
+                        "clusterDomain: \"cluster.local\"")
                 .doesNotContain("alice", "secret");
         assertThat(config.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
             assertThat(owner.getKind()).isEqualTo("VpnTunnel");
@@ -270,7 +271,7 @@ class VpnTunnelReconcilerIT {
 
     /** The pod the webhook would have made, at the address where its fake sidecar listens. */
     private static Pod injected(String name, VpnTunnel tunnel, String podIp) {
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod(name, tunnel.getMetadata().getName()), tunnel, INJECTION).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod(name, tunnel.getMetadata().getName()), tunnel, INJECTION, Fixtures.CLUSTER_DNS).orElseThrow();
         return new PodBuilder(pod).withNewStatus().withPhase("Running").withPodIP(podIp)
                 .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(false)
                         .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())

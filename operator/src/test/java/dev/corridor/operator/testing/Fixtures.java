@@ -2,6 +2,7 @@ package dev.corridor.operator.testing;
 
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.ClusterDns;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -23,6 +24,8 @@ public final class Fixtures {
     public static final String NAMESPACE = "apps";
     public static final String GATEWAY = "https://vpn.example.test:8443";
     public static final String PIN = "pin-sha256:" + Base64.getEncoder().encodeToString(new byte[32]);
+    /** The cluster's DNS as the chart's dns values name it, so that no test depends on finding kube-dns. */
+    public static final ClusterDns CLUSTER_DNS = new ClusterDns(ClusterDns.DEFAULT_DOMAIN, List.of("10.96.0.10"));
 
     private Fixtures() {
     }

@@ -58,7 +58,7 @@ class WebhookIT {
         client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
         client.resource(Fixtures.tunnel("broken", "absent")).create();
         metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        webhook = RunningWebhook.start(client, INJECTION, WatchedNamespaces.ALL, metrics);
+        webhook = RunningWebhook.start(client, INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL, metrics);
     }
 
     @AfterEach
@@ -98,7 +98,7 @@ class WebhookIT {
         assertThat(sidecar.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
         assertThat(sidecar.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
         var security = sidecar.getSecurityContext();
-        assertThat(security.getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(security.getCapabilities().getAdd()).containsExactly("NET_ADMIN", "NET_BIND_SERVICE");
         assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(security.getAllowPrivilegeEscalation()).isFalse();
         assertThat(security.getPrivileged()).isFalse();
@@ -114,6 +114,39 @@ class WebhookIT {
         assertThat(pod.getSpec().getVolumes().get(1).getSecret().getSecretName()).isEqualTo("vpn-login");
         assertThat(pod.getSpec().getVolumes().get(2).getSecret().getSecretName()).isEqualTo("corridor-corp-status-token");
         assertThat(pod.getSpec().getVolumes().get(3).getHostPath().getPath()).isEqualTo("/dev/net/tun");
+    }
+
+    @Test
+    void aTunnelledPodAsksTheSidecarsForwarderWithTheClusterFirstSearchPath() throws Exception {
+        Pod pod = injected(Fixtures.annotatedPod("web", "corp"));
+
+        assertThat(pod.getSpec().getDnsPolicy()).isEqualTo("None");
+        assertThat(pod.getSpec().getDnsConfig().getNameservers()).containsExactly("127.0.0.1");
+        assertThat(pod.getSpec().getDnsConfig().getSearches()).containsExactly("apps.svc.cluster.local", "svc.cluster.local", "cluster.local");
+        assertThat(pod.getSpec().getDnsConfig().getOptions()).singleElement()
+                .satisfies(option -> assertThat(option.getName() + ":" + option.getValue()).isEqualTo("ndots:5"));
+        assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems()).noneMatch(event -> "DnsNotApplied".equals(event.getReason()));
+    }
+
+    @Test
+    void aPodWithItsOwnDnsKeepsItAndTheWarningAndTheTunnelsEventSaySo() throws Exception {
+        Pod own = new PodBuilder(Fixtures.annotatedPod("own-dns", "corp")).editSpec().withDnsPolicy("None")
+                .withNewDnsConfig().withNameservers("192.0.2.53").endDnsConfig().endSpec().build();
+
+        AdmissionResponse response = webhook.admit(own, NAMESPACE);
+        Pod kept = webhook.inject(own, NAMESPACE);
+
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getWarnings()).singleElement().asString().contains("pod own-dns", "the tunnel's DNS was not applied", "dnsPolicy: None");
+        assertThat(kept.getSpec().getDnsPolicy()).isEqualTo("None");
+        assertThat(kept.getSpec().getDnsConfig().getNameservers()).containsExactly("192.0.2.53");
+        assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems()).filteredOn(event -> "DnsNotApplied".equals(event.getReason()))
+                .isNotEmpty().allSatisfy(event -> {
+                    assertThat(event.getType()).isEqualTo("Warning");
+                    assertThat(event.getInvolvedObject().getKind()).isEqualTo("VpnTunnel");
+                    assertThat(event.getInvolvedObject().getName()).isEqualTo("corp");
+                    assertThat(event.getMessage()).contains("pod own-dns");
+                });
     }
 
     @Test
