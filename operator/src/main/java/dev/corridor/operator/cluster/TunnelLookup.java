@@ -3,6 +3,7 @@ package dev.corridor.operator.cluster;
 import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.AuthenticationValidation;
 import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.OwnedObjects;
 import dev.corridor.operator.model.SidecarLayout;
@@ -13,7 +14,11 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +96,7 @@ public final class TunnelLookup {
                     ? secretKeys(namespace, ca.secret().name())
                     : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
             List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
+            problems.addAll(AuthenticationValidation.validate(spec.authentication(), name -> secretData(namespace, name), Instant.now()));
             if (TunnelDns.enabled(spec.dns()) && !clusterDns().known()) {
                 problems.add(new SpecValidation.Problem("ClusterDnsUnknown", "spec.dns needs the cluster's DNS resolver, and the operator "
                         + "found no Service " + ClusterDns.SERVICE_NAMESPACE + "/" + ClusterDns.SERVICE_NAME + " with a ClusterIP (or may not read "
@@ -117,6 +123,18 @@ public final class TunnelLookup {
     private Optional<Set<String>> secretKeys(String namespace, String name) {
         Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
         return Optional.ofNullable(secret).map(s -> keys(s.getData(), s.getStringData()));
+    }
+
+    /** A Secret's values, decoded; read once per check and kept nowhere. */
+    private Optional<Map<String, byte[]>> secretData(String namespace, String name) {
+        Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+        if (secret == null) {
+            return Optional.empty();
+        }
+        Map<String, byte[]> data = new HashMap<>();
+        Optional.ofNullable(secret.getData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, Base64.getMimeDecoder().decode(value))));
+        Optional.ofNullable(secret.getStringData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8))));
+        return Optional.of(data);
     }
 
     private Optional<Set<String>> configMapKeys(String namespace, String name) {

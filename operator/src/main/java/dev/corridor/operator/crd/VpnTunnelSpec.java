@@ -77,13 +77,44 @@ public record VpnTunnelSpec(
             @Default("ca.crt") @Pattern("^[-._a-zA-Z0-9]+$") String key) {
     }
 
+    @ValidationRule(value = "has(self.secretRef) || has(self.clientCertificate) || has(self.cookieSecretRef)",
+            message = "authentication needs secretRef (user name and password), clientCertificate or cookieSecretRef")
+    @ValidationRule(value = "!has(self.mcaCertificate) || has(self.clientCertificate)",
+            message = "mcaCertificate (the user's) goes with clientCertificate (the machine's)")
+    @ValidationRule(value = "!has(self.cookieSecretRef) || (!has(self.secretRef) && !has(self.totp))",
+            message = "cookieSecretRef replaces the login: it takes neither secretRef nor totp")
     public record Authentication(
-            @Required
-            @JsonPropertyDescription("The Secret, in the tunnel's namespace, that holds the user name and password.")
+            @JsonPropertyDescription("The Secret, in the tunnel's namespace, that holds the user name and password; optional for "
+                    + "a certificate-only login or a session cookie.")
             SecretReference secretRef,
 
             @JsonPropertyDescription("The login group to choose when the gateway offers several (openconnect's --authgroup).")
-            String authGroup) {
+            String authGroup,
+
+            @JsonPropertyDescription("Answer the second-factor prompt with generated one-time codes from a seed in a Secret.")
+            OneTimePassword totp,
+
+            @JsonPropertyDescription("Present this client certificate (a kubernetes.io/tls Secret, which cert-manager can issue); "
+                    + "alone or with secretRef.")
+            TlsSecretReference clientCertificate,
+
+            @JsonPropertyDescription("The user certificate of ASA multiple-certificate authentication (a kubernetes.io/tls Secret); "
+                    + "clientCertificate is then the machine's.")
+            TlsSecretReference mcaCertificate,
+
+            @JsonPropertyDescription("A session cookie (from 'corridor-sidecar authenticate' or openconnect --authenticate, e.g. after "
+                    + "a single sign-on) in a Secret key: the tunnel opens with it, without a login; once the gateway refuses it, the "
+                    + "sidecar waits for the Secret to change.")
+            SecretKeyReference cookieSecretRef,
+
+            @Size(max = 16)
+            @JsonPropertyDescription("Fixed answers to login form fields (openconnect's --form-entry), stored in the ConfigMap: never secrets.")
+            List<FormEntry> formEntries) {
+
+        /** Credentials alone, as before the other ways to log in. */
+        public Authentication(SecretReference secretRef, String authGroup) {
+            this(secretRef, authGroup, null, null, null, null, null);
+        }
     }
 
     public record SecretReference(

@@ -1,5 +1,6 @@
 package dev.corridor.operator.model;
 
+import dev.corridor.operator.crd.TlsSecretReference;
 import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
@@ -292,10 +293,15 @@ public final class PodInjector {
     private static List<VolumeMount> mounts(VpnTunnelSpec spec, InjectionSettings settings) {
         List<VolumeMount> mounts = new ArrayList<>();
         mounts.add(mount(SidecarLayout.CONFIG_VOLUME, SidecarLayout.CONFIG_DIRECTORY, true));
-        mounts.add(mount(SidecarLayout.CREDENTIALS_VOLUME, SidecarLayout.CREDENTIALS_DIRECTORY, true));
+        if (spec.authentication().secretRef() != null) {
+            mounts.add(mount(SidecarLayout.CREDENTIALS_VOLUME, SidecarLayout.CREDENTIALS_DIRECTORY, true));
+        }
         mounts.add(mount(SidecarLayout.STATUS_TOKEN_VOLUME, SidecarLayout.STATUS_TOKEN_DIRECTORY, true));
         if (spec.trust() != null && spec.trust().ca() != null) {
             mounts.add(mount(SidecarLayout.CA_VOLUME, SidecarLayout.CA_DIRECTORY, true));
+        }
+        for (Volume volume : authenticationVolumes(spec.authentication())) {
+            mounts.add(mount(volume.getName(), AUTHENTICATION_DIRECTORIES.get(volume.getName()), true));
         }
         if (settings.tunDevice() == InjectionSettings.TunDevice.HOST_PATH) {
             mounts.add(mount(SidecarLayout.TUN_VOLUME, SidecarLayout.TUN_DEVICE, false));
@@ -318,11 +324,13 @@ public final class PodInjector {
         List<Volume> volumes = new ArrayList<>();
         volumes.add(new VolumeBuilder().withName(SidecarLayout.CONFIG_VOLUME)
                 .withNewConfigMap().withName(SidecarLayout.configMapName(tunnel.getMetadata().getName())).endConfigMap().build());
-        volumes.add(new VolumeBuilder().withName(SidecarLayout.CREDENTIALS_VOLUME)
-                .withNewSecret().withSecretName(credentials.name()).withDefaultMode(0400)
-                    .withItems(item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
-                            item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
-                .endSecret().build());
+        if (credentials != null) {
+            volumes.add(new VolumeBuilder().withName(SidecarLayout.CREDENTIALS_VOLUME)
+                    .withNewSecret().withSecretName(credentials.name()).withDefaultMode(0400)
+                        .withItems(item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
+                                item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
+                    .endSecret().build());
+        }
         volumes.add(new VolumeBuilder().withName(SidecarLayout.STATUS_TOKEN_VOLUME)
                 .withNewSecret().withSecretName(SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName())).withDefaultMode(0400)
                     .withItems(item(SidecarLayout.STATUS_TOKEN_KEY, SidecarLayout.STATUS_TOKEN_KEY))
@@ -335,6 +343,7 @@ public final class PodInjector {
             volumes.add(new VolumeBuilder().withName(SidecarLayout.CA_VOLUME).withNewConfigMap().withName(ca.configMap().name())
                     .withItems(item(orDefault(ca.configMap().key(), "ca.crt"), SidecarLayout.CA_FILE)).endConfigMap().build());
         }
+        volumes.addAll(authenticationVolumes(spec.authentication()));
         if (settings.tunDevice() == InjectionSettings.TunDevice.HOST_PATH) {
             volumes.add(new VolumeBuilder().withName(SidecarLayout.TUN_VOLUME)
                     .withNewHostPath().withPath(SidecarLayout.TUN_DEVICE).withType("CharDevice").endHostPath().build());
@@ -342,6 +351,44 @@ public final class PodInjector {
         volumes.add(new VolumeBuilder().withName(SidecarLayout.TMP_VOLUME)
                 .withNewEmptyDir().withMedium("Memory").withSizeLimit(TMP_SIZE).endEmptyDir().build());
         return volumes;
+    }
+
+    private static final Map<String, String> AUTHENTICATION_DIRECTORIES = Map.of(
+            SidecarLayout.TOKEN_VOLUME, SidecarLayout.TOKEN_DIRECTORY,
+            SidecarLayout.CLIENT_CERTIFICATE_VOLUME, SidecarLayout.CLIENT_CERTIFICATE_DIRECTORY,
+            SidecarLayout.MCA_CERTIFICATE_VOLUME, SidecarLayout.MCA_CERTIFICATE_DIRECTORY,
+            SidecarLayout.COOKIE_VOLUME, SidecarLayout.COOKIE_DIRECTORY);
+
+    /**
+     * The Secrets spec.authentication names beyond the credentials, each as a volume of the keys the sidecar reads under
+     * the file names its configuration gives (SidecarConfiguration), readable by root alone.
+     */
+    private static List<Volume> authenticationVolumes(VpnTunnelSpec.Authentication authentication) {
+        List<Volume> volumes = new ArrayList<>();
+        if (authentication.totp() != null) {
+            volumes.add(secretVolume(SidecarLayout.TOKEN_VOLUME, authentication.totp().secretRef().name(),
+                    item(authentication.totp().secretRef().key(), SidecarLayout.TOKEN_SEED_FILE)));
+        }
+        if (authentication.clientCertificate() != null) {
+            volumes.add(tlsVolume(SidecarLayout.CLIENT_CERTIFICATE_VOLUME, authentication.clientCertificate()));
+        }
+        if (authentication.mcaCertificate() != null) {
+            volumes.add(tlsVolume(SidecarLayout.MCA_CERTIFICATE_VOLUME, authentication.mcaCertificate()));
+        }
+        if (authentication.cookieSecretRef() != null) {
+            volumes.add(secretVolume(SidecarLayout.COOKIE_VOLUME, authentication.cookieSecretRef().name(),
+                    item(authentication.cookieSecretRef().key(), SidecarLayout.COOKIE_FILE)));
+        }
+        return volumes;
+    }
+
+    private static Volume tlsVolume(String name, TlsSecretReference tls) {
+        return secretVolume(name, tls.secretName(), item(TlsSecretReference.CERTIFICATE_KEY, TlsSecretReference.CERTIFICATE_KEY),
+                item(TlsSecretReference.PRIVATE_KEY_KEY, TlsSecretReference.PRIVATE_KEY_KEY));
+    }
+
+    private static Volume secretVolume(String name, String secret, KeyToPath... items) {
+        return new VolumeBuilder().withName(name).withNewSecret().withSecretName(secret).withDefaultMode(0400).withItems(items).endSecret().build();
     }
 
     private static KeyToPath item(String key, String path) {

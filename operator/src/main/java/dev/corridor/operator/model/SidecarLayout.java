@@ -40,6 +40,17 @@ public final class SidecarLayout {
     public static final String CA_VOLUME = "corridor-ca";
     public static final String CA_DIRECTORY = "/etc/corridor/ca";
     public static final String CA_FILE = "ca.crt";
+    /** What spec.authentication names beyond the credentials: each a Secret volume of its own, read-only, its files at fixed names. */
+    public static final String TOKEN_VOLUME = "corridor-token";
+    public static final String TOKEN_DIRECTORY = "/etc/corridor/token";
+    public static final String TOKEN_SEED_FILE = "seed";
+    public static final String CLIENT_CERTIFICATE_VOLUME = "corridor-client-certificate";
+    public static final String CLIENT_CERTIFICATE_DIRECTORY = "/etc/corridor/client-certificate";
+    public static final String MCA_CERTIFICATE_VOLUME = "corridor-mca-certificate";
+    public static final String MCA_CERTIFICATE_DIRECTORY = "/etc/corridor/mca-certificate";
+    public static final String COOKIE_VOLUME = "corridor-cookie";
+    public static final String COOKIE_DIRECTORY = "/etc/corridor/cookie";
+    public static final String COOKIE_FILE = "cookie";
     public static final String TUN_VOLUME = "corridor-tun";
     public static final String TUN_DEVICE = "/dev/net/tun";
     public static final String TMP_VOLUME = "corridor-tmp";

@@ -241,6 +241,9 @@ class InjectedPodIT {
         container = kubelet.start(pod, SidecarLayout.CONTAINER_NAME);
         container.awaitStarted();
         app = kubelet.start(pod, "app");
+        // Its process becomes the entrypoint once the runtime has set the container up (mounts, root, capabilities).
+        Path cmdline = Path.of("/proc", Long.toString(app.pid()), "cmdline");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(cmdline).startsWith(APP.entrypoint().getFirst() + "\0"));
 
         assertThat(app.inside("cat", "/etc/resolv.conf").stdout())
                 .isEqualTo("search apps.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n");

@@ -2,6 +2,10 @@ package dev.corridor.operator.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.corridor.operator.crd.FormEntry;
+import dev.corridor.operator.crd.OneTimePassword;
+import dev.corridor.operator.crd.SecretKeyReference;
+import dev.corridor.operator.crd.TlsSecretReference;
 import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.testing.Fixtures;
@@ -21,7 +25,9 @@ class SidecarConfigurationTest {
     void aTunnelThatSetsEverythingRendersTheCheckedInFile() throws Exception {
         VpnTunnelSpec spec = new VpnTunnelSpec("https://vpn.example.test/engineering",
                 new VpnTunnelSpec.Trust(List.of(Fixtures.PIN), new VpnTunnelSpec.CaReference(new VpnTunnelSpec.KeyReference("corp-ca", null), null)),
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), "Engineering"),
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), "Engineering",
+                        new OneTimePassword(null, new SecretKeyReference("otp", "seed")), new TlsSecretReference("machine"),
+                        new TlsSecretReference("user"), null, List.of(new FormEntry("main", "group_list", "Engineering"))),
                 new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), List.of("10.30.99.0/24"), true, List.of("10.42.0.0/16", "10.43.0.0/16")),
                 1400, false, new VpnTunnelSpec.Sidecar(null, null, null, "debug"), new VpnTunnelSpec.Reconnect(600, 2, 30),
                 new TunnelDns(true, List.of("corp.example.com"), true));

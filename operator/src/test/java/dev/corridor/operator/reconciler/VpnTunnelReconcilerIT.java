@@ -4,6 +4,8 @@ import static dev.corridor.operator.testing.Fixtures.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.corridor.operator.crd.OneTimePassword;
+import dev.corridor.operator.crd.SecretKeyReference;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.crd.VpnTunnelStatus;
@@ -124,6 +126,30 @@ class VpnTunnelReconcilerIT {
         assertThat(condition(invalid, "ConfigValid")).get().extracting(Condition::getMessage).isEqualTo(
                 "Secret 'vpn-login' has no key 'username' (spec.authentication.secretRef); it has user; "
                         + "Secret 'vpn-login' has no key 'password' (spec.authentication.secretRef); it has user");
+    }
+
+    /** The second factor's seed is judged as the sidecar will read it, before any pod starts, and never shown. */
+    @Test
+    void anUnreadableOneTimePasswordSeedIsNamedUntilTheSecretIsFixed() {
+        client.resource(Fixtures.credentials("vpn-login")).create();
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("vpn-otp").withNamespace(NAMESPACE).endMetadata()
+                .addToStringData("seed", "base32:SEKRIT!!").build()).create();
+        VpnTunnelSpec spec = Fixtures.tunnel("corp", "vpn-login").getSpec();
+        client.resource(Fixtures.tunnel("corp", new VpnTunnelSpec(spec.gateway(), spec.trust(), new VpnTunnelSpec.Authentication(
+                spec.authentication().secretRef(), null, new OneTimePassword(null, new SecretKeyReference("vpn-otp", "seed")), null, null, null, null),
+                spec.routes(), null, null, null, null))).create();
+
+        VpnTunnelStatus invalid = awaitStatus("corp", s -> condition(s, "ConfigValid").isPresent());
+        assertThat(condition(invalid, "ConfigValid")).get().extracting(Condition::getStatus, Condition::getReason).containsExactly("False", "InvalidTotpSeed");
+        assertThat(condition(invalid, "ConfigValid").orElseThrow().getMessage()).startsWith("key 'seed' of Secret 'vpn-otp' (spec.authentication.totp) is not a seed")
+                .doesNotContain("SEKRIT");
+        assertThat(await().until(() -> events("InvalidTotpSeed"), list -> !list.isEmpty()).getFirst().getMessage()).doesNotContain("SEKRIT");
+
+        client.secrets().inNamespace(NAMESPACE).withName("vpn-otp").edit(secret -> new io.fabric8.kubernetes.api.model.SecretBuilder(secret)
+                .withData(java.util.Map.of("seed", java.util.Base64.getEncoder().encodeToString("base32:JBSWY3DPEHPK3PXP".getBytes()))).withStringData(null).build());
+        awaitStatus("corp", s -> condition(s, "ConfigValid").map(c -> c.getStatus().equals("True")).orElse(false));
+        assertThat(client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get().getData().get("corridor.yaml"))
+                .contains("tokenMode: \"totp\"", "tokenSecretFile: \"/etc/corridor/token/seed\"").doesNotContain("JBSWY3DPEHPK3PXP");
     }
 
     @Test
