@@ -108,8 +108,8 @@ public final class PodInjector {
     /**
      * What kubelet writes for ClusterFirst, with the forwarder as the nameserver (it sends cluster names to the cluster
      * DNS): the cluster's search path and ndots:5, then the pod's own dnsConfig merged in as kubelet merges it. The
-     * forwarder is the only nameserver of ours: a resolver moves on to the next one after SERVFAIL, and a corporate
-     * name must never reach another server.
+     * forwarder is the only nameserver of ours (a resolver moves on to the next one after a SERVFAIL, and a corporate
+     * name must reach no other server); nameservers the pod adds itself follow it, as they follow the cluster DNS.
      */
     private static PodDNSConfig forwarderDns(Pod pod, ClusterDns clusterDns) {
         PodDNSConfig own = Optional.ofNullable(pod.getSpec().getDnsConfig()).orElseGet(PodDNSConfig::new);
