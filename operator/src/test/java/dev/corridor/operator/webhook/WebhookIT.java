@@ -4,6 +4,10 @@ import static dev.corridor.operator.testing.Fixtures.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.corridor.operator.crd.OneTimePassword;
+import dev.corridor.operator.crd.SecretKeyReference;
+import dev.corridor.operator.crd.TlsSecretReference;
+import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
@@ -16,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequestBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -147,6 +152,35 @@ class WebhookIT {
                     assertThat(event.getInvolvedObject().getName()).isEqualTo("corp");
                     assertThat(event.getMessage()).contains("pod own-dns");
                 });
+    }
+
+    /** What spec.authentication names is in the patch as read-only Secret volumes, once the Secrets are there and readable. */
+    @Test
+    void theSecretsOfACertificateAndASecondFactorAreMountedAndAMissingOneRefusesThePod() throws Exception {
+        VpnTunnelSpec spec = Fixtures.tunnel("mfa", "vpn-login").getSpec();
+        client.resource(Fixtures.tunnel("mfa", new VpnTunnelSpec(spec.gateway(), spec.trust(), new VpnTunnelSpec.Authentication(spec.authentication().secretRef(),
+                null, new OneTimePassword(null, new SecretKeyReference("vpn-otp", "seed")), new TlsSecretReference("vpn-client-tls"), null, null, null),
+                spec.routes(), null, null, null, null))).create();
+        client.resource(new SecretBuilder().withNewMetadata().withName("vpn-otp").withNamespace(NAMESPACE).endMetadata()
+                .addToStringData("seed", "base32:JBSWY3DPEHPK3PXP").build()).create();
+
+        AdmissionResponse refused = webhook.admit(Fixtures.annotatedPod("web", "mfa"), NAMESPACE);
+        assertThat(refused.getAllowed()).isFalse();
+        assertThat(refused.getStatus().getMessage()).contains("Secret 'vpn-client-tls' (spec.authentication.clientCertificate) does not exist");
+
+        WebhookCertificates issued = WebhookCertificates.create(List.of("alice.corp.example.com"), java.time.Instant.now());
+        client.resource(new SecretBuilder().withNewMetadata().withName("vpn-client-tls").withNamespace(NAMESPACE).endMetadata().withType("kubernetes.io/tls")
+                .addToStringData("tls.crt", Pem.encode(List.of(issued.serving()))).addToStringData("tls.key", Pem.encode(List.of(issued.servingKey())))
+                .build()).create();
+        Pod pod = injected(Fixtures.annotatedPod("web", "mfa"));
+
+        assertThat(pod.getSpec().getVolumes()).filteredOn(volume -> volume.getName().matches("corridor-(token|client-certificate)"))
+                .extracting(volume -> volume.getName() + " " + volume.getSecret().getSecretName() + " " + volume.getSecret().getDefaultMode())
+                .containsExactly("corridor-token vpn-otp 256", "corridor-client-certificate vpn-client-tls 256");
+        assertThat(pod.getSpec().getInitContainers().getFirst().getVolumeMounts())
+                .filteredOn(mount -> mount.getName().matches("corridor-(token|client-certificate)"))
+                .extracting(mount -> mount.getMountPath() + " " + mount.getReadOnly())
+                .containsExactly("/etc/corridor/token true", "/etc/corridor/client-certificate true");
     }
 
     @Test
