@@ -2,6 +2,7 @@ package dev.corridor.operator.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.cluster.TunnelLookup;
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.model.EgressEnvironment;
 import dev.corridor.operator.model.InjectionSettings;
@@ -9,6 +10,7 @@ import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.WatchedNamespaces;
+import dev.corridor.operator.reconciler.TunnelEvents;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -19,6 +21,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.DiffFlags;
 import io.fabric8.zjsonpatch.JsonDiff;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -37,17 +40,17 @@ public final class PodMutator {
     private static final Logger LOG = LoggerFactory.getLogger(PodMutator.class);
 
     private final TunnelLookup lookup;
+    private final TunnelEvents events;
     private final InjectionSettings settings;
     private final WatchedNamespaces namespaces;
-    private final String clusterDomain;
     private final KubernetesSerialization serialization;
 
-    public PodMutator(TunnelLookup lookup, InjectionSettings settings, WatchedNamespaces namespaces, String clusterDomain,
+    public PodMutator(TunnelLookup lookup, TunnelEvents events, InjectionSettings settings, WatchedNamespaces namespaces,
                       KubernetesSerialization serialization) {
         this.lookup = lookup;
+        this.events = events;
         this.settings = settings;
         this.namespaces = namespaces;
-        this.clusterDomain = clusterDomain;
         this.serialization = serialization;
     }
 
@@ -89,9 +92,21 @@ public final class PodMutator {
                 return denied(request, "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "', which is not valid: "
                         + String.join("; ", problems.stream().map(SpecValidation.Problem::message).toList()));
             }
-            Pod injected = PodInjector.inject(pod, tunnel.get(), settings).orElseThrow();
+            Pod injected = PodInjector.inject(pod, tunnel.get(), settings, lookup.clusterDns()).orElseThrow();
             LOG.info("injecting the sidecar into pod {} in {} for VpnTunnel {}", podName, namespace, tunnelName);
-            return patched(request, pod, injected);
+            List<String> warnings = new ArrayList<>();
+            if (TunnelDns.enabled(tunnel.get().getSpec().dns())) {
+                // The pod does not exist yet, so the Event goes on the tunnel (not for a dry run, which must leave no
+                // trace); the warning reaches whoever applies the pod.
+                PodInjector.ownDns(pod).ifPresent(reason -> {
+                    String message = "pod " + podName + ": the tunnel's DNS was not applied: " + reason;
+                    warnings.add(message);
+                    if (!Boolean.TRUE.equals(request.getDryRun())) {
+                        events.warning(tunnel.get(), "DnsNotApplied", message);
+                    }
+                });
+            }
+            return patched(request, pod, injected, warnings);
         } catch (KubernetesClientException e) {
             LOG.warn("could not check VpnTunnel {}/{} for pod {}: {}", namespace, tunnelName, podName, e.getMessage());
             return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "': " + e.getMessage());
@@ -128,20 +143,20 @@ public final class PodMutator {
             if (problem.isPresent()) {
                 return denied(request, "pod " + podName + ": " + problem.get());
             }
-            Optional<Pod> withProxy = EgressEnvironment.inject(pod, found.get(), clusterDomain);
+            Optional<Pod> withProxy = EgressEnvironment.inject(pod, found.get(), lookup.clusterDomain());
             LOG.info("giving pod {} in {} the proxy environment of VpnTunnel {}", podName, namespace, tunnel);
-            return withProxy.map(changed -> patched(request, pod, changed)).orElseGet(() -> allowed(request));
+            return withProxy.map(changed -> patched(request, pod, changed, List.of())).orElseGet(() -> allowed(request));
         } catch (KubernetesClientException e) {
             LOG.warn("could not check VpnTunnel {} for pod {}: {}", tunnel, podName, e.getMessage());
             return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnel + "': " + e.getMessage());
         }
     }
 
-    private AdmissionResponse patched(AdmissionRequest request, Pod original, Pod injected) {
+    private AdmissionResponse patched(AdmissionRequest request, Pod original, Pod injected, List<String> warnings) {
         JsonNode before = serialization.convertValue(original, JsonNode.class);
         JsonNode after = serialization.convertValue(injected, JsonNode.class);
         JsonNode patch = JsonDiff.asJson(before, after, DiffFlags.dontNormalizeOpIntoMoveAndCopy());
-        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).withPatchType("JSONPatch")
+        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).withWarnings(warnings).withPatchType("JSONPatch")
                 .withPatch(Base64.getEncoder().encodeToString(serialization.asJson(patch).getBytes(StandardCharsets.UTF_8)))
                 .build();
     }

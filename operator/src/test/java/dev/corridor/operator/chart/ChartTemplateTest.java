@@ -111,7 +111,8 @@ class ChartTemplateTest {
 
         assertThat(chart.kinds()).containsExactlyInAnyOrder(
                 "ServiceAccount/corridor-operator", "ClusterRole/corridor-operator", "ClusterRoleBinding/corridor-operator",
-                "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook", "Service/corridor-metrics",
+                "Role/corridor-operator", "RoleBinding/corridor-operator", "Role/corridor-operator-cluster-dns",
+                "RoleBinding/corridor-operator-cluster-dns", "Service/corridor-webhook", "Service/corridor-metrics",
                 "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator", "MutatingWebhookConfiguration/corridor");
         Container operator = operatorContainer(chart);
         // With the release named "corridor", every name is the operator's built-in default.
@@ -123,7 +124,6 @@ class ChartTemplateTest {
                 "CORRIDOR_INJECTION_MODE", "native",
                 "CORRIDOR_TUN_DEVICE", "hostPath",
                 "CORRIDOR_TUN_DEVICE_RESOURCE", "squat.ai/tun",
-                "CORRIDOR_CLUSTER_DOMAIN", "cluster.local",
                 "CORRIDOR_WEBHOOK_PORT", "8443",
                 "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
                 "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
@@ -134,7 +134,9 @@ class ChartTemplateTest {
                 "CORRIDOR_LEASE_NAME", "corridor-operator",
                 "CORRIDOR_LOG_LEVEL", "info",
                 "CORRIDOR_METRICS_PORT", "8080",
-                "CORRIDOR_WATCH_NAMESPACES", ""));
+                "CORRIDOR_WATCH_NAMESPACES", "",
+                "CORRIDOR_CLUSTER_DOMAIN", "cluster.local",
+                "CORRIDOR_DNS_UPSTREAM", ""));
         EnvVar namespace = operator.getEnv().stream().filter(env -> env.getName().equals("CORRIDOR_NAMESPACE")).findFirst().orElseThrow();
         assertThat(namespace.getValue()).isNull();
         assertThat(namespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
@@ -279,13 +281,13 @@ class ChartTemplateTest {
 
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("corridor"));
-        Role role = chart.one("Role", Role.class);
+        Role role = chart.named("Role", "corridor-operator", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(permissions(role.getRules()))
                 .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
 
         ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
-        RoleBinding binding = chart.one("RoleBinding", RoleBinding.class);
+        RoleBinding binding = chart.named("RoleBinding", "corridor-operator", RoleBinding.class);
         assertThat(clusterBinding.getRoleRef().getKind()).isEqualTo("ClusterRole");
         assertThat(clusterBinding.getRoleRef().getName()).isEqualTo("corridor-operator");
         assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
@@ -297,6 +299,28 @@ class ChartTemplateTest {
                 assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
             });
         }
+    }
+
+    /** Finding the cluster DNS: the one Service kube-system/kube-dns, read only; nothing when dns.upstream names it. */
+    @Test
+    void theOperatorMayReadTheKubeDnsServiceAloneAndNotEvenThatWhenTheUpstreamIsSet() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+
+        Role role = chart.named("Role", "corridor-operator-cluster-dns", Role.class);
+        assertThat(role.getMetadata().getNamespace()).isEqualTo("kube-system");
+        assertThat(permissions(role.getRules())).containsExactlyInAnyOrderElementsOf(permissions("", "services", "kube-dns", "get"));
+        RoleBinding binding = chart.named("RoleBinding", "corridor-operator-cluster-dns", RoleBinding.class);
+        assertThat(binding.getMetadata().getNamespace()).isEqualTo("kube-system");
+        assertThat(binding.getRoleRef().getName()).isEqualTo("corridor-operator-cluster-dns");
+        assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+            assertThat(subject.getName()).isEqualTo("corridor-operator");
+            assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+        });
+
+        RenderedChart set = RenderedChart.render("corridor", "dns: {clusterDomain: k8s.example.internal, upstream: [10.100.0.10, \"[fd00::a]:53\"]}", scratch);
+        assertThat(set.kinds()).noneMatch(kind -> kind.contains("cluster-dns"));
+        assertThat(plainEnvironment(operatorContainer(set))).containsEntry("CORRIDOR_CLUSTER_DOMAIN", "k8s.example.internal")
+                .containsEntry("CORRIDOR_DNS_UPSTREAM", "10.100.0.10,[fd00::a]:53");
     }
 
     @Test
@@ -315,7 +339,7 @@ class ChartTemplateTest {
         assertThat(configuration.getWebhooks().getFirst().getClientConfig().getService().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
-        assertThat(permissions(chart.one("Role", Role.class).getRules()))
+        assertThat(permissions(chart.named("Role", "vpn-corridor-operator", Role.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-webhook", "vpn-corridor-operator"));
     }
 
@@ -473,7 +497,7 @@ class ChartTemplateTest {
                 permissions("", "secrets", "corridor-webhook-ca", "get", "update"),
                 permissions("", "services", "corridor-webhook", "get")).flatMap(Set::stream).collect(Collectors.toSet()));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
-        assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
+        assertThat(permissions(chart.named("Role", "corridor-operator", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
     }
 
     @Test
@@ -495,7 +519,7 @@ class ChartTemplateTest {
         }
         assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
-        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(3);
+        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(4);
 
         // The operator watches what the Roles allow, and the webhook sees those namespaces' pods alone.
         Map<String, String> env = plainEnvironment(operatorContainer(chart));

@@ -64,7 +64,7 @@ class EgressEnvironmentTest {
         InjectionSettings settings = new InjectionSettings("corridor/sidecar:test", "IfNotPresent", InjectionSettings.Mode.NATIVE,
                 InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
         Pod sidecarPod = PodInjector.inject(new PodBuilder(pod).editMetadata().withNamespace(Fixtures.NAMESPACE).endMetadata().build(),
-                Fixtures.tunnel("corp", "vpn-login"), settings).orElseThrow();
+                Fixtures.tunnel("corp", "vpn-login"), settings, Fixtures.CLUSTER_DNS).orElseThrow();
         assertThat(RestrictedPodSecurity.violations(sidecarPod)).containsExactlyInAnyOrder(
                 "volume corridor-tun: type hostPath is not allowed (hostPath and other non-ephemeral sources are forbidden)",
                 "init container corridor-sidecar: runAsNonRoot must be true (on the container or the pod)",
@@ -79,7 +79,7 @@ class EgressEnvironmentTest {
                 "VpnTunnel apps/corp does not admit namespace 'marketing' (spec.egress.allowedNamespaces: payroll)");
         VpnTunnelSpec spec = tunnel.getSpec();
         VpnTunnel forwardsOnly = Fixtures.tunnel("corp", new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(),
-                null, null, null, null, new Egress(null, spec.egress().services(), null, List.of("payroll"))));
+                null, null, null, null, new Egress(null, spec.egress().services(), null, List.of("payroll")), spec.dns()));
         assertThat(EgressEnvironment.problem(forwardsOnly, "payroll")).contains("VpnTunnel apps/corp has no proxy (spec.egress.proxy.socks5 or"
                 + " .http): reach its forwarded services by their Services instead, without the annotation corridor.dev/egress");
         assertThat(EgressEnvironment.problem(Fixtures.tunnel("corp", "vpn-login"), "payroll")).contains("VpnTunnel apps/corp has no spec.egress");

@@ -62,7 +62,7 @@ class EgressWorkloadTest {
         assertThat(deployment.getSpec().getTemplate().getSpec().getInitContainers()).isEmpty();
         assertThat(client.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
         assertThat(client.getSecurityContext()).isEqualTo(sidecar.getSecurityContext());
-        assertThat(client.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(client.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "NET_BIND_SERVICE");
         assertThat(client.getVolumeMounts()).isEqualTo(sidecar.getVolumeMounts());
         assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes()).extracting(Volume::getName)
                 .contains("corridor-config", "corridor-credentials", "corridor-status-token", "corridor-tun");
@@ -148,7 +148,7 @@ class EgressWorkloadTest {
                 spec.authentication(), new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), null, false, null), null, null, null, null,
                 new Egress(null, List.of(new Egress.ForwardedService("db", "db.corp.example.test", List.of(5432, 5432)),
                         new Egress.ForwardedService("db", "db2.corp.example.test", List.of(5432)),
-                        new Egress.ForwardedService("socks5", "10.30.0.1", List.of(1080))), null, List.of("payroll"))));
+                        new Egress.ForwardedService("socks5", "10.30.0.1", List.of(1080))), null, List.of("payroll")), null));
 
         assertThat(EgressWorkload.problems(bad)).extracting(SpecValidation.Problem::message).containsExactly(
                 "spec.egress.services: service 'db' lists a port twice: [5432, 5432]",

@@ -56,7 +56,7 @@ class EgressReconcilerIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1)), Clock.systemUTC(), Duration.ofSeconds(1)));
+        operator.register(new VpnTunnelReconciler(client, Fixtures.CLUSTER_DNS, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1)));
         operator.start();
         client.resource(Fixtures.credentials("vpn-login")).create();
     }
@@ -166,7 +166,7 @@ class EgressReconcilerIT {
             client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").edit(tunnel -> {
                 VpnTunnelSpec spec = tunnel.getSpec();
                 tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), spec.mtu(), spec.dtls(),
-                        spec.sidecar(), spec.reconnect(), change.apply(spec.egress())));
+                        spec.sidecar(), spec.reconnect(), change.apply(spec.egress()), spec.dns()));
                 return tunnel;
             });
             return true;

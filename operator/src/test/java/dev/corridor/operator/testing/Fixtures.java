@@ -3,6 +3,7 @@ package dev.corridor.operator.testing;
 import dev.corridor.operator.crd.Egress;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.ClusterDns;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -26,6 +27,8 @@ public final class Fixtures {
     public static final String CLIENT_NAMESPACE = "payroll";
     public static final String GATEWAY = "https://vpn.example.test:8443";
     public static final String PIN = "pin-sha256:" + Base64.getEncoder().encodeToString(new byte[32]);
+    /** The cluster's DNS as the chart's dns values name it, so that no test depends on finding kube-dns. */
+    public static final ClusterDns CLUSTER_DNS = new ClusterDns(ClusterDns.DEFAULT_DOMAIN, List.of("10.96.0.10"));
 
     private Fixtures() {
     }
@@ -35,7 +38,7 @@ public final class Fixtures {
         return tunnel(name, new VpnTunnelSpec(GATEWAY, new VpnTunnelSpec.Trust(List.of(PIN), null),
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference(secret, null, null), null),
                 new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), null, false, List.of("10.42.0.0/16", "10.43.0.0/16")),
-                null, null, null, null, null));
+                null, null, null, null, null, null));
     }
 
     /** The default tunnel with a shared egress: a forwarded database, both proxies, for the namespace {@value #CLIENT_NAMESPACE}. */
@@ -44,7 +47,7 @@ public final class Fixtures {
         return tunnel(name, new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), null, null, null, null,
                 new Egress(2, List.of(new Egress.ForwardedService("db", "db.corp.example.test", List.of(5432)),
                         new Egress.ForwardedService("ldap", "10.30.0.9", List.of(389, 636))),
-                        new Egress.Proxy(true, true), List.of(CLIENT_NAMESPACE))));
+                        new Egress.Proxy(true, true), List.of(CLIENT_NAMESPACE)), null));
     }
 
     /**

@@ -41,7 +41,7 @@ class EgressWebhookIT {
         Fixtures.installCrd(client);
         client.resource(Fixtures.credentials("vpn-login")).create();
         client.resource(Fixtures.egressTunnel("corp", "vpn-login")).create();
-        webhook = RunningWebhook.start(client, WebhookIT.INJECTION, WatchedNamespaces.ALL,
+        webhook = RunningWebhook.start(client, WebhookIT.INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL,
                 new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
@@ -102,7 +102,7 @@ class EgressWebhookIT {
         client.resources(VpnTunnel.class).inNamespace(Fixtures.NAMESPACE).withName("corp").edit(tunnel -> {
             VpnTunnelSpec spec = tunnel.getSpec();
             tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), null, null, null, null,
-                    new Egress(null, spec.egress().services(), null, List.of(Fixtures.CLIENT_NAMESPACE))));
+                    new Egress(null, spec.egress().services(), null, List.of(Fixtures.CLIENT_NAMESPACE)), spec.dns()));
             return tunnel;
         });
 

@@ -105,7 +105,7 @@ class WebhookAvailabilityIT {
     }
 
     private Webhook start(WebhookSettings settings) throws Exception {
-        return Webhook.start(client, RunningWebhook.OPERATOR_NAMESPACE, settings, WebhookIT.INJECTION, WatchedNamespaces.ALL, Clock.systemUTC(),
+        return Webhook.start(client, RunningWebhook.OPERATOR_NAMESPACE, settings, WebhookIT.INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL, Clock.systemUTC(),
                 new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
