@@ -196,9 +196,10 @@ class VpnTunnelReconcilerIT {
             assertThat(up.connectedPods()).isEqualTo(2);
             assertThat(condition(up, "Ready")).get().extracting(Condition::getStatus, Condition::getReason).containsExactly("True", "AllConnected");
 
-            // web-2's tunnel drops: its sidecar says so at once, before the kubelet's probe has failed.
+            // web-2's tunnel drops: its sidecar says so before the kubelet's probe has failed, and the operator sees it at
+            // its next read of /status (at most SidecarProbe.READ_INTERVAL later, while the readiness stays the same).
             second.report("reconnecting", null, null, null);
-            VpnTunnelStatus degraded = awaitStatus("corp", s -> s.pods().size() == 2
+            VpnTunnelStatus degraded = awaitStatus("corp", SidecarProbe.READ_INTERVAL.plusSeconds(15), s -> s.pods().size() == 2
                     && s.pods().get(1).equals(new VpnTunnelStatus.PodSummary("web-2", false, null, null, null)));
             assertThat(degraded.connectedPods()).isEqualTo(1);
             assertThat(condition(degraded, "Degraded")).get().extracting(Condition::getStatus, Condition::getMessage)
@@ -311,7 +312,11 @@ class VpnTunnelReconcilerIT {
     }
 
     private VpnTunnelStatus awaitStatus(String name, java.util.function.Predicate<VpnTunnelStatus> condition) {
-        return await().atMost(Duration.ofSeconds(15)).until(() -> {
+        return awaitStatus(name, Duration.ofSeconds(15), condition);
+    }
+
+    private VpnTunnelStatus awaitStatus(String name, Duration atMost, java.util.function.Predicate<VpnTunnelStatus> condition) {
+        return await().atMost(atMost).until(() -> {
             VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName(name).get();
             return tunnel == null ? null : tunnel.getStatus();
         }, status -> status != null && condition.test(status));
