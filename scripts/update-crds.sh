@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 select_jdk
-./mvnw -q -B -pl operator process-classes
+# -am: the operator compiles against the sidecar module (its parsers), which may not be installed.
+./mvnw -q -B -pl operator -am process-classes
 generated=operator/target/classes/META-INF/fabric8/vpntunnels.corridor.dev-v1.yml
 for target in crds charts/corridor/crds; do
   mkdir -p "$target"

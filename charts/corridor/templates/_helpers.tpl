@@ -100,6 +100,21 @@ What the operator does with tunnels: in a ClusterRole, or in a Role per namespac
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create"]
+# A tunnel's shared egress (spec.egress), written by server-side apply and deleted when the spec drops it: the
+# Deployment of egress pods, a Service per forward and proxy, the NetworkPolicy that admits the allowed namespaces,
+# the PodDisruptionBudget.
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # Pods carrying the corridor.dev/tunnel label, for the tunnels' status.
 - apiGroups: [""]
   resources: ["pods"]

@@ -54,12 +54,13 @@ public final class CorridorOperator {
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         MetricsServer metricsServer = MetricsServer.start(new InetSocketAddress(settings.metricsPort()), metrics);
         TunnelMetricsFeed tunnels = TunnelMetricsFeed.start(client, metrics, settings.watchNamespaces());
-        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), settings.watchNamespaces(), clock,
+        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), settings.clusterDns(),
+                settings.watchNamespaces(), clock,
                 metrics);
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())
                 .withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
-        new VpnTunnelReconciler(client, new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT, clock), clock, VpnTunnelReconciler.RESYNC)
+        new VpnTunnelReconciler(client, settings.clusterDns(), new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT, clock), clock, VpnTunnelReconciler.RESYNC)
                 .registerWith(operator, settings.watchNamespaces());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             operator.stop();

@@ -1,6 +1,8 @@
 package dev.corridor.operator;
 
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.model.AllowedImages;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.webhook.WebhookSettings;
@@ -23,15 +25,20 @@ import java.util.stream.Stream;
  * @param leaseName the lease that elects the one replica that reconciles (every replica serves the webhook)
  * @param metricsPort the plain-HTTP port of {@code /metrics}
  * @param watchNamespaces the namespaces whose VpnTunnels the operator serves
+ * @param clusterDns the cluster's domain (which pods using a shared egress also keep out of the proxy, NO_PROXY), and the
+ *                   DNS resolvers for the tunnels' forwarders when set (else the operator looks up the Service kube-system/kube-dns)
  */
 public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort,
-                               WatchedNamespaces watchNamespaces) {
+                               WatchedNamespaces watchNamespaces, ClusterDns clusterDns) {
 
     /** A DNS-1123 label, as namespace names are. */
     private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
     /** A DNS subdomain, a slash, and a name: what Kubernetes takes for an extended resource outside kubernetes.io. */
     private static final Pattern EXTENDED_RESOURCE = Pattern.compile(
             "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    private static final Pattern DOMAIN = Pattern.compile(TunnelDns.DOMAIN);
+    /** What the sidecar's --dns-upstream takes: an IPv4 address with an optional port, an IPv6 address, or [IPv6]:PORT. */
+    private static final Pattern RESOLVER = Pattern.compile("^(\\d{1,3}(\\.\\d{1,3}){3}(:\\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|\\[[0-9a-fA-F:]*:[0-9a-fA-F:.]*]:\\d{1,5})$");
     static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
 
     public static OperatorSettings fromEnvironment(Map<String, String> environment) {
@@ -64,7 +71,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
                 Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));
         return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"),
-                env.port("CORRIDOR_METRICS_PORT", 8080), env.namespaces("CORRIDOR_WATCH_NAMESPACES"));
+                env.port("CORRIDOR_METRICS_PORT", 8080), env.namespaces("CORRIDOR_WATCH_NAMESPACES"),
+                new ClusterDns(env.domain("CORRIDOR_CLUSTER_DOMAIN", ClusterDns.DEFAULT_DOMAIN), env.resolvers("CORRIDOR_DNS_UPSTREAM")));
     }
 
     /** Thrown for a missing or malformed variable; the message names it. */
@@ -122,6 +130,24 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 throw new InvalidSettingException(name + ": '" + namespace + "' is not a namespace name");
             });
             return new WatchedNamespaces(Set.copyOf(names));
+        }
+
+        String domain(String name, String fallback) {
+            String value = get(name, fallback);
+            if (value.length() > 253 || !DOMAIN.matcher(value).matches()) {
+                throw new InvalidSettingException(name + "=" + value + " is not a domain name such as cluster.local");
+            }
+            return value;
+        }
+
+        /** DNS resolvers, comma-separated IP addresses with optional ports; empty or unset: none. */
+        List<String> resolvers(String name) {
+            List<String> resolvers = list(name);
+            resolvers.stream().filter(resolver -> !RESOLVER.matcher(resolver).matches()).findFirst().ifPresent(resolver -> {
+                throw new InvalidSettingException(name + ": '" + resolver + "' is not an IP address with an optional port, such as 10.96.0.10 "
+                        + "or 10.96.0.10:53");
+            });
+            return resolvers;
         }
 
         AllowedImages allowedImages(String name) {

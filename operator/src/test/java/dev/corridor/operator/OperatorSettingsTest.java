@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.corridor.operator.model.AllowedImages;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.webhook.WebhookSettings;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,7 @@ class OperatorSettingsTest {
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("192Mi");
         assertThat(settings.injection().allowedImages()).isEqualTo(AllowedImages.NONE);
         assertThat(settings.watchNamespaces()).isEqualTo(WatchedNamespaces.ALL);
+        assertThat(settings.clusterDns().domain()).isEqualTo("cluster.local");
         assertThat(settings.webhook()).isEqualTo(new WebhookSettings(8443, WebhookSettings.CertificateSource.GENERATE, "corridor-webhook-tls",
                 "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
     }
@@ -39,7 +42,7 @@ class OperatorSettingsTest {
         env.putAll(Map.of("CORRIDOR_INJECTION_MODE", "classic", "CORRIDOR_TUN_DEVICE", "create", "CORRIDOR_WEBHOOK_CERTIFICATES", "files",
                 "CORRIDOR_WEBHOOK_PORT", "9443", "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"256Mi\"}}",
                 "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/corridor/, sha256:" + "0".repeat(64),
-                "CORRIDOR_WATCH_NAMESPACES", "team-a,team-b"));
+                "CORRIDOR_WATCH_NAMESPACES", "team-a,team-b", "CORRIDOR_CLUSTER_DOMAIN", "corp.k8s.internal"));
 
         OperatorSettings settings = OperatorSettings.fromEnvironment(env);
 
@@ -50,6 +53,7 @@ class OperatorSettingsTest {
         assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("256Mi");
         assertThat(settings.injection().allowedImages().entries()).containsExactly("registry.example.com/corridor/", "sha256:" + "0".repeat(64));
         assertThat(settings.watchNamespaces()).isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
+        assertThat(settings.clusterDns().domain()).isEqualTo("corp.k8s.internal");
     }
 
     @Test
@@ -83,6 +87,22 @@ class OperatorSettingsTest {
                 .hasMessage("CORRIDOR_TUN_DEVICE_RESOURCE=tun is not an extended resource name such as squat.ai/tun");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_WATCH_NAMESPACES", "apps,Team_B")))
                 .hasMessage("CORRIDOR_WATCH_NAMESPACES: 'Team_B' is not a namespace name");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_CLUSTER_DOMAIN", ".cluster.local")))
+                .hasMessage("CORRIDOR_CLUSTER_DOMAIN=.cluster.local is not a domain name such as cluster.local");
+    }
+
+    @Test
+    void theClusterDnsIsLookedUpUnlessItsAddressesAreSetAndABadOneIsNamed() {
+        assertThat(OperatorSettings.fromEnvironment(MINIMAL).clusterDns()).isEqualTo(new ClusterDns("cluster.local", List.of()));
+        Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+        env.putAll(Map.of("CORRIDOR_CLUSTER_DOMAIN", "k8s.example.internal", "CORRIDOR_DNS_UPSTREAM", "10.100.0.10, fd00:10::a,[fd00::53]:5353"));
+        assertThat(OperatorSettings.fromEnvironment(env).clusterDns())
+                .isEqualTo(new ClusterDns("k8s.example.internal", List.of("10.100.0.10", "fd00:10::a", "[fd00::53]:5353")));
+
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_DNS_UPSTREAM", "kube-dns.kube-system")))
+                .hasMessage("CORRIDOR_DNS_UPSTREAM: 'kube-dns.kube-system' is not an IP address with an optional port, such as 10.96.0.10 or 10.96.0.10:53");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_CLUSTER_DOMAIN", "cluster..local")))
+                .hasMessage("CORRIDOR_CLUSTER_DOMAIN=cluster..local is not a domain name such as cluster.local");
     }
 
     private static Map<String, String> with(String name, String value) {

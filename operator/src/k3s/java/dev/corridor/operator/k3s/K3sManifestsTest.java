@@ -15,6 +15,7 @@ import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -150,7 +151,7 @@ class K3sManifestsTest {
             assertThat(template.getMetadata().getAnnotations()).containsEntry("corridor.dev/tunnel", tunnel.getMetadata().getName());
             Pod pod = new PodBuilder().withMetadata(template.getMetadata()).withSpec(template.getSpec()).build();
 
-            Pod injected = PodInjector.inject(pod, tunnel, INJECTION).orElseThrow();
+            Pod injected = PodInjector.inject(pod, tunnel, INJECTION, Fixtures.CLUSTER_DNS).orElseThrow();
 
             assertThat(injected.getSpec().getInitContainers()).extracting(Container::getName).containsExactly("corridor-sidecar");
             assertThat(injected.getSpec().getVolumes()).anySatisfy(volume -> assertThat(volume.getConfigMap()).isNotNull()

@@ -1,21 +1,35 @@
 package dev.corridor.operator.cluster;
 
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.EgressWorkload;
+import dev.corridor.operator.model.AuthenticationValidation;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.OwnedObjects;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.StatusToken;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads a tunnel and the objects it refers to, and judges them with {@link SpecValidation}; and checks that the
@@ -24,10 +38,51 @@ import java.util.Set;
  * {@code get} is used on Secrets: the operator never lists or caches them.
  */
 public final class TunnelLookup {
+    private static final Logger LOG = LoggerFactory.getLogger(TunnelLookup.class);
     private final KubernetesClient client;
+    private final ClusterDns dnsSettings;
+    /** The cluster DNS Service's addresses once found: a Service keeps its ClusterIP for its life. */
+    private volatile ClusterDns discoveredDns;
 
-    public TunnelLookup(KubernetesClient client) {
+    /** @param dnsSettings the cluster's domain, and its DNS resolvers when the settings name them (else they are looked up) */
+    public TunnelLookup(KubernetesClient client, ClusterDns dnsSettings) {
         this.client = client;
+        this.dnsSettings = dnsSettings;
+    }
+
+    /** The cluster's domain, from the settings: pods' search paths end in it, and shared-egress proxies leave it out. */
+    public String clusterDomain() {
+        return dnsSettings.domain();
+    }
+
+    /**
+     * The cluster's DNS for the tunnels' forwarders: the resolvers the settings name, else the ClusterIPs of the
+     * Service kube-system/kube-dns (which CoreDNS keeps under that name); no resolvers when neither gives any.
+     */
+    public ClusterDns clusterDns() {
+        if (dnsSettings.known()) {
+            return dnsSettings;
+        }
+        ClusterDns found = discoveredDns;
+        if (found != null) {
+            return found;
+        }
+        try {
+            Service service = client.services().inNamespace(ClusterDns.SERVICE_NAMESPACE).withName(ClusterDns.SERVICE_NAME).get();
+            List<String> addresses = service == null || service.getSpec() == null ? List.of()
+                    : Optional.ofNullable(service.getSpec().getClusterIPs()).filter(ips -> !ips.isEmpty())
+                            .orElseGet(() -> Optional.ofNullable(service.getSpec().getClusterIP()).map(List::of).orElse(List.of()))
+                            .stream().filter(ip -> !ip.isBlank() && !"None".equals(ip)).toList();
+            if (addresses.isEmpty()) {
+                return dnsSettings;
+            }
+            found = new ClusterDns(dnsSettings.domain(), addresses);
+            discoveredDns = found;
+            return found;
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not read Service {}/{} for the cluster's DNS: {}", ClusterDns.SERVICE_NAMESPACE, ClusterDns.SERVICE_NAME, e.getMessage());
+            return dnsSettings;
+        }
     }
 
     public Optional<VpnTunnel> tunnel(String namespace, String name) {
@@ -50,9 +105,17 @@ public final class TunnelLookup {
                     ? secretKeys(namespace, ca.secret().name())
                     : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
             List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
+            problems.addAll(EgressWorkload.problems(tunnel));
+            problems.addAll(AuthenticationValidation.validate(spec.authentication(), name -> secretData(namespace, name), Instant.now()));
+            if (TunnelDns.enabled(spec.dns()) && !clusterDns().known()) {
+                problems.add(new SpecValidation.Problem("ClusterDnsUnknown", "spec.dns needs the cluster's DNS resolver, and the operator "
+                        + "found no Service " + ClusterDns.SERVICE_NAMESPACE + "/" + ClusterDns.SERVICE_NAME + " with a ClusterIP (or may not read "
+                        + "it): set the chart value dns.upstream to the cluster DNS address, or spec.dns.enabled: false"));
+            }
             String tunnelName = tunnel.getMetadata().getName();
             Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(SidecarLayout.configMapName(tunnelName)).get())
                     .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel)).ifPresent(problems::add);
+            egressObjects(tunnel).stream().flatMap(existing -> OwnedObjects.notOwned(existing, tunnel).stream()).forEach(problems::add);
             String tokenSecret = SidecarLayout.statusTokenSecretName(tunnelName);
             Optional.ofNullable(client.secrets().inNamespace(namespace).withName(tokenSecret).get())
                     .flatMap(secret -> OwnedObjects.notOwned(secret, tunnel).or(() -> StatusToken.read(secret).isPresent() ? Optional.empty()
@@ -68,9 +131,38 @@ public final class TunnelLookup {
         }
     }
 
+    /** The objects of the names the tunnel's egress takes that exist, whoever made them. */
+    private List<HasMetadata> egressObjects(VpnTunnel tunnel) {
+        if (!EgressWorkload.requested(tunnel) || !EgressWorkload.problems(tunnel).isEmpty()) {
+            return List.of();
+        }
+        String namespace = tunnel.getMetadata().getNamespace();
+        String name = EgressWorkload.workloadName(tunnel.getMetadata().getName());
+        List<HasMetadata> existing = new ArrayList<>();
+        Stream.of(client.apps().deployments().inNamespace(namespace).withName(name).get(),
+                        client.network().v1().networkPolicies().inNamespace(namespace).withName(name).get(),
+                        client.policy().v1().podDisruptionBudget().inNamespace(namespace).withName(name).get())
+                .filter(Objects::nonNull).forEach(existing::add);
+        EgressWorkload.services(tunnel).keySet().stream().map(service -> client.services().inNamespace(namespace).withName(service).get())
+                .filter(Objects::nonNull).forEach(existing::add);
+        return existing;
+    }
+
     private Optional<Set<String>> secretKeys(String namespace, String name) {
         Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
         return Optional.ofNullable(secret).map(s -> keys(s.getData(), s.getStringData()));
+    }
+
+    /** A Secret's values, decoded; read once per check and kept nowhere. */
+    private Optional<Map<String, byte[]>> secretData(String namespace, String name) {
+        Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+        if (secret == null) {
+            return Optional.empty();
+        }
+        Map<String, byte[]> data = new HashMap<>();
+        Optional.ofNullable(secret.getData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, Base64.getMimeDecoder().decode(value))));
+        Optional.ofNullable(secret.getStringData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8))));
+        return Optional.of(data);
     }
 
     private Optional<Set<String>> configMapKeys(String namespace, String name) {

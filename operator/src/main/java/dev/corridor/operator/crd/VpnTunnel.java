@@ -20,6 +20,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Injected", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.injectedPods")
 @AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Egress-Ready", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.egress.readyReplicas")
+@AdditionalPrinterColumn(name = "Sessions", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.egress.sessions")
+@AdditionalPrinterColumn(name = "Services", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.egress.services", priority = 1)
+@AdditionalPrinterColumn(name = "DNS", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.dnsDomains")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
 // Every pod that carries the tunnel has its name as a label value, which takes at most 63 characters.
 @ValidationRule(value = "size(self.metadata.name) <= 63",

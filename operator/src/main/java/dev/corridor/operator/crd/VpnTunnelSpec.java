@@ -45,7 +45,18 @@ public record VpnTunnelSpec(
         Sidecar sidecar,
 
         @JsonPropertyDescription("How a lost session is re-established.")
-        Reconnect reconnect) {
+        Reconnect reconnect,
+
+        @JsonPropertyDescription("A shared egress for pods that carry no tunnel of their own.") Egress egress,
+
+        @JsonPropertyDescription("Split DNS in the pods: corporate names through the tunnel, cluster names from the cluster's DNS.")
+        TunnelDns dns) {
+
+    /** A spec without spec.egress and spec.dns: their defaults apply. */
+    public VpnTunnelSpec(String gateway, Trust trust, Authentication authentication, Routes routes, Integer mtu, Boolean dtls, Sidecar sidecar,
+                         Reconnect reconnect) {
+        this(gateway, trust, authentication, routes, mtu, dtls, sidecar, reconnect, null, null);
+    }
 
     /**
      * Pins and/or a CA; a certificate matching a pin or chaining to the CA is accepted. Rules sit on the class: on a
@@ -70,14 +81,45 @@ public record VpnTunnelSpec(
             @Default("ca.crt") @Pattern(KEY) @Size(max = KEY_LENGTH) String key) {
     }
 
+    @ValidationRule(value = "has(self.secretRef) || has(self.clientCertificate) || has(self.cookieSecretRef)",
+            message = "authentication needs secretRef (user name and password), clientCertificate or cookieSecretRef")
+    @ValidationRule(value = "!has(self.mcaCertificate) || has(self.clientCertificate)",
+            message = "mcaCertificate (the user's) goes with clientCertificate (the machine's)")
+    @ValidationRule(value = "!has(self.cookieSecretRef) || (!has(self.secretRef) && !has(self.totp))",
+            message = "cookieSecretRef replaces the login: it takes neither secretRef nor totp")
     public record Authentication(
-            @Required
-            @JsonPropertyDescription("The Secret, in the tunnel's namespace, that holds the user name and password.")
+            @JsonPropertyDescription("The Secret, in the tunnel's namespace, that holds the user name and password; optional for "
+                    + "a certificate-only login or a session cookie.")
             SecretReference secretRef,
 
             @Size(max = AUTH_GROUP_LENGTH)
             @JsonPropertyDescription("The login group to choose when the gateway offers several (openconnect's --authgroup).")
-            String authGroup) {
+            String authGroup,
+
+            @JsonPropertyDescription("Answer the second-factor prompt with generated one-time codes from a seed in a Secret.")
+            OneTimePassword totp,
+
+            @JsonPropertyDescription("Present this client certificate (a kubernetes.io/tls Secret, which cert-manager can issue); "
+                    + "alone or with secretRef.")
+            TlsSecretReference clientCertificate,
+
+            @JsonPropertyDescription("The user certificate of ASA multiple-certificate authentication (a kubernetes.io/tls Secret); "
+                    + "clientCertificate is then the machine's.")
+            TlsSecretReference mcaCertificate,
+
+            @JsonPropertyDescription("A session cookie (from 'corridor-sidecar authenticate' or openconnect --authenticate, e.g. after "
+                    + "a single sign-on) in a Secret key: the tunnel opens with it, without a login; once the gateway refuses it, the "
+                    + "sidecar waits for the Secret to change.")
+            SecretKeyReference cookieSecretRef,
+
+            @Size(max = 16)
+            @JsonPropertyDescription("Fixed answers to login form fields (openconnect's --form-entry), stored in the ConfigMap: never secrets.")
+            List<FormEntry> formEntries) {
+
+        /** Credentials alone, as before the other ways to log in. */
+        public Authentication(SecretReference secretRef, String authGroup) {
+            this(secretRef, authGroup, null, null, null, null, null);
+        }
     }
 
     public record SecretReference(

@@ -16,9 +16,19 @@ public record VpnTunnelStatus(
         @JsonPropertyDescription("Pods that carry the tunnel's sidecar.") Integer injectedPods,
         @JsonPropertyDescription("Of those, pods whose sidecar reports the tunnel up.") Integer connectedPods,
         @Size(max = VpnTunnelStatus.MAX_PODS) @JsonPropertyDescription("Per-pod detail, for at most the first 20 pods by name.")
-        List<PodSummary> pods) {
+        List<PodSummary> pods,
+        @JsonPropertyDescription("The shared egress, when spec.egress asks for one.") EgressStatus egress,
+        @Size(max = VpnTunnelStatus.MAX_DNS_DOMAINS)
+        @JsonPropertyDescription("The domains the pods' DNS forwarders resolve through the tunnel: spec.dns.domains and the gateway's "
+                + "default domains the sidecars report; absent when spec.dns is disabled.")
+        List<@Size(max = 253) String> dnsDomains) {
 
     public static final int MAX_PODS = 20;
+    public static final int MAX_DNS_DOMAINS = 64;
+
+    public VpnTunnelStatus withEgress(EgressStatus egress) {
+        return new VpnTunnelStatus(observedGeneration, conditions, injectedPods, connectedPods, pods, egress, dnsDomains);
+    }
 
     /**
      * One pod as its sidecar reported it. What a sidecar reports is cut to the schema's bounds: one pod's odd report

@@ -45,7 +45,7 @@ public final class OperatorMetrics {
             Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
     /** A tunnel the operator has not reported on yet: no pods counted, every condition Unknown. */
-    private static final VpnTunnelStatus NOT_REPORTED = new VpnTunnelStatus(null, null, null, null, null);
+    private static final VpnTunnelStatus NOT_REPORTED = new VpnTunnelStatus(null, null, null, null, null, null, null);
 
     private record TunnelName(String namespace, String name) {
         Tags tags() {

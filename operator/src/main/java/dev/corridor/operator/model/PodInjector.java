@@ -2,6 +2,8 @@ package dev.corridor.operator.model;
 
 import dev.corridor.operator.crd.ImagePullSecret;
 import dev.corridor.operator.crd.SidecarReadiness;
+import dev.corridor.operator.crd.TlsSecretReference;
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import io.fabric8.kubernetes.api.model.Container;
@@ -13,6 +15,9 @@ import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodDNSConfig;
+import io.fabric8.kubernetes.api.model.PodDNSConfigBuilder;
+import io.fabric8.kubernetes.api.model.PodDNSConfigOption;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -56,8 +61,11 @@ public final class PodInjector {
         }
     }
 
-    /** The pod with the sidecar, or empty when the pod already has it. The pod must have no {@link #problems}. */
-    public static Optional<Pod> inject(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
+    /**
+     * The pod with the sidecar, or empty when the pod already has it. The pod must have no {@link #problems}. With the
+     * tunnel's DNS, the pod's resolv.conf names the sidecar's forwarder ({@link #ownDns} tells when the pod keeps its own).
+     */
+    public static Optional<Pod> inject(Pod pod, VpnTunnel tunnel, InjectionSettings settings, ClusterDns clusterDns) {
         if (hasSidecar(pod)) {
             return Optional.empty();
         }
@@ -84,7 +92,42 @@ public final class PodInjector {
         } else {
             builder.editSpec().addToContainers(sidecar).endSpec();
         }
+        if (TunnelDns.enabled(spec.dns()) && ownDns(pod).isEmpty()) {
+            builder.editSpec().withDnsPolicy("None").withDnsConfig(forwarderDns(pod, clusterDns)).endSpec();
+        }
         return Optional.of(builder.build());
+    }
+
+    /**
+     * Why a pod keeps its own DNS although its tunnel has DNS: a dnsPolicy of None (its own dnsConfig) or Default (the
+     * node's resolvers) is the pod author's choice. Empty for ClusterFirst (the default) and ClusterFirstWithHostNet.
+     */
+    public static Optional<String> ownDns(Pod pod) {
+        String policy = pod.getSpec().getDnsPolicy();
+        return "None".equals(policy) || "Default".equals(policy)
+                ? Optional.of("the pod sets dnsPolicy: " + policy + ", so it keeps its own DNS; corporate names resolve only if it names the "
+                        + "sidecar's forwarder (" + SidecarLayout.DNS_ADDRESS + ") itself")
+                : Optional.empty();
+    }
+
+    /**
+     * What kubelet writes for ClusterFirst, with the forwarder as the nameserver (it sends cluster names to the cluster
+     * DNS): the cluster's search path and ndots:5, then the pod's own dnsConfig merged in as kubelet merges it. The
+     * forwarder is the only nameserver of ours (a resolver moves on to the next one after a SERVFAIL, and a corporate
+     * name must reach no other server); nameservers the pod adds itself follow it, as they follow the cluster DNS.
+     */
+    private static PodDNSConfig forwarderDns(Pod pod, ClusterDns clusterDns) {
+        PodDNSConfig own = Optional.ofNullable(pod.getSpec().getDnsConfig()).orElseGet(PodDNSConfig::new);
+        List<String> nameservers = new ArrayList<>(List.of(SidecarLayout.DNS_ADDRESS));
+        orEmpty(own.getNameservers()).stream().filter(server -> !nameservers.contains(server)).forEach(nameservers::add);
+        List<String> searches = new ArrayList<>(clusterDns.searches(pod.getMetadata().getNamespace()));
+        orEmpty(own.getSearches()).stream().filter(search -> !searches.contains(search)).forEach(searches::add);
+        List<PodDNSConfigOption> options = new ArrayList<>();
+        if (orEmpty(own.getOptions()).stream().noneMatch(option -> "ndots".equals(option.getName()))) {
+            options.add(new PodDNSConfigOption("ndots", SidecarLayout.DNS_NDOTS));
+        }
+        options.addAll(orEmpty(own.getOptions()));
+        return new PodDNSConfigBuilder().withNameservers(nameservers).withSearches(searches).withOptions(options).build();
     }
 
     /**
@@ -185,7 +228,7 @@ public final class PodInjector {
         return IntStream.rangeClosed(SidecarLayout.DEFAULT_HTTP_PORT, SidecarLayout.LAST_HTTP_PORT).filter(port -> !taken.contains(port)).findFirst();
     }
 
-    private static String tunnelImage(VpnTunnelSpec spec, InjectionSettings settings) {
+    static String tunnelImage(VpnTunnelSpec spec, InjectionSettings settings) {
         return Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::image).orElse(settings.image());
     }
 
@@ -196,7 +239,7 @@ public final class PodInjector {
                 ? Optional.of(args.get(flag + 1)) : Optional.empty();
     }
 
-    private static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, String image, Optional<String> logLevel, int port) {
+    static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, String image, Optional<String> logLevel, int port) {
         VpnTunnelSpec.Sidecar sidecar = spec.sidecar();
         String pullPolicy = Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::imagePullPolicy).orElse(settings.imagePullPolicy());
         List<String> args = new ArrayList<>(List.of("connect", "--config", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY));
@@ -217,7 +260,7 @@ public final class PodInjector {
                 .withStartupProbe(probe("/readyz", port, 1, 300))
                 .withReadinessProbe(readinessProbe(spec, port))
                 .withLivenessProbe(probe("/healthz", port, 10, 3))
-                .withSecurityContext(securityContext(settings.tunDevice()))
+                .withSecurityContext(securityContext(settings.tunDevice(), TunnelDns.enabled(spec.dns())))
                 .withResources(resources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()), settings))
                 .withVolumeMounts(mounts(spec, settings));
         if (settings.mode() == InjectionSettings.Mode.NATIVE) {
@@ -271,10 +314,16 @@ public final class PodInjector {
      * NET_ADMIN for the tun device and routes, every other capability dropped, not privileged unless the operator is
      * set to {@link InjectionSettings.TunDevice#PRIVILEGED} (the API server refuses privileged without privilege
      * escalation). The sidecar runs as root inside the container: the kernel checks NET_ADMIN against the user
-     * namespace, not against the user.
+     * namespace, not against the user. The DNS forwarder's port 53 needs NET_BIND_SERVICE.
      */
-    private static SecurityContext securityContext(InjectionSettings.TunDevice tunDevice) {
-        List<String> add = tunDevice == InjectionSettings.TunDevice.CREATE ? List.of("NET_ADMIN", "MKNOD") : List.of("NET_ADMIN");
+    private static SecurityContext securityContext(InjectionSettings.TunDevice tunDevice, boolean dns) {
+        List<String> add = new ArrayList<>(List.of("NET_ADMIN"));
+        if (tunDevice == InjectionSettings.TunDevice.CREATE) {
+            add.add("MKNOD");
+        }
+        if (dns) {
+            add.add("NET_BIND_SERVICE");
+        }
         boolean privileged = tunDevice == InjectionSettings.TunDevice.PRIVILEGED;
         return new SecurityContextBuilder()
                 .withNewCapabilities().withAdd(add).withDrop("ALL").endCapabilities()
@@ -290,10 +339,15 @@ public final class PodInjector {
     private static List<VolumeMount> mounts(VpnTunnelSpec spec, InjectionSettings settings) {
         List<VolumeMount> mounts = new ArrayList<>();
         mounts.add(mount(SidecarLayout.CONFIG_VOLUME, SidecarLayout.CONFIG_DIRECTORY, true));
-        mounts.add(mount(SidecarLayout.CREDENTIALS_VOLUME, SidecarLayout.CREDENTIALS_DIRECTORY, true));
+        if (spec.authentication().secretRef() != null) {
+            mounts.add(mount(SidecarLayout.CREDENTIALS_VOLUME, SidecarLayout.CREDENTIALS_DIRECTORY, true));
+        }
         mounts.add(mount(SidecarLayout.STATUS_TOKEN_VOLUME, SidecarLayout.STATUS_TOKEN_DIRECTORY, true));
         if (spec.trust() != null && spec.trust().ca() != null) {
             mounts.add(mount(SidecarLayout.CA_VOLUME, SidecarLayout.CA_DIRECTORY, true));
+        }
+        for (Volume volume : authenticationVolumes(spec.authentication())) {
+            mounts.add(mount(volume.getName(), AUTHENTICATION_DIRECTORIES.get(volume.getName()), true));
         }
         if (settings.tunDevice() == InjectionSettings.TunDevice.HOST_PATH) {
             mounts.add(mount(SidecarLayout.TUN_VOLUME, SidecarLayout.TUN_DEVICE, false));
@@ -310,17 +364,19 @@ public final class PodInjector {
         return mount;
     }
 
-    private static List<Volume> volumes(VpnTunnel tunnel, InjectionSettings settings) {
+    static List<Volume> volumes(VpnTunnel tunnel, InjectionSettings settings) {
         VpnTunnelSpec spec = tunnel.getSpec();
         VpnTunnelSpec.SecretReference credentials = spec.authentication().secretRef();
         List<Volume> volumes = new ArrayList<>();
         volumes.add(new VolumeBuilder().withName(SidecarLayout.CONFIG_VOLUME)
                 .withNewConfigMap().withName(SidecarLayout.configMapName(tunnel.getMetadata().getName())).endConfigMap().build());
-        volumes.add(new VolumeBuilder().withName(SidecarLayout.CREDENTIALS_VOLUME)
-                .withNewSecret().withSecretName(credentials.name()).withDefaultMode(0400)
-                    .withItems(item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
-                            item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
-                .endSecret().build());
+        if (credentials != null) {
+            volumes.add(new VolumeBuilder().withName(SidecarLayout.CREDENTIALS_VOLUME)
+                    .withNewSecret().withSecretName(credentials.name()).withDefaultMode(0400)
+                        .withItems(item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
+                                item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
+                    .endSecret().build());
+        }
         volumes.add(new VolumeBuilder().withName(SidecarLayout.STATUS_TOKEN_VOLUME)
                 .withNewSecret().withSecretName(SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName())).withDefaultMode(0400)
                     .withItems(item(SidecarLayout.STATUS_TOKEN_KEY, SidecarLayout.STATUS_TOKEN_KEY))
@@ -333,6 +389,7 @@ public final class PodInjector {
             volumes.add(new VolumeBuilder().withName(SidecarLayout.CA_VOLUME).withNewConfigMap().withName(ca.configMap().name())
                     .withItems(item(orDefault(ca.configMap().key(), "ca.crt"), SidecarLayout.CA_FILE)).endConfigMap().build());
         }
+        volumes.addAll(authenticationVolumes(spec.authentication()));
         if (settings.tunDevice() == InjectionSettings.TunDevice.HOST_PATH) {
             volumes.add(new VolumeBuilder().withName(SidecarLayout.TUN_VOLUME)
                     .withNewHostPath().withPath(SidecarLayout.TUN_DEVICE).withType("CharDevice").endHostPath().build());
@@ -340,6 +397,44 @@ public final class PodInjector {
         volumes.add(new VolumeBuilder().withName(SidecarLayout.TMP_VOLUME)
                 .withNewEmptyDir().withMedium("Memory").withSizeLimit(TMP_SIZE).endEmptyDir().build());
         return volumes;
+    }
+
+    private static final Map<String, String> AUTHENTICATION_DIRECTORIES = Map.of(
+            SidecarLayout.TOKEN_VOLUME, SidecarLayout.TOKEN_DIRECTORY,
+            SidecarLayout.CLIENT_CERTIFICATE_VOLUME, SidecarLayout.CLIENT_CERTIFICATE_DIRECTORY,
+            SidecarLayout.MCA_CERTIFICATE_VOLUME, SidecarLayout.MCA_CERTIFICATE_DIRECTORY,
+            SidecarLayout.COOKIE_VOLUME, SidecarLayout.COOKIE_DIRECTORY);
+
+    /**
+     * The Secrets spec.authentication names beyond the credentials, each as a volume of the keys the sidecar reads under
+     * the file names its configuration gives (SidecarConfiguration), readable by root alone.
+     */
+    private static List<Volume> authenticationVolumes(VpnTunnelSpec.Authentication authentication) {
+        List<Volume> volumes = new ArrayList<>();
+        if (authentication.totp() != null) {
+            volumes.add(secretVolume(SidecarLayout.TOKEN_VOLUME, authentication.totp().secretRef().name(),
+                    item(authentication.totp().secretRef().key(), SidecarLayout.TOKEN_SEED_FILE)));
+        }
+        if (authentication.clientCertificate() != null) {
+            volumes.add(tlsVolume(SidecarLayout.CLIENT_CERTIFICATE_VOLUME, authentication.clientCertificate()));
+        }
+        if (authentication.mcaCertificate() != null) {
+            volumes.add(tlsVolume(SidecarLayout.MCA_CERTIFICATE_VOLUME, authentication.mcaCertificate()));
+        }
+        if (authentication.cookieSecretRef() != null) {
+            volumes.add(secretVolume(SidecarLayout.COOKIE_VOLUME, authentication.cookieSecretRef().name(),
+                    item(authentication.cookieSecretRef().key(), SidecarLayout.COOKIE_FILE)));
+        }
+        return volumes;
+    }
+
+    private static Volume tlsVolume(String name, TlsSecretReference tls) {
+        return secretVolume(name, tls.secretName(), item(TlsSecretReference.CERTIFICATE_KEY, TlsSecretReference.CERTIFICATE_KEY),
+                item(TlsSecretReference.PRIVATE_KEY_KEY, TlsSecretReference.PRIVATE_KEY_KEY));
+    }
+
+    private static Volume secretVolume(String name, String secret, KeyToPath... items) {
+        return new VolumeBuilder().withName(name).withNewSecret().withSecretName(secret).withDefaultMode(0400).withItems(items).endSecret().build();
     }
 
     private static KeyToPath item(String key, String path) {

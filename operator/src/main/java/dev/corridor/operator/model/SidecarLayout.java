@@ -40,6 +40,17 @@ public final class SidecarLayout {
     public static final String CA_VOLUME = "corridor-ca";
     public static final String CA_DIRECTORY = "/etc/corridor/ca";
     public static final String CA_FILE = "ca.crt";
+    /** What spec.authentication names beyond the credentials: each a Secret volume of its own, read-only, its files at fixed names. */
+    public static final String TOKEN_VOLUME = "corridor-token";
+    public static final String TOKEN_DIRECTORY = "/etc/corridor/token";
+    public static final String TOKEN_SEED_FILE = "seed";
+    public static final String CLIENT_CERTIFICATE_VOLUME = "corridor-client-certificate";
+    public static final String CLIENT_CERTIFICATE_DIRECTORY = "/etc/corridor/client-certificate";
+    public static final String MCA_CERTIFICATE_VOLUME = "corridor-mca-certificate";
+    public static final String MCA_CERTIFICATE_DIRECTORY = "/etc/corridor/mca-certificate";
+    public static final String COOKIE_VOLUME = "corridor-cookie";
+    public static final String COOKIE_DIRECTORY = "/etc/corridor/cookie";
+    public static final String COOKIE_FILE = "cookie";
     public static final String TUN_VOLUME = "corridor-tun";
     public static final String TUN_DEVICE = "/dev/net/tun";
     public static final String TMP_VOLUME = "corridor-tmp";
@@ -47,6 +58,14 @@ public final class SidecarLayout {
     public static final String STATUS_TOKEN_VOLUME = "corridor-status-token";
     public static final String STATUS_TOKEN_DIRECTORY = "/etc/corridor/status-token";
     public static final String STATUS_TOKEN_KEY = "token";
+    /**
+     * Where the sidecar's DNS forwarder listens, and so the pod's nameserver: resolv.conf takes no port, hence 53, which
+     * needs NET_BIND_SERVICE. Loopback only: the forwarder is never an open resolver.
+     */
+    public static final String DNS_ADDRESS = "127.0.0.1";
+    public static final int DNS_PORT = 53;
+    /** What kubelet writes into a ClusterFirst pod's resolv.conf, kept in the pod's own dnsConfig. */
+    public static final String DNS_NDOTS = "5";
     /** Every object the operator names for a tunnel starts with this, and it writes no object that does not. */
     public static final String NAME_PREFIX = "corridor-";
 

@@ -1,5 +1,7 @@
 package dev.corridor.operator.model;
 
+import dev.corridor.operator.crd.FormEntry;
+import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import java.net.InetAddress;
 import java.net.URI;
@@ -18,6 +20,9 @@ import java.util.regex.Pattern;
 public final class SpecValidation {
     private static final Pattern PIN = Pattern.compile("^pin-sha256:[A-Za-z0-9+/]{43}=$");
     private static final Pattern IPV4 = Pattern.compile("^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}$");
+    private static final Pattern DOMAIN = Pattern.compile(TunnelDns.DOMAIN);
+    private static final Pattern FORM_NAME = Pattern.compile(FormEntry.NAME);
+    private static final Set<String> TOKEN_MODES = Set.of("totp", "hotp");
     private static final Pattern IPV6 = Pattern.compile("^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$");
     private static final Pattern PREFIX_LENGTH = Pattern.compile("^\\d{1,3}$");
 
@@ -35,8 +40,14 @@ public final class SpecValidation {
     public static List<Problem> validate(VpnTunnelSpec spec, Optional<Set<String>> secretKeys, Optional<Set<String>> caKeys) {
         List<Problem> problems = new ArrayList<>();
         gateway(spec.gateway(), problems);
-        VpnTunnelSpec.SecretReference secret = spec.authentication() == null ? null : spec.authentication().secretRef();
-        if (secret == null || secret.name() == null) {
+        VpnTunnelSpec.Authentication authentication = spec.authentication();
+        VpnTunnelSpec.SecretReference secret = authentication == null ? null : authentication.secretRef();
+        if (secret == null) {
+            if (authentication == null || authentication.clientCertificate() == null && authentication.cookieSecretRef() == null) {
+                problems.add(new Problem("CredentialsMissing", "spec.authentication needs secretRef (user name and password), "
+                        + "clientCertificate or cookieSecretRef"));
+            }
+        } else if (secret.name() == null) {
             problems.add(new Problem("CredentialsMissing", "spec.authentication.secretRef.name is required"));
         } else if (secretKeys.isEmpty()) {
             problems.add(new Problem("SecretNotFound", "Secret '" + secret.name() + "' (spec.authentication.secretRef) does not exist"));
@@ -48,8 +59,10 @@ public final class SpecValidation {
                 }
             }
         }
+        authentication(authentication, problems);
         trust(spec.trust(), caKeys, problems);
         routes(spec.routes(), problems);
+        dns(spec.dns(), problems);
         VpnTunnelSpec.Reconnect reconnect = spec.reconnect();
         if (reconnect != null && reconnect.minDelaySeconds() != null && reconnect.maxDelaySeconds() != null
                 && reconnect.maxDelaySeconds() < reconnect.minDelaySeconds()) {
@@ -111,6 +124,40 @@ public final class SpecValidation {
         if (Boolean.TRUE.equals(routes.allowDefaultRoute()) && (routes.neverRoute() == null || routes.neverRoute().isEmpty())) {
             problems.add(new Problem("UnsafeDefaultRoute", "spec.routes.allowDefaultRoute needs spec.routes.neverRoute "
                     + "(the cluster's pod and service CIDRs), or the pods lose their cluster network"));
+        }
+    }
+
+    /** What the schema says of spec.authentication's other ways to log in, for objects that predate it. */
+    private static void authentication(VpnTunnelSpec.Authentication authentication, List<Problem> problems) {
+        if (authentication == null) {
+            return;
+        }
+        if (authentication.mcaCertificate() != null && authentication.clientCertificate() == null) {
+            problems.add(new Problem("InvalidAuthentication", "spec.authentication.mcaCertificate (the user's certificate) goes with "
+                    + "clientCertificate (the machine's)"));
+        }
+        if (authentication.cookieSecretRef() != null && (authentication.secretRef() != null || authentication.totp() != null)) {
+            problems.add(new Problem("InvalidAuthentication", "spec.authentication.cookieSecretRef replaces the login: it takes neither "
+                    + "secretRef nor totp"));
+        }
+        if (authentication.totp() != null && authentication.totp().mode() != null && !TOKEN_MODES.contains(authentication.totp().mode())) {
+            problems.add(new Problem("InvalidAuthentication", "spec.authentication.totp.mode is '" + authentication.totp().mode()
+                    + "'; it takes totp or hotp"));
+        }
+        for (FormEntry entry : authentication.formEntries() == null ? List.<FormEntry>of() : authentication.formEntries()) {
+            if (entry.form() == null || entry.field() == null || entry.value() == null
+                    || !FORM_NAME.matcher(entry.form()).matches() || !FORM_NAME.matcher(entry.field()).matches()) {
+                problems.add(new Problem("InvalidFormEntry", "spec.authentication.formEntries: each names a form and a field (letters, digits, "
+                        + "'.', '_', '-') and gives a value; '" + entry.form() + ":" + entry.field() + "' does not"));
+            }
+        }
+    }
+
+    private static void dns(TunnelDns dns, List<Problem> problems) {
+        for (String domain : dns == null || dns.domains() == null ? List.<String>of() : dns.domains()) {
+            if (domain.length() > 253 || !DOMAIN.matcher(domain).matches()) {
+                problems.add(new Problem("InvalidDnsDomain", "spec.dns.domains: '" + domain + "' is not a domain name such as corp.example.com"));
+            }
         }
     }
 

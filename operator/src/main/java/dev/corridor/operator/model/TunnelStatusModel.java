@@ -1,20 +1,28 @@
 package dev.corridor.operator.model;
 
+import dev.corridor.operator.crd.TunnelDns;
+import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.crd.VpnTunnelStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** The status a tunnel reports, from its validation and what its pods say. Pure. */
 public final class TunnelStatusModel {
     public static final String READY = "Ready";
     public static final String CONFIG_VALID = "ConfigValid";
     public static final String DEGRADED = "Degraded";
+    static final int MAX_DNS_DOMAINS = VpnTunnelStatus.MAX_DNS_DOMAINS;
+    private static final Pattern DOMAIN = Pattern.compile(TunnelDns.DOMAIN);
 
     private TunnelStatusModel() {
     }
@@ -27,11 +35,18 @@ public final class TunnelStatusModel {
     public record PodObservation(String name, boolean sidecarReady, Optional<SidecarReport> report) {
     }
 
-    /** What a sidecar's {@code /status} says. */
-    public record SidecarReport(String state, String transport, String address, String connectedSince) {
+    /**
+     * What a sidecar's {@code /status} says.
+     *
+     * @param searchDomains the gateway's default domains, which the sidecar's DNS forwarder resolves through the tunnel
+     */
+    public record SidecarReport(String state, String transport, String address, String connectedSince, List<String> searchDomains) {
+        public SidecarReport {
+            searchDomains = searchDomains == null ? List.of() : List.copyOf(searchDomains);
+        }
     }
 
-    public static VpnTunnelStatus status(long generation, List<SpecValidation.Problem> problems, List<PodObservation> pods,
+    public static VpnTunnelStatus status(long generation, VpnTunnelSpec spec, List<SpecValidation.Problem> problems, List<PodObservation> pods,
                                          List<Condition> previous, Instant now) {
         List<PodObservation> sorted = pods.stream().sorted(Comparator.comparing(PodObservation::name)).toList();
         int connected = (int) sorted.stream().filter(TunnelStatusModel::connected).count();
@@ -64,7 +79,29 @@ public final class TunnelStatusModel {
                         pod.report().map(SidecarReport::address).orElse(null),
                         pod.report().map(SidecarReport::connectedSince).orElse(null)))
                 .toList();
-        return new VpnTunnelStatus(generation, conditions, injected, connected, summaries);
+        return new VpnTunnelStatus(generation, conditions, injected, connected, summaries, null, dnsDomains(spec, sorted));
+    }
+
+    /**
+     * The domains in effect for the tunnel's DNS: the configured ones, then those the sidecars report from their
+     * gateways, each once, lower case, at most {@link #MAX_DNS_DOMAINS}; absent when the tunnel has no DNS. What a
+     * sidecar reports is taken only when it is a domain name.
+     */
+    static List<String> dnsDomains(VpnTunnelSpec spec, List<PodObservation> pods) {
+        if (spec == null || !TunnelDns.enabled(spec.dns())) {
+            return null;
+        }
+        Set<String> domains = new LinkedHashSet<>();
+        Optional.ofNullable(spec.dns()).map(TunnelDns::domains).orElse(List.of()).forEach(domain -> domains.add(normalised(domain)));
+        pods.stream().flatMap(pod -> pod.report().stream()).flatMap(report -> report.searchDomains().stream())
+                .filter(domain -> domain.length() <= 253 && DOMAIN.matcher(domain).matches())
+                .forEach(domain -> domains.add(normalised(domain)));
+        return domains.stream().limit(MAX_DNS_DOMAINS).toList();
+    }
+
+    private static String normalised(String domain) {
+        String lower = domain.toLowerCase(Locale.ROOT);
+        return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
     }
 
     /** A pod counts as connected when its sidecar is ready and, where its /status could be read, says so too. */

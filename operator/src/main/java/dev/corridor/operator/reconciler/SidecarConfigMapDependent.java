@@ -1,6 +1,7 @@
 package dev.corridor.operator.reconciler;
 
 import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.OwnedObjects;
 import dev.corridor.operator.model.SidecarConfiguration;
 import dev.corridor.operator.model.SidecarLayout;
@@ -18,6 +19,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  */
 @KubernetesDependent(informer = @Informer(labelSelector = OwnedObjects.MANAGED_BY_SELECTOR))
 public final class SidecarConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMap, VpnTunnel> {
+    /** The key under which the reconciler hands this dependent the cluster's DNS, before it invokes the workflow. */
+    static final String CLUSTER_DNS = "clusterDns";
 
     public SidecarConfigMapDependent() {
         super(ConfigMap.class);
@@ -36,6 +39,7 @@ public final class SidecarConfigMapDependent extends CRUDKubernetesDependentReso
 
     @Override
     protected ConfigMap desired(VpnTunnel tunnel, Context<VpnTunnel> context) {
-        return SidecarConfiguration.configMap(tunnel);
+        return SidecarConfiguration.configMap(tunnel,
+                context.managedWorkflowAndDependentResourceContext().getMandatory(CLUSTER_DNS, ClusterDns.class));
     }
 }

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -62,6 +63,7 @@ public final class SidecarProbe {
     private static final int CONCURRENT_READS = 16;
     /** Shorter than the reconciler's resync, so that every resync reads each pod afresh. */
     static final Duration READ_INTERVAL = Duration.ofSeconds(20);
+    static final int MAX_DOMAINS = 32;
 
     private final InjectionSettings injection;
     private final Duration timeout;
@@ -85,6 +87,11 @@ public final class SidecarProbe {
         this.clock = clock;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    }
+
+    /** The settings the sidecars were injected with, which the egress pods share. */
+    public InjectionSettings injection() {
+        return injection;
     }
 
     /** Observes the tunnel's pods, reading their sidecars' /status concurrently; without a token, by readiness alone. */
@@ -144,7 +151,7 @@ public final class SidecarProbe {
             }
             JsonNode status = JSON.readTree(response.body());
             return Optional.of(new SidecarReport(text(status, "state"), text(status, "transport"), text(status, "address"),
-                    text(status, "connectedSince")));
+                    text(status, "connectedSince"), texts(status, "searchDomains")));
         } catch (TimeoutException e) {
             LOG.debug("pod {}: sidecar /status took longer than {}", pod, timeout);
             return Optional.empty();
@@ -200,6 +207,21 @@ public final class SidecarProbe {
         public void onComplete() {
             body.complete(bytes.toByteArray());
         }
+    }
+
+    /** The texts of an array, at most {@link #MAX_DOMAINS} (a sidecar's answer is bounded, and so is the status it feeds). */
+    private static List<String> texts(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isArray()) {
+            return List.of();
+        }
+        List<String> texts = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (item.isTextual() && texts.size() < MAX_DOMAINS) {
+                texts.add(item.asText());
+            }
+        }
+        return texts;
     }
 
     private static String text(JsonNode node, String field) {

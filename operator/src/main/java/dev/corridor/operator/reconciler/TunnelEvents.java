@@ -11,22 +11,22 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Records Events on a VpnTunnel, for {@code kubectl describe vpnt} and event-based alerting. */
-final class TunnelEvents {
+/** Records Events on a VpnTunnel, for {@code kubectl describe vpnt} and event-based alerting; the webhook records some too. */
+public final class TunnelEvents {
     private static final Logger LOG = LoggerFactory.getLogger(TunnelEvents.class);
     static final String COMPONENT = "corridor-operator";
 
     private final KubernetesClient client;
 
-    TunnelEvents(KubernetesClient client) {
+    public TunnelEvents(KubernetesClient client) {
         this.client = client;
     }
 
-    void warning(VpnTunnel tunnel, String reason, String message) {
+    public void warning(VpnTunnel tunnel, String reason, String message) {
         record(tunnel, "Warning", reason, message);
     }
 
-    void normal(VpnTunnel tunnel, String reason, String message) {
+    public void normal(VpnTunnel tunnel, String reason, String message) {
         record(tunnel, "Normal", reason, message);
     }
 

@@ -3,6 +3,7 @@ package dev.corridor.operator.reconciler;
 import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelStatus;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
 import dev.corridor.operator.model.TunnelStatusModel;
@@ -27,6 +28,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,10 +36,12 @@ import java.util.Set;
 
 /**
  * Keeps a tunnel's sidecar ConfigMap current (the workflow's dependent), its status token in a Secret, and its status
- * true: the validation of the spec and its references, and what the injected pods' sidecars report. Runs again when a tunnel or one of its
+ * true: the validation of the spec and its references, and what the injected pods' sidecars report; and the shared
+ * egress a tunnel's spec.egress asks for ({@link EgressObjects}). Runs again when a tunnel or one of its
  * pods changes, and every resync period for what no event announces (a Secret created later, a sidecar's detail).
  */
-@Workflow(dependents = @Dependent(type = SidecarConfigMapDependent.class))
+// Invoked from reconcile(), which first hands the ConfigMap the cluster's DNS (SidecarConfigMapDependent.CLUSTER_DNS).
+@Workflow(dependents = @Dependent(type = SidecarConfigMapDependent.class), explicitInvocation = true)
 @ControllerConfiguration(name = VpnTunnelReconciler.NAME)
 public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     public static final String NAME = "vpntunnel";
@@ -50,14 +54,17 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     private final TunnelEvents events;
     private final Clock clock;
     private final Duration resync;
+    private final EgressObjects egress;
 
-    public VpnTunnelReconciler(KubernetesClient client, SidecarProbe probe, Clock clock, Duration resync) {
+    /** @param clusterDns the cluster's DNS as the settings give it (its resolvers are looked up when they name none) */
+    public VpnTunnelReconciler(KubernetesClient client, ClusterDns clusterDns, SidecarProbe probe, Clock clock, Duration resync) {
         this.resync = resync;
-        this.lookup = new TunnelLookup(client);
+        this.lookup = new TunnelLookup(client, clusterDns);
         this.tokens = new StatusTokens(client);
         this.probe = probe;
         this.events = new TunnelEvents(client);
         this.clock = clock;
+        this.egress = new EgressObjects(probe.injection());
     }
 
     /** Reconciles the tunnels of these namespaces; their pods and ConfigMaps are watched there alone too, as the chart's Roles allow. */
@@ -77,17 +84,22 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
                 .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(
                         pod.getMetadata().getLabels().get(SidecarLayout.TUNNEL_LABEL), pod.getMetadata().getNamespace())))
                 .build();
-        return List.of(new InformerEventSource<>(pods, context));
+        List<EventSource<?, VpnTunnel>> sources = new ArrayList<>(egress.eventSources(context));
+        sources.add(new InformerEventSource<>(pods, context));
+        return sources;
     }
 
     @Override
     public UpdateControl<VpnTunnel> reconcile(VpnTunnel tunnel, Context<VpnTunnel> context) {
+        context.managedWorkflowAndDependentResourceContext().put(SidecarConfigMapDependent.CLUSTER_DNS, lookup.clusterDns());
+        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         Optional<String> token = tokens.token(tunnel);
         List<SpecValidation.Problem> problems = lookup.problems(tunnel);
         List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class).filter(VpnTunnelReconciler::carriesTunnel).toList();
         List<Condition> previous = Optional.ofNullable(tunnel.getStatus()).map(VpnTunnelStatus::conditions).orElse(List.of());
-        VpnTunnelStatus status = TunnelStatusModel.status(tunnel.getMetadata().getGeneration(), problems, probe.observe(tunnel, pods, token),
-                previous, clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        VpnTunnelStatus status = TunnelStatusModel.status(tunnel.getMetadata().getGeneration(), tunnel.getSpec(), problems,
+                probe.observe(tunnel, pods, token), previous, clock.instant().truncatedTo(ChronoUnit.SECONDS))
+                .withEgress(egress.reconcile(tunnel, problems.isEmpty(), context).orElse(null));
         announceValidity(tunnel, previous, status.conditions());
         if (sameDocument(context, status, tunnel.getStatus())) {
             return UpdateControl.<VpnTunnel>noUpdate().rescheduleAfter(resync);

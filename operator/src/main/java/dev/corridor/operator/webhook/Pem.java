@@ -17,12 +17,15 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
-/** PEM in and out, with Bouncy Castle's parser: it reads PKCS#8, PKCS#1 and SEC1 keys (cert-manager writes all three). */
-final class Pem {
+/**
+ * PEM in and out, with Bouncy Castle's parser: it reads PKCS#8, PKCS#1 and SEC1 keys (cert-manager writes all three). The
+ * webhook's certificates, and the client certificates a tunnel names (AuthenticationValidation).
+ */
+public final class Pem {
     private Pem() {
     }
 
-    static String encode(List<?> objects) {
+    public static String encode(List<?> objects) {
         StringWriter text = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
             for (Object object : objects) {
@@ -35,7 +38,7 @@ final class Pem {
         return text.toString();
     }
 
-    static List<X509Certificate> certificates(String pem) throws IOException {
+    public static List<X509Certificate> certificates(String pem) throws IOException {
         List<X509Certificate> certificates = new ArrayList<>();
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {
             for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
@@ -52,7 +55,7 @@ final class Pem {
         return certificates;
     }
 
-    static PrivateKey privateKey(String pem) throws IOException {
+    public static PrivateKey privateKey(String pem) throws IOException {
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {
             Object object = parser.readObject();
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();

@@ -6,11 +6,17 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.corridor.operator.crd.Egress;
 import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.model.AllowedImages;
+import dev.corridor.operator.model.AuthenticationValidation;
+import dev.corridor.operator.model.EgressWorkload;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.PodInjector;
 import dev.corridor.operator.model.SpecValidation;
+import dev.corridor.operator.testing.Fixtures;
+import dev.corridor.operator.testing.RestrictedPodSecurity;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,12 +26,17 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -47,7 +58,10 @@ class ChartExamplesTest {
     private static final Set<String> RULES_LEFT_TO_SPEC_VALIDATION = Set.of(
             "!has(self.ca) || (has(self.ca.secret) != has(self.ca.configMap))",
             "!has(self.allowDefaultRoute) || !self.allowDefaultRoute || (has(self.neverRoute) && size(self.neverRoute) > 0)",
-            "!has(self.minDelaySeconds) || !has(self.maxDelaySeconds) || self.maxDelaySeconds >= self.minDelaySeconds");
+            "!has(self.minDelaySeconds) || !has(self.maxDelaySeconds) || self.maxDelaySeconds >= self.minDelaySeconds",
+            "has(self.secretRef) || has(self.clientCertificate) || has(self.cookieSecretRef)",
+            "!has(self.mcaCertificate) || has(self.clientCertificate)",
+            "!has(self.cookieSecretRef) || (!has(self.secretRef) && !has(self.totp))");
     private static final JsonMapper STRICT = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private static List<ObjectNode> documents;
@@ -65,9 +79,36 @@ class ChartExamplesTest {
     }
 
     @Test
-    void examplesHoldATunnelItsSecretADeploymentAndAJob() {
+    void examplesHoldTheTunnelsTheirSecretsAndCertificateTheirWorkloadsAndTheEgressNamespaces() {
         assertThat(documents).extracting(document -> document.path("kind").asText())
-                .containsExactlyInAnyOrder("Deployment", "Job", "Secret", "VpnTunnel");
+                .containsExactlyInAnyOrder("Deployment", "Deployment", "Job", "Secret", "Secret", "Secret", "VpnTunnel", "VpnTunnel", "VpnTunnel",
+                        "Certificate", "Namespace", "Namespace");
+    }
+
+    /**
+     * egress.yaml: a restricted namespace reaches a corporate database through a forward. The client is allowed by
+     * the tunnel, connects to the Service the operator makes for the forward, and passes the restricted level.
+     */
+    @Test
+    void theEgressExampleReachesItsDatabaseFromARestrictedNamespace() {
+        VpnTunnel tunnel = ofKind("VpnTunnel").stream().map(document -> strict(document, VpnTunnel.class))
+                .filter(candidate -> candidate.getSpec().egress() != null).findFirst().orElseThrow();
+        assertThat(EgressWorkload.problems(tunnel)).isEmpty();
+        Egress.ForwardedService database = tunnel.getSpec().egress().services().getFirst();
+        String service = EgressWorkload.serviceName(tunnel.getMetadata().getName(), database.name());
+        assertThat(EgressWorkload.services(tunnel)).containsKey(service);
+
+        Deployment client = ofKind("Deployment").stream().map(document -> strict(document, Deployment.class))
+                .filter(deployment -> tunnel.getSpec().egress().allowedNamespaces().contains(deployment.getMetadata().getNamespace()))
+                .findFirst().orElseThrow(() -> new AssertionError("no example workload in a namespace the egress allows"));
+        assertThat(String.join(" ", client.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs()))
+                .contains("-h " + service + "." + tunnel.getMetadata().getNamespace() + ".svc -p " + database.ports().getFirst());
+        Pod pod = new Pod("v1", "Pod", client.getSpec().getTemplate().getMetadata(), client.getSpec().getTemplate().getSpec(), null);
+        assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
+        assertThat(ofKind("Namespace")).anySatisfy(namespace -> {
+            assertThat(namespace.path("metadata").path("name").asText()).isEqualTo(client.getMetadata().getNamespace());
+            assertThat(namespace.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asText()).isEqualTo("restricted");
+        });
     }
 
     @Test
@@ -89,10 +130,15 @@ class ChartExamplesTest {
             assertThat(RULES_LEFT_TO_SPEC_VALIDATION).containsAll(unevaluatedRules);
 
             Secret credentials = secret(tunnel.getSpec().authentication().secretRef().name());
-            Set<String> keys = new LinkedHashSet<>();
-            Optional.ofNullable(credentials.getStringData()).ifPresent(data -> keys.addAll(data.keySet()));
-            Optional.ofNullable(credentials.getData()).ifPresent(data -> keys.addAll(data.keySet()));
-            assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(keys), Optional.empty())).isEmpty();
+            assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(data(credentials).keySet()), Optional.empty())).isEmpty();
+            // What else the tunnel names: Secrets of the examples with the keys and content the sidecar reads, or a
+            // cert-manager Certificate that makes the kubernetes.io/tls Secret (judged as such by the check below).
+            VpnTunnelSpec.Authentication authentication = tunnel.getSpec().authentication();
+            Optional.ofNullable(authentication.clientCertificate()).ifPresent(tls -> assertThat(certificateSecrets()).contains(tls.secretName()));
+            VpnTunnelSpec.Authentication withoutCertificates = new VpnTunnelSpec.Authentication(authentication.secretRef(), authentication.authGroup(),
+                    authentication.totp(), null, null, authentication.cookieSecretRef(), authentication.formEntries());
+            assertThat(AuthenticationValidation.validate(withoutCertificates, name -> Optional.of(secret(name)).map(ChartExamplesTest::data),
+                    Instant.now())).isEmpty();
         }
     }
 
@@ -109,7 +155,8 @@ class ChartExamplesTest {
                 dtls: "yes"
                 sidecar: {logLevel: verbose}
                 proxy: http://proxy:3128
-                """).getFirst();
+                egress: {allowedNamespaces: [], services: [{name: db, host: db.corp.example.test, ports: [5432], extra: 1}, {name: %s, host: h, ports: [1]}]}
+                """.formatted("d".repeat(41))).getFirst();
         List<String> problems = new ArrayList<>();
         validate(bad, specSchema, "spec", problems, new LinkedHashSet<>());
         assertThat(problems).containsExactlyInAnyOrder(
@@ -121,7 +168,10 @@ class ChartExamplesTest {
                 "spec.mtu: 100 is below the minimum 1280",
                 "spec.dtls: expected a boolean",
                 "spec.sidecar.logLevel: 'verbose' does not match ^(error|warn|info|debug)$",
-                "spec.proxy: unknown field");
+                "spec.proxy: unknown field",
+                "spec.egress.allowedNamespaces: fewer than 1 items",
+                "spec.egress.services[0].extra: unknown field",
+                "spec.egress.services[1].name: longer than 40 characters");
     }
 
     @Test
@@ -129,6 +179,8 @@ class ChartExamplesTest {
         List<PodTemplateSpec> templates = new ArrayList<>();
         ofKind("Deployment").forEach(document -> templates.add(strict(document, Deployment.class).getSpec().getTemplate()));
         ofKind("Job").forEach(document -> templates.add(strict(document, Job.class).getSpec().getTemplate()));
+        templates.removeIf(template -> template.getMetadata().getAnnotations() == null
+                || !template.getMetadata().getAnnotations().containsKey("corridor.dev/tunnel"));
         assertThat(templates).hasSize(2);
         InjectionSettings nativeSidecar = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent", InjectionSettings.Mode.NATIVE,
                 InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
@@ -142,7 +194,7 @@ class ChartExamplesTest {
             Pod pod = new Pod("v1", "Pod", new ObjectMetaBuilder(template.getMetadata()).withName("example").withNamespace("apps").build(),
                     template.getSpec(), null);
 
-            Pod injected = PodInjector.inject(pod, tunnel, nativeSidecar).orElseThrow();
+            Pod injected = PodInjector.inject(pod, tunnel, nativeSidecar, Fixtures.CLUSTER_DNS).orElseThrow();
             Container sidecar = injected.getSpec().getInitContainers().getFirst();
             // An init container that keeps running and holds the application back until /readyz answers.
             assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");
@@ -153,6 +205,22 @@ class ChartExamplesTest {
 
     private static List<ObjectNode> ofKind(String kind) {
         return documents.stream().filter(document -> kind.equals(document.path("kind").asText())).toList();
+    }
+
+    /** The Secrets the examples' cert-manager Certificates make. */
+    private static List<String> certificateSecrets() {
+        return ofKind("Certificate").stream().map(document -> {
+            assertThat(document.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
+            assertThat(document.path("spec").path("usages").toString()).contains("client auth");
+            return document.path("spec").path("secretName").asText();
+        }).toList();
+    }
+
+    private static Map<String, byte[]> data(Secret secret) {
+        Map<String, byte[]> data = new HashMap<>();
+        Optional.ofNullable(secret.getData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, Base64.getDecoder().decode(value))));
+        Optional.ofNullable(secret.getStringData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8))));
+        return data;
     }
 
     private static Secret secret(String name) {
@@ -218,6 +286,9 @@ class ChartExamplesTest {
                 }
                 if (schema.has("maxItems") && value.size() > schema.path("maxItems").asInt()) {
                     problems.add(path + ": more than " + schema.path("maxItems").asInt() + " items");
+                }
+                if (schema.has("minItems") && value.size() < schema.path("minItems").asInt()) {
+                    problems.add(path + ": fewer than " + schema.path("minItems").asInt() + " items");
                 }
                 for (int i = 0; i < value.size(); i++) {
                     validate(value.get(i), schema.path("items"), path + "[" + i + "]", problems, unevaluated);

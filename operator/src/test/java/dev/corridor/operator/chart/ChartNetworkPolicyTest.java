@@ -109,7 +109,8 @@ class ChartNetworkPolicyTest {
         RenderedChart chart = RenderedChart.render("corridor", "networkPolicy: {enabled: true, sidecarNamespaces: [payments]}", scratch);
 
         assertThat(chart.kinds()).containsExactlyInAnyOrder("ServiceAccount/corridor-operator", "ClusterRole/corridor-operator",
-                "ClusterRoleBinding/corridor-operator", "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook",
+                "ClusterRoleBinding/corridor-operator", "Role/corridor-operator", "RoleBinding/corridor-operator",
+                "Role/corridor-operator-cluster-dns", "RoleBinding/corridor-operator-cluster-dns", "Service/corridor-webhook",
                 "Service/corridor-metrics", "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator",
                 "MutatingWebhookConfiguration/corridor", "NetworkPolicy/corridor-operator", "NetworkPolicy/corridor-sidecars");
         assertThat(chart.named("NetworkPolicy", "corridor-sidecars", NetworkPolicy.class).getMetadata().getNamespace()).isEqualTo("payments");

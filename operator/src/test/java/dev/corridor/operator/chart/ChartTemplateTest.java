@@ -5,10 +5,16 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.OperatorSettings;
+import dev.corridor.operator.crd.VpnTunnel;
+import dev.corridor.operator.model.AllowedImages;
+import dev.corridor.operator.model.EgressWorkload;
+import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
+import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -32,6 +38,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -56,6 +63,9 @@ class ChartTemplateTest {
     record Permission(String apiGroup, String resource, String resourceName, String verb) {
     }
 
+    /** What the operator does with the objects of a tunnel's shared egress: watch, apply, delete. */
+    static final String[] EGRESS_VERBS = {"get", "list", "watch", "create", "patch", "delete"};
+
     /** What the operator does with tunnels: by a ClusterRole, or by a Role in each namespace of watchNamespaces. */
     static Set<Permission> tunnelPermissions() {
         return Stream.of(
@@ -63,6 +73,10 @@ class ChartTemplateTest {
                 permissions("corridor.dev", "vpntunnels/status", null, "patch"),
                 permissions("", "configmaps", null, "get", "list", "watch", "create", "patch"),
                 permissions("", "secrets", null, "get", "create"),
+                permissions("apps", "deployments", null, EGRESS_VERBS),
+                permissions("", "services", null, EGRESS_VERBS),
+                permissions("networking.k8s.io", "networkpolicies", null, EGRESS_VERBS),
+                permissions("policy", "poddisruptionbudgets", null, EGRESS_VERBS),
                 permissions("", "pods", null, "list", "watch"),
                 permissions("", "events", null, "create"))
                 .flatMap(Set::stream).collect(Collectors.toSet());
@@ -97,7 +111,8 @@ class ChartTemplateTest {
 
         assertThat(chart.kinds()).containsExactlyInAnyOrder(
                 "ServiceAccount/corridor-operator", "ClusterRole/corridor-operator", "ClusterRoleBinding/corridor-operator",
-                "Role/corridor-operator", "RoleBinding/corridor-operator", "Service/corridor-webhook", "Service/corridor-metrics",
+                "Role/corridor-operator", "RoleBinding/corridor-operator", "Role/corridor-operator-cluster-dns",
+                "RoleBinding/corridor-operator-cluster-dns", "Service/corridor-webhook", "Service/corridor-metrics",
                 "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator", "MutatingWebhookConfiguration/corridor");
         Container operator = operatorContainer(chart);
         // With the release named "corridor", every name is the operator's built-in default.
@@ -119,7 +134,9 @@ class ChartTemplateTest {
                 "CORRIDOR_LEASE_NAME", "corridor-operator",
                 "CORRIDOR_LOG_LEVEL", "info",
                 "CORRIDOR_METRICS_PORT", "8080",
-                "CORRIDOR_WATCH_NAMESPACES", ""));
+                "CORRIDOR_WATCH_NAMESPACES", "",
+                "CORRIDOR_CLUSTER_DOMAIN", "cluster.local",
+                "CORRIDOR_DNS_UPSTREAM", ""));
         EnvVar namespace = operator.getEnv().stream().filter(env -> env.getName().equals("CORRIDOR_NAMESPACE")).findFirst().orElseThrow();
         assertThat(namespace.getValue()).isNull();
         assertThat(namespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
@@ -176,6 +193,25 @@ class ChartTemplateTest {
             assertThat(port.getPort()).isEqualTo(443);
             assertThat(port.getTargetPort().getStrVal()).isEqualTo("webhook");
         });
+    }
+
+    /** Every kind of object the operator writes for a shared egress, from what the model renders, in both modes. */
+    @Test
+    void rbacCoversEveryObjectOfASharedEgress() {
+        VpnTunnel tunnel = Fixtures.egressTunnel("corp", "vpn-login");
+        List<HasMetadata> written = new ArrayList<>(List.of(EgressWorkload.deployment(tunnel, new InjectionSettings("corridor/sidecar:test",
+                "IfNotPresent", InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE)),
+                EgressWorkload.networkPolicy(tunnel), EgressWorkload.disruptionBudget(tunnel)));
+        written.addAll(EgressWorkload.services(tunnel).values());
+        List<Permission> clusterWide = permissions(RenderedChart.render("corridor", "", scratch).one("ClusterRole", ClusterRole.class).getRules());
+        List<Permission> namespaced = permissions(inNamespace(RenderedChart.render("corridor", "watchNamespaces: [apps]", scratch), "Role", "apps",
+                Role.class).getRules());
+
+        for (HasMetadata object : written) {
+            Set<Permission> needed = permissions(HasMetadata.getGroup(object.getClass()), HasMetadata.getPlural(object.getClass()), null, EGRESS_VERBS);
+            assertThat(clusterWide).as(object.getKind()).containsAll(needed);
+            assertThat(namespaced).as(object.getKind()).containsAll(needed);
+        }
     }
 
     @Test
@@ -245,13 +281,13 @@ class ChartTemplateTest {
 
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("corridor"));
-        Role role = chart.one("Role", Role.class);
+        Role role = chart.named("Role", "corridor-operator", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(permissions(role.getRules()))
                 .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
 
         ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
-        RoleBinding binding = chart.one("RoleBinding", RoleBinding.class);
+        RoleBinding binding = chart.named("RoleBinding", "corridor-operator", RoleBinding.class);
         assertThat(clusterBinding.getRoleRef().getKind()).isEqualTo("ClusterRole");
         assertThat(clusterBinding.getRoleRef().getName()).isEqualTo("corridor-operator");
         assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
@@ -263,6 +299,28 @@ class ChartTemplateTest {
                 assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
             });
         }
+    }
+
+    /** Finding the cluster DNS: the one Service kube-system/kube-dns, read only; nothing when dns.upstream names it. */
+    @Test
+    void theOperatorMayReadTheKubeDnsServiceAloneAndNotEvenThatWhenTheUpstreamIsSet() {
+        RenderedChart chart = RenderedChart.render("corridor", "", scratch);
+
+        Role role = chart.named("Role", "corridor-operator-cluster-dns", Role.class);
+        assertThat(role.getMetadata().getNamespace()).isEqualTo("kube-system");
+        assertThat(permissions(role.getRules())).containsExactlyInAnyOrderElementsOf(permissions("", "services", "kube-dns", "get"));
+        RoleBinding binding = chart.named("RoleBinding", "corridor-operator-cluster-dns", RoleBinding.class);
+        assertThat(binding.getMetadata().getNamespace()).isEqualTo("kube-system");
+        assertThat(binding.getRoleRef().getName()).isEqualTo("corridor-operator-cluster-dns");
+        assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+            assertThat(subject.getName()).isEqualTo("corridor-operator");
+            assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
+        });
+
+        RenderedChart set = RenderedChart.render("corridor", "dns: {clusterDomain: k8s.example.internal, upstream: [10.100.0.10, \"[fd00::a]:53\"]}", scratch);
+        assertThat(set.kinds()).noneMatch(kind -> kind.contains("cluster-dns"));
+        assertThat(plainEnvironment(operatorContainer(set))).containsEntry("CORRIDOR_CLUSTER_DOMAIN", "k8s.example.internal")
+                .containsEntry("CORRIDOR_DNS_UPSTREAM", "10.100.0.10,[fd00::a]:53");
     }
 
     @Test
@@ -281,7 +339,7 @@ class ChartTemplateTest {
         assertThat(configuration.getWebhooks().getFirst().getClientConfig().getService().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
-        assertThat(permissions(chart.one("Role", Role.class).getRules()))
+        assertThat(permissions(chart.named("Role", "vpn-corridor-operator", Role.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-webhook", "vpn-corridor-operator"));
     }
 
@@ -314,7 +372,8 @@ class ChartTemplateTest {
         assertThat(webhook.getNamespaceSelector().getMatchLabels()).isNullOrEmpty();
         assertThat(webhook.getNamespaceSelector().getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded());
         assertThat(webhook.getMatchConditions()).singleElement().satisfies(condition -> assertThat(condition.getExpression())
-                .isEqualTo("has(object.metadata.annotations) && 'corridor.dev/tunnel' in object.metadata.annotations"));
+                .isEqualTo("has(object.metadata.annotations) && ('corridor.dev/tunnel' in object.metadata.annotations"
+                        + " || 'corridor.dev/egress' in object.metadata.annotations)"));
     }
 
     @Test
@@ -438,7 +497,7 @@ class ChartTemplateTest {
                 permissions("", "secrets", "corridor-webhook-ca", "get", "update"),
                 permissions("", "services", "corridor-webhook", "get")).flatMap(Set::stream).collect(Collectors.toSet()));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
-        assertThat(permissions(chart.one("Role", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
+        assertThat(permissions(chart.named("Role", "corridor-operator", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
     }
 
     @Test
@@ -460,7 +519,7 @@ class ChartTemplateTest {
         }
         assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
-        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(3);
+        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(4);
 
         // The operator watches what the Roles allow, and the webhook sees those namespaces' pods alone.
         Map<String, String> env = plainEnvironment(operatorContainer(chart));

@@ -101,7 +101,7 @@ class CrdAdmissibilityTest {
                         + " (maxLength, maxItems or maxProperties)");
         assertThat(result.errors()).contains(
                 "openAPIV3Schema.spec.trust.x-kubernetes-validations[1].rule: estimated rule cost 40265413 exceeds the limit of 10000000",
-                "total CRD cost 357355619 exceeds the limit of 100000000");
+                "total CRD cost 357355631 exceeds the limit of 100000000");
     }
 
     @Test

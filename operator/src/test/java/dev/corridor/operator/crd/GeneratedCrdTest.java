@@ -43,7 +43,20 @@ class GeneratedCrdTest {
         assertThat(spec.getProperties().get("trust").getXKubernetesValidations()).extracting("message")
                 .contains("trust.ca takes exactly one of secret or configMap");
         assertThat(version.getAdditionalPrinterColumns()).extracting("name")
-                .containsExactly("Age", "Gateway", "Ready", "Connected", "Injected");
+                .containsExactly("Age", "Gateway", "Ready", "Connected", "DNS", "Egress-Ready", "Services", "Sessions", "Injected");
+        // Every string of spec.egress has a length bound and every list a size bound, so CEL and the API server's cost stay bounded.
+        JSONSchemaProps egress = spec.getProperties().get("egress");
+        assertThat(egress.getProperties().get("allowedNamespaces").getMaxItems()).isEqualTo(64L);
+        assertThat(egress.getProperties().get("allowedNamespaces").getItems().getSchema().getMaxLength()).isEqualTo(63L);
+        JSONSchemaProps service = egress.getProperties().get("services").getItems().getSchema();
+        assertThat(egress.getProperties().get("services").getMaxItems()).isEqualTo(32L);
+        assertThat(service.getProperties().get("host").getMaxLength()).isEqualTo(253L);
+        assertThat(service.getProperties().get("ports").getItems().getSchema().getMaximum()).isEqualTo(65535.0);
+        JSONSchemaProps dns = spec.getProperties().get("dns");
+        assertThat(dns.getProperties().get("enabled").getDefault().asBoolean()).as("DNS through the sidecar unless turned off").isTrue();
+        assertThat(dns.getProperties().get("domains").getMaxItems()).isEqualTo(32L);
+        assertThat(dns.getProperties().get("domains").getItems().getSchema().getMaxLength()).isEqualTo(253L);
+        assertThat(dns.getProperties().get("domains").getItems().getSchema().getPattern()).isEqualTo(TunnelDns.DOMAIN);
         assertThat(crd().getSpec().getNames().getShortNames()).containsExactly("vpnt");
     }
 

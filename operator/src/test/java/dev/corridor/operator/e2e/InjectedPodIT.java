@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.model.AllowedImages;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.SidecarConfiguration;
 import dev.corridor.operator.model.SidecarLayout;
@@ -33,6 +35,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
@@ -74,9 +77,18 @@ class InjectedPodIT {
                     "@/opt/corridor/jvm.options", "-jar", "/opt/corridor/corridor-sidecar.jar"),
             Map.of("/opt/corridor/jvm.options", GatewayLab.repositoryRoot().resolve("sidecar/jvm.options"),
                     "/opt/corridor/corridor-sidecar.jar", SidecarProcess.jar()));
-    /** CAP_NET_ADMIN (12) and CAP_MKNOD (27) as bits of the masks in /proc/PID/status (linux/capability.h). */
+    /** The application: it only has to be there, with the pod's resolv.conf, to resolve names as applications do. */
+    private static final String APP_IMAGE = "registry.example.test/app:1";
+    private static final ContainerImage APP = new ContainerImage(List.of("/bin/sleep", "infinity"), Map.of());
+    /**
+     * CAP_NET_BIND_SERVICE (10), CAP_NET_ADMIN (12) and CAP_MKNOD (27) as bits of the masks in /proc/PID/status
+     * (linux/capability.h).
+     */
+    private static final long NET_BIND_SERVICE = 1L << 10;
     private static final long NET_ADMIN = 1L << 12;
     private static final long MKNOD = 1L << 27;
+    /** The operator's DNS settings by default: the cluster domain, and the cluster DNS found as the Service kube-system/kube-dns. */
+    private static final ClusterDns DISCOVERED = new ClusterDns(ClusterDns.DEFAULT_DOMAIN, List.of());
     /** spec.routes.include: a network the gateway does not send, which must go through the tunnel too. */
     private static final String INCLUDED = "10.21.0.0/16";
     /** spec.routes.neverRoute: stands for the cluster's pod network, which must stay on the pod's own path. */
@@ -88,6 +100,7 @@ class InjectedPodIT {
     private static GatewayLab lab;
     private static Kubelet.Sandbox sandbox;
     private RunningContainer container;
+    private RunningContainer app;
 
     @BeforeAll
     static void startLab() throws Exception {
@@ -97,7 +110,8 @@ class InjectedPodIT {
         // A 2 s DPD gives the sidecar's debug logging something to say within seconds.
         lab = GatewayLab.start("corinj", "dpd = 2");
         // The node's address as the pod sees it: its default router, in the lab's node namespace.
-        sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"), lab.get("LAB_POD_ROUTER"));
+        sandbox = new Kubelet.Sandbox(lab.podNamespace(), lab.get("LAB_POD_ADDRESS"), lab.get("LAB_NODE_NS"), lab.get("LAB_POD_ROUTER"),
+                lab.get("LAB_CLUSTER_DNS"));
         Fixtures.installCrd(client);
     }
 
@@ -110,6 +124,9 @@ class InjectedPodIT {
 
     @AfterEach
     void removeThePod() throws Exception {
+        if (app != null) {
+            app.close();
+        }
         if (container != null) {
             container.close();
         }
@@ -127,11 +144,11 @@ class InjectedPodIT {
         assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(credentials.getData().keySet()), Optional.of(ca.getData().keySet()))).isEmpty();
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(SidecarLayout.LOG_LEVEL_ANNOTATION, "debug"), credentials, ca);
 
-        ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
+        ConfigMap configuration = SidecarConfiguration.configMap(tunnel, clusterDns());
         container = kubelet(configuration, credentials, ca, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
         container.awaitStarted();
 
-        assertRunsAsItsSpecSays(configuration, NET_ADMIN);
+        assertRunsAsItsSpecSays(configuration, NET_ADMIN | NET_BIND_SERVICE);
         assertThat(container.mounts()).anySatisfy(mount -> assertThat(mount.mountPoint()).isEqualTo(SidecarLayout.TUN_DEVICE));
         assertThat(container.inside("cat", SidecarLayout.CA_DIRECTORY + "/" + SidecarLayout.CA_FILE).stdout())
                 .isEqualTo(Files.readString(lab.caFile()));
@@ -156,11 +173,11 @@ class InjectedPodIT {
         assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(credentials.getData().keySet()), Optional.empty())).isEmpty();
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of(), credentials);
 
-        ConfigMap configuration = SidecarConfiguration.configMap(tunnel);
+        ConfigMap configuration = SidecarConfiguration.configMap(tunnel, clusterDns());
         container = kubelet(configuration, credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
         container.awaitStarted();
 
-        assertRunsAsItsSpecSays(configuration, NET_ADMIN | MKNOD);
+        assertRunsAsItsSpecSays(configuration, NET_ADMIN | MKNOD | NET_BIND_SERVICE);
         // No volume provides the device: the sidecar made the node in the container's own /dev.
         assertThat(container.mounts()).noneSatisfy(mount -> assertThat(mount.mountPoint()).startsWith("/dev/net"));
         assertThat(container.inside("stat", "-c", "%F %t:%T", SidecarLayout.TUN_DEVICE).stdout().strip())
@@ -183,9 +200,9 @@ class InjectedPodIT {
         Secret credentials = credentials("lab-login", "username", "password");
         VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(), credentials);
-        sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>());
+        sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>(List.of("NET_BIND_SERVICE")));
 
-        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
+        container = kubelet(SidecarConfiguration.configMap(tunnel, clusterDns()), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
 
         assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
         assertThat(container.output()).contains("creating tun device 'vpn0'").contains("the container needs the NET_ADMIN capability")
@@ -198,13 +215,62 @@ class InjectedPodIT {
         Secret credentials = credentials("lab-login", "username", "password");
         VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
         Pod pod = inject(tunnel, InjectionSettings.TunDevice.CREATE, Map.of(), credentials);
-        sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>(List.of("NET_ADMIN")));
+        sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>(List.of("NET_ADMIN", "NET_BIND_SERVICE")));
 
-        container = kubelet(SidecarConfiguration.configMap(tunnel), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
+        container = kubelet(SidecarConfiguration.configMap(tunnel, clusterDns()), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
 
         assertThat(container.awaitExit(EXIT)).as("exit status: the tun device could not be set up").isEqualTo(6);
         assertThat(container.output()).contains("/dev/net/tun is missing, and creating it failed")
                 .contains("grant the MKNOD capability as well as NET_ADMIN").as("checked before any login").doesNotContain("connecting to");
+        assertNothingLeft();
+    }
+
+    /**
+     * The application container resolves names through the pod's resolv.conf as the kubelet writes it from the
+     * webhook's dnsConfig: a corporate name from the corporate DNS server behind the gateway, through the tunnel, and a
+     * cluster name through the search path from the cluster DNS, which the operator found as the Service kube-dns.
+     */
+    @Test
+    void theApplicationResolvesCorporateNamesThroughTheTunnelAndClusterNamesFromTheClusterDns() throws Exception {
+        Secret credentials = credentials("lab-login", "username", "password");
+        VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(), credentials);
+        assertThat(clusterDns().upstream()).as("found as the Service kube-system/kube-dns").containsExactly(lab.get("LAB_CLUSTER_DNS"));
+
+        Kubelet kubelet = kubelet(SidecarConfiguration.configMap(tunnel, clusterDns()), credentials, statusToken(tunnel));
+        container = kubelet.start(pod, SidecarLayout.CONTAINER_NAME);
+        container.awaitStarted();
+        app = kubelet.start(pod, "app");
+        // Its process becomes the entrypoint once the runtime has set the container up (mounts, root, capabilities).
+        Path cmdline = Path.of("/proc", Long.toString(app.pid()), "cmdline");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(cmdline).startsWith(APP.entrypoint().getFirst() + "\0"));
+
+        assertThat(app.inside("cat", "/etc/resolv.conf").stdout())
+                .isEqualTo("search apps.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n");
+        String vpnAddress = status().path("address").asText();
+        assertThat(app.inside("getent", "ahostsv4", "db.corp.test").stdout()).as("a corporate name").startsWith("10.20.1.10 ");
+        assertThat(app.inside("getent", "ahostsv4", "kubernetes.default").stdout()).as("a cluster name, by the search path").startsWith("10.96.0.1 ");
+
+        assertThat(labLog("LAB_CORP_DNS_LOG")).as("the corporate server was asked through the tunnel")
+                .contains("query[A] db.corp.test from " + vpnAddress);
+        assertThat(labLog("LAB_CLUSTER_DNS_LOG")).contains("query[A] kubernetes.default.svc.cluster.local from " + lab.get("LAB_POD_ADDRESS"))
+                .as("the corporate name itself never reached the cluster DNS").doesNotContainPattern("query\\[\\w+] db\\.corp\\.test from");
+        app.close();
+        assertEndsAndLeavesNothing();
+    }
+
+    /** The forwarder's port 53 is why the sidecar gets NET_BIND_SERVICE: without it, the sidecar says so and stops. */
+    @Test
+    void withoutNetBindServiceTheSidecarCannotServeTheForwarderAndSaysSo() throws Exception {
+        Secret credentials = credentials("lab-login", "username", "password");
+        VpnTunnel tunnel = tunnel(new VpnTunnelSpec.Trust(List.of(gatewayPin()), null), new VpnTunnelSpec.SecretReference("lab-login", null, null), false);
+        Pod pod = inject(tunnel, InjectionSettings.TunDevice.HOST_PATH, Map.of(), credentials);
+        sidecarOf(pod).getSecurityContext().getCapabilities().setAdd(new ArrayList<>(List.of("NET_ADMIN")));
+
+        container = kubelet(SidecarConfiguration.configMap(tunnel, clusterDns()), credentials, statusToken(tunnel)).start(pod, SidecarLayout.CONTAINER_NAME);
+
+        assertThat(container.awaitExit(EXIT)).as("exit status: a configuration the sidecar cannot serve").isEqualTo(2);
+        assertThat(container.output()).contains("cannot serve DNS on 127.0.0.1:53");
         assertNothingLeft();
     }
 
@@ -320,6 +386,16 @@ class InjectedPodIT {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lab.gatewayUsers()).doesNotContain(lab.user()));
     }
 
+    /** The cluster's DNS as the operator finds it: what the reconciler renders into the ConfigMap. */
+    private static ClusterDns clusterDns() {
+        return new TunnelLookup(client, DISCOVERED).clusterDns();
+    }
+
+    private static String labLog(String key) throws Exception {
+        Path file = Path.of(lab.get(key));
+        return Files.exists(file) ? Files.readString(file) : "";
+    }
+
     private JsonNode status() throws Exception {
         int port = container.spec().getPorts().getFirst().getContainerPort();
         return new ObjectMapper().readTree(container.httpGet(port, "/status", "Authorization: Bearer " + STATUS_TOKEN));
@@ -329,7 +405,7 @@ class InjectedPodIT {
         VpnTunnel tunnel = new VpnTunnel();
         tunnel.setMetadata(metadata("corp"));
         tunnel.setSpec(new VpnTunnelSpec(lab.gatewayUrl(), trust, new VpnTunnelSpec.Authentication(credentials, null),
-                new VpnTunnelSpec.Routes(List.of(INCLUDED), null, false, List.of(CLUSTER_PODS)), null, dtls, null, null));
+                new VpnTunnelSpec.Routes(List.of(INCLUDED), null, false, List.of(CLUSTER_PODS)), null, dtls, null, null, null, null));
         return tunnel;
     }
 
@@ -348,18 +424,24 @@ class InjectedPodIT {
             client.resource(object).createOr(NonDeletingOperation::update);
         }
         client.resource(statusToken(created)).create();
+        // The cluster DNS Service as kubeadm makes it, with the lab's cluster DNS server as its address.
+        client.resource(new ServiceBuilder().withNewMetadata().withName(ClusterDns.SERVICE_NAME).withNamespace(ClusterDns.SERVICE_NAMESPACE).endMetadata()
+                .withNewSpec().withClusterIP(lab.get("LAB_CLUSTER_DNS")).addNewPort().withName("dns").withPort(53).withProtocol("UDP").endPort().endSpec()
+                .build()).createOr(NonDeletingOperation::update);
         Pod pod = new PodBuilder()
                 .withNewMetadata().withName("web").withNamespace(NAMESPACE)
                     .addToAnnotations(SidecarLayout.TUNNEL_ANNOTATION, tunnel.getMetadata().getName()).addToAnnotations(annotations)
                 .endMetadata()
                 .withNewSpec()
                     .addNewHostAlias().withIp(lab.get("LAB_GATEWAY_ADDRESS")).withHostnames(lab.get("LAB_GATEWAY_HOST")).endHostAlias()
-                    .addNewContainer().withName("app").withImage("registry.example.test/app:1").endContainer()
+                    .addNewContainer().withName("app").withImage(APP_IMAGE)
+                        .withNewSecurityContext().withRunAsUser(0L).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
+                    .endContainer()
                 .endSpec()
                 .build();
         InjectionSettings settings = new InjectionSettings(IMAGE, "IfNotPresent", InjectionSettings.Mode.NATIVE, tunDevice,
                 new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("128Mi")).addToLimits("memory", new Quantity("192Mi")).build(), AllowedImages.NONE);
-        try (RunningWebhook webhook = RunningWebhook.start(client, settings, WatchedNamespaces.ALL,
+        try (RunningWebhook webhook = RunningWebhook.start(client, settings, DISCOVERED, WatchedNamespaces.ALL,
                 new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))) {
             return webhook.inject(pod, NAMESPACE);
         }
@@ -370,7 +452,7 @@ class InjectedPodIT {
     }
 
     private static Kubelet kubelet(HasMetadata... objects) {
-        return new Kubelet(sandbox, Map.of(IMAGE, SIDECAR_IMAGE), List.of(objects));
+        return new Kubelet(sandbox, Map.of(IMAGE, SIDECAR_IMAGE, APP_IMAGE, APP), List.of(objects));
     }
 
     /** The tunnel's status-token Secret, as the operator makes it. */

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.HostAlias;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodDNSConfig;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -27,6 +28,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -48,7 +50,8 @@ import java.util.stream.Stream;
  *       whose writable layer is a tmpfs that goes with the namespace), with a fresh /proc, a /dev tmpfs holding
  *       only null, zero, full, random, urandom and tty, /dev/shm and a read-only /sys, as runc mounts them; then every
  *       volumeMount bind-mounted at its mountPath (read-only when it says so), the kubelet's /etc/hosts from the
- *       pod's hostAliases, and the root remounted read-only when readOnlyRootFilesystem says so;</li>
+ *       pod's hostAliases, its /etc/resolv.conf from the pod's dnsPolicy and dnsConfig (as containerd writes what the
+ *       kubelet hands it), and the root remounted read-only when readOnlyRootFilesystem says so;</li>
  *   <li>volumes as the kubelet writes them: configMap and secret items (keys to paths, with their modes) in a
  *       timestamped directory behind a {@code ..data} link, emptyDir of medium Memory as a tmpfs of its sizeLimit,
  *       hostPath after checking its type;</li>
@@ -78,9 +81,13 @@ final class Kubelet {
      * @param podIp            its address, which probes are sent to
      * @param nodeNamespace    the node's network namespace, from which the kubelet probes
      * @param hostIp           the node's address, as the downward API's status.hostIP gives it
+     * @param clusterDns       the cluster DNS Service's address, the nameserver of ClusterFirst pods (the kubelet's --cluster-dns)
      */
-    record Sandbox(String networkNamespace, String podIp, String nodeNamespace, String hostIp) {
+    record Sandbox(String networkNamespace, String podIp, String nodeNamespace, String hostIp, String clusterDns) {
     }
+
+    /** The kubelet's --cluster-domain. */
+    static final String CLUSTER_DOMAIN = "cluster.local";
 
     private final Sandbox sandbox;
     private final Map<String, ContainerImage> images;
@@ -181,6 +188,9 @@ final class Kubelet {
         Path hosts = directory.resolve("hosts");
         Files.writeString(hosts, hostsFile(pod));
         lines.add("mount --bind " + q(hosts) + " " + q(inside(root, "/etc/hosts"))); // writable, as the kubelet mounts it
+        Path resolvConf = directory.resolve("resolv.conf");
+        Files.writeString(resolvConf, resolvConf(pod));
+        lines.add("mount --bind " + q(resolvConf) + " " + q(inside(root, "/etc/resolv.conf")));
 
         SecurityContext security = container.getSecurityContext();
         if (Boolean.TRUE.equals(security.getReadOnlyRootFilesystem())) {
@@ -287,6 +297,48 @@ final class Kubelet {
             }
         }
         return hosts.toString();
+    }
+
+    /**
+     * The pod's resolv.conf: for dnsPolicy None, its dnsConfig alone; for ClusterFirst (the default), the cluster DNS,
+     * the search path {@code <ns>.svc.<domain>}, {@code svc.<domain>}, {@code <domain>} and ndots:5, with the dnsConfig
+     * merged in (its nameservers and searches after the kubelet's, its options over the kubelet's of the same name).
+     * Written as containerd writes what the kubelet hands it: search, nameservers, options.
+     */
+    String resolvConf(Pod pod) {
+        String policy = pod.getSpec().getDnsPolicy() == null ? "ClusterFirst" : pod.getSpec().getDnsPolicy();
+        PodDNSConfig config = pod.getSpec().getDnsConfig() == null ? new PodDNSConfig() : pod.getSpec().getDnsConfig();
+        List<String> nameservers = new ArrayList<>();
+        List<String> searches = new ArrayList<>();
+        Map<String, String> options = new LinkedHashMap<>();
+        switch (policy) {
+            case "None" -> {
+            }
+            case "ClusterFirst" -> {
+                nameservers.add(sandbox.clusterDns());
+                String namespace = pod.getMetadata().getNamespace();
+                searches.addAll(List.of(namespace + ".svc." + CLUSTER_DOMAIN, "svc." + CLUSTER_DOMAIN, CLUSTER_DOMAIN));
+                options.put("ndots", "5");
+            }
+            default -> throw new IllegalArgumentException("dnsPolicy " + policy + " is not modelled");
+        }
+        config.getNameservers().stream().filter(server -> !nameservers.contains(server)).forEach(nameservers::add);
+        config.getSearches().stream().filter(search -> !searches.contains(search)).forEach(searches::add);
+        config.getOptions().forEach(option -> options.put(option.getName(), option.getValue()));
+        if (nameservers.isEmpty()) {
+            throw new IllegalStateException("dnsPolicy " + policy + " without a nameserver: the API server would refuse the pod");
+        }
+        StringBuilder content = new StringBuilder();
+        if (!searches.isEmpty()) {
+            content.append("search ").append(String.join(" ", searches)).append('\n');
+        }
+        nameservers.forEach(server -> content.append("nameserver ").append(server).append('\n'));
+        if (!options.isEmpty()) {
+            content.append("options ").append(options.entrySet().stream()
+                    .map(option -> option.getValue() == null ? option.getKey() : option.getKey() + ":" + option.getValue())
+                    .collect(Collectors.joining(" "))).append('\n');
+        }
+        return content.toString();
     }
 
     private <T extends HasMetadata> T object(Class<T> kind, String name) {

@@ -161,11 +161,11 @@ final class RunningContainer implements AutoCloseable {
     }
 
     /**
-     * Runs a command in the container's file system (its mount namespace and root) with this test's own privileges,
-     * so that what fails there fails because of the mounts, not of the container's capabilities.
+     * Runs a command in the container's file system and network (its mount and network namespaces, and root) with this
+     * test's own privileges, so that what fails there fails because of the mounts, not of the container's capabilities.
      */
     Commands.Result inside(String... command) throws IOException, InterruptedException {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--target", Long.toString(process.pid()), "--mount", "--root", "--wd", "--"));
+        List<String> full = new ArrayList<>(List.of("nsenter", "--target", Long.toString(process.pid()), "--mount", "--net", "--root", "--wd", "--"));
         full.addAll(List.of(command));
         return Commands.runAllowingFailure(full);
     }

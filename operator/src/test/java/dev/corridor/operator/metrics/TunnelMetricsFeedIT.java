@@ -35,7 +35,7 @@ class TunnelMetricsFeedIT {
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         VpnTunnel reported = client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
         reported.setStatus(new VpnTunnelStatus(1L, List.of(condition("Ready", "False"), condition("ConfigValid", "True"),
-                condition("Degraded", "True")), 3, 2, List.of()));
+                condition("Degraded", "True")), 3, 2, List.of(), null, null));
         client.resource(reported).updateStatus();
         client.resource(Fixtures.tunnel("fresh", "vpn-login")).create();
 

@@ -36,7 +36,7 @@ class PodInjectorTest {
         InjectionSettings classic = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.CLASSIC,
                 InjectionSettings.TunDevice.HOST_PATH, DEFAULT_RESOURCES, AllowedImages.NONE);
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), classic).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), classic, Fixtures.CLUSTER_DNS).orElseThrow();
 
         assertThat(pod.getSpec().getInitContainers()).isNullOrEmpty();
         assertThat(pod.getSpec().getContainers()).extracting(Container::getName).containsExactly("app", "corridor-sidecar");
@@ -48,17 +48,17 @@ class PodInjectorTest {
         InjectionSettings create = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
                 InjectionSettings.TunDevice.CREATE, DEFAULT_RESOURCES, AllowedImages.NONE);
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), create).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), create, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Container sidecar = pod.getSpec().getInitContainers().getFirst();
-        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "MKNOD");
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "MKNOD", "NET_BIND_SERVICE");
         assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
         assertThat(sidecar.getVolumeMounts()).extracting("mountPath").doesNotContain("/dev/net/tun");
     }
 
     @Test
     void theNodesTunDeviceIsAHostPathVolumeOfTypeCharDeviceByDefault() {
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Container sidecar = pod.getSpec().getInitContainers().getFirst();
         assertThat(volume(pod, "corridor-tun").getHostPath()).satisfies(hostPath -> {
@@ -66,7 +66,7 @@ class PodInjectorTest {
             assertThat(hostPath.getType()).isEqualTo("CharDevice");
         });
         assertThat(sidecar.getVolumeMounts()).anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo("/dev/net/tun"));
-        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "NET_BIND_SERVICE");
         assertThat(sidecar.getSecurityContext().getPrivileged()).isFalse();
         assertThat(sidecar.getResources()).isEqualTo(DEFAULT_RESOURCES);
     }
@@ -77,10 +77,10 @@ class PodInjectorTest {
                 InjectionSettings.TunDevice.DEVICE_PLUGIN, DEFAULT_RESOURCES, AllowedImages.NONE, "devices.example.com/tun");
         ResourceRequirements limitsOnly = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("96Mi")).build();
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), devicePlugin).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), devicePlugin, Fixtures.CLUSTER_DNS).orElseThrow();
         Container tunnelsOwn = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY,
                 null, new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
-                new VpnTunnelSpec.Sidecar(null, null, limitsOnly, null, null, null), null)), devicePlugin).orElseThrow()
+                new VpnTunnelSpec.Sidecar(null, null, limitsOnly, null, null, null), null)), devicePlugin, Fixtures.CLUSTER_DNS).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
 
         Container sidecar = pod.getSpec().getInitContainers().getFirst();
@@ -92,7 +92,7 @@ class PodInjectorTest {
         assertThat(tunnelsOwn.getResources().getRequests()).isNullOrEmpty();
         assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("corridor-tun");
         assertThat(sidecar.getVolumeMounts()).extracting("mountPath").doesNotContain("/dev/net/tun");
-        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(sidecar.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "NET_BIND_SERVICE");
         assertThat(sidecar.getSecurityContext().getPrivileged()).isFalse();
         assertThat(DEFAULT_RESOURCES.getLimits()).doesNotContainKey("devices.example.com/tun"); // the settings are left as they were
         assertThat(PodInjector.verify(pod, Fixtures.tunnel("corp", "login"), devicePlugin)).isInstanceOf(PodInjector.Verdict.Injected.class);
@@ -103,7 +103,7 @@ class PodInjectorTest {
         InjectionSettings privileged = new InjectionSettings("sidecar:1", "IfNotPresent", InjectionSettings.Mode.NATIVE,
                 InjectionSettings.TunDevice.PRIVILEGED, DEFAULT_RESOURCES, AllowedImages.NONE);
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), privileged).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), privileged, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Container sidecar = pod.getSpec().getInitContainers().getFirst();
         assertThat(sidecar.getSecurityContext().getPrivileged()).isTrue();
@@ -120,8 +120,8 @@ class PodInjectorTest {
         VpnTunnel fromSecret = withCa(new VpnTunnelSpec.CaReference(new VpnTunnelSpec.KeyReference("corp-ca", null), null));
         VpnTunnel fromConfigMap = withCa(new VpnTunnelSpec.CaReference(null, new VpnTunnelSpec.KeyReference("corp-ca", "root.pem")));
 
-        Pod secretPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromSecret, NATIVE).orElseThrow();
-        Pod configMapPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromConfigMap, NATIVE).orElseThrow();
+        Pod secretPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromSecret, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
+        Pod configMapPod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), fromConfigMap, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Volume secretCa = volume(secretPod, "corridor-ca");
         assertThat(secretCa.getSecret().getSecretName()).isEqualTo("corp-ca");
@@ -134,15 +134,15 @@ class PodInjectorTest {
         assertThat(configMapCa.getConfigMap().getItems().getFirst().getKey()).isEqualTo("root.pem");
         assertThat(secretPod.getSpec().getInitContainers().getFirst().getVolumeMounts())
                 .anySatisfy(mount -> assertThat(mount.getMountPath()).isEqualTo(SidecarLayout.CA_DIRECTORY));
-        assertThat(SidecarConfiguration.render(fromSecret.getSpec())).contains("cafile: \"/etc/corridor/ca/ca.crt\"");
+        assertThat(SidecarConfiguration.render(fromSecret.getSpec(), Fixtures.CLUSTER_DNS)).contains("cafile: \"/etc/corridor/ca/ca.crt\"");
     }
 
     @Test
     void credentialsAreMountedReadOnlyUnderFixedFileNames() {
         VpnTunnel tunnel = Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", "user", "pass"), null), null, null, null, null, null));
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", "user", "pass"), null), null, null, null, null, null, null, null));
 
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Volume credentials = volume(pod, "corridor-credentials");
         assertThat(credentials.getSecret().getDefaultMode()).isEqualTo(0400);
@@ -160,11 +160,11 @@ class PodInjectorTest {
         ResourceRequirements small = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("96Mi")).build();
         VpnTunnel tunnel = Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, null,
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null,
-                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug", null, null), null));
+                new VpnTunnelSpec.Sidecar("sidecar:2", "Always", small, "debug", null, null), null, null, null));
 
-        Container sidecar = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE).orElseThrow()
+        Container sidecar = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnel, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
-        Container defaults = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow()
+        Container defaults = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
 
         assertThat(sidecar.getImage()).isEqualTo("sidecar:2");
@@ -184,7 +184,7 @@ class PodInjectorTest {
                 .contains("the node's own network namespace");
         assertThat(PodInjector.problems(windows, NATIVE)).singleElement().asString().startsWith("it sets spec.os.name: windows;");
         assertThat(PodInjector.problems(linux, NATIVE)).isEmpty();
-        assertThatThrownBy(() -> PodInjector.inject(hostNetwork, Fixtures.tunnel("corp", "login"), NATIVE))
+        assertThatThrownBy(() -> PodInjector.inject(hostNetwork, Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hostNetwork");
     }
 
@@ -212,8 +212,8 @@ class PodInjectorTest {
                 .addNewImagePullSecret("corp-registry").endSpec().build();
         VpnTunnel tunnel = tunnelWith(null, List.of(new ImagePullSecret("corp-registry"), new ImagePullSecret("sidecar-registry")));
 
-        Pod injected = PodInjector.inject(pod, tunnel, NATIVE).orElseThrow();
-        Pod plain = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+        Pod injected = PodInjector.inject(pod, tunnel, NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
+        Pod plain = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         assertThat(injected.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
                 .containsExactly("app-registry", "corp-registry", "sidecar-registry");
@@ -221,7 +221,7 @@ class PodInjectorTest {
     }
 
     private static Container sidecarWith(SidecarReadiness readiness, List<ImagePullSecret> pullSecrets) {
-        return PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnelWith(readiness, pullSecrets), NATIVE).orElseThrow()
+        return PodInjector.inject(Fixtures.annotatedPod("web", "corp"), tunnelWith(readiness, pullSecrets), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow()
                 .getSpec().getInitContainers().getFirst();
     }
 
@@ -233,9 +233,9 @@ class PodInjectorTest {
 
     @Test
     void injectingTwiceChangesNothing() {
-        Pod once = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+        Pod once = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
-        assertThat(PodInjector.inject(once, Fixtures.tunnel("corp", "login"), NATIVE)).isEmpty();
+        assertThat(PodInjector.inject(once, Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS)).isEmpty();
         assertThat(PodInjector.hasSidecar(once)).isTrue();
     }
 
@@ -251,13 +251,13 @@ class PodInjectorTest {
                 .mapToObj(port -> new ContainerPortBuilder().withContainerPort(port).build()).toList());
         assertThat(PodInjector.freePort(pod)).isEmpty();
         assertThat(PodInjector.problems(pod, NATIVE)).containsExactly("its containers declare every port the sidecar can use (9478-9485)");
-        assertThatThrownBy(() -> PodInjector.inject(pod, Fixtures.tunnel("corp", "login"), NATIVE))
+        assertThatThrownBy(() -> PodInjector.inject(pod, Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("every port the sidecar can use");
     }
 
     @Test
     void theSidecarGetsTheNodesAddressAndTheTunnelsStatusTokenReadOnly() {
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod("web", "corp"), Fixtures.tunnel("corp", "login"), NATIVE, Fixtures.CLUSTER_DNS).orElseThrow();
 
         Container sidecar = pod.getSpec().getInitContainers().getFirst();
         assertThat(sidecar.getEnv()).singleElement().satisfies(env -> {
@@ -271,7 +271,7 @@ class PodInjectorTest {
         assertThat(sidecar.getVolumeMounts()).filteredOn(mount -> mount.getName().equals("corridor-status-token")).singleElement()
                 .satisfies(mount -> {
                     assertThat(mount.getReadOnly()).isTrue();
-                    assertThat(SidecarConfiguration.render(Fixtures.tunnel("corp", "login").getSpec()))
+                    assertThat(SidecarConfiguration.render(Fixtures.tunnel("corp", "login").getSpec(), Fixtures.CLUSTER_DNS))
                             .contains("statusTokenFile: \"" + mount.getMountPath() + "/token\"");
                 });
     }
@@ -292,7 +292,7 @@ class PodInjectorTest {
 
         Pod allowed = annotated("corridor.dev/image", "registry.example.com/corridor/sidecar:2");
         assertThat(PodInjector.problems(allowed, allowing)).isEmpty();
-        Container sidecar = PodInjector.inject(allowed, Fixtures.tunnel("corp", "login"), allowing).orElseThrow().getSpec().getInitContainers().getFirst();
+        Container sidecar = PodInjector.inject(allowed, Fixtures.tunnel("corp", "login"), allowing, Fixtures.CLUSTER_DNS).orElseThrow().getSpec().getInitContainers().getFirst();
         assertThat(sidecar.getImage()).isEqualTo("registry.example.com/corridor/sidecar:2");
         for (String level : List.of("error", "warn", "info", "debug")) {
             assertThat(PodInjector.problems(annotated("corridor.dev/log-level", level), NATIVE)).isEmpty();
@@ -356,7 +356,7 @@ class PodInjectorTest {
     }
 
     private static Pod injected(Pod pod, VpnTunnel tunnel, InjectionSettings settings) {
-        return PodInjector.inject(pod, tunnel, settings).orElseThrow();
+        return PodInjector.inject(pod, tunnel, settings, Fixtures.CLUSTER_DNS).orElseThrow();
     }
 
     private static String reason(Pod pod, VpnTunnel tunnel) {
@@ -376,7 +376,7 @@ class PodInjectorTest {
 
     private static VpnTunnel withCa(VpnTunnelSpec.CaReference ca) {
         return Fixtures.tunnel("corp", new VpnTunnelSpec(Fixtures.GATEWAY, new VpnTunnelSpec.Trust(null, ca),
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null));
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null, null, null));
     }
 
     private static Volume volume(Pod pod, String name) {

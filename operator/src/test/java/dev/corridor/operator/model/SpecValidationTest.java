@@ -25,7 +25,7 @@ class SpecValidationTest {
                 new VpnTunnelSpec.Trust(List.of("sha256:abc"), new VpnTunnelSpec.CaReference(null, new VpnTunnelSpec.KeyReference("ca", null))),
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, "otp"), null),
                 new VpnTunnelSpec.Routes(List.of("10.30.0.0/33"), List.of("vpn.example.test"), true, null),
-                null, null, null, new VpnTunnelSpec.Reconnect(null, 10, 5));
+                null, null, null, new VpnTunnelSpec.Reconnect(null, 10, 5), null, null);
 
         assertThat(SpecValidation.validate(spec, Optional.of(Set.of("username", "password")), Optional.of(Set.of("tls.crt"))))
                 .containsExactly(
@@ -45,7 +45,7 @@ class SpecValidationTest {
     void missingReferencesAreNamed() {
         VpnTunnelSpec spec = new VpnTunnelSpec(Fixtures.GATEWAY,
                 new VpnTunnelSpec.Trust(null, new VpnTunnelSpec.CaReference(new VpnTunnelSpec.KeyReference("corp-ca", null), null)),
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null);
+                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference("login", null, null), null), null, null, null, null, null, null, null);
 
         assertThat(SpecValidation.validate(spec, Optional.empty(), Optional.empty())).extracting(SpecValidation.Problem::message).containsExactly(
                 "Secret 'login' (spec.authentication.secretRef) does not exist",

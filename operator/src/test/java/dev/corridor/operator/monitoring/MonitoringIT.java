@@ -115,13 +115,13 @@ class MonitoringIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(2), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1)));
+        operator.register(new VpnTunnelReconciler(client, Fixtures.CLUSTER_DNS, new SidecarProbe(INJECTION, Duration.ofSeconds(2), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1)));
         operator.start();
 
         // The injected pod as the kubelet reports it running and ready; its sidecar's port leads to the real sidecar.
         sidecarStatusPort = PodPortForward.to(pod, Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]),
                 new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT));
-        webhook = RunningWebhook.start(client, INJECTION, WatchedNamespaces.ALL, metrics);
+        webhook = RunningWebhook.start(client, INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL, metrics);
         Pod injected = webhook.inject(Fixtures.annotatedPod(POD, TUNNEL), Fixtures.NAMESPACE);
         client.resource(new PodBuilder(injected).withNewStatus().withPhase("Running").withPodIP(sidecarStatusPort.address())
                 .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(true)

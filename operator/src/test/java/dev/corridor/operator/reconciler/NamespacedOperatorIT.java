@@ -10,6 +10,7 @@ import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.testing.Fixtures;
 import dev.corridor.operator.webhook.PodMutator;
+import dev.corridor.operator.webhook.RunningWebhook;
 import io.fabric8.kubernetes.api.model.GroupVersionKindBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -50,7 +51,7 @@ class NamespacedOperatorIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1))
+        new VpnTunnelReconciler(client, Fixtures.CLUSTER_DNS, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1))
                 .registerWith(operator, APPS_ONLY);
         operator.start();
         try {
@@ -64,7 +65,7 @@ class NamespacedOperatorIT {
             operator.stop();
         }
 
-        PodMutator webhook = new PodMutator(new TunnelLookup(client), INJECTION, APPS_ONLY, client.getKubernetesSerialization());
+        PodMutator webhook = new PodMutator(new TunnelLookup(client, Fixtures.CLUSTER_DNS), new TunnelEvents(client), INJECTION, APPS_ONLY, client.getKubernetesSerialization());
         AdmissionResponse elsewhere = webhook.admit(creation(inNamespace(Fixtures.annotatedPod("web", "corp"), "other")));
         AdmissionResponse watched = webhook.admit(creation(Fixtures.annotatedPod("web", "corp")));
 

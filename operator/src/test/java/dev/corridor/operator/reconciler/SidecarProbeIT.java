@@ -83,7 +83,7 @@ class SidecarProbeIT {
         try (FakeSidecar sidecar = new FakeSidecar("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", () -> TOKEN)) {
             PodObservation observed = observe(injected("web-1", sidecar.podIp()));
 
-            assertThat(observed.report()).contains(new SidecarReport("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z"));
+            assertThat(observed.report()).contains(new SidecarReport("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", List.of()));
             // Without the token (its Secret is someone else's), the pod is judged by its readiness alone and not asked.
             assertThat(probe.observe(TUNNEL, List.of(injected("web-1", sidecar.podIp())), Optional.empty()).getFirst().report()).isEmpty();
             assertThat(sidecar.requests()).isEqualTo(1);
@@ -154,7 +154,7 @@ class SidecarProbeIT {
 
     /** The pod the webhook would have made, running at this address, its sidecar ready. */
     private static Pod injected(String name, String podIp) {
-        return running(PodInjector.inject(Fixtures.annotatedPod(name, "corp"), TUNNEL, INJECTION).orElseThrow(), podIp, true);
+        return running(PodInjector.inject(Fixtures.annotatedPod(name, "corp"), TUNNEL, INJECTION, Fixtures.CLUSTER_DNS).orElseThrow(), podIp, true);
     }
 
     private static Pod withUid(Pod pod, String uid) {

@@ -4,6 +4,8 @@ import static dev.corridor.operator.testing.Fixtures.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.corridor.operator.crd.OneTimePassword;
+import dev.corridor.operator.crd.SecretKeyReference;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.crd.VpnTunnelStatus;
@@ -56,7 +58,7 @@ class VpnTunnelReconcilerIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), RESYNC));
+        operator.register(new VpnTunnelReconciler(client, Fixtures.CLUSTER_DNS, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), RESYNC));
         operator.start();
     }
 
@@ -73,7 +75,8 @@ class VpnTunnelReconcilerIT {
         ConfigMap config = await().until(() -> client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get(), c -> c != null);
         assertThat(config.getData().get("corridor.yaml"))
                 .contains("server: \"" + Fixtures.GATEWAY + "\"", "userFile: \"/etc/corridor/credentials/username\"",
-                        "- \"10.30.0.0/16\"", "neverRoute:")
+                        "- \"10.30.0.0/16\"", "neverRoute:", "dnsListen: \"127.0.0.1:53\"", "dnsUpstream:\n- \"10.96.0.10\"",
+                        "clusterDomain: \"cluster.local\"")
                 .doesNotContain("alice", "secret");
         assertThat(config.getMetadata().getOwnerReferences()).singleElement().satisfies(owner -> {
             assertThat(owner.getKind()).isEqualTo("VpnTunnel");
@@ -125,6 +128,30 @@ class VpnTunnelReconcilerIT {
                         + "Secret 'vpn-login' has no key 'password' (spec.authentication.secretRef); it has user");
     }
 
+    /** The second factor's seed is judged as the sidecar will read it, before any pod starts, and never shown. */
+    @Test
+    void anUnreadableOneTimePasswordSeedIsNamedUntilTheSecretIsFixed() {
+        client.resource(Fixtures.credentials("vpn-login")).create();
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("vpn-otp").withNamespace(NAMESPACE).endMetadata()
+                .addToStringData("seed", "base32:SEKRIT!!").build()).create();
+        VpnTunnelSpec spec = Fixtures.tunnel("corp", "vpn-login").getSpec();
+        client.resource(Fixtures.tunnel("corp", new VpnTunnelSpec(spec.gateway(), spec.trust(), new VpnTunnelSpec.Authentication(
+                spec.authentication().secretRef(), null, new OneTimePassword(null, new SecretKeyReference("vpn-otp", "seed")), null, null, null, null),
+                spec.routes(), null, null, null, null))).create();
+
+        VpnTunnelStatus invalid = awaitStatus("corp", s -> condition(s, "ConfigValid").isPresent());
+        assertThat(condition(invalid, "ConfigValid")).get().extracting(Condition::getStatus, Condition::getReason).containsExactly("False", "InvalidTotpSeed");
+        assertThat(condition(invalid, "ConfigValid").orElseThrow().getMessage()).startsWith("key 'seed' of Secret 'vpn-otp' (spec.authentication.totp) is not a seed")
+                .doesNotContain("SEKRIT");
+        assertThat(await().until(() -> events("InvalidTotpSeed"), list -> !list.isEmpty()).getFirst().getMessage()).doesNotContain("SEKRIT");
+
+        client.secrets().inNamespace(NAMESPACE).withName("vpn-otp").edit(secret -> new io.fabric8.kubernetes.api.model.SecretBuilder(secret)
+                .withData(java.util.Map.of("seed", java.util.Base64.getEncoder().encodeToString("base32:JBSWY3DPEHPK3PXP".getBytes()))).withStringData(null).build());
+        awaitStatus("corp", s -> condition(s, "ConfigValid").map(c -> c.getStatus().equals("True")).orElse(false));
+        assertThat(client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get().getData().get("corridor.yaml"))
+                .contains("tokenMode: \"totp\"", "tokenSecretFile: \"/etc/corridor/token/seed\"").doesNotContain("JBSWY3DPEHPK3PXP");
+    }
+
     @Test
     void aSpecChangeReachesTheConfigMap() {
         client.resource(Fixtures.credentials("vpn-login")).create();
@@ -134,7 +161,7 @@ class VpnTunnelReconcilerIT {
         VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").get();
         VpnTunnelSpec spec = tunnel.getSpec();
         tunnel.setSpec(new VpnTunnelSpec("https://vpn2.example.test", spec.trust(), spec.authentication(), spec.routes(), 1400, false,
-                spec.sidecar(), new VpnTunnelSpec.Reconnect(600, 2, 30)));
+                spec.sidecar(), new VpnTunnelSpec.Reconnect(600, 2, 30), spec.egress(), spec.dns()));
         VpnTunnel updated = client.resource(tunnel).update();
 
         await().untilAsserted(() -> assertThat(client.configMaps().inNamespace(NAMESPACE).withName("corridor-corp").get()
@@ -169,9 +196,10 @@ class VpnTunnelReconcilerIT {
             assertThat(up.connectedPods()).isEqualTo(2);
             assertThat(condition(up, "Ready")).get().extracting(Condition::getStatus, Condition::getReason).containsExactly("True", "AllConnected");
 
-            // web-2's tunnel drops: its sidecar says so at once, before the kubelet's probe has failed.
+            // web-2's tunnel drops: its sidecar says so before the kubelet's probe has failed, and the operator sees it at
+            // its next read of /status (at most SidecarProbe.READ_INTERVAL later, while the readiness stays the same).
             second.report("reconnecting", null, null, null);
-            VpnTunnelStatus degraded = awaitStatus("corp", s -> s.pods().size() == 2
+            VpnTunnelStatus degraded = awaitStatus("corp", SidecarProbe.READ_INTERVAL.plusSeconds(15), s -> s.pods().size() == 2
                     && s.pods().get(1).equals(new VpnTunnelStatus.PodSummary("web-2", false, null, null, null)));
             assertThat(degraded.connectedPods()).isEqualTo(1);
             assertThat(condition(degraded, "Degraded")).get().extracting(Condition::getStatus, Condition::getMessage)
@@ -208,7 +236,7 @@ class VpnTunnelReconcilerIT {
         VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").get();
         VpnTunnelSpec spec = tunnel.getSpec();
         tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), 1400, spec.dtls(), spec.sidecar(),
-                spec.reconnect()));
+                spec.reconnect(), spec.egress(), spec.dns()));
         VpnTunnel updated = client.resource(tunnel).update();
         awaitStatus("corp", s -> s.observedGeneration().equals(updated.getMetadata().getGeneration()));
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> token().equals(token));
@@ -270,7 +298,7 @@ class VpnTunnelReconcilerIT {
 
     /** The pod the webhook would have made, at the address where its fake sidecar listens. */
     private static Pod injected(String name, VpnTunnel tunnel, String podIp) {
-        Pod pod = PodInjector.inject(Fixtures.annotatedPod(name, tunnel.getMetadata().getName()), tunnel, INJECTION).orElseThrow();
+        Pod pod = PodInjector.inject(Fixtures.annotatedPod(name, tunnel.getMetadata().getName()), tunnel, INJECTION, Fixtures.CLUSTER_DNS).orElseThrow();
         return new PodBuilder(pod).withNewStatus().withPhase("Running").withPodIP(podIp)
                 .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(false)
                         .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())
@@ -284,7 +312,11 @@ class VpnTunnelReconcilerIT {
     }
 
     private VpnTunnelStatus awaitStatus(String name, java.util.function.Predicate<VpnTunnelStatus> condition) {
-        return await().atMost(Duration.ofSeconds(15)).until(() -> {
+        return awaitStatus(name, Duration.ofSeconds(15), condition);
+    }
+
+    private VpnTunnelStatus awaitStatus(String name, Duration atMost, java.util.function.Predicate<VpnTunnelStatus> condition) {
+        return await().atMost(atMost).until(() -> {
             VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName(name).get();
             return tunnel == null ? null : tunnel.getStatus();
         }, status -> status != null && condition.test(status));

@@ -1,7 +1,9 @@
 package dev.corridor.operator.testing;
 
+import dev.corridor.operator.crd.Egress;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
+import dev.corridor.operator.model.ClusterDns;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -21,8 +23,12 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Objects the operator's tests create: tunnels, their Secrets, and pods. */
 public final class Fixtures {
     public static final String NAMESPACE = "apps";
+    /** Where the pods that use a shared egress run. */
+    public static final String CLIENT_NAMESPACE = "payroll";
     public static final String GATEWAY = "https://vpn.example.test:8443";
     public static final String PIN = "pin-sha256:" + Base64.getEncoder().encodeToString(new byte[32]);
+    /** The cluster's DNS as the chart's dns values name it, so that no test depends on finding kube-dns. */
+    public static final ClusterDns CLUSTER_DNS = new ClusterDns(ClusterDns.DEFAULT_DOMAIN, List.of("10.96.0.10"));
 
     private Fixtures() {
     }
@@ -32,7 +38,33 @@ public final class Fixtures {
         return tunnel(name, new VpnTunnelSpec(GATEWAY, new VpnTunnelSpec.Trust(List.of(PIN), null),
                 new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference(secret, null, null), null),
                 new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), null, false, List.of("10.42.0.0/16", "10.43.0.0/16")),
-                null, null, null, null));
+                null, null, null, null, null, null));
+    }
+
+    /** The default tunnel with a shared egress: a forwarded database, both proxies, for the namespace {@value #CLIENT_NAMESPACE}. */
+    public static VpnTunnel egressTunnel(String name, String secret) {
+        VpnTunnelSpec spec = tunnel(name, secret).getSpec();
+        return tunnel(name, new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), null, null, null, null,
+                new Egress(2, List.of(new Egress.ForwardedService("db", "db.corp.example.test", List.of(5432)),
+                        new Egress.ForwardedService("ldap", "10.30.0.9", List.of(389, 636))),
+                        new Egress.Proxy(true, true), List.of(CLIENT_NAMESPACE)), null));
+    }
+
+    /**
+     * An application pod of {@value #CLIENT_NAMESPACE} that passes the restricted Pod Security level, with the egress
+     * annotation.
+     */
+    public static Pod restrictedEgressPod(String name, String egress) {
+        return new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(CLIENT_NAMESPACE).addToAnnotations("corridor.dev/egress", egress).endMetadata()
+                .withNewSpec()
+                    .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+                    .addNewContainer().withName("app").withImage("registry.example.test/app:1")
+                        .withNewSecurityContext().withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .endSecurityContext()
+                    .endContainer()
+                .endSpec()
+                .build();
     }
 
     public static VpnTunnel tunnel(String name, VpnTunnelSpec spec) {

@@ -2,6 +2,7 @@ package dev.corridor.operator.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.corridor.operator.metrics.OperatorMetrics;
+import dev.corridor.operator.model.ClusterDns;
 import dev.corridor.operator.model.InjectionSettings;
 import dev.corridor.operator.model.WatchedNamespaces;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -34,14 +35,14 @@ public final class RunningWebhook implements AutoCloseable {
     }
 
     /** Creates the MutatingWebhookConfiguration if absent, starts the webhook and waits for its published caBundle. */
-    public static RunningWebhook start(KubernetesClient client, InjectionSettings injection, WatchedNamespaces namespaces,
+    public static RunningWebhook start(KubernetesClient client, InjectionSettings injection, ClusterDns clusterDns, WatchedNamespaces namespaces,
                                        OperatorMetrics metrics) throws Exception {
         if (client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get() == null) {
             client.resource(WebhookIT.webhookConfiguration()).create();
         }
         Webhook webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
                 "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")),
-                injection, namespaces, Clock.systemUTC(), metrics);
+                injection, clusterDns, namespaces, Clock.systemUTC(), metrics);
         return new RunningWebhook(webhook, new AdmissionClient(webhook.port(), publishedCaBundle(client), WebhookIT.SERVICE_DNS));
     }
 

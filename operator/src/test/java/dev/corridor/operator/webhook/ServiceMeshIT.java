@@ -43,7 +43,7 @@ class ServiceMeshIT {
         Fixtures.installCrd(client);
         client.resource(Fixtures.credentials("vpn-login")).create();
         client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
-        webhook = RunningWebhook.start(client, WebhookIT.INJECTION, WatchedNamespaces.ALL,
+        webhook = RunningWebhook.start(client, WebhookIT.INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL,
                 new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 

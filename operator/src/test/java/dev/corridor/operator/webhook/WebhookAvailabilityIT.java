@@ -113,7 +113,7 @@ class WebhookAvailabilityIT {
     }
 
     private Webhook start(WebhookSettings settings, OperatorMetrics metrics) throws Exception {
-        return Webhook.start(client, RunningWebhook.OPERATOR_NAMESPACE, settings, WebhookIT.INJECTION, WatchedNamespaces.ALL, Clock.systemUTC(), metrics);
+        return Webhook.start(client, RunningWebhook.OPERATOR_NAMESPACE, settings, WebhookIT.INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL, Clock.systemUTC(), metrics);
     }
 
     private String caSecretBundle() {

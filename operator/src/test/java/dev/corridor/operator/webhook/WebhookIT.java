@@ -4,6 +4,10 @@ import static dev.corridor.operator.testing.Fixtures.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.corridor.operator.crd.OneTimePassword;
+import dev.corridor.operator.crd.SecretKeyReference;
+import dev.corridor.operator.crd.TlsSecretReference;
+import dev.corridor.operator.crd.VpnTunnelSpec;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
@@ -16,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequestBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -58,7 +63,7 @@ class WebhookIT {
         client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
         client.resource(Fixtures.tunnel("broken", "absent")).create();
         metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        webhook = RunningWebhook.start(client, INJECTION, WatchedNamespaces.ALL, metrics);
+        webhook = RunningWebhook.start(client, INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL, metrics);
     }
 
     @AfterEach
@@ -98,7 +103,7 @@ class WebhookIT {
         assertThat(sidecar.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
         assertThat(sidecar.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
         var security = sidecar.getSecurityContext();
-        assertThat(security.getCapabilities().getAdd()).containsExactly("NET_ADMIN");
+        assertThat(security.getCapabilities().getAdd()).containsExactly("NET_ADMIN", "NET_BIND_SERVICE");
         assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(security.getAllowPrivilegeEscalation()).isFalse();
         assertThat(security.getPrivileged()).isFalse();
@@ -114,6 +119,68 @@ class WebhookIT {
         assertThat(pod.getSpec().getVolumes().get(1).getSecret().getSecretName()).isEqualTo("vpn-login");
         assertThat(pod.getSpec().getVolumes().get(2).getSecret().getSecretName()).isEqualTo("corridor-corp-status-token");
         assertThat(pod.getSpec().getVolumes().get(3).getHostPath().getPath()).isEqualTo("/dev/net/tun");
+    }
+
+    @Test
+    void aTunnelledPodAsksTheSidecarsForwarderWithTheClusterFirstSearchPath() throws Exception {
+        Pod pod = injected(Fixtures.annotatedPod("web", "corp"));
+
+        assertThat(pod.getSpec().getDnsPolicy()).isEqualTo("None");
+        assertThat(pod.getSpec().getDnsConfig().getNameservers()).containsExactly("127.0.0.1");
+        assertThat(pod.getSpec().getDnsConfig().getSearches()).containsExactly("apps.svc.cluster.local", "svc.cluster.local", "cluster.local");
+        assertThat(pod.getSpec().getDnsConfig().getOptions()).singleElement()
+                .satisfies(option -> assertThat(option.getName() + ":" + option.getValue()).isEqualTo("ndots:5"));
+        assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems()).noneMatch(event -> "DnsNotApplied".equals(event.getReason()));
+    }
+
+    @Test
+    void aPodWithItsOwnDnsKeepsItAndTheWarningAndTheTunnelsEventSaySo() throws Exception {
+        Pod own = new PodBuilder(Fixtures.annotatedPod("own-dns", "corp")).editSpec().withDnsPolicy("None")
+                .withNewDnsConfig().withNameservers("192.0.2.53").endDnsConfig().endSpec().build();
+
+        AdmissionResponse response = webhook.admit(own, NAMESPACE);
+        Pod kept = webhook.inject(own, NAMESPACE);
+
+        assertThat(response.getAllowed()).isTrue();
+        assertThat(response.getWarnings()).singleElement().asString().contains("pod own-dns", "the tunnel's DNS was not applied", "dnsPolicy: None");
+        assertThat(kept.getSpec().getDnsPolicy()).isEqualTo("None");
+        assertThat(kept.getSpec().getDnsConfig().getNameservers()).containsExactly("192.0.2.53");
+        assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems()).filteredOn(event -> "DnsNotApplied".equals(event.getReason()))
+                .isNotEmpty().allSatisfy(event -> {
+                    assertThat(event.getType()).isEqualTo("Warning");
+                    assertThat(event.getInvolvedObject().getKind()).isEqualTo("VpnTunnel");
+                    assertThat(event.getInvolvedObject().getName()).isEqualTo("corp");
+                    assertThat(event.getMessage()).contains("pod own-dns");
+                });
+    }
+
+    /** What spec.authentication names is in the patch as read-only Secret volumes, once the Secrets are there and readable. */
+    @Test
+    void theSecretsOfACertificateAndASecondFactorAreMountedAndAMissingOneRefusesThePod() throws Exception {
+        VpnTunnelSpec spec = Fixtures.tunnel("mfa", "vpn-login").getSpec();
+        client.resource(Fixtures.tunnel("mfa", new VpnTunnelSpec(spec.gateway(), spec.trust(), new VpnTunnelSpec.Authentication(spec.authentication().secretRef(),
+                null, new OneTimePassword(null, new SecretKeyReference("vpn-otp", "seed")), new TlsSecretReference("vpn-client-tls"), null, null, null),
+                spec.routes(), null, null, null, null))).create();
+        client.resource(new SecretBuilder().withNewMetadata().withName("vpn-otp").withNamespace(NAMESPACE).endMetadata()
+                .addToStringData("seed", "base32:JBSWY3DPEHPK3PXP").build()).create();
+
+        AdmissionResponse refused = webhook.admit(Fixtures.annotatedPod("web", "mfa"), NAMESPACE);
+        assertThat(refused.getAllowed()).isFalse();
+        assertThat(refused.getStatus().getMessage()).contains("Secret 'vpn-client-tls' (spec.authentication.clientCertificate) does not exist");
+
+        WebhookCertificates issued = WebhookCertificates.create(List.of("alice.corp.example.com"), java.time.Instant.now());
+        client.resource(new SecretBuilder().withNewMetadata().withName("vpn-client-tls").withNamespace(NAMESPACE).endMetadata().withType("kubernetes.io/tls")
+                .addToStringData("tls.crt", Pem.encode(List.of(issued.serving()))).addToStringData("tls.key", Pem.encode(List.of(issued.servingKey())))
+                .build()).create();
+        Pod pod = injected(Fixtures.annotatedPod("web", "mfa"));
+
+        assertThat(pod.getSpec().getVolumes()).filteredOn(volume -> volume.getName().matches("corridor-(token|client-certificate)"))
+                .extracting(volume -> volume.getName() + " " + volume.getSecret().getSecretName() + " " + volume.getSecret().getDefaultMode())
+                .containsExactly("corridor-token vpn-otp 256", "corridor-client-certificate vpn-client-tls 256");
+        assertThat(pod.getSpec().getInitContainers().getFirst().getVolumeMounts())
+                .filteredOn(mount -> mount.getName().matches("corridor-(token|client-certificate)"))
+                .extracting(mount -> mount.getMountPath() + " " + mount.getReadOnly())
+                .containsExactly("/etc/corridor/token true", "/etc/corridor/client-certificate true");
     }
 
     @Test

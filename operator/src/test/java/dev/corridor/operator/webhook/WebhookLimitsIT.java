@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.corridor.operator.cluster.TunnelLookup;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.model.WatchedNamespaces;
+import dev.corridor.operator.reconciler.TunnelEvents;
 import dev.corridor.operator.testing.Fixtures;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -73,7 +74,7 @@ class WebhookLimitsIT {
         SwappableKeyManager keys = new SwappableKeyManager();
         keys.use(issued.servingCertificate());
         server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, () -> true,
-                new PodMutator(new TunnelLookup(client), WebhookIT.INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(),
+                new PodMutator(new TunnelLookup(client, Fixtures.CLUSTER_DNS), new TunnelEvents(client), WebhookIT.INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(),
                 Clock.systemUTC(), new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), LIMITS);
         String bundle = Pem.encode(issued.authorities());
         apiServer = new AdmissionClient(server.port(), bundle, WebhookIT.SERVICE_DNS);
