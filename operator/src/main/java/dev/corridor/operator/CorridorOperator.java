@@ -27,8 +27,7 @@ public final class CorridorOperator {
     /** How long a sidecar's /status may take, all of it, before the pod is judged by its readiness alone. */
     private static final Duration SIDECAR_TIMEOUT = Duration.ofSeconds(2);
 
-    private CorridorOperator() {
-    }
+    private CorridorOperator() {}
 
     public static void main(String[] args) throws Exception {
         OperatorSettings settings;
@@ -54,13 +53,25 @@ public final class CorridorOperator {
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         MetricsServer metricsServer = MetricsServer.start(new InetSocketAddress(settings.metricsPort()), metrics);
         TunnelMetricsFeed tunnels = TunnelMetricsFeed.start(client, metrics, settings.watchNamespaces());
-        Webhook webhook = Webhook.start(client, settings.namespace(), settings.webhook(), settings.injection(), settings.clusterDns(),
-                settings.watchNamespaces(), clock,
+        Webhook webhook = Webhook.start(
+                client,
+                settings.namespace(),
+                settings.webhook(),
+                settings.injection(),
+                settings.clusterDns(),
+                settings.watchNamespaces(),
+                clock,
                 metrics);
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
                 .withMetrics(metrics.sdkMetrics())
-                .withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
-        new VpnTunnelReconciler(client, settings.clusterDns(), new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT, clock), clock, VpnTunnelReconciler.RESYNC)
+                .withLeaderElectionConfiguration(
+                        new LeaderElectionConfiguration(settings.leaseName(), settings.namespace())));
+        new VpnTunnelReconciler(
+                        client,
+                        settings.clusterDns(),
+                        new SidecarProbe(settings.injection(), SIDECAR_TIMEOUT, clock),
+                        clock,
+                        VpnTunnelReconciler.RESYNC)
                 .registerWith(operator, settings.watchNamespaces());
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             operator.stop();
@@ -69,7 +80,12 @@ public final class CorridorOperator {
             metricsServer.close();
         }));
         operator.start();
-        LOG.info("corridor-operator started in namespace {}: webhook on port {}, metrics on port {}; reconciles the VpnTunnels of {} while it holds lease {}",
-                settings.namespace(), webhook.port(), metricsServer.port(), settings.watchNamespaces(), settings.leaseName());
+        LOG.info(
+                "corridor-operator started in namespace {}: webhook on port {}, metrics on port {}; reconciles the VpnTunnels of {} while it holds lease {}",
+                settings.namespace(),
+                webhook.port(),
+                metricsServer.port(),
+                settings.watchNamespaces(),
+                settings.leaseName());
     }
 }

@@ -28,18 +28,28 @@ import java.util.stream.Stream;
  * @param clusterDns the cluster's domain (which pods using a shared egress also keep out of the proxy, NO_PROXY), and the
  *                   DNS resolvers for the tunnels' forwarders when set (else the operator looks up the Service kube-system/kube-dns)
  */
-public record OperatorSettings(String namespace, InjectionSettings injection, WebhookSettings webhook, String leaseName, int metricsPort,
-                               WatchedNamespaces watchNamespaces, ClusterDns clusterDns) {
+public record OperatorSettings(
+        String namespace,
+        InjectionSettings injection,
+        WebhookSettings webhook,
+        String leaseName,
+        int metricsPort,
+        WatchedNamespaces watchNamespaces,
+        ClusterDns clusterDns) {
 
     /** A DNS-1123 label, as namespace names are. */
     private static final Pattern NAMESPACE = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
     /** A DNS subdomain, a slash, and a name: what Kubernetes takes for an extended resource outside kubernetes.io. */
     private static final Pattern EXTENDED_RESOURCE = Pattern.compile(
             "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+
     private static final Pattern DOMAIN = Pattern.compile(TunnelDns.DOMAIN);
     /** What the sidecar's --dns-upstream takes: an IPv4 address with an optional port, an IPv6 address, or [IPv6]:PORT. */
-    private static final Pattern RESOLVER = Pattern.compile("^(\\d{1,3}(\\.\\d{1,3}){3}(:\\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|\\[[0-9a-fA-F:]*:[0-9a-fA-F:.]*]:\\d{1,5})$");
-    static final String DEFAULT_SIDECAR_RESOURCES = "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
+    private static final Pattern RESOLVER = Pattern.compile(
+            "^(\\d{1,3}(\\.\\d{1,3}){3}(:\\d{1,5})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|\\[[0-9a-fA-F:]*:[0-9a-fA-F:.]*]:\\d{1,5})$");
+
+    static final String DEFAULT_SIDECAR_RESOURCES =
+            "{\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"},\"limits\":{\"memory\":\"192Mi\"}}";
 
     public static OperatorSettings fromEnvironment(Map<String, String> environment) {
         Environment env = new Environment(environment);
@@ -50,7 +60,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                     case "native" -> InjectionSettings.Mode.NATIVE;
                     default -> InjectionSettings.Mode.CLASSIC;
                 },
-                switch (env.oneOf("CORRIDOR_TUN_DEVICE", "hostPath", "hostPath", "create", "devicePlugin", "privileged")) {
+                switch (env.oneOf(
+                        "CORRIDOR_TUN_DEVICE", "hostPath", "hostPath", "create", "devicePlugin", "privileged")) {
                     case "hostPath" -> InjectionSettings.TunDevice.HOST_PATH;
                     case "create" -> InjectionSettings.TunDevice.CREATE;
                     case "devicePlugin" -> InjectionSettings.TunDevice.DEVICE_PLUGIN;
@@ -70,9 +81,16 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
                 env.get("CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook"),
                 env.get("CORRIDOR_WEBHOOK_CONFIGURATION", "corridor"),
                 Path.of(env.get("CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls")));
-        return new OperatorSettings(env.required("CORRIDOR_NAMESPACE"), injection, webhook, env.get("CORRIDOR_LEASE_NAME", "corridor-operator"),
-                env.port("CORRIDOR_METRICS_PORT", 8080), env.namespaces("CORRIDOR_WATCH_NAMESPACES"),
-                new ClusterDns(env.domain("CORRIDOR_CLUSTER_DOMAIN", ClusterDns.DEFAULT_DOMAIN), env.resolvers("CORRIDOR_DNS_UPSTREAM")));
+        return new OperatorSettings(
+                env.required("CORRIDOR_NAMESPACE"),
+                injection,
+                webhook,
+                env.get("CORRIDOR_LEASE_NAME", "corridor-operator"),
+                env.port("CORRIDOR_METRICS_PORT", 8080),
+                env.namespaces("CORRIDOR_WATCH_NAMESPACES"),
+                new ClusterDns(
+                        env.domain("CORRIDOR_CLUSTER_DOMAIN", ClusterDns.DEFAULT_DOMAIN),
+                        env.resolvers("CORRIDOR_DNS_UPSTREAM")));
     }
 
     /** Thrown for a missing or malformed variable; the message names it. */
@@ -84,7 +102,9 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
 
     private record Environment(Map<String, String> values) {
         String get(String name, String fallback) {
-            return Optional.ofNullable(values.get(name)).filter(v -> !v.isBlank()).orElse(fallback);
+            return Optional.ofNullable(values.get(name))
+                    .filter(v -> !v.isBlank())
+                    .orElse(fallback);
         }
 
         String required(String name) {
@@ -120,15 +140,21 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
 
         /** A comma-separated list; empty or unset: none. */
         List<String> list(String name) {
-            return Stream.of(get(name, "").split(",")).map(String::strip).filter(item -> !item.isEmpty()).toList();
+            return Stream.of(get(name, "").split(","))
+                    .map(String::strip)
+                    .filter(item -> !item.isEmpty())
+                    .toList();
         }
 
         /** Namespace names, comma-separated; empty or unset: all namespaces. */
         WatchedNamespaces namespaces(String name) {
             List<String> names = list(name);
-            names.stream().filter(namespace -> !NAMESPACE.matcher(namespace).matches()).findFirst().ifPresent(namespace -> {
-                throw new InvalidSettingException(name + ": '" + namespace + "' is not a namespace name");
-            });
+            names.stream()
+                    .filter(namespace -> !NAMESPACE.matcher(namespace).matches())
+                    .findFirst()
+                    .ifPresent(namespace -> {
+                        throw new InvalidSettingException(name + ": '" + namespace + "' is not a namespace name");
+                    });
             return new WatchedNamespaces(Set.copyOf(names));
         }
 
@@ -143,10 +169,14 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
         /** DNS resolvers, comma-separated IP addresses with optional ports; empty or unset: none. */
         List<String> resolvers(String name) {
             List<String> resolvers = list(name);
-            resolvers.stream().filter(resolver -> !RESOLVER.matcher(resolver).matches()).findFirst().ifPresent(resolver -> {
-                throw new InvalidSettingException(name + ": '" + resolver + "' is not an IP address with an optional port, such as 10.96.0.10 "
-                        + "or 10.96.0.10:53");
-            });
+            resolvers.stream()
+                    .filter(resolver -> !RESOLVER.matcher(resolver).matches())
+                    .findFirst()
+                    .ifPresent(resolver -> {
+                        throw new InvalidSettingException(name + ": '" + resolver
+                                + "' is not an IP address with an optional port, such as 10.96.0.10 "
+                                + "or 10.96.0.10:53");
+                    });
             return resolvers;
         }
 
@@ -162,7 +192,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
         String resourceName(String name, String fallback) {
             String value = get(name, fallback);
             if (!EXTENDED_RESOURCE.matcher(value).matches()) {
-                throw new InvalidSettingException(name + "=" + value + " is not an extended resource name such as " + fallback);
+                throw new InvalidSettingException(
+                        name + "=" + value + " is not an extended resource name such as " + fallback);
             }
             return value;
         }
@@ -172,7 +203,8 @@ public record OperatorSettings(String namespace, InjectionSettings injection, We
             try {
                 return Serialization.unmarshal(value, ResourceRequirements.class);
             } catch (RuntimeException e) {
-                throw new InvalidSettingException(name + " is not the JSON of a ResourceRequirements: " + e.getMessage());
+                throw new InvalidSettingException(
+                        name + " is not the JSON of a ResourceRequirements: " + e.getMessage());
             }
         }
     }

@@ -15,7 +15,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class OperatorSettingsTest {
-    private static final Map<String, String> MINIMAL = Map.of("CORRIDOR_NAMESPACE", "corridor", "CORRIDOR_SIDECAR_IMAGE", "sidecar:1");
+    private static final Map<String, String> MINIMAL =
+            Map.of("CORRIDOR_NAMESPACE", "corridor", "CORRIDOR_SIDECAR_IMAGE", "sidecar:1");
 
     @Test
     void theDefaultsAreTheChartsDefaults() {
@@ -28,21 +29,42 @@ class OperatorSettingsTest {
         assertThat(settings.injection().tunDevice()).isEqualTo(InjectionSettings.TunDevice.HOST_PATH);
         assertThat(settings.injection().tunDeviceResource()).isEqualTo("squat.ai/tun");
         assertThat(settings.injection().imagePullPolicy()).isEqualTo("IfNotPresent");
-        assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("192Mi");
+        assertThat(settings.injection().resources().getLimits().get("memory").toString())
+                .isEqualTo("192Mi");
         assertThat(settings.injection().allowedImages()).isEqualTo(AllowedImages.NONE);
         assertThat(settings.watchNamespaces()).isEqualTo(WatchedNamespaces.ALL);
         assertThat(settings.clusterDns().domain()).isEqualTo("cluster.local");
-        assertThat(settings.webhook()).isEqualTo(new WebhookSettings(8443, WebhookSettings.CertificateSource.GENERATE, "corridor-webhook-tls",
-                "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/etc/corridor/webhook-tls")));
+        assertThat(settings.webhook())
+                .isEqualTo(new WebhookSettings(
+                        8443,
+                        WebhookSettings.CertificateSource.GENERATE,
+                        "corridor-webhook-tls",
+                        "corridor-webhook-ca",
+                        "corridor-webhook",
+                        "corridor",
+                        Path.of("/etc/corridor/webhook-tls")));
     }
 
     @Test
     void everyChoiceIsRead() {
         Map<String, String> env = new java.util.HashMap<>(MINIMAL);
-        env.putAll(Map.of("CORRIDOR_INJECTION_MODE", "classic", "CORRIDOR_TUN_DEVICE", "create", "CORRIDOR_WEBHOOK_CERTIFICATES", "files",
-                "CORRIDOR_WEBHOOK_PORT", "9443", "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"256Mi\"}}",
-                "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/corridor/, sha256:" + "0".repeat(64),
-                "CORRIDOR_WATCH_NAMESPACES", "team-a,team-b", "CORRIDOR_CLUSTER_DOMAIN", "corp.k8s.internal"));
+        env.putAll(Map.of(
+                "CORRIDOR_INJECTION_MODE",
+                "classic",
+                "CORRIDOR_TUN_DEVICE",
+                "create",
+                "CORRIDOR_WEBHOOK_CERTIFICATES",
+                "files",
+                "CORRIDOR_WEBHOOK_PORT",
+                "9443",
+                "CORRIDOR_SIDECAR_RESOURCES",
+                "{\"limits\":{\"memory\":\"256Mi\"}}",
+                "CORRIDOR_ALLOWED_SIDECAR_IMAGES",
+                "registry.example.com/corridor/, sha256:" + "0".repeat(64),
+                "CORRIDOR_WATCH_NAMESPACES",
+                "team-a,team-b",
+                "CORRIDOR_CLUSTER_DOMAIN",
+                "corp.k8s.internal"));
 
         OperatorSettings settings = OperatorSettings.fromEnvironment(env);
 
@@ -50,8 +72,10 @@ class OperatorSettingsTest {
         assertThat(settings.injection().tunDevice()).isEqualTo(InjectionSettings.TunDevice.CREATE);
         assertThat(settings.webhook().certificates()).isEqualTo(WebhookSettings.CertificateSource.FILES);
         assertThat(settings.webhook().port()).isEqualTo(9443);
-        assertThat(settings.injection().resources().getLimits().get("memory").toString()).isEqualTo("256Mi");
-        assertThat(settings.injection().allowedImages().entries()).containsExactly("registry.example.com/corridor/", "sha256:" + "0".repeat(64));
+        assertThat(settings.injection().resources().getLimits().get("memory").toString())
+                .isEqualTo("256Mi");
+        assertThat(settings.injection().allowedImages().entries())
+                .containsExactly("registry.example.com/corridor/", "sha256:" + "0".repeat(64));
         assertThat(settings.watchNamespaces()).isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
         assertThat(settings.clusterDns().domain()).isEqualTo("corp.k8s.internal");
     }
@@ -65,7 +89,9 @@ class OperatorSettingsTest {
             assertThat(injection.tunDevice()).isEqualTo(InjectionSettings.TunDevice.DEVICE_PLUGIN);
             assertThat(injection.tunDeviceResource()).isEqualTo("devices.example.com/tun");
         });
-        assertThat(OperatorSettings.fromEnvironment(with("CORRIDOR_TUN_DEVICE", "privileged")).injection().tunDevice())
+        assertThat(OperatorSettings.fromEnvironment(with("CORRIDOR_TUN_DEVICE", "privileged"))
+                        .injection()
+                        .tunDevice())
                 .isEqualTo(InjectionSettings.TunDevice.PRIVILEGED);
     }
 
@@ -79,8 +105,10 @@ class OperatorSettingsTest {
                 .hasMessage("CORRIDOR_WEBHOOK_PORT=70000 is not a port number");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_SIDECAR_RESOURCES", "{limits")))
                 .hasMessageStartingWith("CORRIDOR_SIDECAR_RESOURCES is not the JSON of a ResourceRequirements");
-        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/*")))
-                .hasMessage("CORRIDOR_ALLOWED_SIDECAR_IMAGES: 'registry.example.com/*' is neither sha256:HEX nor an image reference or prefix");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(
+                        with("CORRIDOR_ALLOWED_SIDECAR_IMAGES", "registry.example.com/*")))
+                .hasMessage(
+                        "CORRIDOR_ALLOWED_SIDECAR_IMAGES: 'registry.example.com/*' is neither sha256:HEX nor an image reference or prefix");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_TUN_DEVICE", "mknod")))
                 .hasMessage("CORRIDOR_TUN_DEVICE=mknod is not one of hostPath, create, devicePlugin, privileged");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_TUN_DEVICE_RESOURCE", "tun")))
@@ -93,14 +121,22 @@ class OperatorSettingsTest {
 
     @Test
     void theClusterDnsIsLookedUpUnlessItsAddressesAreSetAndABadOneIsNamed() {
-        assertThat(OperatorSettings.fromEnvironment(MINIMAL).clusterDns()).isEqualTo(new ClusterDns("cluster.local", List.of()));
+        assertThat(OperatorSettings.fromEnvironment(MINIMAL).clusterDns())
+                .isEqualTo(new ClusterDns("cluster.local", List.of()));
         Map<String, String> env = new java.util.HashMap<>(MINIMAL);
-        env.putAll(Map.of("CORRIDOR_CLUSTER_DOMAIN", "k8s.example.internal", "CORRIDOR_DNS_UPSTREAM", "10.100.0.10, fd00:10::a,[fd00::53]:5353"));
+        env.putAll(Map.of(
+                "CORRIDOR_CLUSTER_DOMAIN",
+                "k8s.example.internal",
+                "CORRIDOR_DNS_UPSTREAM",
+                "10.100.0.10, fd00:10::a,[fd00::53]:5353"));
         assertThat(OperatorSettings.fromEnvironment(env).clusterDns())
-                .isEqualTo(new ClusterDns("k8s.example.internal", List.of("10.100.0.10", "fd00:10::a", "[fd00::53]:5353")));
+                .isEqualTo(new ClusterDns(
+                        "k8s.example.internal", List.of("10.100.0.10", "fd00:10::a", "[fd00::53]:5353")));
 
-        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_DNS_UPSTREAM", "kube-dns.kube-system")))
-                .hasMessage("CORRIDOR_DNS_UPSTREAM: 'kube-dns.kube-system' is not an IP address with an optional port, such as 10.96.0.10 or 10.96.0.10:53");
+        assertThatThrownBy(
+                        () -> OperatorSettings.fromEnvironment(with("CORRIDOR_DNS_UPSTREAM", "kube-dns.kube-system")))
+                .hasMessage(
+                        "CORRIDOR_DNS_UPSTREAM: 'kube-dns.kube-system' is not an IP address with an optional port, such as 10.96.0.10 or 10.96.0.10:53");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(with("CORRIDOR_CLUSTER_DOMAIN", "cluster..local")))
                 .hasMessage("CORRIDOR_CLUSTER_DOMAIN=cluster..local is not a domain name such as cluster.local");
     }

@@ -46,9 +46,21 @@ class DnsIT {
 
     @BeforeEach
     void startSidecar() throws Exception {
-        sidecar = SidecarProcess.start(lab.podNamespace(), lab.password() + "\n", "--cafile", lab.caFile().toString(), "-u", lab.user(),
-                "--passwd-on-stdin", "--http-address", SidecarProcess.HTTP_ADDRESS, "--dns-listen", "127.0.0.1:53",
-                "--reconnect-max-delay", "2", lab.gatewayUrl());
+        sidecar = SidecarProcess.start(
+                lab.podNamespace(),
+                lab.password() + "\n",
+                "--cafile",
+                lab.caFile().toString(),
+                "-u",
+                lab.user(),
+                "--passwd-on-stdin",
+                "--http-address",
+                SidecarProcess.HTTP_ADDRESS,
+                "--dns-listen",
+                "127.0.0.1:53",
+                "--reconnect-max-delay",
+                "2",
+                lab.gatewayUrl());
         sidecar.awaitReady(READY);
     }
 
@@ -65,56 +77,88 @@ class DnsIT {
         try (PacketCapture eth0 = PacketCapture.start(lab.podNamespace(), "eth0")) {
             assertThat(dig("db.corp.test")).isEqualTo("10.20.1.10");
             assertThat(dig("db.corp.test", "AAAA")).isEqualTo("fd00:20::10");
-            assertThat(dig("-x", "10.20.1.10")).as("a reverse name of the tunnel's network").isEqualTo("db.corp.test.");
-            assertThat(eth0.count("port 53")).as("DNS packets on the pod's own interface").isZero();
-            assertThat(eth0.count("dst host " + lab.get("LAB_GATEWAY_ADDRESS"))).as("the capture saw the tunnel's own packets").isPositive();
+            assertThat(dig("-x", "10.20.1.10"))
+                    .as("a reverse name of the tunnel's network")
+                    .isEqualTo("db.corp.test.");
+            assertThat(eth0.count("port 53"))
+                    .as("DNS packets on the pod's own interface")
+                    .isZero();
+            assertThat(eth0.count("dst host " + lab.get("LAB_GATEWAY_ADDRESS")))
+                    .as("the capture saw the tunnel's own packets")
+                    .isPositive();
         }
-        assertThat(log("LAB_CORP_DNS_LOG")).as("the corporate server saw the query come from the VPN address")
+        assertThat(log("LAB_CORP_DNS_LOG"))
+                .as("the corporate server saw the query come from the VPN address")
                 .contains("query[A] db.corp.test from " + vpnAddress);
         assertThat(log("LAB_CLUSTER_DNS_LOG")).doesNotContain("corp.test");
-        assertThat(sidecar.httpGet("/metrics")).containsPattern("corridor_dns_queries_seconds_count\\{rcode=\"NOERROR\",route=\"tunnel\"} [1-9]");
+        assertThat(sidecar.httpGet("/metrics"))
+                .containsPattern("corridor_dns_queries_seconds_count\\{rcode=\"NOERROR\",route=\"tunnel\"} [1-9]");
     }
 
     @Test
     void aClusterNameResolvesFromTheClusterDns() throws Exception {
         try (PacketCapture eth0 = PacketCapture.start(lab.podNamespace(), "eth0")) {
             assertThat(dig("kubernetes.default.svc.cluster.local")).isEqualTo("10.96.0.1");
-            assertThat(eth0.count("udp port 53 and dst host " + lab.get("LAB_CLUSTER_DNS"))).as("to the cluster DNS, as before").isPositive();
+            assertThat(eth0.count("udp port 53 and dst host " + lab.get("LAB_CLUSTER_DNS")))
+                    .as("to the cluster DNS, as before")
+                    .isPositive();
         }
-        assertThat(log("LAB_CLUSTER_DNS_LOG")).contains("query[A] kubernetes.default.svc.cluster.local from " + lab.get("LAB_POD_ADDRESS"));
+        assertThat(log("LAB_CLUSTER_DNS_LOG"))
+                .contains("query[A] kubernetes.default.svc.cluster.local from " + lab.get("LAB_POD_ADDRESS"));
         assertThat(log("LAB_CORP_DNS_LOG")).doesNotContain("cluster.local");
     }
 
     /** dig without EDNS0 takes 512 bytes over UDP: the forwarder hands it a truncated answer, and the whole over TCP. */
     @Test
     void aLargeAnswerComesOverTcp() throws Exception {
-        String answer = lab.exec(lab.podNamespace(), "dig", "@127.0.0.1", "+noedns", "+tries=1", "+time=3", "big.corp.test", "TXT");
-        assertThat(answer).contains("Truncated, retrying in TCP mode").contains("ANSWER: 1").contains("x".repeat(250));
+        String answer = lab.exec(
+                lab.podNamespace(), "dig", "@127.0.0.1", "+noedns", "+tries=1", "+time=3", "big.corp.test", "TXT");
+        assertThat(answer)
+                .contains("Truncated, retrying in TCP mode")
+                .contains("ANSWER: 1")
+                .contains("x".repeat(250));
     }
 
     /** While the session is down, a corporate name fails at once, and reaches no server at all. */
     @Test
     void duringAnOutageCorporateNamesFailFastAndReachNoOne() throws Exception {
         int corpLogBefore = log("LAB_CORP_DNS_LOG").length();
-        try (Firewall silence = Firewall.onInput(lab.gatewayNamespace(), "corridor_test", "meta l4proto { tcp, udp } th dport 443 drop")) {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> sidecar.httpStatus("/readyz") == 503);
+        try (Firewall silence = Firewall.onInput(
+                lab.gatewayNamespace(), "corridor_test", "meta l4proto { tcp, udp } th dport 443 drop")) {
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> sidecar.httpStatus("/readyz") == 503);
             long started = System.nanoTime();
             String answer = lab.exec(lab.podNamespace(), "dig", "@127.0.0.1", "+tries=1", "+time=3", "files.corp.test");
             assertThat(answer).contains("status: SERVFAIL");
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("at once, not after a timeout").isLessThan(Duration.ofSeconds(2));
-            assertThat(dig("kubernetes.default.svc.cluster.local")).as("cluster names go on resolving").isEqualTo("10.96.0.1");
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .as("at once, not after a timeout")
+                    .isLessThan(Duration.ofSeconds(2));
+            assertThat(dig("kubernetes.default.svc.cluster.local"))
+                    .as("cluster names go on resolving")
+                    .isEqualTo("10.96.0.1");
         }
         assertThat(log("LAB_CLUSTER_DNS_LOG")).doesNotContain("files.corp.test");
         assertThat(log("LAB_CORP_DNS_LOG").substring(corpLogBefore)).doesNotContain("files.corp.test");
         sidecar.awaitReady(Duration.ofSeconds(15));
-        assertThat(dig("files.corp.test")).as("answers resume after the reconnect").isEqualTo("10.20.2.10");
+        assertThat(dig("files.corp.test"))
+                .as("answers resume after the reconnect")
+                .isEqualTo("10.20.2.10");
     }
 
     /** Only loopback is served: the pod's own address answers nothing. */
     @Test
     void theForwarderIsNoOpenResolver() throws Exception {
-        Commands.Result fromOutside = Commands.runAllowingFailure(List.of("ip", "netns", "exec", lab.get("LAB_NODE_NS"), "dig",
-                "@" + lab.get("LAB_POD_ADDRESS"), "+tries=1", "+time=2", "db.corp.test"));
+        Commands.Result fromOutside = Commands.runAllowingFailure(List.of(
+                "ip",
+                "netns",
+                "exec",
+                lab.get("LAB_NODE_NS"),
+                "dig",
+                "@" + lab.get("LAB_POD_ADDRESS"),
+                "+tries=1",
+                "+time=2",
+                "db.corp.test"));
         assertThat(fromOutside.stdout()).doesNotContain("10.20.1.10");
     }
 

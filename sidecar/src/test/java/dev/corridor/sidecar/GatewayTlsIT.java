@@ -27,7 +27,10 @@ class GatewayTlsIT {
 
     @BeforeAll
     static void startLab() throws Exception {
-        rsaOnly = GatewayLab.start("corrsa", "--server-key=rsa", "tls-priorities = \"NORMAL:%SERVER_PRECEDENCE:-KX-ALL:+RSA:-VERS-TLS1.3\"");
+        rsaOnly = GatewayLab.start(
+                "corrsa",
+                "--server-key=rsa",
+                "tls-priorities = \"NORMAL:%SERVER_PRECEDENCE:-KX-ALL:+RSA:-VERS-TLS1.3\"");
     }
 
     @AfterAll
@@ -47,7 +50,9 @@ class GatewayTlsIT {
             assertThat(tls.path("forwardSecrecy").isBoolean()).isTrue();
             assertThat(tls.path("forwardSecrecy").asBoolean()).isFalse();
             assertThat(sidecar.httpGet("/metrics")).contains("corridor_tunnel_tls_forward_secrecy 0.0");
-            assertThat(rsaOnly.exec(rsaOnly.podNamespace(), "ping", "-c", "2", "-W", "2", rsaOnly.get("LAB_CORP_HOST_1"))).contains("2 received");
+            assertThat(rsaOnly.exec(
+                            rsaOnly.podNamespace(), "ping", "-c", "2", "-W", "2", rsaOnly.get("LAB_CORP_HOST_1")))
+                    .contains("2 received");
         }
     }
 
@@ -55,27 +60,45 @@ class GatewayTlsIT {
     void withPfsTheRsaOnlyGatewayIsRefusedBeforeAnyCredentialIsSent() throws Exception {
         String logBefore = rsaOnly.ocservLog();
         try (SidecarProcess sidecar = connect(rsaOnly, "--pfs")) {
-            assertThat(sidecar.awaitExit(Duration.ofSeconds(30))).as("a configuration that cannot work here").isEqualTo(2);
-            assertThat(sidecar.output()).contains("offers only RSA key exchange (it chose TLSv1.2 with TLS_RSA_WITH_AES_")
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(30)))
+                    .as("a configuration that cannot work here")
+                    .isEqualTo(2);
+            assertThat(sidecar.output())
+                    .contains("offers only RSA key exchange (it chose TLSv1.2 with TLS_RSA_WITH_AES_")
                     .contains("no forward secrecy: --pfs refuses it");
         }
-        assertThat(rsaOnly.ocservLog().substring(logBefore.length())).as("no login was attempted").doesNotContain(rsaOnly.user());
+        assertThat(rsaOnly.ocservLog().substring(logBefore.length()))
+                .as("no login was attempted")
+                .doesNotContain(rsaOnly.user());
     }
 
     @Test
     void aGatewayWithOnlyObsoleteCryptoIsRefusedNamingWhatItChose() throws Exception {
-        try (GatewayLab obsolete = GatewayLab.start("corobs", "--server-key=rsa",
-                "tls-priorities = \"NONE:+VERS-TLS1.0:+3DES-CBC:+RSA:+SHA1:+COMP-NULL:+SIGN-ALL\"");
-             SidecarProcess sidecar = connect(obsolete)) {
-            assertThat(sidecar.awaitExit(Duration.ofSeconds(30))).as("the gateway's protocol is the problem").isEqualTo(7);
-            assertThat(sidecar.output()).contains("offers only obsolete TLS").contains("it chose TLSv1 with TLS_RSA_WITH_3DES_EDE_CBC_SHA");
+        try (GatewayLab obsolete = GatewayLab.start(
+                        "corobs",
+                        "--server-key=rsa",
+                        "tls-priorities = \"NONE:+VERS-TLS1.0:+3DES-CBC:+RSA:+SHA1:+COMP-NULL:+SIGN-ALL\"");
+                SidecarProcess sidecar = connect(obsolete)) {
+            assertThat(sidecar.awaitExit(Duration.ofSeconds(30)))
+                    .as("the gateway's protocol is the problem")
+                    .isEqualTo(7);
+            assertThat(sidecar.output())
+                    .contains("offers only obsolete TLS")
+                    .contains("it chose TLSv1 with TLS_RSA_WITH_3DES_EDE_CBC_SHA");
         }
     }
 
     private static SidecarProcess connect(GatewayLab lab, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of(extra));
-        args.addAll(List.of("--cafile", lab.caFile().toString(), "-u", lab.user(), "--passwd-on-stdin", "--http-address",
-                SidecarProcess.HTTP_ADDRESS, lab.gatewayUrl()));
+        args.addAll(List.of(
+                "--cafile",
+                lab.caFile().toString(),
+                "-u",
+                lab.user(),
+                "--passwd-on-stdin",
+                "--http-address",
+                SidecarProcess.HTTP_ADDRESS,
+                lab.gatewayUrl()));
         return SidecarProcess.start(lab.podNamespace(), lab.password() + "\n", args.toArray(String[]::new));
     }
 }

@@ -37,7 +37,14 @@ class LoginFormsIT {
         String passwords = lab.password() + "\n" + Totp.code(OTP_SECRET, Instant.now()) + "\n";
         try (SidecarProcess sidecar = start(passwords, "--authgroup", "ops")) {
             sidecar.awaitReady(Duration.ofSeconds(20));
-            assertThat(lab.exec(lab.gatewayNamespace(), "occtl", "-s", lab.get("LAB_OCCTL_SOCKET"), "show", "user", lab.user()))
+            assertThat(lab.exec(
+                            lab.gatewayNamespace(),
+                            "occtl",
+                            "-s",
+                            lab.get("LAB_OCCTL_SOCKET"),
+                            "show",
+                            "user",
+                            lab.user()))
                     .containsPattern("Groupname:\\s+ops");
         }
     }
@@ -46,7 +53,8 @@ class LoginFormsIT {
     void aMissingSecondFactorIsNamed() throws Exception {
         try (SidecarProcess sidecar = start(lab.password() + "\n", "--authgroup", "eng")) {
             assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
-            assertThat(sidecar.output()).contains("the gateway asks for password 2, 'password' (Password:), but 1 is configured");
+            assertThat(sidecar.output())
+                    .contains("the gateway asks for password 2, 'password' (Password:), but 1 is configured");
         }
     }
 
@@ -54,7 +62,8 @@ class LoginFormsIT {
     void anUnknownGroupNamesTheOffer() throws Exception {
         try (SidecarProcess sidecar = start(lab.password() + "\n", "--authgroup", "sales")) {
             assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
-            assertThat(sidecar.output()).contains("auth group 'sales' is not offered by the gateway; it offers eng, ops");
+            assertThat(sidecar.output())
+                    .contains("auth group 'sales' is not offered by the gateway; it offers eng, ops");
         }
     }
 
@@ -66,13 +75,31 @@ class LoginFormsIT {
     @Test
     void aGroupTheUserIsNotInIsARefusalEveryTime() throws Exception {
         try (GatewayLab groups = GatewayLab.start("corgrp", "--groups=eng,ops")) {
-            Commands.run("bash", "-c", "printf '%s\\n%s\\n' \"$1\" \"$1\" | ocpasswd -c \"$2\" -g eng \"$3\"", "ocpasswd",
-                    groups.password(), groups.directory().resolve("passwd").toString(), groups.user());
+            Commands.run(
+                    "bash",
+                    "-c",
+                    "printf '%s\\n%s\\n' \"$1\" \"$1\" | ocpasswd -c \"$2\" -g eng \"$3\"",
+                    "ocpasswd",
+                    groups.password(),
+                    groups.directory().resolve("passwd").toString(),
+                    groups.user());
             for (int run = 1; run <= 10; run++) {
-                try (SidecarProcess sidecar = SidecarProcess.start(groups.podNamespace(), groups.password() + "\n", "--authgroup", "ops",
-                        "--cafile", groups.caFile().toString(), "-u", groups.user(), "--passwd-on-stdin",
-                        "--http-address", SidecarProcess.HTTP_ADDRESS, groups.gatewayUrl())) {
-                    assertThat(sidecar.awaitExit(Duration.ofSeconds(20))).as("exit status of run " + run).isEqualTo(3);
+                try (SidecarProcess sidecar = SidecarProcess.start(
+                        groups.podNamespace(),
+                        groups.password() + "\n",
+                        "--authgroup",
+                        "ops",
+                        "--cafile",
+                        groups.caFile().toString(),
+                        "-u",
+                        groups.user(),
+                        "--passwd-on-stdin",
+                        "--http-address",
+                        SidecarProcess.HTTP_ADDRESS,
+                        groups.gatewayUrl())) {
+                    assertThat(sidecar.awaitExit(Duration.ofSeconds(20)))
+                            .as("exit status of run " + run)
+                            .isEqualTo(3);
                     assertThat(sidecar.output()).contains("the gateway refused the login: 401 Authentication failed");
                 }
             }
@@ -80,9 +107,18 @@ class LoginFormsIT {
     }
 
     private static SidecarProcess start(String stdin, String... extra) throws Exception {
-        String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of(extra), java.util.stream.Stream.of(
-                "--cafile", lab.caFile().toString(), "-u", lab.user(), "--passwd-on-stdin",
-                "--http-address", SidecarProcess.HTTP_ADDRESS, lab.gatewayUrl())).toArray(String[]::new);
+        String[] args = java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(extra),
+                        java.util.stream.Stream.of(
+                                "--cafile",
+                                lab.caFile().toString(),
+                                "-u",
+                                lab.user(),
+                                "--passwd-on-stdin",
+                                "--http-address",
+                                SidecarProcess.HTTP_ADDRESS,
+                                lab.gatewayUrl()))
+                .toArray(String[]::new);
         return SidecarProcess.start(lab.podNamespace(), stdin, args);
     }
 }

@@ -3,9 +3,9 @@ package dev.corridor.operator.cluster;
 import dev.corridor.operator.crd.TunnelDns;
 import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.crd.VpnTunnelSpec;
-import dev.corridor.operator.model.EgressWorkload;
 import dev.corridor.operator.model.AuthenticationValidation;
 import dev.corridor.operator.model.ClusterDns;
+import dev.corridor.operator.model.EgressWorkload;
 import dev.corridor.operator.model.OwnedObjects;
 import dev.corridor.operator.model.SidecarLayout;
 import dev.corridor.operator.model.SpecValidation;
@@ -68,11 +68,21 @@ public final class TunnelLookup {
             return found;
         }
         try {
-            Service service = client.services().inNamespace(ClusterDns.SERVICE_NAMESPACE).withName(ClusterDns.SERVICE_NAME).get();
-            List<String> addresses = service == null || service.getSpec() == null ? List.of()
-                    : Optional.ofNullable(service.getSpec().getClusterIPs()).filter(ips -> !ips.isEmpty())
-                            .orElseGet(() -> Optional.ofNullable(service.getSpec().getClusterIP()).map(List::of).orElse(List.of()))
-                            .stream().filter(ip -> !ip.isBlank() && !"None".equals(ip)).toList();
+            Service service = client.services()
+                    .inNamespace(ClusterDns.SERVICE_NAMESPACE)
+                    .withName(ClusterDns.SERVICE_NAME)
+                    .get();
+            List<String> addresses = service == null || service.getSpec() == null
+                    ? List.of()
+                    : Optional.ofNullable(service.getSpec().getClusterIPs())
+                            .filter(ips -> !ips.isEmpty())
+                            .orElseGet(
+                                    () -> Optional.ofNullable(service.getSpec().getClusterIP())
+                                            .map(List::of)
+                                            .orElse(List.of()))
+                            .stream()
+                            .filter(ip -> !ip.isBlank() && !"None".equals(ip))
+                            .toList();
             if (addresses.isEmpty()) {
                 return dnsSettings;
             }
@@ -80,13 +90,20 @@ public final class TunnelLookup {
             discoveredDns = found;
             return found;
         } catch (KubernetesClientException e) {
-            LOG.warn("could not read Service {}/{} for the cluster's DNS: {}", ClusterDns.SERVICE_NAMESPACE, ClusterDns.SERVICE_NAME, e.getMessage());
+            LOG.warn(
+                    "could not read Service {}/{} for the cluster's DNS: {}",
+                    ClusterDns.SERVICE_NAMESPACE,
+                    ClusterDns.SERVICE_NAME,
+                    e.getMessage());
             return dnsSettings;
         }
     }
 
     public Optional<VpnTunnel> tunnel(String namespace, String name) {
-        return Optional.ofNullable(client.resources(VpnTunnel.class).inNamespace(namespace).withName(name).get());
+        return Optional.ofNullable(client.resources(VpnTunnel.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .get());
     }
 
     /** What is wrong with the tunnel and its references; empty when it is valid. */
@@ -101,31 +118,57 @@ public final class TunnelLookup {
                     .map(VpnTunnelSpec.Authentication::secretRef)
                     .map(VpnTunnelSpec.SecretReference::name)
                     .flatMap(name -> secretKeys(namespace, name));
-            Optional<Set<String>> caKeys = Optional.ofNullable(spec.trust()).map(VpnTunnelSpec.Trust::ca).flatMap(ca -> ca.secret() != null
-                    ? secretKeys(namespace, ca.secret().name())
-                    : ca.configMap() != null ? configMapKeys(namespace, ca.configMap().name()) : Optional.empty());
+            Optional<Set<String>> caKeys = Optional.ofNullable(spec.trust())
+                    .map(VpnTunnelSpec.Trust::ca)
+                    .flatMap(ca -> ca.secret() != null
+                            ? secretKeys(namespace, ca.secret().name())
+                            : ca.configMap() != null
+                                    ? configMapKeys(namespace, ca.configMap().name())
+                                    : Optional.empty());
             List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
             problems.addAll(EgressWorkload.problems(tunnel));
-            problems.addAll(AuthenticationValidation.validate(spec.authentication(), name -> secretData(namespace, name), Instant.now()));
+            problems.addAll(AuthenticationValidation.validate(
+                    spec.authentication(), name -> secretData(namespace, name), Instant.now()));
             if (TunnelDns.enabled(spec.dns()) && !clusterDns().known()) {
-                problems.add(new SpecValidation.Problem("ClusterDnsUnknown", "spec.dns needs the cluster's DNS resolver, and the operator "
-                        + "found no Service " + ClusterDns.SERVICE_NAMESPACE + "/" + ClusterDns.SERVICE_NAME + " with a ClusterIP (or may not read "
-                        + "it): set the chart value dns.upstream to the cluster DNS address, or spec.dns.enabled: false"));
+                problems.add(
+                        new SpecValidation.Problem(
+                                "ClusterDnsUnknown",
+                                "spec.dns needs the cluster's DNS resolver, and the operator "
+                                        + "found no Service " + ClusterDns.SERVICE_NAMESPACE + "/"
+                                        + ClusterDns.SERVICE_NAME + " with a ClusterIP (or may not read "
+                                        + "it): set the chart value dns.upstream to the cluster DNS address, or spec.dns.enabled: false"));
             }
             String tunnelName = tunnel.getMetadata().getName();
-            Optional.ofNullable(client.configMaps().inNamespace(namespace).withName(SidecarLayout.configMapName(tunnelName)).get())
-                    .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel)).ifPresent(problems::add);
-            egressObjects(tunnel).stream().flatMap(existing -> OwnedObjects.notOwned(existing, tunnel).stream()).forEach(problems::add);
+            Optional.ofNullable(client.configMaps()
+                            .inNamespace(namespace)
+                            .withName(SidecarLayout.configMapName(tunnelName))
+                            .get())
+                    .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel))
+                    .ifPresent(problems::add);
+            egressObjects(tunnel).stream()
+                    .flatMap(existing -> OwnedObjects.notOwned(existing, tunnel).stream())
+                    .forEach(problems::add);
             String tokenSecret = SidecarLayout.statusTokenSecretName(tunnelName);
-            Optional.ofNullable(client.secrets().inNamespace(namespace).withName(tokenSecret).get())
-                    .flatMap(secret -> OwnedObjects.notOwned(secret, tunnel).or(() -> StatusToken.read(secret).isPresent() ? Optional.empty()
-                            : Optional.of(new SpecValidation.Problem("StatusTokenMissing", "Secret '" + tokenSecret
-                                    + "' holds no status token: delete it, and the operator makes a new one"))))
+            Optional.ofNullable(client.secrets()
+                            .inNamespace(namespace)
+                            .withName(tokenSecret)
+                            .get())
+                    .flatMap(
+                            secret -> OwnedObjects.notOwned(secret, tunnel)
+                                    .or(
+                                            () -> StatusToken.read(secret).isPresent()
+                                                    ? Optional.empty()
+                                                    : Optional.of(
+                                                            new SpecValidation.Problem(
+                                                                    "StatusTokenMissing",
+                                                                    "Secret '" + tokenSecret
+                                                                            + "' holds no status token: delete it, and the operator makes a new one"))))
                     .ifPresent(problems::add);
             return problems;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 403) {
-                return List.of(new SpecValidation.Problem("Forbidden", "the operator may not read what the tunnel refers to: " + e.getMessage()));
+                return List.of(new SpecValidation.Problem(
+                        "Forbidden", "the operator may not read what the tunnel refers to: " + e.getMessage()));
             }
             throw e;
         }
@@ -133,18 +176,40 @@ public final class TunnelLookup {
 
     /** The objects of the names the tunnel's egress takes that exist, whoever made them. */
     private List<HasMetadata> egressObjects(VpnTunnel tunnel) {
-        if (!EgressWorkload.requested(tunnel) || !EgressWorkload.problems(tunnel).isEmpty()) {
+        if (!EgressWorkload.requested(tunnel)
+                || !EgressWorkload.problems(tunnel).isEmpty()) {
             return List.of();
         }
         String namespace = tunnel.getMetadata().getNamespace();
         String name = EgressWorkload.workloadName(tunnel.getMetadata().getName());
         List<HasMetadata> existing = new ArrayList<>();
-        Stream.of(client.apps().deployments().inNamespace(namespace).withName(name).get(),
-                        client.network().v1().networkPolicies().inNamespace(namespace).withName(name).get(),
-                        client.policy().v1().podDisruptionBudget().inNamespace(namespace).withName(name).get())
-                .filter(Objects::nonNull).forEach(existing::add);
-        EgressWorkload.services(tunnel).keySet().stream().map(service -> client.services().inNamespace(namespace).withName(service).get())
-                .filter(Objects::nonNull).forEach(existing::add);
+        Stream.of(
+                        client.apps()
+                                .deployments()
+                                .inNamespace(namespace)
+                                .withName(name)
+                                .get(),
+                        client.network()
+                                .v1()
+                                .networkPolicies()
+                                .inNamespace(namespace)
+                                .withName(name)
+                                .get(),
+                        client.policy()
+                                .v1()
+                                .podDisruptionBudget()
+                                .inNamespace(namespace)
+                                .withName(name)
+                                .get())
+                .filter(Objects::nonNull)
+                .forEach(existing::add);
+        EgressWorkload.services(tunnel).keySet().stream()
+                .map(service -> client.services()
+                        .inNamespace(namespace)
+                        .withName(service)
+                        .get())
+                .filter(Objects::nonNull)
+                .forEach(existing::add);
         return existing;
     }
 
@@ -160,13 +225,18 @@ public final class TunnelLookup {
             return Optional.empty();
         }
         Map<String, byte[]> data = new HashMap<>();
-        Optional.ofNullable(secret.getData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, Base64.getMimeDecoder().decode(value))));
-        Optional.ofNullable(secret.getStringData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8))));
+        Optional.ofNullable(secret.getData())
+                .ifPresent(values -> values.forEach(
+                        (key, value) -> data.put(key, Base64.getMimeDecoder().decode(value))));
+        Optional.ofNullable(secret.getStringData())
+                .ifPresent(values ->
+                        values.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8))));
         return Optional.of(data);
     }
 
     private Optional<Set<String>> configMapKeys(String namespace, String name) {
-        ConfigMap configMap = client.configMaps().inNamespace(namespace).withName(name).get();
+        ConfigMap configMap =
+                client.configMaps().inNamespace(namespace).withName(name).get();
         return Optional.ofNullable(configMap).map(c -> keys(c.getData(), c.getBinaryData()));
     }
 

@@ -14,7 +14,9 @@ final class ConditionsSchema extends ArrayList<ConditionsSchema.Item> {
             @Size(max = 32768) String message,
             Long observedGeneration,
             @Size(max = 1024) String reason,
-            @Pattern("^(True|False|Unknown)$") @Size(max = 7) String status,
-            @Size(max = 316) String type) {
-    }
+
+            @Pattern("^(True|False|Unknown)$") @Size(max = 7)
+            String status,
+
+            @Size(max = 316) String type) {}
 }

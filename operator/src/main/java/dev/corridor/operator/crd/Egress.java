@@ -18,11 +18,13 @@ public record Egress(
         @Default("2")
         @Min(1)
         @Max(16)
-        @JsonPropertyDescription("Egress pods, spread across nodes; each holds one VPN session, so this is the tunnel's session budget.")
+        @JsonPropertyDescription(
+                "Egress pods, spread across nodes; each holds one VPN session, so this is the tunnel's session budget.")
         Integer replicas,
 
         @Size(max = 32)
-        @JsonPropertyDescription("Corporate services, each a ClusterIP Service corridor-<tunnel>-<name> in the tunnel's namespace that forwards to host.")
+        @JsonPropertyDescription(
+                "Corporate services, each a ClusterIP Service corridor-<tunnel>-<name> in the tunnel's namespace that forwards to host.")
         List<ForwardedService> services,
 
         @JsonPropertyDescription("Proxies for pods annotated corridor.dev/egress, each behind a Service of its own.")
@@ -46,22 +48,23 @@ public record Egress(
             @Required
             @Pattern("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$")
             @Size(max = 253)
-            @JsonPropertyDescription("The corporate host: a name, resolved through the tunnel's DNS, or an IPv4 address.")
+            @JsonPropertyDescription(
+                    "The corporate host: a name, resolved through the tunnel's DNS, or an IPv4 address.")
             String host,
 
             @Required
             @Size(min = 1, max = 8)
             @JsonPropertyDescription("The TCP ports, the same on the Service and on the host.")
-            List<@Min(1) @Max(65535) Integer> ports) {
-    }
+            List<@Min(1) @Max(65535) Integer> ports) {}
 
     public record Proxy(
             @Default("false")
-            @JsonPropertyDescription("A SOCKS5 proxy (CONNECT, names resolved through the tunnel) behind Service corridor-<tunnel>-socks5, port 1080.")
+            @JsonPropertyDescription(
+                    "A SOCKS5 proxy (CONNECT, names resolved through the tunnel) behind Service corridor-<tunnel>-socks5, port 1080.")
             Boolean socks5,
 
             @Default("false")
-            @JsonPropertyDescription("An HTTP proxy (CONNECT and plain http://) behind Service corridor-<tunnel>-http-proxy, port 3128.")
-            Boolean http) {
-    }
+            @JsonPropertyDescription(
+                    "An HTTP proxy (CONNECT and plain http://) behind Service corridor-<tunnel>-http-proxy, port 3128.")
+            Boolean http) {}
 }

@@ -12,20 +12,17 @@ import io.fabric8.generator.annotation.Min;
  * application back until the tunnel is first up.
  */
 public record SidecarReadiness(
-        @Default("true")
-        @JsonPropertyDescription("Whether the pod turns NotReady while its tunnel is down.")
+        @Default("true") @JsonPropertyDescription("Whether the pod turns NotReady while its tunnel is down.")
         Boolean gating,
 
-        @Default("5")
-        @Min(1)
-        @Max(300)
-        @JsonPropertyDescription("How often the readiness of the tunnel is probed.")
+        @Default("5") @Min(1) @Max(300) @JsonPropertyDescription("How often the readiness of the tunnel is probed.")
         Integer periodSeconds,
 
         @Default("3")
         @Min(1)
         @Max(100)
-        @JsonPropertyDescription("Failed probes in a row before the pod turns NotReady: a slow probe or a short VPN blip should not empty the application's Services.")
+        @JsonPropertyDescription(
+                "Failed probes in a row before the pod turns NotReady: a slow probe or a short VPN blip should not empty the application's Services.")
         Integer failureThreshold) {
 
     /** What a tunnel without {@code spec.sidecar.readiness} gets: gating, NotReady after about 15 s of failure. */
@@ -33,7 +30,9 @@ public record SidecarReadiness(
 
     /** The absent fields taken from {@link #DEFAULT}, as the API server's defaulting would. */
     public SidecarReadiness withDefaults() {
-        return new SidecarReadiness(gating != null ? gating : DEFAULT.gating, periodSeconds != null ? periodSeconds : DEFAULT.periodSeconds,
+        return new SidecarReadiness(
+                gating != null ? gating : DEFAULT.gating,
+                periodSeconds != null ? periodSeconds : DEFAULT.periodSeconds,
                 failureThreshold != null ? failureThreshold : DEFAULT.failureThreshold);
     }
 }

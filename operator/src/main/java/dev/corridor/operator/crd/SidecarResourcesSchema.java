@@ -13,5 +13,4 @@ import java.util.Map;
  */
 record SidecarResourcesSchema(
         @Size(max = RESOURCE_KINDS) Map<String, @Size(max = QUANTITY_LENGTH) IntOrString> limits,
-        @Size(max = RESOURCE_KINDS) Map<String, @Size(max = QUANTITY_LENGTH) IntOrString> requests) {
-}
+        @Size(max = RESOURCE_KINDS) Map<String, @Size(max = QUANTITY_LENGTH) IntOrString> requests) {}

@@ -10,9 +10,12 @@ import io.fabric8.generator.annotation.Size;
  * and renews it; the sidecar reads it again at every login.
  */
 public record TlsSecretReference(
-        @Required @Size(max = 253) @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-        @JsonPropertyDescription("The name of a kubernetes.io/tls Secret in the tunnel's namespace: tls.crt (PEM, the certificate "
-                + "first, then its chain) and tls.key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted).")
+        @Required
+        @Size(max = 253)
+        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        @JsonPropertyDescription(
+                "The name of a kubernetes.io/tls Secret in the tunnel's namespace: tls.crt (PEM, the certificate "
+                        + "first, then its chain) and tls.key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted).")
         String secretName) {
     public static final String CERTIFICATE_KEY = "tls.crt";
     public static final String PRIVATE_KEY_KEY = "tls.key";

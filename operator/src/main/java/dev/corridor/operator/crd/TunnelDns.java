@@ -12,17 +12,20 @@ import java.util.List;
  */
 public record TunnelDns(
         @Default("true")
-        @JsonPropertyDescription("Point the pods' resolv.conf at the sidecar's DNS forwarder (127.0.0.1), keeping the cluster's search path "
-                + "and ndots:5. A pod that sets its own dnsPolicy None or Default keeps its DNS, and an Event says so.")
+        @JsonPropertyDescription(
+                "Point the pods' resolv.conf at the sidecar's DNS forwarder (127.0.0.1), keeping the cluster's search path "
+                        + "and ndots:5. A pod that sets its own dnsPolicy None or Default keeps its DNS, and an Event says so.")
         Boolean enabled,
 
         @Size(max = 32)
-        @JsonPropertyDescription("Corporate domains resolved through the tunnel beside the gateway's split-DNS and default domains "
-                + "(the sidecar's --dns-domain).")
+        @JsonPropertyDescription(
+                "Corporate domains resolved through the tunnel beside the gateway's split-DNS and default domains "
+                        + "(the sidecar's --dns-domain).")
         List<@Size(max = 253) @Pattern(DOMAIN) String> domains,
 
         @Default("false")
-        @JsonPropertyDescription("Resolve every name outside the cluster's domain through the tunnel (--dns-all-through-tunnel).")
+        @JsonPropertyDescription(
+                "Resolve every name outside the cluster's domain through the tunnel (--dns-all-through-tunnel).")
         Boolean allThroughTunnel) {
 
     /**

@@ -16,18 +16,41 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(VpnTunnel.VERSION)
 @ShortNames("vpnt")
 @AdditionalPrinterColumn(name = "Gateway", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".spec.gateway")
-@AdditionalPrinterColumn(name = "Connected", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.connectedPods")
-@AdditionalPrinterColumn(name = "Injected", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.injectedPods")
-@AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Connected",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.connectedPods")
+@AdditionalPrinterColumn(
+        name = "Injected",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.injectedPods")
+@AdditionalPrinterColumn(
+        name = "Ready",
+        type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
-@AdditionalPrinterColumn(name = "Egress-Ready", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.egress.readyReplicas")
-@AdditionalPrinterColumn(name = "Sessions", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.egress.sessions")
-@AdditionalPrinterColumn(name = "Services", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.egress.services", priority = 1)
+@AdditionalPrinterColumn(
+        name = "Egress-Ready",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.egress.readyReplicas")
+@AdditionalPrinterColumn(
+        name = "Sessions",
+        type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.egress.sessions")
+@AdditionalPrinterColumn(
+        name = "Services",
+        type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.egress.services",
+        priority = 1)
 @AdditionalPrinterColumn(name = "DNS", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.dnsDomains")
-@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE, jsonPath = ".metadata.creationTimestamp")
+@AdditionalPrinterColumn(
+        name = "Age",
+        type = AdditionalPrinterColumn.Type.DATE,
+        jsonPath = ".metadata.creationTimestamp")
 // Every pod that carries the tunnel has its name as a label value, which takes at most 63 characters.
-@ValidationRule(value = "size(self.metadata.name) <= 63",
-        message = "a VpnTunnel's name is at most 63 characters: pods carry it as the value of the label corridor.dev/tunnel")
+@ValidationRule(
+        value = "size(self.metadata.name) <= 63",
+        message =
+                "a VpnTunnel's name is at most 63 characters: pods carry it as the value of the label corridor.dev/tunnel")
 public class VpnTunnel extends CustomResource<VpnTunnelSpec, VpnTunnelStatus> implements Namespaced {
     public static final String GROUP = "corridor.dev";
     public static final String VERSION = "v1alpha1";

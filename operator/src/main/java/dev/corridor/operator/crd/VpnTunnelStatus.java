@@ -12,31 +12,47 @@ import java.util.List;
  */
 public record VpnTunnelStatus(
         Long observedGeneration,
-        @SchemaFrom(type = ConditionsSchema.class) @Size(max = 8) List<Condition> conditions,
-        @JsonPropertyDescription("Pods that carry the tunnel's sidecar.") Integer injectedPods,
-        @JsonPropertyDescription("Of those, pods whose sidecar reports the tunnel up.") Integer connectedPods,
-        @Size(max = VpnTunnelStatus.MAX_PODS) @JsonPropertyDescription("Per-pod detail, for at most the first 20 pods by name.")
+
+        @SchemaFrom(type = ConditionsSchema.class) @Size(max = 8)
+        List<Condition> conditions,
+
+        @JsonPropertyDescription("Pods that carry the tunnel's sidecar.")
+        Integer injectedPods,
+
+        @JsonPropertyDescription("Of those, pods whose sidecar reports the tunnel up.")
+        Integer connectedPods,
+
+        @Size(max = VpnTunnelStatus.MAX_PODS)
+        @JsonPropertyDescription("Per-pod detail, for at most the first 20 pods by name.")
         List<PodSummary> pods,
-        @JsonPropertyDescription("The shared egress, when spec.egress asks for one.") EgressStatus egress,
+
+        @JsonPropertyDescription("The shared egress, when spec.egress asks for one.")
+        EgressStatus egress,
+
         @Size(max = VpnTunnelStatus.MAX_DNS_DOMAINS)
-        @JsonPropertyDescription("The domains the pods' DNS forwarders resolve through the tunnel: spec.dns.domains and the gateway's "
-                + "default domains the sidecars report; absent when spec.dns is disabled.")
+        @JsonPropertyDescription(
+                "The domains the pods' DNS forwarders resolve through the tunnel: spec.dns.domains and the gateway's "
+                        + "default domains the sidecars report; absent when spec.dns is disabled.")
         List<@Size(max = 253) String> dnsDomains) {
 
     public static final int MAX_PODS = 20;
     public static final int MAX_DNS_DOMAINS = 64;
 
     public VpnTunnelStatus withEgress(EgressStatus egress) {
-        return new VpnTunnelStatus(observedGeneration, conditions, injectedPods, connectedPods, pods, egress, dnsDomains);
+        return new VpnTunnelStatus(
+                observedGeneration, conditions, injectedPods, connectedPods, pods, egress, dnsDomains);
     }
 
     /**
      * One pod as its sidecar reported it. What a sidecar reports is cut to the schema's bounds: one pod's odd report
      * must not make the API server refuse the whole status.
      */
-    public record PodSummary(@Size(max = SchemaBounds.OBJECT_NAME_LENGTH) String name, Boolean connected,
-                             @Size(max = REPORTED_LENGTH) String transport, @Size(max = REPORTED_LENGTH) String address,
-                             @Size(max = REPORTED_LENGTH) String since) {
+    public record PodSummary(
+            @Size(max = SchemaBounds.OBJECT_NAME_LENGTH) String name,
+            Boolean connected,
+            @Size(max = REPORTED_LENGTH) String transport,
+            @Size(max = REPORTED_LENGTH) String address,
+            @Size(max = REPORTED_LENGTH) String since) {
         static final int REPORTED_LENGTH = 64;
 
         public PodSummary {
@@ -46,7 +62,9 @@ public record VpnTunnelStatus(
         }
 
         private static String bounded(String reported) {
-            return reported == null || reported.length() <= REPORTED_LENGTH ? reported : reported.substring(0, REPORTED_LENGTH);
+            return reported == null || reported.length() <= REPORTED_LENGTH
+                    ? reported
+                    : reported.substring(0, REPORTED_LENGTH);
         }
     }
 }

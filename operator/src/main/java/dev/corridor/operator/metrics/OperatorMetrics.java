@@ -37,12 +37,24 @@ import java.util.function.Supplier;
  */
 public final class OperatorMetrics {
     private static final String SDK_PREFIX = "operator.sdk.";
-    private static final List<String> CONDITIONS = List.of(TunnelStatusModel.READY, TunnelStatusModel.CONFIG_VALID, TunnelStatusModel.DEGRADED);
+    private static final List<String> CONDITIONS =
+            List.of(TunnelStatusModel.READY, TunnelStatusModel.CONFIG_VALID, TunnelStatusModel.DEGRADED);
     private static final List<String> CONDITION_STATUSES = List.of("True", "False", "Unknown");
     /** Admission latency buckets: the API server's default webhook timeout is 10 s, and most answers take milliseconds. */
-    private static final Duration[] ADMISSION_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
-            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
-            Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+    private static final Duration[] ADMISSION_BUCKETS = {
+        Duration.ofMillis(1),
+        Duration.ofMillis(5),
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10)
+    };
 
     /** A tunnel the operator has not reported on yet: no pods counted, every condition Unknown. */
     private static final VpnTunnelStatus NOT_REPORTED = new VpnTunnelStatus(null, null, null, null, null, null, null);
@@ -65,7 +77,12 @@ public final class OperatorMetrics {
             @Override
             public Meter.Id map(Meter.Id id) {
                 return id.getName().startsWith(SDK_PREFIX) && id.getDescription() == null
-                        ? new Meter.Id(id.getName(), Tags.of(id.getTagsAsIterable()), id.getBaseUnit(), sdkDescription(id.getName()), id.getType())
+                        ? new Meter.Id(
+                                id.getName(),
+                                Tags.of(id.getTagsAsIterable()),
+                                id.getBaseUnit(),
+                                sdkDescription(id.getName()),
+                                id.getType())
                         : id;
             }
         });
@@ -76,11 +93,14 @@ public final class OperatorMetrics {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         injectedPods = MultiGauge.builder("corridor.operator.tunnel.injected.pods")
-                .description("Pods carrying the tunnel's sidecar, as the VpnTunnel's status counts them").register(registry);
+                .description("Pods carrying the tunnel's sidecar, as the VpnTunnel's status counts them")
+                .register(registry);
         connectedPods = MultiGauge.builder("corridor.operator.tunnel.connected.pods")
-                .description("Pods whose sidecar reports the tunnel up, as the VpnTunnel's status counts them").register(registry);
+                .description("Pods whose sidecar reports the tunnel up, as the VpnTunnel's status counts them")
+                .register(registry);
         tunnelsByCondition = MultiGauge.builder("corridor.operator.tunnels")
-                .description("VpnTunnels by the status of each condition (Unknown: not reported yet)").register(registry);
+                .description("VpnTunnels by the status of each condition (Unknown: not reported yet)")
+                .register(registry);
         publish();
     }
 
@@ -98,7 +118,8 @@ public final class OperatorMetrics {
             return "Java Operator SDK: reconciliations waiting, for the controller the name ends with";
         }
         return switch (name) {
-            case SDK_PREFIX + "controllers.execution.reconcile" -> "Java Operator SDK: time of each reconcile, by controller";
+            case SDK_PREFIX + "controllers.execution.reconcile" ->
+                "Java Operator SDK: time of each reconcile, by controller";
             case SDK_PREFIX + "reconciliations.started" -> "Java Operator SDK: reconciliations started";
             case SDK_PREFIX + "reconciliations.success" -> "Java Operator SDK: reconciliations that succeeded";
             case SDK_PREFIX + "reconciliations.failed" -> "Java Operator SDK: reconciliations that failed";
@@ -109,7 +130,8 @@ public final class OperatorMetrics {
 
     /** A tunnel was added or its status changed. */
     public void tunnelObserved(String namespace, String tunnel, VpnTunnelStatus status) {
-        statuses.put(new TunnelName(namespace, tunnel), Optional.ofNullable(status).orElse(NOT_REPORTED));
+        statuses.put(
+                new TunnelName(namespace, tunnel), Optional.ofNullable(status).orElse(NOT_REPORTED));
         publish();
     }
 
@@ -119,8 +141,12 @@ public final class OperatorMetrics {
     }
 
     public void admission(AdmissionOutcome outcome, Duration latency) {
-        Timer.builder("corridor.webhook.admission").description("Pod admissions the webhook answered, by outcome")
-                .tag("outcome", outcome.label()).serviceLevelObjectives(ADMISSION_BUCKETS).register(registry).record(latency);
+        Timer.builder("corridor.webhook.admission")
+                .description("Pod admissions the webhook answered, by outcome")
+                .tag("outcome", outcome.label())
+                .serviceLevelObjectives(ADMISSION_BUCKETS)
+                .register(registry)
+                .record(latency);
     }
 
     /**
@@ -128,9 +154,15 @@ public final class OperatorMetrics {
      * its renewal failed, before the API server refuses the webhook's TLS.
      */
     public void webhookCertificateExpiry(Supplier<Optional<Instant>> expiry) {
-        Gauge.builder("corridor.webhook.certificate.expiry.timestamp", () -> expiry.get().map(instant -> (Number) instant.getEpochSecond()).orElse(Double.NaN))
-                .baseUnit("seconds").strongReference(true)
-                .description("When the serving certificate of the operator's webhook expires (Unix time)").register(registry);
+        Gauge.builder(
+                        "corridor.webhook.certificate.expiry.timestamp",
+                        () -> expiry.get()
+                                .map(instant -> (Number) instant.getEpochSecond())
+                                .orElse(Double.NaN))
+                .baseUnit("seconds")
+                .strongReference(true)
+                .description("When the serving certificate of the operator's webhook expires (Unix time)")
+                .register(registry);
     }
 
     /** The Prometheus text exposition of everything. */
@@ -142,19 +174,31 @@ public final class OperatorMetrics {
         List<MultiGauge.Row<?>> injected = new ArrayList<>();
         List<MultiGauge.Row<?>> connected = new ArrayList<>();
         Map<Tags, Integer> byCondition = new LinkedHashMap<>();
-        CONDITIONS.forEach(type -> CONDITION_STATUSES.forEach(status -> byCondition.put(Tags.of("condition", type, "status", status), 0)));
+        CONDITIONS.forEach(type ->
+                CONDITION_STATUSES.forEach(status -> byCondition.put(Tags.of("condition", type, "status", status), 0)));
         statuses.forEach((name, status) -> {
-            injected.add(MultiGauge.Row.of(name.tags(), Optional.ofNullable(status.injectedPods()).orElse(0)));
-            connected.add(MultiGauge.Row.of(name.tags(), Optional.ofNullable(status.connectedPods()).orElse(0)));
-            List<Condition> conditions = Optional.ofNullable(status.conditions()).orElse(List.of());
+            injected.add(MultiGauge.Row.of(
+                    name.tags(), Optional.ofNullable(status.injectedPods()).orElse(0)));
+            connected.add(MultiGauge.Row.of(
+                    name.tags(), Optional.ofNullable(status.connectedPods()).orElse(0)));
+            List<Condition> conditions =
+                    Optional.ofNullable(status.conditions()).orElse(List.of());
             for (String type : CONDITIONS) {
-                String value = conditions.stream().filter(c -> type.equals(c.getType())).map(Condition::getStatus)
-                        .filter(CONDITION_STATUSES::contains).findFirst().orElse("Unknown");
+                String value = conditions.stream()
+                        .filter(c -> type.equals(c.getType()))
+                        .map(Condition::getStatus)
+                        .filter(CONDITION_STATUSES::contains)
+                        .findFirst()
+                        .orElse("Unknown");
                 byCondition.merge(Tags.of("condition", type, "status", value), 1, Integer::sum);
             }
         });
         injectedPods.register(injected, true);
         connectedPods.register(connected, true);
-        tunnelsByCondition.register(byCondition.entrySet().stream().<MultiGauge.Row<?>>map(e -> MultiGauge.Row.of(e.getKey(), e.getValue())).toList(), true);
+        tunnelsByCondition.register(
+                byCondition.entrySet().stream()
+                        .<MultiGauge.Row<?>>map(e -> MultiGauge.Row.of(e.getKey(), e.getValue()))
+                        .toList(),
+                true);
     }
 }

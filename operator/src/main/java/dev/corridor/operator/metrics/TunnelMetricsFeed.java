@@ -19,11 +19,15 @@ public final class TunnelMetricsFeed implements AutoCloseable {
     }
 
     /** One watch across the cluster, or one per namespace when only some are watched (the permissions are per namespace then). */
-    public static TunnelMetricsFeed start(KubernetesClient client, OperatorMetrics metrics, WatchedNamespaces namespaces) {
+    public static TunnelMetricsFeed start(
+            KubernetesClient client, OperatorMetrics metrics, WatchedNamespaces namespaces) {
         ResourceEventHandler<VpnTunnel> handler = new ResourceEventHandler<>() {
             @Override
             public void onAdd(VpnTunnel tunnel) {
-                metrics.tunnelObserved(tunnel.getMetadata().getNamespace(), tunnel.getMetadata().getName(), tunnel.getStatus());
+                metrics.tunnelObserved(
+                        tunnel.getMetadata().getNamespace(),
+                        tunnel.getMetadata().getName(),
+                        tunnel.getStatus());
             }
 
             @Override
@@ -33,12 +37,22 @@ public final class TunnelMetricsFeed implements AutoCloseable {
 
             @Override
             public void onDelete(VpnTunnel tunnel, boolean finalStateUnknown) {
-                metrics.tunnelDeleted(tunnel.getMetadata().getNamespace(), tunnel.getMetadata().getName());
+                metrics.tunnelDeleted(
+                        tunnel.getMetadata().getNamespace(),
+                        tunnel.getMetadata().getName());
             }
         };
-        return new TunnelMetricsFeed(namespaces.all()
-                ? List.of(client.resources(VpnTunnel.class).inAnyNamespace().inform(handler))
-                : namespaces.names().stream().sorted().map(namespace -> client.resources(VpnTunnel.class).inNamespace(namespace).inform(handler)).toList());
+        return new TunnelMetricsFeed(
+                namespaces.all()
+                        ? List.of(client.resources(VpnTunnel.class)
+                                .inAnyNamespace()
+                                .inform(handler))
+                        : namespaces.names().stream()
+                                .sorted()
+                                .map(namespace -> client.resources(VpnTunnel.class)
+                                        .inNamespace(namespace)
+                                        .inform(handler))
+                                .toList());
     }
 
     @Override

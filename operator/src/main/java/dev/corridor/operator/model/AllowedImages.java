@@ -21,13 +21,16 @@ public record AllowedImages(List<String> entries) {
         entries = List.copyOf(entries);
         for (String entry : entries) {
             if (!DIGEST.matcher(entry).matches() && !REFERENCE.matcher(entry).matches()) {
-                throw new IllegalArgumentException("'" + entry + "' is neither sha256:HEX nor an image reference or prefix");
+                throw new IllegalArgumentException(
+                        "'" + entry + "' is neither sha256:HEX nor an image reference or prefix");
             }
         }
     }
 
     public boolean allows(String image) {
-        return entries.stream().anyMatch(entry -> DIGEST.matcher(entry).matches() ? image.endsWith("@" + entry) : matchesPrefix(image, entry));
+        return entries.stream()
+                .anyMatch(entry ->
+                        DIGEST.matcher(entry).matches() ? image.endsWith("@" + entry) : matchesPrefix(image, entry));
     }
 
     /**
@@ -43,7 +46,7 @@ public record AllowedImages(List<String> entries) {
             return true;
         }
         char next = image.charAt(entry.length());
-        return next == '@' || next == ':' && image.indexOf('/', entry.length()) < 0;
+        return next == '@' || (next == ':' && image.indexOf('/', entry.length()) < 0);
     }
 
     @Override

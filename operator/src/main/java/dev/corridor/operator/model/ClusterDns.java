@@ -14,6 +14,7 @@ public record ClusterDns(String domain, List<String> upstream) {
     public static final String DEFAULT_DOMAIN = "cluster.local";
     /** Where kubeadm and most distributions put the cluster DNS Service. */
     public static final String SERVICE_NAMESPACE = "kube-system";
+
     public static final String SERVICE_NAME = "kube-dns";
 
     public ClusterDns {

@@ -26,16 +26,19 @@ public final class EgressEnvironment {
     /** Names the tunnel whose egress the pod uses: NAME in the pod's namespace, or NAMESPACE/NAME. */
     public static final String ANNOTATION = "corridor.dev/egress";
 
-    private EgressEnvironment() {
-    }
+    private EgressEnvironment() {}
 
     /** The tunnel an annotation value names: its namespace (the pod's when the value has none) and name. */
     public record TunnelReference(String namespace, String name) {
         public static Optional<TunnelReference> parse(String value, String podNamespace) {
             String[] parts = value.strip().split("/", -1);
             return switch (parts.length) {
-                case 1 -> parts[0].isEmpty() ? Optional.empty() : Optional.of(new TunnelReference(podNamespace, parts[0]));
-                case 2 -> parts[0].isEmpty() || parts[1].isEmpty() ? Optional.empty() : Optional.of(new TunnelReference(parts[0], parts[1]));
+                case 1 ->
+                    parts[0].isEmpty() ? Optional.empty() : Optional.of(new TunnelReference(podNamespace, parts[0]));
+                case 2 ->
+                    parts[0].isEmpty() || parts[1].isEmpty()
+                            ? Optional.empty()
+                            : Optional.of(new TunnelReference(parts[0], parts[1]));
                 default -> Optional.empty();
             };
         }
@@ -51,18 +54,20 @@ public final class EgressEnvironment {
      * proxy, or the namespace is not among those it allows.
      */
     public static Optional<String> problem(VpnTunnel tunnel, String podNamespace) {
-        String name = tunnel.getMetadata().getNamespace() + "/" + tunnel.getMetadata().getName();
+        String name =
+                tunnel.getMetadata().getNamespace() + "/" + tunnel.getMetadata().getName();
         Egress egress = tunnel.getSpec().egress();
         if (egress == null) {
             return Optional.of("VpnTunnel " + name + " has no spec.egress");
         }
         if (!EgressWorkload.socks5(egress) && !EgressWorkload.httpProxy(egress)) {
-            return Optional.of("VpnTunnel " + name + " has no proxy (spec.egress.proxy.socks5 or .http): reach its forwarded services by"
+            return Optional.of("VpnTunnel " + name
+                    + " has no proxy (spec.egress.proxy.socks5 or .http): reach its forwarded services by"
                     + " their Services instead, without the annotation " + ANNOTATION);
         }
         if (!egress.allowedNamespaces().contains(podNamespace)) {
-            return Optional.of("VpnTunnel " + name + " does not admit namespace '" + podNamespace + "' (spec.egress.allowedNamespaces: "
-                    + String.join(", ", egress.allowedNamespaces()) + ")");
+            return Optional.of("VpnTunnel " + name + " does not admit namespace '" + podNamespace
+                    + "' (spec.egress.allowedNamespaces: " + String.join(", ", egress.allowedNamespaces()) + ")");
         }
         return Optional.empty();
     }
@@ -78,16 +83,25 @@ public final class EgressEnvironment {
         String name = tunnel.getMetadata().getName();
         Map<String, String> variables = new LinkedHashMap<>();
         if (EgressWorkload.httpProxy(egress)) {
-            String proxy = "http://" + EgressWorkload.serviceName(name, EgressWorkload.HTTP_PROXY_SERVICE) + suffix + ":" + EgressWorkload.HTTP_PROXY_PORT;
+            String proxy = "http://" + EgressWorkload.serviceName(name, EgressWorkload.HTTP_PROXY_SERVICE) + suffix
+                    + ":" + EgressWorkload.HTTP_PROXY_PORT;
             variables.put("HTTP_PROXY", proxy);
             variables.put("HTTPS_PROXY", proxy);
         }
         if (EgressWorkload.socks5(egress)) {
-            variables.put("ALL_PROXY", "socks5h://" + EgressWorkload.serviceName(name, EgressWorkload.SOCKS5_SERVICE) + suffix + ":"
-                    + EgressWorkload.SOCKS5_PORT);
+            variables.put(
+                    "ALL_PROXY",
+                    "socks5h://" + EgressWorkload.serviceName(name, EgressWorkload.SOCKS5_SERVICE) + suffix + ":"
+                            + EgressWorkload.SOCKS5_PORT);
         }
-        variables.put("NO_PROXY", String.join(",", Stream.concat(Stream.of("localhost", "127.0.0.1", "::1", ".svc", "." + clusterDomain),
-                EgressWorkload.clusterNetworks(tunnel).stream()).toList()));
+        variables.put(
+                "NO_PROXY",
+                String.join(
+                        ",",
+                        Stream.concat(
+                                        Stream.of("localhost", "127.0.0.1", "::1", ".svc", "." + clusterDomain),
+                                        EgressWorkload.clusterNetworks(tunnel).stream())
+                                .toList()));
         Map<String, String> withLowerCase = new LinkedHashMap<>(variables);
         variables.forEach((key, value) -> withLowerCase.put(key.toLowerCase(Locale.ROOT), value));
         return withLowerCase;
@@ -101,10 +115,12 @@ public final class EgressEnvironment {
         Map<String, String> variables = variables(tunnel, clusterDomain);
         List<Container> containers = withVariables(pod.getSpec().getContainers(), variables);
         List<Container> initContainers = withVariables(pod.getSpec().getInitContainers(), variables);
-        if (containers.equals(orEmpty(pod.getSpec().getContainers())) && initContainers.equals(orEmpty(pod.getSpec().getInitContainers()))) {
+        if (containers.equals(orEmpty(pod.getSpec().getContainers()))
+                && initContainers.equals(orEmpty(pod.getSpec().getInitContainers()))) {
             return Optional.empty();
         }
-        PodBuilder builder = new PodBuilder(pod).editSpec().withContainers(containers).endSpec();
+        PodBuilder builder =
+                new PodBuilder(pod).editSpec().withContainers(containers).endSpec();
         if (pod.getSpec().getInitContainers() != null) {
             builder.editSpec().withInitContainers(initContainers).endSpec();
         }
@@ -114,10 +130,16 @@ public final class EgressEnvironment {
     private static List<Container> withVariables(List<Container> containers, Map<String, String> variables) {
         List<Container> result = new ArrayList<>();
         for (Container container : orEmpty(containers)) {
-            Set<String> own = orEmpty(container.getEnv()).stream().map(EnvVar::getName).collect(Collectors.toSet());
-            List<EnvVar> added = variables.entrySet().stream().filter(variable -> !own.contains(variable.getKey()))
-                    .map(variable -> new EnvVar(variable.getKey(), variable.getValue(), null)).toList();
-            result.add(added.isEmpty() ? container : new ContainerBuilder(container).addAllToEnv(added).build());
+            Set<String> own =
+                    orEmpty(container.getEnv()).stream().map(EnvVar::getName).collect(Collectors.toSet());
+            List<EnvVar> added = variables.entrySet().stream()
+                    .filter(variable -> !own.contains(variable.getKey()))
+                    .map(variable -> new EnvVar(variable.getKey(), variable.getValue(), null))
+                    .toList();
+            result.add(
+                    added.isEmpty()
+                            ? container
+                            : new ContainerBuilder(container).addAllToEnv(added).build());
         }
         return result;
     }

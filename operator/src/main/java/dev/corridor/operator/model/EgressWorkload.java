@@ -41,6 +41,7 @@ import java.util.Set;
 public final class EgressWorkload {
     /** Labels of the egress pods (not the corridor.dev/tunnel label: these pods are not injected pods). */
     public static final String NAME_LABEL = "app.kubernetes.io/name";
+
     public static final String NAME = "corridor-egress";
     public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
     public static final String CONTAINER_NAME = "corridor-egress";
@@ -48,18 +49,18 @@ public final class EgressWorkload {
     public static final int HTTP_PROXY_PORT = 3128;
     /** The forwards listen from here up, one port per service port, in the order of the spec. */
     public static final int FIRST_FORWARD_PORT = 10000;
+
     public static final String SOCKS5_SERVICE = "socks5";
     public static final String HTTP_PROXY_SERVICE = "http-proxy";
     /** A Service name is a DNS-1035 label. */
     private static final int MAX_SERVICE_NAME = 63;
+
     private static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
-    private EgressWorkload() {
-    }
+    private EgressWorkload() {}
 
     /** One port forward: the Service's port, the corporate host and port behind it, the egress pod's listening port. */
-    public record Forward(String service, String host, int port, int listenPort) {
-    }
+    public record Forward(String service, String host, int port, int listenPort) {}
 
     public static boolean requested(VpnTunnel tunnel) {
         return tunnel.getSpec() != null && tunnel.getSpec().egress() != null;
@@ -87,25 +88,36 @@ public final class EgressWorkload {
         Set<String> seen = new HashSet<>();
         for (Egress.ForwardedService service : services(tunnel.getSpec().egress())) {
             if (SOCKS5_SERVICE.equals(service.name()) || HTTP_PROXY_SERVICE.equals(service.name())) {
-                problems.add(new SpecValidation.Problem("EgressServiceNameReserved", "spec.egress.services: the name '" + service.name()
-                        + "' is the proxy's Service; choose another"));
+                problems.add(new SpecValidation.Problem(
+                        "EgressServiceNameReserved",
+                        "spec.egress.services: the name '" + service.name()
+                                + "' is the proxy's Service; choose another"));
             } else if (!seen.add(service.name())) {
-                problems.add(new SpecValidation.Problem("EgressServiceNameDuplicate", "spec.egress.services: the name '" + service.name()
-                        + "' appears twice; each names a Service"));
+                problems.add(new SpecValidation.Problem(
+                        "EgressServiceNameDuplicate",
+                        "spec.egress.services: the name '" + service.name() + "' appears twice; each names a Service"));
             }
             if (Set.copyOf(service.ports()).size() != service.ports().size()) {
-                problems.add(new SpecValidation.Problem("EgressPortDuplicate", "spec.egress.services: service '" + service.name()
-                        + "' lists a port twice: " + service.ports()));
+                problems.add(new SpecValidation.Problem(
+                        "EgressPortDuplicate",
+                        "spec.egress.services: service '" + service.name() + "' lists a port twice: "
+                                + service.ports()));
             }
         }
         services(tunnel).keySet().stream()
                 .filter(service -> service.length() > MAX_SERVICE_NAME || service.contains("."))
                 .findFirst()
-                .ifPresent(service -> problems.add(new SpecValidation.Problem("EgressNameTooLong", "spec.egress: the Service name '" + service
-                        + "' is not a DNS label of at most " + MAX_SERVICE_NAME + " characters without dots; shorten the tunnel's or the service's name")));
+                .ifPresent(service -> problems.add(new SpecValidation.Problem(
+                        "EgressNameTooLong",
+                        "spec.egress: the Service name '" + service + "' is not a DNS label of at most "
+                                + MAX_SERVICE_NAME
+                                + " characters without dots; shorten the tunnel's or the service's name")));
         if (clusterNetworks(tunnel).isEmpty()) {
-            problems.add(new SpecValidation.Problem("EgressWithoutClusterNetworks", "spec.egress needs spec.routes.neverRoute (the cluster's pod"
-                    + " and service CIDRs): the egress pods admit connections only from there, and pods keep them out of the proxy (NO_PROXY)"));
+            problems.add(
+                    new SpecValidation.Problem(
+                            "EgressWithoutClusterNetworks",
+                            "spec.egress needs spec.routes.neverRoute (the cluster's pod"
+                                    + " and service CIDRs): the egress pods admit connections only from there, and pods keep them out of the proxy (NO_PROXY)"));
         }
         return problems;
     }
@@ -123,7 +135,9 @@ public final class EgressWorkload {
 
     /** The cluster's own networks, as the tunnel declares them: never routed through it, and the only sources the egress admits. */
     public static List<String> clusterNetworks(VpnTunnel tunnel) {
-        return Optional.ofNullable(tunnel.getSpec().routes()).map(VpnTunnelSpec.Routes::neverRoute).orElse(List.of());
+        return Optional.ofNullable(tunnel.getSpec().routes())
+                .map(VpnTunnelSpec.Routes::neverRoute)
+                .orElse(List.of());
     }
 
     public static boolean socks5(Egress egress) {
@@ -152,35 +166,52 @@ public final class EgressWorkload {
     public static Deployment deployment(VpnTunnel tunnel, InjectionSettings settings) {
         String name = tunnel.getMetadata().getName();
         Egress egress = tunnel.getSpec().egress();
-        Container client = new ContainerBuilder(PodInjector.sidecar(tunnel.getSpec(), settings, PodInjector.tunnelImage(tunnel.getSpec(), settings),
-                Optional.empty(), SidecarLayout.DEFAULT_HTTP_PORT))
+        Container client = new ContainerBuilder(PodInjector.sidecar(
+                        tunnel.getSpec(),
+                        settings,
+                        PodInjector.tunnelImage(tunnel.getSpec(), settings),
+                        Optional.empty(),
+                        SidecarLayout.DEFAULT_HTTP_PORT))
                 .withName(CONTAINER_NAME)
                 .withRestartPolicy(null) // the main container, not a native sidecar
                 .addAllToArgs(listenerArguments(tunnel))
-                .addAllToPorts(listenerPorts(egress).entrySet().stream().map(port -> new ContainerPortBuilder()
-                        .withName(port.getKey()).withContainerPort(port.getValue()).withProtocol("TCP").build()).toList())
+                .addAllToPorts(listenerPorts(egress).entrySet().stream()
+                        .map(port -> new ContainerPortBuilder()
+                                .withName(port.getKey())
+                                .withContainerPort(port.getValue())
+                                .withProtocol("TCP")
+                                .build())
+                        .toList())
                 .build();
         return new DeploymentBuilder()
                 .withMetadata(metadata(tunnel, workloadName(name)))
                 .withNewSpec()
-                    .withReplicas(replicas(egress))
-                    .withSelector(selector(name))
-                    .withNewStrategy().withType("RollingUpdate")
-                        .withNewRollingUpdate().withMaxSurge(new IntOrString(0)).withMaxUnavailable(new IntOrString(1)).endRollingUpdate()
-                    .endStrategy()
-                    .withNewTemplate()
-                        .withNewMetadata().withLabels(podLabels(name)).endMetadata()
-                        .withNewSpec()
-                            .withAutomountServiceAccountToken(false)
-                            .withEnableServiceLinks(false)
-                            .withContainers(client)
-                            .withVolumes(PodInjector.volumes(tunnel, settings))
-                            .addNewTopologySpreadConstraint()
-                                .withMaxSkew(1).withTopologyKey("kubernetes.io/hostname").withWhenUnsatisfiable("ScheduleAnyway")
-                                .withLabelSelector(selector(name))
-                            .endTopologySpreadConstraint()
-                        .endSpec()
-                    .endTemplate()
+                .withReplicas(replicas(egress))
+                .withSelector(selector(name))
+                .withNewStrategy()
+                .withType("RollingUpdate")
+                .withNewRollingUpdate()
+                .withMaxSurge(new IntOrString(0))
+                .withMaxUnavailable(new IntOrString(1))
+                .endRollingUpdate()
+                .endStrategy()
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(podLabels(name))
+                .endMetadata()
+                .withNewSpec()
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                .withContainers(client)
+                .withVolumes(PodInjector.volumes(tunnel, settings))
+                .addNewTopologySpreadConstraint()
+                .withMaxSkew(1)
+                .withTopologyKey("kubernetes.io/hostname")
+                .withWhenUnsatisfiable("ScheduleAnyway")
+                .withLabelSelector(selector(name))
+                .endTopologySpreadConstraint()
+                .endSpec()
+                .endTemplate()
                 .endSpec()
                 .build();
     }
@@ -195,16 +226,25 @@ public final class EgressWorkload {
                     .add(servicePort("tcp-" + forward.port(), forward.port(), forward.listenPort()));
         }
         if (socks5(egress)) {
-            ports.put(serviceName(name, SOCKS5_SERVICE), List.of(servicePort(SOCKS5_SERVICE, SOCKS5_PORT, SOCKS5_PORT)));
+            ports.put(
+                    serviceName(name, SOCKS5_SERVICE), List.of(servicePort(SOCKS5_SERVICE, SOCKS5_PORT, SOCKS5_PORT)));
         }
         if (httpProxy(egress)) {
-            ports.put(serviceName(name, HTTP_PROXY_SERVICE), List.of(servicePort(HTTP_PROXY_SERVICE, HTTP_PROXY_PORT, HTTP_PROXY_PORT)));
+            ports.put(
+                    serviceName(name, HTTP_PROXY_SERVICE),
+                    List.of(servicePort(HTTP_PROXY_SERVICE, HTTP_PROXY_PORT, HTTP_PROXY_PORT)));
         }
         Map<String, Service> services = new LinkedHashMap<>();
-        ports.forEach((service, servicePorts) -> services.put(service, new ServiceBuilder()
-                .withMetadata(metadata(tunnel, service))
-                .withNewSpec().withType("ClusterIP").withSelector(podLabels(name)).withPorts(servicePorts).endSpec()
-                .build()));
+        ports.forEach((service, servicePorts) -> services.put(
+                service,
+                new ServiceBuilder()
+                        .withMetadata(metadata(tunnel, service))
+                        .withNewSpec()
+                        .withType("ClusterIP")
+                        .withSelector(podLabels(name))
+                        .withPorts(servicePorts)
+                        .endSpec()
+                        .build()));
         return services;
     }
 
@@ -212,18 +252,28 @@ public final class EgressWorkload {
     public static NetworkPolicy networkPolicy(VpnTunnel tunnel) {
         Egress egress = tunnel.getSpec().egress();
         List<NetworkPolicyPort> ports = listenerPorts(egress).values().stream()
-                .map(port -> new NetworkPolicyPortBuilder().withProtocol("TCP").withPort(new IntOrString(port)).build()).toList();
+                .map(port -> new NetworkPolicyPortBuilder()
+                        .withProtocol("TCP")
+                        .withPort(new IntOrString(port))
+                        .build())
+                .toList();
         return new NetworkPolicyBuilder()
                 .withMetadata(metadata(tunnel, workloadName(tunnel.getMetadata().getName())))
                 .withNewSpec()
-                    .withPodSelector(selector(tunnel.getMetadata().getName()))
-                    .withPolicyTypes("Ingress")
-                    .addNewIngress()
-                        .addNewFrom().withNewNamespaceSelector()
-                            .addNewMatchExpression().withKey(NAMESPACE_NAME_LABEL).withOperator("In").withValues(egress.allowedNamespaces()).endMatchExpression()
-                        .endNamespaceSelector().endFrom()
-                        .withPorts(ports)
-                    .endIngress()
+                .withPodSelector(selector(tunnel.getMetadata().getName()))
+                .withPolicyTypes("Ingress")
+                .addNewIngress()
+                .addNewFrom()
+                .withNewNamespaceSelector()
+                .addNewMatchExpression()
+                .withKey(NAMESPACE_NAME_LABEL)
+                .withOperator("In")
+                .withValues(egress.allowedNamespaces())
+                .endMatchExpression()
+                .endNamespaceSelector()
+                .endFrom()
+                .withPorts(ports)
+                .endIngress()
                 .endSpec()
                 .build();
     }
@@ -232,7 +282,10 @@ public final class EgressWorkload {
     public static PodDisruptionBudget disruptionBudget(VpnTunnel tunnel) {
         return new PodDisruptionBudgetBuilder()
                 .withMetadata(metadata(tunnel, workloadName(tunnel.getMetadata().getName())))
-                .withNewSpec().withMaxUnavailable(new IntOrString(1)).withSelector(selector(tunnel.getMetadata().getName())).endSpec()
+                .withNewSpec()
+                .withMaxUnavailable(new IntOrString(1))
+                .withSelector(selector(tunnel.getMetadata().getName()))
+                .endSpec()
                 .build();
     }
 
@@ -242,9 +295,18 @@ public final class EgressWorkload {
      */
     public static EgressStatus status(VpnTunnel tunnel, Optional<Deployment> deployment) {
         int budget = replicas(tunnel.getSpec().egress());
-        int ready = deployment.map(Deployment::getStatus).map(s -> s.getReadyReplicas()).orElse(0);
-        int inUse = deployment.map(Deployment::getStatus).map(s -> s.getReplicas()).orElse(0);
-        return new EgressStatus(ready, inUse, budget, inUse + "/" + budget, String.join(",", services(tunnel).keySet()));
+        int ready = deployment
+                .map(Deployment::getStatus)
+                .map(s -> s.getReadyReplicas())
+                .orElse(0);
+        int inUse =
+                deployment.map(Deployment::getStatus).map(s -> s.getReplicas()).orElse(0);
+        return new EgressStatus(
+                ready,
+                inUse,
+                budget,
+                inUse + "/" + budget,
+                String.join(",", services(tunnel).keySet()));
     }
 
     /** The client's listener options: forwards, proxies, and the cluster networks as the only allowed sources. */
@@ -252,7 +314,8 @@ public final class EgressWorkload {
         Egress egress = tunnel.getSpec().egress();
         List<String> args = new ArrayList<>();
         for (Forward forward : forwards(egress)) {
-            args.addAll(List.of("--forward", "0.0.0.0:" + forward.listenPort() + "=" + forward.host() + ":" + forward.port()));
+            args.addAll(List.of(
+                    "--forward", "0.0.0.0:" + forward.listenPort() + "=" + forward.host() + ":" + forward.port()));
         }
         if (socks5(egress)) {
             args.addAll(List.of("--socks-listen", "0.0.0.0:" + SOCKS5_PORT));
@@ -286,7 +349,12 @@ public final class EgressWorkload {
     }
 
     private static ServicePort servicePort(String name, int port, int targetPort) {
-        return new ServicePortBuilder().withName(name).withProtocol("TCP").withPort(port).withTargetPort(new IntOrString(targetPort)).build();
+        return new ServicePortBuilder()
+                .withName(name)
+                .withProtocol("TCP")
+                .withPort(port)
+                .withTargetPort(new IntOrString(targetPort))
+                .build();
     }
 
     private static LabelSelector selector(String tunnel) {
@@ -295,7 +363,11 @@ public final class EgressWorkload {
 
     /** Controlled by the tunnel: the cluster deletes the objects with it, and no other controller adopts them. */
     private static ObjectMeta metadata(VpnTunnel tunnel, String name) {
-        return new ObjectMetaBuilder().withName(name).withNamespace(tunnel.getMetadata().getNamespace()).withLabels(OwnedObjects.labels(tunnel))
-                .withOwnerReferences(OwnedObjects.ownerReference(tunnel)).build();
+        return new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(tunnel.getMetadata().getNamespace())
+                .withLabels(OwnedObjects.labels(tunnel))
+                .withOwnerReferences(OwnedObjects.ownerReference(tunnel))
+                .build();
     }
 }

@@ -14,13 +14,24 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
  * @param allowedImages what a pod's {@code corridor.dev/image} annotation may ask for
  * @param tunDeviceResource the extended resource a device plugin offers /dev/net/tun as ({@link TunDevice#DEVICE_PLUGIN})
  */
-public record InjectionSettings(String image, String imagePullPolicy, Mode mode, TunDevice tunDevice, ResourceRequirements resources,
-                                AllowedImages allowedImages, String tunDeviceResource) {
+public record InjectionSettings(
+        String image,
+        String imagePullPolicy,
+        Mode mode,
+        TunDevice tunDevice,
+        ResourceRequirements resources,
+        AllowedImages allowedImages,
+        String tunDeviceResource) {
     /** The resource name squat/generic-device-plugin's documented tun configuration uses. */
     public static final String DEFAULT_TUN_DEVICE_RESOURCE = "squat.ai/tun";
 
-    public InjectionSettings(String image, String imagePullPolicy, Mode mode, TunDevice tunDevice, ResourceRequirements resources,
-                             AllowedImages allowedImages) {
+    public InjectionSettings(
+            String image,
+            String imagePullPolicy,
+            Mode mode,
+            TunDevice tunDevice,
+            ResourceRequirements resources,
+            AllowedImages allowedImages) {
         this(image, imagePullPolicy, mode, tunDevice, resources, allowedImages, DEFAULT_TUN_DEVICE_RESOURCE);
     }
 

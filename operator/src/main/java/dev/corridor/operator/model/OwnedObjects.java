@@ -20,18 +20,26 @@ public final class OwnedObjects {
     /** Selects the objects the operator made. */
     public static final String MANAGED_BY_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGED_BY;
 
-    private OwnedObjects() {
-    }
+    private OwnedObjects() {}
 
     /** The labels the operator puts on what it makes for a tunnel. */
     public static Map<String, String> labels(VpnTunnel tunnel) {
-        return Map.of(MANAGED_BY_LABEL, MANAGED_BY, SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName());
+        return Map.of(
+                MANAGED_BY_LABEL,
+                MANAGED_BY,
+                SidecarLayout.TUNNEL_LABEL,
+                tunnel.getMetadata().getName());
     }
 
     /** The tunnel as the controlling owner, so that the cluster deletes the object with the tunnel. */
     public static OwnerReference ownerReference(VpnTunnel tunnel) {
-        return new OwnerReferenceBuilder().withApiVersion(tunnel.getApiVersion()).withKind(tunnel.getKind())
-                .withName(tunnel.getMetadata().getName()).withUid(tunnel.getMetadata().getUid()).withController(true).build();
+        return new OwnerReferenceBuilder()
+                .withApiVersion(tunnel.getApiVersion())
+                .withKind(tunnel.getKind())
+                .withName(tunnel.getMetadata().getName())
+                .withUid(tunnel.getMetadata().getUid())
+                .withController(true)
+                .build();
     }
 
     /**
@@ -41,8 +49,10 @@ public final class OwnedObjects {
     public static Optional<SpecValidation.Problem> notOwned(HasMetadata existing, VpnTunnel tunnel) {
         String kind = existing.getKind();
         String name = existing.getMetadata().getName();
-        Map<String, String> labels = Optional.ofNullable(existing.getMetadata().getLabels()).orElse(Map.of());
-        List<OwnerReference> owners = Optional.ofNullable(existing.getMetadata().getOwnerReferences()).orElse(List.of());
+        Map<String, String> labels =
+                Optional.ofNullable(existing.getMetadata().getLabels()).orElse(Map.of());
+        List<OwnerReference> owners =
+                Optional.ofNullable(existing.getMetadata().getOwnerReferences()).orElse(List.of());
         String why;
         if (!name.startsWith(SidecarLayout.NAME_PREFIX)) {
             why = "its name does not start with " + SidecarLayout.NAME_PREFIX;
@@ -50,12 +60,16 @@ public final class OwnedObjects {
             why = "it lacks the label " + MANAGED_BY_SELECTOR;
         } else if (!tunnel.getMetadata().getName().equals(labels.get(SidecarLayout.TUNNEL_LABEL))) {
             why = "its label " + SidecarLayout.TUNNEL_LABEL + " does not name this tunnel";
-        } else if (owners.stream().anyMatch(o -> Boolean.TRUE.equals(o.getController()) && !Objects.equals(o.getUid(), tunnel.getMetadata().getUid()))) {
+        } else if (owners.stream()
+                .anyMatch(o -> Boolean.TRUE.equals(o.getController())
+                        && !Objects.equals(o.getUid(), tunnel.getMetadata().getUid()))) {
             why = "another object controls it (an earlier VpnTunnel of this name, until the cluster deletes it)";
         } else {
             return Optional.empty();
         }
-        return Optional.of(new SpecValidation.Problem("NameTaken", kind + " '" + name + "' exists and is not the operator's (" + why
-                + "); the operator leaves it alone and gives pods none: delete or rename it"));
+        return Optional.of(new SpecValidation.Problem(
+                "NameTaken",
+                kind + " '" + name + "' exists and is not the operator's (" + why
+                        + "); the operator leaves it alone and gives pods none: delete or rename it"));
     }
 }

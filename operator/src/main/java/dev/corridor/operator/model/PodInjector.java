@@ -49,16 +49,13 @@ public final class PodInjector {
     /** A JVM's /tmp on a read-only root: small, and in memory. */
     static final Quantity TMP_SIZE = new Quantity("16Mi");
 
-    private PodInjector() {
-    }
+    private PodInjector() {}
 
     /** Whether a pod's sidecar is one {@link #inject} made for the tunnel, and if so the port it serves on. */
     public sealed interface Verdict {
-        record Injected(int port) implements Verdict {
-        }
+        record Injected(int port) implements Verdict {}
 
-        record NotInjected(String reason) implements Verdict {
-        }
+        record NotInjected(String reason) implements Verdict {}
     }
 
     /**
@@ -75,13 +72,23 @@ public final class PodInjector {
         }
         VpnTunnelSpec spec = tunnel.getSpec();
         Map<String, String> annotations = annotations(pod);
-        String image = Optional.ofNullable(annotations.get(SidecarLayout.IMAGE_ANNOTATION)).orElse(tunnelImage(spec, settings));
-        Container sidecar = sidecar(spec, settings, image, Optional.ofNullable(annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION)),
+        String image = Optional.ofNullable(annotations.get(SidecarLayout.IMAGE_ANNOTATION))
+                .orElse(tunnelImage(spec, settings));
+        Container sidecar = sidecar(
+                spec,
+                settings,
+                image,
+                Optional.ofNullable(annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION)),
                 freePort(pod).orElseThrow());
 
         PodBuilder builder = new PodBuilder(pod)
-                .editMetadata().addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName()).endMetadata();
-        builder.editSpec().addAllToVolumes(volumes(tunnel, settings)).withImagePullSecrets(imagePullSecrets(pod, spec)).endSpec();
+                .editMetadata()
+                .addToLabels(SidecarLayout.TUNNEL_LABEL, tunnel.getMetadata().getName())
+                .endMetadata();
+        builder.editSpec()
+                .addAllToVolumes(volumes(tunnel, settings))
+                .withImagePullSecrets(imagePullSecrets(pod, spec))
+                .endSpec();
         if (settings.mode() == InjectionSettings.Mode.NATIVE) {
             List<Container> initContainers = new ArrayList<>();
             initContainers.add(sidecar); // first, so that the pod's own init containers have the tunnel too
@@ -93,7 +100,10 @@ public final class PodInjector {
             builder.editSpec().addToContainers(sidecar).endSpec();
         }
         if (TunnelDns.enabled(spec.dns()) && ownDns(pod).isEmpty()) {
-            builder.editSpec().withDnsPolicy("None").withDnsConfig(forwarderDns(pod, clusterDns)).endSpec();
+            builder.editSpec()
+                    .withDnsPolicy("None")
+                    .withDnsConfig(forwarderDns(pod, clusterDns))
+                    .endSpec();
         }
         return Optional.of(builder.build());
     }
@@ -105,7 +115,8 @@ public final class PodInjector {
     public static Optional<String> ownDns(Pod pod) {
         String policy = pod.getSpec().getDnsPolicy();
         return "None".equals(policy) || "Default".equals(policy)
-                ? Optional.of("the pod sets dnsPolicy: " + policy + ", so it keeps its own DNS; corporate names resolve only if it names the "
+                ? Optional.of("the pod sets dnsPolicy: " + policy
+                        + ", so it keeps its own DNS; corporate names resolve only if it names the "
                         + "sidecar's forwarder (" + SidecarLayout.DNS_ADDRESS + ") itself")
                 : Optional.empty();
     }
@@ -119,15 +130,24 @@ public final class PodInjector {
     private static PodDNSConfig forwarderDns(Pod pod, ClusterDns clusterDns) {
         PodDNSConfig own = Optional.ofNullable(pod.getSpec().getDnsConfig()).orElseGet(PodDNSConfig::new);
         List<String> nameservers = new ArrayList<>(List.of(SidecarLayout.DNS_ADDRESS));
-        orEmpty(own.getNameservers()).stream().filter(server -> !nameservers.contains(server)).forEach(nameservers::add);
-        List<String> searches = new ArrayList<>(clusterDns.searches(pod.getMetadata().getNamespace()));
-        orEmpty(own.getSearches()).stream().filter(search -> !searches.contains(search)).forEach(searches::add);
+        orEmpty(own.getNameservers()).stream()
+                .filter(server -> !nameservers.contains(server))
+                .forEach(nameservers::add);
+        List<String> searches =
+                new ArrayList<>(clusterDns.searches(pod.getMetadata().getNamespace()));
+        orEmpty(own.getSearches()).stream()
+                .filter(search -> !searches.contains(search))
+                .forEach(searches::add);
         List<PodDNSConfigOption> options = new ArrayList<>();
         if (orEmpty(own.getOptions()).stream().noneMatch(option -> "ndots".equals(option.getName()))) {
             options.add(new PodDNSConfigOption("ndots", SidecarLayout.DNS_NDOTS));
         }
         options.addAll(orEmpty(own.getOptions()));
-        return new PodDNSConfigBuilder().withNameservers(nameservers).withSearches(searches).withOptions(options).build();
+        return new PodDNSConfigBuilder()
+                .withNameservers(nameservers)
+                .withSearches(searches)
+                .withOptions(options)
+                .build();
     }
 
     /**
@@ -140,25 +160,30 @@ public final class PodInjector {
         Map<String, String> annotations = annotations(pod);
         List<String> problems = new ArrayList<>();
         if (pod.getSpec() != null && Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
-            problems.add("it sets hostNetwork: true; the sidecar would put the tunnel and its routes into the node's own network "
-                    + "namespace, where the tunnels of two such pods on one node would remove each other's routes");
+            problems.add(
+                    "it sets hostNetwork: true; the sidecar would put the tunnel and its routes into the node's own network "
+                            + "namespace, where the tunnels of two such pods on one node would remove each other's routes");
         }
-        if (pod.getSpec() != null && pod.getSpec().getOs() != null && "windows".equalsIgnoreCase(pod.getSpec().getOs().getName())) {
-            problems.add("it sets spec.os.name: windows; the sidecar runs only on Linux nodes (it needs a Linux network namespace and /dev/net/tun)");
+        if (pod.getSpec() != null
+                && pod.getSpec().getOs() != null
+                && "windows".equalsIgnoreCase(pod.getSpec().getOs().getName())) {
+            problems.add(
+                    "it sets spec.os.name: windows; the sidecar runs only on Linux nodes (it needs a Linux network namespace and /dev/net/tun)");
         }
         String level = annotations.get(SidecarLayout.LOG_LEVEL_ANNOTATION);
         if (level != null && !SidecarLayout.LOG_LEVELS.contains(level)) {
-            problems.add("the annotation " + SidecarLayout.LOG_LEVEL_ANNOTATION + " is '" + level + "'; it takes one of "
-                    + String.join(", ", SidecarLayout.LOG_LEVELS));
+            problems.add("the annotation " + SidecarLayout.LOG_LEVEL_ANNOTATION + " is '" + level
+                    + "'; it takes one of " + String.join(", ", SidecarLayout.LOG_LEVELS));
         }
         String image = annotations.get(SidecarLayout.IMAGE_ANNOTATION);
         if (image != null && !settings.allowedImages().allows(image)) {
             problems.add("the annotation " + SidecarLayout.IMAGE_ANNOTATION + " asks for image '" + image
-                    + "', which is not among the images the operator allows (sidecar.allowedImages: " + settings.allowedImages() + ")");
+                    + "', which is not among the images the operator allows (sidecar.allowedImages: "
+                    + settings.allowedImages() + ")");
         }
         if (freePort(pod).isEmpty()) {
-            problems.add("its containers declare every port the sidecar can use (" + SidecarLayout.DEFAULT_HTTP_PORT + "-"
-                    + SidecarLayout.LAST_HTTP_PORT + ")");
+            problems.add("its containers declare every port the sidecar can use (" + SidecarLayout.DEFAULT_HTTP_PORT
+                    + "-" + SidecarLayout.LAST_HTTP_PORT + ")");
         }
         return problems;
     }
@@ -169,7 +194,9 @@ public final class PodInjector {
 
     /** The sidecar, among the pod's init containers (native mode) or its containers (classic mode). */
     public static Optional<Container> sidecarContainer(Pod pod) {
-        return allContainers(pod).filter(container -> SidecarLayout.CONTAINER_NAME.equals(container.getName())).findFirst();
+        return allContainers(pod)
+                .filter(container -> SidecarLayout.CONTAINER_NAME.equals(container.getName()))
+                .findFirst();
     }
 
     /**
@@ -186,14 +213,19 @@ public final class PodInjector {
         }
         Container actual = found.get();
         List<ContainerPort> ports = orEmpty(actual.getPorts());
-        if (ports.size() != 1 || !SidecarLayout.PORT_NAME.equals(ports.getFirst().getName()) || ports.getFirst().getContainerPort() == null
-                || ports.getFirst().getContainerPort() < SidecarLayout.DEFAULT_HTTP_PORT || ports.getFirst().getContainerPort() > SidecarLayout.LAST_HTTP_PORT) {
-            return new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME + " does not declare the one port " + SidecarLayout.PORT_NAME
-                    + " in " + SidecarLayout.DEFAULT_HTTP_PORT + "-" + SidecarLayout.LAST_HTTP_PORT);
+        if (ports.size() != 1
+                || !SidecarLayout.PORT_NAME.equals(ports.getFirst().getName())
+                || ports.getFirst().getContainerPort() == null
+                || ports.getFirst().getContainerPort() < SidecarLayout.DEFAULT_HTTP_PORT
+                || ports.getFirst().getContainerPort() > SidecarLayout.LAST_HTTP_PORT) {
+            return new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME
+                    + " does not declare the one port " + SidecarLayout.PORT_NAME + " in "
+                    + SidecarLayout.DEFAULT_HTTP_PORT + "-" + SidecarLayout.LAST_HTTP_PORT);
         }
         int port = ports.getFirst().getContainerPort();
         String image = actual.getImage();
-        if (!tunnelImage(tunnel.getSpec(), settings).equals(image) && (image == null || !settings.allowedImages().allows(image))) {
+        if (!tunnelImage(tunnel.getSpec(), settings).equals(image)
+                && (image == null || !settings.allowedImages().allows(image))) {
             return new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME + " runs image '" + image
                     + "', which is neither the tunnel's sidecar image nor an allowed one");
         }
@@ -208,15 +240,24 @@ public final class PodInjector {
         differ(differences, "securityContext", normalised(actual.getSecurityContext()), expected.getSecurityContext());
         differ(differences, "volumeMounts", orEmpty(actual.getVolumeMounts()), expected.getVolumeMounts());
         for (Volume volume : volumes(tunnel, settings)) {
-            differ(differences, "volume " + volume.getName(), Optional.ofNullable(podVolumes.get(volume.getName())).map(PodInjector::source).orElse("none"),
+            differ(
+                    differences,
+                    "volume " + volume.getName(),
+                    Optional.ofNullable(podVolumes.get(volume.getName()))
+                            .map(PodInjector::source)
+                            .orElse("none"),
                     source(volume));
         }
-        return differences.isEmpty() ? new Verdict.Injected(port) : new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME
-                + " is not the injected one: its " + String.join(", ", differences) + " differ");
+        return differences.isEmpty()
+                ? new Verdict.Injected(port)
+                : new Verdict.NotInjected("its container " + SidecarLayout.CONTAINER_NAME
+                        + " is not the injected one: its " + String.join(", ", differences) + " differ");
     }
 
     private static Stream<Container> allContainers(Pod pod) {
-        return Stream.concat(orEmpty(pod.getSpec().getInitContainers()).stream(), orEmpty(pod.getSpec().getContainers()).stream());
+        return Stream.concat(
+                orEmpty(pod.getSpec().getInitContainers()).stream(),
+                orEmpty(pod.getSpec().getContainers()).stream());
     }
 
     /** The HTTP port the sidecar serves on in this pod: the default, or the next one no container declares. */
@@ -225,24 +266,33 @@ public final class PodInjector {
                 .flatMap(container -> orEmpty(container.getPorts()).stream())
                 .map(ContainerPort::getContainerPort)
                 .collect(Collectors.toSet());
-        return IntStream.rangeClosed(SidecarLayout.DEFAULT_HTTP_PORT, SidecarLayout.LAST_HTTP_PORT).filter(port -> !taken.contains(port)).findFirst();
+        return IntStream.rangeClosed(SidecarLayout.DEFAULT_HTTP_PORT, SidecarLayout.LAST_HTTP_PORT)
+                .filter(port -> !taken.contains(port))
+                .findFirst();
     }
 
     static String tunnelImage(VpnTunnelSpec spec, InjectionSettings settings) {
-        return Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::image).orElse(settings.image());
+        return Optional.ofNullable(spec.sidecar())
+                .map(VpnTunnelSpec.Sidecar::image)
+                .orElse(settings.image());
     }
 
     /** The log level the arguments give the sidecar, when it is one the sidecar knows. */
     private static Optional<String> logLevel(List<String> args) {
         int flag = args.indexOf("--log-level");
         return flag >= 0 && flag + 1 < args.size() && SidecarLayout.LOG_LEVELS.contains(args.get(flag + 1))
-                ? Optional.of(args.get(flag + 1)) : Optional.empty();
+                ? Optional.of(args.get(flag + 1))
+                : Optional.empty();
     }
 
-    static Container sidecar(VpnTunnelSpec spec, InjectionSettings settings, String image, Optional<String> logLevel, int port) {
+    static Container sidecar(
+            VpnTunnelSpec spec, InjectionSettings settings, String image, Optional<String> logLevel, int port) {
         VpnTunnelSpec.Sidecar sidecar = spec.sidecar();
-        String pullPolicy = Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::imagePullPolicy).orElse(settings.imagePullPolicy());
-        List<String> args = new ArrayList<>(List.of("connect", "--config", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY));
+        String pullPolicy = Optional.ofNullable(sidecar)
+                .map(VpnTunnelSpec.Sidecar::imagePullPolicy)
+                .orElse(settings.imagePullPolicy());
+        List<String> args = new ArrayList<>(
+                List.of("connect", "--config", SidecarLayout.CONFIG_DIRECTORY + "/" + SidecarLayout.CONFIG_KEY));
         logLevel.ifPresent(level -> args.addAll(List.of("--log-level", level)));
         if (port != SidecarLayout.DEFAULT_HTTP_PORT) {
             args.addAll(List.of("--http-address", "0.0.0.0:" + port));
@@ -252,16 +302,30 @@ public final class PodInjector {
                 .withImage(image)
                 .withImagePullPolicy(pullPolicy)
                 .withArgs(args)
-                .addNewEnv().withName(SidecarLayout.NODE_IP_VARIABLE)
-                    .withNewValueFrom().withNewFieldRef().withApiVersion("v1").withFieldPath("status.hostIP").endFieldRef().endValueFrom()
+                .addNewEnv()
+                .withName(SidecarLayout.NODE_IP_VARIABLE)
+                .withNewValueFrom()
+                .withNewFieldRef()
+                .withApiVersion("v1")
+                .withFieldPath("status.hostIP")
+                .endFieldRef()
+                .endValueFrom()
                 .endEnv()
-                .addNewPort().withName(SidecarLayout.PORT_NAME).withContainerPort(port).withProtocol("TCP").endPort()
+                .addNewPort()
+                .withName(SidecarLayout.PORT_NAME)
+                .withContainerPort(port)
+                .withProtocol("TCP")
+                .endPort()
                 // Held until the tunnel is up: the application starts only then (native sidecar), up to five minutes.
                 .withStartupProbe(probe("/readyz", port, 1, 300))
                 .withReadinessProbe(readinessProbe(spec, port))
                 .withLivenessProbe(probe("/healthz", port, 10, 3))
                 .withSecurityContext(securityContext(settings.tunDevice(), TunnelDns.enabled(spec.dns())))
-                .withResources(resources(Optional.ofNullable(sidecar).map(VpnTunnelSpec.Sidecar::resources).orElse(settings.resources()), settings))
+                .withResources(resources(
+                        Optional.ofNullable(sidecar)
+                                .map(VpnTunnelSpec.Sidecar::resources)
+                                .orElse(settings.resources()),
+                        settings))
                 .withVolumeMounts(mounts(spec, settings));
         if (settings.mode() == InjectionSettings.Mode.NATIVE) {
             container.withRestartPolicy("Always");
@@ -271,15 +335,22 @@ public final class PodInjector {
 
     /** The tunnel's readiness gating: none (the pod's Ready ignores the tunnel once started), or its thresholds. */
     private static Probe readinessProbe(VpnTunnelSpec spec, int port) {
-        SidecarReadiness readiness = Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::readiness).orElse(SidecarReadiness.DEFAULT)
+        SidecarReadiness readiness = Optional.ofNullable(spec.sidecar())
+                .map(VpnTunnelSpec.Sidecar::readiness)
+                .orElse(SidecarReadiness.DEFAULT)
                 .withDefaults();
-        return readiness.gating() ? probe("/readyz", port, readiness.periodSeconds(), readiness.failureThreshold()) : null;
+        return readiness.gating()
+                ? probe("/readyz", port, readiness.periodSeconds(), readiness.failureThreshold())
+                : null;
     }
 
     /** The pod's image pull secrets, then the tunnel's that it lacks. */
     private static List<LocalObjectReference> imagePullSecrets(Pod pod, VpnTunnelSpec spec) {
-        List<LocalObjectReference> secrets = new ArrayList<>(orEmpty(pod.getSpec().getImagePullSecrets()));
-        List<ImagePullSecret> tunnelSecrets = Optional.ofNullable(spec.sidecar()).map(VpnTunnelSpec.Sidecar::imagePullSecrets).orElse(List.of());
+        List<LocalObjectReference> secrets =
+                new ArrayList<>(orEmpty(pod.getSpec().getImagePullSecrets()));
+        List<ImagePullSecret> tunnelSecrets = Optional.ofNullable(spec.sidecar())
+                .map(VpnTunnelSpec.Sidecar::imagePullSecrets)
+                .orElse(List.of());
         for (ImagePullSecret secret : tunnelSecrets) {
             if (secrets.stream().noneMatch(existing -> secret.name().equals(existing.getName()))) {
                 secrets.add(new LocalObjectReference(secret.name()));
@@ -290,7 +361,10 @@ public final class PodInjector {
 
     private static Probe probe(String path, int port, int periodSeconds, int failureThreshold) {
         return new ProbeBuilder()
-                .withHttpGet(new HTTPGetActionBuilder().withPath(path).withPort(new IntOrString(port)).build())
+                .withHttpGet(new HTTPGetActionBuilder()
+                        .withPath(path)
+                        .withPort(new IntOrString(port))
+                        .build())
                 .withPeriodSeconds(periodSeconds)
                 .withTimeoutSeconds(2)
                 .withFailureThreshold(failureThreshold)
@@ -302,10 +376,14 @@ public final class PodInjector {
         if (settings.tunDevice() != InjectionSettings.TunDevice.DEVICE_PLUGIN) {
             return resources;
         }
-        ResourceRequirementsBuilder withDevice = new ResourceRequirementsBuilder(resources == null ? new ResourceRequirements() : resources)
+        ResourceRequirementsBuilder withDevice = new ResourceRequirementsBuilder(
+                        resources == null ? new ResourceRequirements() : resources)
                 .addToLimits(settings.tunDeviceResource(), new Quantity("1"));
-        if (resources != null && resources.getRequests() != null && !resources.getRequests().isEmpty()) {
-            withDevice.addToRequests(settings.tunDeviceResource(), new Quantity("1")); // extended resources: requests equal limits
+        if (resources != null
+                && resources.getRequests() != null
+                && !resources.getRequests().isEmpty()) {
+            withDevice.addToRequests(
+                    settings.tunDeviceResource(), new Quantity("1")); // extended resources: requests equal limits
         }
         return withDevice.build();
     }
@@ -326,13 +404,18 @@ public final class PodInjector {
         }
         boolean privileged = tunDevice == InjectionSettings.TunDevice.PRIVILEGED;
         return new SecurityContextBuilder()
-                .withNewCapabilities().withAdd(add).withDrop("ALL").endCapabilities()
+                .withNewCapabilities()
+                .withAdd(add)
+                .withDrop("ALL")
+                .endCapabilities()
                 .withAllowPrivilegeEscalation(privileged)
                 .withPrivileged(privileged)
                 .withReadOnlyRootFilesystem(true)
                 .withRunAsUser(0L)
                 .withRunAsNonRoot(false)
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
                 .build();
     }
 
@@ -368,34 +451,69 @@ public final class PodInjector {
         VpnTunnelSpec spec = tunnel.getSpec();
         VpnTunnelSpec.SecretReference credentials = spec.authentication().secretRef();
         List<Volume> volumes = new ArrayList<>();
-        volumes.add(new VolumeBuilder().withName(SidecarLayout.CONFIG_VOLUME)
-                .withNewConfigMap().withName(SidecarLayout.configMapName(tunnel.getMetadata().getName())).endConfigMap().build());
+        volumes.add(new VolumeBuilder()
+                .withName(SidecarLayout.CONFIG_VOLUME)
+                .withNewConfigMap()
+                .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName()))
+                .endConfigMap()
+                .build());
         if (credentials != null) {
-            volumes.add(new VolumeBuilder().withName(SidecarLayout.CREDENTIALS_VOLUME)
-                    .withNewSecret().withSecretName(credentials.name()).withDefaultMode(0400)
-                        .withItems(item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
-                                item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
-                    .endSecret().build());
+            volumes.add(new VolumeBuilder()
+                    .withName(SidecarLayout.CREDENTIALS_VOLUME)
+                    .withNewSecret()
+                    .withSecretName(credentials.name())
+                    .withDefaultMode(0400)
+                    .withItems(
+                            item(orDefault(credentials.usernameKey(), "username"), SidecarLayout.USERNAME_FILE),
+                            item(orDefault(credentials.passwordKey(), "password"), SidecarLayout.PASSWORD_FILE))
+                    .endSecret()
+                    .build());
         }
-        volumes.add(new VolumeBuilder().withName(SidecarLayout.STATUS_TOKEN_VOLUME)
-                .withNewSecret().withSecretName(SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName())).withDefaultMode(0400)
-                    .withItems(item(SidecarLayout.STATUS_TOKEN_KEY, SidecarLayout.STATUS_TOKEN_KEY))
-                .endSecret().build());
-        VpnTunnelSpec.CaReference ca = spec.trust() == null ? null : spec.trust().ca();
+        volumes.add(new VolumeBuilder()
+                .withName(SidecarLayout.STATUS_TOKEN_VOLUME)
+                .withNewSecret()
+                .withSecretName(
+                        SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName()))
+                .withDefaultMode(0400)
+                .withItems(item(SidecarLayout.STATUS_TOKEN_KEY, SidecarLayout.STATUS_TOKEN_KEY))
+                .endSecret()
+                .build());
+        VpnTunnelSpec.CaReference ca =
+                spec.trust() == null ? null : spec.trust().ca();
         if (ca != null && ca.secret() != null) {
-            volumes.add(new VolumeBuilder().withName(SidecarLayout.CA_VOLUME).withNewSecret().withSecretName(ca.secret().name())
-                    .withItems(item(orDefault(ca.secret().key(), "ca.crt"), SidecarLayout.CA_FILE)).endSecret().build());
+            volumes.add(new VolumeBuilder()
+                    .withName(SidecarLayout.CA_VOLUME)
+                    .withNewSecret()
+                    .withSecretName(ca.secret().name())
+                    .withItems(item(orDefault(ca.secret().key(), "ca.crt"), SidecarLayout.CA_FILE))
+                    .endSecret()
+                    .build());
         } else if (ca != null && ca.configMap() != null) {
-            volumes.add(new VolumeBuilder().withName(SidecarLayout.CA_VOLUME).withNewConfigMap().withName(ca.configMap().name())
-                    .withItems(item(orDefault(ca.configMap().key(), "ca.crt"), SidecarLayout.CA_FILE)).endConfigMap().build());
+            volumes.add(new VolumeBuilder()
+                    .withName(SidecarLayout.CA_VOLUME)
+                    .withNewConfigMap()
+                    .withName(ca.configMap().name())
+                    .withItems(item(orDefault(ca.configMap().key(), "ca.crt"), SidecarLayout.CA_FILE))
+                    .endConfigMap()
+                    .build());
         }
         volumes.addAll(authenticationVolumes(spec.authentication()));
         if (settings.tunDevice() == InjectionSettings.TunDevice.HOST_PATH) {
-            volumes.add(new VolumeBuilder().withName(SidecarLayout.TUN_VOLUME)
-                    .withNewHostPath().withPath(SidecarLayout.TUN_DEVICE).withType("CharDevice").endHostPath().build());
+            volumes.add(new VolumeBuilder()
+                    .withName(SidecarLayout.TUN_VOLUME)
+                    .withNewHostPath()
+                    .withPath(SidecarLayout.TUN_DEVICE)
+                    .withType("CharDevice")
+                    .endHostPath()
+                    .build());
         }
-        volumes.add(new VolumeBuilder().withName(SidecarLayout.TMP_VOLUME)
-                .withNewEmptyDir().withMedium("Memory").withSizeLimit(TMP_SIZE).endEmptyDir().build());
+        volumes.add(new VolumeBuilder()
+                .withName(SidecarLayout.TMP_VOLUME)
+                .withNewEmptyDir()
+                .withMedium("Memory")
+                .withSizeLimit(TMP_SIZE)
+                .endEmptyDir()
+                .build());
         return volumes;
     }
 
@@ -412,7 +530,9 @@ public final class PodInjector {
     private static List<Volume> authenticationVolumes(VpnTunnelSpec.Authentication authentication) {
         List<Volume> volumes = new ArrayList<>();
         if (authentication.totp() != null) {
-            volumes.add(secretVolume(SidecarLayout.TOKEN_VOLUME, authentication.totp().secretRef().name(),
+            volumes.add(secretVolume(
+                    SidecarLayout.TOKEN_VOLUME,
+                    authentication.totp().secretRef().name(),
                     item(authentication.totp().secretRef().key(), SidecarLayout.TOKEN_SEED_FILE)));
         }
         if (authentication.clientCertificate() != null) {
@@ -422,19 +542,31 @@ public final class PodInjector {
             volumes.add(tlsVolume(SidecarLayout.MCA_CERTIFICATE_VOLUME, authentication.mcaCertificate()));
         }
         if (authentication.cookieSecretRef() != null) {
-            volumes.add(secretVolume(SidecarLayout.COOKIE_VOLUME, authentication.cookieSecretRef().name(),
+            volumes.add(secretVolume(
+                    SidecarLayout.COOKIE_VOLUME,
+                    authentication.cookieSecretRef().name(),
                     item(authentication.cookieSecretRef().key(), SidecarLayout.COOKIE_FILE)));
         }
         return volumes;
     }
 
     private static Volume tlsVolume(String name, TlsSecretReference tls) {
-        return secretVolume(name, tls.secretName(), item(TlsSecretReference.CERTIFICATE_KEY, TlsSecretReference.CERTIFICATE_KEY),
+        return secretVolume(
+                name,
+                tls.secretName(),
+                item(TlsSecretReference.CERTIFICATE_KEY, TlsSecretReference.CERTIFICATE_KEY),
                 item(TlsSecretReference.PRIVATE_KEY_KEY, TlsSecretReference.PRIVATE_KEY_KEY));
     }
 
     private static Volume secretVolume(String name, String secret, KeyToPath... items) {
-        return new VolumeBuilder().withName(name).withNewSecret().withSecretName(secret).withDefaultMode(0400).withItems(items).endSecret().build();
+        return new VolumeBuilder()
+                .withName(name)
+                .withNewSecret()
+                .withSecretName(secret)
+                .withDefaultMode(0400)
+                .withItems(items)
+                .endSecret()
+                .build();
     }
 
     private static KeyToPath item(String key, String path) {
@@ -471,7 +603,9 @@ public final class PodInjector {
 
     /** The API server fills in procMount: Default, which the injector leaves out. */
     private static SecurityContext normalised(SecurityContext context) {
-        return context == null || !"Default".equals(context.getProcMount()) ? context : new SecurityContextBuilder(context).withProcMount(null).build();
+        return context == null || !"Default".equals(context.getProcMount())
+                ? context
+                : new SecurityContextBuilder(context).withProcMount(null).build();
     }
 
     private static void differ(List<String> differences, String what, Object actual, Object expected) {

@@ -20,18 +20,18 @@ import java.util.Map;
  * Secret and reach the sidecar as mounted files ({@code userFile}, {@code passwordFile}).
  */
 public final class SidecarConfiguration {
-    private static final YAMLMapper YAML = new YAMLMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
+    private static final YAMLMapper YAML =
+            new YAMLMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
 
-    private SidecarConfiguration() {
-    }
+    private SidecarConfiguration() {}
 
     /** The ConfigMap the operator keeps for a tunnel, owned by it. */
     public static ConfigMap configMap(VpnTunnel tunnel, ClusterDns clusterDns) {
         return new ConfigMapBuilder()
                 .withNewMetadata()
-                    .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName()))
-                    .withNamespace(tunnel.getMetadata().getNamespace())
-                    .addToLabels(OwnedObjects.labels(tunnel))
+                .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName()))
+                .withNamespace(tunnel.getMetadata().getNamespace())
+                .addToLabels(OwnedObjects.labels(tunnel))
                 .endMetadata()
                 .addToData(SidecarLayout.CONFIG_KEY, render(tunnel.getSpec(), clusterDns))
                 .build();
@@ -47,7 +47,9 @@ public final class SidecarConfiguration {
             settings.put("passwordFile", SidecarLayout.CREDENTIALS_DIRECTORY + "/" + SidecarLayout.PASSWORD_FILE);
         }
         VpnTunnelSpec.Trust trust = spec.trust();
-        if (trust != null && trust.pinnedPublicKeys() != null && !trust.pinnedPublicKeys().isEmpty()) {
+        if (trust != null
+                && trust.pinnedPublicKeys() != null
+                && !trust.pinnedPublicKeys().isEmpty()) {
             settings.put("serverCert", trust.pinnedPublicKeys());
         }
         if (trust != null && trust.ca() != null) {
@@ -69,7 +71,10 @@ public final class SidecarConfiguration {
             // The pod's resolv.conf names only the forwarder: its upstream must be given.
             putList(settings, "dnsUpstream", clusterDns.upstream());
             settings.put("clusterDomain", clusterDns.domain());
-            putList(settings, "dnsDomain", spec.dns() == null ? null : spec.dns().domains());
+            putList(
+                    settings,
+                    "dnsDomain",
+                    spec.dns() == null ? null : spec.dns().domains());
             if (spec.dns() != null && Boolean.TRUE.equals(spec.dns().allThroughTunnel())) {
                 settings.put("dnsAllThroughTunnel", true);
             }
@@ -89,9 +94,14 @@ public final class SidecarConfiguration {
             putIfSet(settings, "reconnectMinDelay", reconnect.minDelaySeconds());
             putIfSet(settings, "reconnectMaxDelay", reconnect.maxDelaySeconds());
         }
-        settings.put("logLevel", spec.sidecar() != null && spec.sidecar().logLevel() != null ? spec.sidecar().logLevel() : "info");
+        settings.put(
+                "logLevel",
+                spec.sidecar() != null && spec.sidecar().logLevel() != null
+                        ? spec.sidecar().logLevel()
+                        : "info");
         try {
-            return "# Rendered by the Corridor operator from the VpnTunnel; edits are overwritten.\n" + YAML.writeValueAsString(settings);
+            return "# Rendered by the Corridor operator from the VpnTunnel; edits are overwritten.\n"
+                    + YAML.writeValueAsString(settings);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a map of strings, numbers and lists always renders", e);
         }
@@ -100,23 +110,36 @@ public final class SidecarConfiguration {
     /** The login beyond user name and password: one-time codes, certificates, a cookie, form answers; files where the webhook mounts them. */
     private static void authentication(VpnTunnelSpec.Authentication authentication, Map<String, Object> settings) {
         if (authentication.totp() != null) {
-            settings.put("tokenMode", authentication.totp().mode() == null ? OneTimePassword.TOTP : authentication.totp().mode());
+            settings.put(
+                    "tokenMode",
+                    authentication.totp().mode() == null
+                            ? OneTimePassword.TOTP
+                            : authentication.totp().mode());
             settings.put("tokenSecretFile", SidecarLayout.TOKEN_DIRECTORY + "/" + SidecarLayout.TOKEN_SEED_FILE);
         }
         if (authentication.clientCertificate() != null) {
-            settings.put("certificate", SidecarLayout.CLIENT_CERTIFICATE_DIRECTORY + "/" + TlsSecretReference.CERTIFICATE_KEY);
-            settings.put("sslkey", SidecarLayout.CLIENT_CERTIFICATE_DIRECTORY + "/" + TlsSecretReference.PRIVATE_KEY_KEY);
+            settings.put(
+                    "certificate",
+                    SidecarLayout.CLIENT_CERTIFICATE_DIRECTORY + "/" + TlsSecretReference.CERTIFICATE_KEY);
+            settings.put(
+                    "sslkey", SidecarLayout.CLIENT_CERTIFICATE_DIRECTORY + "/" + TlsSecretReference.PRIVATE_KEY_KEY);
         }
         if (authentication.mcaCertificate() != null) {
-            settings.put("mcaCertificate", SidecarLayout.MCA_CERTIFICATE_DIRECTORY + "/" + TlsSecretReference.CERTIFICATE_KEY);
+            settings.put(
+                    "mcaCertificate",
+                    SidecarLayout.MCA_CERTIFICATE_DIRECTORY + "/" + TlsSecretReference.CERTIFICATE_KEY);
             settings.put("mcaKey", SidecarLayout.MCA_CERTIFICATE_DIRECTORY + "/" + TlsSecretReference.PRIVATE_KEY_KEY);
         }
         if (authentication.cookieSecretRef() != null) {
             settings.put("cookieFile", SidecarLayout.COOKIE_DIRECTORY + "/" + SidecarLayout.COOKIE_FILE);
         }
-        if (authentication.formEntries() != null && !authentication.formEntries().isEmpty()) {
-            settings.put("formEntry", authentication.formEntries().stream()
-                    .map(entry -> entry.form() + ":" + entry.field() + "=" + entry.value()).toList());
+        if (authentication.formEntries() != null
+                && !authentication.formEntries().isEmpty()) {
+            settings.put(
+                    "formEntry",
+                    authentication.formEntries().stream()
+                            .map(entry -> entry.form() + ":" + entry.field() + "=" + entry.value())
+                            .toList());
         }
     }
 

@@ -13,6 +13,7 @@ public final class SidecarLayout {
     public static final String TUNNEL_LABEL = "corridor.dev/tunnel";
     /** Per-pod overrides. */
     public static final String LOG_LEVEL_ANNOTATION = "corridor.dev/log-level";
+
     public static final String IMAGE_ANNOTATION = "corridor.dev/image";
 
     /** The values corridor.dev/log-level takes: the sidecar's --log-level. */
@@ -26,6 +27,7 @@ public final class SidecarLayout {
      * declares. Bounded, so that a NetworkPolicy can name exactly these ports (the chart's does).
      */
     public static final int HTTP_PORT_COUNT = 8;
+
     public static final int LAST_HTTP_PORT = DEFAULT_HTTP_PORT + HTTP_PORT_COUNT - 1;
     /** The node's address (the downward API's status.hostIP), which the sidecar keeps out of the tunnel's routes. */
     public static final String NODE_IP_VARIABLE = "CORRIDOR_NODE_IP";
@@ -42,6 +44,7 @@ public final class SidecarLayout {
     public static final String CA_FILE = "ca.crt";
     /** What spec.authentication names beyond the credentials: each a Secret volume of its own, read-only, its files at fixed names. */
     public static final String TOKEN_VOLUME = "corridor-token";
+
     public static final String TOKEN_DIRECTORY = "/etc/corridor/token";
     public static final String TOKEN_SEED_FILE = "seed";
     public static final String CLIENT_CERTIFICATE_VOLUME = "corridor-client-certificate";
@@ -56,6 +59,7 @@ public final class SidecarLayout {
     public static final String TMP_VOLUME = "corridor-tmp";
     /** The tunnel's status token, which callers of the sidecar's /status other than loopback must present. */
     public static final String STATUS_TOKEN_VOLUME = "corridor-status-token";
+
     public static final String STATUS_TOKEN_DIRECTORY = "/etc/corridor/status-token";
     public static final String STATUS_TOKEN_KEY = "token";
     /**
@@ -63,14 +67,14 @@ public final class SidecarLayout {
      * needs NET_BIND_SERVICE. Loopback only: the forwarder is never an open resolver.
      */
     public static final String DNS_ADDRESS = "127.0.0.1";
+
     public static final int DNS_PORT = 53;
     /** What kubelet writes into a ClusterFirst pod's resolv.conf, kept in the pod's own dnsConfig. */
     public static final String DNS_NDOTS = "5";
     /** Every object the operator names for a tunnel starts with this, and it writes no object that does not. */
     public static final String NAME_PREFIX = "corridor-";
 
-    private SidecarLayout() {
-    }
+    private SidecarLayout() {}
 
     /** The ConfigMap holding a tunnel's sidecar configuration. */
     public static String configMapName(String tunnel) {

@@ -15,8 +15,7 @@ import java.util.Optional;
 public final class StatusToken {
     private static final int BYTES = 32;
 
-    private StatusToken() {
-    }
+    private StatusToken() {}
 
     /** 32 random bytes, base64url without padding. */
     public static String generate(SecureRandom random) {
@@ -29,19 +28,23 @@ public final class StatusToken {
     public static Secret secret(VpnTunnel tunnel, String token) {
         return new SecretBuilder()
                 .withNewMetadata()
-                    .withName(SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName()))
-                    .withNamespace(tunnel.getMetadata().getNamespace())
-                    .addToLabels(OwnedObjects.labels(tunnel))
-                    .addToOwnerReferences(OwnedObjects.ownerReference(tunnel))
+                .withName(
+                        SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName()))
+                .withNamespace(tunnel.getMetadata().getNamespace())
+                .addToLabels(OwnedObjects.labels(tunnel))
+                .addToOwnerReferences(OwnedObjects.ownerReference(tunnel))
                 .endMetadata()
                 .withType("Opaque")
-                .addToData(SidecarLayout.STATUS_TOKEN_KEY, Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.US_ASCII)))
+                .addToData(
+                        SidecarLayout.STATUS_TOKEN_KEY,
+                        Base64.getEncoder().encodeToString(token.getBytes(StandardCharsets.US_ASCII)))
                 .build();
     }
 
     /** The token a Secret holds, as the sidecar reads its file (surrounding whitespace stripped); empty when there is none. */
     public static Optional<String> read(Secret secret) {
-        return Optional.ofNullable(secret.getData()).map(data -> data.get(SidecarLayout.STATUS_TOKEN_KEY))
+        return Optional.ofNullable(secret.getData())
+                .map(data -> data.get(SidecarLayout.STATUS_TOKEN_KEY))
                 .map(base64 -> new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8).strip())
                 .filter(token -> !token.isEmpty());
     }

@@ -25,21 +25,32 @@ final class EgressObjectDependent<R extends HasMetadata> extends CRUDKubernetesD
     EgressObjectDependent(Class<R> type, String name, Function<VpnTunnel, R> render) {
         super(type, name);
         this.render = render;
-        configureWith(new KubernetesDependentResourceConfigBuilder<R>().withKubernetesDependentInformerConfig(informer(type, name)).build());
+        configureWith(new KubernetesDependentResourceConfigBuilder<R>()
+                .withKubernetesDependentInformerConfig(informer(type, name))
+                .build());
     }
 
     /** Only the objects the operator made, in the namespaces of the tunnels. */
     static <R extends HasMetadata> InformerConfiguration<R> informer(Class<R> type, String name) {
-        return InformerConfiguration.builder(type).withName(name).withNamespacesInheritedFromController()
-                .withLabelSelector(OwnedObjects.MANAGED_BY_SELECTOR).build();
+        return InformerConfiguration.builder(type)
+                .withName(name)
+                .withNamespacesInheritedFromController()
+                .withLabelSelector(OwnedObjects.MANAGED_BY_SELECTOR)
+                .build();
     }
 
     @Override
     protected ReconcileResult<R> reconcile(VpnTunnel tunnel, R cached, Context<VpnTunnel> context) {
-        // Not in the informer's cache: nothing, or an object without the operator's label, which creating would overwrite.
+        // Not in the informer's cache: nothing, or an object without the operator's label, which creating would
+        // overwrite.
         ResourceID id = targetSecondaryResourceID(tunnel, context);
-        R existing = cached != null ? cached
-                : context.getClient().resources(resourceType()).inNamespace(id.getNamespace().orElseThrow()).withName(id.getName()).get();
+        R existing = cached != null
+                ? cached
+                : context.getClient()
+                        .resources(resourceType())
+                        .inNamespace(id.getNamespace().orElseThrow())
+                        .withName(id.getName())
+                        .get();
         if (existing != null && OwnedObjects.notOwned(existing, tunnel).isPresent()) {
             return ReconcileResult.noOperation(existing);
         }
@@ -49,7 +60,9 @@ final class EgressObjectDependent<R extends HasMetadata> extends CRUDKubernetesD
     /** By name, without rendering: a tunnel that no longer asks for an egress has nothing to render. */
     @Override
     protected ResourceID targetSecondaryResourceID(VpnTunnel tunnel, Context<VpnTunnel> context) {
-        return new ResourceID(EgressWorkload.workloadName(tunnel.getMetadata().getName()), tunnel.getMetadata().getNamespace());
+        return new ResourceID(
+                EgressWorkload.workloadName(tunnel.getMetadata().getName()),
+                tunnel.getMetadata().getNamespace());
     }
 
     @Override

@@ -22,18 +22,22 @@ final class EgressObjects {
     private final EgressObjectDependent<NetworkPolicy> networkPolicy =
             new EgressObjectDependent<>(NetworkPolicy.class, "egress-network-policy", EgressWorkload::networkPolicy);
     private final EgressServicesDependent services = new EgressServicesDependent();
-    private final EgressObjectDependent<PodDisruptionBudget> disruptionBudget =
-            new EgressObjectDependent<>(PodDisruptionBudget.class, "egress-disruption-budget", EgressWorkload::disruptionBudget);
+    private final EgressObjectDependent<PodDisruptionBudget> disruptionBudget = new EgressObjectDependent<>(
+            PodDisruptionBudget.class, "egress-disruption-budget", EgressWorkload::disruptionBudget);
     private final EgressObjectDependent<Deployment> deployment;
 
     EgressObjects(InjectionSettings injection) {
-        this.deployment = new EgressObjectDependent<>(Deployment.class, "egress-deployment", tunnel -> EgressWorkload.deployment(tunnel, injection));
+        this.deployment = new EgressObjectDependent<>(
+                Deployment.class, "egress-deployment", tunnel -> EgressWorkload.deployment(tunnel, injection));
     }
 
     /** The informers of the egress objects, which also bring the Deployment's status changes to the reconciler. */
     List<EventSource<?, VpnTunnel>> eventSources(EventSourceContext<VpnTunnel> context) {
-        return List.of(networkPolicy.eventSource(context).orElseThrow(), services.eventSource(context).orElseThrow(),
-                disruptionBudget.eventSource(context).orElseThrow(), deployment.eventSource(context).orElseThrow());
+        return List.of(
+                networkPolicy.eventSource(context).orElseThrow(),
+                services.eventSource(context).orElseThrow(),
+                disruptionBudget.eventSource(context).orElseThrow(),
+                deployment.eventSource(context).orElseThrow());
     }
 
     /** Makes the objects match the spec; the egress's status, or empty when the tunnel asks for none or is not valid. */

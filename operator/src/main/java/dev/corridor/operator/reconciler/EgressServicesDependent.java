@@ -24,7 +24,8 @@ final class EgressServicesDependent extends CRUDKubernetesDependentResource<Serv
     EgressServicesDependent() {
         super(Service.class, NAME);
         configureWith(new KubernetesDependentResourceConfigBuilder<Service>()
-                .withKubernetesDependentInformerConfig(EgressObjectDependent.informer(Service.class, NAME)).build());
+                .withKubernetesDependentInformerConfig(EgressObjectDependent.informer(Service.class, NAME))
+                .build());
     }
 
     @Override
@@ -36,7 +37,9 @@ final class EgressServicesDependent extends CRUDKubernetesDependentResource<Serv
         Map<ResourceID, Service> desired = new LinkedHashMap<>();
         for (Service service : EgressWorkload.services(tunnel).values()) {
             ResourceID id = ResourceID.fromResource(service);
-            Service existing = owned.containsKey(id) ? null : context.getClient().resource(service).get();
+            Service existing = owned.containsKey(id)
+                    ? null
+                    : context.getClient().resource(service).get();
             if (existing == null || OwnedObjects.notOwned(existing, tunnel).isEmpty()) {
                 desired.put(id, service);
             }

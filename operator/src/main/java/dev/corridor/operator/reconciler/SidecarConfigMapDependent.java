@@ -28,9 +28,16 @@ public final class SidecarConfigMapDependent extends CRUDKubernetesDependentReso
 
     @Override
     protected ReconcileResult<ConfigMap> reconcile(VpnTunnel tunnel, ConfigMap cached, Context<VpnTunnel> context) {
-        // Not in the informer's cache: nothing, or a ConfigMap without the operator's label, which creating would overwrite.
-        ConfigMap existing = cached != null ? cached : context.getClient().configMaps().inNamespace(tunnel.getMetadata().getNamespace())
-                .withName(SidecarLayout.configMapName(tunnel.getMetadata().getName())).get();
+        // Not in the informer's cache: nothing, or a ConfigMap without the operator's label, which creating would
+        // overwrite.
+        ConfigMap existing = cached != null
+                ? cached
+                : context.getClient()
+                        .configMaps()
+                        .inNamespace(tunnel.getMetadata().getNamespace())
+                        .withName(
+                                SidecarLayout.configMapName(tunnel.getMetadata().getName()))
+                        .get();
         if (existing != null && OwnedObjects.notOwned(existing, tunnel).isPresent()) {
             return ReconcileResult.noOperation(existing);
         }
@@ -39,7 +46,8 @@ public final class SidecarConfigMapDependent extends CRUDKubernetesDependentReso
 
     @Override
     protected ConfigMap desired(VpnTunnel tunnel, Context<VpnTunnel> context) {
-        return SidecarConfiguration.configMap(tunnel,
+        return SidecarConfiguration.configMap(
+                tunnel,
                 context.managedWorkflowAndDependentResourceContext().getMandatory(CLUSTER_DNS, ClusterDns.class));
     }
 }

@@ -63,6 +63,7 @@ public final class SidecarProbe {
     private static final int CONCURRENT_READS = 16;
     /** Shorter than the reconciler's resync, so that every resync reads each pod afresh. */
     static final Duration READ_INTERVAL = Duration.ofSeconds(20);
+
     static final int MAX_DOMAINS = 32;
 
     private final InjectionSettings injection;
@@ -73,8 +74,7 @@ public final class SidecarProbe {
     /** By pod UID: pods come and go, so entries older than a few intervals are dropped at each observation. */
     private final ConcurrentMap<String, LastRead> lastReads = new ConcurrentHashMap<>();
 
-    private record LastRead(Instant at, boolean sidecarReady, Optional<SidecarReport> report) {
-    }
+    private record LastRead(Instant at, boolean sidecarReady, Optional<SidecarReport> report) {}
 
     /**
      * @param injection what the webhook injects, to recognise the sidecars it injected
@@ -85,8 +85,11 @@ public final class SidecarProbe {
         this.injection = injection;
         this.timeout = timeout;
         this.clock = clock;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
     }
 
     /** The settings the sidecars were injected with, which the egress pods share. */
@@ -100,7 +103,9 @@ public final class SidecarProbe {
         lastReads.values().removeIf(read -> read.at().isBefore(stale));
         List<Future<PodObservation>> observations;
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
-            observations = pods.stream().map(pod -> executor.submit(() -> observe(tunnel, pod, token))).toList();
+            observations = pods.stream()
+                    .map(pod -> executor.submit(() -> observe(tunnel, pod, token)))
+                    .toList();
         }
         return observations.stream().map(Future::resultNow).toList();
     }
@@ -109,7 +114,8 @@ public final class SidecarProbe {
         String name = pod.getMetadata().getName();
         Optional<ContainerStatus> sidecar = sidecarStatus(pod);
         boolean ready = sidecar.map(s -> Boolean.TRUE.equals(s.getReady())).orElse(false);
-        boolean running = sidecar.map(s -> s.getState() != null && s.getState().getRunning() != null).orElse(false);
+        boolean running = sidecar.map(s -> s.getState() != null && s.getState().getRunning() != null)
+                .orElse(false);
         String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
         if (!running || ip == null || token.isEmpty()) {
             return new PodObservation(name, ready, Optional.empty());
@@ -120,9 +126,13 @@ public final class SidecarProbe {
                 yield new PodObservation(name, ready, Optional.empty());
             }
             case PodInjector.Verdict.Injected(int port) -> {
-                String uid = pod.getMetadata().getUid() != null ? pod.getMetadata().getUid() : pod.getMetadata().getNamespace() + "/" + name;
+                String uid = pod.getMetadata().getUid() != null
+                        ? pod.getMetadata().getUid()
+                        : pod.getMetadata().getNamespace() + "/" + name;
                 LastRead last = lastReads.get(uid);
-                if (last != null && last.sidecarReady() == ready && clock.instant().isBefore(last.at().plus(READ_INTERVAL))) {
+                if (last != null
+                        && last.sidecarReady() == ready
+                        && clock.instant().isBefore(last.at().plus(READ_INTERVAL))) {
                     yield new PodObservation(name, ready, last.report());
                 }
                 reads.acquire();
@@ -139,8 +149,11 @@ public final class SidecarProbe {
 
     private Optional<SidecarReport> report(String pod, String ip, int port, String token) throws InterruptedException {
         String host = ip.contains(":") ? "[" + ip + "]" : ip;
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/status")).timeout(timeout)
-                .header("Authorization", "Bearer " + token).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/status"))
+                .timeout(timeout)
+                .header("Authorization", "Bearer " + token)
+                .GET()
+                .build();
         // The request's own timeout ends with the response head; the body is bounded by waiting on the whole exchange.
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, info -> new BoundedBody());
         try {
@@ -150,13 +163,20 @@ public final class SidecarProbe {
                 return Optional.empty();
             }
             JsonNode status = JSON.readTree(response.body());
-            return Optional.of(new SidecarReport(text(status, "state"), text(status, "transport"), text(status, "address"),
-                    text(status, "connectedSince"), texts(status, "searchDomains")));
+            return Optional.of(new SidecarReport(
+                    text(status, "state"),
+                    text(status, "transport"),
+                    text(status, "address"),
+                    text(status, "connectedSince"),
+                    texts(status, "searchDomains")));
         } catch (TimeoutException e) {
             LOG.debug("pod {}: sidecar /status took longer than {}", pod, timeout);
             return Optional.empty();
         } catch (ExecutionException | IOException e) {
-            LOG.debug("pod {}: sidecar /status not readable: {}", pod, e.getCause() != null ? e.getCause().toString() : e.toString());
+            LOG.debug(
+                    "pod {}: sidecar /status not readable: {}",
+                    pod,
+                    e.getCause() != null ? e.getCause().toString() : e.toString());
             return Optional.empty();
         } finally {
             // Closes the connection of an exchange still under way: a body that trickles on is not read further.
@@ -189,7 +209,8 @@ public final class SidecarProbe {
                 }
                 if (bytes.size() + buffer.remaining() > MAX_STATUS_BYTES) {
                     subscription.cancel();
-                    body.completeExceptionally(new IOException("the body is longer than " + MAX_STATUS_BYTES + " bytes"));
+                    body.completeExceptionally(
+                            new IOException("the body is longer than " + MAX_STATUS_BYTES + " bytes"));
                     return;
                 }
                 byte[] chunk = new byte[buffer.remaining()];
@@ -233,7 +254,9 @@ public final class SidecarProbe {
         if (pod.getStatus() == null) {
             return Optional.empty();
         }
-        return Stream.concat(stream(pod.getStatus().getInitContainerStatuses()), stream(pod.getStatus().getContainerStatuses()))
+        return Stream.concat(
+                        stream(pod.getStatus().getInitContainerStatuses()),
+                        stream(pod.getStatus().getContainerStatuses()))
                 .filter(status -> SidecarLayout.CONTAINER_NAME.equals(status.getName()))
                 .findFirst();
     }

@@ -35,13 +35,19 @@ final class StatusTokens {
      */
     Optional<String> token(VpnTunnel tunnel) {
         String name = SidecarLayout.statusTokenSecretName(tunnel.getMetadata().getName());
-        Resource<Secret> resource = client.secrets().inNamespace(tunnel.getMetadata().getNamespace()).withName(name);
+        Resource<Secret> resource = client.secrets()
+                .inNamespace(tunnel.getMetadata().getNamespace())
+                .withName(name);
         Secret secret = resource.get();
         if (secret == null) {
             try {
-                secret = client.resource(StatusToken.secret(tunnel, StatusToken.generate(random))).create();
-                LOG.info("created the status token of VpnTunnel {}/{} in Secret {}", tunnel.getMetadata().getNamespace(),
-                        tunnel.getMetadata().getName(), name);
+                secret = client.resource(StatusToken.secret(tunnel, StatusToken.generate(random)))
+                        .create();
+                LOG.info(
+                        "created the status token of VpnTunnel {}/{} in Secret {}",
+                        tunnel.getMetadata().getNamespace(),
+                        tunnel.getMetadata().getName(),
+                        name);
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
                     throw e;

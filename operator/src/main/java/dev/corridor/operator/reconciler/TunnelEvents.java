@@ -34,29 +34,43 @@ public final class TunnelEvents {
         String now = Instant.now().toString();
         var event = new EventBuilder()
                 .withNewMetadata()
-                    .withName(tunnel.getMetadata().getName() + "." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()))
-                    .withNamespace(tunnel.getMetadata().getNamespace())
+                .withName(tunnel.getMetadata().getName() + "."
+                        + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()))
+                .withNamespace(tunnel.getMetadata().getNamespace())
                 .endMetadata()
                 .withInvolvedObject(new ObjectReferenceBuilder()
-                        .withApiVersion(tunnel.getApiVersion()).withKind(tunnel.getKind())
-                        .withName(tunnel.getMetadata().getName()).withNamespace(tunnel.getMetadata().getNamespace())
-                        .withUid(tunnel.getMetadata().getUid()).withResourceVersion(tunnel.getMetadata().getResourceVersion())
+                        .withApiVersion(tunnel.getApiVersion())
+                        .withKind(tunnel.getKind())
+                        .withName(tunnel.getMetadata().getName())
+                        .withNamespace(tunnel.getMetadata().getNamespace())
+                        .withUid(tunnel.getMetadata().getUid())
+                        .withResourceVersion(tunnel.getMetadata().getResourceVersion())
                         .build())
                 .withType(type)
                 .withReason(reason)
                 .withMessage(message)
-                .withNewSource().withComponent(COMPONENT).endSource()
+                .withNewSource()
+                .withComponent(COMPONENT)
+                .endSource()
                 .withReportingComponent(COMPONENT)
                 .withFirstTimestamp(now)
                 .withLastTimestamp(now)
                 .withCount(1)
                 .build();
         try {
-            client.v1().events().inNamespace(tunnel.getMetadata().getNamespace()).resource(event).create();
+            client.v1()
+                    .events()
+                    .inNamespace(tunnel.getMetadata().getNamespace())
+                    .resource(event)
+                    .create();
         } catch (KubernetesClientException e) {
             // An event is a courtesy: the condition already carries the message.
-            LOG.warn("could not record event {} on VpnTunnel {}/{}: {}", reason, tunnel.getMetadata().getNamespace(),
-                    tunnel.getMetadata().getName(), e.getMessage());
+            LOG.warn(
+                    "could not record event {} on VpnTunnel {}/{}: {}",
+                    reason,
+                    tunnel.getMetadata().getNamespace(),
+                    tunnel.getMetadata().getName(),
+                    e.getMessage());
         }
     }
 }

@@ -57,7 +57,8 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     private final EgressObjects egress;
 
     /** @param clusterDns the cluster's DNS as the settings give it (its resolvers are looked up when they name none) */
-    public VpnTunnelReconciler(KubernetesClient client, ClusterDns clusterDns, SidecarProbe probe, Clock clock, Duration resync) {
+    public VpnTunnelReconciler(
+            KubernetesClient client, ClusterDns clusterDns, SidecarProbe probe, Clock clock, Duration resync) {
         this.resync = resync;
         this.lookup = new TunnelLookup(client, clusterDns);
         this.tokens = new StatusTokens(client);
@@ -82,7 +83,8 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
         var pods = InformerEventSourceConfiguration.from(Pod.class, VpnTunnel.class)
                 .withLabelSelector(SidecarLayout.TUNNEL_LABEL)
                 .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(
-                        pod.getMetadata().getLabels().get(SidecarLayout.TUNNEL_LABEL), pod.getMetadata().getNamespace())))
+                        pod.getMetadata().getLabels().get(SidecarLayout.TUNNEL_LABEL),
+                        pod.getMetadata().getNamespace())))
                 .build();
         List<EventSource<?, VpnTunnel>> sources = new ArrayList<>(egress.eventSources(context));
         sources.add(new InformerEventSource<>(pods, context));
@@ -91,22 +93,35 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
 
     @Override
     public UpdateControl<VpnTunnel> reconcile(VpnTunnel tunnel, Context<VpnTunnel> context) {
-        context.managedWorkflowAndDependentResourceContext().put(SidecarConfigMapDependent.CLUSTER_DNS, lookup.clusterDns());
+        context.managedWorkflowAndDependentResourceContext()
+                .put(SidecarConfigMapDependent.CLUSTER_DNS, lookup.clusterDns());
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         Optional<String> token = tokens.token(tunnel);
         List<SpecValidation.Problem> problems = lookup.problems(tunnel);
-        List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class).filter(VpnTunnelReconciler::carriesTunnel).toList();
-        List<Condition> previous = Optional.ofNullable(tunnel.getStatus()).map(VpnTunnelStatus::conditions).orElse(List.of());
-        VpnTunnelStatus status = TunnelStatusModel.status(tunnel.getMetadata().getGeneration(), tunnel.getSpec(), problems,
-                probe.observe(tunnel, pods, token), previous, clock.instant().truncatedTo(ChronoUnit.SECONDS))
-                .withEgress(egress.reconcile(tunnel, problems.isEmpty(), context).orElse(null));
+        List<Pod> pods = context.getSecondaryResourcesAsStream(Pod.class)
+                .filter(VpnTunnelReconciler::carriesTunnel)
+                .toList();
+        List<Condition> previous = Optional.ofNullable(tunnel.getStatus())
+                .map(VpnTunnelStatus::conditions)
+                .orElse(List.of());
+        VpnTunnelStatus status = TunnelStatusModel.status(
+                        tunnel.getMetadata().getGeneration(),
+                        tunnel.getSpec(),
+                        problems,
+                        probe.observe(tunnel, pods, token),
+                        previous,
+                        clock.instant().truncatedTo(ChronoUnit.SECONDS))
+                .withEgress(
+                        egress.reconcile(tunnel, problems.isEmpty(), context).orElse(null));
         announceValidity(tunnel, previous, status.conditions());
         if (sameDocument(context, status, tunnel.getStatus())) {
             return UpdateControl.<VpnTunnel>noUpdate().rescheduleAfter(resync);
         }
         VpnTunnel patch = new VpnTunnel();
-        patch.setMetadata(new ObjectMetaBuilder().withName(tunnel.getMetadata().getName())
-                .withNamespace(tunnel.getMetadata().getNamespace()).build());
+        patch.setMetadata(new ObjectMetaBuilder()
+                .withName(tunnel.getMetadata().getName())
+                .withNamespace(tunnel.getMetadata().getNamespace())
+                .build());
         patch.setStatus(status);
         return UpdateControl.patchStatus(patch).rescheduleAfter(resync);
     }
@@ -114,13 +129,18 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
     /** Compared as the API server stores them (which drops empty lists), so an unchanged status is not written again. */
     private static boolean sameDocument(Context<VpnTunnel> context, VpnTunnelStatus desired, VpnTunnelStatus current) {
         KubernetesSerialization serialization = context.getClient().getKubernetesSerialization();
-        return current != null && serialization.convertValue(desired, Map.class).equals(serialization.convertValue(current, Map.class));
+        return current != null
+                && serialization
+                        .convertValue(desired, Map.class)
+                        .equals(serialization.convertValue(current, Map.class));
     }
 
     /** Pods that are meant to have the tunnel now: not on their way out, not finished (a completed Job). */
     static boolean carriesTunnel(Pod pod) {
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return pod.getMetadata().getDeletionTimestamp() == null && !"Succeeded".equals(phase) && !"Failed".equals(phase);
+        return pod.getMetadata().getDeletionTimestamp() == null
+                && !"Succeeded".equals(phase)
+                && !"Failed".equals(phase);
     }
 
     /** One Event when the configuration turns invalid or its problem changes, and one when it is valid again. */
@@ -128,14 +148,19 @@ public final class VpnTunnelReconciler implements Reconciler<VpnTunnel> {
         Optional<Condition> before = configValid(previous);
         Condition now = configValid(current).orElseThrow();
         if ("False".equals(now.getStatus())
-                && before.map(c -> !"False".equals(c.getStatus()) || !c.getMessage().equals(now.getMessage())).orElse(true)) {
+                && before.map(c -> !"False".equals(c.getStatus())
+                                || !c.getMessage().equals(now.getMessage()))
+                        .orElse(true)) {
             events.warning(tunnel, now.getReason(), now.getMessage());
-        } else if ("True".equals(now.getStatus()) && before.map(c -> "False".equals(c.getStatus())).orElse(false)) {
+        } else if ("True".equals(now.getStatus())
+                && before.map(c -> "False".equals(c.getStatus())).orElse(false)) {
             events.normal(tunnel, "ConfigValid", "the configuration is valid again");
         }
     }
 
     private static Optional<Condition> configValid(List<Condition> conditions) {
-        return conditions.stream().filter(c -> TunnelStatusModel.CONFIG_VALID.equals(c.getType())).findFirst();
+        return conditions.stream()
+                .filter(c -> TunnelStatusModel.CONFIG_VALID.equals(c.getType()))
+                .findFirst();
     }
 }

@@ -17,12 +17,12 @@ final class AdmissionApiClient {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
     static final Duration REQUEST_TIMEOUT = Duration.ofMillis(1500);
 
-    private AdmissionApiClient() {
-    }
+    private AdmissionApiClient() {}
 
     /** A new client on the same configuration (server, credentials) with the admission timeouts and no retries. */
     static KubernetesClient derivedFrom(KubernetesClient client) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(client.getConfiguration())
                         .withConnectionTimeout((int) CONNECT_TIMEOUT.toMillis())
                         .withRequestTimeout((int) REQUEST_TIMEOUT.toMillis())
                         // A retry would start after the API server has given up on the webhook.

@@ -15,13 +15,17 @@ import java.util.stream.Stream;
  * published, and only expired ones leave. A CA another replica introduced stays trusted for as long as it is valid.
  */
 final class CaBundle {
-    private CaBundle() {
-    }
+    private CaBundle() {}
 
     /** Every CA of either list that has not expired, each once, newest first. */
-    static List<X509Certificate> merged(Collection<X509Certificate> published, Collection<X509Certificate> ours, Instant now) {
+    static List<X509Certificate> merged(
+            Collection<X509Certificate> published, Collection<X509Certificate> ours, Instant now) {
         Set<X509Certificate> unique = new LinkedHashSet<>();
-        Stream.concat(ours.stream(), published.stream()).filter(ca -> ca.getNotAfter().toInstant().isAfter(now)).forEach(unique::add);
-        return unique.stream().sorted(Comparator.comparing(X509Certificate::getNotBefore).reversed()).toList();
+        Stream.concat(ours.stream(), published.stream())
+                .filter(ca -> ca.getNotAfter().toInstant().isAfter(now))
+                .forEach(unique::add);
+        return unique.stream()
+                .sorted(Comparator.comparing(X509Certificate::getNotBefore).reversed())
+                .toList();
     }
 }

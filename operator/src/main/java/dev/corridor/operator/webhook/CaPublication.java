@@ -16,23 +16,24 @@ import java.util.Optional;
  * API server would fail on TLS (with {@code failurePolicy: Fail}, a refused pod).
  */
 final class CaPublication {
-    private CaPublication() {
-    }
+    private CaPublication() {}
 
     /** True when the configuration exists and each of its webhooks' caBundle holds a CA that signed this certificate. */
     static boolean trusts(MutatingWebhookConfiguration configuration, ServingCertificate serving) {
         if (configuration == null || serving == null) {
             return false;
         }
-        List<MutatingWebhook> webhooks = Optional.ofNullable(configuration.getWebhooks()).orElse(List.of());
+        List<MutatingWebhook> webhooks =
+                Optional.ofNullable(configuration.getWebhooks()).orElse(List.of());
         X509Certificate top = serving.chain().getLast();
-        return !webhooks.isEmpty() && webhooks.stream().allMatch(webhook -> {
-            try {
-                return bundle(webhook).stream().anyMatch(ca -> ca.equals(top) || signed(top, ca));
-            } catch (IOException | IllegalArgumentException e) {
-                return false;
-            }
-        });
+        return !webhooks.isEmpty()
+                && webhooks.stream().allMatch(webhook -> {
+                    try {
+                        return bundle(webhook).stream().anyMatch(ca -> ca.equals(top) || signed(top, ca));
+                    } catch (IOException | IllegalArgumentException e) {
+                        return false;
+                    }
+                });
     }
 
     /**
@@ -41,7 +42,9 @@ final class CaPublication {
      * @throws IOException or IllegalArgumentException when it is not a base64 PEM bundle
      */
     static List<X509Certificate> bundle(MutatingWebhook webhook) throws IOException {
-        String base64 = webhook.getClientConfig() == null ? null : webhook.getClientConfig().getCaBundle();
+        String base64 = webhook.getClientConfig() == null
+                ? null
+                : webhook.getClientConfig().getCaBundle();
         if (base64 == null || base64.isEmpty()) {
             return List.of();
         }

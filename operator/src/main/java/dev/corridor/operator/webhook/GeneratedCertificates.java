@@ -52,7 +52,12 @@ public final class GeneratedCertificates implements CertificateSource {
     private final SwappableKeyManager keyManager;
     private final Clock clock;
 
-    GeneratedCertificates(KubernetesClient client, String namespace, WebhookSettings settings, SwappableKeyManager keyManager, Clock clock) {
+    GeneratedCertificates(
+            KubernetesClient client,
+            String namespace,
+            WebhookSettings settings,
+            SwappableKeyManager keyManager,
+            Clock clock) {
         this.client = client;
         this.namespace = namespace;
         this.settings = settings;
@@ -79,12 +84,14 @@ public final class GeneratedCertificates implements CertificateSource {
      */
     private WebhookCertificates current() throws IOException {
         Resource<Secret> caResource = client.secrets().inNamespace(namespace).withName(settings.caSecretName());
-        Resource<Secret> servingResource = client.secrets().inNamespace(namespace).withName(settings.secretName());
+        Resource<Secret> servingResource =
+                client.secrets().inNamespace(namespace).withName(settings.secretName());
         Optional<OwnerReference> owner = owner();
         for (int attempt = 1; ; attempt++) {
             Secret caSecret = caResource.get();
             Secret servingSecret = servingResource.get();
-            // Before the CA had a Secret of its own it was kept in the serving Secret: moved out from there, not replaced.
+            // Before the CA had a Secret of its own it was kept in the serving Secret: moved out from there, not
+            // replaced.
             Optional<Authority> authority = authority(caSecret, settings.caSecretName())
                     .or(() -> caSecret == null ? authority(servingSecret, settings.secretName()) : Optional.empty());
             Optional<ServingCertificate> serving = authority.isEmpty() ? Optional.empty() : serving(servingSecret);
@@ -92,19 +99,33 @@ public final class GeneratedCertificates implements CertificateSource {
             if (authority.isEmpty()) {
                 desired = WebhookCertificates.create(dnsNames(), clock.instant());
             } else if (serving.isEmpty()) {
-                desired = WebhookCertificates.issue(authority.get().certificates(), authority.get().key(), dnsNames(), clock.instant());
+                desired = WebhookCertificates.issue(
+                        authority.get().certificates(), authority.get().key(), dnsNames(), clock.instant());
             } else {
-                WebhookCertificates stored = new WebhookCertificates(authority.get().certificates(), authority.get().key(),
-                        serving.get().chain().getFirst(), serving.get().key());
+                WebhookCertificates stored = new WebhookCertificates(
+                        authority.get().certificates(),
+                        authority.get().key(),
+                        serving.get().chain().getFirst(),
+                        serving.get().key());
                 desired = stored.renewal(dnsNames(), clock.instant()).orElse(stored);
             }
             try {
-                write(caSecret, settings.caSecretName(), "Opaque", Map.of(
-                        CA_CERTIFICATES, encode(Pem.encode(desired.authorities())),
-                        CA_KEY, encode(Pem.encode(List.of(desired.authorityKey())))), owner);
-                write(servingSecret, settings.secretName(), "kubernetes.io/tls", Map.of(
-                        TLS_CERTIFICATE, encode(Pem.encode(List.of(desired.serving()))),
-                        TLS_KEY, encode(Pem.encode(List.of(desired.servingKey())))), owner);
+                write(
+                        caSecret,
+                        settings.caSecretName(),
+                        "Opaque",
+                        Map.of(
+                                CA_CERTIFICATES, encode(Pem.encode(desired.authorities())),
+                                CA_KEY, encode(Pem.encode(List.of(desired.authorityKey())))),
+                        owner);
+                write(
+                        servingSecret,
+                        settings.secretName(),
+                        "kubernetes.io/tls",
+                        Map.of(
+                                TLS_CERTIFICATE, encode(Pem.encode(List.of(desired.serving()))),
+                                TLS_KEY, encode(Pem.encode(List.of(desired.servingKey())))),
+                        owner);
                 return desired;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == ATTEMPTS) {
@@ -116,17 +137,21 @@ public final class GeneratedCertificates implements CertificateSource {
     }
 
     /** The CAs, newest first, and the first one's key. */
-    private record Authority(List<X509Certificate> certificates, PrivateKey key) {
-    }
+    private record Authority(List<X509Certificate> certificates, PrivateKey key) {}
 
     private Optional<Authority> authority(Secret secret, String name) {
         if (secret == null || secret.getData() == null || !secret.getData().containsKey(CA_KEY)) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new Authority(Pem.certificates(value(secret, CA_CERTIFICATES)), Pem.privateKey(value(secret, CA_KEY))));
+            return Optional.of(new Authority(
+                    Pem.certificates(value(secret, CA_CERTIFICATES)), Pem.privateKey(value(secret, CA_KEY))));
         } catch (IOException | IllegalArgumentException e) {
-            LOG.warn("Secret {}/{} does not hold a usable webhook CA ({}); replacing it", namespace, name, e.getMessage());
+            LOG.warn(
+                    "Secret {}/{} does not hold a usable webhook CA ({}); replacing it",
+                    namespace,
+                    name,
+                    e.getMessage());
             return Optional.empty();
         }
     }
@@ -136,9 +161,14 @@ public final class GeneratedCertificates implements CertificateSource {
             return Optional.empty();
         }
         try {
-            return Optional.of(new ServingCertificate(Pem.certificates(value(secret, TLS_CERTIFICATE)), Pem.privateKey(value(secret, TLS_KEY))));
+            return Optional.of(new ServingCertificate(
+                    Pem.certificates(value(secret, TLS_CERTIFICATE)), Pem.privateKey(value(secret, TLS_KEY))));
         } catch (IOException | IllegalArgumentException e) {
-            LOG.warn("Secret {}/{} does not hold a usable serving certificate ({}); replacing it", namespace, settings.secretName(), e.getMessage());
+            LOG.warn(
+                    "Secret {}/{} does not hold a usable serving certificate ({}); replacing it",
+                    namespace,
+                    settings.secretName(),
+                    e.getMessage());
             return Optional.empty();
         }
     }
@@ -156,36 +186,59 @@ public final class GeneratedCertificates implements CertificateSource {
      * the chart): the Secrets then have no owner, as one with a missing owner would be collected at once.
      */
     private Optional<OwnerReference> owner() {
-        Service service = client.services().inNamespace(namespace).withName(settings.serviceName()).get();
+        Service service = client.services()
+                .inNamespace(namespace)
+                .withName(settings.serviceName())
+                .get();
         if (service == null) {
-            LOG.warn("Service {}/{} does not exist: the webhook's Secrets get no owner, and uninstalling leaves them behind",
-                    namespace, settings.serviceName());
+            LOG.warn(
+                    "Service {}/{} does not exist: the webhook's Secrets get no owner, and uninstalling leaves them behind",
+                    namespace,
+                    settings.serviceName());
             return Optional.empty();
         }
         // Not blocking the owner's deletion: that would need update on services/finalizers, and nothing waits for it.
-        return Optional.of(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Service").withName(service.getMetadata().getName())
-                .withUid(service.getMetadata().getUid()).build());
+        return Optional.of(new OwnerReferenceBuilder()
+                .withApiVersion("v1")
+                .withKind("Service")
+                .withName(service.getMetadata().getName())
+                .withUid(service.getMetadata().getUid())
+                .build());
     }
 
     /**
      * Creates the Secret or updates it (from the version read, so a concurrent write conflicts) unless it holds exactly
      * this and has the owner; a Secret from before the owner was set gets it.
      */
-    private void write(Secret existing, String name, String type, Map<String, String> data, Optional<OwnerReference> owner) {
-        boolean owned = existing != null && owner.map(reference -> existing.getMetadata().getOwnerReferences() != null
-                && existing.getMetadata().getOwnerReferences().stream().anyMatch(present -> reference.getUid().equals(present.getUid())))
-                .orElse(true);
+    private void write(
+            Secret existing, String name, String type, Map<String, String> data, Optional<OwnerReference> owner) {
+        boolean owned = existing != null
+                && owner.map(reference -> existing.getMetadata().getOwnerReferences() != null
+                                && existing.getMetadata().getOwnerReferences().stream()
+                                        .anyMatch(present -> reference.getUid().equals(present.getUid())))
+                        .orElse(true);
         if (existing != null && data.equals(existing.getData()) && owned) {
             return;
         }
         if (existing == null) {
-            client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-                    .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY).withOwnerReferences(owner.stream().toList()).endMetadata()
-                    .withType(type).withData(data).build()).create();
+            client.resource(new SecretBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .withNamespace(namespace)
+                            .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY)
+                            .withOwnerReferences(owner.stream().toList())
+                            .endMetadata()
+                            .withType(type)
+                            .withData(data)
+                            .build())
+                    .create();
             LOG.info("created Secret {}/{} for the webhook's certificates", namespace, name);
         } else {
-            SecretBuilder updated = new SecretBuilder(existing).withData(data).editMetadata()
-                    .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY).endMetadata();
+            SecretBuilder updated = new SecretBuilder(existing)
+                    .withData(data)
+                    .editMetadata()
+                    .addToLabels(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY)
+                    .endMetadata();
             if (!owned) {
                 updated.editMetadata().addToOwnerReferences(owner.orElseThrow()).endMetadata();
             }
@@ -199,15 +252,20 @@ public final class GeneratedCertificates implements CertificateSource {
      * so a replica that read before another's update reads again instead of overwriting it.
      */
     void publishCaBundle(List<X509Certificate> authorities) {
-        Resource<MutatingWebhookConfiguration> resource = client.admissionRegistration().v1().mutatingWebhookConfigurations()
+        Resource<MutatingWebhookConfiguration> resource = client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
                 .withName(settings.configurationName());
         for (int attempt = 1; ; attempt++) {
             MutatingWebhookConfiguration configuration = resource.get();
             if (configuration == null) {
-                LOG.warn("MutatingWebhookConfiguration {} does not exist: the API server will not call this webhook", settings.configurationName());
+                LOG.warn(
+                        "MutatingWebhookConfiguration {} does not exist: the API server will not call this webhook",
+                        settings.configurationName());
                 return;
             }
-            List<MutatingWebhook> webhooks = Optional.ofNullable(configuration.getWebhooks()).orElse(List.of());
+            List<MutatingWebhook> webhooks =
+                    Optional.ofNullable(configuration.getWebhooks()).orElse(List.of());
             List<X509Certificate> published = new ArrayList<>();
             webhooks.forEach(webhook -> published.addAll(bundle(webhook)));
             List<X509Certificate> merged = CaBundle.merged(published, authorities, clock.instant());
@@ -218,13 +276,18 @@ public final class GeneratedCertificates implements CertificateSource {
             webhooks.forEach(webhook -> webhook.getClientConfig().setCaBundle(bundle));
             try {
                 client.resource(configuration).update();
-                LOG.info("published the webhook CA bundle ({} CAs) to MutatingWebhookConfiguration {}", merged.size(), settings.configurationName());
+                LOG.info(
+                        "published the webhook CA bundle ({} CAs) to MutatingWebhookConfiguration {}",
+                        merged.size(),
+                        settings.configurationName());
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == ATTEMPTS) {
                     throw e;
                 }
-                LOG.debug("MutatingWebhookConfiguration {} changed under us; reading it again", settings.configurationName());
+                LOG.debug(
+                        "MutatingWebhookConfiguration {} changed under us; reading it again",
+                        settings.configurationName());
             }
         }
     }
@@ -234,7 +297,10 @@ public final class GeneratedCertificates implements CertificateSource {
         try {
             return CaPublication.bundle(webhook);
         } catch (IOException | IllegalArgumentException e) {
-            LOG.warn("the caBundle of webhook {} is not a PEM bundle ({}); replacing it", webhook.getName(), e.getMessage());
+            LOG.warn(
+                    "the caBundle of webhook {} is not a PEM bundle ({}); replacing it",
+                    webhook.getName(),
+                    e.getMessage());
             return List.of();
         }
     }

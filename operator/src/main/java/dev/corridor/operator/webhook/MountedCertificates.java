@@ -34,11 +34,17 @@ public final class MountedCertificates implements CertificateSource {
             chain = Pem.certificates(Files.readString(certificateFile));
             key = Pem.privateKey(Files.readString(keyFile));
         } catch (IOException e) {
-            throw new IOException("cannot load the webhook certificate from " + certificateFile + " and " + keyFile + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot load the webhook certificate from " + certificateFile + " and " + keyFile + ": "
+                            + e.getMessage(),
+                    e);
         }
         ServingCertificate loaded = new ServingCertificate(chain, key);
         if (!loaded.equals(keyManager.current())) {
-            LOG.info("serving the webhook certificate from {} (valid until {})", certificateFile, chain.getFirst().getNotAfter().toInstant());
+            LOG.info(
+                    "serving the webhook certificate from {} (valid until {})",
+                    certificateFile,
+                    chain.getFirst().getNotAfter().toInstant());
         }
         keyManager.use(loaded);
     }

@@ -22,8 +22,7 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
  * webhook's certificates, and the client certificates a tunnel names (AuthenticationValidation).
  */
 public final class Pem {
-    private Pem() {
-    }
+    private Pem() {}
 
     public static String encode(List<?> objects) {
         StringWriter text = new StringWriter();
@@ -63,7 +62,9 @@ public final class Pem {
                 case PrivateKeyInfo info -> converter.getPrivateKey(info);
                 case PEMKeyPair pair -> converter.getPrivateKey(pair.getPrivateKeyInfo());
                 case null -> throw new IOException("no private key in the PEM text");
-                default -> throw new IOException("expected a private key, found " + object.getClass().getSimpleName());
+                default ->
+                    throw new IOException(
+                            "expected a private key, found " + object.getClass().getSimpleName());
             };
         }
     }

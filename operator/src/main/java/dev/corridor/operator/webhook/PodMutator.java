@@ -45,8 +45,12 @@ public final class PodMutator {
     private final WatchedNamespaces namespaces;
     private final KubernetesSerialization serialization;
 
-    public PodMutator(TunnelLookup lookup, TunnelEvents events, InjectionSettings settings, WatchedNamespaces namespaces,
-                      KubernetesSerialization serialization) {
+    public PodMutator(
+            TunnelLookup lookup,
+            TunnelEvents events,
+            InjectionSettings settings,
+            WatchedNamespaces namespaces,
+            KubernetesSerialization serialization) {
         this.lookup = lookup;
         this.events = events;
         this.settings = settings;
@@ -55,12 +59,18 @@ public final class PodMutator {
     }
 
     public AdmissionResponse admit(AdmissionRequest request) {
-        if (request.getKind() == null || !"Pod".equals(request.getKind().getKind()) || !"CREATE".equals(request.getOperation())) {
+        if (request.getKind() == null
+                || !"Pod".equals(request.getKind().getKind())
+                || !"CREATE".equals(request.getOperation())) {
             return allowed(request);
         }
         Pod pod = serialization.convertValue(request.getObject(), Pod.class);
-        String tunnelName = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(SidecarLayout.TUNNEL_ANNOTATION)).orElse(null);
-        String egress = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(EgressEnvironment.ANNOTATION)).orElse(null);
+        String tunnelName = Optional.ofNullable(pod.getMetadata().getAnnotations())
+                .map(a -> a.get(SidecarLayout.TUNNEL_ANNOTATION))
+                .orElse(null);
+        String egress = Optional.ofNullable(pod.getMetadata().getAnnotations())
+                .map(a -> a.get(EgressEnvironment.ANNOTATION))
+                .orElse(null);
         if (egress != null) {
             return admitEgress(request, pod, egress, tunnelName);
         }
@@ -68,14 +78,21 @@ public final class PodMutator {
             return allowed(request);
         }
         String namespace = request.getNamespace();
-        String podName = Optional.ofNullable(pod.getMetadata().getName()).orElse(pod.getMetadata().getGenerateName() + "*");
+        String podName = Optional.ofNullable(pod.getMetadata().getName())
+                .orElse(pod.getMetadata().getGenerateName() + "*");
         if (tunnelName.isBlank()) {
-            return denied(request, "pod " + podName + ": the annotation " + SidecarLayout.TUNNEL_ANNOTATION + " is empty; it names the VpnTunnel to use");
+            return denied(
+                    request,
+                    "pod " + podName + ": the annotation " + SidecarLayout.TUNNEL_ANNOTATION
+                            + " is empty; it names the VpnTunnel to use");
         }
         if (!namespaces.includes(namespace)) {
             // The operator may read nothing there: its permissions are Roles in the watched namespaces alone.
-            return denied(request, "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace
-                    + "', which the operator does not serve (it serves " + namespaces + ": chart value watchNamespaces)");
+            return denied(
+                    request,
+                    "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace
+                            + "', which the operator does not serve (it serves " + namespaces
+                            + ": chart value watchNamespaces)");
         }
         List<String> podProblems = PodInjector.problems(pod, settings);
         if (!podProblems.isEmpty()) {
@@ -84,15 +101,26 @@ public final class PodMutator {
         try {
             Optional<VpnTunnel> tunnel = lookup.tunnel(namespace, tunnelName);
             if (tunnel.isEmpty()) {
-                return denied(request, "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' (annotation " + SidecarLayout.TUNNEL_ANNOTATION
-                        + "), which does not exist in namespace '" + namespace + "'");
+                return denied(
+                        request,
+                        "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' (annotation "
+                                + SidecarLayout.TUNNEL_ANNOTATION + "), which does not exist in namespace '" + namespace
+                                + "'");
             }
             List<SpecValidation.Problem> problems = lookup.problems(tunnel.get());
             if (!problems.isEmpty()) {
-                return denied(request, "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "', which is not valid: "
-                        + String.join("; ", problems.stream().map(SpecValidation.Problem::message).toList()));
+                return denied(
+                        request,
+                        "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace
+                                + "', which is not valid: "
+                                + String.join(
+                                        "; ",
+                                        problems.stream()
+                                                .map(SpecValidation.Problem::message)
+                                                .toList()));
             }
-            Pod injected = PodInjector.inject(pod, tunnel.get(), settings, lookup.clusterDns()).orElseThrow();
+            Pod injected = PodInjector.inject(pod, tunnel.get(), settings, lookup.clusterDns())
+                    .orElseThrow();
             LOG.info("injecting the sidecar into pod {} in {} for VpnTunnel {}", podName, namespace, tunnelName);
             List<String> warnings = new ArrayList<>();
             if (TunnelDns.enabled(tunnel.get().getSpec().dns())) {
@@ -109,46 +137,70 @@ public final class PodMutator {
             return patched(request, pod, injected, warnings);
         } catch (KubernetesClientException e) {
             LOG.warn("could not check VpnTunnel {}/{} for pod {}: {}", namespace, tunnelName, podName, e.getMessage());
-            return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnelName + "' in namespace '" + namespace + "': " + e.getMessage());
+            return denied(
+                    request,
+                    "pod " + podName + ": could not check VpnTunnel '" + tunnelName + "' in namespace '" + namespace
+                            + "': " + e.getMessage());
         }
     }
 
     /** A pod that uses a tunnel's shared egress: the proxy environment, nothing else. */
     private AdmissionResponse admitEgress(AdmissionRequest request, Pod pod, String annotation, String tunnelName) {
         String namespace = request.getNamespace();
-        String podName = Optional.ofNullable(pod.getMetadata().getName()).orElse(pod.getMetadata().getGenerateName() + "*");
+        String podName = Optional.ofNullable(pod.getMetadata().getName())
+                .orElse(pod.getMetadata().getGenerateName() + "*");
         if (tunnelName != null) {
-            return denied(request, "pod " + podName + " has both " + SidecarLayout.TUNNEL_ANNOTATION + " and " + EgressEnvironment.ANNOTATION
-                    + "; it takes a tunnel of its own or a shared egress, not both");
+            return denied(
+                    request,
+                    "pod " + podName + " has both " + SidecarLayout.TUNNEL_ANNOTATION + " and "
+                            + EgressEnvironment.ANNOTATION
+                            + "; it takes a tunnel of its own or a shared egress, not both");
         }
-        Optional<EgressEnvironment.TunnelReference> reference = EgressEnvironment.TunnelReference.parse(annotation, namespace);
+        Optional<EgressEnvironment.TunnelReference> reference =
+                EgressEnvironment.TunnelReference.parse(annotation, namespace);
         if (reference.isEmpty()) {
-            return denied(request, "pod " + podName + ": the annotation " + EgressEnvironment.ANNOTATION + " is '" + annotation
-                    + "'; it names a VpnTunnel as NAME (in the pod's namespace) or NAMESPACE/NAME");
+            return denied(
+                    request,
+                    "pod " + podName + ": the annotation " + EgressEnvironment.ANNOTATION + " is '" + annotation
+                            + "'; it names a VpnTunnel as NAME (in the pod's namespace) or NAMESPACE/NAME");
         }
         EgressEnvironment.TunnelReference tunnel = reference.get();
         if (!namespaces.includes(tunnel.namespace())) {
-            return denied(request, "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel + "', in a namespace the operator does not"
-                    + " serve (it serves " + namespaces + ": chart value watchNamespaces)");
+            return denied(
+                    request,
+                    "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel
+                            + "', in a namespace the operator does not" + " serve (it serves " + namespaces
+                            + ": chart value watchNamespaces)");
         }
         try {
             Optional<VpnTunnel> found = lookup.tunnel(tunnel.namespace(), tunnel.name());
             if (found.isEmpty()) {
-                return denied(request, "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel + "' (annotation "
-                        + EgressEnvironment.ANNOTATION + "), which does not exist");
+                return denied(
+                        request,
+                        "pod " + podName + " asks for the egress of VpnTunnel '" + tunnel + "' (annotation "
+                                + EgressEnvironment.ANNOTATION + "), which does not exist");
             }
-            Optional<String> problem = EgressEnvironment.problem(found.get(), namespace).or(() -> Optional.of(lookup.problems(found.get()))
-                    .filter(problems -> !problems.isEmpty())
-                    .map(problems -> "VpnTunnel " + tunnel + " is not valid: " + String.join("; ", problems.stream().map(SpecValidation.Problem::message).toList())));
+            Optional<String> problem = EgressEnvironment.problem(found.get(), namespace)
+                    .or(() -> Optional.of(lookup.problems(found.get()))
+                            .filter(problems -> !problems.isEmpty())
+                            .map(problems -> "VpnTunnel " + tunnel + " is not valid: "
+                                    + String.join(
+                                            "; ",
+                                            problems.stream()
+                                                    .map(SpecValidation.Problem::message)
+                                                    .toList())));
             if (problem.isPresent()) {
                 return denied(request, "pod " + podName + ": " + problem.get());
             }
             Optional<Pod> withProxy = EgressEnvironment.inject(pod, found.get(), lookup.clusterDomain());
             LOG.info("giving pod {} in {} the proxy environment of VpnTunnel {}", podName, namespace, tunnel);
-            return withProxy.map(changed -> patched(request, pod, changed, List.of())).orElseGet(() -> allowed(request));
+            return withProxy
+                    .map(changed -> patched(request, pod, changed, List.of()))
+                    .orElseGet(() -> allowed(request));
         } catch (KubernetesClientException e) {
             LOG.warn("could not check VpnTunnel {} for pod {}: {}", tunnel, podName, e.getMessage());
-            return denied(request, "pod " + podName + ": could not check VpnTunnel '" + tunnel + "': " + e.getMessage());
+            return denied(
+                    request, "pod " + podName + ": could not check VpnTunnel '" + tunnel + "': " + e.getMessage());
         }
     }
 
@@ -156,19 +208,33 @@ public final class PodMutator {
         JsonNode before = serialization.convertValue(original, JsonNode.class);
         JsonNode after = serialization.convertValue(injected, JsonNode.class);
         JsonNode patch = JsonDiff.asJson(before, after, DiffFlags.dontNormalizeOpIntoMoveAndCopy());
-        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).withWarnings(warnings).withPatchType("JSONPatch")
-                .withPatch(Base64.getEncoder().encodeToString(serialization.asJson(patch).getBytes(StandardCharsets.UTF_8)))
+        return new AdmissionResponseBuilder()
+                .withUid(request.getUid())
+                .withAllowed(true)
+                .withWarnings(warnings)
+                .withPatchType("JSONPatch")
+                .withPatch(Base64.getEncoder()
+                        .encodeToString(serialization.asJson(patch).getBytes(StandardCharsets.UTF_8)))
                 .build();
     }
 
     private static AdmissionResponse allowed(AdmissionRequest request) {
-        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true).build();
+        return new AdmissionResponseBuilder()
+                .withUid(request.getUid())
+                .withAllowed(true)
+                .build();
     }
 
     private static AdmissionResponse denied(AdmissionRequest request, String message) {
         LOG.info("denied: {}", message);
-        return new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(false)
-                .withStatus(new StatusBuilder().withCode(403).withReason("Forbidden").withMessage(message).build())
+        return new AdmissionResponseBuilder()
+                .withUid(request.getUid())
+                .withAllowed(false)
+                .withStatus(new StatusBuilder()
+                        .withCode(403)
+                        .withReason("Forbidden")
+                        .withMessage(message)
+                        .build())
                 .withAuditAnnotations(Map.of("denied", message))
                 .build();
     }

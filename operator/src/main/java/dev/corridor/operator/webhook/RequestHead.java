@@ -51,7 +51,9 @@ record RequestHead(String method, String path, boolean keepAlive, OptionalLong c
     static RequestHead parse(String text) throws Malformed {
         String[] lines = text.split("\r\n");
         String[] request = lines[0].split(" ", -1);
-        if (request.length != 3 || !TOKEN.matcher(request[0]).matches() || !request[1].startsWith("/")
+        if (request.length != 3
+                || !TOKEN.matcher(request[0]).matches()
+                || !request[1].startsWith("/")
                 || !(request[2].equals("HTTP/1.1") || request[2].equals("HTTP/1.0"))) {
             throw new Malformed("not an HTTP/1.1 request line");
         }
@@ -67,20 +69,23 @@ record RequestHead(String method, String path, boolean keepAlive, OptionalLong c
             String value = lines[i].substring(colon + 1).strip();
             switch (name) {
                 case "content-length" -> {
-                    if (!DIGITS.matcher(value).matches() || contentLength.isPresent() && contentLength.getAsLong() != Long.parseLong(value)) {
+                    if (!DIGITS.matcher(value).matches()
+                            || (contentLength.isPresent() && contentLength.getAsLong() != Long.parseLong(value))) {
                         throw new Malformed("Content-Length '" + abbreviated(value) + "' is not one length");
                     }
                     contentLength = OptionalLong.of(Long.parseLong(value));
                 }
                 case "transfer-encoding" -> chunked = true;
-                case "connection" -> keepAlive = keepAlive && !value.toLowerCase(Locale.ROOT).contains("close");
+                case "connection" ->
+                    keepAlive = keepAlive && !value.toLowerCase(Locale.ROOT).contains("close");
                 default -> {
                     // not used
                 }
             }
         }
         int query = request[1].indexOf('?');
-        return new RequestHead(request[0], query < 0 ? request[1] : request[1].substring(0, query), keepAlive, contentLength, chunked);
+        return new RequestHead(
+                request[0], query < 0 ? request[1] : request[1].substring(0, query), keepAlive, contentLength, chunked);
     }
 
     private static String abbreviated(String text) {

@@ -34,15 +34,19 @@ final class SwappableKeyManager extends X509ExtendedKeyManager {
     private final AtomicReference<Loaded> loaded = new AtomicReference<>();
 
     void use(ServingCertificate certificate) {
-        loaded.updateAndGet(last -> last == null ? new Loaded(1, certificate, null)
-                : last.certificate.equals(certificate) ? last
-                : new Loaded(last.generation + 1, certificate, new Loaded(last.generation, last.certificate, null)));
+        loaded.updateAndGet(last -> last == null
+                ? new Loaded(1, certificate, null)
+                : last.certificate.equals(certificate)
+                        ? last
+                        : new Loaded(
+                                last.generation + 1, certificate, new Loaded(last.generation, last.certificate, null)));
     }
 
     /** True once a certificate is loaded and still valid. */
     boolean serving(Instant now) {
         ServingCertificate certificate = current();
-        return certificate != null && certificate.chain().getFirst().getNotAfter().toInstant().isAfter(now);
+        return certificate != null
+                && certificate.chain().getFirst().getNotAfter().toInstant().isAfter(now);
     }
 
     ServingCertificate current() {

@@ -43,7 +43,11 @@ public final class Webhook implements AutoCloseable {
     private final KubernetesClient admissionClient;
     private WebhookServer server;
 
-    private Webhook(KubernetesClient client, WebhookSettings settings, CertificateSource certificates, SwappableKeyManager keyManager) {
+    private Webhook(
+            KubernetesClient client,
+            WebhookSettings settings,
+            CertificateSource certificates,
+            SwappableKeyManager keyManager) {
         this.client = client;
         this.settings = settings;
         this.certificates = certificates;
@@ -52,8 +56,16 @@ public final class Webhook implements AutoCloseable {
     }
 
     /** Loads (or makes) the certificate first, so a broken certificate source stops the operator at startup. */
-    public static Webhook start(KubernetesClient client, String namespace, WebhookSettings settings, InjectionSettings injection,
-                                ClusterDns clusterDns, WatchedNamespaces namespaces, Clock clock, OperatorMetrics metrics) throws Exception {
+    public static Webhook start(
+            KubernetesClient client,
+            String namespace,
+            WebhookSettings settings,
+            InjectionSettings injection,
+            ClusterDns clusterDns,
+            WatchedNamespaces namespaces,
+            Clock clock,
+            OperatorMetrics metrics)
+            throws Exception {
         SwappableKeyManager keyManager = new SwappableKeyManager();
         CertificateSource certificates = switch (settings.certificates()) {
             case GENERATE -> new GeneratedCertificates(client, namespace, settings, keyManager, clock);
@@ -64,41 +76,68 @@ public final class Webhook implements AutoCloseable {
         metrics.webhookCertificateExpiry(() -> Optional.ofNullable(keyManager.current())
                 .map(serving -> serving.chain().getFirst().getNotAfter().toInstant()));
         webhook.checkPublication();
-        webhook.server = WebhookServer.start(new InetSocketAddress(settings.port()), keyManager, webhook.caPublished::get,
-                new PodMutator(new TunnelLookup(webhook.admissionClient, clusterDns), new TunnelEvents(webhook.admissionClient), injection, namespaces,
+        webhook.server = WebhookServer.start(
+                new InetSocketAddress(settings.port()),
+                keyManager,
+                webhook.caPublished::get,
+                new PodMutator(
+                        new TunnelLookup(webhook.admissionClient, clusterDns),
+                        new TunnelEvents(webhook.admissionClient),
+                        injection,
+                        namespaces,
                         client.getKubernetesSerialization()),
-                client.getKubernetesSerialization(), clock, metrics, WebhookServer.Limits.DEFAULT);
+                client.getKubernetesSerialization(),
+                clock,
+                metrics,
+                WebhookServer.Limits.DEFAULT);
         webhook.refreshIn(webhook.caPublished.get() ? REFRESH : NOT_READY_RECHECK);
         return webhook;
     }
 
     private void refreshIn(Duration delay) {
-        refresher.schedule(() -> {
-            try {
-                certificates.refresh();
-            } catch (Exception e) {
-                LOG.warn("could not refresh the webhook certificate (the current one stays in use): {}", e.toString());
-            }
-            checkPublication();
-            refreshIn(caPublished.get() ? REFRESH : NOT_READY_RECHECK);
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        refresher.schedule(
+                () -> {
+                    try {
+                        certificates.refresh();
+                    } catch (Exception e) {
+                        LOG.warn(
+                                "could not refresh the webhook certificate (the current one stays in use): {}",
+                                e.toString());
+                    }
+                    checkPublication();
+                    refreshIn(caPublished.get() ? REFRESH : NOT_READY_RECHECK);
+                },
+                delay.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** Reads the webhook configuration; on an error the last answer stands, so that one failed read does not flap readiness. */
     private void checkPublication() {
         boolean trusted;
         try {
-            trusted = CaPublication.trusts(client.admissionRegistration().v1().mutatingWebhookConfigurations()
-                    .withName(settings.configurationName()).get(), keyManager.current());
+            trusted = CaPublication.trusts(
+                    client.admissionRegistration()
+                            .v1()
+                            .mutatingWebhookConfigurations()
+                            .withName(settings.configurationName())
+                            .get(),
+                    keyManager.current());
         } catch (RuntimeException e) {
-            LOG.warn("could not read MutatingWebhookConfiguration {} (readiness stays as it was): {}", settings.configurationName(), e.toString());
+            LOG.warn(
+                    "could not read MutatingWebhookConfiguration {} (readiness stays as it was): {}",
+                    settings.configurationName(),
+                    e.toString());
             return;
         }
         if (trusted != caPublished.getAndSet(trusted)) {
             if (trusted) {
-                LOG.info("MutatingWebhookConfiguration {} trusts the serving certificate: ready", settings.configurationName());
+                LOG.info(
+                        "MutatingWebhookConfiguration {} trusts the serving certificate: ready",
+                        settings.configurationName());
             } else {
-                LOG.warn("MutatingWebhookConfiguration {} does not trust the serving certificate (yet): not ready", settings.configurationName());
+                LOG.warn(
+                        "MutatingWebhookConfiguration {} does not trust the serving certificate (yet): not ready",
+                        settings.configurationName());
             }
         }
     }

@@ -41,8 +41,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *
  * @param authorities the CAs to trust, newest first; the first one signs
  */
-public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey authorityKey, X509Certificate serving,
-                                  PrivateKey servingKey) {
+public record WebhookCertificates(
+        List<X509Certificate> authorities, PrivateKey authorityKey, X509Certificate serving, PrivateKey servingKey) {
     static final Duration CA_LIFETIME = Duration.ofDays(3650);
     static final Duration CA_RENEW_BEFORE = Duration.ofDays(365);
     static final Duration SERVING_LIFETIME = Duration.ofDays(365);
@@ -59,9 +59,13 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
     }
 
     /** A new serving certificate for these DNS names under these CAs, the first of which signs it. */
-    static WebhookCertificates issue(List<X509Certificate> authorities, PrivateKey authorityKey, List<String> dnsNames, Instant now) {
+    static WebhookCertificates issue(
+            List<X509Certificate> authorities, PrivateKey authorityKey, List<String> dnsNames, Instant now) {
         KeyPair serving = keyPair();
-        return new WebhookCertificates(authorities, authorityKey, serving(authorities.getFirst(), authorityKey, serving, dnsNames, now),
+        return new WebhookCertificates(
+                authorities,
+                authorityKey,
+                serving(authorities.getFirst(), authorityKey, serving, dnsNames, now),
                 serving.getPrivate());
     }
 
@@ -72,7 +76,9 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
      */
     public Optional<WebhookCertificates> renewal(List<String> dnsNames, Instant now) {
         X509Certificate signer = authorities.getFirst();
-        List<X509Certificate> current = authorities.stream().filter(ca -> ca.getNotAfter().toInstant().isAfter(now)).toList();
+        List<X509Certificate> current = authorities.stream()
+                .filter(ca -> ca.getNotAfter().toInstant().isAfter(now))
+                .toList();
         if (expiresWithin(signer, now, CA_RENEW_BEFORE)) {
             KeyPair ca = keyPair();
             List<X509Certificate> bundle = new ArrayList<>();
@@ -80,8 +86,10 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
             bundle.addAll(current);
             return Optional.of(issue(bundle, ca.getPrivate(), dnsNames, now));
         }
-        if (expiresWithin(serving, now, SERVING_RENEW_BEFORE) || !names(serving).equals(Set.copyOf(dnsNames))
-                || current.size() != authorities.size() || current.stream().noneMatch(ca -> signed(serving, ca))) {
+        if (expiresWithin(serving, now, SERVING_RENEW_BEFORE)
+                || !names(serving).equals(Set.copyOf(dnsNames))
+                || current.size() != authorities.size()
+                || current.stream().noneMatch(ca -> signed(serving, ca))) {
             return Optional.of(issue(current, authorityKey, dnsNames, now));
         }
         return Optional.empty();
@@ -125,26 +133,42 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
+                            extensions.createSubjectKeyIdentifier(keys.getPublic()));
         } catch (CertIOException | GeneralSecurityException e) {
             throw new IllegalStateException("building a CA certificate", e);
         }
         return sign(builder, keys.getPrivate());
     }
 
-    private static X509Certificate serving(X509Certificate authority, PrivateKey authorityKey, KeyPair keys, List<String> dnsNames,
-                                           Instant now) {
-        JcaX509v3CertificateBuilder builder = builder(authority.getSubjectX500Principal(),
-                new X500Principal("CN=" + dnsNames.getFirst()), keys, now, SERVING_LIFETIME);
+    private static X509Certificate serving(
+            X509Certificate authority, PrivateKey authorityKey, KeyPair keys, List<String> dnsNames, Instant now) {
+        JcaX509v3CertificateBuilder builder = builder(
+                authority.getSubjectX500Principal(),
+                new X500Principal("CN=" + dnsNames.getFirst()),
+                keys,
+                now,
+                SERVING_LIFETIME);
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-                    .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(dnsNames.stream()
-                            .map(dns -> new GeneralName(GeneralName.dNSName, dns)).toArray(GeneralName[]::new)))
-                    .addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(authority))
-                    .addExtension(Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(keys.getPublic()));
+                    .addExtension(
+                            Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                    .addExtension(
+                            Extension.subjectAlternativeName,
+                            false,
+                            new GeneralNames(dnsNames.stream()
+                                    .map(dns -> new GeneralName(GeneralName.dNSName, dns))
+                                    .toArray(GeneralName[]::new)))
+                    .addExtension(
+                            Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(authority))
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
+                            extensions.createSubjectKeyIdentifier(keys.getPublic()));
         } catch (CertIOException | GeneralSecurityException e) {
             throw new IllegalStateException("building a serving certificate", e);
         }
@@ -152,15 +176,21 @@ public record WebhookCertificates(List<X509Certificate> authorities, PrivateKey 
     }
 
     /** Valid from an hour ago, so that a node whose clock lags a little still accepts it. */
-    private static JcaX509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, KeyPair keys, Instant now,
-                                                      Duration lifetime) {
-        return new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, new SecureRandom()),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(lifetime)), subject, keys.getPublic());
+    private static JcaX509v3CertificateBuilder builder(
+            X500Principal issuer, X500Principal subject, KeyPair keys, Instant now, Duration lifetime) {
+        return new JcaX509v3CertificateBuilder(
+                issuer,
+                new BigInteger(127, new SecureRandom()),
+                Date.from(now.minus(Duration.ofHours(1))),
+                Date.from(now.plus(lifetime)),
+                subject,
+                keys.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key) {
         try {
-            return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
         } catch (OperatorCreationException | CertificateException e) {
             throw new IllegalStateException("signing a certificate", e);
         }

@@ -65,9 +65,15 @@ public final class WebhookServer implements AutoCloseable {
      * @param maxAdmissions   admissions being read or answered at once: at most this many bodies are in memory
      * @param admissionWait   how long an admission beyond those waits for its turn before it is answered 503
      */
-    public record Limits(int maxBodyBytes, Duration requestDeadline, Duration idleTimeout, int maxConnections, int maxAdmissions,
-                         Duration admissionWait) {
-        public static final Limits DEFAULT = new Limits(1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(60), 128, 8, Duration.ofSeconds(1));
+    public record Limits(
+            int maxBodyBytes,
+            Duration requestDeadline,
+            Duration idleTimeout,
+            int maxConnections,
+            int maxAdmissions,
+            Duration admissionWait) {
+        public static final Limits DEFAULT =
+                new Limits(1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(60), 128, 8, Duration.ofSeconds(1));
     }
 
     private final ServerSocket listener;
@@ -80,6 +86,7 @@ public final class WebhookServer implements AutoCloseable {
     /** Closes the connections whose deadline has passed: one thread for all of them. */
     private final ScheduledExecutorService alarms = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("webhook-deadlines").factory());
+
     private final PodMutator mutator;
     private final KubernetesSerialization serialization;
     private final SwappableKeyManager keyManager;
@@ -87,8 +94,16 @@ public final class WebhookServer implements AutoCloseable {
     private final OperatorMetrics metrics;
     private final BooleanSupplier caPublished;
 
-    private WebhookServer(ServerSocket listener, SSLContext tls, Limits limits, PodMutator mutator, KubernetesSerialization serialization,
-                          SwappableKeyManager keyManager, BooleanSupplier caPublished, Clock clock, OperatorMetrics metrics) {
+    private WebhookServer(
+            ServerSocket listener,
+            SSLContext tls,
+            Limits limits,
+            PodMutator mutator,
+            KubernetesSerialization serialization,
+            SwappableKeyManager keyManager,
+            BooleanSupplier caPublished,
+            Clock clock,
+            OperatorMetrics metrics) {
         this.listener = listener;
         this.tls = tls;
         this.parameters = tls.getDefaultSSLParameters();
@@ -108,8 +123,16 @@ public final class WebhookServer implements AutoCloseable {
      * @param caPublished whether the webhook configuration's caBundle trusts the certificate served: {@code /readyz}
      *                    answers 503 until it does
      */
-    static WebhookServer start(InetSocketAddress address, SwappableKeyManager keyManager, BooleanSupplier caPublished, PodMutator mutator,
-                               KubernetesSerialization serialization, Clock clock, OperatorMetrics metrics, Limits limits) throws IOException {
+    static WebhookServer start(
+            InetSocketAddress address,
+            SwappableKeyManager keyManager,
+            BooleanSupplier caPublished,
+            PodMutator mutator,
+            KubernetesSerialization serialization,
+            Clock clock,
+            OperatorMetrics metrics,
+            Limits limits)
+            throws IOException {
         SSLContext tls;
         try {
             tls = SSLContext.getInstance("TLS");
@@ -119,7 +142,8 @@ public final class WebhookServer implements AutoCloseable {
         }
         ServerSocket listener = new ServerSocket();
         listener.bind(address, 64);
-        WebhookServer webhook = new WebhookServer(listener, tls, limits, mutator, serialization, keyManager, caPublished, clock, metrics);
+        WebhookServer webhook = new WebhookServer(
+                listener, tls, limits, mutator, serialization, keyManager, caPublished, clock, metrics);
         Thread.ofPlatform().daemon().name("webhook-accept").start(webhook::accept);
         LOG.info("webhook listening on https://{}:{}{}", address.getHostString(), webhook.port(), MUTATE_PATH);
         return webhook;
@@ -141,7 +165,10 @@ public final class WebhookServer implements AutoCloseable {
                 continue;
             }
             if (!connections.tryAcquire()) {
-                LOG.debug("webhook: closed a connection from {}: {} are open already", socket.getRemoteSocketAddress(), limits.maxConnections());
+                LOG.debug(
+                        "webhook: closed a connection from {}: {} are open already",
+                        socket.getRemoteSocketAddress(),
+                        limits.maxConnections());
                 closeQuietly(socket);
                 continue;
             }
@@ -213,11 +240,17 @@ public final class WebhookServer implements AutoCloseable {
         boolean keepAlive = head.keepAlive() && head.contentLength().orElse(0) == 0 && !head.chunked();
         return switch (head.path()) {
             case "/healthz" -> answer(out, 200, "text/plain", "ok\n", keepAlive);
-            case "/readyz" -> !keyManager.serving(clock.instant())
-                    ? answer(out, 503, "text/plain", "no valid serving certificate loaded\n", keepAlive)
-                    : !caPublished.getAsBoolean()
-                    ? answer(out, 503, "text/plain", "the webhook configuration's caBundle does not trust the serving certificate yet\n", keepAlive)
-                    : answer(out, 200, "text/plain", "ready\n", keepAlive);
+            case "/readyz" ->
+                !keyManager.serving(clock.instant())
+                        ? answer(out, 503, "text/plain", "no valid serving certificate loaded\n", keepAlive)
+                        : !caPublished.getAsBoolean()
+                                ? answer(
+                                        out,
+                                        503,
+                                        "text/plain",
+                                        "the webhook configuration's caBundle does not trust the serving certificate yet\n",
+                                        keepAlive)
+                                : answer(out, 200, "text/plain", "ready\n", keepAlive);
             case MUTATE_PATH -> mutate(head, in, out);
             default -> answer(out, 404, "text/plain", "no such path\n", keepAlive);
         };
@@ -244,7 +277,8 @@ public final class WebhookServer implements AutoCloseable {
         }
         if (!admitted) {
             LOG.debug("webhook: answered 503, {} admissions are in progress", limits.maxAdmissions());
-            return failed(out, started, 503, "busy: " + limits.maxAdmissions() + " admissions are in progress; try again");
+            return failed(
+                    out, started, 503, "busy: " + limits.maxAdmissions() + " admissions are in progress; try again");
         }
         try {
             byte[] body = in.readNBytes((int) length);
@@ -271,11 +305,18 @@ public final class WebhookServer implements AutoCloseable {
         try {
             response = mutator.admit(review.getRequest());
         } catch (RuntimeException e) {
-            LOG.error("could not answer the admission of pod {} in namespace {}", review.getRequest().getName(), review.getRequest().getNamespace(), e);
+            LOG.error(
+                    "could not answer the admission of pod {} in namespace {}",
+                    review.getRequest().getName(),
+                    review.getRequest().getNamespace(),
+                    e);
             return failed(out, started, 500, "the webhook could not answer: " + e.getMessage());
         }
-        AdmissionReview answer = new AdmissionReviewBuilder().withApiVersion(review.getApiVersion()).withKind("AdmissionReview")
-                .withResponse(response).build();
+        AdmissionReview answer = new AdmissionReviewBuilder()
+                .withApiVersion(review.getApiVersion())
+                .withKind("AdmissionReview")
+                .withResponse(response)
+                .build();
         String json = serialization.asJson(answer);
         // Counted before the answer goes out, so that whoever saw the answer also sees it counted.
         metrics.admission(outcome(response), Duration.ofNanos(System.nanoTime() - started));
@@ -295,7 +336,8 @@ public final class WebhookServer implements AutoCloseable {
         return answer(out, code, "text/plain", message + "\n", false);
     }
 
-    private static boolean answer(OutputStream out, int code, String type, String body, boolean keepAlive) throws IOException {
+    private static boolean answer(OutputStream out, int code, String type, String body, boolean keepAlive)
+            throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + code + " " + reason(code) + "\r\n"
                 + "Content-Type: " + type + "\r\n"

@@ -11,8 +11,14 @@ import java.nio.file.Path;
  * @param configurationName the MutatingWebhookConfiguration whose caBundle the operator keeps current (GENERATE)
  * @param certificateDirectory where {@code tls.crt} and {@code tls.key} are mounted (FILES)
  */
-public record WebhookSettings(int port, CertificateSource certificates, String secretName, String caSecretName, String serviceName,
-                              String configurationName, Path certificateDirectory) {
+public record WebhookSettings(
+        int port,
+        CertificateSource certificates,
+        String secretName,
+        String caSecretName,
+        String serviceName,
+        String configurationName,
+        Path certificateDirectory) {
 
     public enum CertificateSource {
         /** The operator makes a CA and a serving certificate, keeps them in a Secret and renews them. */

@@ -62,7 +62,10 @@ class ChartExamplesTest {
             "has(self.secretRef) || has(self.clientCertificate) || has(self.cookieSecretRef)",
             "!has(self.mcaCertificate) || has(self.clientCertificate)",
             "!has(self.cookieSecretRef) || (!has(self.secretRef) && !has(self.totp))");
-    private static final JsonMapper STRICT = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    private static final JsonMapper STRICT = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
 
     private static List<ObjectNode> documents;
     private static JsonNode crd;
@@ -71,7 +74,9 @@ class ChartExamplesTest {
     static void load() throws IOException {
         documents = new ArrayList<>();
         try (Stream<Path> files = Files.list(EXAMPLES)) {
-            for (Path file : files.filter(path -> path.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file : files.filter(path -> path.toString().endsWith(".yaml"))
+                    .sorted()
+                    .toList()) {
                 documents.addAll(RenderedChart.parse(Files.readString(file)));
             }
         }
@@ -80,9 +85,21 @@ class ChartExamplesTest {
 
     @Test
     void examplesHoldTheTunnelsTheirSecretsAndCertificateTheirWorkloadsAndTheEgressNamespaces() {
-        assertThat(documents).extracting(document -> document.path("kind").asText())
-                .containsExactlyInAnyOrder("Deployment", "Deployment", "Job", "Secret", "Secret", "Secret", "VpnTunnel", "VpnTunnel", "VpnTunnel",
-                        "Certificate", "Namespace", "Namespace");
+        assertThat(documents)
+                .extracting(document -> document.path("kind").asText())
+                .containsExactlyInAnyOrder(
+                        "Deployment",
+                        "Deployment",
+                        "Job",
+                        "Secret",
+                        "Secret",
+                        "Secret",
+                        "VpnTunnel",
+                        "VpnTunnel",
+                        "VpnTunnel",
+                        "Certificate",
+                        "Namespace",
+                        "Namespace");
     }
 
     /**
@@ -91,31 +108,62 @@ class ChartExamplesTest {
      */
     @Test
     void theEgressExampleReachesItsDatabaseFromARestrictedNamespace() {
-        VpnTunnel tunnel = ofKind("VpnTunnel").stream().map(document -> strict(document, VpnTunnel.class))
-                .filter(candidate -> candidate.getSpec().egress() != null).findFirst().orElseThrow();
+        VpnTunnel tunnel = ofKind("VpnTunnel").stream()
+                .map(document -> strict(document, VpnTunnel.class))
+                .filter(candidate -> candidate.getSpec().egress() != null)
+                .findFirst()
+                .orElseThrow();
         assertThat(EgressWorkload.problems(tunnel)).isEmpty();
         Egress.ForwardedService database = tunnel.getSpec().egress().services().getFirst();
         String service = EgressWorkload.serviceName(tunnel.getMetadata().getName(), database.name());
         assertThat(EgressWorkload.services(tunnel)).containsKey(service);
 
-        Deployment client = ofKind("Deployment").stream().map(document -> strict(document, Deployment.class))
-                .filter(deployment -> tunnel.getSpec().egress().allowedNamespaces().contains(deployment.getMetadata().getNamespace()))
-                .findFirst().orElseThrow(() -> new AssertionError("no example workload in a namespace the egress allows"));
-        assertThat(String.join(" ", client.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs()))
-                .contains("-h " + service + "." + tunnel.getMetadata().getNamespace() + ".svc -p " + database.ports().getFirst());
-        Pod pod = new Pod("v1", "Pod", client.getSpec().getTemplate().getMetadata(), client.getSpec().getTemplate().getSpec(), null);
+        Deployment client = ofKind("Deployment").stream()
+                .map(document -> strict(document, Deployment.class))
+                .filter(deployment -> tunnel.getSpec()
+                        .egress()
+                        .allowedNamespaces()
+                        .contains(deployment.getMetadata().getNamespace()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no example workload in a namespace the egress allows"));
+        assertThat(String.join(
+                        " ",
+                        client.getSpec()
+                                .getTemplate()
+                                .getSpec()
+                                .getContainers()
+                                .getFirst()
+                                .getArgs()))
+                .contains("-h " + service + "." + tunnel.getMetadata().getNamespace() + ".svc -p "
+                        + database.ports().getFirst());
+        Pod pod = new Pod(
+                "v1",
+                "Pod",
+                client.getSpec().getTemplate().getMetadata(),
+                client.getSpec().getTemplate().getSpec(),
+                null);
         assertThat(RestrictedPodSecurity.violations(pod)).isEmpty();
         assertThat(ofKind("Namespace")).anySatisfy(namespace -> {
-            assertThat(namespace.path("metadata").path("name").asText()).isEqualTo(client.getMetadata().getNamespace());
-            assertThat(namespace.path("metadata").path("labels").path("pod-security.kubernetes.io/enforce").asText()).isEqualTo("restricted");
+            assertThat(namespace.path("metadata").path("name").asText())
+                    .isEqualTo(client.getMetadata().getNamespace());
+            assertThat(namespace
+                            .path("metadata")
+                            .path("labels")
+                            .path("pod-security.kubernetes.io/enforce")
+                            .asText())
+                    .isEqualTo("restricted");
         });
     }
 
     @Test
     void everyVpnTunnelDeserializesAndSatisfiesTheCrdSchema() {
         JsonNode version = crd.path("spec").path("versions").get(0);
-        String apiVersion = crd.path("spec").path("group").asText() + "/" + version.path("name").asText();
-        JsonNode specSchema = version.path("schema").path("openAPIV3Schema").path("properties").path("spec");
+        String apiVersion = crd.path("spec").path("group").asText() + "/"
+                + version.path("name").asText();
+        JsonNode specSchema = version.path("schema")
+                .path("openAPIV3Schema")
+                .path("properties")
+                .path("spec");
 
         for (ObjectNode document : ofKind("VpnTunnel")) {
             assertThat(document.path("apiVersion").asText()).isEqualTo(apiVersion);
@@ -126,26 +174,47 @@ class ChartExamplesTest {
             List<String> problems = new ArrayList<>();
             Set<String> unevaluatedRules = new LinkedHashSet<>();
             validate(document.path("spec"), specSchema, "spec", problems, unevaluatedRules);
-            assertThat(problems).as(document.path("metadata").path("name").asText()).isEmpty();
+            assertThat(problems)
+                    .as(document.path("metadata").path("name").asText())
+                    .isEmpty();
             assertThat(RULES_LEFT_TO_SPEC_VALIDATION).containsAll(unevaluatedRules);
 
-            Secret credentials = secret(tunnel.getSpec().authentication().secretRef().name());
-            assertThat(SpecValidation.validate(tunnel.getSpec(), Optional.of(data(credentials).keySet()), Optional.empty())).isEmpty();
+            Secret credentials =
+                    secret(tunnel.getSpec().authentication().secretRef().name());
+            assertThat(SpecValidation.validate(
+                            tunnel.getSpec(), Optional.of(data(credentials).keySet()), Optional.empty()))
+                    .isEmpty();
             // What else the tunnel names: Secrets of the examples with the keys and content the sidecar reads, or a
             // cert-manager Certificate that makes the kubernetes.io/tls Secret (judged as such by the check below).
             VpnTunnelSpec.Authentication authentication = tunnel.getSpec().authentication();
-            Optional.ofNullable(authentication.clientCertificate()).ifPresent(tls -> assertThat(certificateSecrets()).contains(tls.secretName()));
-            VpnTunnelSpec.Authentication withoutCertificates = new VpnTunnelSpec.Authentication(authentication.secretRef(), authentication.authGroup(),
-                    authentication.totp(), null, null, authentication.cookieSecretRef(), authentication.formEntries());
-            assertThat(AuthenticationValidation.validate(withoutCertificates, name -> Optional.of(secret(name)).map(ChartExamplesTest::data),
-                    Instant.now())).isEmpty();
+            Optional.ofNullable(authentication.clientCertificate())
+                    .ifPresent(tls -> assertThat(certificateSecrets()).contains(tls.secretName()));
+            VpnTunnelSpec.Authentication withoutCertificates = new VpnTunnelSpec.Authentication(
+                    authentication.secretRef(),
+                    authentication.authGroup(),
+                    authentication.totp(),
+                    null,
+                    null,
+                    authentication.cookieSecretRef(),
+                    authentication.formEntries());
+            assertThat(AuthenticationValidation.validate(
+                            withoutCertificates,
+                            name -> Optional.of(secret(name)).map(ChartExamplesTest::data),
+                            Instant.now()))
+                    .isEmpty();
         }
     }
 
     /** The schema walker must itself catch what it claims to: a spec that breaks each kind of constraint. */
     @Test
     void schemaCheckCatchesWhatTheApiServerWouldRefuse() throws IOException {
-        JsonNode specSchema = crd.path("spec").path("versions").get(0).path("schema").path("openAPIV3Schema").path("properties").path("spec");
+        JsonNode specSchema = crd.path("spec")
+                .path("versions")
+                .get(0)
+                .path("schema")
+                .path("openAPIV3Schema")
+                .path("properties")
+                .path("spec");
         JsonNode bad = RenderedChart.parse("""
                 gateway: http://vpn.example.com/
                 authentication: {secretRef: {usernameKey: user}}
@@ -159,73 +228,104 @@ class ChartExamplesTest {
                 """.formatted("d".repeat(41))).getFirst();
         List<String> problems = new ArrayList<>();
         validate(bad, specSchema, "spec", problems, new LinkedHashSet<>());
-        assertThat(problems).containsExactlyInAnyOrder(
-                "spec.gateway: 'http://vpn.example.com/' does not match ^https://[^\\s/?#]+(/[^\\s?#]*)?$",
-                "spec.authentication.secretRef: required field 'name' is missing",
-                "spec.trust.pinnedPublicKeys[0]: 'pin-sha256:short=' does not match ^pin-sha256:[A-Za-z0-9+/]{43}=$",
-                "spec.routes.neverRoute[0]: 'cluster' does not match ^[0-9a-fA-F:.]+/[0-9]{1,3}$",
-                "spec.routes.include[0]: longer than 49 characters",
-                "spec.mtu: 100 is below the minimum 1280",
-                "spec.dtls: expected a boolean",
-                "spec.sidecar.logLevel: 'verbose' does not match ^(error|warn|info|debug)$",
-                "spec.proxy: unknown field",
-                "spec.egress.allowedNamespaces: fewer than 1 items",
-                "spec.egress.services[0].extra: unknown field",
-                "spec.egress.services[1].name: longer than 40 characters");
+        assertThat(problems)
+                .containsExactlyInAnyOrder(
+                        "spec.gateway: 'http://vpn.example.com/' does not match ^https://[^\\s/?#]+(/[^\\s?#]*)?$",
+                        "spec.authentication.secretRef: required field 'name' is missing",
+                        "spec.trust.pinnedPublicKeys[0]: 'pin-sha256:short=' does not match ^pin-sha256:[A-Za-z0-9+/]{43}=$",
+                        "spec.routes.neverRoute[0]: 'cluster' does not match ^[0-9a-fA-F:.]+/[0-9]{1,3}$",
+                        "spec.routes.include[0]: longer than 49 characters",
+                        "spec.mtu: 100 is below the minimum 1280",
+                        "spec.dtls: expected a boolean",
+                        "spec.sidecar.logLevel: 'verbose' does not match ^(error|warn|info|debug)$",
+                        "spec.proxy: unknown field",
+                        "spec.egress.allowedNamespaces: fewer than 1 items",
+                        "spec.egress.services[0].extra: unknown field",
+                        "spec.egress.services[1].name: longer than 40 characters");
     }
 
     @Test
     void annotatedWorkloadsNameAnExampleTunnelAndGetANativeSidecar() {
         List<PodTemplateSpec> templates = new ArrayList<>();
-        ofKind("Deployment").forEach(document -> templates.add(strict(document, Deployment.class).getSpec().getTemplate()));
-        ofKind("Job").forEach(document -> templates.add(strict(document, Job.class).getSpec().getTemplate()));
+        ofKind("Deployment")
+                .forEach(document -> templates.add(
+                        strict(document, Deployment.class).getSpec().getTemplate()));
+        ofKind("Job")
+                .forEach(document ->
+                        templates.add(strict(document, Job.class).getSpec().getTemplate()));
         templates.removeIf(template -> template.getMetadata().getAnnotations() == null
                 || !template.getMetadata().getAnnotations().containsKey("corridor.dev/tunnel"));
         assertThat(templates).hasSize(2);
-        InjectionSettings nativeSidecar = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-                InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
+        InjectionSettings nativeSidecar = new InjectionSettings(
+                "corridor-sidecar:0.1.0",
+                "IfNotPresent",
+                InjectionSettings.Mode.NATIVE,
+                InjectionSettings.TunDevice.HOST_PATH,
+                new ResourceRequirements(),
+                AllowedImages.NONE);
 
         for (PodTemplateSpec template : templates) {
             String tunnelName = template.getMetadata().getAnnotations().get("corridor.dev/tunnel");
-            VpnTunnel tunnel = ofKind("VpnTunnel").stream().map(document -> strict(document, VpnTunnel.class))
-                    .filter(candidate -> candidate.getMetadata().getName().equals(tunnelName)).findFirst()
+            VpnTunnel tunnel = ofKind("VpnTunnel").stream()
+                    .map(document -> strict(document, VpnTunnel.class))
+                    .filter(candidate -> candidate.getMetadata().getName().equals(tunnelName))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no example VpnTunnel named '" + tunnelName + "'"));
             tunnel.getMetadata().setNamespace("apps");
-            Pod pod = new Pod("v1", "Pod", new ObjectMetaBuilder(template.getMetadata()).withName("example").withNamespace("apps").build(),
-                    template.getSpec(), null);
+            Pod pod = new Pod(
+                    "v1",
+                    "Pod",
+                    new ObjectMetaBuilder(template.getMetadata())
+                            .withName("example")
+                            .withNamespace("apps")
+                            .build(),
+                    template.getSpec(),
+                    null);
 
-            Pod injected = PodInjector.inject(pod, tunnel, nativeSidecar, Fixtures.CLUSTER_DNS).orElseThrow();
+            Pod injected = PodInjector.inject(pod, tunnel, nativeSidecar, Fixtures.CLUSTER_DNS)
+                    .orElseThrow();
             Container sidecar = injected.getSpec().getInitContainers().getFirst();
             // An init container that keeps running and holds the application back until /readyz answers.
             assertThat(sidecar.getRestartPolicy()).isEqualTo("Always");
             assertThat(sidecar.getStartupProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-            assertThat(injected.getSpec().getContainers()).isEqualTo(template.getSpec().getContainers());
+            assertThat(injected.getSpec().getContainers())
+                    .isEqualTo(template.getSpec().getContainers());
         }
     }
 
     private static List<ObjectNode> ofKind(String kind) {
-        return documents.stream().filter(document -> kind.equals(document.path("kind").asText())).toList();
+        return documents.stream()
+                .filter(document -> kind.equals(document.path("kind").asText()))
+                .toList();
     }
 
     /** The Secrets the examples' cert-manager Certificates make. */
     private static List<String> certificateSecrets() {
-        return ofKind("Certificate").stream().map(document -> {
-            assertThat(document.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
-            assertThat(document.path("spec").path("usages").toString()).contains("client auth");
-            return document.path("spec").path("secretName").asText();
-        }).toList();
+        return ofKind("Certificate").stream()
+                .map(document -> {
+                    assertThat(document.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
+                    assertThat(document.path("spec").path("usages").toString()).contains("client auth");
+                    return document.path("spec").path("secretName").asText();
+                })
+                .toList();
     }
 
     private static Map<String, byte[]> data(Secret secret) {
         Map<String, byte[]> data = new HashMap<>();
-        Optional.ofNullable(secret.getData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, Base64.getDecoder().decode(value))));
-        Optional.ofNullable(secret.getStringData()).ifPresent(values -> values.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8))));
+        Optional.ofNullable(secret.getData())
+                .ifPresent(values -> values.forEach(
+                        (key, value) -> data.put(key, Base64.getDecoder().decode(value))));
+        Optional.ofNullable(secret.getStringData())
+                .ifPresent(values ->
+                        values.forEach((key, value) -> data.put(key, value.getBytes(StandardCharsets.UTF_8))));
         return data;
     }
 
     private static Secret secret(String name) {
-        return ofKind("Secret").stream().map(document -> strict(document, Secret.class))
-                .filter(secret -> secret.getMetadata().getName().equals(name)).findFirst()
+        return ofKind("Secret").stream()
+                .map(document -> strict(document, Secret.class))
+                .filter(secret -> secret.getMetadata().getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no example Secret named '" + name + "'"));
     }
 
@@ -237,7 +337,10 @@ class ChartExamplesTest {
         try {
             return STRICT.treeToValue(node, type);
         } catch (IOException e) {
-            throw new AssertionError(type.getSimpleName() + " " + node.path("metadata").path("name").asText() + ": " + e.getMessage(), e);
+            throw new AssertionError(
+                    type.getSimpleName() + " "
+                            + node.path("metadata").path("name").asText() + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -261,8 +364,10 @@ class ChartExamplesTest {
                     problems.add(path + ": expected an object");
                     return;
                 }
-                if (schema.has("maxProperties") && value.size() > schema.path("maxProperties").asInt()) {
-                    problems.add(path + ": more than " + schema.path("maxProperties").asInt() + " entries");
+                if (schema.has("maxProperties")
+                        && value.size() > schema.path("maxProperties").asInt()) {
+                    problems.add(
+                            path + ": more than " + schema.path("maxProperties").asInt() + " entries");
                 }
                 schema.path("required").forEach(required -> {
                     if (!value.has(required.asText())) {
@@ -271,7 +376,8 @@ class ChartExamplesTest {
                 });
                 value.properties().forEach(field -> {
                     JsonNode fieldSchema = schema.path("properties").has(field.getKey())
-                            ? schema.path("properties").path(field.getKey()) : schema.path("additionalProperties");
+                            ? schema.path("properties").path(field.getKey())
+                            : schema.path("additionalProperties");
                     if (fieldSchema.isMissingNode()) {
                         problems.add(path + "." + field.getKey() + ": unknown field");
                     } else {
@@ -284,11 +390,14 @@ class ChartExamplesTest {
                     problems.add(path + ": expected a list");
                     return;
                 }
-                if (schema.has("maxItems") && value.size() > schema.path("maxItems").asInt()) {
+                if (schema.has("maxItems")
+                        && value.size() > schema.path("maxItems").asInt()) {
                     problems.add(path + ": more than " + schema.path("maxItems").asInt() + " items");
                 }
-                if (schema.has("minItems") && value.size() < schema.path("minItems").asInt()) {
-                    problems.add(path + ": fewer than " + schema.path("minItems").asInt() + " items");
+                if (schema.has("minItems")
+                        && value.size() < schema.path("minItems").asInt()) {
+                    problems.add(
+                            path + ": fewer than " + schema.path("minItems").asInt() + " items");
                 }
                 for (int i = 0; i < value.size(); i++) {
                     validate(value.get(i), schema.path("items"), path + "[" + i + "]", problems, unevaluated);
@@ -297,19 +406,30 @@ class ChartExamplesTest {
             case "string" -> {
                 if (!value.isTextual()) {
                     problems.add(path + ": expected a string");
-                } else if (schema.has("pattern") && !Pattern.compile(schema.path("pattern").asText()).matcher(value.asText()).find()) {
-                    problems.add(path + ": '" + value.asText() + "' does not match " + schema.path("pattern").asText());
-                } else if (schema.has("maxLength") && value.asText().codePointCount(0, value.asText().length()) > schema.path("maxLength").asInt()) {
-                    problems.add(path + ": longer than " + schema.path("maxLength").asInt() + " characters");
+                } else if (schema.has("pattern")
+                        && !Pattern.compile(schema.path("pattern").asText())
+                                .matcher(value.asText())
+                                .find()) {
+                    problems.add(path + ": '" + value.asText() + "' does not match "
+                            + schema.path("pattern").asText());
+                } else if (schema.has("maxLength")
+                        && value.asText().codePointCount(0, value.asText().length())
+                                > schema.path("maxLength").asInt()) {
+                    problems.add(
+                            path + ": longer than " + schema.path("maxLength").asInt() + " characters");
                 }
             }
             case "integer" -> {
                 if (!value.isIntegralNumber()) {
                     problems.add(path + ": expected an integer");
-                } else if (schema.has("minimum") && value.asDouble() < schema.path("minimum").asDouble()) {
-                    problems.add(path + ": " + value.asLong() + " is below the minimum " + schema.path("minimum").asLong());
-                } else if (schema.has("maximum") && value.asDouble() > schema.path("maximum").asDouble()) {
-                    problems.add(path + ": " + value.asLong() + " is above the maximum " + schema.path("maximum").asLong());
+                } else if (schema.has("minimum")
+                        && value.asDouble() < schema.path("minimum").asDouble()) {
+                    problems.add(path + ": " + value.asLong() + " is below the minimum "
+                            + schema.path("minimum").asLong());
+                } else if (schema.has("maximum")
+                        && value.asDouble() > schema.path("maximum").asDouble()) {
+                    problems.add(path + ": " + value.asLong() + " is above the maximum "
+                            + schema.path("maximum").asLong());
                 }
             }
             case "boolean" -> {
@@ -322,7 +442,8 @@ class ChartExamplesTest {
         if (schema.has("enum") && !iterable(schema.path("enum").elements()).contains(value)) {
             problems.add(path + ": " + value + " is not one of " + schema.path("enum"));
         }
-        schema.path("x-kubernetes-validations").forEach(rule -> unevaluated.add(rule.path("rule").asText()));
+        schema.path("x-kubernetes-validations")
+                .forEach(rule -> unevaluated.add(rule.path("rule").asText()));
     }
 
     private static <T> List<T> iterable(Iterator<T> iterator) {

@@ -32,7 +32,8 @@ class ChartNetworkPolicyTest {
 
     @Test
     void offByDefault() {
-        assertThat(RenderedChart.render("corridor", "", scratch).has("NetworkPolicy")).isFalse();
+        assertThat(RenderedChart.render("corridor", "", scratch).has("NetworkPolicy"))
+                .isFalse();
     }
 
     @Test
@@ -42,7 +43,11 @@ class ChartNetworkPolicyTest {
         NetworkPolicy operator = chart.one("NetworkPolicy", NetworkPolicy.class);
         assertThat(operator.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(operator.getSpec().getPodSelector().getMatchLabels())
-                .isEqualTo(chart.one("Deployment", Deployment.class).getSpec().getTemplate().getMetadata().getLabels());
+                .isEqualTo(chart.one("Deployment", Deployment.class)
+                        .getSpec()
+                        .getTemplate()
+                        .getMetadata()
+                        .getLabels());
         assertThat(operator.getSpec().getPolicyTypes()).containsExactly("Ingress");
         assertThat(operator.getSpec().getIngress()).singleElement().satisfies(rule -> {
             assertThat(rule.getFrom()).isNullOrEmpty();
@@ -62,21 +67,35 @@ class ChartNetworkPolicyTest {
 
         NetworkPolicy operator = chart.named("NetworkPolicy", "corridor-operator", NetworkPolicy.class);
         assertThat(operator.getSpec().getIngress()).hasSize(2);
-        assertThat(operator.getSpec().getIngress().get(0).getFrom()).singleElement()
+        assertThat(operator.getSpec().getIngress().get(0).getFrom())
+                .singleElement()
                 .satisfies(peer -> assertThat(peer.getIpBlock().getCidr()).isEqualTo("10.0.0.0/24"));
-        assertThat(operator.getSpec().getIngress().get(1).getPorts()).singleElement().satisfies(port -> assertTcp(port, 8080));
-        assertThat(operator.getSpec().getIngress().get(1).getFrom()).singleElement().satisfies(ChartNetworkPolicyTest::assertPrometheus);
+        assertThat(operator.getSpec().getIngress().get(1).getPorts())
+                .singleElement()
+                .satisfies(port -> assertTcp(port, 8080));
+        assertThat(operator.getSpec().getIngress().get(1).getFrom())
+                .singleElement()
+                .satisfies(ChartNetworkPolicyTest::assertPrometheus);
 
-        List<NetworkPolicy> sidecars = chart.documents().stream().filter(document -> document.path("kind").asText().equals("NetworkPolicy")
+        List<NetworkPolicy> sidecars = chart.documents().stream()
+                .filter(document -> document.path("kind").asText().equals("NetworkPolicy")
                         && document.path("metadata").path("name").asText().equals("corridor-sidecars"))
-                .map(document -> RenderedChart.as(document, NetworkPolicy.class)).toList();
-        assertThat(sidecars).extracting(policy -> policy.getMetadata().getNamespace()).containsExactlyInAnyOrder("team-a", "team-b");
-        Map<String, String> operatorLabels = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getMetadata().getLabels();
+                .map(document -> RenderedChart.as(document, NetworkPolicy.class))
+                .toList();
+        assertThat(sidecars)
+                .extracting(policy -> policy.getMetadata().getNamespace())
+                .containsExactlyInAnyOrder("team-a", "team-b");
+        Map<String, String> operatorLabels = chart.one("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getLabels();
         for (NetworkPolicy sidecar : sidecars) {
             assertThat(sidecar.getSpec().getPodSelector().getMatchExpressions())
                     .containsExactly(new LabelSelectorRequirement(SidecarLayout.TUNNEL_LABEL, "Exists", List.of()));
             assertThat(sidecar.getSpec().getPolicyTypes()).containsExactly("Ingress");
-            NetworkPolicyIngressRule sidecarPort = sidecar.getSpec().getIngress().get(0);
+            NetworkPolicyIngressRule sidecarPort =
+                    sidecar.getSpec().getIngress().get(0);
             assertThat(sidecarPort.getPorts()).singleElement().satisfies(port -> {
                 assertThat(port.getProtocol()).isEqualTo("TCP");
                 // Exactly the ports PodInjector may give the sidecar.
@@ -85,11 +104,13 @@ class ChartNetworkPolicyTest {
             });
             assertThat(sidecarPort.getFrom()).hasSize(2);
             NetworkPolicyPeer theOperator = sidecarPort.getFrom().get(0);
-            assertThat(theOperator.getNamespaceSelector().getMatchLabels()).isEqualTo(Map.of("kubernetes.io/metadata.name", RenderedChart.NAMESPACE));
+            assertThat(theOperator.getNamespaceSelector().getMatchLabels())
+                    .isEqualTo(Map.of("kubernetes.io/metadata.name", RenderedChart.NAMESPACE));
             assertThat(theOperator.getPodSelector().getMatchLabels()).isEqualTo(operatorLabels);
             assertPrometheus(sidecarPort.getFrom().get(1));
 
-            NetworkPolicyIngressRule everythingElse = sidecar.getSpec().getIngress().get(1);
+            NetworkPolicyIngressRule everythingElse =
+                    sidecar.getSpec().getIngress().get(1);
             assertThat(everythingElse.getFrom()).as("from anyone").isNullOrEmpty();
             assertThat(sidecar.getSpec().getIngress()).hasSize(2);
             for (String protocol : List.of("TCP", "UDP", "SCTP")) {
@@ -106,22 +127,41 @@ class ChartNetworkPolicyTest {
 
     @Test
     void theSidecarNamespacesCanBeNamedWithoutTheNamespacedMode() {
-        RenderedChart chart = RenderedChart.render("corridor", "networkPolicy: {enabled: true, sidecarNamespaces: [payments]}", scratch);
+        RenderedChart chart = RenderedChart.render(
+                "corridor", "networkPolicy: {enabled: true, sidecarNamespaces: [payments]}", scratch);
 
-        assertThat(chart.kinds()).containsExactlyInAnyOrder("ServiceAccount/corridor-operator", "ClusterRole/corridor-operator",
-                "ClusterRoleBinding/corridor-operator", "Role/corridor-operator", "RoleBinding/corridor-operator",
-                "Role/corridor-operator-cluster-dns", "RoleBinding/corridor-operator-cluster-dns", "Service/corridor-webhook",
-                "Service/corridor-metrics", "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator",
-                "MutatingWebhookConfiguration/corridor", "NetworkPolicy/corridor-operator", "NetworkPolicy/corridor-sidecars");
-        assertThat(chart.named("NetworkPolicy", "corridor-sidecars", NetworkPolicy.class).getMetadata().getNamespace()).isEqualTo("payments");
+        assertThat(chart.kinds())
+                .containsExactlyInAnyOrder(
+                        "ServiceAccount/corridor-operator",
+                        "ClusterRole/corridor-operator",
+                        "ClusterRoleBinding/corridor-operator",
+                        "Role/corridor-operator",
+                        "RoleBinding/corridor-operator",
+                        "Role/corridor-operator-cluster-dns",
+                        "RoleBinding/corridor-operator-cluster-dns",
+                        "Service/corridor-webhook",
+                        "Service/corridor-metrics",
+                        "Deployment/corridor-operator",
+                        "PodDisruptionBudget/corridor-operator",
+                        "MutatingWebhookConfiguration/corridor",
+                        "NetworkPolicy/corridor-operator",
+                        "NetworkPolicy/corridor-sidecars");
+        assertThat(chart.named("NetworkPolicy", "corridor-sidecars", NetworkPolicy.class)
+                        .getMetadata()
+                        .getNamespace())
+                .isEqualTo("payments");
     }
 
     @Test
     void aPeerThatIsNoPeerIsRefused() {
-        assertThatThrownBy(() -> RenderedChart.render("corridor", "networkPolicy: {enabled: true, prometheus: [{namespace: monitoring}]}", scratch))
-                .hasMessageContaining("networkPolicy.prometheus.0").hasMessageContaining("Additional property namespace is not allowed");
-        assertThatThrownBy(() -> RenderedChart.render("corridor", "networkPolicy: {enabled: true, sidecarNamespaces: [Payments]}", scratch))
-                .hasMessageContaining("networkPolicy.sidecarNamespaces.0").hasMessageContaining("Does not match pattern");
+        assertThatThrownBy(() -> RenderedChart.render(
+                        "corridor", "networkPolicy: {enabled: true, prometheus: [{namespace: monitoring}]}", scratch))
+                .hasMessageContaining("networkPolicy.prometheus.0")
+                .hasMessageContaining("Additional property namespace is not allowed");
+        assertThatThrownBy(() -> RenderedChart.render(
+                        "corridor", "networkPolicy: {enabled: true, sidecarNamespaces: [Payments]}", scratch))
+                .hasMessageContaining("networkPolicy.sidecarNamespaces.0")
+                .hasMessageContaining("Does not match pattern");
     }
 
     private static BitSet ports(NetworkPolicyIngressRule rule, String protocol) {
@@ -142,7 +182,8 @@ class ChartNetworkPolicyTest {
     }
 
     private static void assertPrometheus(NetworkPolicyPeer peer) {
-        assertThat(peer.getNamespaceSelector().getMatchLabels()).isEqualTo(Map.of("kubernetes.io/metadata.name", "monitoring"));
+        assertThat(peer.getNamespaceSelector().getMatchLabels())
+                .isEqualTo(Map.of("kubernetes.io/metadata.name", "monitoring"));
         assertThat(peer.getPodSelector().getMatchLabels()).isEqualTo(Map.of("app.kubernetes.io/name", "prometheus"));
     }
 }

@@ -20,18 +20,23 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ChartSchemaTest {
     /** cert-manager's and the Prometheus Operator's kinds: no model here to check them against. */
-    private static final Set<String> CRD_KINDS = Set.of("Issuer", "Certificate", "PodMonitor", "ServiceMonitor", "PrometheusRule");
-    private static final Map<String, List<FakeApiServer.Kind>> EVERYTHING = FakeApiServer.with(FakeApiServer.TEMPLATE, "monitoring.coreos.com/v1",
+    private static final Set<String> CRD_KINDS =
+            Set.of("Issuer", "Certificate", "PodMonitor", "ServiceMonitor", "PrometheusRule");
+
+    private static final Map<String, List<FakeApiServer.Kind>> EVERYTHING = FakeApiServer.with(
+            FakeApiServer.TEMPLATE,
+            "monitoring.coreos.com/v1",
             FakeApiServer.WITH_PROMETHEUS_OPERATOR.get("monitoring.coreos.com/v1"));
 
     @TempDir
     Path scratch;
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "",
-            // Every option on, as far as they combine.
-            """
+    @ValueSource(
+            strings = {
+                "",
+                // Every option on, as far as they combine.
+                """
             watchNamespaces: [team-a, team-b]
             operator:
               replicas: 3
@@ -58,26 +63,37 @@ class ChartSchemaTest {
               prometheusRule: {enabled: true}
               dashboard: {enabled: true, namespace: grafana}
             """,
-            """
+                """
             operator: {replicas: 1}
             webhook: {certificates: {source: certManager, certManager: {issuerRef: {name: corporate-ca, kind: ClusterIssuer}}}}
             networkPolicy: {enabled: true, sidecarNamespaces: [payments]}
-            """})
+            """
+            })
     void everyRenderedObjectFitsTheKubernetesSchema(String values) {
-        List<ObjectNode> documents = RenderedChart.install("corridor", values, scratch, EVERYTHING).chart().documents();
+        List<ObjectNode> documents = RenderedChart.install("corridor", values, scratch, EVERYTHING)
+                .chart()
+                .documents();
 
         assertThat(documents).isNotEmpty();
-        assertThat(documents.stream().filter(document -> !CRD_KINDS.contains(document.path("kind").asText()))
-                .flatMap(document -> KubernetesSchema.problems(document).stream())).isEmpty();
+        assertThat(documents.stream()
+                        .filter(document ->
+                                !CRD_KINDS.contains(document.path("kind").asText()))
+                        .flatMap(document -> KubernetesSchema.problems(document).stream()))
+                .isEmpty();
     }
 
     @Test
     void onOpenShiftToo() {
-        Map<String, List<FakeApiServer.Kind>> openShift = FakeApiServer.with(FakeApiServer.TEMPLATE, "security.openshift.io/v1",
+        Map<String, List<FakeApiServer.Kind>> openShift = FakeApiServer.with(
+                FakeApiServer.TEMPLATE,
+                "security.openshift.io/v1",
                 List.of(new FakeApiServer.Kind("SecurityContextConstraints", "securitycontextconstraints", false)));
-        List<ObjectNode> documents = RenderedChart.install("corridor", "", scratch, openShift).chart().documents();
+        List<ObjectNode> documents = RenderedChart.install("corridor", "", scratch, openShift)
+                .chart()
+                .documents();
 
-        assertThat(documents.stream().flatMap(document -> KubernetesSchema.problems(document).stream())).isEmpty();
+        assertThat(documents.stream().flatMap(document -> KubernetesSchema.problems(document).stream()))
+                .isEmpty();
     }
 
     @Test
@@ -97,13 +113,17 @@ class ChartSchemaTest {
                           readinessProbe: {httpGet: {path: /readyz}, periodSecond: 5}
                           volumeMounts: [{name: tmp}]
                 """).getFirst();
-        assertThat(KubernetesSchema.problems(deployment)).containsExactlyInAnyOrder(
-                "Deployment/web: spec.template.spec.containers[0].readinessProbe.periodSecond is not a field of Probe",
-                "Deployment/web: spec.template.spec.containers[0].readinessProbe.httpGet.port is required (HTTPGetAction)",
-                "Deployment/web: spec.template.spec.containers[0].volumeMounts[0].mountPath is required (VolumeMount)",
-                "Deployment/web: spec.replicas does not have the type the API gives that field");
+        assertThat(KubernetesSchema.problems(deployment))
+                .containsExactlyInAnyOrder(
+                        "Deployment/web: spec.template.spec.containers[0].readinessProbe.periodSecond is not a field of Probe",
+                        "Deployment/web: spec.template.spec.containers[0].readinessProbe.httpGet.port is required (HTTPGetAction)",
+                        "Deployment/web: spec.template.spec.containers[0].volumeMounts[0].mountPath is required (VolumeMount)",
+                        "Deployment/web: spec.replicas does not have the type the API gives that field");
 
-        ObjectNode unknown = (ObjectNode) RenderedChart.parse("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: web}\n").getFirst();
-        assertThat(KubernetesSchema.problems(unknown)).containsExactly("Deploymnet/web: apps/v1 Deploymnet is no Kubernetes API");
+        ObjectNode unknown =
+                (ObjectNode) RenderedChart.parse("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: web}\n")
+                        .getFirst();
+        assertThat(KubernetesSchema.problems(unknown))
+                .containsExactly("Deploymnet/web: apps/v1 Deploymnet is no Kubernetes API");
     }
 }

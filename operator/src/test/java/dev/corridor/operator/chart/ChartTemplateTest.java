@@ -60,8 +60,7 @@ class ChartTemplateTest {
     Path scratch;
 
     /** One permission: a verb on a resource (optionally one named object) of an API group. */
-    record Permission(String apiGroup, String resource, String resourceName, String verb) {
-    }
+    record Permission(String apiGroup, String resource, String resourceName, String verb) {}
 
     /** What the operator does with the objects of a tunnel's shared egress: watch, apply, delete. */
     static final String[] EGRESS_VERBS = {"get", "list", "watch", "create", "patch", "delete"};
@@ -69,23 +68,29 @@ class ChartTemplateTest {
     /** What the operator does with tunnels: by a ClusterRole, or by a Role in each namespace of watchNamespaces. */
     static Set<Permission> tunnelPermissions() {
         return Stream.of(
-                permissions("corridor.dev", "vpntunnels", null, "get", "list", "watch"),
-                permissions("corridor.dev", "vpntunnels/status", null, "patch"),
-                permissions("", "configmaps", null, "get", "list", "watch", "create", "patch"),
-                permissions("", "secrets", null, "get", "create"),
-                permissions("apps", "deployments", null, EGRESS_VERBS),
-                permissions("", "services", null, EGRESS_VERBS),
-                permissions("networking.k8s.io", "networkpolicies", null, EGRESS_VERBS),
-                permissions("policy", "poddisruptionbudgets", null, EGRESS_VERBS),
-                permissions("", "pods", null, "list", "watch"),
-                permissions("", "events", null, "create"))
-                .flatMap(Set::stream).collect(Collectors.toSet());
+                        permissions("corridor.dev", "vpntunnels", null, "get", "list", "watch"),
+                        permissions("corridor.dev", "vpntunnels/status", null, "patch"),
+                        permissions("", "configmaps", null, "get", "list", "watch", "create", "patch"),
+                        permissions("", "secrets", null, "get", "create"),
+                        permissions("apps", "deployments", null, EGRESS_VERBS),
+                        permissions("", "services", null, EGRESS_VERBS),
+                        permissions("networking.k8s.io", "networkpolicies", null, EGRESS_VERBS),
+                        permissions("policy", "poddisruptionbudgets", null, EGRESS_VERBS),
+                        permissions("", "pods", null, "list", "watch"),
+                        permissions("", "events", null, "create"))
+                .flatMap(Set::stream)
+                .collect(Collectors.toSet());
     }
 
     /** The ClusterRole of the contract, for a webhook configuration of this name. Stated once; the chart must grant exactly this. */
     static Set<Permission> clusterPermissions(String webhookConfiguration) {
         Set<Permission> all = new HashSet<>(tunnelPermissions());
-        all.addAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhookConfiguration, "get", "update"));
+        all.addAll(permissions(
+                "admissionregistration.k8s.io",
+                "mutatingwebhookconfigurations",
+                webhookConfiguration,
+                "get",
+                "update"));
         return all;
     }
 
@@ -93,58 +98,77 @@ class ChartTemplateTest {
      * The Role of the contract, in the operator's namespace, plus patch on the lease: fabric8 7.5's LeaseLock
      * renews with a JSON merge patch, and the operator SDK refuses to start electing without get and update.
      */
-    static Set<Permission> namespacePermissions(String webhookSecret, String caSecret, String webhookService, String lease) {
+    static Set<Permission> namespacePermissions(
+            String webhookSecret, String caSecret, String webhookService, String lease) {
         return Stream.of(
-                permissions("", "secrets", null, "create"),
-                permissions("", "secrets", webhookSecret, "get", "update"),
-                permissions("", "secrets", caSecret, "get", "update"),
-                // The Secrets' owner, so that uninstalling removes them.
-                permissions("", "services", webhookService, "get"),
-                permissions("coordination.k8s.io", "leases", null, "create"),
-                permissions("coordination.k8s.io", "leases", lease, "get", "update", "patch"))
-                .flatMap(Set::stream).collect(Collectors.toSet());
+                        permissions("", "secrets", null, "create"),
+                        permissions("", "secrets", webhookSecret, "get", "update"),
+                        permissions("", "secrets", caSecret, "get", "update"),
+                        // The Secrets' owner, so that uninstalling removes them.
+                        permissions("", "services", webhookService, "get"),
+                        permissions("coordination.k8s.io", "leases", null, "create"),
+                        permissions("coordination.k8s.io", "leases", lease, "get", "update", "patch"))
+                .flatMap(Set::stream)
+                .collect(Collectors.toSet());
     }
 
     @Test
     void defaultsGiveTheOperatorExactlyTheContractsEnvironment() {
         RenderedChart chart = RenderedChart.render("corridor", "", scratch);
 
-        assertThat(chart.kinds()).containsExactlyInAnyOrder(
-                "ServiceAccount/corridor-operator", "ClusterRole/corridor-operator", "ClusterRoleBinding/corridor-operator",
-                "Role/corridor-operator", "RoleBinding/corridor-operator", "Role/corridor-operator-cluster-dns",
-                "RoleBinding/corridor-operator-cluster-dns", "Service/corridor-webhook", "Service/corridor-metrics",
-                "Deployment/corridor-operator", "PodDisruptionBudget/corridor-operator", "MutatingWebhookConfiguration/corridor");
+        assertThat(chart.kinds())
+                .containsExactlyInAnyOrder(
+                        "ServiceAccount/corridor-operator",
+                        "ClusterRole/corridor-operator",
+                        "ClusterRoleBinding/corridor-operator",
+                        "Role/corridor-operator",
+                        "RoleBinding/corridor-operator",
+                        "Role/corridor-operator-cluster-dns",
+                        "RoleBinding/corridor-operator-cluster-dns",
+                        "Service/corridor-webhook",
+                        "Service/corridor-metrics",
+                        "Deployment/corridor-operator",
+                        "PodDisruptionBudget/corridor-operator",
+                        "MutatingWebhookConfiguration/corridor");
         Container operator = operatorContainer(chart);
         // With the release named "corridor", every name is the operator's built-in default.
-        assertThat(plainEnvironment(operator)).containsExactlyEntriesOf(ordered(
-                "CORRIDOR_SIDECAR_IMAGE", RenderedChart.SIDECAR_REPOSITORY + ":0.1.0",
-                "CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent",
-                "CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"192Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"}}",
-                "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "",
-                "CORRIDOR_INJECTION_MODE", "native",
-                "CORRIDOR_TUN_DEVICE", "hostPath",
-                "CORRIDOR_TUN_DEVICE_RESOURCE", "squat.ai/tun",
-                "CORRIDOR_WEBHOOK_PORT", "8443",
-                "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
-                "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
-                "CORRIDOR_WEBHOOK_CA_SECRET", "corridor-webhook-ca",
-                "CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook",
-                "CORRIDOR_WEBHOOK_CONFIGURATION", "corridor",
-                "CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls",
-                "CORRIDOR_LEASE_NAME", "corridor-operator",
-                "CORRIDOR_LOG_LEVEL", "info",
-                "CORRIDOR_METRICS_PORT", "8080",
-                "CORRIDOR_WATCH_NAMESPACES", "",
-                "CORRIDOR_CLUSTER_DOMAIN", "cluster.local",
-                "CORRIDOR_DNS_UPSTREAM", ""));
-        EnvVar namespace = operator.getEnv().stream().filter(env -> env.getName().equals("CORRIDOR_NAMESPACE")).findFirst().orElseThrow();
+        assertThat(plainEnvironment(operator))
+                .containsExactlyEntriesOf(ordered(
+                        "CORRIDOR_SIDECAR_IMAGE", RenderedChart.SIDECAR_REPOSITORY + ":0.1.0",
+                        "CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "IfNotPresent",
+                        "CORRIDOR_SIDECAR_RESOURCES",
+                                "{\"limits\":{\"memory\":\"192Mi\"},\"requests\":{\"cpu\":\"50m\",\"memory\":\"128Mi\"}}",
+                        "CORRIDOR_ALLOWED_SIDECAR_IMAGES", "",
+                        "CORRIDOR_INJECTION_MODE", "native",
+                        "CORRIDOR_TUN_DEVICE", "hostPath",
+                        "CORRIDOR_TUN_DEVICE_RESOURCE", "squat.ai/tun",
+                        "CORRIDOR_WEBHOOK_PORT", "8443",
+                        "CORRIDOR_WEBHOOK_CERTIFICATES", "generate",
+                        "CORRIDOR_WEBHOOK_SECRET", "corridor-webhook-tls",
+                        "CORRIDOR_WEBHOOK_CA_SECRET", "corridor-webhook-ca",
+                        "CORRIDOR_WEBHOOK_SERVICE", "corridor-webhook",
+                        "CORRIDOR_WEBHOOK_CONFIGURATION", "corridor",
+                        "CORRIDOR_WEBHOOK_CERT_DIRECTORY", "/etc/corridor/webhook-tls",
+                        "CORRIDOR_LEASE_NAME", "corridor-operator",
+                        "CORRIDOR_LOG_LEVEL", "info",
+                        "CORRIDOR_METRICS_PORT", "8080",
+                        "CORRIDOR_WATCH_NAMESPACES", "",
+                        "CORRIDOR_CLUSTER_DOMAIN", "cluster.local",
+                        "CORRIDOR_DNS_UPSTREAM", ""));
+        EnvVar namespace = operator.getEnv().stream()
+                .filter(env -> env.getName().equals("CORRIDOR_NAMESPACE"))
+                .findFirst()
+                .orElseThrow();
         assertThat(namespace.getValue()).isNull();
         assertThat(namespace.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
         // The resources the operator parses are the contract's default sidecar resources.
-        assertThat(Serialization.unmarshal(plainEnvironment(operator).get("CORRIDOR_SIDECAR_RESOURCES"), ResourceRequirements.class))
+        assertThat(Serialization.unmarshal(
+                        plainEnvironment(operator).get("CORRIDOR_SIDECAR_RESOURCES"), ResourceRequirements.class))
                 .isEqualTo(new ResourceRequirementsBuilder()
-                        .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("128Mi"))
-                        .addToLimits("memory", new Quantity("192Mi")).build());
+                        .addToRequests("cpu", new Quantity("50m"))
+                        .addToRequests("memory", new Quantity("128Mi"))
+                        .addToLimits("memory", new Quantity("192Mi"))
+                        .build());
         assertThat(operator.getImage()).isEqualTo(RenderedChart.OPERATOR_REPOSITORY + ":0.1.0");
     }
 
@@ -170,25 +194,40 @@ class ChartTemplateTest {
         assertThat(security.getRunAsUser()).isNull();
         assertThat(security.getRunAsNonRoot()).isNull();
 
-        assertThat(operator.getPorts()).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
+        assertThat(operator.getPorts())
+                .extracting(ContainerPort::getName, ContainerPort::getContainerPort)
                 .containsExactly(tuple("webhook", 8443), tuple("metrics", 8080));
         assertHttpsProbe(operator.getLivenessProbe(), "/healthz");
         assertHttpsProbe(operator.getReadinessProbe(), "/readyz");
 
-        assertThat(operator.getVolumeMounts()).extracting(VolumeMount::getName, VolumeMount::getMountPath)
+        assertThat(operator.getVolumeMounts())
+                .extracting(VolumeMount::getName, VolumeMount::getMountPath)
                 .containsExactly(tuple("tmp", "/tmp"));
-        assertThat(pod.getVolumes()).singleElement().satisfies(volume -> assertThat(volume.getEmptyDir()).isNotNull());
+        assertThat(pod.getVolumes())
+                .singleElement()
+                .satisfies(volume -> assertThat(volume.getEmptyDir()).isNotNull());
 
         assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
-        assertThat(deployment.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).isZero();
-        assertThat(pod.getServiceAccountName()).isEqualTo(chart.one("ServiceAccount", ServiceAccount.class).getMetadata().getName());
+        assertThat(deployment
+                        .getSpec()
+                        .getStrategy()
+                        .getRollingUpdate()
+                        .getMaxUnavailable()
+                        .getIntVal())
+                .isZero();
+        assertThat(pod.getServiceAccountName())
+                .isEqualTo(chart.one("ServiceAccount", ServiceAccount.class)
+                        .getMetadata()
+                        .getName());
         assertThat(pod.getNodeSelector()).isNullOrEmpty();
         assertThat(pod.getTolerations()).isNullOrEmpty();
         assertThat(pod.getImagePullSecrets()).isNullOrEmpty();
 
         Service service = chart.named("Service", "corridor-webhook", Service.class);
-        assertThat(service.getSpec().getSelector()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
-        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(service.getSpec().getSelector());
+        assertThat(service.getSpec().getSelector())
+                .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+                .containsAllEntriesOf(service.getSpec().getSelector());
         assertThat(service.getSpec().getPorts()).singleElement().satisfies(port -> {
             assertThat(port.getPort()).isEqualTo(443);
             assertThat(port.getTargetPort().getStrVal()).isEqualTo("webhook");
@@ -199,16 +238,35 @@ class ChartTemplateTest {
     @Test
     void rbacCoversEveryObjectOfASharedEgress() {
         VpnTunnel tunnel = Fixtures.egressTunnel("corp", "vpn-login");
-        List<HasMetadata> written = new ArrayList<>(List.of(EgressWorkload.deployment(tunnel, new InjectionSettings("corridor/sidecar:test",
-                "IfNotPresent", InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE)),
-                EgressWorkload.networkPolicy(tunnel), EgressWorkload.disruptionBudget(tunnel)));
+        List<HasMetadata> written = new ArrayList<>(List.of(
+                EgressWorkload.deployment(
+                        tunnel,
+                        new InjectionSettings(
+                                "corridor/sidecar:test",
+                                "IfNotPresent",
+                                InjectionSettings.Mode.NATIVE,
+                                InjectionSettings.TunDevice.HOST_PATH,
+                                new ResourceRequirements(),
+                                AllowedImages.NONE)),
+                EgressWorkload.networkPolicy(tunnel),
+                EgressWorkload.disruptionBudget(tunnel)));
         written.addAll(EgressWorkload.services(tunnel).values());
-        List<Permission> clusterWide = permissions(RenderedChart.render("corridor", "", scratch).one("ClusterRole", ClusterRole.class).getRules());
-        List<Permission> namespaced = permissions(inNamespace(RenderedChart.render("corridor", "watchNamespaces: [apps]", scratch), "Role", "apps",
-                Role.class).getRules());
+        List<Permission> clusterWide = permissions(RenderedChart.render("corridor", "", scratch)
+                .one("ClusterRole", ClusterRole.class)
+                .getRules());
+        List<Permission> namespaced = permissions(inNamespace(
+                        RenderedChart.render("corridor", "watchNamespaces: [apps]", scratch),
+                        "Role",
+                        "apps",
+                        Role.class)
+                .getRules());
 
         for (HasMetadata object : written) {
-            Set<Permission> needed = permissions(HasMetadata.getGroup(object.getClass()), HasMetadata.getPlural(object.getClass()), null, EGRESS_VERBS);
+            Set<Permission> needed = permissions(
+                    HasMetadata.getGroup(object.getClass()),
+                    HasMetadata.getPlural(object.getClass()),
+                    null,
+                    EGRESS_VERBS);
             assertThat(clusterWide).as(object.getKind()).containsAll(needed);
             assertThat(namespaced).as(object.getKind()).containsAll(needed);
         }
@@ -218,21 +276,39 @@ class ChartTemplateTest {
     void twoReplicasOnDifferentNodesOfWhichADrainLeavesOneAnswering() {
         RenderedChart chart = RenderedChart.render("corridor", "", scratch);
         Deployment deployment = chart.one("Deployment", Deployment.class);
-        Map<String, String> operatorPods = deployment.getSpec().getTemplate().getMetadata().getLabels();
+        Map<String, String> operatorPods =
+                deployment.getSpec().getTemplate().getMetadata().getLabels();
 
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
         PodDisruptionBudget budget = chart.one("PodDisruptionBudget", PodDisruptionBudget.class);
         assertThat(budget.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
         assertThat(budget.getSpec().getMaxUnavailable()).isNull();
-        assertThat(budget.getSpec().getSelector().getMatchLabels()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
-        assertThat(operatorPods).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
+        assertThat(budget.getSpec().getSelector().getMatchLabels())
+                .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+        assertThat(operatorPods)
+                .containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
         // Preferred, not required: a single-node cluster still runs both.
-        assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution())
+        assertThat(deployment
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getAffinity()
+                        .getPodAntiAffinity()
+                        .getRequiredDuringSchedulingIgnoredDuringExecution())
                 .isNullOrEmpty();
-        assertThat(deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
-                .singleElement().satisfies(term -> {
+        assertThat(deployment
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getAffinity()
+                        .getPodAntiAffinity()
+                        .getPreferredDuringSchedulingIgnoredDuringExecution())
+                .singleElement()
+                .satisfies(term -> {
                     assertThat(term.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
-                    assertThat(operatorPods).containsAllEntriesOf(term.getPodAffinityTerm().getLabelSelector().getMatchLabels());
+                    assertThat(operatorPods)
+                            .containsAllEntriesOf(
+                                    term.getPodAffinityTerm().getLabelSelector().getMatchLabels());
                 });
     }
 
@@ -245,17 +321,31 @@ class ChartTemplateTest {
                 """, scratch);
 
         assertThat(chart.has("PodDisruptionBudget")).isFalse();
-        PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
+        PodSpec pod = chart.one("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
         assertThat(pod.getAffinity().getPodAntiAffinity()).isNull();
-        assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms()).hasSize(1);
+        assertThat(pod.getAffinity()
+                        .getNodeAffinity()
+                        .getRequiredDuringSchedulingIgnoredDuringExecution()
+                        .getNodeSelectorTerms())
+                .hasSize(1);
     }
 
     @Test
     void onOpenShiftTheNamespaceAssignsTheOperatorsUid() {
-        Map<String, List<FakeApiServer.Kind>> openShift = FakeApiServer.with(FakeApiServer.KUBERNETES, "security.openshift.io/v1",
+        Map<String, List<FakeApiServer.Kind>> openShift = FakeApiServer.with(
+                FakeApiServer.KUBERNETES,
+                "security.openshift.io/v1",
                 List.of(new FakeApiServer.Kind("SecurityContextConstraints", "securitycontextconstraints", false)));
-        PodSecurityContext podSecurity = RenderedChart.install("corridor", "", scratch, openShift).chart()
-                .one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        PodSecurityContext podSecurity = RenderedChart.install("corridor", "", scratch, openShift)
+                .chart()
+                .one("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getSecurityContext();
 
         // restricted-v2 refuses a UID outside the namespace's range; everything else of the default stays.
         assertThat(podSecurity.getRunAsUser()).isNull();
@@ -266,8 +356,13 @@ class ChartTemplateTest {
 
     @Test
     void thePodSecurityContextIsAValue() {
-        PodSecurityContext podSecurity = RenderedChart.render("corridor", "operator: {podSecurityContext: {fsGroup: 2000, runAsUser: null}}",
-                scratch).one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        PodSecurityContext podSecurity = RenderedChart.render(
+                        "corridor", "operator: {podSecurityContext: {fsGroup: 2000, runAsUser: null}}", scratch)
+                .one("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getSecurityContext();
 
         // Merged with the default, whose keys a null removes.
         assertThat(podSecurity.getFsGroup()).isEqualTo(2000L);
@@ -284,7 +379,8 @@ class ChartTemplateTest {
         Role role = chart.named("Role", "corridor-operator", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         assertThat(permissions(role.getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions(
+                        "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
 
         ClusterRoleBinding clusterBinding = chart.one("ClusterRoleBinding", ClusterRoleBinding.class);
         RoleBinding binding = chart.named("RoleBinding", "corridor-operator", RoleBinding.class);
@@ -308,7 +404,8 @@ class ChartTemplateTest {
 
         Role role = chart.named("Role", "corridor-operator-cluster-dns", Role.class);
         assertThat(role.getMetadata().getNamespace()).isEqualTo("kube-system");
-        assertThat(permissions(role.getRules())).containsExactlyInAnyOrderElementsOf(permissions("", "services", "kube-dns", "get"));
+        assertThat(permissions(role.getRules()))
+                .containsExactlyInAnyOrderElementsOf(permissions("", "services", "kube-dns", "get"));
         RoleBinding binding = chart.named("RoleBinding", "corridor-operator-cluster-dns", RoleBinding.class);
         assertThat(binding.getMetadata().getNamespace()).isEqualTo("kube-system");
         assertThat(binding.getRoleRef().getName()).isEqualTo("corridor-operator-cluster-dns");
@@ -317,9 +414,13 @@ class ChartTemplateTest {
             assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
         });
 
-        RenderedChart set = RenderedChart.render("corridor", "dns: {clusterDomain: k8s.example.internal, upstream: [10.100.0.10, \"[fd00::a]:53\"]}", scratch);
+        RenderedChart set = RenderedChart.render(
+                "corridor",
+                "dns: {clusterDomain: k8s.example.internal, upstream: [10.100.0.10, \"[fd00::a]:53\"]}",
+                scratch);
         assertThat(set.kinds()).noneMatch(kind -> kind.contains("cluster-dns"));
-        assertThat(plainEnvironment(operatorContainer(set))).containsEntry("CORRIDOR_CLUSTER_DOMAIN", "k8s.example.internal")
+        assertThat(plainEnvironment(operatorContainer(set)))
+                .containsEntry("CORRIDOR_CLUSTER_DOMAIN", "k8s.example.internal")
                 .containsEntry("CORRIDOR_DNS_UPSTREAM", "10.100.0.10,[fd00::a]:53");
     }
 
@@ -328,25 +429,40 @@ class ChartTemplateTest {
         RenderedChart chart = RenderedChart.render("vpn", "", scratch);
         Map<String, String> env = plainEnvironment(operatorContainer(chart));
 
-        assertThat(env).containsEntry("CORRIDOR_WEBHOOK_SECRET", "vpn-corridor-webhook-tls")
+        assertThat(env)
+                .containsEntry("CORRIDOR_WEBHOOK_SECRET", "vpn-corridor-webhook-tls")
                 .containsEntry("CORRIDOR_WEBHOOK_CA_SECRET", "vpn-corridor-webhook-ca")
                 .containsEntry("CORRIDOR_WEBHOOK_SERVICE", "vpn-corridor-webhook")
                 .containsEntry("CORRIDOR_WEBHOOK_CONFIGURATION", "vpn-corridor")
                 .containsEntry("CORRIDOR_LEASE_NAME", "vpn-corridor-operator");
-        assertThat(chart.kinds()).contains("Service/" + env.get("CORRIDOR_WEBHOOK_SERVICE"), "Service/vpn-corridor-metrics");
-        MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
+        assertThat(chart.kinds())
+                .contains("Service/" + env.get("CORRIDOR_WEBHOOK_SERVICE"), "Service/vpn-corridor-metrics");
+        MutatingWebhookConfiguration configuration =
+                chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
         assertThat(configuration.getMetadata().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_CONFIGURATION"));
-        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getService().getName()).isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));
+        assertThat(configuration
+                        .getWebhooks()
+                        .getFirst()
+                        .getClientConfig()
+                        .getService()
+                        .getName())
+                .isEqualTo(env.get("CORRIDOR_WEBHOOK_SERVICE"));
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
                 .containsExactlyInAnyOrderElementsOf(clusterPermissions("vpn-corridor"));
-        assertThat(permissions(chart.named("Role", "vpn-corridor-operator", Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("vpn-corridor-webhook-tls", "vpn-corridor-webhook-ca", "vpn-corridor-webhook", "vpn-corridor-operator"));
+        assertThat(permissions(
+                        chart.named("Role", "vpn-corridor-operator", Role.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions(
+                        "vpn-corridor-webhook-tls",
+                        "vpn-corridor-webhook-ca",
+                        "vpn-corridor-webhook",
+                        "vpn-corridor-operator"));
     }
 
     @Test
     void webhookSendsOnlyAnnotatedPodCreationsToTheOperator() {
         RenderedChart chart = RenderedChart.render("corridor", "", scratch);
-        MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
+        MutatingWebhookConfiguration configuration =
+                chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
         assertThat(configuration.getMetadata().getAnnotations()).isNullOrEmpty();
         MutatingWebhook webhook = configuration.getWebhooks().getFirst();
         assertThat(configuration.getWebhooks()).hasSize(1);
@@ -370,10 +486,14 @@ class ChartTemplateTest {
         });
         assertThat(webhook.getObjectSelector()).isNull();
         assertThat(webhook.getNamespaceSelector().getMatchLabels()).isNullOrEmpty();
-        assertThat(webhook.getNamespaceSelector().getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded());
-        assertThat(webhook.getMatchConditions()).singleElement().satisfies(condition -> assertThat(condition.getExpression())
-                .isEqualTo("has(object.metadata.annotations) && ('corridor.dev/tunnel' in object.metadata.annotations"
-                        + " || 'corridor.dev/egress' in object.metadata.annotations)"));
+        assertThat(webhook.getNamespaceSelector().getMatchExpressions())
+                .containsExactly(operatorAndKubeSystemExcluded());
+        assertThat(webhook.getMatchConditions())
+                .singleElement()
+                .satisfies(condition -> assertThat(condition.getExpression())
+                        .isEqualTo(
+                                "has(object.metadata.annotations) && ('corridor.dev/tunnel' in object.metadata.annotations"
+                                        + " || 'corridor.dev/egress' in object.metadata.annotations)"));
     }
 
     @Test
@@ -401,37 +521,55 @@ class ChartTemplateTest {
                 """, scratch);
         Container operator = operatorContainer(chart);
         Map<String, String> env = plainEnvironment(operator);
-        assertThat(env).containsEntry("CORRIDOR_INJECTION_MODE", "classic")
+        assertThat(env)
+                .containsEntry("CORRIDOR_INJECTION_MODE", "classic")
                 .containsEntry("CORRIDOR_TUN_DEVICE", "devicePlugin")
                 .containsEntry("CORRIDOR_TUN_DEVICE_RESOURCE", "example.com/tun")
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE", "registry.example.com/corridor/sidecar:0.1.1")
                 .containsEntry("CORRIDOR_SIDECAR_IMAGE_PULL_POLICY", "Always")
-                .containsEntry("CORRIDOR_SIDECAR_RESOURCES", "{\"limits\":{\"memory\":\"160Mi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"100Mi\"}}")
-                .containsEntry("CORRIDOR_ALLOWED_SIDECAR_IMAGES",
+                .containsEntry(
+                        "CORRIDOR_SIDECAR_RESOURCES",
+                        "{\"limits\":{\"memory\":\"160Mi\"},\"requests\":{\"cpu\":\"20m\",\"memory\":\"100Mi\"}}")
+                .containsEntry(
+                        "CORRIDOR_ALLOWED_SIDECAR_IMAGES",
                         "registry.example.com/corridor/,sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
                 .containsEntry("CORRIDOR_WEBHOOK_PORT", "9443")
                 .containsEntry("CORRIDOR_LOG_LEVEL", "debug");
         assertThat(operator.getImage()).isEqualTo("registry.example.com/corridor/operator:0.1.1");
         assertThat(operator.getImagePullPolicy()).isEqualTo("Always");
         assertThat(operator.getPorts().getFirst().getContainerPort()).isEqualTo(9443);
-        PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
-        assertThat(chart.one("Deployment", Deployment.class).getSpec().getReplicas()).isEqualTo(3);
-        assertThat(pod.getImagePullSecrets()).singleElement().satisfies(secret -> assertThat(secret.getName()).isEqualTo("registry-credentials"));
+        PodSpec pod = chart.one("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        assertThat(chart.one("Deployment", Deployment.class).getSpec().getReplicas())
+                .isEqualTo(3);
+        assertThat(pod.getImagePullSecrets())
+                .singleElement()
+                .satisfies(secret -> assertThat(secret.getName()).isEqualTo("registry-credentials"));
         assertThat(pod.getNodeSelector()).containsExactlyEntriesOf(Map.of("kubernetes.io/os", "linux"));
-        assertThat(pod.getTolerations()).singleElement().satisfies(toleration -> assertThat(toleration.getKey()).isEqualTo("dedicated"));
+        assertThat(pod.getTolerations())
+                .singleElement()
+                .satisfies(toleration -> assertThat(toleration.getKey()).isEqualTo("dedicated"));
 
-        MutatingWebhook webhook = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getWebhooks().getFirst();
+        MutatingWebhook webhook = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class)
+                .getWebhooks()
+                .getFirst();
         assertThat(webhook.getFailurePolicy()).isEqualTo("Ignore");
         assertThat(webhook.getMatchConditions()).isNullOrEmpty();
-        assertThat(webhook.getNamespaceSelector().getMatchLabels()).containsExactlyEntriesOf(Map.of("corridor.dev/injection", "enabled"));
+        assertThat(webhook.getNamespaceSelector().getMatchLabels())
+                .containsExactlyEntriesOf(Map.of("corridor.dev/injection", "enabled"));
         // The user's expressions are added to the exclusions, never replace them.
-        assertThat(webhook.getNamespaceSelector().getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded(),
-                new LabelSelectorRequirement("environment", "In", List.of("staging", "production")));
+        assertThat(webhook.getNamespaceSelector().getMatchExpressions())
+                .containsExactly(
+                        operatorAndKubeSystemExcluded(),
+                        new LabelSelectorRequirement("environment", "In", List.of("staging", "production")));
     }
 
     @Test
     void certManagerWithoutAnIssuerBootstrapsItsOwnCaWhoseRenewalsLeaveTheCaBundleAlone() {
-        RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
+        RenderedChart chart =
+                RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
         // A self-signed Issuer signs the CA Certificate ...
         JsonNode selfSigned = chart.named("Issuer", "corridor-selfsigned", JsonNode.class);
@@ -443,35 +581,49 @@ class ChartTemplateTest {
         assertThat(ca.path("spec").path("isCA").asBoolean()).isTrue();
         assertIssuedBy(ca, selfSigned);
         // ... renewed with the same key, so that what it signed before still verifies ...
-        assertThat(ca.path("spec").path("privateKey").path("rotationPolicy").asText()).isEqualTo("Never");
+        assertThat(ca.path("spec").path("privateKey").path("rotationPolicy").asText())
+                .isEqualTo("Never");
         // ... and a CA Issuer holding its Secret signs the serving certificate.
         JsonNode caIssuer = chart.named("Issuer", "corridor-ca-issuer", JsonNode.class);
-        assertThat(caIssuer.path("spec").path("ca").path("secretName").asText()).isEqualTo(ca.path("spec").path("secretName").asText());
+        assertThat(caIssuer.path("spec").path("ca").path("secretName").asText())
+                .isEqualTo(ca.path("spec").path("secretName").asText());
         assertThat(caIssuer.path("spec").has("selfSigned")).isFalse();
         JsonNode serving = assertServingCertificate(chart);
         assertIssuedBy(serving, caIssuer);
         assertThat(serving.path("spec").has("isCA")).isFalse();
 
         // The webhook configuration trusts the CA, not the serving certificate that changes at each renewal.
-        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getMetadata().getAnnotations())
-                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/corridor-ca"));
-        assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Issuer/") || kind.startsWith("Certificate/"))
-                .containsExactlyInAnyOrder("Issuer/corridor-selfsigned", "Certificate/corridor-ca", "Issuer/corridor-ca-issuer",
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class)
+                        .getMetadata()
+                        .getAnnotations())
+                .containsExactlyEntriesOf(
+                        Map.of("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/corridor-ca"));
+        assertThat(chart.kinds())
+                .filteredOn(kind -> kind.startsWith("Issuer/") || kind.startsWith("Certificate/"))
+                .containsExactlyInAnyOrder(
+                        "Issuer/corridor-selfsigned",
+                        "Certificate/corridor-ca",
+                        "Issuer/corridor-ca-issuer",
                         "Certificate/corridor-webhook");
     }
 
     private static void assertIssuedBy(JsonNode certificate, JsonNode issuer) {
         JsonNode issuerRef = certificate.path("spec").path("issuerRef");
-        assertThat(issuerRef.path("name").asText()).isEqualTo(issuer.path("metadata").path("name").asText());
-        assertThat(issuerRef.path("kind").asText()).isEqualTo(issuer.path("kind").asText());
+        assertThat(issuerRef.path("name").asText())
+                .isEqualTo(issuer.path("metadata").path("name").asText());
+        assertThat(issuerRef.path("kind").asText())
+                .isEqualTo(issuer.path("kind").asText());
         assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
-        assertThat(certificate.path("metadata").path("namespace").asText()).isEqualTo(issuer.path("metadata").path("namespace").asText());
+        assertThat(certificate.path("metadata").path("namespace").asText())
+                .isEqualTo(issuer.path("metadata").path("namespace").asText());
     }
 
     @Test
     void certManagerWithAnIssuerUsesItAndCreatesNone() {
-        RenderedChart chart = RenderedChart.render("corridor",
-                "webhook: {certificates: {source: certManager, certManager: {issuerRef: {name: corporate-ca, kind: ClusterIssuer}}}}", scratch);
+        RenderedChart chart = RenderedChart.render(
+                "corridor",
+                "webhook: {certificates: {source: certManager, certManager: {issuerRef: {name: corporate-ca, kind: ClusterIssuer}}}}",
+                scratch);
 
         assertThat(chart.has("Issuer")).isFalse();
         JsonNode certificate = assertServingCertificate(chart);
@@ -480,24 +632,38 @@ class ChartTemplateTest {
         assertThat(issuerRef.path("kind").asText()).isEqualTo("ClusterIssuer");
         assertThat(issuerRef.path("group").asText()).isEqualTo("cert-manager.io");
         // The issuer's CA, as the ca.crt of the serving certificate's Secret.
-        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getMetadata().getAnnotations())
-                .containsExactlyEntriesOf(Map.of("cert-manager.io/inject-ca-from", RenderedChart.NAMESPACE + "/" + certificate.path("metadata").path("name").asText()));
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class)
+                        .getMetadata()
+                        .getAnnotations())
+                .containsExactlyEntriesOf(Map.of(
+                        "cert-manager.io/inject-ca-from",
+                        RenderedChart.NAMESPACE + "/"
+                                + certificate.path("metadata").path("name").asText()));
     }
 
     @Test
     void withCertManagerTheOperatorMayNeitherWriteSecretsNorTheWebhookConfiguration() {
-        RenderedChart chart = RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
+        RenderedChart chart =
+                RenderedChart.render("corridor", "webhook: {certificates: {source: certManager}}", scratch);
 
         // It still reads the webhook configuration: it is ready once the injected caBundle trusts its certificate.
         Set<Permission> expectedCluster = new HashSet<>(clusterPermissions("corridor"));
-        expectedCluster.removeAll(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "update"));
-        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
-        expectedNamespace.removeAll(Stream.of(permissions("", "secrets", null, "create"),
-                permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
-                permissions("", "secrets", "corridor-webhook-ca", "get", "update"),
-                permissions("", "services", "corridor-webhook", "get")).flatMap(Set::stream).collect(Collectors.toSet()));
-        assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedCluster);
-        assertThat(permissions(chart.named("Role", "corridor-operator", Role.class).getRules())).containsExactlyInAnyOrderElementsOf(expectedNamespace);
+        expectedCluster.removeAll(
+                permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "update"));
+        Set<Permission> expectedNamespace = new HashSet<>(namespacePermissions(
+                "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
+        expectedNamespace.removeAll(Stream.of(
+                        permissions("", "secrets", null, "create"),
+                        permissions("", "secrets", "corridor-webhook-tls", "get", "update"),
+                        permissions("", "secrets", "corridor-webhook-ca", "get", "update"),
+                        permissions("", "services", "corridor-webhook", "get"))
+                .flatMap(Set::stream)
+                .collect(Collectors.toSet()));
+        assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(expectedCluster);
+        assertThat(permissions(
+                        chart.named("Role", "corridor-operator", Role.class).getRules()))
+                .containsExactlyInAnyOrderElementsOf(expectedNamespace);
     }
 
     @Test
@@ -505,7 +671,8 @@ class ChartTemplateTest {
         RenderedChart chart = RenderedChart.render("corridor", "watchNamespaces: [team-a, team-b]", scratch);
 
         assertThat(permissions(chart.one("ClusterRole", ClusterRole.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
+                .containsExactlyInAnyOrderElementsOf(permissions(
+                        "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get", "update"));
         for (String namespace : List.of("team-a", "team-b")) {
             Role role = inNamespace(chart, "Role", namespace, Role.class);
             assertThat(role.getMetadata().getName()).isEqualTo("corridor-operator-tunnels");
@@ -517,8 +684,10 @@ class ChartTemplateTest {
                 assertThat(subject.getNamespace()).isEqualTo(RenderedChart.NAMESPACE);
             });
         }
-        assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(namespacePermissions("corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
+        assertThat(permissions(inNamespace(chart, "Role", RenderedChart.NAMESPACE, Role.class)
+                        .getRules()))
+                .containsExactlyInAnyOrderElementsOf(namespacePermissions(
+                        "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor-operator"));
         assertThat(chart.kinds()).filteredOn(kind -> kind.startsWith("Role/")).hasSize(4);
 
         // The operator watches what the Roles allow, and the webhook sees those namespaces' pods alone.
@@ -526,22 +695,34 @@ class ChartTemplateTest {
         assertThat(env).containsEntry("CORRIDOR_WATCH_NAMESPACES", "team-a,team-b");
         Map<String, String> settings = new HashMap<>(env);
         settings.put("CORRIDOR_NAMESPACE", RenderedChart.NAMESPACE);
-        assertThat(OperatorSettings.fromEnvironment(settings).watchNamespaces()).isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
-        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class).getWebhooks().getFirst().getNamespaceSelector()
-                .getMatchExpressions()).containsExactly(operatorAndKubeSystemExcluded(),
+        assertThat(OperatorSettings.fromEnvironment(settings).watchNamespaces())
+                .isEqualTo(new WatchedNamespaces(Set.of("team-a", "team-b")));
+        assertThat(chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class)
+                        .getWebhooks()
+                        .getFirst()
+                        .getNamespaceSelector()
+                        .getMatchExpressions())
+                .containsExactly(
+                        operatorAndKubeSystemExcluded(),
                         new LabelSelectorRequirement("kubernetes.io/metadata.name", "In", List.of("team-a", "team-b")));
 
         // With cert-manager, reading the webhook configuration is all that is left cluster-wide.
-        RenderedChart certManager = RenderedChart.render("corridor", "watchNamespaces: [team-a]\nwebhook: {certificates: {source: certManager}}", scratch);
+        RenderedChart certManager = RenderedChart.render(
+                "corridor", "watchNamespaces: [team-a]\nwebhook: {certificates: {source: certManager}}", scratch);
         assertThat(permissions(certManager.one("ClusterRole", ClusterRole.class).getRules()))
-                .containsExactlyInAnyOrderElementsOf(permissions("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get"));
+                .containsExactlyInAnyOrderElementsOf(permissions(
+                        "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "corridor", "get"));
     }
 
     private static <T> T inNamespace(RenderedChart chart, String kind, String namespace, Class<T> type) {
-        return chart.documents().stream().filter(document -> kind.equals(document.path("kind").asText())
-                        && namespace.equals(document.path("metadata").path("namespace").asText()))
-                .map(document -> RenderedChart.as(document, type)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + kind + " in namespace " + namespace + ", the chart rendered " + chart.kinds()));
+        return chart.documents().stream()
+                .filter(document -> kind.equals(document.path("kind").asText())
+                        && namespace.equals(
+                                document.path("metadata").path("namespace").asText()))
+                .map(document -> RenderedChart.as(document, type))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(
+                        "no " + kind + " in namespace " + namespace + ", the chart rendered " + chart.kinds()));
     }
 
     /** The serving Certificate and the Secret mounted where the operator reads it; the Certificate is returned. */
@@ -557,11 +738,18 @@ class ChartTemplateTest {
         assertThat(certificate.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1");
         assertThat(certificate.path("metadata").path("namespace").asText()).isEqualTo(namespace);
         assertThat(certificate.path("spec").path("secretName").asText()).isEqualTo(secret);
-        assertThat(certificate.path("spec").path("dnsNames")).extracting(JsonNode::asText)
+        assertThat(certificate.path("spec").path("dnsNames"))
+                .extracting(JsonNode::asText)
                 .containsExactly(service + "." + namespace + ".svc", service + "." + namespace + ".svc.cluster.local");
 
-        PodSpec pod = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec();
-        Volume tls = pod.getVolumes().stream().filter(volume -> volume.getSecret() != null).findFirst().orElseThrow();
+        PodSpec pod = chart.one("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        Volume tls = pod.getVolumes().stream()
+                .filter(volume -> volume.getSecret() != null)
+                .findFirst()
+                .orElseThrow();
         assertThat(tls.getSecret().getSecretName()).isEqualTo(secret);
         assertThat(operator.getVolumeMounts()).anySatisfy(mount -> {
             assertThat(mount.getName()).isEqualTo(tls.getName());
@@ -569,13 +757,16 @@ class ChartTemplateTest {
             assertThat(mount.getReadOnly()).isTrue();
         });
 
-        MutatingWebhookConfiguration configuration = chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
-        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle()).isNull();
+        MutatingWebhookConfiguration configuration =
+                chart.one("MutatingWebhookConfiguration", MutatingWebhookConfiguration.class);
+        assertThat(configuration.getWebhooks().getFirst().getClientConfig().getCaBundle())
+                .isNull();
         return certificate;
     }
 
     private static LabelSelectorRequirement operatorAndKubeSystemExcluded() {
-        return new LabelSelectorRequirement("kubernetes.io/metadata.name", "NotIn", List.of(RenderedChart.NAMESPACE, "kube-system"));
+        return new LabelSelectorRequirement(
+                "kubernetes.io/metadata.name", "NotIn", List.of(RenderedChart.NAMESPACE, "kube-system"));
     }
 
     private static void assertHttpsProbe(Probe probe, String path) {
@@ -585,7 +776,11 @@ class ChartTemplateTest {
     }
 
     private static Container operatorContainer(RenderedChart chart) {
-        List<Container> containers = chart.one("Deployment", Deployment.class).getSpec().getTemplate().getSpec().getContainers();
+        List<Container> containers = chart.one("Deployment", Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers();
         assertThat(containers).hasSize(1);
         return containers.getFirst();
     }
@@ -593,7 +788,8 @@ class ChartTemplateTest {
     /** The variables with a literal value, in the order the Deployment lists them. */
     private static Map<String, String> plainEnvironment(Container container) {
         Map<String, String> env = new LinkedHashMap<>();
-        container.getEnv().stream().filter(variable -> variable.getValueFrom() == null)
+        container.getEnv().stream()
+                .filter(variable -> variable.getValueFrom() == null)
                 .forEach(variable -> env.put(variable.getName(), variable.getValue()));
         return env;
     }
@@ -607,17 +803,28 @@ class ChartTemplateTest {
     }
 
     private static Set<Permission> permissions(String apiGroup, String resource, String resourceName, String... verbs) {
-        return Stream.of(verbs).map(verb -> new Permission(apiGroup, resource, resourceName, verb)).collect(Collectors.toSet());
+        return Stream.of(verbs)
+                .map(verb -> new Permission(apiGroup, resource, resourceName, verb))
+                .collect(Collectors.toSet());
     }
 
     /** Rules expanded to single permissions, so that how the chart groups them does not matter but every grant does. */
     private static List<Permission> permissions(List<PolicyRule> rules) {
-        return rules.stream().flatMap(rule -> {
-            assertThat(rule.getNonResourceURLs()).as("non-resource URLs").isNullOrEmpty();
-            List<String> names = rule.getResourceNames() == null || rule.getResourceNames().isEmpty()
-                    ? Collections.singletonList(null) : rule.getResourceNames();
-            return rule.getApiGroups().stream().flatMap(group -> rule.getResources().stream().flatMap(resource ->
-                    names.stream().flatMap(name -> rule.getVerbs().stream().map(verb -> new Permission(group, resource, name, verb)))));
-        }).toList();
+        return rules.stream()
+                .flatMap(rule -> {
+                    assertThat(rule.getNonResourceURLs())
+                            .as("non-resource URLs")
+                            .isNullOrEmpty();
+                    List<String> names = rule.getResourceNames() == null
+                                    || rule.getResourceNames().isEmpty()
+                            ? Collections.singletonList(null)
+                            : rule.getResourceNames();
+                    return rule.getApiGroups().stream()
+                            .flatMap(group -> rule.getResources().stream()
+                                    .flatMap(resource -> names.stream()
+                                            .flatMap(name -> rule.getVerbs().stream()
+                                                    .map(verb -> new Permission(group, resource, name, verb)))));
+                })
+                .toList();
     }
 }

@@ -20,18 +20,26 @@ class ChartValuesTest {
         assertThatThrownBy(() -> RenderedChart.renderExactly("corridor", "", scratch))
                 .hasMessageContaining("values don't meet the specifications of the schema")
                 .hasMessageContainingAll("operator.image", "sidecar.image", "repository is required");
-        assertRefused("operator: {image: {repository: \"\"}}", "operator.image.repository", "greater than or equal to 1");
+        assertRefused(
+                "operator: {image: {repository: \"\"}}", "operator.image.repository", "greater than or equal to 1");
     }
 
     @Test
     void unknownInjectionModeIsRefusedByName() {
-        assertRefused("injection: {mode: foo}", "injection.mode", "must be one of the following: \"native\", \"classic\"");
+        assertRefused(
+                "injection: {mode: foo}", "injection.mode", "must be one of the following: \"native\", \"classic\"");
     }
 
     @Test
     void unknownTunDeviceIsRefusedByName() {
-        assertRefused("injection: {tunDevice: hostpath}", "injection.tunDevice", "\"hostPath\", \"create\", \"devicePlugin\", \"privileged\"");
-        assertRefused("injection: {tunDevice: devicePlugin, tunDeviceResource: \"squat.ai/tun device\"}", "injection.tunDeviceResource", "pattern");
+        assertRefused(
+                "injection: {tunDevice: hostpath}",
+                "injection.tunDevice",
+                "\"hostPath\", \"create\", \"devicePlugin\", \"privileged\"");
+        assertRefused(
+                "injection: {tunDevice: devicePlugin, tunDeviceResource: \"squat.ai/tun device\"}",
+                "injection.tunDeviceResource",
+                "pattern");
     }
 
     @Test
@@ -41,13 +49,18 @@ class ChartValuesTest {
 
     @Test
     void unknownCertificateSourceIsRefusedByName() {
-        assertRefused("webhook: {certificates: {source: vault}}", "webhook.certificates.source", "\"generate\", \"certManager\"");
+        assertRefused(
+                "webhook: {certificates: {source: vault}}",
+                "webhook.certificates.source",
+                "\"generate\", \"certManager\"");
     }
 
     @Test
     void issuerRefWithoutANameIsRefused() {
-        assertRefused("webhook: {certificates: {source: certManager, certManager: {issuerRef: {kind: ClusterIssuer}}}}",
-                "webhook.certificates.certManager.issuerRef", "name is required");
+        assertRefused(
+                "webhook: {certificates: {source: certManager, certManager: {issuerRef: {kind: ClusterIssuer}}}}",
+                "webhook.certificates.certManager.issuerRef",
+                "name is required");
     }
 
     @Test
@@ -67,7 +80,10 @@ class ChartValuesTest {
 
     @Test
     void anAllowedImageThatIsNoImageIsRefused() {
-        assertRefused("sidecar: {allowedImages: [\"registry.example.com/*\"]}", "sidecar.allowedImages.0", "Does not match pattern");
+        assertRefused(
+                "sidecar: {allowedImages: [\"registry.example.com/*\"]}",
+                "sidecar.allowedImages.0",
+                "Does not match pattern");
     }
 
     @Test
@@ -84,13 +100,22 @@ class ChartValuesTest {
 
     @Test
     void misspeltMonitoringSwitchIsRefusedByName() {
-        assertRefused("monitoring: {podMonitor: {enable: true}}", "monitoring.podMonitor", "Additional property enable is not allowed");
+        assertRefused(
+                "monitoring: {podMonitor: {enable: true}}",
+                "monitoring.podMonitor",
+                "Additional property enable is not allowed");
     }
 
     @Test
     void scrapeIntervalThatIsNoPrometheusDurationIsRefused() {
-        assertRefused("monitoring: {serviceMonitor: {interval: 30}}", "monitoring.serviceMonitor.interval", "Expected: string, given: integer");
-        assertRefused("monitoring: {podMonitor: {interval: half a minute}}", "monitoring.podMonitor.interval", "Does not match pattern");
+        assertRefused(
+                "monitoring: {serviceMonitor: {interval: 30}}",
+                "monitoring.serviceMonitor.interval",
+                "Expected: string, given: integer");
+        assertRefused(
+                "monitoring: {podMonitor: {interval: half a minute}}",
+                "monitoring.podMonitor.interval",
+                "Does not match pattern");
     }
 
     private void assertRefused(String values, String... messageParts) {

@@ -32,32 +32,48 @@ import java.util.stream.Stream;
  */
 public final class FakeApiServer implements AutoCloseable {
     /** A kind an API group version serves: its plural resource name and whether it lives in a namespace. */
-    public record Kind(String kind, String resource, boolean namespaced) {
-    }
+    public record Kind(String kind, String resource, boolean namespaced) {}
 
     /** The APIs the chart's objects need on any cluster, by group version ("v1" is the core group). */
     public static final Map<String, List<Kind>> KUBERNETES = Map.of(
-            "v1", List.of(new Kind("ServiceAccount", "serviceaccounts", true), new Kind("Service", "services", true),
-                    new Kind("ConfigMap", "configmaps", true), new Kind("Secret", "secrets", true)),
+            "v1",
+                    List.of(
+                            new Kind("ServiceAccount", "serviceaccounts", true),
+                            new Kind("Service", "services", true),
+                            new Kind("ConfigMap", "configmaps", true),
+                            new Kind("Secret", "secrets", true)),
             "apps/v1", List.of(new Kind("Deployment", "deployments", true)),
             "policy/v1", List.of(new Kind("PodDisruptionBudget", "poddisruptionbudgets", true)),
-            "rbac.authorization.k8s.io/v1", List.of(new Kind("ClusterRole", "clusterroles", false),
-                    new Kind("ClusterRoleBinding", "clusterrolebindings", false), new Kind("Role", "roles", true),
-                    new Kind("RoleBinding", "rolebindings", true)),
-            "admissionregistration.k8s.io/v1", List.of(new Kind("MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false)),
-            "apiextensions.k8s.io/v1", List.of(new Kind("CustomResourceDefinition", "customresourcedefinitions", false)));
+            "rbac.authorization.k8s.io/v1",
+                    List.of(
+                            new Kind("ClusterRole", "clusterroles", false),
+                            new Kind("ClusterRoleBinding", "clusterrolebindings", false),
+                            new Kind("Role", "roles", true),
+                            new Kind("RoleBinding", "rolebindings", true)),
+            "admissionregistration.k8s.io/v1",
+                    List.of(new Kind("MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false)),
+            "apiextensions.k8s.io/v1",
+                    List.of(new Kind("CustomResourceDefinition", "customresourcedefinitions", false)));
     /** What the Prometheus Operator's CRDs add. */
-    static final Map<String, List<Kind>> WITH_PROMETHEUS_OPERATOR = with(KUBERNETES, "monitoring.coreos.com/v1", List.of(
-            new Kind("PodMonitor", "podmonitors", true), new Kind("ServiceMonitor", "servicemonitors", true),
-            new Kind("PrometheusRule", "prometheusrules", true)));
+    static final Map<String, List<Kind>> WITH_PROMETHEUS_OPERATOR = with(
+            KUBERNETES,
+            "monitoring.coreos.com/v1",
+            List.of(
+                    new Kind("PodMonitor", "podmonitors", true),
+                    new Kind("ServiceMonitor", "servicemonitors", true),
+                    new Kind("PrometheusRule", "prometheusrules", true)));
 
     /**
      * What {@link RenderedChart#render} installs on: the chart's optional objects too (cert-manager's, NetworkPolicies),
      * but none of the APIs the chart asks {@code .Capabilities} about, as {@code helm template} would render it.
      */
-    static final Map<String, List<Kind>> TEMPLATE = with(with(KUBERNETES, "cert-manager.io/v1", List.of(
-            new Kind("Issuer", "issuers", true), new Kind("Certificate", "certificates", true))),
-            "networking.k8s.io/v1", List.of(new Kind("NetworkPolicy", "networkpolicies", true)));
+    static final Map<String, List<Kind>> TEMPLATE = with(
+            with(
+                    KUBERNETES,
+                    "cert-manager.io/v1",
+                    List.of(new Kind("Issuer", "issuers", true), new Kind("Certificate", "certificates", true))),
+            "networking.k8s.io/v1",
+            List.of(new Kind("NetworkPolicy", "networkpolicies", true)));
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -100,7 +116,8 @@ public final class FakeApiServer implements AutoCloseable {
                 users: [{name: anyone, user: {token: unused}}]
                 contexts: [{name: fake, context: {cluster: fake, user: anyone}}]
                 current-context: fake
-                """.formatted(server.getAddress().getHostString(), server.getAddress().getPort());
+                """.formatted(
+                        server.getAddress().getHostString(), server.getAddress().getPort());
     }
 
     /** The chart's objects created so far, in the order Helm created them. */
@@ -109,14 +126,18 @@ public final class FakeApiServer implements AutoCloseable {
     }
 
     private void answer(HttpExchange exchange) throws IOException {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
+        try (exchange;
+                InputStream in = exchange.getRequestBody()) {
             byte[] request = in.readAllBytes();
             String path = exchange.getRequestURI().getPath();
             switch (exchange.getRequestMethod()) {
                 case "GET" -> {
                     ObjectNode body = switch (path) {
-                        case "/version" -> JSON.createObjectNode().put("major", "1").put("minor", String.valueOf(minorVersion))
-                                .put("gitVersion", "v1." + minorVersion + ".0");
+                        case "/version" ->
+                            JSON.createObjectNode()
+                                    .put("major", "1")
+                                    .put("minor", String.valueOf(minorVersion))
+                                    .put("gitVersion", "v1." + minorVersion + ".0");
                         case "/api" -> coreVersions();
                         case "/apis" -> groups();
                         default -> resources(path.replaceFirst("^/apis?/", ""));
@@ -148,7 +169,8 @@ public final class FakeApiServer implements AutoCloseable {
      * client) as protobuf, which this server does not decode: it is no object of the chart.
      */
     private static boolean isJson(HttpExchange exchange) {
-        return String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")).startsWith("application/json");
+        return String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type"))
+                .startsWith("application/json");
     }
 
     private static ObjectNode releaseRecord() {
@@ -177,13 +199,18 @@ public final class FakeApiServer implements AutoCloseable {
     private ObjectNode groups() {
         ObjectNode list = JSON.createObjectNode().put("kind", "APIGroupList").put("apiVersion", "v1");
         ArrayNode groups = list.putArray("groups");
-        apis.keySet().stream().filter(groupVersion -> groupVersion.contains("/")).sorted().forEach(groupVersion -> {
-            String[] parts = groupVersion.split("/");
-            ObjectNode group = groups.addObject().put("name", parts[0]);
-            ObjectNode version = JSON.createObjectNode().put("groupVersion", groupVersion).put("version", parts[1]);
-            group.putArray("versions").add(version);
-            group.set("preferredVersion", version);
-        });
+        apis.keySet().stream()
+                .filter(groupVersion -> groupVersion.contains("/"))
+                .sorted()
+                .forEach(groupVersion -> {
+                    String[] parts = groupVersion.split("/");
+                    ObjectNode group = groups.addObject().put("name", parts[0]);
+                    ObjectNode version = JSON.createObjectNode()
+                            .put("groupVersion", groupVersion)
+                            .put("version", parts[1]);
+                    group.putArray("versions").add(version);
+                    group.set("preferredVersion", version);
+                });
         return list;
     }
 
@@ -193,19 +220,37 @@ public final class FakeApiServer implements AutoCloseable {
         if (kinds == null) {
             return null;
         }
-        ObjectNode list = JSON.createObjectNode().put("kind", "APIResourceList").put("apiVersion", "v1").put("groupVersion", groupVersion);
+        ObjectNode list = JSON.createObjectNode()
+                .put("kind", "APIResourceList")
+                .put("apiVersion", "v1")
+                .put("groupVersion", groupVersion);
         ArrayNode resources = list.putArray("resources");
         for (Kind kind : kinds) {
-            ObjectNode resource = resources.addObject().put("name", kind.resource()).put("singularName", "")
-                    .put("namespaced", kind.namespaced()).put("kind", kind.kind());
-            resource.putArray("verbs").add("create").add("delete").add("get").add("list").add("patch").add("update").add("watch");
+            ObjectNode resource = resources
+                    .addObject()
+                    .put("name", kind.resource())
+                    .put("singularName", "")
+                    .put("namespaced", kind.namespaced())
+                    .put("kind", kind.kind());
+            resource.putArray("verbs")
+                    .add("create")
+                    .add("delete")
+                    .add("get")
+                    .add("list")
+                    .add("patch")
+                    .add("update")
+                    .add("watch");
         }
         return list;
     }
 
     private static ObjectNode status(String reason, int code) {
-        return JSON.createObjectNode().put("kind", "Status").put("apiVersion", "v1").put("status", "Failure")
-                .put("reason", reason).put("code", code);
+        return JSON.createObjectNode()
+                .put("kind", "Status")
+                .put("apiVersion", "v1")
+                .put("status", "Failure")
+                .put("reason", reason)
+                .put("code", code);
     }
 
     static Map<String, List<Kind>> with(Map<String, List<Kind>> apis, String groupVersion, List<Kind> kinds) {
@@ -218,7 +263,12 @@ public final class FakeApiServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         InetSocketAddress address = server.getAddress();
-        Path cache = Path.of(System.getProperty("user.home"), ".kube", "cache", "discovery", address.getHostString() + "_" + address.getPort());
+        Path cache = Path.of(
+                System.getProperty("user.home"),
+                ".kube",
+                "cache",
+                "discovery",
+                address.getHostString() + "_" + address.getPort());
         try (Stream<Path> files = Files.exists(cache) ? Files.walk(cache) : Stream.empty()) {
             for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(file);

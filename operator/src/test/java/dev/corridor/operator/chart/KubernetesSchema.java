@@ -94,12 +94,12 @@ final class KubernetesSchema {
     /** For the models' properties: their Jackson annotations name them as the API does. */
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private KubernetesSchema() {
-    }
+    private KubernetesSchema() {}
 
     /** What is wrong with this rendered object, each naming the object and the field; empty when nothing is. */
     static List<String> problems(ObjectNode document) {
-        String name = document.path("kind").asText() + "/" + document.path("metadata").path("name").asText();
+        String name = document.path("kind").asText() + "/"
+                + document.path("metadata").path("name").asText();
         List<String> problems = new ArrayList<>();
         HasMetadata typed;
         try {
@@ -108,14 +108,17 @@ final class KubernetesSchema {
             return List.of(name + ": does not fit the API's types: " + e.getMessage());
         }
         if (typed instanceof GenericKubernetesResource) {
-            return List.of(name + ": " + document.path("apiVersion").asText() + " " + document.path("kind").asText() + " is no Kubernetes API");
+            return List.of(name + ": " + document.path("apiVersion").asText() + " "
+                    + document.path("kind").asText() + " is no Kubernetes API");
         }
         if (document.path("metadata").path("name").asText().isEmpty()) {
             problems.add(name + ": metadata.name is missing");
         }
         walk(typed, "", name, problems);
         JsonNode written = SERIALIZATION.convertValue(typed, JsonNode.class);
-        difference(document, written, "").ifPresent(path -> problems.add(name + ": " + path + " does not have the type the API gives that field"));
+        difference(document, written, "")
+                .ifPresent(
+                        path -> problems.add(name + ": " + path + " does not have the type the API gives that field"));
         return problems;
     }
 
@@ -145,16 +148,22 @@ final class KubernetesSchema {
             walk(property.getAccessor().getValue(value), join(path, property.getName()), name, problems);
         }
         Map<String, Object> unknown = additionalProperties(value);
-        unknown.keySet().forEach(field -> problems.add(name + ": " + join(path, field) + " is not a field of " + value.getClass().getSimpleName()));
+        unknown.keySet()
+                .forEach(field -> problems.add(name + ": " + join(path, field) + " is not a field of "
+                        + value.getClass().getSimpleName()));
         JsonNode node = SERIALIZATION.convertValue(value, JsonNode.class);
-        REQUIRED.getOrDefault(value.getClass(), List.of()).stream().filter(field -> node.path(field).isMissingNode() || node.path(field).isNull())
-                .forEach(field -> problems.add(name + ": " + join(path, field) + " is required (" + value.getClass().getSimpleName() + ")"));
+        REQUIRED.getOrDefault(value.getClass(), List.of()).stream()
+                .filter(field ->
+                        node.path(field).isMissingNode() || node.path(field).isNull())
+                .forEach(field -> problems.add(name + ": " + join(path, field) + " is required ("
+                        + value.getClass().getSimpleName() + ")"));
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> additionalProperties(Object value) {
         try {
-            Object properties = value.getClass().getMethod("getAdditionalProperties").invoke(value);
+            Object properties =
+                    value.getClass().getMethod("getAdditionalProperties").invoke(value);
             return properties == null ? Map.of() : (Map<String, Object>) properties;
         } catch (ReflectiveOperationException e) {
             return Map.of();
@@ -172,7 +181,8 @@ final class KubernetesSchema {
                 if (field.getValue().isNull()) {
                     continue;
                 }
-                Optional<String> inner = difference(field.getValue(), written.path(field.getKey()), join(path, field.getKey()));
+                Optional<String> inner =
+                        difference(field.getValue(), written.path(field.getKey()), join(path, field.getKey()));
                 if (inner.isPresent()) {
                     return inner;
                 }
@@ -189,11 +199,16 @@ final class KubernetesSchema {
             return Optional.empty();
         }
         // Numbers by value: the model's int64 fields are written as longs, the JSON read as ints.
-        boolean sameNumber = rendered.isNumber() && written.isNumber() && rendered.decimalValue().compareTo(written.decimalValue()) == 0;
-        boolean sameQuantity = rendered.isNumber() && written.isTextual() && written.asText().equals(rendered.asText());
+        boolean sameNumber = rendered.isNumber()
+                && written.isNumber()
+                && rendered.decimalValue().compareTo(written.decimalValue()) == 0;
+        boolean sameQuantity =
+                rendered.isNumber() && written.isTextual() && written.asText().equals(rendered.asText());
         // The model leaves out what is empty; the API server reads an empty object or list as none too.
         boolean emptyLeftOut = rendered.isContainerNode() && rendered.isEmpty() && written.isMissingNode();
-        return rendered.equals(written) || sameNumber || sameQuantity || emptyLeftOut ? Optional.empty() : Optional.of(path);
+        return rendered.equals(written) || sameNumber || sameQuantity || emptyLeftOut
+                ? Optional.empty()
+                : Optional.of(path);
     }
 
     private static String join(String path, String field) {

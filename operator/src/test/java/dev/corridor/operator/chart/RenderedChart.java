@@ -28,6 +28,7 @@ record RenderedChart(List<ObjectNode> documents) {
 
     /** The image repositories the tests install, where the values name none: the chart requires them. */
     static final String OPERATOR_REPOSITORY = "registry.example.test/corridor/operator";
+
     static final String SIDECAR_REPOSITORY = "registry.example.test/corridor/sidecar";
 
     /**
@@ -44,7 +45,9 @@ record RenderedChart(List<ObjectNode> documents) {
      * built without Helm's version flags) and cannot be told another, and the chart requires 1.29.
      */
     static RenderedChart renderExactly(String release, String valuesYaml, Path scratch) {
-        List<ObjectNode> documents = installExactly(release, valuesYaml, scratch, FakeApiServer.TEMPLATE).chart().documents();
+        List<ObjectNode> documents = installExactly(release, valuesYaml, scratch, FakeApiServer.TEMPLATE)
+                .chart()
+                .documents();
         documents.forEach(RenderedChart::withoutInstallAnnotations);
         return new RenderedChart(documents);
     }
@@ -60,23 +63,31 @@ record RenderedChart(List<ObjectNode> documents) {
     }
 
     /** The objects of a {@code helm install} and the notes it printed. */
-    record Installation(RenderedChart chart, String notes) {
-    }
+    record Installation(RenderedChart chart, String notes) {}
 
     /**
      * Installs the chart with {@code helm install RELEASE charts/corridor -n corridor-system -f VALUES} on a
      * {@link FakeApiServer} that serves these APIs, so that {@code .Capabilities} is that cluster's.
      */
-    static Installation install(String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
+    static Installation install(
+            String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
         return installExactly(release, withImages(valuesYaml), scratch, apis);
     }
 
-    private static Installation installExactly(String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
+    private static Installation installExactly(
+            String release, String valuesYaml, Path scratch, Map<String, List<FakeApiServer.Kind>> apis) {
         try (FakeApiServer cluster = FakeApiServer.serving(apis)) {
             Path values = Files.writeString(Files.createTempFile(scratch, "values", ".yaml"), valuesYaml);
-            String output = new Helm(CHART).install().withName(release).withNamespace(NAMESPACE).withValuesFile(values)
+            String output = new Helm(CHART)
+                    .install()
+                    .withName(release)
+                    .withNamespace(NAMESPACE)
+                    .withValuesFile(values)
                     // The fake server has no OpenAPI schemas to validate against; the chart tests check the objects.
-                    .withKubeConfigContents(cluster.kubeconfig()).disableOpenApiValidation().call().getOutput();
+                    .withKubeConfigContents(cluster.kubeconfig())
+                    .disableOpenApiValidation()
+                    .call()
+                    .getOutput();
             return new Installation(new RenderedChart(cluster.created()), output.substring(output.indexOf("NOTES:")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -142,12 +153,17 @@ record RenderedChart(List<ObjectNode> documents) {
     }
 
     List<String> kinds() {
-        return documents.stream().map(document -> document.path("kind").asText() + "/" + document.path("metadata").path("name").asText()).toList();
+        return documents.stream()
+                .map(document -> document.path("kind").asText() + "/"
+                        + document.path("metadata").path("name").asText())
+                .toList();
     }
 
     /** The one document of this kind, as a fabric8 object. */
     <T> T one(String kind, Class<T> type) {
-        List<ObjectNode> matching = documents.stream().filter(document -> kind.equals(document.path("kind").asText())).toList();
+        List<ObjectNode> matching = documents.stream()
+                .filter(document -> kind.equals(document.path("kind").asText()))
+                .toList();
         if (matching.size() != 1) {
             throw new AssertionError("expected one " + kind + ", the chart rendered " + kinds());
         }
@@ -156,9 +172,11 @@ record RenderedChart(List<ObjectNode> documents) {
 
     /** The document of this kind and name, as a fabric8 object. */
     <T> T named(String kind, String name, Class<T> type) {
-        return documents.stream().filter(document -> kind.equals(document.path("kind").asText())
+        return documents.stream()
+                .filter(document -> kind.equals(document.path("kind").asText())
                         && name.equals(document.path("metadata").path("name").asText()))
-                .findFirst().map(document -> as(document, type))
+                .findFirst()
+                .map(document -> as(document, type))
                 .orElseThrow(() -> new AssertionError("no " + kind + "/" + name + ", the chart rendered " + kinds()));
     }
 
@@ -168,7 +186,8 @@ record RenderedChart(List<ObjectNode> documents) {
     }
 
     boolean has(String kind) {
-        return documents.stream().anyMatch(document -> kind.equals(document.path("kind").asText()));
+        return documents.stream()
+                .anyMatch(document -> kind.equals(document.path("kind").asText()));
     }
 
     static <T> T as(JsonNode node, Class<T> type) {

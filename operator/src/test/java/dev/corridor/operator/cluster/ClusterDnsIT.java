@@ -37,7 +37,8 @@ class ClusterDnsIT {
         ClusterDns found = new TunnelLookup(client, DISCOVER).clusterDns();
 
         assertThat(found).isEqualTo(new ClusterDns("k8s.example.internal", List.of("10.100.0.10", "fd00:10::a")));
-        assertThat(new TunnelLookup(client, DISCOVER).problems(Fixtures.tunnel("corp", "vpn-login"))).isEmpty();
+        assertThat(new TunnelLookup(client, DISCOVER).problems(Fixtures.tunnel("corp", "vpn-login")))
+                .isEmpty();
     }
 
     @Test
@@ -53,22 +54,49 @@ class ClusterDnsIT {
         TunnelLookup lookup = new TunnelLookup(client, DISCOVER);
 
         assertThat(lookup.clusterDns().known()).isFalse();
-        assertThat(lookup.problems(Fixtures.tunnel("corp", "vpn-login"))).singleElement().satisfies(problem -> {
-            assertThat(problem.reason()).isEqualTo("ClusterDnsUnknown");
-            assertThat(problem.message()).contains("kube-system/kube-dns", "dns.upstream", "spec.dns.enabled: false");
-        });
+        assertThat(lookup.problems(Fixtures.tunnel("corp", "vpn-login")))
+                .singleElement()
+                .satisfies(problem -> {
+                    assertThat(problem.reason()).isEqualTo("ClusterDnsUnknown");
+                    assertThat(problem.message())
+                            .contains("kube-system/kube-dns", "dns.upstream", "spec.dns.enabled: false");
+                });
         VpnTunnelSpec spec = Fixtures.tunnel("corp", "vpn-login").getSpec();
-        VpnTunnel withoutDns = Fixtures.tunnel("corp", new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(),
-                spec.mtu(), spec.dtls(), spec.sidecar(), spec.reconnect(), null, new TunnelDns(false, null, null)));
-        assertThat(lookup.problems(withoutDns)).as("a tunnel without DNS needs none").isEmpty();
+        VpnTunnel withoutDns = Fixtures.tunnel(
+                "corp",
+                new VpnTunnelSpec(
+                        spec.gateway(),
+                        spec.trust(),
+                        spec.authentication(),
+                        spec.routes(),
+                        spec.mtu(),
+                        spec.dtls(),
+                        spec.sidecar(),
+                        spec.reconnect(),
+                        null,
+                        new TunnelDns(false, null, null)));
+        assertThat(lookup.problems(withoutDns))
+                .as("a tunnel without DNS needs none")
+                .isEmpty();
 
         kubeDns(List.of("10.100.0.10"));
-        assertThat(lookup.problems(Fixtures.tunnel("corp", "vpn-login"))).as("found once it exists").extracting(SpecValidation.Problem::reason)
+        assertThat(lookup.problems(Fixtures.tunnel("corp", "vpn-login")))
+                .as("found once it exists")
+                .extracting(SpecValidation.Problem::reason)
                 .isEmpty();
     }
 
     private void kubeDns(List<String> clusterIps) {
-        client.resource(new ServiceBuilder().withNewMetadata().withName("kube-dns").withNamespace("kube-system").endMetadata()
-                .withNewSpec().withClusterIP(clusterIps.getFirst()).withClusterIPs(clusterIps).endSpec().build()).create();
+        client.resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("kube-dns")
+                        .withNamespace("kube-system")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withClusterIP(clusterIps.getFirst())
+                        .withClusterIPs(clusterIps)
+                        .endSpec()
+                        .build())
+                .create();
     }
 }

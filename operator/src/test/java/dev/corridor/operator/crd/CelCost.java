@@ -23,6 +23,7 @@ import java.util.Optional;
 final class CelCost {
     /** cel-go common/cost.go. */
     private static final double STRING_TRAVERSAL_COST_FACTOR = 0.1;
+
     private static final double REGEX_STRING_LENGTH_COST_FACTOR = 0.25;
     private static final long LIST_CREATE_BASE_COST = 10;
     private static final long MAP_CREATE_BASE_COST = 30;
@@ -50,7 +51,9 @@ final class CelCost {
         }
 
         Range union(Range other) {
-            return new Range(Long.compareUnsigned(other.min, min) < 0 ? other.min : min, Long.compareUnsigned(other.max, max) > 0 ? other.max : max);
+            return new Range(
+                    Long.compareUnsigned(other.min, min) < 0 ? other.min : min,
+                    Long.compareUnsigned(other.max, max) > 0 ? other.max : max);
         }
 
         static long add(long x, long y) {
@@ -75,8 +78,7 @@ final class CelCost {
         }
     }
 
-    private record LocalVar(List<String> path, Range size) {
-    }
+    private record LocalVar(List<String> path, Range size) {}
 
     private final CelAbstractSyntaxTree ast;
     private final CelDecl self;
@@ -94,8 +96,7 @@ final class CelCost {
      * A rule's estimated cost, and the nodes whose size entered it (by path from {@code self}), which the schema
      * must bound for the estimate to mean anything.
      */
-    record Estimate(Range cost, Map<String, CelDecl> sized) {
-    }
+    record Estimate(Range cost, Map<String, CelDecl> sized) {}
 
     /** The estimated cost of a checked rule whose {@code self} is the given node. */
     static Estimate estimate(CelAbstractSyntaxTree checked, CelDecl self) {
@@ -165,7 +166,8 @@ final class CelCost {
         for (CelExpr arg : call.args()) {
             argCosts.add(cost(arg));
         }
-        List<String> overloads = ast.getReference(e.id()).map(CelReference::overloadIds).orElse(null);
+        List<String> overloads =
+                ast.getReference(e.id()).map(CelReference::overloadIds).orElse(null);
         if (overloads == null || overloads.isEmpty()) {
             return Range.of(0);
         }
@@ -176,13 +178,16 @@ final class CelCost {
         Range functionCost = new Range(-1L, 0);
         Range resultSize = null;
         for (String overload : overloads) {
-            Call estimate = functionCost(e, overload, call.target().orElse(null), call.args(), argCosts);
+            Call estimate = functionCost(overload, call.target().orElse(null), call.args(), argCosts);
             functionCost = functionCost.union(estimate.cost);
             if (estimate.resultSize != null) {
                 resultSize = resultSize == null ? estimate.resultSize : resultSize.union(estimate.resultSize);
             }
             if (overload.equals("index_list") || overload.equals("index_map")) {
-                paths.put(e.id(), CelDecl.append(path(call.args().getFirst()), overload.equals("index_list") ? "@items" : "@values"));
+                paths.put(
+                        e.id(),
+                        CelDecl.append(
+                                path(call.args().getFirst()), overload.equals("index_list") ? "@items" : "@values"));
             }
             if (resultSize == null) {
                 resultSize = size(e);
@@ -194,20 +199,25 @@ final class CelCost {
         return sum.add(functionCost);
     }
 
-    private record Call(Range cost, Range resultSize) {
-    }
+    private record Call(Range cost, Range resultSize) {}
 
-    private Call functionCost(CelExpr e, String overload, CelExpr target, List<CelExpr> args, List<Range> argCosts) {
+    private Call functionCost(String overload, CelExpr target, List<CelExpr> args, List<Range> argCosts) {
         Range argSum = argCosts.stream().reduce(Range.of(0), Range::add);
         switch (overload) {
             case "starts_with_string", "ends_with_string" -> {
-                return new Call(sizeOrUnknown(args.getFirst()).multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR).add(argSum), null);
+                return new Call(
+                        sizeOrUnknown(args.getFirst())
+                                .multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR)
+                                .add(argSum),
+                        null);
             }
             case "in_list" -> {
-                return new Call(sizeOrUnknown(args.get(1)).multiplyByCostFactor(1).add(argSum), null);
+                return new Call(
+                        sizeOrUnknown(args.get(1)).multiplyByCostFactor(1).add(argSum), null);
             }
             case "matches_string" -> {
-                Range string = sizeOrUnknown(target).add(Range.of(1)).multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR);
+                Range string =
+                        sizeOrUnknown(target).add(Range.of(1)).multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR);
                 Range regex = sizeOrUnknown(args.getFirst()).multiplyByCostFactor(REGEX_STRING_LENGTH_COST_FACTOR);
                 return new Call(string.multiply(regex).add(argSum), null);
             }
@@ -227,16 +237,30 @@ final class CelCost {
             }
             case "add_string", "add_bytes", "add_list" -> {
                 Range size = sizeOrUnknown(args.get(0)).add(sizeOrUnknown(args.get(1)));
-                Range cost = overload.equals("add_list") ? Range.of(1).add(argSum)
-                        : size.multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR).add(argSum);
+                Range cost = overload.equals("add_list")
+                        ? Range.of(1).add(argSum)
+                        : size.multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR)
+                                .add(argSum);
                 return new Call(cost, size);
             }
-            case "less_string", "greater_string", "less_equals_string", "greater_equals_string", "less_bytes", "greater_bytes",
-                 "less_equals_bytes", "greater_equals_bytes", "equals", "not_equals" -> {
+            case "less_string",
+                    "greater_string",
+                    "less_equals_string",
+                    "greater_equals_string",
+                    "less_bytes",
+                    "greater_bytes",
+                    "less_equals_bytes",
+                    "greater_equals_bytes",
+                    "equals",
+                    "not_equals" -> {
                 Range lhs = sizeOrUnknown(args.get(0));
                 Range rhs = sizeOrUnknown(args.get(1));
                 long smallestMax = Long.compareUnsigned(rhs.max(), lhs.max()) < 0 ? rhs.max() : lhs.max();
-                return new Call(new Range(smallestMax != 0 ? 1 : 0, smallestMax).multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR).add(argSum), null);
+                return new Call(
+                        new Range(smallestMax != 0 ? 1 : 0, smallestMax)
+                                .multiplyByCostFactor(STRING_TRAVERSAL_COST_FACTOR)
+                                .add(argSum),
+                        null);
             }
             default -> {
                 return new Call(Range.of(1).add(argSum), null);
@@ -252,7 +276,9 @@ final class CelCost {
         Range sum = cost(comprehension.iterRange()).add(cost(comprehension.accuInit()));
         push(comprehension.accuVar(), new LocalVar(path(comprehension.accuInit()), size(comprehension.accuInit())));
         boolean map = type(comprehension.iterRange()).kind() == CelKind.MAP;
-        push(comprehension.iterVar(), new LocalVar(CelDecl.append(path(comprehension.iterRange()), map ? "@keys" : "@items"), null));
+        push(
+                comprehension.iterVar(),
+                new LocalVar(CelDecl.append(path(comprehension.iterRange()), map ? "@keys" : "@items"), null));
         Range loop = cost(comprehension.loopCondition());
         Range step = cost(comprehension.loopStep());
         pop(comprehension.iterVar());
@@ -275,7 +301,8 @@ final class CelCost {
         if (e.getKind() == CelExpr.ExprKind.Kind.CONSTANT) {
             CelConstant constant = e.constant();
             if (constant.getKind() == CelConstant.Kind.STRING_VALUE) {
-                return Range.of(constant.stringValue().codePointCount(0, constant.stringValue().length()));
+                return Range.of(constant.stringValue()
+                        .codePointCount(0, constant.stringValue().length()));
             }
             if (constant.getKind() == CelConstant.Kind.BYTES_VALUE) {
                 return Range.of(constant.bytesValue().size());
@@ -301,8 +328,7 @@ final class CelCost {
             case BOOL, DOUBLE, DURATION, INT, TIMESTAMP, UINT, NULL_TYPE -> {
                 return Range.of(1);
             }
-            default -> {
-            }
+            default -> {}
         }
         if (e.getKind() == CelExpr.ExprKind.Kind.IDENT) {
             LocalVar local = peek(e.ident().name());

@@ -54,8 +54,12 @@ class CelCostTest {
 
     private static long cost(String expression, CelDecl self) throws Exception {
         CelType type = self.type();
-        var ast = CelCompilerFactory.standardCelCompilerBuilder().setStandardMacros(CelStandardMacro.STANDARD_MACROS).addVar("self", type)
-                .build().compile(expression).getAst();
+        var ast = CelCompilerFactory.standardCelCompilerBuilder()
+                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                .addVar("self", type)
+                .build()
+                .compile(expression)
+                .getAst();
         return CelCost.estimate(ast, self).cost().max();
     }
 }

@@ -33,8 +33,8 @@ final class CrdAdmission {
 
         @Override
         public String toString() {
-            return location + " `" + expression + "`: " + Long.toUnsignedString(cost) + " x " + Long.toUnsignedString(cardinality)
-                    + " = " + Long.toUnsignedString(total());
+            return location + " `" + expression + "`: " + Long.toUnsignedString(cost) + " x "
+                    + Long.toUnsignedString(cardinality) + " = " + Long.toUnsignedString(total());
         }
     }
 
@@ -47,42 +47,56 @@ final class CrdAdmission {
     private final List<RuleCost> rules = new ArrayList<>();
     private final List<String> errors = new ArrayList<>();
 
-    private CrdAdmission() {
-    }
+    private CrdAdmission() {}
 
     static Result check(JSONSchemaProps root) {
         CrdAdmission admission = new CrdAdmission();
         admission.walk(root, "openAPIV3Schema", 1, true);
         Result result = new Result(List.copyOf(admission.rules), admission.errors);
         if (Long.compareUnsigned(result.totalCost(), CRD_COST_LIMIT) > 0) {
-            admission.errors.add("total CRD cost " + Long.toUnsignedString(result.totalCost()) + " exceeds the limit of " + CRD_COST_LIMIT);
+            admission.errors.add("total CRD cost " + Long.toUnsignedString(result.totalCost())
+                    + " exceeds the limit of " + CRD_COST_LIMIT);
         }
         return new Result(result.rules, List.copyOf(admission.errors));
     }
 
     private void walk(JSONSchemaProps schema, String location, long cardinality, boolean resourceRoot) {
-        List<ValidationRule> validations = schema.getXKubernetesValidations() == null ? List.of() : schema.getXKubernetesValidations();
+        List<ValidationRule> validations =
+                schema.getXKubernetesValidations() == null ? List.of() : schema.getXKubernetesValidations();
         for (int i = 0; i < validations.size(); i++) {
             ValidationRule validation = validations.get(i);
             String at = location + ".x-kubernetes-validations[" + i + "]";
             rule(schema, at + ".rule", validation.getRule(), cardinality, resourceRoot, false);
             if (validation.getMessageExpression() != null) {
-                rule(schema, at + ".messageExpression", validation.getMessageExpression(), cardinality, resourceRoot, true);
+                rule(
+                        schema,
+                        at + ".messageExpression",
+                        validation.getMessageExpression(),
+                        cardinality,
+                        resourceRoot,
+                        true);
             }
             if (validation.getFieldPath() != null && !resolves(schema, validation.getFieldPath())) {
-                errors.add(at + ".fieldPath '" + validation.getFieldPath() + "' names no property of the schema at " + location);
+                errors.add(at + ".fieldPath '" + validation.getFieldPath() + "' names no property of the schema at "
+                        + location);
             }
         }
         if (schema.getProperties() != null) {
-            schema.getProperties().forEach((name, property) -> walk(property, location + "." + name, cardinality, false));
+            schema.getProperties()
+                    .forEach((name, property) -> walk(property, location + "." + name, cardinality, false));
         }
         if (schema.getItems() != null && schema.getItems().getSchema() != null) {
             long items = schema.getMaxItems() != null ? schema.getMaxItems() : derivedCount(schema);
             walk(schema.getItems().getSchema(), location + "[*]", CelCost.Range.multiply(cardinality, items), false);
         }
-        if (schema.getAdditionalProperties() != null && schema.getAdditionalProperties().getSchema() != null) {
+        if (schema.getAdditionalProperties() != null
+                && schema.getAdditionalProperties().getSchema() != null) {
             long properties = schema.getMaxProperties() != null ? schema.getMaxProperties() : derivedCount(schema);
-            walk(schema.getAdditionalProperties().getSchema(), location + "{*}", CelCost.Range.multiply(cardinality, properties), false);
+            walk(
+                    schema.getAdditionalProperties().getSchema(),
+                    location + "{*}",
+                    CelCost.Range.multiply(cardinality, properties),
+                    false);
         }
     }
 
@@ -91,7 +105,13 @@ final class CrdAdmission {
         return new CelDecl.Types().declare(schema, "", false).maxElements();
     }
 
-    private void rule(JSONSchemaProps schema, String location, String expression, long cardinality, boolean resourceRoot, boolean message) {
+    private void rule(
+            JSONSchemaProps schema,
+            String location,
+            String expression,
+            long cardinality,
+            boolean resourceRoot,
+            boolean message) {
         CelDecl.Types types = new CelDecl.Types();
         CelDecl self = types.declare(schema, "", resourceRoot);
         CelCompiler compiler = CelCompilerFactory.standardCelCompilerBuilder()
@@ -113,18 +133,21 @@ final class CrdAdmission {
         rules.add(cost);
         for (Map.Entry<String, CelDecl> read : estimate.sized().entrySet()) {
             if (!read.getValue().bounded()) {
-                errors.add(location + " reads " + read.getKey() + ", whose size the schema does not bound (maxLength, maxItems or maxProperties)");
+                errors.add(location + " reads " + read.getKey()
+                        + ", whose size the schema does not bound (maxLength, maxItems or maxProperties)");
             }
         }
         if (Long.compareUnsigned(cost.total(), RULE_COST_LIMIT) > 0) {
-            errors.add(location + ": estimated rule cost " + Long.toUnsignedString(cost.total()) + " exceeds the limit of " + RULE_COST_LIMIT);
+            errors.add(location + ": estimated rule cost " + Long.toUnsignedString(cost.total())
+                    + " exceeds the limit of " + RULE_COST_LIMIT);
         }
     }
 
     /** A rule's fieldPath: dotted property names (or ['name']) relative to the rule's node. */
     private static boolean resolves(JSONSchemaProps schema, String fieldPath) {
         JSONSchemaProps node = schema;
-        for (String step : fieldPath.replaceAll("\\['([^']*)'\\]", ".$1").substring(1).split("\\.")) {
+        for (String step :
+                fieldPath.replaceAll("\\['([^']*)'\\]", ".$1").substring(1).split("\\.")) {
             node = node.getProperties() == null ? null : node.getProperties().get(step);
             if (node == null) {
                 return false;

@@ -29,7 +29,8 @@ class GeneratedCrdTest {
     @Test
     void theSchemaSaysWhatTheApiServerMustEnforce() throws Exception {
         CustomResourceDefinitionVersion version = crd().getSpec().getVersions().getFirst();
-        JSONSchemaProps spec = version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+        JSONSchemaProps spec =
+                version.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
 
         assertThat(version.getSubresources().getStatus()).isNotNull();
         assertThat(spec.getRequired()).containsExactlyInAnyOrder("gateway", "authentication");
@@ -37,26 +38,53 @@ class GeneratedCrdTest {
         assertThat(spec.getProperties().get("mtu").getMinimum()).isEqualTo(1280.0);
         assertThat(spec.getProperties().get("dtls").getDefault().asBoolean()).isTrue();
         JSONSchemaProps routes = spec.getProperties().get("routes");
-        assertThat(routes.getXKubernetesValidations()).extracting("message")
-                .contains("allowDefaultRoute needs neverRoute (the cluster's pod and service CIDRs), or the pods lose their cluster network");
-        assertThat(routes.getProperties().get("allowDefaultRoute").getDefault().asBoolean()).isFalse();
-        assertThat(spec.getProperties().get("trust").getXKubernetesValidations()).extracting("message")
+        assertThat(routes.getXKubernetesValidations())
+                .extracting("message")
+                .contains(
+                        "allowDefaultRoute needs neverRoute (the cluster's pod and service CIDRs), or the pods lose their cluster network");
+        assertThat(routes.getProperties().get("allowDefaultRoute").getDefault().asBoolean())
+                .isFalse();
+        assertThat(spec.getProperties().get("trust").getXKubernetesValidations())
+                .extracting("message")
                 .contains("trust.ca takes exactly one of secret or configMap");
-        assertThat(version.getAdditionalPrinterColumns()).extracting("name")
-                .containsExactly("Age", "Gateway", "Ready", "Connected", "DNS", "Egress-Ready", "Services", "Sessions", "Injected");
-        // Every string of spec.egress has a length bound and every list a size bound, so CEL and the API server's cost stay bounded.
+        assertThat(version.getAdditionalPrinterColumns())
+                .extracting("name")
+                .containsExactly(
+                        "Age",
+                        "Gateway",
+                        "Ready",
+                        "Connected",
+                        "DNS",
+                        "Egress-Ready",
+                        "Services",
+                        "Sessions",
+                        "Injected");
+        // Every string of spec.egress has a length bound and every list a size bound, so CEL and the API server's cost
+        // stay bounded.
         JSONSchemaProps egress = spec.getProperties().get("egress");
-        assertThat(egress.getProperties().get("allowedNamespaces").getMaxItems()).isEqualTo(64L);
-        assertThat(egress.getProperties().get("allowedNamespaces").getItems().getSchema().getMaxLength()).isEqualTo(63L);
-        JSONSchemaProps service = egress.getProperties().get("services").getItems().getSchema();
+        assertThat(egress.getProperties().get("allowedNamespaces").getMaxItems())
+                .isEqualTo(64L);
+        assertThat(egress.getProperties()
+                        .get("allowedNamespaces")
+                        .getItems()
+                        .getSchema()
+                        .getMaxLength())
+                .isEqualTo(63L);
+        JSONSchemaProps service =
+                egress.getProperties().get("services").getItems().getSchema();
         assertThat(egress.getProperties().get("services").getMaxItems()).isEqualTo(32L);
         assertThat(service.getProperties().get("host").getMaxLength()).isEqualTo(253L);
-        assertThat(service.getProperties().get("ports").getItems().getSchema().getMaximum()).isEqualTo(65535.0);
+        assertThat(service.getProperties().get("ports").getItems().getSchema().getMaximum())
+                .isEqualTo(65535.0);
         JSONSchemaProps dns = spec.getProperties().get("dns");
-        assertThat(dns.getProperties().get("enabled").getDefault().asBoolean()).as("DNS through the sidecar unless turned off").isTrue();
+        assertThat(dns.getProperties().get("enabled").getDefault().asBoolean())
+                .as("DNS through the sidecar unless turned off")
+                .isTrue();
         assertThat(dns.getProperties().get("domains").getMaxItems()).isEqualTo(32L);
-        assertThat(dns.getProperties().get("domains").getItems().getSchema().getMaxLength()).isEqualTo(253L);
-        assertThat(dns.getProperties().get("domains").getItems().getSchema().getPattern()).isEqualTo(TunnelDns.DOMAIN);
+        assertThat(dns.getProperties().get("domains").getItems().getSchema().getMaxLength())
+                .isEqualTo(253L);
+        assertThat(dns.getProperties().get("domains").getItems().getSchema().getPattern())
+                .isEqualTo(TunnelDns.DOMAIN);
         assertThat(crd().getSpec().getNames().getShortNames()).containsExactly("vpnt");
     }
 

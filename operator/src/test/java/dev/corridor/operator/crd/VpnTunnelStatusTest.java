@@ -15,14 +15,27 @@ class VpnTunnelStatusTest {
     @Test
     void whatASidecarReportsIsCutToTheSchemasBounds() throws Exception {
         JSONSchemaProps pod;
-        try (InputStream in = Files.newInputStream(Path.of("target/classes/META-INF/fabric8/vpntunnels.corridor.dev-v1.yml"))) {
-            pod = Serialization.unmarshal(in, CustomResourceDefinition.class).getSpec().getVersions().getFirst().getSchema()
-                    .getOpenAPIV3Schema().getProperties().get("status").getProperties().get("pods").getItems().getSchema();
+        try (InputStream in =
+                Files.newInputStream(Path.of("target/classes/META-INF/fabric8/vpntunnels.corridor.dev-v1.yml"))) {
+            pod = Serialization.unmarshal(in, CustomResourceDefinition.class)
+                    .getSpec()
+                    .getVersions()
+                    .getFirst()
+                    .getSchema()
+                    .getOpenAPIV3Schema()
+                    .getProperties()
+                    .get("status")
+                    .getProperties()
+                    .get("pods")
+                    .getItems()
+                    .getSchema();
         }
 
-        VpnTunnelStatus.PodSummary summary = new VpnTunnelStatus.PodSummary("web-0", true, "x".repeat(1000), "10.99.0.50", null);
+        VpnTunnelStatus.PodSummary summary =
+                new VpnTunnelStatus.PodSummary("web-0", true, "x".repeat(1000), "10.99.0.50", null);
 
-        assertThat(summary.transport()).hasSize(pod.getProperties().get("transport").getMaxLength().intValue());
+        assertThat(summary.transport())
+                .hasSize(pod.getProperties().get("transport").getMaxLength().intValue());
         assertThat(summary.address()).isEqualTo("10.99.0.50");
         assertThat(summary.since()).isNull();
     }

@@ -11,5 +11,4 @@ import java.util.Map;
  * @param entrypoint the command the image starts (absolute paths: the container has the image's PATH only)
  * @param files      files the image adds: path inside the container to the file on this machine
  */
-record ContainerImage(List<String> entrypoint, Map<String, Path> files) {
-}
+record ContainerImage(List<String> entrypoint, Map<String, Path> files) {}

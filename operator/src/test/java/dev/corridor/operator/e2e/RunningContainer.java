@@ -29,7 +29,13 @@ final class RunningContainer implements AutoCloseable {
     private final Path log;
     private final long gracePeriodSeconds;
 
-    RunningContainer(Process process, Container spec, Kubelet.Sandbox sandbox, Path directory, Path log, long gracePeriodSeconds) {
+    RunningContainer(
+            Process process,
+            Container spec,
+            Kubelet.Sandbox sandbox,
+            Path directory,
+            Path log,
+            long gracePeriodSeconds) {
         this.process = process;
         this.spec = spec;
         this.sandbox = sandbox;
@@ -39,8 +45,7 @@ final class RunningContainer implements AutoCloseable {
     }
 
     /** How a container ended: its exit code, and whether SIGTERM sufficed before the grace period ran out. */
-    record Termination(int exitCode, boolean withinGracePeriod) {
-    }
+    record Termination(int exitCode, boolean withinGracePeriod) {}
 
     /** One line of the container's mount table as it sees it: paths are relative to its root. */
     record Mount(String mountPoint, List<String> options, String type) {
@@ -78,14 +83,16 @@ final class RunningContainer implements AutoCloseable {
         int failures = 0;
         while (true) {
             if (!process.isAlive()) {
-                throw new AssertionError("the container exited with " + process.exitValue() + " before its startup probe succeeded:\n" + output());
+                throw new AssertionError("the container exited with " + process.exitValue()
+                        + " before its startup probe succeeded:\n" + output());
             }
             if (succeeds(probe)) {
                 return;
             }
             failures++;
             if (failures >= orDefault(probe.getFailureThreshold(), 3)) {
-                throw new AssertionError("the startup probe failed " + failures + " times: the kubelet would kill the container:\n" + output());
+                throw new AssertionError("the startup probe failed " + failures
+                        + " times: the kubelet would kill the container:\n" + output());
             }
             Thread.sleep(orDefault(probe.getPeriodSeconds(), 10) * 1000L);
         }
@@ -93,13 +100,17 @@ final class RunningContainer implements AutoCloseable {
 
     /** One probe as the kubelet sends it: an HTTP GET from the node's namespace to the pod IP. */
     boolean succeeds(Probe probe) throws IOException, InterruptedException {
-        int status = httpStatus(probe.getHttpGet().getPort().getIntVal(), probe.getHttpGet().getPath(), orDefault(probe.getTimeoutSeconds(), 1));
+        int status = httpStatus(
+                probe.getHttpGet().getPort().getIntVal(),
+                probe.getHttpGet().getPath(),
+                orDefault(probe.getTimeoutSeconds(), 1));
         return status >= 200 && status < 400;
     }
 
     /** A GET from the node's namespace to the pod IP with these headers, as the operator reads a sidecar's /status; fails unless 2xx. */
     String httpGet(int port, String path, String... headers) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", sandbox.nodeNamespace(), "curl", "-sf", "--max-time", "2"));
+        List<String> command = new ArrayList<>(
+                List.of("ip", "netns", "exec", sandbox.nodeNamespace(), "curl", "-sf", "--max-time", "2"));
         for (String header : headers) {
             command.addAll(List.of("-H", header));
         }
@@ -141,7 +152,8 @@ final class RunningContainer implements AutoCloseable {
     /** The environment the process started with ({@code /proc/PID/environ}). */
     Map<String, String> environment() throws IOException {
         Map<String, String> variables = new LinkedHashMap<>();
-        for (String entry : Files.readString(Path.of("/proc", Long.toString(process.pid()), "environ")).split("\0")) {
+        for (String entry : Files.readString(Path.of("/proc", Long.toString(process.pid()), "environ"))
+                .split("\0")) {
             int equals = entry.indexOf('=');
             if (equals > 0) {
                 variables.put(entry.substring(0, equals), entry.substring(equals + 1));
@@ -165,7 +177,8 @@ final class RunningContainer implements AutoCloseable {
      * test's own privileges, so that what fails there fails because of the mounts, not of the container's capabilities.
      */
     Commands.Result inside(String... command) throws IOException, InterruptedException {
-        List<String> full = new ArrayList<>(List.of("nsenter", "--target", Long.toString(process.pid()), "--mount", "--net", "--root", "--wd", "--"));
+        List<String> full = new ArrayList<>(List.of(
+                "nsenter", "--target", Long.toString(process.pid()), "--mount", "--net", "--root", "--wd", "--"));
         full.addAll(List.of(command));
         return Commands.runAllowingFailure(full);
     }
@@ -196,8 +209,19 @@ final class RunningContainer implements AutoCloseable {
     }
 
     private int httpStatus(int port, String path, int timeoutSeconds) throws IOException, InterruptedException {
-        Commands.Result result = Commands.runAllowingFailure(List.of("ip", "netns", "exec", sandbox.nodeNamespace(), "curl", "-s",
-                "-o", "/dev/null", "-w", "%{http_code}", "--max-time", Integer.toString(timeoutSeconds),
+        Commands.Result result = Commands.runAllowingFailure(List.of(
+                "ip",
+                "netns",
+                "exec",
+                sandbox.nodeNamespace(),
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--max-time",
+                Integer.toString(timeoutSeconds),
                 "http://" + sandbox.podIp() + ":" + port + path));
         return result.stdout().isBlank() ? 0 : Integer.parseInt(result.stdout().strip());
     }

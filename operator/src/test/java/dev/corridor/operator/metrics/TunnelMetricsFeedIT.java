@@ -33,29 +33,46 @@ class TunnelMetricsFeedIT {
     void tunnelSeriesFollowTheStatusesAndGoWithTheTunnel() throws Exception {
         Fixtures.installCrd(client);
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        VpnTunnel reported = client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
-        reported.setStatus(new VpnTunnelStatus(1L, List.of(condition("Ready", "False"), condition("ConfigValid", "True"),
-                condition("Degraded", "True")), 3, 2, List.of(), null, null));
+        VpnTunnel reported =
+                client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
+        reported.setStatus(new VpnTunnelStatus(
+                1L,
+                List.of(condition("Ready", "False"), condition("ConfigValid", "True"), condition("Degraded", "True")),
+                3,
+                2,
+                List.of(),
+                null,
+                null));
         client.resource(reported).updateStatus();
         client.resource(Fixtures.tunnel("fresh", "vpn-login")).create();
 
         try (TunnelMetricsFeed feed = TunnelMetricsFeed.start(client, metrics, WatchedNamespaces.ALL);
-             MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), metrics)) {
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(server)).contains(
-                    "corridor_operator_tunnel_injected_pods{namespace=\"" + NAMESPACE + "\",tunnel=\"corp\"} 3",
-                    "corridor_operator_tunnel_connected_pods{namespace=\"" + NAMESPACE + "\",tunnel=\"corp\"} 2",
-                    "corridor_operator_tunnel_connected_pods{namespace=\"" + NAMESPACE + "\",tunnel=\"fresh\"} 0",
-                    "corridor_operator_tunnels{condition=\"Ready\",status=\"False\"} 1",
-                    "corridor_operator_tunnels{condition=\"Ready\",status=\"Unknown\"} 1",
-                    "corridor_operator_tunnels{condition=\"Ready\",status=\"True\"} 0",
-                    "corridor_operator_tunnels{condition=\"Degraded\",status=\"True\"} 1"));
+                MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), metrics)) {
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(get(server))
+                            .contains(
+                                    "corridor_operator_tunnel_injected_pods{namespace=\"" + NAMESPACE
+                                            + "\",tunnel=\"corp\"} 3",
+                                    "corridor_operator_tunnel_connected_pods{namespace=\"" + NAMESPACE
+                                            + "\",tunnel=\"corp\"} 2",
+                                    "corridor_operator_tunnel_connected_pods{namespace=\"" + NAMESPACE
+                                            + "\",tunnel=\"fresh\"} 0",
+                                    "corridor_operator_tunnels{condition=\"Ready\",status=\"False\"} 1",
+                                    "corridor_operator_tunnels{condition=\"Ready\",status=\"Unknown\"} 1",
+                                    "corridor_operator_tunnels{condition=\"Ready\",status=\"True\"} 0",
+                                    "corridor_operator_tunnels{condition=\"Degraded\",status=\"True\"} 1"));
 
-            client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").delete();
+            client.resources(VpnTunnel.class)
+                    .inNamespace(NAMESPACE)
+                    .withName("corp")
+                    .delete();
 
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(server))
-                    .doesNotContain("tunnel=\"corp\"")
-                    .contains("corridor_operator_tunnels{condition=\"Ready\",status=\"False\"} 0",
-                            "corridor_operator_tunnels{condition=\"Ready\",status=\"Unknown\"} 1"));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(get(server))
+                            .doesNotContain("tunnel=\"corp\"")
+                            .contains(
+                                    "corridor_operator_tunnels{condition=\"Ready\",status=\"False\"} 0",
+                                    "corridor_operator_tunnels{condition=\"Ready\",status=\"Unknown\"} 1"));
         }
     }
 
@@ -68,24 +85,36 @@ class TunnelMetricsFeedIT {
         elsewhere.getMetadata().setNamespace("other");
         client.resource(elsewhere).create();
 
-        try (TunnelMetricsFeed feed = TunnelMetricsFeed.start(client, metrics, new WatchedNamespaces(Set.of(NAMESPACE)));
-             MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), metrics)) {
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get(server))
-                    .contains("corridor_operator_tunnel_injected_pods{namespace=\"" + NAMESPACE + "\",tunnel=\"corp\"} 0")
-                    .doesNotContain("namespace=\"other\""));
+        try (TunnelMetricsFeed feed =
+                        TunnelMetricsFeed.start(client, metrics, new WatchedNamespaces(Set.of(NAMESPACE)));
+                MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), metrics)) {
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(get(server))
+                            .contains("corridor_operator_tunnel_injected_pods{namespace=\"" + NAMESPACE
+                                    + "\",tunnel=\"corp\"} 0")
+                            .doesNotContain("namespace=\"other\""));
         }
     }
 
     private static Condition condition(String type, String status) {
-        return new ConditionBuilder().withType(type).withStatus(status).withReason("Test").withMessage("").withLastTransitionTime("2026-11-22T00:00:00Z").build();
+        return new ConditionBuilder()
+                .withType(type)
+                .withStatus(status)
+                .withReason("Test")
+                .withMessage("")
+                .withLastTransitionTime("2026-11-22T00:00:00Z")
+                .build();
     }
 
     private static String get(MetricsServer server) throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValue("text/plain; version=0.0.4; charset=utf-8");
             return response.body();
         }
     }

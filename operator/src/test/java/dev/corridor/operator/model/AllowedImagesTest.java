@@ -20,10 +20,14 @@ class AllowedImagesTest {
         AllowedImages allowed = new AllowedImages(List.of("registry.example.com/corridor/sidecar"));
 
         assertThat(allowed.allows("registry.example.com/corridor/sidecar")).isTrue();
-        assertThat(allowed.allows("registry.example.com/corridor/sidecar:0.2.0")).isTrue();
-        assertThat(allowed.allows("registry.example.com/corridor/sidecar@" + DIGEST)).isTrue();
-        assertThat(allowed.allows("registry.example.com/corridor/sidecar-debug:0.2.0")).isFalse();
-        assertThat(allowed.allows("registry.example.com/corridor/sidecar/other:1")).isFalse();
+        assertThat(allowed.allows("registry.example.com/corridor/sidecar:0.2.0"))
+                .isTrue();
+        assertThat(allowed.allows("registry.example.com/corridor/sidecar@" + DIGEST))
+                .isTrue();
+        assertThat(allowed.allows("registry.example.com/corridor/sidecar-debug:0.2.0"))
+                .isFalse();
+        assertThat(allowed.allows("registry.example.com/corridor/sidecar/other:1"))
+                .isFalse();
         assertThat(allowed.allows("registry.example.com/corridor/sidecarx")).isFalse();
     }
 
@@ -31,10 +35,14 @@ class AllowedImagesTest {
     void aPrefixEndingInASlashAllowsEverythingBelowIt() {
         AllowedImages allowed = new AllowedImages(List.of("registry.example.com/corridor/"));
 
-        assertThat(allowed.allows("registry.example.com/corridor/sidecar:0.2.0")).isTrue();
-        assertThat(allowed.allows("registry.example.com/corridor/team/sidecar:1")).isTrue();
-        assertThat(allowed.allows("registry.example.com/corridor-evil/sidecar:1")).isFalse();
-        assertThat(allowed.allows("registry.example.com.evil.test/corridor/sidecar:1")).isFalse();
+        assertThat(allowed.allows("registry.example.com/corridor/sidecar:0.2.0"))
+                .isTrue();
+        assertThat(allowed.allows("registry.example.com/corridor/team/sidecar:1"))
+                .isTrue();
+        assertThat(allowed.allows("registry.example.com/corridor-evil/sidecar:1"))
+                .isFalse();
+        assertThat(allowed.allows("registry.example.com.evil.test/corridor/sidecar:1"))
+                .isFalse();
     }
 
     @Test
@@ -50,8 +58,10 @@ class AllowedImagesTest {
         AllowedImages allowed = new AllowedImages(List.of(DIGEST));
 
         assertThat(allowed.allows("mirror.example.com/sidecar@" + DIGEST)).isTrue();
-        assertThat(allowed.allows("mirror.example.com/sidecar:" + DIGEST.substring(7))).isFalse();
-        assertThat(allowed.allows("mirror.example.com/sidecar@sha256:" + "cd".repeat(32))).isFalse();
+        assertThat(allowed.allows("mirror.example.com/sidecar:" + DIGEST.substring(7)))
+                .isFalse();
+        assertThat(allowed.allows("mirror.example.com/sidecar@sha256:" + "cd".repeat(32)))
+                .isFalse();
     }
 
     @Test

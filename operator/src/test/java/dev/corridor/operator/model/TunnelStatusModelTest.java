@@ -25,8 +25,13 @@ class TunnelStatusModelTest {
         List<PodObservation> up = List.of(connected("web-1"));
         VpnTunnelStatus first = TunnelStatusModel.status(1, SPEC, List.of(), up, List.of(), T0);
         VpnTunnelStatus same = TunnelStatusModel.status(1, SPEC, List.of(), up, first.conditions(), T1);
-        VpnTunnelStatus down = TunnelStatusModel.status(1, SPEC, List.of(), List.of(new PodObservation("web-1", false, Optional.empty())),
-                same.conditions(), T1);
+        VpnTunnelStatus down = TunnelStatusModel.status(
+                1,
+                SPEC,
+                List.of(),
+                List.of(new PodObservation("web-1", false, Optional.empty())),
+                same.conditions(),
+                T1);
 
         assertThat(ready(same).getLastTransitionTime()).isEqualTo(T0.toString());
         assertThat(ready(down).getStatus()).isEqualTo("False");
@@ -35,7 +40,8 @@ class TunnelStatusModelTest {
 
     @Test
     void aSidecarThatSaysItIsNotConnectedIsNotCountedEvenWhenReady() {
-        PodObservation stale = new PodObservation("web-1", true, Optional.of(new SidecarReport("reconnecting", null, null, null, List.of())));
+        PodObservation stale = new PodObservation(
+                "web-1", true, Optional.of(new SidecarReport("reconnecting", null, null, null, List.of())));
 
         VpnTunnelStatus status = TunnelStatusModel.status(1, SPEC, List.of(), List.of(stale), List.of(), T0);
 
@@ -46,26 +52,40 @@ class TunnelStatusModelTest {
     @Test
     void aThousandPodsGiveTwentySummariesAndAShortMessage() {
         List<PodObservation> pods = IntStream.range(0, 1000)
-                .mapToObj(i -> new PodObservation("web-%04d".formatted(i), false, Optional.empty())).toList();
+                .mapToObj(i -> new PodObservation("web-%04d".formatted(i), false, Optional.empty()))
+                .toList();
 
         VpnTunnelStatus status = TunnelStatusModel.status(1, SPEC, List.of(), pods, List.of(), T0);
 
         assertThat(status.injectedPods()).isEqualTo(1000);
-        assertThat(status.pods()).hasSize(VpnTunnelStatus.MAX_PODS).first().extracting(VpnTunnelStatus.PodSummary::name).isEqualTo("web-0000");
+        assertThat(status.pods())
+                .hasSize(VpnTunnelStatus.MAX_PODS)
+                .first()
+                .extracting(VpnTunnelStatus.PodSummary::name)
+                .isEqualTo("web-0000");
         assertThat(ready(status).getMessage())
-                .isEqualTo("1000 of 1000 pods do not have the tunnel up: web-0000, web-0001, web-0002, web-0003, web-0004 and 995 more");
+                .isEqualTo(
+                        "1000 of 1000 pods do not have the tunnel up: web-0000, web-0001, web-0002, web-0003, web-0004 and 995 more");
     }
 
     @Test
     void anInvalidConfigurationIsNotReadyWhateverThePodsSay() {
-        VpnTunnelStatus status = TunnelStatusModel.status(3, SPEC, List.of(new SpecValidation.Problem("SecretNotFound", "Secret 'x' does not exist")),
-                List.of(connected("web-1")), List.of(), T0);
+        VpnTunnelStatus status = TunnelStatusModel.status(
+                3,
+                SPEC,
+                List.of(new SpecValidation.Problem("SecretNotFound", "Secret 'x' does not exist")),
+                List.of(connected("web-1")),
+                List.of(),
+                T0);
 
-        assertThat(status.conditions()).extracting(Condition::getType, Condition::getStatus, Condition::getReason).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("ConfigValid", "False", "SecretNotFound"),
-                org.assertj.core.groups.Tuple.tuple("Ready", "False", "ConfigInvalid"),
-                org.assertj.core.groups.Tuple.tuple("Degraded", "False", "AllConnected"));
-        assertThat(status.conditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(3L));
+        assertThat(status.conditions())
+                .extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ConfigValid", "False", "SecretNotFound"),
+                        org.assertj.core.groups.Tuple.tuple("Ready", "False", "ConfigInvalid"),
+                        org.assertj.core.groups.Tuple.tuple("Degraded", "False", "AllConnected"));
+        assertThat(status.conditions())
+                .allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(3L));
     }
 
     @Test
@@ -76,28 +96,58 @@ class TunnelStatusModelTest {
                 reporting("web-2", List.of("eng.example.com", "not a domain; rm -rf", "x".repeat(300))),
                 new PodObservation("web-3", false, Optional.empty()));
 
-        assertThat(TunnelStatusModel.status(1, spec, List.of(), pods, List.of(), T0).dnsDomains())
+        assertThat(TunnelStatusModel.status(1, spec, List.of(), pods, List.of(), T0)
+                        .dnsDomains())
                 .containsExactly("corp.example.com", "lab.example", "eng.example.com");
-        assertThat(TunnelStatusModel.status(1, SPEC, List.of(), List.of(), List.of(), T0).dnsDomains()).as("DNS on by default, nothing added").isEmpty();
-        assertThat(TunnelStatusModel.status(1, withDns(new TunnelDns(false, List.of("corp.example.com"), null)), List.of(), pods, List.of(), T0)
-                .dnsDomains()).as("no DNS, no domains").isNull();
+        assertThat(TunnelStatusModel.status(1, SPEC, List.of(), List.of(), List.of(), T0)
+                        .dnsDomains())
+                .as("DNS on by default, nothing added")
+                .isEmpty();
+        assertThat(TunnelStatusModel.status(
+                                1,
+                                withDns(new TunnelDns(false, List.of("corp.example.com"), null)),
+                                List.of(),
+                                pods,
+                                List.of(),
+                                T0)
+                        .dnsDomains())
+                .as("no DNS, no domains")
+                .isNull();
     }
 
     private static VpnTunnelSpec withDns(TunnelDns dns) {
         VpnTunnelSpec spec = SPEC;
-        return new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), spec.mtu(), spec.dtls(), spec.sidecar(),
-                spec.reconnect(), null, dns);
+        return new VpnTunnelSpec(
+                spec.gateway(),
+                spec.trust(),
+                spec.authentication(),
+                spec.routes(),
+                spec.mtu(),
+                spec.dtls(),
+                spec.sidecar(),
+                spec.reconnect(),
+                null,
+                dns);
     }
 
     private static PodObservation reporting(String name, List<String> searchDomains) {
-        return new PodObservation(name, true, Optional.of(new SidecarReport("connected", "dtls", "192.168.100.10", T0.toString(), searchDomains)));
+        return new PodObservation(
+                name,
+                true,
+                Optional.of(new SidecarReport("connected", "dtls", "192.168.100.10", T0.toString(), searchDomains)));
     }
 
     private static PodObservation connected(String name) {
-        return new PodObservation(name, true, Optional.of(new SidecarReport("connected", "dtls", "192.168.100.10", T0.toString(), List.of())));
+        return new PodObservation(
+                name,
+                true,
+                Optional.of(new SidecarReport("connected", "dtls", "192.168.100.10", T0.toString(), List.of())));
     }
 
     private static Condition ready(VpnTunnelStatus status) {
-        return status.conditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
+        return status.conditions().stream()
+                .filter(c -> c.getType().equals("Ready"))
+                .findFirst()
+                .orElseThrow();
     }
 }

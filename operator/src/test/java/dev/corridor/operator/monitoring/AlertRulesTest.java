@@ -35,7 +35,8 @@ class AlertRulesTest {
         Promtool.Result result = Promtool.checkRules(MonitoringFiles.ALERTS);
 
         assertThat(result.succeeded()).as(result.output()).isTrue();
-        assertThat(result.output()).contains("SUCCESS: " + MonitoringFiles.alerts().size() + " rules found");
+        assertThat(result.output())
+                .contains("SUCCESS: " + MonitoringFiles.alerts().size() + " rules found");
     }
 
     @Test
@@ -60,7 +61,8 @@ class AlertRulesTest {
         try (InputStream in = getClass().getResourceAsStream(MonitoringFiles.ALERT_TESTS_RESOURCE)) {
             for (JsonNode test : new YAMLMapper().readTree(in).path("tests")) {
                 for (JsonNode check : test.path("alert_rule_test")) {
-                    (check.path("exp_alerts").isEmpty() ? quiet : firing).add(check.path("alertname").asText());
+                    (check.path("exp_alerts").isEmpty() ? quiet : firing)
+                            .add(check.path("alertname").asText());
                 }
             }
         }
@@ -76,8 +78,11 @@ class AlertRulesTest {
             String summary = alert.annotations().get("summary");
             String description = alert.annotations().get("description");
             assertThat(alert.labels().get("severity")).as(alert.name()).isIn(SEVERITIES);
-            assertThat(alert.forDuration()).as(alert.name()).satisfiesAnyOf(
-                    duration -> assertThat(duration).isEmpty(), duration -> assertThat(duration).matches(DURATION));
+            assertThat(alert.forDuration())
+                    .as(alert.name())
+                    .satisfiesAnyOf(
+                            duration -> assertThat(duration).isEmpty(),
+                            duration -> assertThat(duration).matches(DURATION));
             assertThat(alert.annotations()).as(alert.name()).containsOnlyKeys("summary", "description");
             for (String text : List.of(summary, description)) {
                 assertThat(text).as(alert.name()).contains("{{ $labels.namespace }}");
@@ -86,7 +91,8 @@ class AlertRulesTest {
                     assertThat(text).as(alert.name()).contains("{{ $labels.tunnel }}");
                 }
             }
-            // The sidecar's and the webhook's alerts are per pod; the operator's are per tunnel and have no pod label to show.
+            // The sidecar's and the webhook's alerts are per pod; the operator's are per tunnel and have no pod label
+            // to show.
             if (alert.group().equals("corridor-sidecar") || alert.group().equals("corridor-webhook")) {
                 assertThat(summary + description).as(alert.name()).contains("{{ $labels.pod }}");
             } else {
@@ -98,16 +104,26 @@ class AlertRulesTest {
 
     @Test
     void descriptionsNameTheSidecarAsTheWebhookInjectsIt() {
-        String descriptions = String.join("\n", MonitoringFiles.alerts().stream().map(alert -> alert.annotations().get("description")).toList());
+        String descriptions = String.join(
+                "\n",
+                MonitoringFiles.alerts().stream()
+                        .map(alert -> alert.annotations().get("description"))
+                        .toList());
 
         assertThat(all(" -c ([a-z-]+)", descriptions)).containsExactly(SidecarLayout.CONTAINER_NAME);
-        assertThat(all("port-forward pod/[^`]*? (\\d+)`", descriptions)).containsExactly(Integer.toString(SidecarLayout.DEFAULT_HTTP_PORT));
+        assertThat(all("port-forward pod/[^`]*? (\\d+)`", descriptions))
+                .containsExactly(Integer.toString(SidecarLayout.DEFAULT_HTTP_PORT));
         assertThat(all("-l ([a-z./]+)=", descriptions)).containsExactly(SidecarLayout.TUNNEL_LABEL);
-        assertThat(all("annotation (corridor\\.dev/[a-z-]+)", descriptions)).containsExactly(SidecarLayout.LOG_LEVEL_ANNOTATION);
+        assertThat(all("annotation (corridor\\.dev/[a-z-]+)", descriptions))
+                .containsExactly(SidecarLayout.LOG_LEVEL_ANNOTATION);
     }
 
     /** The distinct values of the pattern's first group in the text. */
     private static Set<String> all(String regex, String text) {
-        return Pattern.compile(regex).matcher(text).results().map(result -> result.group(1)).collect(Collectors.toSet());
+        return Pattern.compile(regex)
+                .matcher(text)
+                .results()
+                .map(result -> result.group(1))
+                .collect(Collectors.toSet());
     }
 }

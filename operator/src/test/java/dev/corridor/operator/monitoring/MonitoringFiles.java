@@ -33,11 +33,15 @@ final class MonitoringFiles {
     /** Grafana's template variable query for the values of a label: label_values(SELECTOR, LABEL). */
     private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+), *(\\w+)\\)");
 
-    private MonitoringFiles() {
-    }
+    private MonitoringFiles() {}
 
-    record Alert(String group, String name, String expr, String forDuration, Map<String, String> labels, Map<String, String> annotations) {
-    }
+    record Alert(
+            String group,
+            String name,
+            String expr,
+            String forDuration,
+            Map<String, String> labels,
+            Map<String, String> annotations) {}
 
     /** A query of a dashboard panel. */
     record PanelQuery(String panel, String refId, String expr, boolean instant) {
@@ -48,16 +52,20 @@ final class MonitoringFiles {
     }
 
     /** A template variable that lists a label's values, as Grafana asks Prometheus for them. */
-    record LabelValuesVariable(String name, String selector, String label) {
-    }
+    record LabelValuesVariable(String name, String selector, String label) {}
 
     static List<Alert> alerts() {
         JsonNode file = read(new YAMLMapper(), ALERTS);
         List<Alert> alerts = new ArrayList<>();
         for (JsonNode group : file.path("groups")) {
             for (JsonNode rule : group.path("rules")) {
-                alerts.add(new Alert(group.path("name").asText(), rule.path("alert").asText(), rule.path("expr").asText(),
-                        rule.path("for").asText(""), strings(rule.path("labels")), strings(rule.path("annotations"))));
+                alerts.add(new Alert(
+                        group.path("name").asText(),
+                        rule.path("alert").asText(),
+                        rule.path("expr").asText(),
+                        rule.path("for").asText(""),
+                        strings(rule.path("labels")),
+                        strings(rule.path("annotations"))));
             }
         }
         return alerts;
@@ -78,7 +86,10 @@ final class MonitoringFiles {
         List<PanelQuery> queries = new ArrayList<>();
         for (JsonNode panel : panels()) {
             for (JsonNode target : panel.path("targets")) {
-                queries.add(new PanelQuery(panel.path("title").asText(), target.path("refId").asText(), target.path("expr").asText(),
+                queries.add(new PanelQuery(
+                        panel.path("title").asText(),
+                        target.path("refId").asText(),
+                        target.path("expr").asText(),
                         target.path("instant").asBoolean(false)));
             }
         }
@@ -89,11 +100,14 @@ final class MonitoringFiles {
         List<LabelValuesVariable> variables = new ArrayList<>();
         for (JsonNode variable : dashboard().path("templating").path("list")) {
             if (variable.path("type").asText().equals("query")) {
-                Matcher matcher = LABEL_VALUES.matcher(variable.path("query").path("query").asText());
+                Matcher matcher = LABEL_VALUES.matcher(
+                        variable.path("query").path("query").asText());
                 if (!matcher.matches()) {
-                    throw new AssertionError("variable " + variable.path("name").asText() + " is not a label_values() query");
+                    throw new AssertionError(
+                            "variable " + variable.path("name").asText() + " is not a label_values() query");
                 }
-                variables.add(new LabelValuesVariable(variable.path("name").asText(), matcher.group(1), matcher.group(2)));
+                variables.add(
+                        new LabelValuesVariable(variable.path("name").asText(), matcher.group(1), matcher.group(2)));
             }
         }
         return variables;
@@ -127,7 +141,8 @@ final class MonitoringFiles {
 
     private static Map<String, String> strings(JsonNode object) {
         Map<String, String> map = new LinkedHashMap<>();
-        object.properties().forEach(entry -> map.put(entry.getKey(), entry.getValue().asText()));
+        object.properties()
+                .forEach(entry -> map.put(entry.getKey(), entry.getValue().asText()));
         return map;
     }
 

@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.corridor.operator.crd.VpnTunnel;
 import dev.corridor.operator.metrics.MetricsServer;
 import dev.corridor.operator.metrics.OperatorMetrics;
 import dev.corridor.operator.metrics.TunnelMetricsFeed;
 import dev.corridor.operator.model.AllowedImages;
 import dev.corridor.operator.model.InjectionSettings;
-import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.model.SidecarLayout;
+import dev.corridor.operator.model.WatchedNamespaces;
 import dev.corridor.operator.monitoring.MonitoringFiles.Alert;
 import dev.corridor.operator.monitoring.MonitoringFiles.LabelValuesVariable;
 import dev.corridor.operator.monitoring.MonitoringFiles.PanelQuery;
@@ -64,10 +63,16 @@ class MonitoringIT {
     private static final String TUNNEL = "corp-vpn";
     private static final String POD = "billing-7c9d8-x2x4z";
     private static final String OPERATOR_NAMESPACE = "corridor-system";
-    private static final InjectionSettings INJECTION = new InjectionSettings("corridor-sidecar:0.1.0", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
+    private static final InjectionSettings INJECTION = new InjectionSettings(
+            "corridor-sidecar:0.1.0",
+            "IfNotPresent",
+            InjectionSettings.Mode.NATIVE,
+            InjectionSettings.TunDevice.HOST_PATH,
+            new ResourceRequirements(),
+            AllowedImages.NONE);
     /** What Grafana puts for $__rate_interval at a 1 s scrape interval and a short time range is 4 s; longer is steadier here. */
     private static final String RATE_INTERVAL = "15s";
+
     private static final String RANGE = "5m";
     private static final long TRANSFER_BYTES = 8L * 1024 * 1024;
     private static final Duration SCRAPES = Duration.ofSeconds(20);
@@ -91,23 +96,35 @@ class MonitoringIT {
         lab = GatewayLab.start("cormon", "dpd = 2", "session-timeout = 3600", "idle-timeout = 1800");
         pod = NetworkNamespace.attach(lab.podNamespace());
         corp = NetworkNamespace.attach(lab.corpNamespace());
-        sidecar = SidecarProcess.start(lab.podNamespace(), lab.password() + "\n", "--cafile", lab.caFile().toString(),
-                "-u", lab.user(), "--passwd-on-stdin", "--http-address", SidecarProcess.HTTP_ADDRESS, lab.gatewayUrl());
+        sidecar = SidecarProcess.start(
+                lab.podNamespace(),
+                lab.password() + "\n",
+                "--cafile",
+                lab.caFile().toString(),
+                "-u",
+                lab.user(),
+                "--passwd-on-stdin",
+                "--http-address",
+                SidecarProcess.HTTP_ADDRESS,
+                lab.gatewayUrl());
         sidecar.awaitReady(Duration.ofSeconds(20));
-        await().atMost(Duration.ofSeconds(15)).until(() -> sidecar.status().path("dtls").path("state").asText().equals("up"));
+        await().atMost(Duration.ofSeconds(15))
+                .until(() ->
+                        sidecar.status().path("dtls").path("state").asText().equals("up"));
 
         startOperator();
-        prometheus = PrometheusServer.start(lab.podNamespace(), prometheusConfiguration(operatorMetricsServer.port()), Duration.ofSeconds(30));
+        prometheus = PrometheusServer.start(
+                lab.podNamespace(), prometheusConfiguration(operatorMetricsServer.port()), Duration.ofSeconds(30));
     }
 
     /** The operator's parts that make its metrics, on the mock API server; /metrics listens in the pod namespace. */
     private static void startOperator() throws Exception {
         Fixtures.installCrd(client);
         client.resource(Fixtures.credentials("corp-vpn-credentials")).create();
-        VpnTunnel tunnel = client.resource(Fixtures.tunnel(TUNNEL, "corp-vpn-credentials")).create();
 
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        operatorMetricsServer = pod.call(() -> MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics));
+        operatorMetricsServer = pod.call(
+                () -> MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics));
         tunnelFeed = TunnelMetricsFeed.start(client, metrics, WatchedNamespaces.ALL);
         // The mock answers neither server-side apply nor strategic merge; production keeps both on.
         operator = new Operator(o -> o.withKubernetesClient(client)
@@ -115,30 +132,58 @@ class MonitoringIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, Fixtures.CLUSTER_DNS, new SidecarProbe(INJECTION, Duration.ofSeconds(2), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1)));
+        operator.register(new VpnTunnelReconciler(
+                client,
+                Fixtures.CLUSTER_DNS,
+                new SidecarProbe(INJECTION, Duration.ofSeconds(2), Clock.systemUTC()),
+                Clock.systemUTC(),
+                Duration.ofSeconds(1)));
         operator.start();
 
         // The injected pod as the kubelet reports it running and ready; its sidecar's port leads to the real sidecar.
-        sidecarStatusPort = PodPortForward.to(pod, Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]),
+        sidecarStatusPort = PodPortForward.to(
+                pod,
+                Integer.parseInt(SidecarProcess.HTTP_ADDRESS.split(":")[1]),
                 new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT));
         webhook = RunningWebhook.start(client, INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL, metrics);
         Pod injected = webhook.inject(Fixtures.annotatedPod(POD, TUNNEL), Fixtures.NAMESPACE);
-        client.resource(new PodBuilder(injected).withNewStatus().withPhase("Running").withPodIP(sidecarStatusPort.address())
-                .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(true)
-                        .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())
-                .endStatus().build()).create();
+        client.resource(new PodBuilder(injected)
+                        .withNewStatus()
+                        .withPhase("Running")
+                        .withPodIP(sidecarStatusPort.address())
+                        .addToInitContainerStatuses(new ContainerStatusBuilder()
+                                .withName(SidecarLayout.CONTAINER_NAME)
+                                .withReady(true)
+                                .withStarted(true)
+                                .withNewState()
+                                .withNewRunning()
+                                .endRunning()
+                                .endState()
+                                .build())
+                        .endStatus()
+                        .build())
+                .create();
 
-        // Admissions through the real webhook, as the API server sends them: a steady trickle, so that their rates have data.
-        Pod plain = new PodBuilder(Fixtures.annotatedPod("batch-job", TUNNEL)).editMetadata().withAnnotations(Map.of()).endMetadata().build();
+        // Admissions through the real webhook, as the API server sends them: a steady trickle, so that their rates have
+        // data.
+        Pod plain = new PodBuilder(Fixtures.annotatedPod("batch-job", TUNNEL))
+                .editMetadata()
+                .withAnnotations(Map.of())
+                .endMetadata()
+                .build();
         admissions = Executors.newSingleThreadScheduledExecutor();
-        admissions.scheduleWithFixedDelay(() -> {
-            try {
-                webhook.inject(Fixtures.annotatedPod(POD, TUNNEL), Fixtures.NAMESPACE);
-                webhook.admit(plain, Fixtures.NAMESPACE);
-            } catch (Exception e) {
-                throw new IllegalStateException("the webhook did not answer an admission", e);
-            }
-        }, 0, 250, TimeUnit.MILLISECONDS);
+        admissions.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        webhook.inject(Fixtures.annotatedPod(POD, TUNNEL), Fixtures.NAMESPACE);
+                        webhook.admit(plain, Fixtures.NAMESPACE);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the webhook did not answer an admission", e);
+                    }
+                },
+                0,
+                250,
+                TimeUnit.MILLISECONDS);
     }
 
     private static String prometheusConfiguration(int operatorPort) {
@@ -158,8 +203,14 @@ class MonitoringIT {
                     static_configs:
                       - targets: ["127.0.0.1:%d"]
                         labels: {namespace: %s, pod: corridor-operator-5f7b9-k8s2x}
-                """.formatted(MonitoringFiles.ALERTS, SidecarProcess.HTTP_ADDRESS, Fixtures.NAMESPACE, POD, TUNNEL, operatorPort,
-                OPERATOR_NAMESPACE);
+                """.formatted(
+                        MonitoringFiles.ALERTS,
+                        SidecarProcess.HTTP_ADDRESS,
+                        Fixtures.NAMESPACE,
+                        POD,
+                        TUNNEL,
+                        operatorPort,
+                        OPERATOR_NAMESPACE);
     }
 
     @AfterAll
@@ -209,20 +260,30 @@ class MonitoringIT {
         // The operator counted the pod from the real sidecar's /status, and its series keep the tunnel's namespace.
         awaitValue("corridor_operator_tunnel_injected_pods{namespace=\"apps\",tunnel=\"" + TUNNEL + "\"}", 1);
         awaitValue("corridor_operator_tunnel_connected_pods{namespace=\"apps\",tunnel=\"" + TUNNEL + "\"}", 1);
-        awaitValue("corridor_operator_tunnels{condition=\"Ready\",status=\"True\",namespace=\"" + OPERATOR_NAMESPACE + "\"}", 1);
+        awaitValue(
+                "corridor_operator_tunnels{condition=\"Ready\",status=\"True\",namespace=\"" + OPERATOR_NAMESPACE
+                        + "\"}",
+                1);
         // The webhook's own count of the admissions it answered.
         for (String outcome : List.of("injected", "skipped")) {
-            await().atMost(SCRAPES).untilAsserted(() -> assertThat(values("corridor_webhook_admission_seconds_count{outcome=\"" + outcome + "\"}"))
-                    .singleElement().satisfies(count -> assertThat(count).isPositive()));
+            await().atMost(SCRAPES)
+                    .untilAsserted(() -> assertThat(
+                                    values("corridor_webhook_admission_seconds_count{outcome=\"" + outcome + "\"}"))
+                            .singleElement()
+                            .satisfies(count -> assertThat(count).isPositive()));
         }
-        await().atMost(SCRAPES).untilAsserted(() -> assertThat(values("corridor_tunnel_session_remaining_seconds")).singleElement()
-                .satisfies(remaining -> assertThat(remaining).isBetween(3000.0, 3600.0)));
+        await().atMost(SCRAPES)
+                .untilAsserted(() -> assertThat(values("corridor_tunnel_session_remaining_seconds"))
+                        .singleElement()
+                        .satisfies(remaining -> assertThat(remaining).isBetween(3000.0, 3600.0)));
     }
 
     @Test
     void byteCountersGrowByAtLeastWhatWentThroughTheTunnel() throws Exception {
-        String sent = "sum(corridor_tunnel_traffic_bytes_total{channel=\"dtls\",direction=\"sent\",tunnel=\"" + TUNNEL + "\"})";
-        String packets = "sum(corridor_tunnel_packets_total{channel=\"dtls\",direction=\"sent\",tunnel=\"" + TUNNEL + "\"})";
+        String sent = "sum(corridor_tunnel_traffic_bytes_total{channel=\"dtls\",direction=\"sent\",tunnel=\"" + TUNNEL
+                + "\"})";
+        String packets =
+                "sum(corridor_tunnel_packets_total{channel=\"dtls\",direction=\"sent\",tunnel=\"" + TUNNEL + "\"})";
         await().atMost(SCRAPES).until(() -> !values(sent).isEmpty());
         double sentBefore = values(sent).getFirst();
         double packetsBefore = values(packets).getFirst();
@@ -230,24 +291,41 @@ class MonitoringIT {
         TcpTransfer.Outcome outcome = TcpTransfer.send(pod, corp, lab.get("LAB_CORP_HOST_2"), 5001, TRANSFER_BYTES);
         assertThat(outcome.received().sha256()).isEqualTo(outcome.sentSha256());
 
-        // Once the transfer is over, Prometheus has the sidecar's own count: the IP packets it sent over DTLS, the payload
+        // Once the transfer is over, Prometheus has the sidecar's own count: the IP packets it sent over DTLS, the
+        // payload
         // with its headers and whatever TCP sent again.
-        await().atMost(SCRAPES).untilAsserted(() -> assertThat(values(sent).getFirst())
-                .isEqualTo(sidecar.status().path("traffic").path("dtls").path("bytesSent").asDouble()));
+        await().atMost(SCRAPES)
+                .untilAsserted(() -> assertThat(values(sent).getFirst())
+                        .isEqualTo(sidecar.status()
+                                .path("traffic")
+                                .path("dtls")
+                                .path("bytesSent")
+                                .asDouble()));
         assertThat(values(sent).getFirst() - sentBefore).isGreaterThanOrEqualTo(TRANSFER_BYTES);
         assertThat(values(packets).getFirst() - packetsBefore).isGreaterThan(TRANSFER_BYTES / 1500.0);
-        await().atMost(SCRAPES).untilAsserted(() -> assertThat(values("sum(rate(corridor_tunnel_traffic_bytes_total{channel=\"dtls\","
-                + "direction=\"received\",tunnel=\"" + TUNNEL + "\"}[" + RATE_INTERVAL + "]))").getFirst()).isPositive());
+        await().atMost(SCRAPES)
+                .untilAsserted(() -> assertThat(values("sum(rate(corridor_tunnel_traffic_bytes_total{channel=\"dtls\","
+                                        + "direction=\"received\",tunnel=\"" + TUNNEL + "\"}[" + RATE_INTERVAL + "]))")
+                                .getFirst())
+                        .isPositive());
     }
 
     @Test
     void deadPeerDetectionRoundTripsAreObserved() {
-        await().atMost(SCRAPES).untilAsserted(() ->
-                assertThat(values("corridor_tunnel_dpd_round_trip_seconds_count{channel=\"dtls\",tunnel=\"" + TUNNEL + "\"}").getFirst()).isPositive());
+        await().atMost(SCRAPES)
+                .untilAsserted(() -> assertThat(
+                                values("corridor_tunnel_dpd_round_trip_seconds_count{channel=\"dtls\",tunnel=\""
+                                                + TUNNEL + "\"}")
+                                        .getFirst())
+                        .isPositive());
         // Between namespaces of one machine: well under 100 ms, and never zero.
-        await().atMost(SCRAPES).untilAsserted(() -> assertThat(values("histogram_quantile(0.9, sum by (le) (rate("
-                + "corridor_tunnel_dpd_round_trip_seconds_bucket{channel=\"dtls\",tunnel=\"" + TUNNEL + "\"}[" + RATE_INTERVAL + "])))"))
-                .singleElement().satisfies(seconds -> assertThat(seconds).isGreaterThan(0).isLessThan(0.1)));
+        await().atMost(SCRAPES)
+                .untilAsserted(() -> assertThat(values("histogram_quantile(0.9, sum by (le) (rate("
+                                + "corridor_tunnel_dpd_round_trip_seconds_bucket{channel=\"dtls\",tunnel=\"" + TUNNEL
+                                + "\"}[" + RATE_INTERVAL + "])))"))
+                        .singleElement()
+                        .satisfies(
+                                seconds -> assertThat(seconds).isGreaterThan(0).isLessThan(0.1)));
     }
 
     @Test
@@ -256,22 +334,37 @@ class MonitoringIT {
         // Evaluated at least twice since the targets were up: the rules have seen data.
         awaitValue("up{job=\"corridor-operator\"}", 1);
         Thread.sleep(2500);
-        List<JsonNode> rules = await().atMost(SCRAPES).until(MonitoringIT::rules,
-                list -> list.size() == names.size() && list.stream().noneMatch(rule -> rule.path("lastEvaluation").asText().startsWith("0001-")));
+        List<JsonNode> rules = await().atMost(SCRAPES)
+                .until(
+                        MonitoringIT::rules,
+                        list -> list.size() == names.size()
+                                && list.stream()
+                                        .noneMatch(rule -> rule.path("lastEvaluation")
+                                                .asText()
+                                                .startsWith("0001-")));
 
         assertThat(rules).extracting(rule -> rule.path("name").asText()).containsExactlyInAnyOrderElementsOf(names);
         assertThat(rules).allSatisfy(rule -> {
-            assertThat(rule.path("health").asText()).as(rule.path("name").asText() + ": " + rule.path("lastError").asText()).isEqualTo("ok");
-            assertThat(rule.path("lastError").asText("")).as(rule.path("name").asText()).isEmpty();
+            assertThat(rule.path("health").asText())
+                    .as(rule.path("name").asText() + ": "
+                            + rule.path("lastError").asText())
+                    .isEqualTo("ok");
+            assertThat(rule.path("lastError").asText(""))
+                    .as(rule.path("name").asText())
+                    .isEmpty();
         });
         // Until the operator has counted the pod connected, CorridorPodsNotConnected may be pending.
         awaitValue("corridor_operator_tunnel_connected_pods{tunnel=\"" + TUNNEL + "\"}", 1);
-        await().atMost(SCRAPES).untilAsserted(() -> assertThat(prometheus.alerts().path("alerts")).as("pending or firing alerts").isEmpty());
+        await().atMost(SCRAPES)
+                .untilAsserted(() -> assertThat(prometheus.alerts().path("alerts"))
+                        .as("pending or firing alerts")
+                        .isEmpty());
     }
 
     @Test
     void everyMetricTheAlertsSelectOrPointTheOnCallToHasSeries() throws Exception {
-        // Both targets scraped at least once: on a loaded machine the sidecar's first scrape can come after the operator's.
+        // Both targets scraped at least once: on a loaded machine the sidecar's first scrape can come after the
+        // operator's.
         awaitValue("up{job=\"corridor-sidecar\"}", 1);
         awaitValue("up{job=\"corridor-operator\"}", 1);
         awaitValue("corridor_operator_tunnel_connected_pods{tunnel=\"" + TUNNEL + "\"}", 1);
@@ -279,10 +372,17 @@ class MonitoringIT {
         for (Alert alert : MonitoringFiles.alerts()) {
             // The threshold conditions are false for a healthy tunnel; each selector in them must still find series.
             for (String selector : MonitoringFiles.selectors(alert.expr())) {
-                assertThat(prometheus.series(selector)).as(alert.name() + ": " + selector).isNotEmpty();
+                assertThat(prometheus.series(selector))
+                        .as(alert.name() + ": " + selector)
+                        .isNotEmpty();
             }
-            for (String metric : named.matcher(alert.annotations().get("description")).results().map(match -> match.group()).toList()) {
-                assertThat(prometheus.series(metric)).as(alert.name() + " description names " + metric).isNotEmpty();
+            for (String metric : named.matcher(alert.annotations().get("description"))
+                    .results()
+                    .map(match -> match.group())
+                    .toList()) {
+                assertThat(prometheus.series(metric))
+                        .as(alert.name() + " description names " + metric)
+                        .isNotEmpty();
             }
         }
     }
@@ -290,7 +390,9 @@ class MonitoringIT {
     @Test
     void everyDashboardQueryReturnsFiniteDataForTheRunningTunnel() throws Exception {
         // Rates and the DPD quantiles need a window of scrapes and round trips behind them.
-        await().atMost(SCRAPES).until(() -> !values("corridor_tunnel_dpd_round_trip_seconds_count{channel=\"dtls\"} > 1").isEmpty());
+        await().atMost(SCRAPES)
+                .until(() -> !values("corridor_tunnel_dpd_round_trip_seconds_count{channel=\"dtls\"} > 1")
+                        .isEmpty());
         awaitValue("corridor_operator_tunnel_connected_pods{tunnel=\"" + TUNNEL + "\"}", 1);
         Thread.sleep(Duration.ofSeconds(15));
 
@@ -298,11 +400,15 @@ class MonitoringIT {
             String promql = substitute(query.expr());
             JsonNode data = prometheus.query(promql);
             assertThat(data.path("result")).as(query + ": " + promql).isNotEmpty();
-            assertThat(finite(data)).as(query + " has a finite value: " + promql + " gave " + data.path("result")).isNotEmpty();
+            assertThat(finite(data))
+                    .as(query + " has a finite value: " + promql + " gave " + data.path("result"))
+                    .isNotEmpty();
         }
         for (LabelValuesVariable variable : MonitoringFiles.labelValuesVariables()) {
-            assertThat(prometheus.labelValues(variable.label(), substitute(variable.selector()))).as(variable.name())
-                    .extracting(JsonNode::asText).contains(variable.name().equals("tunnel") ? TUNNEL : Fixtures.NAMESPACE);
+            assertThat(prometheus.labelValues(variable.label(), substitute(variable.selector())))
+                    .as(variable.name())
+                    .extracting(JsonNode::asText)
+                    .contains(variable.name().equals("tunnel") ? TUNNEL : Fixtures.NAMESPACE);
         }
     }
 
@@ -310,24 +416,46 @@ class MonitoringIT {
     void promtoolFindsNothingToCriticizeInTheSidecarsOrTheOperatorsMetrics() throws Exception {
         awaitValue("corridor_operator_tunnel_connected_pods{tunnel=\"" + TUNNEL + "\"}", 1);
         String sidecarMetrics = sidecar.httpGet("/metrics");
-        String operatorMetrics = Commands.run("ip", "netns", "exec", lab.podNamespace(), "curl", "-sf", "--max-time", "5",
+        String operatorMetrics = Commands.run(
+                "ip",
+                "netns",
+                "exec",
+                lab.podNamespace(),
+                "curl",
+                "-sf",
+                "--max-time",
+                "5",
                 "http://127.0.0.1:" + operatorMetricsServer.port() + MetricsServer.PATH);
         // What is linted: the tunnel's series, the operator's, the operator SDK's reconciliation metrics, the JVMs'.
-        assertThat(sidecarMetrics).contains("corridor_tunnel_up ", "corridor_tunnel_dpd_round_trip_seconds_bucket", "jvm_memory_used_bytes");
-        assertThat(operatorMetrics).contains("corridor_operator_tunnel_connected_pods", "corridor_webhook_admission_seconds_bucket", "operator_sdk_");
+        assertThat(sidecarMetrics)
+                .contains(
+                        "corridor_tunnel_up ",
+                        "corridor_tunnel_dpd_round_trip_seconds_bucket",
+                        "jvm_memory_used_bytes");
+        assertThat(operatorMetrics)
+                .contains(
+                        "corridor_operator_tunnel_connected_pods",
+                        "corridor_webhook_admission_seconds_bucket",
+                        "operator_sdk_");
 
         Promtool.Result sidecarLint = Promtool.checkMetrics(sidecarMetrics);
-        assertThat(sidecarLint.output()).as("promtool check metrics on the sidecar's /metrics").isEmpty();
+        assertThat(sidecarLint.output())
+                .as("promtool check metrics on the sidecar's /metrics")
+                .isEmpty();
         assertThat(sidecarLint.exitCode()).isZero();
         Promtool.Result operatorLint = Promtool.checkMetrics(operatorMetrics);
-        assertThat(operatorLint.output()).as("promtool check metrics on the operator's /metrics").isEmpty();
+        assertThat(operatorLint.output())
+                .as("promtool check metrics on the operator's /metrics")
+                .isEmpty();
         assertThat(operatorLint.exitCode()).isZero();
     }
 
     /** A panel's query as Grafana sends it for this namespace and tunnel. */
     private static String substitute(String expr) {
-        return expr.replace("$namespace", Fixtures.NAMESPACE).replace("$tunnel", TUNNEL)
-                .replace("$__rate_interval", RATE_INTERVAL).replace("$__range", RANGE);
+        return expr.replace("$namespace", Fixtures.NAMESPACE)
+                .replace("$tunnel", TUNNEL)
+                .replace("$__rate_interval", RATE_INTERVAL)
+                .replace("$__range", RANGE);
     }
 
     /** The finite sample values of an instant query's vector or scalar result. */
@@ -338,7 +466,10 @@ class MonitoringIT {
         } else {
             data.path("result").forEach(series -> samples.add(series.path("value")));
         }
-        return samples.stream().map(sample -> Double.parseDouble(sample.get(1).asText())).filter(Double::isFinite).toList();
+        return samples.stream()
+                .map(sample -> Double.parseDouble(sample.get(1).asText()))
+                .filter(Double::isFinite)
+                .toList();
     }
 
     private static List<Double> values(String promql) throws Exception {
@@ -346,11 +477,13 @@ class MonitoringIT {
     }
 
     private static void awaitValue(String promql, double expected) {
-        await().atMost(SCRAPES).untilAsserted(() -> assertThat(values(promql)).as(promql).containsExactly(expected));
+        await().atMost(SCRAPES)
+                .untilAsserted(() -> assertThat(values(promql)).as(promql).containsExactly(expected));
     }
 
     private static List<JsonNode> rules() throws Exception {
         return StreamSupport.stream(prometheus.rules().path("groups").spliterator(), false)
-                .flatMap(group -> StreamSupport.stream(group.path("rules").spliterator(), false)).toList();
+                .flatMap(group -> StreamSupport.stream(group.path("rules").spliterator(), false))
+                .toList();
     }
 }

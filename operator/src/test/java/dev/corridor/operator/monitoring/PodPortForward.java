@@ -64,7 +64,10 @@ final class PodPortForward implements AutoCloseable {
     /** Copies one direction; the end of either side closes both. */
     private static void pipe(Socket from, Socket to) {
         Thread.ofVirtual().start(() -> {
-            try (from; to; InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            try (from;
+                    to;
+                    InputStream in = from.getInputStream();
+                    OutputStream out = to.getOutputStream()) {
                 in.transferTo(out);
             } catch (IOException e) {
                 // the other direction closed the sockets

@@ -38,12 +38,22 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** Starts Prometheus in the namespace with this configuration (prometheus.yml) and waits until it is ready. */
-    static PrometheusServer start(String namespace, String configuration, Duration timeout) throws IOException, InterruptedException {
+    static PrometheusServer start(String namespace, String configuration, Duration timeout)
+            throws IOException, InterruptedException {
         Path directory = Files.createTempDirectory("corridor-prometheus");
         Path config = Files.writeString(directory.resolve("prometheus.yml"), configuration);
-        Process process = new ProcessBuilder("ip", "netns", "exec", namespace, "prometheus",
-                "--config.file=" + config, "--storage.tsdb.path=" + directory.resolve("data"), "--web.listen-address=" + ADDRESS)
-                .redirectErrorStream(true).redirectOutput(directory.resolve("prometheus.log").toFile()).start();
+        Process process = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        "prometheus",
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + directory.resolve("data"),
+                        "--web.listen-address=" + ADDRESS)
+                .redirectErrorStream(true)
+                .redirectOutput(directory.resolve("prometheus.log").toFile())
+                .start();
         PrometheusServer server = new PrometheusServer(process, namespace, directory);
         try {
             server.awaitReady(timeout);
@@ -90,13 +100,15 @@ final class PrometheusServer implements AutoCloseable {
 
     /** GET on the API; fails with Prometheus's own error (errorType, error) when the answer is not a success. */
     private JsonNode get(String path, Map<String, String> parameters) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "curl", "-sS", "--max-time", "10", "-G"));
+        List<String> command =
+                new ArrayList<>(List.of("ip", "netns", "exec", namespace, "curl", "-sS", "--max-time", "10", "-G"));
         parameters.forEach((name, value) -> command.addAll(List.of("--data-urlencode", name + "=" + value)));
         command.add("http://" + ADDRESS + path);
         JsonNode answer = JSON.readTree(Commands.run(command));
         if (!answer.path("status").asText().equals("success")) {
-            throw new AssertionError("Prometheus answered " + path + " " + parameters + " with " + answer.path("errorType").asText()
-                    + ": " + answer.path("error").asText());
+            throw new AssertionError("Prometheus answered " + path + " " + parameters + " with "
+                    + answer.path("errorType").asText() + ": "
+                    + answer.path("error").asText());
         }
         return answer.path("data");
     }
@@ -107,7 +119,15 @@ final class PrometheusServer implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new AssertionError("Prometheus exited with " + process.exitValue() + ":\n" + log());
             }
-            Commands.Result ready = Commands.runAllowingFailure(List.of("ip", "netns", "exec", namespace, "curl", "-sf", "--max-time", "2",
+            Commands.Result ready = Commands.runAllowingFailure(List.of(
+                    "ip",
+                    "netns",
+                    "exec",
+                    namespace,
+                    "curl",
+                    "-sf",
+                    "--max-time",
+                    "2",
                     "http://" + ADDRESS + "/-/ready"));
             if (ready.exitCode() == 0) {
                 return;

@@ -16,8 +16,7 @@ import java.util.concurrent.TimeUnit;
 final class Promtool {
     private static final long TIMEOUT_SECONDS = 60;
 
-    private Promtool() {
-    }
+    private Promtool() {}
 
     /** Its exit code, and what it printed on either stream. */
     record Result(int exitCode, String output) {
@@ -63,11 +62,13 @@ final class Promtool {
             });
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " did not finish within " + TIMEOUT_SECONDS + " s");
+                throw new AssertionError(
+                        String.join(" ", command) + " did not finish within " + TIMEOUT_SECONDS + " s");
             }
             return new Result(process.exitValue(), output.join());
         } catch (IOException e) {
-            throw new UncheckedIOException("running " + String.join(" ", command) + " (is Debian's prometheus package installed?)", e);
+            throw new UncheckedIOException(
+                    "running " + String.join(" ", command) + " (is Debian's prometheus package installed?)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while running promtool", e);

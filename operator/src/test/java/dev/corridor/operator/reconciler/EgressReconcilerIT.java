@@ -42,8 +42,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 @EnableKubernetesMockClient(crud = true)
 class EgressReconcilerIT {
-    private static final InjectionSettings INJECTION = new InjectionSettings("corridor/sidecar:test", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
+    private static final InjectionSettings INJECTION = new InjectionSettings(
+            "corridor/sidecar:test",
+            "IfNotPresent",
+            InjectionSettings.Mode.NATIVE,
+            InjectionSettings.TunDevice.HOST_PATH,
+            new ResourceRequirements(),
+            AllowedImages.NONE);
 
     KubernetesClient client;
     private Operator operator;
@@ -56,7 +61,12 @@ class EgressReconcilerIT {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withCloseClientOnStop(false));
-        operator.register(new VpnTunnelReconciler(client, Fixtures.CLUSTER_DNS, new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()), Clock.systemUTC(), Duration.ofSeconds(1)));
+        operator.register(new VpnTunnelReconciler(
+                client,
+                Fixtures.CLUSTER_DNS,
+                new SidecarProbe(INJECTION, Duration.ofSeconds(1), Clock.systemUTC()),
+                Clock.systemUTC(),
+                Duration.ofSeconds(1)));
         operator.start();
         client.resource(Fixtures.credentials("vpn-login")).create();
     }
@@ -68,45 +78,102 @@ class EgressReconcilerIT {
 
     @Test
     void anEgressTunnelGetsItsDeploymentServicesNetworkPolicyAndDisruptionBudgetOwnedByIt() {
-        VpnTunnel tunnel = client.resource(Fixtures.egressTunnel("corp", "vpn-login")).create();
+        VpnTunnel tunnel =
+                client.resource(Fixtures.egressTunnel("corp", "vpn-login")).create();
 
-        Deployment deployment = await().until(() -> client.apps().deployments().inNamespace(NAMESPACE).withName("corridor-corp-egress").get(),
-                d -> d != null);
+        Deployment deployment = await().until(
+                        () -> client.apps()
+                                .deployments()
+                                .inNamespace(NAMESPACE)
+                                .withName("corridor-corp-egress")
+                                .get(),
+                        d -> d != null);
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
-        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getArgs())
+        assertThat(deployment
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .getFirst()
+                        .getArgs())
                 .contains("0.0.0.0:10000=db.corp.example.test:5432", "--socks-listen", "--http-proxy-listen");
         List<Service> services = await().until(this::services, list -> list.size() == 4);
-        assertThat(services).extracting(s -> s.getMetadata().getName())
-                .containsExactlyInAnyOrder("corridor-corp-db", "corridor-corp-ldap", "corridor-corp-socks5", "corridor-corp-http-proxy");
-        NetworkPolicy policy = client.network().v1().networkPolicies().inNamespace(NAMESPACE).withName("corridor-corp-egress").get();
-        assertThat(policy.getSpec().getIngress().getFirst().getFrom().getFirst().getNamespaceSelector().getMatchExpressions().getFirst().getValues())
+        assertThat(services)
+                .extracting(s -> s.getMetadata().getName())
+                .containsExactlyInAnyOrder(
+                        "corridor-corp-db", "corridor-corp-ldap", "corridor-corp-socks5", "corridor-corp-http-proxy");
+        NetworkPolicy policy = client.network()
+                .v1()
+                .networkPolicies()
+                .inNamespace(NAMESPACE)
+                .withName("corridor-corp-egress")
+                .get();
+        assertThat(policy.getSpec()
+                        .getIngress()
+                        .getFirst()
+                        .getFrom()
+                        .getFirst()
+                        .getNamespaceSelector()
+                        .getMatchExpressions()
+                        .getFirst()
+                        .getValues())
                 .containsExactly(Fixtures.CLIENT_NAMESPACE);
-        PodDisruptionBudget budget = client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).withName("corridor-corp-egress").get();
+        PodDisruptionBudget budget = client.policy()
+                .v1()
+                .podDisruptionBudget()
+                .inNamespace(NAMESPACE)
+                .withName("corridor-corp-egress")
+                .get();
         assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
         for (HasMetadata owned : List.of(deployment, policy, budget, services.getFirst())) {
-            assertThat(owned.getMetadata().getOwnerReferences()).as(owned.getKind()).singleElement().satisfies(owner -> {
-                assertThat(owner.getKind()).isEqualTo("VpnTunnel");
-                assertThat(owner.getUid()).isEqualTo(tunnel.getMetadata().getUid());
-                assertThat(owner.getController()).isTrue();
-            });
-            assertThat(owned.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "corridor-operator");
+            assertThat(owned.getMetadata().getOwnerReferences())
+                    .as(owned.getKind())
+                    .singleElement()
+                    .satisfies(owner -> {
+                        assertThat(owner.getKind()).isEqualTo("VpnTunnel");
+                        assertThat(owner.getUid())
+                                .isEqualTo(tunnel.getMetadata().getUid());
+                        assertThat(owner.getController()).isTrue();
+                    });
+            assertThat(owned.getMetadata().getLabels())
+                    .containsEntry("app.kubernetes.io/managed-by", "corridor-operator");
         }
 
         EgressStatus none = awaitStatus(s -> s.egress() != null).egress();
-        assertThat(none).isEqualTo(new EgressStatus(0, 0, 2, "0/2",
-                "corridor-corp-db,corridor-corp-ldap,corridor-corp-socks5,corridor-corp-http-proxy"));
+        assertThat(none)
+                .isEqualTo(new EgressStatus(
+                        0,
+                        0,
+                        2,
+                        "0/2",
+                        "corridor-corp-db,corridor-corp-ldap,corridor-corp-socks5,corridor-corp-http-proxy"));
     }
 
     @Test
     void theStatusShowsReadyEgressPodsAndSessionsAgainstTheBudget() {
         client.resource(Fixtures.egressTunnel("corp", "vpn-login")).create();
-        await().until(() -> client.apps().deployments().inNamespace(NAMESPACE).withName("corridor-corp-egress").get(), d -> d != null);
+        await().until(
+                        () -> client.apps()
+                                .deployments()
+                                .inNamespace(NAMESPACE)
+                                .withName("corridor-corp-egress")
+                                .get(),
+                        d -> d != null);
 
         // The Deployment controller: two pods exist (two sessions), one has its tunnel up.
-        client.apps().deployments().inNamespace(NAMESPACE).withName("corridor-corp-egress").editStatus(current -> new DeploymentBuilder(current)
-                .withNewStatus().withReplicas(2).withReadyReplicas(1).endStatus().build());
+        client.apps()
+                .deployments()
+                .inNamespace(NAMESPACE)
+                .withName("corridor-corp-egress")
+                .editStatus(current -> new DeploymentBuilder(current)
+                        .withNewStatus()
+                        .withReplicas(2)
+                        .withReadyReplicas(1)
+                        .endStatus()
+                        .build());
 
-        EgressStatus status = awaitStatus(s -> s.egress() != null && s.egress().readyReplicas() == 1).egress();
+        EgressStatus status = awaitStatus(s -> s.egress() != null && s.egress().readyReplicas() == 1)
+                .egress();
         assertThat(status.sessionsInUse()).isEqualTo(2);
         assertThat(status.sessions()).isEqualTo("2/2");
     }
@@ -116,44 +183,96 @@ class EgressReconcilerIT {
         client.resource(Fixtures.egressTunnel("corp", "vpn-login")).create();
         await().until(this::services, list -> list.size() == 4);
 
-        editEgress(egress -> new Egress(3, egress.services().subList(0, 1), new Egress.Proxy(false, true), egress.allowedNamespaces()));
+        editEgress(egress -> new Egress(
+                3, egress.services().subList(0, 1), new Egress.Proxy(false, true), egress.allowedNamespaces()));
 
-        await().untilAsserted(() -> assertThat(services()).extracting(s -> s.getMetadata().getName())
+        await().untilAsserted(() -> assertThat(services())
+                .extracting(s -> s.getMetadata().getName())
                 .containsExactlyInAnyOrder("corridor-corp-db", "corridor-corp-http-proxy"));
-        awaitStatus(s -> s.egress() != null && s.egress().services().equals("corridor-corp-db,corridor-corp-http-proxy"));
-        await().untilAsserted(() -> assertThat(client.apps().deployments().inNamespace(NAMESPACE).withName("corridor-corp-egress").get()
-                .getSpec().getReplicas()).isEqualTo(3));
-        assertThat(client.apps().deployments().inNamespace(NAMESPACE).withName("corridor-corp-egress").get().getSpec().getTemplate().getSpec()
-                .getContainers().getFirst().getArgs()).doesNotContain("--socks-listen", "0.0.0.0:10001=10.30.0.9:389");
+        awaitStatus(
+                s -> s.egress() != null && s.egress().services().equals("corridor-corp-db,corridor-corp-http-proxy"));
+        await().untilAsserted(() -> assertThat(client.apps()
+                        .deployments()
+                        .inNamespace(NAMESPACE)
+                        .withName("corridor-corp-egress")
+                        .get()
+                        .getSpec()
+                        .getReplicas())
+                .isEqualTo(3));
+        assertThat(client.apps()
+                        .deployments()
+                        .inNamespace(NAMESPACE)
+                        .withName("corridor-corp-egress")
+                        .get()
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .getFirst()
+                        .getArgs())
+                .doesNotContain("--socks-listen", "0.0.0.0:10001=10.30.0.9:389");
 
         editEgress(egress -> null);
 
         await().untilAsserted(() -> {
             assertThat(services()).isEmpty();
-            assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()).isEmpty();
-            assertThat(client.network().v1().networkPolicies().inNamespace(NAMESPACE).list().getItems()).isEmpty();
-            assertThat(client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).list().getItems()).isEmpty();
+            assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems())
+                    .isEmpty();
+            assertThat(client.network()
+                            .v1()
+                            .networkPolicies()
+                            .inNamespace(NAMESPACE)
+                            .list()
+                            .getItems())
+                    .isEmpty();
+            assertThat(client.policy()
+                            .v1()
+                            .podDisruptionBudget()
+                            .inNamespace(NAMESPACE)
+                            .list()
+                            .getItems())
+                    .isEmpty();
         });
         awaitStatus(s -> s.egress() == null);
     }
 
     @Test
     void aServiceOfTheSameNameThatTheOperatorDidNotMakeIsLeftAlone() {
-        Service theirs = client.resource(new ServiceBuilder().withNewMetadata().withName("corridor-corp-db").withNamespace(NAMESPACE)
-                .addToLabels("team", "dba").endMetadata()
-                .withNewSpec().addNewPort().withPort(5432).endPort().endSpec().build()).create();
+        Service theirs = client.resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("corridor-corp-db")
+                        .withNamespace(NAMESPACE)
+                        .addToLabels("team", "dba")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewPort()
+                        .withPort(5432)
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
 
         client.resource(Fixtures.egressTunnel("corp", "vpn-login")).create();
 
-        VpnTunnelStatus status = awaitStatus(s -> s.conditions() != null && s.conditions().stream().anyMatch(c -> c.getType().equals("ConfigValid")));
-        assertThat(status.conditions()).filteredOn(c -> c.getType().equals("ConfigValid")).singleElement().satisfies(valid -> {
-            assertThat(valid.getStatus()).isEqualTo("False");
-            assertThat(valid.getReason()).isEqualTo("NameTaken");
-            assertThat(valid.getMessage()).startsWith("Service 'corridor-corp-db' exists and is not the operator's (it lacks the label"
-                    + " app.kubernetes.io/managed-by=corridor-operator)");
-        });
-        Service after = client.services().inNamespace(NAMESPACE).withName("corridor-corp-db").get();
-        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(theirs.getMetadata().getResourceVersion());
+        VpnTunnelStatus status = awaitStatus(s -> s.conditions() != null
+                && s.conditions().stream().anyMatch(c -> c.getType().equals("ConfigValid")));
+        assertThat(status.conditions())
+                .filteredOn(c -> c.getType().equals("ConfigValid"))
+                .singleElement()
+                .satisfies(valid -> {
+                    assertThat(valid.getStatus()).isEqualTo("False");
+                    assertThat(valid.getReason()).isEqualTo("NameTaken");
+                    assertThat(valid.getMessage())
+                            .startsWith(
+                                    "Service 'corridor-corp-db' exists and is not the operator's (it lacks the label"
+                                            + " app.kubernetes.io/managed-by=corridor-operator)");
+                });
+        Service after = client.services()
+                .inNamespace(NAMESPACE)
+                .withName("corridor-corp-db")
+                .get();
+        assertThat(after.getMetadata().getResourceVersion())
+                .isEqualTo(theirs.getMetadata().getResourceVersion());
         assertThat(after.getMetadata().getOwnerReferences()).isNullOrEmpty();
     }
 
@@ -162,26 +281,50 @@ class EgressReconcilerIT {
      * mock. Tried again when the operator wrote the status in between (409), as kubectl edit would be.
      */
     private void editEgress(UnaryOperator<Egress> change) {
-        await().ignoreExceptionsMatching(e -> e instanceof KubernetesClientException conflict && conflict.getCode() == 409).until(() -> {
-            client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").edit(tunnel -> {
-                VpnTunnelSpec spec = tunnel.getSpec();
-                tunnel.setSpec(new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), spec.mtu(), spec.dtls(),
-                        spec.sidecar(), spec.reconnect(), change.apply(spec.egress()), spec.dns()));
-                return tunnel;
-            });
-            return true;
-        });
+        await().ignoreExceptionsMatching(
+                        e -> e instanceof KubernetesClientException conflict && conflict.getCode() == 409)
+                .until(() -> {
+                    client.resources(VpnTunnel.class)
+                            .inNamespace(NAMESPACE)
+                            .withName("corp")
+                            .edit(tunnel -> {
+                                VpnTunnelSpec spec = tunnel.getSpec();
+                                tunnel.setSpec(new VpnTunnelSpec(
+                                        spec.gateway(),
+                                        spec.trust(),
+                                        spec.authentication(),
+                                        spec.routes(),
+                                        spec.mtu(),
+                                        spec.dtls(),
+                                        spec.sidecar(),
+                                        spec.reconnect(),
+                                        change.apply(spec.egress()),
+                                        spec.dns()));
+                                return tunnel;
+                            });
+                    return true;
+                });
     }
 
     /** The Services the operator made. */
     private List<Service> services() {
-        return client.services().inNamespace(NAMESPACE).withLabel("app.kubernetes.io/managed-by", "corridor-operator").list().getItems();
+        return client.services()
+                .inNamespace(NAMESPACE)
+                .withLabel("app.kubernetes.io/managed-by", "corridor-operator")
+                .list()
+                .getItems();
     }
 
     private VpnTunnelStatus awaitStatus(Predicate<VpnTunnelStatus> condition) {
-        return await().atMost(Duration.ofSeconds(15)).until(() -> {
-            VpnTunnel tunnel = client.resources(VpnTunnel.class).inNamespace(NAMESPACE).withName("corp").get();
-            return tunnel == null ? null : tunnel.getStatus();
-        }, status -> status != null && condition.test(status));
+        return await().atMost(Duration.ofSeconds(15))
+                .until(
+                        () -> {
+                            VpnTunnel tunnel = client.resources(VpnTunnel.class)
+                                    .inNamespace(NAMESPACE)
+                                    .withName("corp")
+                                    .get();
+                            return tunnel == null ? null : tunnel.getStatus();
+                        },
+                        status -> status != null && condition.test(status));
     }
 }

@@ -28,12 +28,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.stream.IntStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,8 +47,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class SidecarProbeIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
-    private static final InjectionSettings INJECTION = new InjectionSettings("corridor/sidecar:test", "IfNotPresent",
-            InjectionSettings.Mode.NATIVE, InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
+    private static final InjectionSettings INJECTION = new InjectionSettings(
+            "corridor/sidecar:test",
+            "IfNotPresent",
+            InjectionSettings.Mode.NATIVE,
+            InjectionSettings.TunDevice.HOST_PATH,
+            new ResourceRequirements(),
+            AllowedImages.NONE);
     private static final VpnTunnel TUNNEL = Fixtures.tunnel("corp", "vpn-login");
     private static final String TOKEN = "c3RhdHVzLXRva2VuLWZvci10aGUtdGVzdHMtb2YtdGhlLXByb2Jl";
 
@@ -57,47 +62,74 @@ class SidecarProbeIT {
 
     @Test
     void aThousandPodsAreEachReadOncePerIntervalHoweverManyEventsTheyCause() throws Exception {
-        try (FakeSidecar sidecar = new FakeSidecar("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", () -> TOKEN)) {
+        try (FakeSidecar sidecar =
+                new FakeSidecar("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", () -> TOKEN)) {
             // A Deployment of 1,000 tunnelled pods: every one of them starting is an event that observes them all.
             // A deadline generous enough for a loaded machine: this test counts reads, it does not time them.
             SidecarProbe patient = new SidecarProbe(INJECTION, Duration.ofSeconds(20), clock);
-            List<Pod> pods = IntStream.range(0, 1000).mapToObj(i -> withUid(injected("web-" + i, sidecar.podIp()), "uid-" + i)).toList();
+            List<Pod> pods = IntStream.range(0, 1000)
+                    .mapToObj(i -> withUid(injected("web-" + i, sidecar.podIp()), "uid-" + i))
+                    .toList();
 
             for (int event = 0; event < 5; event++) {
-                assertThat(patient.observe(TUNNEL, pods, Optional.of(TOKEN))).allSatisfy(o -> assertThat(o.report()).isPresent());
+                assertThat(patient.observe(TUNNEL, pods, Optional.of(TOKEN)))
+                        .allSatisfy(o -> assertThat(o.report()).isPresent());
             }
-            assertThat(sidecar.requests()).as("reads for 5 observations within the interval").isEqualTo(1000);
+            assertThat(sidecar.requests())
+                    .as("reads for 5 observations within the interval")
+                    .isEqualTo(1000);
 
             Pod turnedNotReady = running(pods.get(7), sidecar.podIp(), false);
             patient.observe(TUNNEL, List.of(turnedNotReady), Optional.of(TOKEN));
-            assertThat(sidecar.requests()).as("a pod whose readiness changed is read again at once").isEqualTo(1001);
+            assertThat(sidecar.requests())
+                    .as("a pod whose readiness changed is read again at once")
+                    .isEqualTo(1001);
 
             clock.advance(SidecarProbe.READ_INTERVAL);
             patient.observe(TUNNEL, pods, Optional.of(TOKEN));
-            assertThat(sidecar.requests()).as("after the interval, every pod once more").isEqualTo(2001);
+            assertThat(sidecar.requests())
+                    .as("after the interval, every pod once more")
+                    .isEqualTo(2001);
         }
     }
 
     @Test
     void anInjectedSidecarIsAskedWithTheTunnelsToken() throws Exception {
-        try (FakeSidecar sidecar = new FakeSidecar("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", () -> TOKEN)) {
+        try (FakeSidecar sidecar =
+                new FakeSidecar("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", () -> TOKEN)) {
             PodObservation observed = observe(injected("web-1", sidecar.podIp()));
 
-            assertThat(observed.report()).contains(new SidecarReport("connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", List.of()));
+            assertThat(observed.report())
+                    .contains(new SidecarReport(
+                            "connected", "dtls", "192.168.100.10", "2026-11-22T06:00:00Z", List.of()));
             // Without the token (its Secret is someone else's), the pod is judged by its readiness alone and not asked.
-            assertThat(probe.observe(TUNNEL, List.of(injected("web-1", sidecar.podIp())), Optional.empty()).getFirst().report()).isEmpty();
+            assertThat(probe.observe(TUNNEL, List.of(injected("web-1", sidecar.podIp())), Optional.empty())
+                            .getFirst()
+                            .report())
+                    .isEmpty();
             assertThat(sidecar.requests()).isEqualTo(1);
         }
     }
 
     @Test
     void aContainerThatOnlyHasTheSidecarsNameIsNotAsked() throws Exception {
-        try (FakeSidecar impostor = new FakeSidecar("connected", "dtls", "10.0.0.1", "2026-11-22T06:00:00Z", () -> TOKEN)) {
+        try (FakeSidecar impostor =
+                new FakeSidecar("connected", "dtls", "10.0.0.1", "2026-11-22T06:00:00Z", () -> TOKEN)) {
             Pod pod = new PodBuilder(Fixtures.annotatedPod("web-1", "corp"))
-                    .editMetadata().addToLabels(SidecarLayout.TUNNEL_LABEL, "corp").endMetadata()
-                    .editSpec().addNewInitContainer().withName(SidecarLayout.CONTAINER_NAME).withImage("registry.example.test/status-streamer:1")
-                        .withRestartPolicy("Always").addNewPort().withName(SidecarLayout.PORT_NAME).withContainerPort(SidecarLayout.DEFAULT_HTTP_PORT).endPort()
-                    .endInitContainer().endSpec()
+                    .editMetadata()
+                    .addToLabels(SidecarLayout.TUNNEL_LABEL, "corp")
+                    .endMetadata()
+                    .editSpec()
+                    .addNewInitContainer()
+                    .withName(SidecarLayout.CONTAINER_NAME)
+                    .withImage("registry.example.test/status-streamer:1")
+                    .withRestartPolicy("Always")
+                    .addNewPort()
+                    .withName(SidecarLayout.PORT_NAME)
+                    .withContainerPort(SidecarLayout.DEFAULT_HTTP_PORT)
+                    .endPort()
+                    .endInitContainer()
+                    .endSpec()
                     .build();
 
             PodObservation observed = observe(running(pod, impostor.podIp(), true));
@@ -154,7 +186,11 @@ class SidecarProbeIT {
 
     /** The pod the webhook would have made, running at this address, its sidecar ready. */
     private static Pod injected(String name, String podIp) {
-        return running(PodInjector.inject(Fixtures.annotatedPod(name, "corp"), TUNNEL, INJECTION, Fixtures.CLUSTER_DNS).orElseThrow(), podIp, true);
+        return running(
+                PodInjector.inject(Fixtures.annotatedPod(name, "corp"), TUNNEL, INJECTION, Fixtures.CLUSTER_DNS)
+                        .orElseThrow(),
+                podIp,
+                true);
     }
 
     private static Pod withUid(Pod pod, String uid) {
@@ -186,10 +222,21 @@ class SidecarProbeIT {
     }
 
     private static Pod running(Pod pod, String podIp, boolean ready) {
-        return new PodBuilder(pod).withNewStatus().withPhase("Running").withPodIP(podIp)
-                .addToInitContainerStatuses(new ContainerStatusBuilder().withName(SidecarLayout.CONTAINER_NAME).withReady(ready)
-                        .withStarted(true).withNewState().withNewRunning().endRunning().endState().build())
-                .endStatus().build();
+        return new PodBuilder(pod)
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP(podIp)
+                .addToInitContainerStatuses(new ContainerStatusBuilder()
+                        .withName(SidecarLayout.CONTAINER_NAME)
+                        .withReady(ready)
+                        .withStarted(true)
+                        .withNewState()
+                        .withNewRunning()
+                        .endRunning()
+                        .endState()
+                        .build())
+                .endStatus()
+                .build();
     }
 
     /** What a hostile sidecar writes after its response head. */
@@ -224,7 +271,8 @@ class SidecarProbeIT {
 
         private void serve(Body body) {
             while (!listener.isClosed()) {
-                try (Socket socket = listener.accept(); InputStream in = socket.getInputStream()) {
+                try (Socket socket = listener.accept();
+                        InputStream in = socket.getInputStream()) {
                     readHead(in);
                     OutputStream counted = new OutputStream() {
                         private final OutputStream out = socket.getOutputStream();
@@ -241,7 +289,8 @@ class SidecarProbeIT {
                             written.addAndGet(length);
                         }
                     };
-                    counted.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    counted.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
                     body.write(counted);
                 } catch (IOException e) {
                     if (!listener.isClosed()) {

@@ -22,12 +22,14 @@ public final class FakeSidecar implements AutoCloseable {
     private volatile String status;
 
     /** @param token the token the tunnel's Secret holds now, which callers must present */
-    public FakeSidecar(String state, String transport, String address, String connectedSince, Supplier<String> token) throws IOException {
+    public FakeSidecar(String state, String transport, String address, String connectedSince, Supplier<String> token)
+            throws IOException {
         report(state, transport, address, connectedSince);
         server = HttpServer.create(new InetSocketAddress(Fixtures.podAddress(), SidecarLayout.DEFAULT_HTTP_PORT), 64);
         server.createContext("/status", exchange -> {
             requests.incrementAndGet();
-            boolean authorised = ("Bearer " + token.get()).equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            boolean authorised = ("Bearer " + token.get())
+                    .equals(exchange.getRequestHeaders().getFirst("Authorization"));
             byte[] body = (authorised ? status : "{\"error\":\"unauthorised\"}").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(authorised ? 200 : 401, body.length);
@@ -43,7 +45,8 @@ public final class FakeSidecar implements AutoCloseable {
     public void report(String state, String transport, String address, String connectedSince) {
         status = """
                 {"state":"%s","ready":%s,"transport":%s,"address":%s,"connectedSince":%s,"mtu":1434}
-                """.formatted(state, "connected".equals(state), quoted(transport), quoted(address), quoted(connectedSince));
+                """.formatted(
+                        state, "connected".equals(state), quoted(transport), quoted(address), quoted(connectedSince));
     }
 
     /** The pod IP to give the pod this sidecar stands for. */

@@ -25,29 +25,54 @@ public final class Fixtures {
     public static final String NAMESPACE = "apps";
     /** Where the pods that use a shared egress run. */
     public static final String CLIENT_NAMESPACE = "payroll";
+
     public static final String GATEWAY = "https://vpn.example.test:8443";
     public static final String PIN = "pin-sha256:" + Base64.getEncoder().encodeToString(new byte[32]);
     /** The cluster's DNS as the chart's dns values name it, so that no test depends on finding kube-dns. */
     public static final ClusterDns CLUSTER_DNS = new ClusterDns(ClusterDns.DEFAULT_DOMAIN, List.of("10.96.0.10"));
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** A tunnel with the defaults a user would write: gateway, pin, credentials Secret. */
     public static VpnTunnel tunnel(String name, String secret) {
-        return tunnel(name, new VpnTunnelSpec(GATEWAY, new VpnTunnelSpec.Trust(List.of(PIN), null),
-                new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference(secret, null, null), null),
-                new VpnTunnelSpec.Routes(List.of("10.30.0.0/16"), null, false, List.of("10.42.0.0/16", "10.43.0.0/16")),
-                null, null, null, null, null, null));
+        return tunnel(
+                name,
+                new VpnTunnelSpec(
+                        GATEWAY,
+                        new VpnTunnelSpec.Trust(List.of(PIN), null),
+                        new VpnTunnelSpec.Authentication(new VpnTunnelSpec.SecretReference(secret, null, null), null),
+                        new VpnTunnelSpec.Routes(
+                                List.of("10.30.0.0/16"), null, false, List.of("10.42.0.0/16", "10.43.0.0/16")),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null));
     }
 
     /** The default tunnel with a shared egress: a forwarded database, both proxies, for the namespace {@value #CLIENT_NAMESPACE}. */
     public static VpnTunnel egressTunnel(String name, String secret) {
         VpnTunnelSpec spec = tunnel(name, secret).getSpec();
-        return tunnel(name, new VpnTunnelSpec(spec.gateway(), spec.trust(), spec.authentication(), spec.routes(), null, null, null, null,
-                new Egress(2, List.of(new Egress.ForwardedService("db", "db.corp.example.test", List.of(5432)),
-                        new Egress.ForwardedService("ldap", "10.30.0.9", List.of(389, 636))),
-                        new Egress.Proxy(true, true), List.of(CLIENT_NAMESPACE)), null));
+        return tunnel(
+                name,
+                new VpnTunnelSpec(
+                        spec.gateway(),
+                        spec.trust(),
+                        spec.authentication(),
+                        spec.routes(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        new Egress(
+                                2,
+                                List.of(
+                                        new Egress.ForwardedService("db", "db.corp.example.test", List.of(5432)),
+                                        new Egress.ForwardedService("ldap", "10.30.0.9", List.of(389, 636))),
+                                new Egress.Proxy(true, true),
+                                List.of(CLIENT_NAMESPACE)),
+                        null));
     }
 
     /**
@@ -56,35 +81,64 @@ public final class Fixtures {
      */
     public static Pod restrictedEgressPod(String name, String egress) {
         return new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(CLIENT_NAMESPACE).addToAnnotations("corridor.dev/egress", egress).endMetadata()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(CLIENT_NAMESPACE)
+                .addToAnnotations("corridor.dev/egress", egress)
+                .endMetadata()
                 .withNewSpec()
-                    .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
-                    .addNewContainer().withName("app").withImage("registry.example.test/app:1")
-                        .withNewSecurityContext().withAllowPrivilegeEscalation(false).withNewCapabilities().withDrop("ALL").endCapabilities()
-                        .endSecurityContext()
-                    .endContainer()
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
+                .endSecurityContext()
+                .addNewContainer()
+                .withName("app")
+                .withImage("registry.example.test/app:1")
+                .withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false)
+                .withNewCapabilities()
+                .withDrop("ALL")
+                .endCapabilities()
+                .endSecurityContext()
+                .endContainer()
                 .endSpec()
                 .build();
     }
 
     public static VpnTunnel tunnel(String name, VpnTunnelSpec spec) {
         VpnTunnel tunnel = new VpnTunnel();
-        tunnel.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
+        tunnel.setMetadata(
+                new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
         tunnel.setSpec(spec);
         return tunnel;
     }
 
     public static Secret credentials(String name) {
-        return new SecretBuilder().withNewMetadata().withName(name).withNamespace(NAMESPACE).endMetadata()
-                .addToData("username", base64("alice")).addToData("password", base64("secret")).build();
+        return new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NAMESPACE)
+                .endMetadata()
+                .addToData("username", base64("alice"))
+                .addToData("password", base64("secret"))
+                .build();
     }
 
     /** A pod as a user writes it: one application container, the tunnel annotation. */
     public static Pod annotatedPod(String name, String tunnel) {
         return new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(NAMESPACE).addToAnnotations("corridor.dev/tunnel", tunnel).endMetadata()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NAMESPACE)
+                .addToAnnotations("corridor.dev/tunnel", tunnel)
+                .endMetadata()
                 .withNewSpec()
-                    .addNewContainer().withName("app").withImage("registry.example.test/app:1").endContainer()
+                .addNewContainer()
+                .withName("app")
+                .withImage("registry.example.test/app:1")
+                .endContainer()
                 .endSpec()
                 .build();
     }
@@ -95,17 +149,23 @@ public final class Fixtures {
      */
     public static InetAddress podAddress() throws UnknownHostException {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return InetAddress.getByAddress(new byte[] {127, (byte) random.nextInt(64, 128), (byte) random.nextInt(1, 255), (byte) random.nextInt(1, 255)});
+        return InetAddress.getByAddress(new byte[] {
+            127, (byte) random.nextInt(64, 128), (byte) random.nextInt(1, 255), (byte) random.nextInt(1, 255)
+        });
     }
 
     /** Loads the CRD the build generated, so that the mock server honours its status subresource. */
     public static void installCrd(KubernetesClient client) throws IOException {
         try (InputStream crd = Fixtures.class.getResourceAsStream("/META-INF/fabric8/vpntunnels.corridor.dev-v1.yml")) {
             if (crd == null) {
-                throw new IllegalStateException("the generated CRD is not on the class path: build the operator module first");
+                throw new IllegalStateException(
+                        "the generated CRD is not on the class path: build the operator module first");
             }
-            client.apiextensions().v1().customResourceDefinitions().resource(client.getKubernetesSerialization()
-                    .unmarshal(crd, CustomResourceDefinition.class)).create();
+            client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .resource(client.getKubernetesSerialization().unmarshal(crd, CustomResourceDefinition.class))
+                    .create();
         }
     }
 

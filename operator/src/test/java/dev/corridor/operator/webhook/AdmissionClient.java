@@ -18,12 +18,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
-import java.util.UUID;
-import java.util.Date;
-import java.time.Instant;
 import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.X509CertSelector;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Date;
+import java.util.UUID;
 import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -39,19 +39,20 @@ final class AdmissionClient {
     private final int port;
     /** One factory for every request, so that HttpsURLConnection reuses kept-alive connections as the API server does. */
     private final SSLSocketFactory tls;
+
     private final String serviceName;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
 
     /** A response and the certificate the server presented. */
-    record Answer(int code, String body, X509Certificate certificate) {
-    }
+    record Answer(int code, String body, X509Certificate certificate) {}
 
     AdmissionClient(int port, String caBundlePem, String serviceName) throws GeneralSecurityException, IOException {
         this(port, caBundlePem, serviceName, Instant.now());
     }
 
     /** Judges the certificate's validity at {@code validAt}, for tests whose operator runs on a clock moved forward. */
-    AdmissionClient(int port, String caBundlePem, String serviceName, Instant validAt) throws GeneralSecurityException, IOException {
+    AdmissionClient(int port, String caBundlePem, String serviceName, Instant validAt)
+            throws GeneralSecurityException, IOException {
         this.port = port;
         this.serviceName = serviceName;
         KeyStore trusted = KeyStore.getInstance("PKCS12");
@@ -75,8 +76,16 @@ final class AdmissionClient {
     AdmissionReview review(Pod pod, String namespace) throws IOException {
         return review(new AdmissionRequestBuilder()
                 .withUid(UUID.randomUUID().toString())
-                .withKind(new GroupVersionKindBuilder().withGroup("").withVersion("v1").withKind("Pod").build())
-                .withResource(new GroupVersionResourceBuilder().withGroup("").withVersion("v1").withResource("pods").build())
+                .withKind(new GroupVersionKindBuilder()
+                        .withGroup("")
+                        .withVersion("v1")
+                        .withKind("Pod")
+                        .build())
+                .withResource(new GroupVersionResourceBuilder()
+                        .withGroup("")
+                        .withVersion("v1")
+                        .withResource("pods")
+                        .build())
                 .withNamespace(namespace)
                 .withOperation("CREATE")
                 .withObject(pod)
@@ -84,8 +93,11 @@ final class AdmissionClient {
     }
 
     AdmissionReview review(AdmissionRequest request) throws IOException {
-        AdmissionReview review = new AdmissionReviewBuilder().withApiVersion("admission.k8s.io/v1").withKind("AdmissionReview")
-                .withRequest(request).build();
+        AdmissionReview review = new AdmissionReviewBuilder()
+                .withApiVersion("admission.k8s.io/v1")
+                .withKind("AdmissionReview")
+                .withRequest(request)
+                .build();
         Answer answer = send("POST", "/mutate-pods", serialization.asJson(review));
         if (answer.code() != 200) {
             throw new IOException("webhook answered " + answer.code() + ": " + answer.body());
@@ -98,12 +110,14 @@ final class AdmissionClient {
     }
 
     Answer send(String method, String path, String body) throws IOException {
-        HttpsURLConnection connection = (HttpsURLConnection) URI.create("https://127.0.0.1:" + port + path).toURL().openConnection();
+        HttpsURLConnection connection = (HttpsURLConnection)
+                URI.create("https://127.0.0.1:" + port + path).toURL().openConnection();
         connection.setSSLSocketFactory(tls);
         connection.setHostnameVerifier((host, session) -> {
             try {
-                return ((X509Certificate) session.getPeerCertificates()[0]).getSubjectAlternativeNames().stream()
-                        .anyMatch(name -> name.get(1).equals(serviceName));
+                return ((X509Certificate) session.getPeerCertificates()[0])
+                        .getSubjectAlternativeNames().stream()
+                                .anyMatch(name -> name.get(1).equals(serviceName));
             } catch (SSLPeerUnverifiedException | java.security.cert.CertificateParsingException e) {
                 return false;
             }

@@ -14,11 +14,17 @@ class CaBundleTest {
 
     @Test
     void theBundleIsTheUnionOfTheValidCasNewestFirstEachOnce() {
-        X509Certificate older = WebhookCertificates.create(NAMES, NOW.minus(Duration.ofDays(10))).authorities().getFirst();
-        X509Certificate newer = WebhookCertificates.create(NAMES, NOW).authorities().getFirst();
-        X509Certificate expired = WebhookCertificates.create(NAMES, NOW.minus(Duration.ofDays(3651))).authorities().getFirst();
+        X509Certificate older = WebhookCertificates.create(NAMES, NOW.minus(Duration.ofDays(10)))
+                .authorities()
+                .getFirst();
+        X509Certificate newer =
+                WebhookCertificates.create(NAMES, NOW).authorities().getFirst();
+        X509Certificate expired = WebhookCertificates.create(NAMES, NOW.minus(Duration.ofDays(3651)))
+                .authorities()
+                .getFirst();
 
-        assertThat(CaBundle.merged(List.of(older, expired), List.of(newer, older), NOW)).containsExactly(newer, older);
+        assertThat(CaBundle.merged(List.of(older, expired), List.of(newer, older), NOW))
+                .containsExactly(newer, older);
         // Another replica's newer CA stays when ours lacks it.
         assertThat(CaBundle.merged(List.of(newer, older), List.of(older), NOW)).containsExactly(newer, older);
         assertThat(CaBundle.merged(List.of(), List.of(older), NOW)).containsExactly(older);

@@ -14,32 +14,55 @@ import org.junit.jupiter.api.Test;
 class CaPublicationTest {
     private static final Instant NOW = Instant.parse("2026-12-01T00:00:00Z");
     private final WebhookCertificates ours = WebhookCertificates.create(List.of("corridor-webhook.corridor.svc"), NOW);
-    private final WebhookCertificates another = WebhookCertificates.create(List.of("corridor-webhook.corridor.svc"), NOW);
+    private final WebhookCertificates another =
+            WebhookCertificates.create(List.of("corridor-webhook.corridor.svc"), NOW);
 
     @Test
     void aBundleHoldingTheSigningCaTrustsTheCertificate() {
-        assertThat(CaPublication.trusts(configuration(bundle(ours.authorities())), ours.servingCertificate())).isTrue();
+        assertThat(CaPublication.trusts(configuration(bundle(ours.authorities())), ours.servingCertificate()))
+                .isTrue();
         // Beside other CAs too (a rotation in progress).
-        assertThat(CaPublication.trusts(configuration(bundle(List.of(another.authorities().getFirst(), ours.authorities().getFirst()))),
-                ours.servingCertificate())).isTrue();
+        assertThat(CaPublication.trusts(
+                        configuration(bundle(List.of(
+                                another.authorities().getFirst(),
+                                ours.authorities().getFirst()))),
+                        ours.servingCertificate()))
+                .isTrue();
     }
 
     @Test
     void noBundleAnotherCasBundleOrGarbageDoNot() {
-        assertThat(CaPublication.trusts(configuration((String) null), ours.servingCertificate())).isFalse();
-        assertThat(CaPublication.trusts(configuration(bundle(another.authorities())), ours.servingCertificate())).isFalse();
-        assertThat(CaPublication.trusts(configuration("bm90IHBlbQ=="), ours.servingCertificate())).isFalse();
+        assertThat(CaPublication.trusts(configuration((String) null), ours.servingCertificate()))
+                .isFalse();
+        assertThat(CaPublication.trusts(configuration(bundle(another.authorities())), ours.servingCertificate()))
+                .isFalse();
+        assertThat(CaPublication.trusts(configuration("bm90IHBlbQ=="), ours.servingCertificate()))
+                .isFalse();
         assertThat(CaPublication.trusts(null, ours.servingCertificate())).isFalse();
-        assertThat(CaPublication.trusts(configuration(bundle(ours.authorities())), null)).isFalse();
+        assertThat(CaPublication.trusts(configuration(bundle(ours.authorities())), null))
+                .isFalse();
     }
 
     @Test
     void everyWebhookOfTheConfigurationMustTrustIt() {
-        MutatingWebhookConfiguration configuration = new MutatingWebhookConfigurationBuilder(configuration(bundle(ours.authorities())))
-                .addNewWebhook().withName("second.corridor.dev").withNewClientConfig().endClientConfig().endWebhook().build();
-        assertThat(CaPublication.trusts(configuration, ours.servingCertificate())).isFalse();
-        assertThat(CaPublication.trusts(new MutatingWebhookConfigurationBuilder().withNewMetadata().withName("corridor").endMetadata().build(),
-                ours.servingCertificate())).isFalse();
+        MutatingWebhookConfiguration configuration = new MutatingWebhookConfigurationBuilder(
+                        configuration(bundle(ours.authorities())))
+                .addNewWebhook()
+                .withName("second.corridor.dev")
+                .withNewClientConfig()
+                .endClientConfig()
+                .endWebhook()
+                .build();
+        assertThat(CaPublication.trusts(configuration, ours.servingCertificate()))
+                .isFalse();
+        assertThat(CaPublication.trusts(
+                        new MutatingWebhookConfigurationBuilder()
+                                .withNewMetadata()
+                                .withName("corridor")
+                                .endMetadata()
+                                .build(),
+                        ours.servingCertificate()))
+                .isFalse();
     }
 
     private static String bundle(List<X509Certificate> authorities) {
@@ -47,7 +70,16 @@ class CaPublicationTest {
     }
 
     private static MutatingWebhookConfiguration configuration(String caBundle) {
-        return new MutatingWebhookConfigurationBuilder().withNewMetadata().withName("corridor").endMetadata()
-                .addNewWebhook().withName("pods.corridor.dev").withNewClientConfig().withCaBundle(caBundle).endClientConfig().endWebhook().build();
+        return new MutatingWebhookConfigurationBuilder()
+                .withNewMetadata()
+                .withName("corridor")
+                .endMetadata()
+                .addNewWebhook()
+                .withName("pods.corridor.dev")
+                .withNewClientConfig()
+                .withCaBundle(caBundle)
+                .endClientConfig()
+                .endWebhook()
+                .build();
     }
 }

@@ -39,10 +39,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** The serving certificate changes under a running webhook: renewed by the operator, or re-mounted by cert-manager. */
 @EnableKubernetesMockClient(crud = true)
 class CertificateRotationIT {
-    private static final WebhookSettings SETTINGS = new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-            "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent"));
-    private static final InjectionSettings INJECTION = new InjectionSettings("sidecar", "IfNotPresent", InjectionSettings.Mode.NATIVE,
-            InjectionSettings.TunDevice.HOST_PATH, new ResourceRequirements(), AllowedImages.NONE);
+    private static final WebhookSettings SETTINGS = new WebhookSettings(
+            0,
+            WebhookSettings.CertificateSource.GENERATE,
+            "corridor-webhook-tls",
+            "corridor-webhook-ca",
+            "corridor-webhook",
+            "corridor",
+            Path.of("/nonexistent"));
+    private static final InjectionSettings INJECTION = new InjectionSettings(
+            "sidecar",
+            "IfNotPresent",
+            InjectionSettings.Mode.NATIVE,
+            InjectionSettings.TunDevice.HOST_PATH,
+            new ResourceRequirements(),
+            AllowedImages.NONE);
 
     KubernetesClient client;
 
@@ -64,11 +75,14 @@ class CertificateRotationIT {
 
             clock.advance(Duration.ofDays(40)); // 25 days left: inside the renewal window
             certificates.refresh();
-            X509Certificate renewed = new AdmissionClient(server.port(), caBundle(), WebhookIT.SERVICE_DNS, clock.instant())
-                    .send("GET", "/healthz", null).certificate();
+            X509Certificate renewed = new AdmissionClient(
+                            server.port(), caBundle(), WebhookIT.SERVICE_DNS, clock.instant())
+                    .send("GET", "/healthz", null)
+                    .certificate();
 
             assertThat(renewed).isNotEqualTo(first);
-            assertThat(renewed.getNotAfter().toInstant()).isAfter(first.getNotAfter().toInstant());
+            assertThat(renewed.getNotAfter().toInstant())
+                    .isAfter(first.getNotAfter().toInstant());
             assertThat(caSecret().getData().get("ca.crt")).isEqualTo(caBefore);
             assertThat(caBundle()).isEqualTo(decode(caBefore));
             // A second replica starting now reads the renewed certificate instead of making its own.
@@ -82,9 +96,11 @@ class CertificateRotationIT {
     void aStaleReplicaAddsToTheCaBundleAndNeverTakesANewerCaOutOfIt() throws Exception {
         client.resource(WebhookIT.webhookConfiguration()).create();
         MutableClock clock = new MutableClock(Instant.now());
-        GeneratedCertificates fresh = new GeneratedCertificates(client, "corridor", SETTINGS, new SwappableKeyManager(), clock);
+        GeneratedCertificates fresh =
+                new GeneratedCertificates(client, "corridor", SETTINGS, new SwappableKeyManager(), clock);
         SwappableKeyManager staleKeys = new SwappableKeyManager();
-        GeneratedCertificates stale = new GeneratedCertificates(client, "corridor", SETTINGS, staleKeys, Clock.systemUTC());
+        GeneratedCertificates stale =
+                new GeneratedCertificates(client, "corridor", SETTINGS, staleKeys, Clock.systemUTC());
         fresh.refresh();
         stale.refresh();
         // What the stale replica read, before the other one rolled the CA.
@@ -113,7 +129,8 @@ class CertificateRotationIT {
     @Test
     void twoReplicasStartingTogetherAgreeOnOneCaAndOneServingCertificate() throws Exception {
         client.resource(WebhookIT.webhookConfiguration()).create();
-        List<SwappableKeyManager> replicas = List.of(new SwappableKeyManager(), new SwappableKeyManager(), new SwappableKeyManager());
+        List<SwappableKeyManager> replicas =
+                List.of(new SwappableKeyManager(), new SwappableKeyManager(), new SwappableKeyManager());
         CountDownLatch go = new CountDownLatch(1);
         List<Future<?>> refreshes = new ArrayList<>();
         try (ExecutorService starting = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -131,22 +148,37 @@ class CertificateRotationIT {
         }
 
         List<X509Certificate> bundle = Pem.certificates(caBundle());
-        assertThat(bundle).hasSize(1).isEqualTo(Pem.certificates(decode(caSecret().getData().get("ca.crt"))));
-        X509Certificate served = Pem.certificates(decode(servingSecret().getData().get("tls.crt"))).getFirst();
-        assertThat(replicas).allSatisfy(keys -> assertThat(keys.current().chain().getFirst()).isEqualTo(served));
+        assertThat(bundle)
+                .hasSize(1)
+                .isEqualTo(Pem.certificates(decode(caSecret().getData().get("ca.crt"))));
+        X509Certificate served = Pem.certificates(
+                        decode(servingSecret().getData().get("tls.crt")))
+                .getFirst();
+        assertThat(replicas)
+                .allSatisfy(
+                        keys -> assertThat(keys.current().chain().getFirst()).isEqualTo(served));
         served.verify(bundle.getFirst().getPublicKey());
     }
 
     @Test
     void aCaKeptInTheServingSecretAsBeforeMovesToItsOwnSecretUnchanged() throws Exception {
         client.resource(WebhookIT.webhookConfiguration()).create();
-        WebhookCertificates before = WebhookCertificates.create(new GeneratedCertificates(client, "corridor", SETTINGS, new SwappableKeyManager(),
-                Clock.systemUTC()).dnsNames(), Instant.now());
-        client.resource(new SecretBuilder().withNewMetadata().withName("corridor-webhook-tls").withNamespace("corridor").endMetadata()
-                .withType("kubernetes.io/tls")
-                .addToData("ca.crt", encode(Pem.encode(before.authorities()))).addToData("ca.key", encode(Pem.encode(List.of(before.authorityKey()))))
-                .addToData("tls.crt", encode(Pem.encode(List.of(before.serving())))).addToData("tls.key", encode(Pem.encode(List.of(before.servingKey()))))
-                .build()).create();
+        WebhookCertificates before = WebhookCertificates.create(
+                new GeneratedCertificates(client, "corridor", SETTINGS, new SwappableKeyManager(), Clock.systemUTC())
+                        .dnsNames(),
+                Instant.now());
+        client.resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("corridor-webhook-tls")
+                        .withNamespace("corridor")
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToData("ca.crt", encode(Pem.encode(before.authorities())))
+                        .addToData("ca.key", encode(Pem.encode(List.of(before.authorityKey()))))
+                        .addToData("tls.crt", encode(Pem.encode(List.of(before.serving()))))
+                        .addToData("tls.key", encode(Pem.encode(List.of(before.servingKey()))))
+                        .build())
+                .create();
         SwappableKeyManager keys = new SwappableKeyManager();
 
         new GeneratedCertificates(client, "corridor", SETTINGS, keys, Clock.systemUTC()).refresh();
@@ -167,15 +199,18 @@ class CertificateRotationIT {
         MountedCertificates certificates = new MountedCertificates(directory, keys);
         certificates.refresh();
         try (WebhookServer server = server(keys, Clock.systemUTC())) {
-            AdmissionClient apiServer = new AdmissionClient(server.port(), Pem.encode(issued.authorities()), WebhookIT.SERVICE_DNS);
+            AdmissionClient apiServer =
+                    new AdmissionClient(server.port(), Pem.encode(issued.authorities()), WebhookIT.SERVICE_DNS);
             assertThat(apiServer.send("GET", "/readyz", null).certificate()).isEqualTo(issued.serving());
 
             Instant later = Instant.now().plus(Duration.ofDays(340));
-            WebhookCertificates reissued = issued.renewal(List.of(WebhookIT.SERVICE_DNS), later).orElseThrow();
+            WebhookCertificates reissued =
+                    issued.renewal(List.of(WebhookIT.SERVICE_DNS), later).orElseThrow();
             write(directory, reissued);
             certificates.refresh();
 
-            AdmissionClient afterRenewal = new AdmissionClient(server.port(), Pem.encode(issued.authorities()), WebhookIT.SERVICE_DNS, later);
+            AdmissionClient afterRenewal =
+                    new AdmissionClient(server.port(), Pem.encode(issued.authorities()), WebhookIT.SERVICE_DNS, later);
             assertThat(afterRenewal.send("GET", "/healthz", null).certificate()).isEqualTo(reissued.serving());
         }
     }
@@ -193,9 +228,20 @@ class CertificateRotationIT {
     }
 
     private WebhookServer server(SwappableKeyManager keys, Clock clock) throws Exception {
-        return WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, () -> true,
-                new PodMutator(new TunnelLookup(client, Fixtures.CLUSTER_DNS), new TunnelEvents(client), INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(), clock,
-                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), WebhookServer.Limits.DEFAULT);
+        return WebhookServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                keys,
+                () -> true,
+                new PodMutator(
+                        new TunnelLookup(client, Fixtures.CLUSTER_DNS),
+                        new TunnelEvents(client),
+                        INJECTION,
+                        WatchedNamespaces.ALL,
+                        client.getKubernetesSerialization()),
+                client.getKubernetesSerialization(),
+                clock,
+                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
+                WebhookServer.Limits.DEFAULT);
     }
 
     private static void write(Path directory, WebhookCertificates certificates) throws Exception {
@@ -204,16 +250,29 @@ class CertificateRotationIT {
     }
 
     private Secret caSecret() {
-        return client.secrets().inNamespace("corridor").withName("corridor-webhook-ca").get();
+        return client.secrets()
+                .inNamespace("corridor")
+                .withName("corridor-webhook-ca")
+                .get();
     }
 
     private Secret servingSecret() {
-        return client.secrets().inNamespace("corridor").withName("corridor-webhook-tls").get();
+        return client.secrets()
+                .inNamespace("corridor")
+                .withName("corridor-webhook-tls")
+                .get();
     }
 
     private String caBundle() {
-        return decode(client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get()
-                .getWebhooks().getFirst().getClientConfig().getCaBundle());
+        return decode(client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName("corridor")
+                .get()
+                .getWebhooks()
+                .getFirst()
+                .getClientConfig()
+                .getCaBundle());
     }
 
     private static String encode(String text) {

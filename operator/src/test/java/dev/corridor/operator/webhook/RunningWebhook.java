@@ -35,15 +35,39 @@ public final class RunningWebhook implements AutoCloseable {
     }
 
     /** Creates the MutatingWebhookConfiguration if absent, starts the webhook and waits for its published caBundle. */
-    public static RunningWebhook start(KubernetesClient client, InjectionSettings injection, ClusterDns clusterDns, WatchedNamespaces namespaces,
-                                       OperatorMetrics metrics) throws Exception {
-        if (client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get() == null) {
+    public static RunningWebhook start(
+            KubernetesClient client,
+            InjectionSettings injection,
+            ClusterDns clusterDns,
+            WatchedNamespaces namespaces,
+            OperatorMetrics metrics)
+            throws Exception {
+        if (client.admissionRegistration()
+                        .v1()
+                        .mutatingWebhookConfigurations()
+                        .withName("corridor")
+                        .get()
+                == null) {
             client.resource(WebhookIT.webhookConfiguration()).create();
         }
-        Webhook webhook = Webhook.start(client, OPERATOR_NAMESPACE, new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-                "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent")),
-                injection, clusterDns, namespaces, Clock.systemUTC(), metrics);
-        return new RunningWebhook(webhook, new AdmissionClient(webhook.port(), publishedCaBundle(client), WebhookIT.SERVICE_DNS));
+        Webhook webhook = Webhook.start(
+                client,
+                OPERATOR_NAMESPACE,
+                new WebhookSettings(
+                        0,
+                        WebhookSettings.CertificateSource.GENERATE,
+                        "corridor-webhook-tls",
+                        "corridor-webhook-ca",
+                        "corridor-webhook",
+                        "corridor",
+                        Path.of("/nonexistent")),
+                injection,
+                clusterDns,
+                namespaces,
+                Clock.systemUTC(),
+                metrics);
+        return new RunningWebhook(
+                webhook, new AdmissionClient(webhook.port(), publishedCaBundle(client), WebhookIT.SERVICE_DNS));
     }
 
     /** The webhook's answer to the creation of this pod in this namespace. */
@@ -55,11 +79,16 @@ public final class RunningWebhook implements AutoCloseable {
     public Pod inject(Pod pod, String namespace) throws IOException {
         AdmissionResponse response = admit(pod, namespace);
         if (!Boolean.TRUE.equals(response.getAllowed()) || !"JSONPatch".equals(response.getPatchType())) {
-            throw new IOException("the webhook did not inject the pod: allowed=" + response.getAllowed() + ", patchType="
-                    + response.getPatchType() + (response.getStatus() == null ? "" : ", " + response.getStatus().getMessage()));
+            throw new IOException("the webhook did not inject the pod: allowed=" + response.getAllowed()
+                    + ", patchType=" + response.getPatchType()
+                    + (response.getStatus() == null
+                            ? ""
+                            : ", " + response.getStatus().getMessage()));
         }
-        JsonNode patch = SERIALIZATION.unmarshal(new String(Base64.getDecoder().decode(response.getPatch()), StandardCharsets.UTF_8), JsonNode.class);
-        return SERIALIZATION.convertValue(JsonPatch.apply(patch, SERIALIZATION.convertValue(pod, JsonNode.class)), Pod.class);
+        JsonNode patch = SERIALIZATION.unmarshal(
+                new String(Base64.getDecoder().decode(response.getPatch()), StandardCharsets.UTF_8), JsonNode.class);
+        return SERIALIZATION.convertValue(
+                JsonPatch.apply(patch, SERIALIZATION.convertValue(pod, JsonNode.class)), Pod.class);
     }
 
     /** The API server's raw HTTPS side, for what is not an admission of a pod. */
@@ -68,8 +97,15 @@ public final class RunningWebhook implements AutoCloseable {
     }
 
     static String publishedCaBundle(KubernetesClient client) {
-        String base64 = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("corridor").get()
-                .getWebhooks().getFirst().getClientConfig().getCaBundle();
+        String base64 = client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName("corridor")
+                .get()
+                .getWebhooks()
+                .getFirst()
+                .getClientConfig()
+                .getCaBundle();
         return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
     }
 

@@ -43,7 +43,11 @@ class ServiceMeshIT {
         Fixtures.installCrd(client);
         client.resource(Fixtures.credentials("vpn-login")).create();
         client.resource(Fixtures.tunnel("corp", "vpn-login")).create();
-        webhook = RunningWebhook.start(client, WebhookIT.INJECTION, Fixtures.CLUSTER_DNS, WatchedNamespaces.ALL,
+        webhook = RunningWebhook.start(
+                client,
+                WebhookIT.INJECTION,
+                Fixtures.CLUSTER_DNS,
+                WatchedNamespaces.ALL,
                 new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     }
 
@@ -60,8 +64,10 @@ class ServiceMeshIT {
 
         assertThat(names(injected.getSpec().getInitContainers()))
                 .containsExactly(SidecarLayout.CONTAINER_NAME, "istio-init", "istio-proxy", "migrate-schema");
-        assertThat(injected.getSpec().getInitContainers().subList(1, 3)).isEqualTo(meshed.getSpec().getInitContainers().subList(0, 2));
-        assertThat(injected.getSpec().getContainers()).isEqualTo(meshed.getSpec().getContainers());
+        assertThat(injected.getSpec().getInitContainers().subList(1, 3))
+                .isEqualTo(meshed.getSpec().getInitContainers().subList(0, 2));
+        assertThat(injected.getSpec().getContainers())
+                .isEqualTo(meshed.getSpec().getContainers());
     }
 
     @Test
@@ -88,7 +94,8 @@ class ServiceMeshIT {
         assertThat(names(injected.getSpec().getInitContainers()))
                 .containsExactly(SidecarLayout.CONTAINER_NAME, "linkerd-init", "migrate-schema");
         assertThat(names(injected.getSpec().getContainers())).containsExactly("linkerd-proxy", "app");
-        assertThat(injected.getSpec().getContainers()).isEqualTo(meshed.getSpec().getContainers());
+        assertThat(injected.getSpec().getContainers())
+                .isEqualTo(meshed.getSpec().getContainers());
         assertNoPatch(webhook.admit(injected, Fixtures.NAMESPACE));
     }
 
@@ -100,7 +107,12 @@ class ServiceMeshIT {
     /** An application with an init container of its own, which must run with the tunnel up. */
     private static Pod applicationPod() {
         return new PodBuilder(Fixtures.annotatedPod("web", "corp"))
-                .editSpec().addNewInitContainer().withName("migrate-schema").withImage("registry.example.test/migrate:1").endInitContainer().endSpec()
+                .editSpec()
+                .addNewInitContainer()
+                .withName("migrate-schema")
+                .withImage("registry.example.test/migrate:1")
+                .endInitContainer()
+                .endSpec()
                 .build();
     }
 
@@ -110,13 +122,29 @@ class ServiceMeshIT {
      */
     private static Pod istioInjects(Pod pod) {
         List<Container> init = new ArrayList<>(pod.getSpec().getInitContainers());
-        init.add(new ContainerBuilder().withName("istio-proxy").withImage("docker.io/istio/proxyv2:1.24.0").withRestartPolicy("Always")
-                .withArgs("proxy", "sidecar").withNewStartupProbe().withNewHttpGet().withPath("/healthz/ready").withNewPort(15021).endHttpGet()
-                .endStartupProbe().build());
-        init.add(new ContainerBuilder().withName("istio-init").withImage("docker.io/istio/proxyv2:1.24.0")
+        init.add(new ContainerBuilder()
+                .withName("istio-proxy")
+                .withImage("docker.io/istio/proxyv2:1.24.0")
+                .withRestartPolicy("Always")
+                .withArgs("proxy", "sidecar")
+                .withNewStartupProbe()
+                .withNewHttpGet()
+                .withPath("/healthz/ready")
+                .withNewPort(15021)
+                .endHttpGet()
+                .endStartupProbe()
+                .build());
+        init.add(new ContainerBuilder()
+                .withName("istio-init")
+                .withImage("docker.io/istio/proxyv2:1.24.0")
                 .withArgs("istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*")
-                .withNewSecurityContext().withNewCapabilities().withAdd("NET_ADMIN", "NET_RAW").withDrop("ALL").endCapabilities()
-                .endSecurityContext().build());
+                .withNewSecurityContext()
+                .withNewCapabilities()
+                .withAdd("NET_ADMIN", "NET_RAW")
+                .withDrop("ALL")
+                .endCapabilities()
+                .endSecurityContext()
+                .build());
         init = moveFirst(init, "istio-proxy");
         init = moveFirst(init, "istio-init");
         return new PodBuilder(pod).editSpec().withInitContainers(init).endSpec().build();
@@ -125,17 +153,29 @@ class ServiceMeshIT {
     /** Linkerd without native sidecars: linkerd-init prepended to the init containers, linkerd-proxy first among the containers. */
     private static Pod linkerdInjects(Pod pod) {
         List<Container> init = new ArrayList<>();
-        init.add(new ContainerBuilder().withName("linkerd-init").withImage("cr.l5d.io/linkerd/proxy-init:v2.4.1")
-                .withArgs("--incoming-proxy-port", "4143", "--outgoing-proxy-port", "4140", "--proxy-uid", "2102").build());
+        init.add(new ContainerBuilder()
+                .withName("linkerd-init")
+                .withImage("cr.l5d.io/linkerd/proxy-init:v2.4.1")
+                .withArgs("--incoming-proxy-port", "4143", "--outgoing-proxy-port", "4140", "--proxy-uid", "2102")
+                .build());
         init.addAll(pod.getSpec().getInitContainers());
         List<Container> containers = new ArrayList<>();
-        containers.add(new ContainerBuilder().withName("linkerd-proxy").withImage("cr.l5d.io/linkerd/proxy:edge-24.11.1").build());
+        containers.add(new ContainerBuilder()
+                .withName("linkerd-proxy")
+                .withImage("cr.l5d.io/linkerd/proxy:edge-24.11.1")
+                .build());
         containers.addAll(pod.getSpec().getContainers());
-        return new PodBuilder(pod).editSpec().withInitContainers(init).withContainers(containers).endSpec().build();
+        return new PodBuilder(pod)
+                .editSpec()
+                .withInitContainers(init)
+                .withContainers(containers)
+                .endSpec()
+                .build();
     }
 
     private static List<Container> moveFirst(List<Container> containers, String name) {
-        List<Container> moved = new ArrayList<>(containers.stream().filter(c -> c.getName().equals(name)).toList());
+        List<Container> moved = new ArrayList<>(
+                containers.stream().filter(c -> c.getName().equals(name)).toList());
         moved.addAll(containers.stream().filter(c -> !c.getName().equals(name)).toList());
         return moved;
     }

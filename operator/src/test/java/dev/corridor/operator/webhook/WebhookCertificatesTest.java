@@ -9,7 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WebhookCertificatesTest {
-    private static final List<String> NAMES = List.of("corridor-webhook.corridor.svc", "corridor-webhook.corridor.svc.cluster.local");
+    private static final List<String> NAMES =
+            List.of("corridor-webhook.corridor.svc", "corridor-webhook.corridor.svc.cluster.local");
     private static final Instant NOW = Instant.parse("2026-11-22T00:00:00Z");
 
     @Test
@@ -22,7 +23,10 @@ class WebhookCertificatesTest {
         assertThat(ca.getBasicConstraints()).isZero();
         assertThat(certificates.serving().getBasicConstraints()).isEqualTo(-1);
         assertThat(certificates.serving().getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1");
-        assertThat(certificates.serving().getSubjectAlternativeNames().stream().map(name -> (String) name.get(1)).toList()).isEqualTo(NAMES);
+        assertThat(certificates.serving().getSubjectAlternativeNames().stream()
+                        .map(name -> (String) name.get(1))
+                        .toList())
+                .isEqualTo(NAMES);
         assertThat(certificates.serving().getNotAfter().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(365)));
         assertThat(certificates.renewal(NAMES, NOW.plus(Duration.ofDays(300)))).isEmpty();
     }
@@ -51,7 +55,8 @@ class WebhookCertificatesTest {
         assertThat(rolled.authorities().get(1)).isEqualTo(first.authorities().getFirst());
         rolled.serving().verify(rolled.authorities().getFirst().getPublicKey());
         // Once the old CA has expired, it leaves the bundle.
-        WebhookCertificates pruned = rolled.renewal(NAMES, NOW.plus(Duration.ofDays(3651))).orElseThrow();
+        WebhookCertificates pruned =
+                rolled.renewal(NAMES, NOW.plus(Duration.ofDays(3651))).orElseThrow();
         assertThat(pruned.authorities()).containsExactly(rolled.authorities().getFirst());
     }
 
@@ -59,7 +64,8 @@ class WebhookCertificatesTest {
     void aChangedServiceNameGetsANewServingCertificate() {
         WebhookCertificates first = WebhookCertificates.create(NAMES, NOW);
 
-        WebhookCertificates renamed = first.renewal(List.of("other.corridor.svc"), NOW.plus(Duration.ofDays(1))).orElseThrow();
+        WebhookCertificates renamed = first.renewal(List.of("other.corridor.svc"), NOW.plus(Duration.ofDays(1)))
+                .orElseThrow();
 
         assertThat(renamed.authorities()).isEqualTo(first.authorities());
         assertThat(renamed.serving().getSubjectX500Principal().getName()).isEqualTo("CN=other.corridor.svc");
@@ -69,9 +75,11 @@ class WebhookCertificatesTest {
     void aServingCertificateThatNoCaOfTheBundleSignedIsReissued() throws Exception {
         WebhookCertificates ours = WebhookCertificates.create(NAMES, NOW);
         WebhookCertificates other = WebhookCertificates.create(NAMES, NOW);
-        WebhookCertificates mixed = new WebhookCertificates(ours.authorities(), ours.authorityKey(), other.serving(), other.servingKey());
+        WebhookCertificates mixed =
+                new WebhookCertificates(ours.authorities(), ours.authorityKey(), other.serving(), other.servingKey());
 
-        WebhookCertificates reissued = mixed.renewal(NAMES, NOW.plus(Duration.ofDays(1))).orElseThrow();
+        WebhookCertificates reissued =
+                mixed.renewal(NAMES, NOW.plus(Duration.ofDays(1))).orElseThrow();
 
         assertThat(reissued.authorities()).isEqualTo(ours.authorities());
         reissued.serving().verify(ours.authorities().getFirst().getPublicKey());

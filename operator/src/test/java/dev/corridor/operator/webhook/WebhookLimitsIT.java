@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,8 +54,13 @@ import org.junit.jupiter.api.Timeout;
 @EnableKubernetesMockClient(crud = true)
 @Timeout(120)
 class WebhookLimitsIT {
-    private static final WebhookServer.Limits LIMITS = new WebhookServer.Limits(WebhookServer.Limits.DEFAULT.maxBodyBytes(),
-            Duration.ofSeconds(4), Duration.ofSeconds(2), 48, 4, Duration.ofMillis(500));
+    private static final WebhookServer.Limits LIMITS = new WebhookServer.Limits(
+            WebhookServer.Limits.DEFAULT.maxBodyBytes(),
+            Duration.ofSeconds(4),
+            Duration.ofSeconds(2),
+            48,
+            4,
+            Duration.ofMillis(500));
     /** What a loaded two-core machine may add to a deadline before the test calls it missed. */
     private static final Duration SLACK = Duration.ofMillis(1500);
 
@@ -73,9 +79,20 @@ class WebhookLimitsIT {
         WebhookCertificates issued = WebhookCertificates.create(List.of(WebhookIT.SERVICE_DNS), Instant.now());
         SwappableKeyManager keys = new SwappableKeyManager();
         keys.use(issued.servingCertificate());
-        server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), keys, () -> true,
-                new PodMutator(new TunnelLookup(client, Fixtures.CLUSTER_DNS), new TunnelEvents(client), WebhookIT.INJECTION, WatchedNamespaces.ALL, client.getKubernetesSerialization()), client.getKubernetesSerialization(),
-                Clock.systemUTC(), new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), LIMITS);
+        server = WebhookServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                keys,
+                () -> true,
+                new PodMutator(
+                        new TunnelLookup(client, Fixtures.CLUSTER_DNS),
+                        new TunnelEvents(client),
+                        WebhookIT.INJECTION,
+                        WatchedNamespaces.ALL,
+                        client.getKubernetesSerialization()),
+                client.getKubernetesSerialization(),
+                Clock.systemUTC(),
+                new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)),
+                LIMITS);
         String bundle = Pem.encode(issued.authorities());
         apiServer = new AdmissionClient(server.port(), bundle, WebhookIT.SERVICE_DNS);
         trustingTheCa = trusting(bundle);
@@ -93,7 +110,10 @@ class WebhookLimitsIT {
     @Test
     void aBodyLargerThanTheLimitIsRefusedBeforeAnyOfItIsSent() throws Exception {
         SSLSocket oversized = tls();
-        send(oversized, "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\nContent-Length: " + (8 << 20) + "\r\n\r\n");
+        send(
+                oversized,
+                "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\nContent-Length: "
+                        + (8 << 20) + "\r\n\r\n");
         SSLSocket chunked = tls();
         send(chunked, "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nTransfer-Encoding: chunked\r\n\r\n");
 
@@ -115,7 +135,9 @@ class WebhookLimitsIT {
         for (int i = 0; i < 10; i++) {
             SSLSocket socket = tls();
             oversized.add(flood.submit(() -> {
-                send(socket, "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Length: " + (8 << 20) + "\r\n\r\n");
+                send(
+                        socket,
+                        "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Length: " + (8 << 20) + "\r\n\r\n");
                 flood.submit(() -> trickle(socket, 8 << 20));
                 return response(socket);
             }));
@@ -126,7 +148,9 @@ class WebhookLimitsIT {
             SSLSocket socket = tls();
             trickling.add(flood.submit(() -> {
                 long started = System.nanoTime();
-                send(socket, "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Length: " + (1 << 20) + "\r\n\r\n");
+                send(
+                        socket,
+                        "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Length: " + (1 << 20) + "\r\n\r\n");
                 trickle(socket, 1 << 20);
                 return Duration.ofNanos(System.nanoTime() - started);
             }));
@@ -134,17 +158,22 @@ class WebhookLimitsIT {
         Thread.sleep(300); // the flood is in place
 
         long started = System.nanoTime();
-        AdmissionResponse response = apiServer.review(Fixtures.annotatedPod("web", "corp"), NAMESPACE).getResponse();
+        AdmissionResponse response = apiServer
+                .review(Fixtures.annotatedPod("web", "corp"), NAMESPACE)
+                .getResponse();
 
         assertThat(response.getAllowed()).isTrue();
         assertThat(response.getPatch()).isNotNull();
         // Answered while the flood is still in place, not once its deadlines had cleared it away.
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(LIMITS.requestDeadline().minusSeconds(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isLessThan(LIMITS.requestDeadline().minusSeconds(1));
         for (Future<Response> answer : oversized) {
             assertThat(answer.get(5, TimeUnit.SECONDS).code()).isEqualTo(413);
         }
         for (Future<Duration> cut : trickling) {
-            assertThat(cut.get(10, TimeUnit.SECONDS)).as("a trickling body is cut off at the deadline").isLessThan(LIMITS.requestDeadline().plus(SLACK));
+            assertThat(cut.get(10, TimeUnit.SECONDS))
+                    .as("a trickling body is cut off at the deadline")
+                    .isLessThan(LIMITS.requestDeadline().plus(SLACK));
         }
     }
 
@@ -161,10 +190,15 @@ class WebhookLimitsIT {
         send(excess, "POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Length: 100000\r\n\r\n");
 
         assertThat(response(excess)).isEqualTo(new Response(503, "busy: 4 admissions are in progress; try again\n"));
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(LIMITS.admissionWait().plus(SLACK));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isLessThan(LIMITS.admissionWait().plus(SLACK));
         // The holders' deadline frees the admissions.
         Thread.sleep(LIMITS.requestDeadline().toMillis());
-        assertThat(apiServer.review(Fixtures.annotatedPod("web", "corp"), NAMESPACE).getResponse().getAllowed()).isTrue();
+        assertThat(apiServer
+                        .review(Fixtures.annotatedPod("web", "corp"), NAMESPACE)
+                        .getResponse()
+                        .getAllowed())
+                .isTrue();
     }
 
     @Test
@@ -184,8 +218,13 @@ class WebhookLimitsIT {
         for (Socket socket : silent) {
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(LIMITS.requestDeadline().plus(SLACK));
-        assertThat(apiServer.review(Fixtures.annotatedPod("web", "corp"), NAMESPACE).getResponse().getAllowed()).isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isLessThan(LIMITS.requestDeadline().plus(SLACK));
+        assertThat(apiServer
+                        .review(Fixtures.annotatedPod("web", "corp"), NAMESPACE)
+                        .getResponse()
+                        .getAllowed())
+                .isTrue();
     }
 
     @Test
@@ -198,12 +237,14 @@ class WebhookLimitsIT {
 
         long idle = System.nanoTime();
         assertThat(socket.getInputStream().read()).isEqualTo(-1);
-        assertThat(Duration.ofNanos(System.nanoTime() - idle)).isBetween(LIMITS.idleTimeout().minusMillis(200), LIMITS.idleTimeout().plus(SLACK));
+        assertThat(Duration.ofNanos(System.nanoTime() - idle))
+                .isBetween(
+                        LIMITS.idleTimeout().minusMillis(200),
+                        LIMITS.idleTimeout().plus(SLACK));
     }
 
     /** A status code and body. */
-    private record Response(int code, String body) {
-    }
+    private record Response(int code, String body) {}
 
     private Socket tcp() throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
@@ -213,7 +254,8 @@ class WebhookLimitsIT {
     }
 
     private SSLSocket tls() throws IOException {
-        SSLSocket socket = (SSLSocket) trustingTheCa.getSocketFactory().createSocket(tcp(), "127.0.0.1", server.port(), true);
+        SSLSocket socket =
+                (SSLSocket) trustingTheCa.getSocketFactory().createSocket(tcp(), "127.0.0.1", server.port(), true);
         socket.startHandshake();
         clients.add(socket);
         return socket;
@@ -256,19 +298,21 @@ class WebhookLimitsIT {
         String[] lines = head.toString(StandardCharsets.US_ASCII).split("\r\n");
         int length = 0;
         for (String line : lines) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring("content-length:".length()).strip());
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(
+                        line.substring("content-length:".length()).strip());
             }
         }
-        return new Response(Integer.parseInt(lines[0].split(" ")[1]), new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        return new Response(
+                Integer.parseInt(lines[0].split(" ")[1]), new String(in.readNBytes(length), StandardCharsets.UTF_8));
     }
 
     private static SSLContext trusting(String bundle) throws Exception {
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
         int index = 0;
-        for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(
-                new ByteArrayInputStream(bundle.getBytes(StandardCharsets.US_ASCII)))) {
+        for (Certificate ca : CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(bundle.getBytes(StandardCharsets.US_ASCII)))) {
             trusted.setCertificateEntry("ca-" + index++, ca);
         }
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

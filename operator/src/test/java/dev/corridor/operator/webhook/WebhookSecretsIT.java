@@ -26,8 +26,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class WebhookSecretsIT {
     private static final String NAMESPACE = RunningWebhook.OPERATOR_NAMESPACE;
-    private static final WebhookSettings SETTINGS = new WebhookSettings(0, WebhookSettings.CertificateSource.GENERATE,
-            "corridor-webhook-tls", "corridor-webhook-ca", "corridor-webhook", "corridor", Path.of("/nonexistent"));
+    private static final WebhookSettings SETTINGS = new WebhookSettings(
+            0,
+            WebhookSettings.CertificateSource.GENERATE,
+            "corridor-webhook-tls",
+            "corridor-webhook-ca",
+            "corridor-webhook",
+            "corridor",
+            Path.of("/nonexistent"));
 
     KubernetesClient client;
     private Service service;
@@ -35,8 +41,18 @@ class WebhookSecretsIT {
     @BeforeEach
     void installTheChartsService() {
         client.resource(WebhookIT.webhookConfiguration()).create();
-        service = client.resource(new ServiceBuilder().withNewMetadata().withName("corridor-webhook").withNamespace(NAMESPACE).endMetadata()
-                .withNewSpec().addNewPort().withPort(443).endPort().endSpec().build()).create();
+        service = client.resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("corridor-webhook")
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewPort()
+                        .withPort(443)
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
         assertThat(service.getMetadata().getUid()).isNotBlank();
     }
 
@@ -46,8 +62,11 @@ class WebhookSecretsIT {
 
         for (String name : List.of("corridor-webhook-ca", "corridor-webhook-tls")) {
             Secret secret = secret(name);
-            assertThat(secret.getMetadata().getLabels()).containsEntry(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY);
-            assertThat(secret.getMetadata().getOwnerReferences()).singleElement().satisfies(this::isTheService);
+            assertThat(secret.getMetadata().getLabels())
+                    .containsEntry(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY);
+            assertThat(secret.getMetadata().getOwnerReferences())
+                    .singleElement()
+                    .satisfies(this::isTheService);
         }
     }
 
@@ -57,7 +76,13 @@ class WebhookSecretsIT {
         new GeneratedCertificates(client, NAMESPACE, SETTINGS, new SwappableKeyManager(), Clock.systemUTC()).refresh();
         for (String name : List.of("corridor-webhook-ca", "corridor-webhook-tls")) {
             Secret secret = secret(name);
-            client.resource(new SecretBuilder(secret).editMetadata().withOwnerReferences().withLabels(null).endMetadata().build()).update();
+            client.resource(new SecretBuilder(secret)
+                            .editMetadata()
+                            .withOwnerReferences()
+                            .withLabels(null)
+                            .endMetadata()
+                            .build())
+                    .update();
         }
         Secret caBefore = secret("corridor-webhook-ca");
         assertThat(caBefore.getMetadata().getOwnerReferences()).isNullOrEmpty();
@@ -66,9 +91,12 @@ class WebhookSecretsIT {
 
         Secret caAfter = secret("corridor-webhook-ca");
         assertThat(caAfter.getData()).isEqualTo(caBefore.getData());
-        assertThat(caAfter.getMetadata().getLabels()).containsEntry(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY);
+        assertThat(caAfter.getMetadata().getLabels())
+                .containsEntry(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY);
         assertThat(caAfter.getMetadata().getOwnerReferences()).singleElement().satisfies(this::isTheService);
-        assertThat(secret("corridor-webhook-tls").getMetadata().getOwnerReferences()).singleElement().satisfies(this::isTheService);
+        assertThat(secret("corridor-webhook-tls").getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(this::isTheService);
     }
 
     @Test
@@ -77,8 +105,10 @@ class WebhookSecretsIT {
 
         new GeneratedCertificates(client, NAMESPACE, SETTINGS, new SwappableKeyManager(), Clock.systemUTC()).refresh();
 
-        assertThat(secret("corridor-webhook-ca").getMetadata().getOwnerReferences()).isNullOrEmpty();
-        assertThat(secret("corridor-webhook-ca").getMetadata().getLabels()).containsEntry(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY);
+        assertThat(secret("corridor-webhook-ca").getMetadata().getOwnerReferences())
+                .isNullOrEmpty();
+        assertThat(secret("corridor-webhook-ca").getMetadata().getLabels())
+                .containsEntry(OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY);
     }
 
     private void isTheService(OwnerReference owner) {
@@ -86,7 +116,8 @@ class WebhookSecretsIT {
         assertThat(owner.getKind()).isEqualTo("Service");
         assertThat(owner.getName()).isEqualTo("corridor-webhook");
         assertThat(owner.getUid()).isEqualTo(service.getMetadata().getUid());
-        // Blocking the Service's deletion would need update on services/finalizers; nothing needs to wait for the Secrets.
+        // Blocking the Service's deletion would need update on services/finalizers; nothing needs to wait for the
+        // Secrets.
         assertThat(owner.getBlockOwnerDeletion()).isNotEqualTo(Boolean.TRUE);
     }
 

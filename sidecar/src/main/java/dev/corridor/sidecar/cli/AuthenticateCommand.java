@@ -15,11 +15,12 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "authenticate",
+@Command(
+        name = "authenticate",
         sortOptions = false,
         headerHeading = "%n",
         header = "Log in and print the session cookie, without opening a tunnel.",
@@ -49,7 +50,8 @@ import picocli.CommandLine.Spec;
             "  of this login (STRAP), and the cookie carries it as openconnect_strapkey=,",
             "  as openconnect's does: openconnect --cookie-on-stdin signs its CONNECT",
             "  with it. Corridor's connect does not sign yet, and a gateway that enforces",
-            "  the binding refuses it the tunnel."},
+            "  the binding refuses it the tunnel."
+        },
         parameterListHeading = "%nARGUMENTS%n",
         optionListHeading = "%nOPTIONS%n",
         mixinStandardHelpOptions = true)
@@ -63,17 +65,24 @@ final class AuthenticateCommand implements Callable<Integer> {
     @Mixin
     private LoginOptions login;
 
-    @Option(names = "--external-browser",
-            description = "Log in with single sign-on in a browser, as AnyConnect's external browser: show the gateway's login "
-                    + "address, then wait on localhost port 29786 for the browser to come back with the token.")
+    @Option(
+            names = "--external-browser",
+            description =
+                    "Log in with single sign-on in a browser, as AnyConnect's external browser: show the gateway's login "
+                            + "address, then wait on localhost port 29786 for the browser to come back with the token.")
     private boolean externalBrowser;
 
-    @Option(names = "--browser", paramLabel = "COMMAND",
-            description = "With --external-browser: open the login address with COMMAND, an executable (xdg-open, firefox) given "
-                    + "the address as its argument, as openconnect's --external-browser.")
+    @Option(
+            names = "--browser",
+            paramLabel = "COMMAND",
+            description =
+                    "With --external-browser: open the login address with COMMAND, an executable (xdg-open, firefox) given "
+                            + "the address as its argument, as openconnect's --external-browser.")
     private String browser;
 
-    @Option(names = "--sso-timeout", paramLabel = "SECONDS",
+    @Option(
+            names = "--sso-timeout",
+            paramLabel = "SECONDS",
             description = "With --external-browser: how long to wait for the browser to come back (default: 300).")
     private Integer ssoTimeout;
 
@@ -92,15 +101,19 @@ final class AuthenticateCommand implements Callable<Integer> {
         Logging.configure(config.logLevel());
         Authentication.Result result;
         try {
-            result = Authentication.run(config, new FileCredentials(config, input.passwords(), input.cookie()), TunnelObserver.NONE, sso);
+            result = Authentication.run(
+                    config, new FileCredentials(config, input.passwords(), input.cookie()), TunnelObserver.NONE, sso);
         } catch (TunnelFailure e) {
             return fail(ExitCode.of(e.kind()), e.getMessage());
         }
         String address = result.gateway().getAddress().getHostAddress();
         PrintWriter out = spec.commandLine().getOut();
-        // A gateway refuses a STRAP-bound session's CONNECT unless it is signed with the login's key (openconnect commit
+        // A gateway refuses a STRAP-bound session's CONNECT unless it is signed with the login's key (openconnect
+        // commit
         // 22217808): the key goes with the cookie, in the cookie openconnect reads it from (cstp.c cstp_connect).
-        String strapKey = result.strap().map(keys -> StrapKeys.COOKIE_NAME + "=" + keys.cookieValue() + "; ").orElse("");
+        String strapKey = result.strap()
+                .map(keys -> StrapKeys.COOKIE_NAME + "=" + keys.cookieValue() + "; ")
+                .orElse("");
         out.println("COOKIE=" + quote(strapKey + SessionCookies.forOpenconnect(result.cookie())));
         out.println("HOST=" + quote(address.contains(":") ? "[" + address + "]" : address));
         out.println("CONNECT_URL=" + quote(config.gateway().withPath("/").toString()));
@@ -113,18 +126,21 @@ final class AuthenticateCommand implements Callable<Integer> {
     private Optional<ExternalBrowser> externalBrowser() throws ConfigException {
         if (!externalBrowser) {
             if (browser != null || ssoTimeout != null) {
-                throw new ConfigException("--browser and --sso-timeout are settings of --external-browser, which is not given");
+                throw new ConfigException(
+                        "--browser and --sso-timeout are settings of --external-browser, which is not given");
             }
             return Optional.empty();
         }
         if (ssoTimeout != null && (ssoTimeout < 1 || ssoTimeout > MAX_SSO_TIMEOUT_SECONDS)) {
-            throw new ConfigException("--sso-timeout must be from 1 to " + MAX_SSO_TIMEOUT_SECONDS + " seconds, not " + ssoTimeout);
+            throw new ConfigException(
+                    "--sso-timeout must be from 1 to " + MAX_SSO_TIMEOUT_SECONDS + " seconds, not " + ssoTimeout);
         }
         if (browser != null && browser.isBlank()) {
             throw new ConfigException("--browser names no command");
         }
         Duration timeout = ssoTimeout == null ? ExternalBrowser.DEFAULT_TIMEOUT : Duration.ofSeconds(ssoTimeout);
-        return Optional.of(new ExternalBrowser(Optional.ofNullable(browser), timeout, spec.commandLine().getErr()));
+        return Optional.of(new ExternalBrowser(
+                Optional.ofNullable(browser), timeout, spec.commandLine().getErr()));
     }
 
     /** Single quotes, with a quote inside written as '\'' (openconnect prints values unescaped; a shell would break). */

@@ -3,22 +3,21 @@ package dev.corridor.sidecar.cli;
 import dev.corridor.sidecar.config.ClientConfig;
 import dev.corridor.sidecar.config.ConfigException;
 import dev.corridor.sidecar.config.DnsConfig;
+import dev.corridor.sidecar.config.Setting;
+import dev.corridor.sidecar.config.Settings;
 import dev.corridor.sidecar.dns.DnsForwarder;
 import dev.corridor.sidecar.egress.EgressLimits;
 import dev.corridor.sidecar.egress.EgressServer;
 import dev.corridor.sidecar.egress.ForwarderResolver;
-import dev.corridor.sidecar.os.ClusterNetworks;
-import dev.corridor.sidecar.config.Setting;
-import dev.corridor.sidecar.config.Settings;
 import dev.corridor.sidecar.http.StatusServer;
 import dev.corridor.sidecar.metrics.SidecarMetrics;
+import dev.corridor.sidecar.os.ClusterNetworks;
 import dev.corridor.sidecar.session.Tunnel;
 import dev.corridor.sidecar.session.TunnelFailure;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.file.Path;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,7 +30,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
-@Command(name = "connect",
+@Command(
+        name = "connect",
         sortOptions = false,
         headerHeading = "%n",
         header = "Open an AnyConnect tunnel and keep it up until stopped.",
@@ -58,7 +58,8 @@ import sun.misc.Signal;
             "  The gateway's certificate must chain to a trusted CA (the system store or",
             "  --cafile) and name the gateway, or match a --servercert pin. Otherwise the",
             "  connection is refused before any credential is sent, and the error prints",
-            "  the certificate's pin."},
+            "  the certificate's pin."
+        },
         parameterListHeading = "%nARGUMENTS%n",
         optionListHeading = "%nOPTIONS%n",
         exitCodeListHeading = "%nEXIT STATUS%n",
@@ -78,7 +79,8 @@ import sun.misc.Signal;
             "EXAMPLES",
             "  echo \"$PASSWORD\" | corridor-sidecar connect -u alice --passwd-on-stdin \\",
             "      --servercert pin-sha256:Hl8U...= https://vpn.example.com/",
-            "  corridor-sidecar connect --config /etc/corridor/corridor.yaml"},
+            "  corridor-sidecar connect --config /etc/corridor/corridor.yaml"
+        },
         mixinStandardHelpOptions = true)
 final class ConnectCommand implements Callable<Integer> {
     private static final Logger LOG = System.getLogger(ConnectCommand.class.getName());
@@ -89,113 +91,168 @@ final class ConnectCommand implements Callable<Integer> {
     @Mixin
     private LoginOptions login;
 
-    @Option(names = {"-i", "--interface"}, paramLabel = "IFNAME", description = "Name of the tun device (default: vpn0).")
+    @Option(
+            names = {"-i", "--interface"},
+            paramLabel = "IFNAME",
+            description = "Name of the tun device (default: vpn0).")
     private String interfaceName;
 
     @Option(names = "--no-dtls", description = "Carry all traffic over the TLS channel; never use DTLS.")
     private boolean noDtls;
 
-    @Option(names = "--dtls-ciphers", paramLabel = "LIST",
+    @Option(
+            names = "--dtls-ciphers",
+            paramLabel = "LIST",
             description = "DTLS ciphers offered in X-DTLS-CipherSuite, colon-separated OpenConnect names (default: "
                     + "PSK-NEGOTIATE:OC-DTLS1_2-AES256-GCM:OC-DTLS1_2-AES128-GCM:AES256-SHA:AES128-SHA; AES256-SHA and "
                     + "AES128-SHA are Cisco's DTLS 0.9). Empty leaves the header out.")
     private String dtlsCiphers;
 
-    @Option(names = "--dtls12-ciphers", paramLabel = "LIST",
+    @Option(
+            names = "--dtls12-ciphers",
+            paramLabel = "LIST",
             description = "DTLS 1.2 ciphers offered in X-DTLS12-CipherSuite (default: ECDHE-RSA-AES256-GCM-SHA384:"
                     + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:AES256-GCM-SHA384:"
                     + "AES128-GCM-SHA256). Empty leaves the header out.")
     private String dtls12Ciphers;
 
-    @Option(names = "--pfs", description = "Refuse a gateway whose TLS key exchange has no forward secrecy (RSA key exchange).")
+    @Option(
+            names = "--pfs",
+            description = "Refuse a gateway whose TLS key exchange has no forward secrecy (RSA key exchange).")
     private boolean pfs;
 
-    @Option(names = "--base-mtu", paramLabel = "MTU",
+    @Option(
+            names = "--base-mtu",
+            paramLabel = "MTU",
             description = "MTU of the link to the gateway (default: the MTU of the interface that reaches it).")
     private Integer baseMtu;
 
-    @Option(names = "--http-address", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--http-address",
+            paramLabel = "HOST:PORT",
             description = "Where to serve /healthz, /readyz, /status and /metrics (default: 0.0.0.0:9478).")
     private String httpAddress;
 
-    @Option(names = "--status-token-file", paramLabel = "FILE",
+    @Option(
+            names = "--status-token-file",
+            paramLabel = "FILE",
             description = "Serve /status to other hosts than loopback only when they present the token in FILE "
                     + "(Authorization: Bearer); without it, /status answers loopback only.")
     private Path statusTokenFile;
 
-    @Option(names = "--dns-listen", paramLabel = "ADDRESS:PORT",
-            description = "Serve DNS (UDP and TCP) here: corporate names through the tunnel to the gateway's DNS servers, "
-                    + "others to the cluster's resolver. resolv.conf is never changed: point the pod (or a local resolver) here.")
+    @Option(
+            names = "--dns-listen",
+            paramLabel = "ADDRESS:PORT",
+            description =
+                    "Serve DNS (UDP and TCP) here: corporate names through the tunnel to the gateway's DNS servers, "
+                            + "others to the cluster's resolver. resolv.conf is never changed: point the pod (or a local resolver) here.")
     private String dnsListen;
 
-    @Option(names = "--dns-upstream", paramLabel = "ADDRESS[:PORT]",
-            description = "The resolver for names that are not corporate (default: the nameservers of /etc/resolv.conf at "
-                    + "start, the forwarder left out). Repeatable.")
+    @Option(
+            names = "--dns-upstream",
+            paramLabel = "ADDRESS[:PORT]",
+            description =
+                    "The resolver for names that are not corporate (default: the nameservers of /etc/resolv.conf at "
+                            + "start, the forwarder left out). Repeatable.")
     private List<String> dnsUpstream;
 
-    @Option(names = "--dns-domain", paramLabel = "DOMAIN",
-            description = "Also resolve names under DOMAIN through the tunnel, beside the gateway's split-DNS and default "
-                    + "domains. Repeatable.")
+    @Option(
+            names = "--dns-domain",
+            paramLabel = "DOMAIN",
+            description =
+                    "Also resolve names under DOMAIN through the tunnel, beside the gateway's split-DNS and default "
+                            + "domains. Repeatable.")
     private List<String> dnsDomain;
 
-    @Option(names = "--dns-all-through-tunnel",
+    @Option(
+            names = "--dns-all-through-tunnel",
             description = "Resolve every name outside the cluster's domain through the tunnel.")
     private Boolean dnsAllThroughTunnel;
 
-    @Option(names = "--cluster-domain", paramLabel = "DOMAIN",
+    @Option(
+            names = "--cluster-domain",
+            paramLabel = "DOMAIN",
             description = "The cluster's own domain, always resolved by the cluster (default: cluster.local).")
     private String clusterDomain;
 
-    @Option(names = "--forward", paramLabel = "LISTEN_ADDRESS:PORT=HOST:PORT",
-            description = "Shared egress: forward TCP connections to LISTEN_ADDRESS:PORT to HOST:PORT through the tunnel (a name "
-                    + "resolves through the tunnel's DNS). Repeatable.")
+    @Option(
+            names = "--forward",
+            paramLabel = "LISTEN_ADDRESS:PORT=HOST:PORT",
+            description =
+                    "Shared egress: forward TCP connections to LISTEN_ADDRESS:PORT to HOST:PORT through the tunnel (a name "
+                            + "resolves through the tunnel's DNS). Repeatable.")
     private List<String> forward;
 
-    @Option(names = "--socks-listen", paramLabel = "ADDRESS:PORT",
-            description = "Shared egress: a SOCKS5 proxy here (CONNECT, no authentication; names resolve through the tunnel's DNS).")
+    @Option(
+            names = "--socks-listen",
+            paramLabel = "ADDRESS:PORT",
+            description =
+                    "Shared egress: a SOCKS5 proxy here (CONNECT, no authentication; names resolve through the tunnel's DNS).")
     private String socksListen;
 
-    @Option(names = "--http-proxy-listen", paramLabel = "ADDRESS:PORT",
-            description = "Shared egress: an HTTP proxy here (CONNECT, and plain http:// requests), for HTTPS_PROXY and HTTP_PROXY.")
+    @Option(
+            names = "--http-proxy-listen",
+            paramLabel = "ADDRESS:PORT",
+            description =
+                    "Shared egress: an HTTP proxy here (CONNECT, and plain http:// requests), for HTTPS_PROXY and HTTP_PROXY.")
     private String httpProxyListen;
 
-    @Option(names = "--proxy-allow-source", paramLabel = "CIDR",
-            description = "Who may connect to --forward, --socks-listen and --http-proxy-listen (default: loopback only). Repeatable.")
+    @Option(
+            names = "--proxy-allow-source",
+            paramLabel = "CIDR",
+            description =
+                    "Who may connect to --forward, --socks-listen and --http-proxy-listen (default: loopback only). Repeatable.")
     private List<String> proxyAllowSource;
 
-    @Option(names = "--allow-default-route",
+    @Option(
+            names = "--allow-default-route",
             description = "Let the tunnel take all traffic when the gateway sends no split-include routes "
                     + "(two /1 routes; the pod's own default route stays).")
     private Boolean allowDefaultRoute;
 
-    @Option(names = "--route", paramLabel = "CIDR",
+    @Option(
+            names = "--route",
+            paramLabel = "CIDR",
             description = "Also send this network through the tunnel. Repeatable.")
     private List<String> route;
 
-    @Option(names = "--exclude-route", paramLabel = "CIDR",
+    @Option(
+            names = "--exclude-route",
+            paramLabel = "CIDR",
             description = "Also keep this network out of the tunnel. Repeatable.")
     private List<String> excludeRoute;
 
-    @Option(names = "--never-route", paramLabel = "CIDR",
-            description = "Never capture this network (the cluster's pod, service and node CIDRs): it stays on the pod's "
-                    + "own path, and a tunnel route inside it is not taken. Repeatable.")
+    @Option(
+            names = "--never-route",
+            paramLabel = "CIDR",
+            description =
+                    "Never capture this network (the cluster's pod, service and node CIDRs): it stays on the pod's "
+                            + "own path, and a tunnel route inside it is not taken. Repeatable.")
     private List<String> neverRoute;
 
-    @Option(names = "--fail-closed",
+    @Option(
+            names = "--fail-closed",
             description = "Keep unreachable routes for the tunnel's networks after exit, so that nothing meant for the "
                     + "tunnel leaves in clear while the sidecar restarts (the operator sets this in pods). The next run "
                     + "takes them over; 'ip route flush proto 151' removes them.")
     private Boolean failClosed;
 
-    @Option(names = "--reconnect-timeout", paramLabel = "SECONDS",
+    @Option(
+            names = "--reconnect-timeout",
+            paramLabel = "SECONDS",
             description = "Give up when the session cannot be re-established for this long (default: 0, never).")
     private Integer reconnectTimeout;
 
-    @Option(names = "--reconnect-min-delay", paramLabel = "SECONDS",
+    @Option(
+            names = "--reconnect-min-delay",
+            paramLabel = "SECONDS",
             description = "First pause before reconnecting, doubled (with jitter) after each failure (default: 1).")
     private Integer reconnectMinDelay;
 
-    @Option(names = "--reconnect-max-delay", paramLabel = "SECONDS", description = "Longest pause between attempts (default: 60).")
+    @Option(
+            names = "--reconnect-max-delay",
+            paramLabel = "SECONDS",
+            description = "Longest pause between attempts (default: 60).")
     private Integer reconnectMaxDelay;
 
     @Override
@@ -213,7 +270,8 @@ final class ConnectCommand implements Callable<Integer> {
         SidecarMetrics metrics = new SidecarMetrics();
         Tunnel tunnel;
         try {
-            tunnel = new Tunnel(config, new FileCredentials(config, input.passwords(), input.cookie()), metrics.observer());
+            tunnel = new Tunnel(
+                    config, new FileCredentials(config, input.passwords(), input.cookie()), metrics.observer());
         } catch (IllegalArgumentException e) {
             return fail(ExitCode.BAD_CONFIGURATION, e.getMessage());
         }
@@ -222,16 +280,23 @@ final class ConnectCommand implements Callable<Integer> {
         try {
             http = StatusServer.start(config.httpAddress(), config.statusTokenFile(), tunnel::status, metrics::scrape);
         } catch (IOException e) {
-            return fail(ExitCode.BAD_CONFIGURATION, "cannot serve HTTP on " + StatusServer.describe(config.httpAddress()) + ": " + e.getMessage());
+            return fail(
+                    ExitCode.BAD_CONFIGURATION,
+                    "cannot serve HTTP on " + StatusServer.describe(config.httpAddress()) + ": " + e.getMessage());
         }
-        LOG.log(Level.INFO, "serving /healthz, /readyz, /status and /metrics on {0}", StatusServer.describe(http.address()));
+        LOG.log(
+                Level.INFO,
+                "serving /healthz, /readyz, /status and /metrics on {0}",
+                StatusServer.describe(http.address()));
         Optional<DnsForwarder> dns;
         try {
             dns = startDns(config, tunnel, metrics);
         } catch (IOException e) {
             http.close();
-            return fail(ExitCode.BAD_CONFIGURATION, "cannot serve DNS on " + StatusServer.describe(config.dns().orElseThrow().listen())
-                    + ": " + e.getMessage());
+            return fail(
+                    ExitCode.BAD_CONFIGURATION,
+                    "cannot serve DNS on "
+                            + StatusServer.describe(config.dns().orElseThrow().listen()) + ": " + e.getMessage());
         }
         Optional<EgressServer> egress;
         try {
@@ -243,7 +308,8 @@ final class ConnectCommand implements Callable<Integer> {
         }
         Signal.handle(new Signal("TERM"), signal -> tunnel.stop());
         Signal.handle(new Signal("INT"), signal -> tunnel.stop());
-        try (metrics; http) {
+        try (metrics;
+                http) {
             tunnel.run();
             LOG.log(Level.INFO, "stopped; the tunnel device and routes are removed");
             return ExitCode.OK.code;
@@ -256,29 +322,48 @@ final class ConnectCommand implements Callable<Integer> {
     }
 
     /** The egress listeners, when configured: their names resolve through the DNS forwarder, which then always runs. */
-    private static Optional<EgressServer> startEgress(ClientConfig config, Tunnel tunnel, Optional<DnsForwarder> dns, SidecarMetrics metrics)
-            throws IOException {
+    private static Optional<EgressServer> startEgress(
+            ClientConfig config, Tunnel tunnel, Optional<DnsForwarder> dns, SidecarMetrics metrics) throws IOException {
         if (!config.egress().enabled()) {
             return Optional.empty();
         }
-        EgressServer egress = EgressServer.start(config.egress(), EgressLimits.DEFAULT, tunnel::status,
-                new ForwarderResolver(dns.orElseThrow()), metrics.egressObserver());
-        LOG.log(Level.INFO, "egress listening on {0}, for {1}",
-                String.join(", ", config.egress().listenAddresses().stream().map(StatusServer::describe).toList()),
-                config.egress().allowedSources().isEmpty() ? "loopback only" : config.egress().allowedSources().toString());
+        EgressServer egress = EgressServer.start(
+                config.egress(),
+                EgressLimits.DEFAULT,
+                tunnel::status,
+                new ForwarderResolver(dns.orElseThrow()),
+                metrics.egressObserver());
+        LOG.log(
+                Level.INFO,
+                "egress listening on {0}, for {1}",
+                String.join(
+                        ", ",
+                        config.egress().listenAddresses().stream()
+                                .map(StatusServer::describe)
+                                .toList()),
+                config.egress().allowedSources().isEmpty()
+                        ? "loopback only"
+                        : config.egress().allowedSources().toString());
         return Optional.of(egress);
     }
 
     /** The DNS forwarder, when configured: its upstream the configured resolvers, else those of resolv.conf now. */
-    private static Optional<DnsForwarder> startDns(ClientConfig config, Tunnel tunnel, SidecarMetrics metrics) throws IOException {
+    private static Optional<DnsForwarder> startDns(ClientConfig config, Tunnel tunnel, SidecarMetrics metrics)
+            throws IOException {
         if (config.dns().isEmpty()) {
             return Optional.empty();
         }
         DnsConfig dns = config.dns().get();
-        List<InetSocketAddress> upstream = dns.upstreamOr(ClusterNetworks.nameserverAddresses(Path.of("/etc/resolv.conf")).stream()
-                .map(address -> new InetSocketAddress(address, 53)).toList());
-        DnsForwarder forwarder = DnsForwarder.start(dns.listen(), upstream, tunnel::corporateDns, metrics.dnsObserver());
-        LOG.log(Level.INFO, "serving DNS on {0}: corporate names through the tunnel, others to {1}", StatusServer.describe(forwarder.address()),
+        List<InetSocketAddress> upstream =
+                dns.upstreamOr(ClusterNetworks.nameserverAddresses(Path.of("/etc/resolv.conf")).stream()
+                        .map(address -> new InetSocketAddress(address, 53))
+                        .toList());
+        DnsForwarder forwarder =
+                DnsForwarder.start(dns.listen(), upstream, tunnel::corporateDns, metrics.dnsObserver());
+        LOG.log(
+                Level.INFO,
+                "serving DNS on {0}: corporate names through the tunnel, others to {1}",
+                StatusServer.describe(forwarder.address()),
                 upstream.isEmpty() ? "nobody (no upstream resolver: they fail)" : DnsForwarder.describe(upstream));
         return Optional.of(forwarder);
     }
@@ -311,8 +396,6 @@ final class ConnectCommand implements Callable<Integer> {
                 .with(Setting.RECONNECT_MIN_DELAY, reconnectMinDelay)
                 .with(Setting.RECONNECT_MAX_DELAY, reconnectMaxDelay);
     }
-
-
 
     private int fail(ExitCode code, String message) {
         PrintWriter err = spec.commandLine().getErr();

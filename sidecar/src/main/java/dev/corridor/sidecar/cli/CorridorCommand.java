@@ -5,7 +5,8 @@ import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-@Command(name = "corridor-sidecar",
+@Command(
+        name = "corridor-sidecar",
         headerHeading = "%n",
         header = "Corridor: an AnyConnect/OpenConnect VPN client for Kubernetes pods and the command line.",
         synopsisHeading = "%nSYNOPSIS%n  ",
@@ -34,7 +35,12 @@ public final class CorridorCommand implements Runnable {
             exitCodes.put("  " + code.code, code.meaning);
         }
         for (String command : new String[] {"connect", "authenticate"}) {
-            commandLine.getSubcommands().get(command).getCommandSpec().usageMessage().exitCodeList(exitCodes);
+            commandLine
+                    .getSubcommands()
+                    .get(command)
+                    .getCommandSpec()
+                    .usageMessage()
+                    .exitCodeList(exitCodes);
         }
         return commandLine.execute(args);
     }

@@ -57,17 +57,23 @@ final class FileCredentials implements CredentialSource {
             }
             username = Optional.of(name);
         }
-        List<String> passwords = config.passwordFile().isPresent() ? read(config.passwordFile().get(), "password file") : stdinPasswords;
+        List<String> passwords =
+                config.passwordFile().isPresent() ? read(config.passwordFile().get(), "password file") : stdinPasswords;
         Optional<String> cookie = stdinCookie;
         if (config.cookieFile().isPresent()) {
             try {
-                cookie = Optional.of(SessionCookies.fromText(read(config.cookieFile().get(), "cookie file").getFirst()));
+                cookie = Optional.of(SessionCookies.fromText(
+                        read(config.cookieFile().get(), "cookie file").getFirst()));
             } catch (IllegalArgumentException e) {
-                throw new ConfigException("the cookie file " + config.cookieFile().get() + ": " + e.getMessage());
+                throw new ConfigException(
+                        "the cookie file " + config.cookieFile().get() + ": " + e.getMessage());
             }
         }
-        return new LoginSecrets(new Credentials(username, passwords, config.formEntries(), token),
-                identity(config.certificate(), "certificate"), identity(config.userCertificate(), "mcaCertificate"), cookie);
+        return new LoginSecrets(
+                new Credentials(username, passwords, config.formEntries(), token),
+                identity(config.certificate(), "certificate"),
+                identity(config.userCertificate(), "mcaCertificate"),
+                cookie);
     }
 
     /** A digest of every file a login reads: after a refusal, the next login waits until one of them changes. */
@@ -98,7 +104,8 @@ final class FileCredentials implements CredentialSource {
             try {
                 digest.update(Files.readAllBytes(file));
             } catch (IOException e) {
-                digest.update(e.getClass().getName().getBytes(StandardCharsets.UTF_8)); // unreadable counts as a state too
+                digest.update(
+                        e.getClass().getName().getBytes(StandardCharsets.UTF_8)); // unreadable counts as a state too
             }
             digest.update((byte) 0);
         }
@@ -114,14 +121,17 @@ final class FileCredentials implements CredentialSource {
         return lines.isEmpty() ? List.of("") : lines;
     }
 
-    private static Optional<ClientIdentity> identity(Optional<CertificateFiles> files, String setting) throws ConfigException {
+    private static Optional<ClientIdentity> identity(Optional<CertificateFiles> files, String setting)
+            throws ConfigException {
         if (files.isEmpty()) {
             return Optional.empty();
         }
         CertificateFiles certificate = files.get();
         Optional<char[]> password = Optional.empty();
         if (certificate.passwordFile().isPresent()) {
-            password = Optional.of(read(certificate.passwordFile().get(), "key password file").getFirst().toCharArray());
+            password = Optional.of(read(certificate.passwordFile().get(), "key password file")
+                    .getFirst()
+                    .toCharArray());
         }
         try {
             return Optional.of(ClientIdentity.load(certificate.certificate(), certificate.key(), password));

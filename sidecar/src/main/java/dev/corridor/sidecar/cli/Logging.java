@@ -11,8 +11,7 @@ import java.util.logging.Logger;
 
 /** One line per event on standard error: time, level, message (and the cause's message, if any). */
 final class Logging {
-    private Logging() {
-    }
+    private Logging() {}
 
     static void configure(ClientConfig.LogLevel level) {
         Logger root = Logger.getLogger("");
@@ -30,7 +29,7 @@ final class Logging {
         handler.setFormatter(new LineFormatter());
         root.addHandler(handler);
         // Debug output is Corridor's own: the JDK's TLS and HTTP-server internals stay at INFO.
-        root.setLevel(julLevel == Level.FINE ? Level.INFO : julLevel);
+        root.setLevel(Level.FINE.equals(julLevel) ? Level.INFO : julLevel);
         Logger.getLogger("dev.corridor").setLevel(julLevel);
     }
 

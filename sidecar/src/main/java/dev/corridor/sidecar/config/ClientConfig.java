@@ -79,5 +79,10 @@ public record ClientConfig(
         return new TrustPolicy(serverCerts, caFile);
     }
 
-    public enum LogLevel { ERROR, WARN, INFO, DEBUG }
+    public enum LogLevel {
+        ERROR,
+        WARN,
+        INFO,
+        DEBUG
+    }
 }

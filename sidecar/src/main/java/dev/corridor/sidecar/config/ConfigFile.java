@@ -11,8 +11,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -33,8 +33,7 @@ public final class ConfigFile {
     /** A config file is a screenful of settings; anything this large is a mistake. */
     static final int MAX_SIZE = 256 * 1024;
 
-    private ConfigFile() {
-    }
+    private ConfigFile() {}
 
     public static Settings load(Path file) throws ConfigException {
         byte[] bytes;
@@ -51,7 +50,10 @@ public final class ConfigFile {
         }
         String content;
         try {
-            content = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            content = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new ConfigException("config file " + file + " is not UTF-8 text");
         }
@@ -61,8 +63,10 @@ public final class ConfigFile {
             options.setMaxAliasesForCollections(10);
             options.setAllowRecursiveKeys(false);
             root = new Yaml(options).compose(new StringReader(content));
-        } catch (YAMLException | IllegalArgumentException e) { // SnakeYAML refuses a malformed tag (!he%c) with the latter
-            throw new ConfigException("config file " + file + " is not valid YAML: " + e.getMessage().replace('\n', ' '));
+        } catch (YAMLException
+                | IllegalArgumentException e) { // SnakeYAML refuses a malformed tag (!he%c) with the latter
+            throw new ConfigException("config file " + file + " is not valid YAML: "
+                    + e.getMessage().replace('\n', ' '));
         }
         if (root == null) {
             return Settings.empty();
@@ -74,19 +78,32 @@ public final class ConfigFile {
         Map<String, Node> named = new HashMap<>();
         for (NodeTuple tuple : mapping.getValue()) {
             if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
-                throw new ConfigException("config file " + file + at(tuple.getKeyNode()) + ": a setting name must be plain text");
+                throw new ConfigException(
+                        "config file " + file + at(tuple.getKeyNode()) + ": a setting name must be plain text");
             }
             String name = key.getValue();
             // LoaderOptions.setAllowDuplicateKeys covers only construction: a composed node tree keeps both.
             Node earlier = named.putIfAbsent(name, key);
             if (earlier != null) {
-                throw new ConfigException("config file " + file + at(key) + ": setting '" + name + "' is set a second time (first on line "
+                throw new ConfigException("config file " + file + at(key) + ": setting '" + name
+                        + "' is set a second time (first on line "
                         + (earlier.getStartMark().getLine() + 1) + ")");
             }
-            Setting setting = Setting.byKey(name).orElseThrow(() -> new ConfigException("config file " + file + at(key)
-                    + ": unknown setting '" + name + "'; " + Arrays.stream(Setting.values()).map(Setting::key).filter(name::equalsIgnoreCase)
-                    .findFirst().map(known -> "did you mean '" + known + "'?")
-                    .orElseGet(() -> "known settings are " + String.join(", ", Arrays.stream(Setting.values()).map(Setting::key).sorted().toList()))));
+            Setting setting = Setting.byKey(name)
+                    .orElseThrow(() -> new ConfigException("config file " + file + at(key)
+                            + ": unknown setting '" + name + "'; "
+                            + Arrays.stream(Setting.values())
+                                    .map(Setting::key)
+                                    .filter(name::equalsIgnoreCase)
+                                    .findFirst()
+                                    .map(known -> "did you mean '" + known + "'?")
+                                    .orElseGet(() -> "known settings are "
+                                            + String.join(
+                                                    ", ",
+                                                    Arrays.stream(Setting.values())
+                                                            .map(Setting::key)
+                                                            .sorted()
+                                                            .toList()))));
             Node value = tuple.getValueNode();
             if (value instanceof ScalarNode scalar && scalar.getTag().equals(Tag.NULL)) {
                 continue;
@@ -102,21 +119,28 @@ public final class ConfigFile {
         ScalarNode scalar = value instanceof ScalarNode node ? node : null;
         return switch (setting.kind()) {
             case TEXT -> {
-                if (scalar == null || scalar.getTag().equals(Tag.BOOL) || scalar.getTag().equals(Tag.FLOAT)) {
+                if (scalar == null
+                        || scalar.getTag().equals(Tag.BOOL)
+                        || scalar.getTag().equals(Tag.FLOAT)) {
                     throw new ConfigException(expected + "text");
                 }
                 yield scalar.getValue();
             }
             case FLAG -> {
-                // YAML 1.1 also reads yes, no, on and off as flags, and YAML 1.2 does not: only true and false are unambiguous.
-                if (scalar == null || !scalar.getTag().equals(Tag.BOOL)
-                        || !(scalar.getValue().equalsIgnoreCase("true") || scalar.getValue().equalsIgnoreCase("false"))) {
+                // YAML 1.1 also reads yes, no, on and off as flags, and YAML 1.2 does not: only true and false are
+                // unambiguous.
+                if (scalar == null
+                        || !scalar.getTag().equals(Tag.BOOL)
+                        || !(scalar.getValue().equalsIgnoreCase("true")
+                                || scalar.getValue().equalsIgnoreCase("false"))) {
                     throw new ConfigException(expected + "true or false");
                 }
                 yield Boolean.valueOf(scalar.getValue().equalsIgnoreCase("true"));
             }
             case NUMBER -> {
-                if (scalar == null || !scalar.getTag().equals(Tag.INT) || !scalar.getValue().matches("-?\\d{1,9}")) {
+                if (scalar == null
+                        || !scalar.getTag().equals(Tag.INT)
+                        || !scalar.getValue().matches("-?\\d{1,9}")) {
                     throw new ConfigException(expected + "a whole number");
                 }
                 yield Integer.valueOf(scalar.getValue());
@@ -128,7 +152,8 @@ public final class ConfigFile {
                 List<String> items = new ArrayList<>();
                 for (Node item : sequence.getValue()) {
                     if (!(item instanceof ScalarNode text)) {
-                        throw new ConfigException("config file " + file + at(item) + ": each item of '" + name + "' must be text");
+                        throw new ConfigException(
+                                "config file " + file + at(item) + ": each item of '" + name + "' must be text");
                     }
                     items.add(text.getValue());
                 }

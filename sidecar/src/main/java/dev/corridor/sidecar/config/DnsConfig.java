@@ -12,8 +12,12 @@ import java.util.Optional;
  * @param allThroughTunnel every name outside the cluster's domain goes to the corporate servers
  * @param clusterDomain    the cluster's own domain, which always goes to the cluster's resolvers
  */
-public record DnsConfig(InetSocketAddress listen, List<InetSocketAddress> upstream, List<String> domains, boolean allThroughTunnel,
-                        String clusterDomain) {
+public record DnsConfig(
+        InetSocketAddress listen,
+        List<InetSocketAddress> upstream,
+        List<String> domains,
+        boolean allThroughTunnel,
+        String clusterDomain) {
     public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
     public DnsConfig {
@@ -23,11 +27,13 @@ public record DnsConfig(InetSocketAddress listen, List<InetSocketAddress> upstre
 
     /** The configured resolvers, or those of resolv.conf, without the forwarder itself (a pod's resolv.conf names it). */
     public List<InetSocketAddress> upstreamOr(List<InetSocketAddress> fromResolvConf) {
-        return (upstream.isEmpty() ? fromResolvConf : upstream).stream().filter(server -> !server.equals(listen)).toList();
+        return (upstream.isEmpty() ? fromResolvConf : upstream)
+                .stream().filter(server -> !server.equals(listen)).toList();
     }
 
     static Optional<String> domainProblem(String domain) {
-        return domain.matches("(?i)[a-z0-9_]([a-z0-9_-]{0,62}\\.?)*") && domain.length() <= 253 ? Optional.empty()
+        return domain.matches("(?i)[a-z0-9_]([a-z0-9_-]{0,62}\\.?)*") && domain.length() <= 253
+                ? Optional.empty()
                 : Optional.of("'" + domain + "' is not a domain name");
     }
 }

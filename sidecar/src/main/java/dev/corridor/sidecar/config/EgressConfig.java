@@ -13,12 +13,14 @@ import java.util.Optional;
  *
  * @param allowedSources the networks clients may connect from; empty for loopback only
  */
-public record EgressConfig(List<Forward> forwards, Optional<InetSocketAddress> socks5, Optional<InetSocketAddress> httpProxy,
-                           List<IpNetwork> allowedSources) {
+public record EgressConfig(
+        List<Forward> forwards,
+        Optional<InetSocketAddress> socks5,
+        Optional<InetSocketAddress> httpProxy,
+        List<IpNetwork> allowedSources) {
 
     /** A TCP port forward: connections to {@code listen} go to {@code target} (a name resolved through the tunnel's DNS). */
-    public record Forward(InetSocketAddress listen, HostPort target) {
-    }
+    public record Forward(InetSocketAddress listen, HostPort target) {}
 
     public EgressConfig {
         forwards = List.copyOf(forwards);
@@ -31,7 +33,8 @@ public record EgressConfig(List<Forward> forwards, Optional<InetSocketAddress> s
 
     /** Where the listeners listen: the forwards', then the SOCKS5 proxy's, then the HTTP proxy's. */
     public List<InetSocketAddress> listenAddresses() {
-        List<InetSocketAddress> addresses = new ArrayList<>(forwards.stream().map(Forward::listen).toList());
+        List<InetSocketAddress> addresses =
+                new ArrayList<>(forwards.stream().map(Forward::listen).toList());
         socks5.ifPresent(addresses::add);
         httpProxy.ifPresent(addresses::add);
         return List.copyOf(addresses);

@@ -7,7 +7,8 @@ import java.time.Duration;
  * {@code maxDelay}, given up after {@code timeout} without a session (zero: never).
  */
 public record ReconnectPolicy(Duration timeout, Duration minDelay, Duration maxDelay) {
-    public static final ReconnectPolicy DEFAULT = new ReconnectPolicy(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(60));
+    public static final ReconnectPolicy DEFAULT =
+            new ReconnectPolicy(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(60));
 
     public ReconnectPolicy {
         if (timeout.isNegative() || minDelay.isNegative() || minDelay.isZero() || maxDelay.compareTo(minDelay) < 0) {

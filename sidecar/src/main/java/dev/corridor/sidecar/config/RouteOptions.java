@@ -13,8 +13,12 @@ import java.util.List;
  * @param allowDefaultRoute whether the tunnel may take all traffic when the gateway sends no split-include route
  * @param dnsServers        the gateway's DNS servers go through the tunnel too (the DNS forwarder asks them)
  */
-public record RouteOptions(List<IpNetwork> include, List<IpNetwork> exclude, List<IpNetwork> never, boolean allowDefaultRoute,
-                           boolean dnsServers) {
+public record RouteOptions(
+        List<IpNetwork> include,
+        List<IpNetwork> exclude,
+        List<IpNetwork> never,
+        boolean allowDefaultRoute,
+        boolean dnsServers) {
     public RouteOptions {
         include = List.copyOf(include);
         exclude = List.copyOf(exclude);

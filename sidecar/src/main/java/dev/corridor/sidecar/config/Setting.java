@@ -61,9 +61,15 @@ public enum Setting {
     LOG_LEVEL("logLevel", Kind.TEXT);
 
     /** What a setting's value is: text (a String), a flag (a Boolean), a whole number (an Integer) or a list of texts. */
-    public enum Kind { TEXT, FLAG, NUMBER, LIST }
+    public enum Kind {
+        TEXT,
+        FLAG,
+        NUMBER,
+        LIST
+    }
 
-    private static final Map<String, Setting> BY_KEY = Arrays.stream(values()).collect(Collectors.toMap(Setting::key, Function.identity()));
+    private static final Map<String, Setting> BY_KEY =
+            Arrays.stream(values()).collect(Collectors.toMap(Setting::key, Function.identity()));
 
     private final String key;
     private final Kind kind;

@@ -54,7 +54,7 @@ public final class Settings {
      * how a repeatable option that was never given arrives) leaves the setting as it was.
      */
     public Settings with(Setting setting, Object value) {
-        if (value == null || value instanceof List<?> list && list.isEmpty()) {
+        if (value == null || (value instanceof List<?> list && list.isEmpty())) {
             return this;
         }
         Class<?> expected = switch (setting.kind()) {
@@ -64,7 +64,8 @@ public final class Settings {
             case LIST -> List.class;
         };
         if (!expected.isInstance(value)) {
-            throw new IllegalArgumentException(setting.key() + " takes a " + expected.getSimpleName() + ", not " + value.getClass().getSimpleName());
+            throw new IllegalArgumentException(setting.key() + " takes a " + expected.getSimpleName() + ", not "
+                    + value.getClass().getSimpleName());
         }
         EnumMap<Setting, Object> changed = values.isEmpty() ? new EnumMap<>(Setting.class) : new EnumMap<>(values);
         changed.put(setting, value instanceof List<?> list ? List.copyOf(list) : value);
@@ -105,7 +106,8 @@ public final class Settings {
     public ClientConfig resolve() throws ConfigException {
         String server = text(Setting.SERVER);
         if (server == null || server.isBlank()) {
-            throw new ConfigException("no gateway given: pass its URL (e.g. https://vpn.example.com/) or set 'server' in the config file");
+            throw new ConfigException(
+                    "no gateway given: pass its URL (e.g. https://vpn.example.com/) or set 'server' in the config file");
         }
         GatewayUrl gateway;
         try {
@@ -130,22 +132,27 @@ public final class Settings {
         }
         String name = Objects.requireNonNullElse(text(Setting.INTERFACE), ClientConfig.DEFAULT_INTERFACE);
         if (!name.matches("[A-Za-z0-9_.-]{1,15}")) {
-            throw new ConfigException("interface: '" + name + "' is not a usable interface name (1 to 15 letters, digits, '_', '.' or '-')");
+            throw new ConfigException("interface: '" + name
+                    + "' is not a usable interface name (1 to 15 letters, digits, '_', '.' or '-')");
         }
         Integer baseMtu = number(Setting.BASE_MTU);
         if (baseMtu != null && (baseMtu < MIN_BASE_MTU || baseMtu > MAX_BASE_MTU)) {
-            throw new ConfigException("baseMtu: " + baseMtu + " is out of range; expected " + MIN_BASE_MTU + ".." + MAX_BASE_MTU);
+            throw new ConfigException(
+                    "baseMtu: " + baseMtu + " is out of range; expected " + MIN_BASE_MTU + ".." + MAX_BASE_MTU);
         }
         boolean cookieOnStdin = Boolean.TRUE.equals(flag(Setting.COOKIE_ON_STDIN));
         if (cookieOnStdin && passwordOnStdin) {
-            throw new ConfigException("cookieOnStdin and passwordOnStdin are both set; standard input gives one or the other");
+            throw new ConfigException(
+                    "cookieOnStdin and passwordOnStdin are both set; standard input gives one or the other");
         }
         if (cookieOnStdin && values.containsKey(Setting.COOKIE_FILE)) {
             throw new ConfigException("cookieOnStdin and cookieFile are both set; give the cookie one way");
         }
         boolean cookie = cookieOnStdin || values.containsKey(Setting.COOKIE_FILE);
-        List<DtlsCipher> dtlsCiphers = dtlsCiphers(Setting.DTLS_CIPHERS, DtlsCipher.Header.DTLS, DtlsOffer.DEFAULT_DTLS);
-        List<DtlsCipher> dtls12Ciphers = dtlsCiphers(Setting.DTLS12_CIPHERS, DtlsCipher.Header.DTLS12, DtlsOffer.DEFAULT_DTLS12);
+        List<DtlsCipher> dtlsCiphers =
+                dtlsCiphers(Setting.DTLS_CIPHERS, DtlsCipher.Header.DTLS, DtlsOffer.DEFAULT_DTLS);
+        List<DtlsCipher> dtls12Ciphers =
+                dtlsCiphers(Setting.DTLS12_CIPHERS, DtlsCipher.Header.DTLS12, DtlsOffer.DEFAULT_DTLS12);
         if (dtlsCiphers.isEmpty() && dtls12Ciphers.isEmpty() && !Boolean.FALSE.equals(flag(Setting.DTLS))) {
             throw new ConfigException("dtlsCiphers and dtls12Ciphers are both empty: no DTLS cipher is left to offer "
                     + "(to carry everything over TLS, use --no-dtls)");
@@ -177,11 +184,16 @@ public final class Settings {
                 name,
                 !Boolean.FALSE.equals(flag(Setting.DTLS)),
                 baseMtu == null ? OptionalInt.empty() : OptionalInt.of(baseMtu),
-                httpAddress(Objects.requireNonNullElse(text(Setting.HTTP_ADDRESS), "0.0.0.0:" + ClientConfig.DEFAULT_HTTP_PORT)),
+                httpAddress(Objects.requireNonNullElse(
+                        text(Setting.HTTP_ADDRESS), "0.0.0.0:" + ClientConfig.DEFAULT_HTTP_PORT)),
                 path(Setting.STATUS_TOKEN_FILE),
                 dns,
-                new RouteOptions(networks(Setting.ROUTE), networks(Setting.EXCLUDE_ROUTE), networks(Setting.NEVER_ROUTE),
-                        Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE)), dns.isPresent()),
+                new RouteOptions(
+                        networks(Setting.ROUTE),
+                        networks(Setting.EXCLUDE_ROUTE),
+                        networks(Setting.NEVER_ROUTE),
+                        Boolean.TRUE.equals(flag(Setting.ALLOW_DEFAULT_ROUTE)),
+                        dns.isPresent()),
                 Boolean.TRUE.equals(flag(Setting.FAIL_CLOSED)),
                 reconnect(),
                 logLevel(text(Setting.LOG_LEVEL)),
@@ -196,7 +208,8 @@ public final class Settings {
      * {@code --dtls12-ciphers} take it: unset gives openconnect's default offer (what Corridor speaks of it), empty
      * leaves the header out, and an unknown name is an error listing the known ones.
      */
-    private List<DtlsCipher> dtlsCiphers(Setting setting, DtlsCipher.Header header, List<DtlsCipher> defaults) throws ConfigException {
+    private List<DtlsCipher> dtlsCiphers(Setting setting, DtlsCipher.Header header, List<DtlsCipher> defaults)
+            throws ConfigException {
         String value = text(setting);
         if (value == null) {
             return defaults;
@@ -209,9 +222,14 @@ public final class Settings {
             }
             Optional<DtlsCipher> cipher = DtlsCipher.of(header, trimmed);
             if (cipher.isEmpty()) {
-                DtlsCipher.Header other = header == DtlsCipher.Header.DTLS ? DtlsCipher.Header.DTLS12 : DtlsCipher.Header.DTLS;
+                DtlsCipher.Header other =
+                        header == DtlsCipher.Header.DTLS ? DtlsCipher.Header.DTLS12 : DtlsCipher.Header.DTLS;
                 String hint = DtlsCipher.of(other, trimmed).isPresent()
-                        ? " (it belongs in " + (other == DtlsCipher.Header.DTLS ? Setting.DTLS_CIPHERS : Setting.DTLS12_CIPHERS).key() + ")" : "";
+                        ? " (it belongs in "
+                                + (other == DtlsCipher.Header.DTLS ? Setting.DTLS_CIPHERS : Setting.DTLS12_CIPHERS)
+                                        .key()
+                                + ")"
+                        : "";
                 throw new ConfigException(setting.key() + ": unknown DTLS cipher '" + trimmed + "'" + hint + "; known: "
                         + DtlsCipher.known(header));
             }
@@ -226,14 +244,17 @@ public final class Settings {
      */
     private Optional<DnsConfig> dns(boolean egress) throws ConfigException {
         if (text(Setting.DNS_LISTEN) == null && !egress) {
-            for (Setting dependent : List.of(Setting.DNS_UPSTREAM, Setting.DNS_DOMAIN, Setting.DNS_ALL_THROUGH_TUNNEL, Setting.CLUSTER_DOMAIN)) {
+            for (Setting dependent : List.of(
+                    Setting.DNS_UPSTREAM, Setting.DNS_DOMAIN, Setting.DNS_ALL_THROUGH_TUNNEL, Setting.CLUSTER_DOMAIN)) {
                 if (values.containsKey(dependent) && !Boolean.FALSE.equals(values.get(dependent))) {
-                    throw new ConfigException(dependent.key() + " is set without dnsListen (where the DNS forwarder serves)");
+                    throw new ConfigException(
+                            dependent.key() + " is set without dnsListen (where the DNS forwarder serves)");
                 }
             }
             return Optional.empty();
         }
-        InetSocketAddress listen = text(Setting.DNS_LISTEN) == null ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)
+        InetSocketAddress listen = text(Setting.DNS_LISTEN) == null
+                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)
                 : socketAddress(Setting.DNS_LISTEN, text(Setting.DNS_LISTEN), OptionalInt.empty());
         List<InetSocketAddress> upstream = new ArrayList<>();
         for (String server : list(Setting.DNS_UPSTREAM)) {
@@ -247,12 +268,15 @@ public final class Settings {
             }
             domains.add(domain.strip());
         }
-        String clusterDomain = Objects.requireNonNullElse(text(Setting.CLUSTER_DOMAIN), DnsConfig.DEFAULT_CLUSTER_DOMAIN).strip();
+        String clusterDomain = Objects.requireNonNullElse(
+                        text(Setting.CLUSTER_DOMAIN), DnsConfig.DEFAULT_CLUSTER_DOMAIN)
+                .strip();
         Optional<String> problem = DnsConfig.domainProblem(clusterDomain);
         if (problem.isPresent()) {
             throw new ConfigException("clusterDomain: " + problem.get());
         }
-        return Optional.of(new DnsConfig(listen, upstream, domains, Boolean.TRUE.equals(flag(Setting.DNS_ALL_THROUGH_TUNNEL)), clusterDomain));
+        return Optional.of(new DnsConfig(
+                listen, upstream, domains, Boolean.TRUE.equals(flag(Setting.DNS_ALL_THROUGH_TUNNEL)), clusterDomain));
     }
 
     private EgressConfig egress() throws ConfigException {
@@ -260,7 +284,8 @@ public final class Settings {
         for (String forward : list(Setting.FORWARD)) {
             int eq = forward.indexOf('=');
             if (eq < 0) {
-                throw new ConfigException("forward: '" + forward + "' must be LISTEN_ADDRESS:PORT=HOST:PORT, e.g. 0.0.0.0:5432=db.corp.example:5432");
+                throw new ConfigException("forward: '" + forward
+                        + "' must be LISTEN_ADDRESS:PORT=HOST:PORT, e.g. 0.0.0.0:5432=db.corp.example:5432");
             }
             HostPort target;
             try {
@@ -268,19 +293,22 @@ public final class Settings {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("forward: the target " + e.getMessage());
             }
-            forwards.add(new EgressConfig.Forward(socketAddress(Setting.FORWARD, forward.substring(0, eq), OptionalInt.empty()), target));
+            forwards.add(new EgressConfig.Forward(
+                    socketAddress(Setting.FORWARD, forward.substring(0, eq), OptionalInt.empty()), target));
         }
         Optional<InetSocketAddress> socks5 = listenAddress(Setting.SOCKS_LISTEN);
         Optional<InetSocketAddress> httpProxy = listenAddress(Setting.HTTP_PROXY_LISTEN);
         EgressConfig egress = new EgressConfig(forwards, socks5, httpProxy, networks(Setting.PROXY_ALLOW_SOURCE));
         if (!egress.enabled() && !egress.allowedSources().isEmpty()) {
-            throw new ConfigException("proxyAllowSource is set without forward, socksListen or httpProxyListen (the listeners it opens)");
+            throw new ConfigException(
+                    "proxyAllowSource is set without forward, socksListen or httpProxyListen (the listeners it opens)");
         }
         Set<InetSocketAddress> seen = new HashSet<>();
         for (InetSocketAddress address : egress.listenAddresses()) {
             if (!seen.add(address)) {
-                throw new ConfigException("forward, socksListen and httpProxyListen: " + address.getAddress().getHostAddress() + ":"
-                        + address.getPort() + " is given twice; each listener needs its own port");
+                throw new ConfigException("forward, socksListen and httpProxyListen: "
+                        + address.getAddress().getHostAddress() + ":" + address.getPort()
+                        + " is given twice; each listener needs its own port");
             }
         }
         return egress;
@@ -292,7 +320,8 @@ public final class Settings {
     }
 
     /** An IP literal with a port ({@code 127.0.0.1:53}, {@code [::1]:53}), or without one when {@code defaultPort} is given. */
-    private static InetSocketAddress socketAddress(Setting setting, String text, OptionalInt defaultPort) throws ConfigException {
+    private static InetSocketAddress socketAddress(Setting setting, String text, OptionalInt defaultPort)
+            throws ConfigException {
         String trimmed = text.strip();
         String host = trimmed;
         OptionalInt port = defaultPort;
@@ -315,7 +344,8 @@ public final class Settings {
         try {
             return new InetSocketAddress(Ip.parseAddress(host), port.getAsInt());
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(setting.key() + ": " + e.getMessage() + " (an IP address: no name is resolved here)");
+            throw new ConfigException(
+                    setting.key() + ": " + e.getMessage() + " (an IP address: no name is resolved here)");
         }
     }
 
@@ -337,7 +367,8 @@ public final class Settings {
         boolean file = values.containsKey(Setting.TOKEN_SECRET_FILE);
         if (mode == null) {
             if (inline || file) {
-                throw new ConfigException((inline ? "tokenSecret" : "tokenSecretFile") + " is set without tokenMode (totp or hotp)");
+                throw new ConfigException(
+                        (inline ? "tokenSecret" : "tokenSecretFile") + " is set without tokenMode (totp or hotp)");
             }
             return Optional.empty();
         }
@@ -347,7 +378,8 @@ public final class Settings {
             default -> throw new ConfigException("tokenMode: '" + mode + "' is not totp or hotp");
         };
         if (inline == file) {
-            throw new ConfigException("tokenMode is " + mode + ": give the seed with exactly one of tokenSecret and tokenSecretFile");
+            throw new ConfigException(
+                    "tokenMode is " + mode + ": give the seed with exactly one of tokenSecret and tokenSecretFile");
         }
         if (inline) {
             try {
@@ -356,14 +388,17 @@ public final class Settings {
                 throw new ConfigException("tokenSecret: " + e.getMessage());
             }
             if (parsed == TokenMode.HOTP) {
-                throw new ConfigException("tokenMode hotp needs tokenSecretFile: its counter advances with every code, and is "
-                        + "saved in that file so that no code is ever sent twice");
+                throw new ConfigException(
+                        "tokenMode hotp needs tokenSecretFile: its counter advances with every code, and is "
+                                + "saved in that file so that no code is ever sent twice");
             }
         }
-        return Optional.of(new TokenConfig(parsed, Optional.ofNullable(text(Setting.TOKEN_SECRET)), path(Setting.TOKEN_SECRET_FILE)));
+        return Optional.of(new TokenConfig(
+                parsed, Optional.ofNullable(text(Setting.TOKEN_SECRET)), path(Setting.TOKEN_SECRET_FILE)));
     }
 
-    private Optional<CertificateFiles> certificateFiles(Setting certificate, Setting key, Setting passwordFile) throws ConfigException {
+    private Optional<CertificateFiles> certificateFiles(Setting certificate, Setting key, Setting passwordFile)
+            throws ConfigException {
         if (!values.containsKey(certificate)) {
             for (Setting dependent : List.of(key, passwordFile)) {
                 if (values.containsKey(dependent)) {
@@ -379,11 +414,17 @@ public final class Settings {
         ClientProfile defaults = ClientProfile.defaults();
         ReportedOs os = defaults.os();
         if (text(Setting.OS) != null) {
-            os = ReportedOs.of(text(Setting.OS).strip()).orElseThrow(() -> new ConfigException("os: '" + text(Setting.OS)
-                    + "' is not one of " + String.join(", ", java.util.Arrays.stream(ReportedOs.values()).map(ReportedOs::id).toList())));
+            os = ReportedOs.of(text(Setting.OS).strip())
+                    .orElseThrow(() -> new ConfigException("os: '" + text(Setting.OS) + "' is not one of "
+                            + String.join(
+                                    ", ",
+                                    java.util.Arrays.stream(ReportedOs.values())
+                                            .map(ReportedOs::id)
+                                            .toList())));
         }
         try {
-            return new ClientProfile(Objects.requireNonNullElse(text(Setting.USERAGENT), defaults.userAgent()), os, defaults.version());
+            return new ClientProfile(
+                    Objects.requireNonNullElse(text(Setting.USERAGENT), defaults.userAgent()), os, defaults.version());
         } catch (IllegalArgumentException e) {
             throw new ConfigException("useragent: " + e.getMessage());
         }
@@ -405,7 +446,8 @@ public final class Settings {
             throw new ConfigException("httpAddress: port " + port + " is out of range");
         }
         try {
-            return new InetSocketAddress(InetAddress.getByName(host.isEmpty() ? "0.0.0.0" : host.replaceAll("^\\[|]$", "")), port);
+            return new InetSocketAddress(
+                    InetAddress.getByName(host.isEmpty() ? "0.0.0.0" : host.replaceAll("^\\[|]$", "")), port);
         } catch (UnknownHostException e) {
             throw new ConfigException("httpAddress: cannot resolve '" + host + "'");
         }
@@ -452,7 +494,8 @@ public final class Settings {
             return fallback;
         }
         if (value < minimum || value > 86_400) {
-            throw new ConfigException(setting.key() + ": " + value + " is out of range; expected " + minimum + "..86400 seconds");
+            throw new ConfigException(
+                    setting.key() + ": " + value + " is out of range; expected " + minimum + "..86400 seconds");
         }
         return Duration.ofSeconds(value);
     }

@@ -19,11 +19,9 @@ import org.xbill.DNS.Type;
  */
 final class DnsCache {
     /** A question, as the cache tells questions apart: the flags that change the answer included. */
-    record Key(String route, String name, int type, int dclass, boolean dnssecOk, boolean checkingDisabled) {
-    }
+    record Key(String route, String name, int type, int dclass, boolean dnssecOk, boolean checkingDisabled) {}
 
-    private record Entry(Message answer, long storedNanos, long ttlSeconds) {
-    }
+    private record Entry(Message answer, long storedNanos, long ttlSeconds) {}
 
     private final int capacity;
     private final Map<Key, Entry> entries;
@@ -68,16 +66,20 @@ final class DnsCache {
     /** How long an answer may be kept: its shortest TTL, or a negative answer's SOA minimum; 0 for not at all. */
     static long ttl(Message answer) {
         int rcode = answer.getRcode();
-        if (answer.getHeader().getFlag(org.xbill.DNS.Flags.TC) || rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+        if (answer.getHeader().getFlag(org.xbill.DNS.Flags.TC) || (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN)) {
             return 0;
         }
         if (rcode == Rcode.NOERROR && !answer.getSection(Section.ANSWER).isEmpty()) {
-            return answer.getSection(Section.ANSWER).stream().mapToLong(Record::getTTL).min().orElse(0);
+            return answer.getSection(Section.ANSWER).stream()
+                    .mapToLong(Record::getTTL)
+                    .min()
+                    .orElse(0);
         }
         return answer.getSection(Section.AUTHORITY).stream()
                 .filter(record -> record.getType() == Type.SOA)
                 .mapToLong(record -> Math.min(record.getTTL(), ((SOARecord) record).getMinimum()))
-                .findFirst().orElse(0);
+                .findFirst()
+                .orElse(0);
     }
 
     /** The answer with every TTL lowered by {@code age} seconds (the OPT pseudo-record's is flags: left alone). */
@@ -86,9 +88,16 @@ final class DnsCache {
         for (int section : new int[] {Section.ANSWER, Section.AUTHORITY, Section.ADDITIONAL}) {
             copy.removeAllRecords(section);
             for (Record record : answer.getSection(section)) {
-                copy.addRecord(record.getType() == Type.OPT ? record
-                        : Record.newRecord(record.getName(), record.getType(), record.getDClass(), Math.max(0, record.getTTL() - age),
-                        record.rdataToWireCanonical()), section);
+                copy.addRecord(
+                        record.getType() == Type.OPT
+                                ? record
+                                : Record.newRecord(
+                                        record.getName(),
+                                        record.getType(),
+                                        record.getDClass(),
+                                        Math.max(0, record.getTTL() - age),
+                                        record.rdataToWireCanonical()),
+                        section);
             }
         }
         return copy;

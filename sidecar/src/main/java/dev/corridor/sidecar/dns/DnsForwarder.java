@@ -47,11 +47,13 @@ public final class DnsForwarder implements AutoCloseable {
     private static final Logger LOG = System.getLogger(DnsForwarder.class.getName());
     /** Queries in flight at once; beyond, new ones are answered SERVFAIL without being forwarded. */
     static final int MAX_IN_FLIGHT = 256;
+
     static final int MAX_TCP_CONNECTIONS = 64;
     /** How long one server gets to answer before the next is asked. */
     static final Duration SERVER_TIMEOUT = Duration.ofSeconds(2);
     /** A TCP client that sends nothing for this long is closed (RFC 7766 suggests seconds). */
     static final Duration TCP_IDLE = Duration.ofSeconds(10);
+
     static final int CACHE_ENTRIES = 1024;
     /** The largest answer a client may take over UDP without saying more in EDNS0 (RFC 1035). */
     private static final int CLASSIC_UDP_SIZE = 512;
@@ -65,12 +67,17 @@ public final class DnsForwarder implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Semaphore tcpConnections = new Semaphore(MAX_TCP_CONNECTIONS);
-    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("dns-", 0).factory());
+    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("dns-", 0).factory());
     private volatile long cachedSession = Long.MIN_VALUE;
     private volatile boolean closed;
 
-    private DnsForwarder(DatagramChannel udp, ServerSocketChannel tcp, List<InetSocketAddress> upstream, Supplier<CorporateDns> corporate,
-                         DnsObserver observer) {
+    private DnsForwarder(
+            DatagramChannel udp,
+            ServerSocketChannel tcp,
+            List<InetSocketAddress> upstream,
+            Supplier<CorporateDns> corporate,
+            DnsObserver observer) {
         this.udp = udp;
         this.tcp = tcp;
         this.upstream = List.copyOf(upstream);
@@ -84,12 +91,20 @@ public final class DnsForwarder implements AutoCloseable {
      * @param upstream  the cluster's resolvers, for every name that is not corporate
      * @param corporate the current session's corporate DNS, asked at each query
      */
-    public static DnsForwarder start(InetSocketAddress listen, List<InetSocketAddress> upstream, Supplier<CorporateDns> corporate,
-                                     DnsObserver observer) throws IOException {
+    public static DnsForwarder start(
+            InetSocketAddress listen,
+            List<InetSocketAddress> upstream,
+            Supplier<CorporateDns> corporate,
+            DnsObserver observer)
+            throws IOException {
         DatagramChannel udp = DatagramChannel.open().bind(listen);
         ServerSocketChannel tcp;
         try {
-            tcp = ServerSocketChannel.open().bind(new InetSocketAddress(listen.getAddress(), ((InetSocketAddress) udp.getLocalAddress()).getPort()), 64);
+            tcp = ServerSocketChannel.open()
+                    .bind(
+                            new InetSocketAddress(
+                                    listen.getAddress(), ((InetSocketAddress) udp.getLocalAddress()).getPort()),
+                            64);
         } catch (IOException e) {
             udp.close();
             throw e;
@@ -192,7 +207,7 @@ public final class DnsForwarder implements AutoCloseable {
             if (length.length < 2) {
                 return;
             }
-            byte[] query = in.readNBytes((length[0] & 0xff) << 8 | length[1] & 0xff);
+            byte[] query = in.readNBytes((length[0] & 0xff) << 8 | (length[1] & 0xff));
             if (!inFlight.tryAcquire()) {
                 writeFramed(out, failure(query, Rcode.SERVFAIL));
                 continue;
@@ -251,16 +266,19 @@ public final class DnsForwarder implements AutoCloseable {
             cachedSession = corp.session();
         }
         DnsRoutes.Route route = corp.routes().route(asked.getName().toString());
-        List<InetSocketAddress> servers = route == DnsRoutes.Route.TUNNEL
-                ? (corp.up() ? corp.servers() : List.of())
-                : upstream;
+        List<InetSocketAddress> servers =
+                route == DnsRoutes.Route.TUNNEL ? (corp.up() ? corp.servers() : List.of()) : upstream;
         if (servers.isEmpty()) {
             observer.answered(route, "SERVFAIL", Duration.ofNanos(System.nanoTime() - started));
             return Optional.of(failure(query, Rcode.SERVFAIL));
         }
         OPTRecord opt = question.getOPT();
-        DnsCache.Key key = new DnsCache.Key(route.label(), DnsRoutes.normalize(asked.getName().toString()), asked.getType(),
-                asked.getDClass(), opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0,
+        DnsCache.Key key = new DnsCache.Key(
+                route.label(),
+                DnsRoutes.normalize(asked.getName().toString()),
+                asked.getType(),
+                asked.getDClass(),
+                opt != null && (opt.getFlags() & ExtendedFlags.DO) != 0,
                 question.getHeader().getFlag(Flags.CD));
         Optional<Message> cached = cache.get(key, System.nanoTime());
         Message response;
@@ -320,7 +338,10 @@ public final class DnsForwarder implements AutoCloseable {
             socket.send(new DatagramPacket(query, query.length));
             // As large as the client said it can take, no larger: 64 KiB per query in flight would fill a small heap.
             OPTRecord opt = question.getOPT();
-            byte[] buffer = new byte[opt == null ? CLASSIC_UDP_SIZE : Math.clamp(opt.getPayloadSize(), CLASSIC_UDP_SIZE, Message.MAXLENGTH)];
+            byte[] buffer = new byte
+                    [opt == null
+                            ? CLASSIC_UDP_SIZE
+                            : Math.clamp(opt.getPayloadSize(), CLASSIC_UDP_SIZE, Message.MAXLENGTH)];
             long deadline = System.nanoTime() + SERVER_TIMEOUT.toNanos();
             while (true) {
                 long left = (deadline - System.nanoTime()) / 1_000_000;
@@ -332,7 +353,9 @@ public final class DnsForwarder implements AutoCloseable {
                 socket.receive(packet);
                 try {
                     Message answer = new Message(Arrays.copyOf(packet.getData(), packet.getLength()));
-                    if (answer.getHeader().getID() == id && answer.getHeader().getFlag(Flags.QR) && sameQuestion(question, answer)) {
+                    if (answer.getHeader().getID() == id
+                            && answer.getHeader().getFlag(Flags.QR)
+                            && sameQuestion(question, answer)) {
                         return answer;
                     }
                 } catch (IOException e) {
@@ -356,14 +379,16 @@ public final class DnsForwarder implements AutoCloseable {
             if (length.length < 2) {
                 throw new EOFException("the server closed the TCP connection without an answer");
             }
-            return new Message(in.readNBytes((length[0] & 0xff) << 8 | length[1] & 0xff));
+            return new Message(in.readNBytes((length[0] & 0xff) << 8 | (length[1] & 0xff)));
         }
     }
 
     private static boolean sameQuestion(Message question, Message answer) {
         Record asked = question.getQuestion();
         Record echoed = answer.getQuestion();
-        return echoed != null && echoed.getName().equals(asked.getName()) && echoed.getType() == asked.getType()
+        return echoed != null
+                && echoed.getName().equals(asked.getName())
+                && echoed.getType() == asked.getType()
                 && echoed.getDClass() == asked.getDClass();
     }
 
@@ -414,7 +439,12 @@ public final class DnsForwarder implements AutoCloseable {
 
     /** For logs: the addresses it forwards to. */
     public static String describe(List<InetSocketAddress> servers) {
-        return String.join(", ", servers.stream().map(s -> Optional.ofNullable(s.getAddress()).map(InetAddress::getHostAddress).orElse("?")
-                + ":" + s.getPort()).toList());
+        return String.join(
+                ", ",
+                servers.stream()
+                        .map(s -> Optional.ofNullable(s.getAddress())
+                                        .map(InetAddress::getHostAddress)
+                                        .orElse("?") + ":" + s.getPort())
+                        .toList());
     }
 }

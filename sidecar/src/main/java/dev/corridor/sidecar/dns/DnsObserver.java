@@ -6,12 +6,10 @@ import java.time.Duration;
 public interface DnsObserver {
     DnsObserver NONE = new DnsObserver() {
         @Override
-        public void answered(DnsRoutes.Route route, String rcode, Duration took) {
-        }
+        public void answered(DnsRoutes.Route route, String rcode, Duration took) {}
 
         @Override
-        public void cacheHit() {
-        }
+        public void cacheHit() {}
     };
 
     /** A query answered: where it went, the response code, and how long the answer took. */

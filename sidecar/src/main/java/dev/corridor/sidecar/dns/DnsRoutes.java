@@ -15,7 +15,8 @@ import java.util.Optional;
  * and, with {@code allThroughTunnel}, every other name too. Everything else goes to the cluster: a corporate name is
  * never sent anywhere but the corporate servers. Pure: built once per session.
  */
-public record DnsRoutes(List<String> corporateDomains, List<IpNetwork> tunnelNetworks, String clusterDomain, boolean allThroughTunnel) {
+public record DnsRoutes(
+        List<String> corporateDomains, List<IpNetwork> tunnelNetworks, String clusterDomain, boolean allThroughTunnel) {
 
     /** Where a name goes. */
     public enum Route {
@@ -31,7 +32,11 @@ public record DnsRoutes(List<String> corporateDomains, List<IpNetwork> tunnelNet
     }
 
     public DnsRoutes {
-        corporateDomains = corporateDomains.stream().map(DnsRoutes::normalize).filter(d -> !d.isEmpty()).distinct().toList();
+        corporateDomains = corporateDomains.stream()
+                .map(DnsRoutes::normalize)
+                .filter(d -> !d.isEmpty())
+                .distinct()
+                .toList();
         tunnelNetworks = List.copyOf(tunnelNetworks);
         clusterDomain = normalize(clusterDomain);
     }
@@ -62,7 +67,8 @@ public record DnsRoutes(List<String> corporateDomains, List<IpNetwork> tunnelNet
         if (!ipv4 && !ipv6) {
             return Optional.empty();
         }
-        String labels = name.substring(0, Math.max(0, name.length() - (ipv4 ? "in-addr.arpa".length() : "ip6.arpa".length()) - 1));
+        String labels = name.substring(
+                0, Math.max(0, name.length() - (ipv4 ? "in-addr.arpa".length() : "ip6.arpa".length()) - 1));
         List<String> parts = labels.isEmpty() ? List.of() : new ArrayList<>(List.of(labels.split("\\.")));
         java.util.Collections.reverse(parts);
         byte[] address = new byte[ipv4 ? 4 : 16];
@@ -77,7 +83,10 @@ public record DnsRoutes(List<String> corporateDomains, List<IpNetwork> tunnelNet
             } catch (NumberFormatException e) {
                 return Optional.empty();
             }
-            if (value < 0 || value >= 1 << bits || (ipv6 && parts.get(i).length() != 1) || (ipv4 && !parts.get(i).matches("0|[1-9]\\d{0,2}"))) {
+            if (value < 0
+                    || value >= 1 << bits
+                    || (ipv6 && parts.get(i).length() != 1)
+                    || (ipv4 && !parts.get(i).matches("0|[1-9]\\d{0,2}"))) {
                 return Optional.empty();
             }
             if (ipv4) {
@@ -95,7 +104,9 @@ public record DnsRoutes(List<String> corporateDomains, List<IpNetwork> tunnelNet
 
     /** Whether {@code inner} lies within {@code outer}. */
     private static boolean contains(IpNetwork outer, IpNetwork inner) {
-        return outer.isIpv4() == inner.isIpv4() && outer.prefixLength() <= inner.prefixLength() && outer.overlaps(inner);
+        return outer.isIpv4() == inner.isIpv4()
+                && outer.prefixLength() <= inner.prefixLength()
+                && outer.overlaps(inner);
     }
 
     private static boolean within(String name, String domain) {

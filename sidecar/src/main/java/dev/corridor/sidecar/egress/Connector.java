@@ -64,8 +64,10 @@ final class Connector {
             try {
                 addresses = resolver.resolve(destination.host());
             } catch (IOException e) {
-                client.eventLoop().execute(() -> result.tryFailure(new Refusal(Outcome.NAME_NOT_RESOLVED,
-                        "cannot resolve " + destination.host() + " through the VPN's DNS: " + e.getMessage())));
+                client.eventLoop()
+                        .execute(() -> result.tryFailure(new Refusal(
+                                Outcome.NAME_NOT_RESOLVED,
+                                "cannot resolve " + destination.host() + " through the VPN's DNS: " + e.getMessage())));
                 return;
             }
             client.eventLoop().execute(() -> connect(client, policy, destination, addresses, flow, result));
@@ -73,17 +75,30 @@ final class Connector {
         return result;
     }
 
-    private void connect(Channel client, DestinationPolicy policy, HostPort destination, List<InetAddress> addresses, FlowState flow,
-                         Promise<Channel> result) {
+    private void connect(
+            Channel client,
+            DestinationPolicy policy,
+            HostPort destination,
+            List<InetAddress> addresses,
+            FlowState flow,
+            Promise<Channel> result) {
         if (addresses.isEmpty()) {
             result.tryFailure(new Refusal(Outcome.NAME_NOT_RESOLVED, destination.host() + " has no address"));
             return;
         }
-        InetAddress address = addresses.stream().filter(policy::allows).findFirst().orElse(null);
+        InetAddress address =
+                addresses.stream().filter(policy::allows).findFirst().orElse(null);
         if (address == null) {
-            String which = destination.isLiteral() ? destination.host()
-                    : destination.host() + " (" + String.join(", ", addresses.stream().map(InetAddress::getHostAddress).toList()) + ")";
-            result.tryFailure(new Refusal(Outcome.NOT_ROUTED, which + " is not in a network routed through the VPN tunnel"));
+            String which = destination.isLiteral()
+                    ? destination.host()
+                    : destination.host() + " ("
+                            + String.join(
+                                    ", ",
+                                    addresses.stream()
+                                            .map(InetAddress::getHostAddress)
+                                            .toList()) + ")";
+            result.tryFailure(
+                    new Refusal(Outcome.NOT_ROUTED, which + " is not in a network routed through the VPN tunnel"));
             return;
         }
         flow.address(address);
@@ -91,20 +106,32 @@ final class Connector {
             result.tryFailure(new Refusal(Outcome.COMPLETED, "the client left"));
             return;
         }
-        new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+        new Bootstrap()
+                .group(client.eventLoop())
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) limits.connectTimeout().toMillis())
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(limits.lowWaterMark(), limits.highWaterMark()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        limits.connectTimeout().toMillis())
+                .option(
+                        ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(limits.lowWaterMark(), limits.highWaterMark()))
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(address, destination.port())
                 .addListener(connected -> {
                     Channel channel = ((ChannelFuture) connected).channel();
                     if (!connected.isSuccess()) {
                         Throwable cause = connected.cause();
-                        result.tryFailure(cause instanceof ConnectTimeoutException
-                                ? new Refusal(Outcome.CONNECT_TIMEOUT, destination + " did not answer within " + limits.connectTimeout().toSeconds() + " s")
-                                : new Refusal(Outcome.CONNECT_FAILED, "cannot connect to " + destination + ": " + cause.getMessage()));
+                        result.tryFailure(
+                                cause instanceof ConnectTimeoutException
+                                        ? new Refusal(
+                                                Outcome.CONNECT_TIMEOUT,
+                                                destination + " did not answer within "
+                                                        + limits.connectTimeout()
+                                                                .toSeconds() + " s")
+                                        : new Refusal(
+                                                Outcome.CONNECT_FAILED,
+                                                "cannot connect to " + destination + ": " + cause.getMessage()));
                     } else if (!client.isActive()) {
                         channel.close();
                         result.tryFailure(new Refusal(Outcome.COMPLETED, "the client left"));

@@ -20,7 +20,7 @@ public record DestinationPolicy(List<IpNetwork> through, List<IpNetwork> around)
     }
 
     public static DestinationPolicy of(TunnelStatus status) {
-        return new DestinationPolicy(status.routes(), status.excludedRoutes());
+        return new DestinationPolicy(status.routes().through(), status.routes().around());
     }
 
     public boolean allows(InetAddress destination) {

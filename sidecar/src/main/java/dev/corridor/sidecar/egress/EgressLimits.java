@@ -12,10 +12,15 @@ import java.time.Duration;
  * @param idleTimeout     a connection with no data either way for this long is closed
  * @param requestTimeout  how long a SOCKS or HTTP proxy client may take to send its request
  */
-public record EgressLimits(int maxConnections, Duration connectTimeout, Duration idleTimeout, Duration requestTimeout,
-                           int lowWaterMark, int highWaterMark) {
-    public static final EgressLimits DEFAULT = new EgressLimits(256, Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofSeconds(10),
-            32 * 1024, 64 * 1024);
+public record EgressLimits(
+        int maxConnections,
+        Duration connectTimeout,
+        Duration idleTimeout,
+        Duration requestTimeout,
+        int lowWaterMark,
+        int highWaterMark) {
+    public static final EgressLimits DEFAULT = new EgressLimits(
+            256, Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofSeconds(10), 32 * 1024, 64 * 1024);
 
     public EgressLimits {
         if (maxConnections < 1 || lowWaterMark < 1 || highWaterMark < lowWaterMark) {

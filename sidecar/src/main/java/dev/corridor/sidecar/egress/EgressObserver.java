@@ -4,16 +4,13 @@ package dev.corridor.sidecar.egress;
 public interface EgressObserver {
     EgressObserver NONE = new EgressObserver() {
         @Override
-        public void opened(Listener listener) {
-        }
+        public void opened(Listener listener) {}
 
         @Override
-        public void transferred(Listener listener, Direction direction, long bytes) {
-        }
+        public void transferred(Listener listener, Direction direction, long bytes) {}
 
         @Override
-        public void closed(Flow flow) {
-        }
+        public void closed(Flow flow) {}
     };
 
     /** A client connected (before any check: every {@link #opened} is followed by one {@link #closed}). */

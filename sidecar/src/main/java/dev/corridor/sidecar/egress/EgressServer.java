@@ -55,10 +55,17 @@ public final class EgressServer implements AutoCloseable {
      * @param tunnel the tunnel's status now: whether the session is up, and its routes
      * @throws IOException naming the listener that cannot listen
      */
-    public static EgressServer start(EgressConfig config, EgressLimits limits, Supplier<TunnelStatus> tunnel, NameResolver resolver,
-                                     EgressObserver observer) throws IOException {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("egress").daemon().factory(), NioIoHandler.newFactory());
-        ExecutorService resolving = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("egress-dns-", 0).factory());
+    public static EgressServer start(
+            EgressConfig config,
+            EgressLimits limits,
+            Supplier<TunnelStatus> tunnel,
+            NameResolver resolver,
+            EgressObserver observer)
+            throws IOException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                1, Thread.ofPlatform().name("egress").daemon().factory(), NioIoHandler.newFactory());
+        ExecutorService resolving = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("egress-dns-", 0).factory());
         Connector connector = new Connector(tunnel, resolver, resolving, limits);
         SourcePolicy sources = new SourcePolicy(config.allowedSources());
         AtomicInteger connections = new AtomicInteger();
@@ -66,18 +73,48 @@ public final class EgressServer implements AutoCloseable {
         try {
             for (EgressConfig.Forward forward : config.forwards()) {
                 Listener listener = new Listener(Listener.Protocol.FORWARD, forward.listen());
-                listening.add(bind(group, listener, new Accepting(listener, sources, connector, limits, connections, observer,
-                        (channel, flow) -> channel.pipeline().addLast("forward", new ForwardHandler(connector, forward.target(), flow)))));
+                listening.add(bind(
+                        group,
+                        listener,
+                        new Accepting(
+                                listener,
+                                sources,
+                                connector,
+                                limits,
+                                connections,
+                                observer,
+                                (channel, flow) -> channel.pipeline()
+                                        .addLast("forward", new ForwardHandler(connector, forward.target(), flow)))));
             }
             if (config.socks5().isPresent()) {
-                Listener listener = new Listener(Listener.Protocol.SOCKS5, config.socks5().get());
-                listening.add(bind(group, listener, new Accepting(listener, sources, connector, limits, connections, observer,
-                        (channel, flow) -> Socks5Handler.install(channel, connector, flow))));
+                Listener listener =
+                        new Listener(Listener.Protocol.SOCKS5, config.socks5().get());
+                listening.add(bind(
+                        group,
+                        listener,
+                        new Accepting(
+                                listener,
+                                sources,
+                                connector,
+                                limits,
+                                connections,
+                                observer,
+                                (channel, flow) -> Socks5Handler.install(channel, connector, flow))));
             }
             if (config.httpProxy().isPresent()) {
-                Listener listener = new Listener(Listener.Protocol.HTTP_PROXY, config.httpProxy().get());
-                listening.add(bind(group, listener, new Accepting(listener, sources, connector, limits, connections, observer,
-                        (channel, flow) -> HttpProxyHandler.install(channel, connector, flow))));
+                Listener listener = new Listener(
+                        Listener.Protocol.HTTP_PROXY, config.httpProxy().get());
+                listening.add(bind(
+                        group,
+                        listener,
+                        new Accepting(
+                                listener,
+                                sources,
+                                connector,
+                                limits,
+                                connections,
+                                observer,
+                                (channel, flow) -> HttpProxyHandler.install(channel, connector, flow))));
             }
         } catch (IOException e) {
             new EgressServer(group, resolving, listening).close();
@@ -88,14 +125,19 @@ public final class EgressServer implements AutoCloseable {
 
     private static Channel bind(EventLoopGroup group, Listener listener, Accepting accepting) throws IOException {
         try {
-            return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+            return new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 256)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                    .childOption(
+                            ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(accepting.limits.lowWaterMark(), accepting.limits.highWaterMark()))
                     .childHandler(accepting)
-                    .bind(listener.address()).sync().channel();
+                    .bind(listener.address())
+                    .sync()
+                    .channel();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while opening " + listener, e);
@@ -106,7 +148,9 @@ public final class EgressServer implements AutoCloseable {
 
     /** Where the listeners listen, in the order configured (forwards, SOCKS5, HTTP proxy): with the ports bound. */
     public List<InetSocketAddress> addresses() {
-        return listening.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+        return listening.stream()
+                .map(channel -> (InetSocketAddress) channel.localAddress())
+                .toList();
     }
 
     @Override
@@ -133,8 +177,14 @@ public final class EgressServer implements AutoCloseable {
         private final EgressObserver observer;
         private final Protocol protocol;
 
-        Accepting(Listener listener, SourcePolicy sources, Connector connector, EgressLimits limits, AtomicInteger connections,
-                  EgressObserver observer, Protocol protocol) {
+        Accepting(
+                Listener listener,
+                SourcePolicy sources,
+                Connector connector,
+                EgressLimits limits,
+                AtomicInteger connections,
+                EgressObserver observer,
+                Protocol protocol) {
             this.listener = listener;
             this.sources = sources;
             this.connector = connector;
@@ -163,16 +213,23 @@ public final class EgressServer implements AutoCloseable {
                 reject(channel, flow, Outcome.TUNNEL_DOWN);
             } else {
                 channel.pipeline().addLast("bytes", new ByteCounter(flow, observer));
-                channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                channel.pipeline()
+                        .addLast(
+                                "idle",
+                                new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
                 channel.pipeline().addLast("timeouts", new Timeouts(flow));
                 protocol.install(channel, flow);
                 if (listener.protocol() != Listener.Protocol.FORWARD) {
-                    var deadline = channel.eventLoop().schedule(() -> {
-                        if (!flow.requested()) {
-                            flow.end(Outcome.BAD_REQUEST);
-                            channel.close();
-                        }
-                    }, limits.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    var deadline = channel.eventLoop()
+                            .schedule(
+                                    () -> {
+                                        if (!flow.requested()) {
+                                            flow.end(Outcome.BAD_REQUEST);
+                                            channel.close();
+                                        }
+                                    },
+                                    limits.requestTimeout().toMillis(),
+                                    TimeUnit.MILLISECONDS);
                     channel.closeFuture().addListener(closed -> deadline.cancel(false));
                     channel.config().setAutoRead(true);
                 }

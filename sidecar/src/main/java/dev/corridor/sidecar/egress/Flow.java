@@ -14,8 +14,15 @@ import java.util.Optional;
  * @param fromClient  bytes received from the client (protocol heads included)
  * @param toClient    bytes sent to the client (protocol replies included)
  */
-public record Flow(Listener listener, InetSocketAddress source, Optional<HostPort> destination, Optional<InetAddress> address,
-                   long fromClient, long toClient, Duration duration, Outcome outcome) {
+public record Flow(
+        Listener listener,
+        InetSocketAddress source,
+        Optional<HostPort> destination,
+        Optional<InetAddress> address,
+        long fromClient,
+        long toClient,
+        Duration duration,
+        Outcome outcome) {
 
     /** One line of {@code key=value} pairs: what a log pipeline parses without a schema. */
     public String logLine() {

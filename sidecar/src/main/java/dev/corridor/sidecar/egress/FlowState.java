@@ -51,7 +51,14 @@ final class FlowState {
     }
 
     Flow closed() {
-        return new Flow(listener, source, Optional.ofNullable(destination), Optional.ofNullable(address), fromClient, toClient,
-                Duration.ofNanos(System.nanoTime() - started), outcome == null ? Outcome.COMPLETED : outcome);
+        return new Flow(
+                listener,
+                source,
+                Optional.ofNullable(destination),
+                Optional.ofNullable(address),
+                fromClient,
+                toClient,
+                Duration.ofNanos(System.nanoTime() - started),
+                outcome == null ? Outcome.COMPLETED : outcome);
     }
 }

@@ -39,12 +39,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     static final String CODEC = "http-codec";
     /** Request heads beyond these bounds are refused (400): a proxy request is a line and a few headers. */
     private static final int MAX_INITIAL_LINE = 8192;
+
     private static final int MAX_HEADERS = 16 * 1024;
 
     private final Connector connector;
     private final FlowState flow;
     /** The request and the parts of its body read before the destination's connection is up. */
     private final List<HttpObject> pending = new ArrayList<>();
+
     private boolean connecting;
 
     HttpProxyHandler(Connector connector, FlowState flow) {
@@ -60,7 +62,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (connecting) {
-            // The rest of the request's body that came with its head; reading stopped there until the destination answers.
+            // The rest of the request's body that came with its head; reading stopped there until the destination
+            // answers.
             pending.add((HttpObject) msg);
             return;
         }
@@ -70,7 +73,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         if (request.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            refuse(ctx, Outcome.BAD_REQUEST, HttpResponseStatus.BAD_REQUEST, "malformed request: " + request.decoderResult().cause().getMessage());
+            refuse(
+                    ctx,
+                    Outcome.BAD_REQUEST,
+                    HttpResponseStatus.BAD_REQUEST,
+                    "malformed request: " + request.decoderResult().cause().getMessage());
             return;
         }
         if (request.method().equals(HttpMethod.CONNECT)) {
@@ -113,10 +120,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             throw new IllegalArgumentException("'" + request.uri() + "' is not a URI");
         }
         if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw new IllegalArgumentException("'" + request.uri() + "' is not a proxy request: expected CONNECT host:port, "
-                    + "or an absolute http:// URI (https goes through CONNECT)");
+            throw new IllegalArgumentException(
+                    "'" + request.uri() + "' is not a proxy request: expected CONNECT host:port, "
+                            + "or an absolute http:// URI (https goes through CONNECT)");
         }
-        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        String host = uri.getHost().startsWith("[")
+                ? uri.getHost().substring(1, uri.getHost().length() - 1)
+                : uri.getHost();
         HostPort destination = new HostPort(host, uri.getPort() < 0 ? 80 : uri.getPort());
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         request.setUri(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
@@ -138,7 +148,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             Channel channel = (Channel) connected.getNow();
-            FullHttpResponse established = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, new HttpResponseStatus(200, "Connection established"));
+            FullHttpResponse established = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, new HttpResponseStatus(200, "Connection established"));
             ctx.writeAndFlush(established).addListener(written -> {
                 if (!written.isSuccess()) {
                     channel.close();
@@ -182,9 +193,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, Outcome outcome, HttpResponseStatus status, String reason) {
         flow.end(outcome);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                status,
                 Unpooled.copiedBuffer("corridor egress: " + reason + "\n", StandardCharsets.UTF_8));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

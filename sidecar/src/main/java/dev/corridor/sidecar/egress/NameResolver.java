@@ -7,6 +7,7 @@ import java.util.List;
 /** Resolves a destination's name through the tunnel's DNS. Blocking: called off the event loop. */
 @FunctionalInterface
 public interface NameResolver {
-    /** @return the addresses, empty when the name exists with none; throws when it does not resolve at all */
+    /** Returns the addresses, empty when the name exists with none; throws when it does not resolve at all.
+     */
     List<InetAddress> resolve(String name) throws IOException;
 }

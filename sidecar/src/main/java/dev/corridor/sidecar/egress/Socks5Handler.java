@@ -52,14 +52,15 @@ final class Socks5Handler extends SimpleChannelInboundHandler<Socks5Message> {
             refuse(ctx, Outcome.BAD_REQUEST);
         } else if (message instanceof Socks5InitialRequest initial) {
             if (!initial.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
-                ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)).addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED))
+                        .addListener(ChannelFutureListener.CLOSE);
                 flow.end(Outcome.BAD_REQUEST);
                 return;
             }
             ctx.pipeline().replace(DECODER, DECODER, new Socks5CommandRequestDecoder());
             ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
         } else if (message instanceof Socks5CommandRequest request) {
-            if (request.type() != Socks5CommandType.CONNECT) {
+            if (!Socks5CommandType.CONNECT.equals(request.type())) {
                 flow.end(Outcome.BAD_REQUEST);
                 reply(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED).addListener(ChannelFutureListener.CLOSE);
                 return;
@@ -90,18 +91,23 @@ final class Socks5Handler extends SimpleChannelInboundHandler<Socks5Message> {
             }
             Channel channel = (Channel) connected.getNow();
             InetSocketAddress bound = (InetSocketAddress) channel.localAddress();
-            Socks5AddressType type = bound.getAddress() instanceof Inet4Address ? Socks5AddressType.IPv4 : Socks5AddressType.IPv6;
-            ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, type, bound.getAddress().getHostAddress(),
-                    bound.getPort())).addListener(written -> {
-                if (!written.isSuccess()) {
-                    channel.close();
-                    return;
-                }
-                ctx.pipeline().remove(ENCODER);
-                ctx.pipeline().remove(DECODER);
-                ctx.pipeline().remove(this);
-                Relay.join(client, new Relay(channel, flow), channel, new Relay(client, flow));
-            });
+            Socks5AddressType type =
+                    bound.getAddress() instanceof Inet4Address ? Socks5AddressType.IPv4 : Socks5AddressType.IPv6;
+            ctx.writeAndFlush(new DefaultSocks5CommandResponse(
+                            Socks5CommandStatus.SUCCESS,
+                            type,
+                            bound.getAddress().getHostAddress(),
+                            bound.getPort()))
+                    .addListener(written -> {
+                        if (!written.isSuccess()) {
+                            channel.close();
+                            return;
+                        }
+                        ctx.pipeline().remove(ENCODER);
+                        ctx.pipeline().remove(DECODER);
+                        ctx.pipeline().remove(this);
+                        Relay.join(client, new Relay(channel, flow), channel, new Relay(client, flow));
+                    });
         });
     }
 

@@ -54,12 +54,14 @@ final class BoundedHttpServer implements AutoCloseable {
      * fit: a connection refused at this point costs a probe a one-second retransmission.
      */
     private static final int BACKLOG = 128;
+
     private static final Duration ACCEPT_FAILURE_PAUSE = Duration.ofSeconds(1);
 
     private final ServerSocket listener;
     private final Function<Request, Response> handler;
     /** Open connections, oldest first. */
     private final List<Connection> connections = new ArrayList<>(MAX_CONNECTIONS);
+
     private final Thread acceptor;
 
     private BoundedHttpServer(ServerSocket listener, Function<Request, Response> handler) {
@@ -168,9 +170,11 @@ final class BoundedHttpServer implements AutoCloseable {
             byte[] answer;
             if (connection.headRead) {
                 connection.deadline = System.nanoTime() + RESPONSE_TIMEOUT.toNanos();
-                answer = answer(new String(connection.head, 0, connection.end, StandardCharsets.ISO_8859_1), connection);
+                answer =
+                        answer(new String(connection.head, 0, connection.end, StandardCharsets.ISO_8859_1), connection);
             } else {
-                answer = Response.text(431, "the request head is larger than " + MAX_HEAD_BYTES + " bytes\n").encode(true);
+                answer = Response.text(431, "the request head is larger than " + MAX_HEAD_BYTES + " bytes\n")
+                        .encode(true);
             }
             socket.getOutputStream().write(answer);
         } catch (IOException e) {
@@ -232,9 +236,11 @@ final class BoundedHttpServer implements AutoCloseable {
         final InetAddress remote;
         /** Grown to {@link #MAX_HEAD_BYTES} only for a head that needs it: most are a few hundred bytes. */
         byte[] head = new byte[1024];
+
         int length;
         /** Where the head ends in {@link #head}, once it has. */
         int end = -1;
+
         volatile long deadline;
         /** The whole head is in: closed to make room only after those still waiting for theirs. */
         volatile boolean headRead;

@@ -8,8 +8,7 @@ import java.util.Map;
  * Small on purpose: a JSON library would load hundreds of classes into every sidecar for this one document.
  */
 final class Json {
-    private Json() {
-    }
+    private Json() {}
 
     static String write(Object value) {
         StringBuilder out = new StringBuilder(512);
@@ -45,7 +44,9 @@ final class Json {
                 }
                 out.append(']');
             }
-            default -> throw new IllegalArgumentException("no JSON form for " + value.getClass().getName());
+            default ->
+                throw new IllegalArgumentException(
+                        "no JSON form for " + value.getClass().getName());
         }
     }
 

@@ -54,7 +54,8 @@ record Request(String method, String path, Optional<String> authorization, InetA
             }
             int colon = line.indexOf(':');
             if (colon <= 0 || line.substring(0, colon).chars().anyMatch(c -> c <= ' ')) {
-                throw new MalformedRequestException("a header line must be NAME: VALUE, with no space before the colon");
+                throw new MalformedRequestException(
+                        "a header line must be NAME: VALUE, with no space before the colon");
             }
             if (line.substring(0, colon).equalsIgnoreCase("Authorization")) {
                 if (authorization.isPresent()) {

@@ -28,12 +28,21 @@ record Response(int status, String contentType, String body, Map<String, String>
     byte[] encode(boolean withBody) {
         byte[] content = body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(160)
-                .append("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n")
-                .append("Content-Type: ").append(contentType).append("; charset=utf-8\r\n")
-                .append("Content-Length: ").append(content.length).append("\r\n")
+                .append("HTTP/1.1 ")
+                .append(status)
+                .append(' ')
+                .append(reason(status))
+                .append("\r\n")
+                .append("Content-Type: ")
+                .append(contentType)
+                .append("; charset=utf-8\r\n")
+                .append("Content-Length: ")
+                .append(content.length)
+                .append("\r\n")
                 .append("Cache-Control: no-store\r\n")
                 .append("Connection: close\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        headers.forEach(
+                (name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
         if (!withBody) {
             return headBytes;

@@ -28,8 +28,12 @@ public final class StatusServer implements AutoCloseable {
      *                        now, and again when it changes
      * @param metrics         the Prometheus text exposition, made afresh for each scrape
      */
-    public static StatusServer start(InetSocketAddress address, Optional<Path> statusTokenFile, Supplier<TunnelStatus> status,
-            Supplier<String> metrics) throws IOException {
+    public static StatusServer start(
+            InetSocketAddress address,
+            Optional<Path> statusTokenFile,
+            Supplier<TunnelStatus> status,
+            Supplier<String> metrics)
+            throws IOException {
         Endpoints endpoints = new Endpoints(statusTokenFile.map(StatusToken::read), status, metrics);
         return new StatusServer(BoundedHttpServer.start(address, endpoints::answer));
     }
@@ -45,6 +49,8 @@ public final class StatusServer implements AutoCloseable {
 
     /** For callers that log where the surface listens. */
     public static String describe(InetSocketAddress address) {
-        return Optional.ofNullable(address.getAddress()).map(InetAddress::getHostAddress).orElse("*") + ":" + address.getPort();
+        return Optional.ofNullable(address.getAddress())
+                        .map(InetAddress::getHostAddress)
+                        .orElse("*") + ":" + address.getPort();
     }
 }

@@ -31,7 +31,12 @@ final class StatusToken {
     /** A token is one short line; more means the setting names the wrong file. */
     static final int MAX_BYTES = 4096;
 
-    enum Check { ACCEPTED, MISSING, WRONG, UNAVAILABLE }
+    enum Check {
+        ACCEPTED,
+        MISSING,
+        WRONG,
+        UNAVAILABLE
+    }
 
     private final Path file;
     private final LongSupplier nanoTime;
@@ -43,8 +48,7 @@ final class StatusToken {
     /** Why no token is accepted, as last logged; null while the token is usable. */
     private String problem;
 
-    private record Version(FileTime modified, long size, Object fileKey) {
-    }
+    private record Version(FileTime modified, long size, Object fileKey) {}
 
     StatusToken(Path file, LongSupplier nanoTime) {
         this.file = file;
@@ -102,11 +106,12 @@ final class StatusToken {
                 usable(sha256(token), seen);
             }
         } catch (IOException e) {
-            unusable(switch (e) {
-                case NoSuchFileException missing -> "does not exist";
-                case AccessDeniedException denied -> "cannot be read: permission denied";
-                default -> "cannot be read: " + e;
-            });
+            unusable(
+                    switch (e) {
+                        case NoSuchFileException missing -> "does not exist";
+                        case AccessDeniedException denied -> "cannot be read: permission denied";
+                        default -> "cannot be read: " + e;
+                    });
         }
     }
 

@@ -11,15 +11,26 @@ import java.time.Duration;
 final class DnsMetrics implements DnsObserver {
     private static final String PREFIX = "corridor.dns.";
     /** From a cache hit on loopback to a slow corporate server across a WAN. */
-    private static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofMillis(50),
-        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2)};
+    private static final Duration[] BUCKETS = {
+        Duration.ofMillis(1),
+        Duration.ofMillis(5),
+        Duration.ofMillis(20),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(2)
+    };
 
     private final MeterRegistry registry;
     private final Counter cacheHits;
 
     DnsMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.cacheHits = Counter.builder(PREFIX + "cache.hits").description("Queries answered from the forwarder's cache").register(registry);
+        this.cacheHits = Counter.builder(PREFIX + "cache.hits")
+                .description("Queries answered from the forwarder's cache")
+                .register(registry);
         for (DnsRoutes.Route route : DnsRoutes.Route.values()) {
             timer(route, "NOERROR"); // the common series exist from the start, so rates are never missing
         }
@@ -36,9 +47,12 @@ final class DnsMetrics implements DnsObserver {
     }
 
     private Timer timer(DnsRoutes.Route route, String rcode) {
-        return Timer.builder(PREFIX + "queries").tags("route", route.label(), "rcode", rcode)
-                .description("DNS queries answered, by where they went (tunnel: the corporate servers; upstream: the cluster's) "
-                        + "and response code; their latency")
-                .serviceLevelObjectives(BUCKETS).register(registry);
+        return Timer.builder(PREFIX + "queries")
+                .tags("route", route.label(), "rcode", rcode)
+                .description(
+                        "DNS queries answered, by where they went (tunnel: the corporate servers; upstream: the cluster's) "
+                                + "and response code; their latency")
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry);
     }
 }

@@ -40,23 +40,39 @@ final class EgressMetrics implements EgressObserver {
 
     @Override
     public void closed(Flow flow) {
-        closed.computeIfAbsent(flow.listener(), this::connectionCounters)[flow.outcome().ordinal()].increment();
+        closed
+                .computeIfAbsent(flow.listener(), this::connectionCounters)[
+                flow.outcome().ordinal()].increment();
         open.computeIfAbsent(flow.listener(), this::openGauge).decrementAndGet();
     }
 
     private AtomicInteger openGauge(Listener listener) {
         AtomicInteger value = new AtomicInteger();
-        Gauge.builder(PREFIX + "connections.open", value, AtomicInteger::get).tags("listener", listener.label(), "protocol",
-                listener.protocol().label()).description("Client connections open now").register(registry);
+        Gauge.builder(PREFIX + "connections.open", value, AtomicInteger::get)
+                .tags(
+                        "listener",
+                        listener.label(),
+                        "protocol",
+                        listener.protocol().label())
+                .description("Client connections open now")
+                .register(registry);
         return value;
     }
 
     private Counter[] byteCounters(Listener listener) {
         Counter[] counters = new Counter[Direction.values().length];
         for (Direction direction : Direction.values()) {
-            counters[direction.ordinal()] = Counter.builder(PREFIX + "bytes").baseUnit("bytes")
-                    .tags("listener", listener.label(), "protocol", listener.protocol().label(), "direction", direction.label())
-                    .description("Bytes on client connections: from_client (towards destinations) and to_client").register(registry);
+            counters[direction.ordinal()] = Counter.builder(PREFIX + "bytes")
+                    .baseUnit("bytes")
+                    .tags(
+                            "listener",
+                            listener.label(),
+                            "protocol",
+                            listener.protocol().label(),
+                            "direction",
+                            direction.label())
+                    .description("Bytes on client connections: from_client (towards destinations) and to_client")
+                    .register(registry);
         }
         return counters;
     }
@@ -66,7 +82,13 @@ final class EgressMetrics implements EgressObserver {
         Counter[] counters = new Counter[Outcome.values().length];
         for (Outcome outcome : Outcome.values()) {
             counters[outcome.ordinal()] = Counter.builder(PREFIX + "connections")
-                    .tags("listener", listener.label(), "protocol", listener.protocol().label(), "outcome", outcome.label())
+                    .tags(
+                            "listener",
+                            listener.label(),
+                            "protocol",
+                            listener.protocol().label(),
+                            "outcome",
+                            outcome.label())
                     .description("Client connections closed, by outcome (completed, or why they were refused or ended)")
                     .register(registry);
         }

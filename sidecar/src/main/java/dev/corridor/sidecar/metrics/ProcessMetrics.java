@@ -21,12 +21,18 @@ final class ProcessMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        FunctionCounter.builder("process.cpu", os, bean -> bean.getProcessCpuTime() / 1e9).baseUnit("seconds")
-                .description("CPU time the process used, user and system").register(registry);
-        Gauge.builder("process.resident.memory", () -> kilobytes("VmRSS:")).baseUnit("bytes")
-                .description("Resident memory of the process").register(registry);
-        Gauge.builder("process.virtual.memory", () -> kilobytes("VmSize:")).baseUnit("bytes")
-                .description("Virtual memory of the process").register(registry);
+        FunctionCounter.builder("process.cpu", os, bean -> bean.getProcessCpuTime() / 1e9)
+                .baseUnit("seconds")
+                .description("CPU time the process used, user and system")
+                .register(registry);
+        Gauge.builder("process.resident.memory", () -> kilobytes("VmRSS:"))
+                .baseUnit("bytes")
+                .description("Resident memory of the process")
+                .register(registry);
+        Gauge.builder("process.virtual.memory", () -> kilobytes("VmSize:"))
+                .baseUnit("bytes")
+                .description("Virtual memory of the process")
+                .register(registry);
     }
 
     /** A "Name:   1234 kB" line of /proc/self/status, in bytes; NaN where there is no such file (not Linux). */
@@ -34,7 +40,10 @@ final class ProcessMetrics implements MeterBinder {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith(field)) {
-                    return Long.parseLong(line.substring(field.length()).replace("kB", "").strip()) * 1024.0;
+                    return Long.parseLong(line.substring(field.length())
+                                    .replace("kB", "")
+                                    .strip())
+                            * 1024.0;
                 }
             }
         } catch (IOException | NumberFormatException e) {

@@ -14,9 +14,11 @@ import java.util.Map;
 final class TunnelEventMetrics implements TunnelObserver {
     private static final String PREFIX = TunnelStatusMetrics.PREFIX;
     /** From a LAN round trip to an intercontinental one, and the DPD timeouts beyond. */
-    private static final Duration[] ROUND_TRIP_BUCKETS = durations(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000);
+    private static final Duration[] ROUND_TRIP_BUCKETS =
+            durations(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000);
     /** A TLS handshake on a LAN up to a login that waits on a slow second factor. */
-    private static final Duration[] HANDSHAKE_BUCKETS = durations(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000);
+    private static final Duration[] HANDSHAKE_BUCKETS =
+            durations(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000);
 
     private final Map<Phase, Timer> handshakes = new EnumMap<>(Phase.class);
     private final Map<LoginOutcome, Counter> logins = new EnumMap<>(LoginOutcome.class);
@@ -27,23 +29,46 @@ final class TunnelEventMetrics implements TunnelObserver {
     TunnelEventMetrics(MeterRegistry registry) {
         for (SessionEnd.Cause cause : SessionEnd.Cause.values()) {
             if (cause != SessionEnd.Cause.STOPPED) {
-                reconnects.put(cause, Counter.builder(PREFIX + "reconnects").tag("reason", label(cause))
-                        .description("Sessions lost and set out to re-establish, by why they ended").register(registry));
+                reconnects.put(
+                        cause,
+                        Counter.builder(PREFIX + "reconnects")
+                                .tag("reason", label(cause))
+                                .description("Sessions lost and set out to re-establish, by why they ended")
+                                .register(registry));
             }
         }
         for (Phase phase : Phase.values()) {
-            handshakes.put(phase, Timer.builder(PREFIX + "handshake").tag("phase", label(phase)).serviceLevelObjectives(HANDSHAKE_BUCKETS)
-                    .description("How long each step of establishing a session took").register(registry));
+            handshakes.put(
+                    phase,
+                    Timer.builder(PREFIX + "handshake")
+                            .tag("phase", label(phase))
+                            .serviceLevelObjectives(HANDSHAKE_BUCKETS)
+                            .description("How long each step of establishing a session took")
+                            .register(registry));
         }
         for (LoginOutcome outcome : LoginOutcome.values()) {
-            logins.put(outcome, Counter.builder(PREFIX + "authentications").tag("outcome", label(outcome))
-                    .description("Logins by outcome: success, rejected (the gateway refused the credentials) or failed").register(registry));
+            logins.put(
+                    outcome,
+                    Counter.builder(PREFIX + "authentications")
+                            .tag("outcome", label(outcome))
+                            .description(
+                                    "Logins by outcome: success, rejected (the gateway refused the credentials) or failed")
+                            .register(registry));
         }
         for (Channel channel : Channel.values()) {
-            roundTrips.put(channel, Timer.builder(PREFIX + "dpd.round.trip").tag("channel", label(channel))
-                    .serviceLevelObjectives(ROUND_TRIP_BUCKETS).description("Dead-peer-detection round trips to the gateway").register(registry));
-            dpdTimeouts.put(channel, Counter.builder(PREFIX + "dpd.timeouts").tag("channel", label(channel))
-                    .description("Channels given up because the gateway stopped answering").register(registry));
+            roundTrips.put(
+                    channel,
+                    Timer.builder(PREFIX + "dpd.round.trip")
+                            .tag("channel", label(channel))
+                            .serviceLevelObjectives(ROUND_TRIP_BUCKETS)
+                            .description("Dead-peer-detection round trips to the gateway")
+                            .register(registry));
+            dpdTimeouts.put(
+                    channel,
+                    Counter.builder(PREFIX + "dpd.timeouts")
+                            .tag("channel", label(channel))
+                            .description("Channels given up because the gateway stopped answering")
+                            .register(registry));
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.List;
 public final class AddressSet {
     /** Inclusive ranges: IPv4 as unsigned values; IPv6 as (high, low) halves, each compared unsigned. */
     private final long[] v4Starts;
+
     private final long[] v4Ends;
     private final long[] v6Starts;
     private final long[] v6Ends;
@@ -31,7 +32,10 @@ public final class AddressSet {
 
     /** Whether the IPv4 address in {@code buf[off..off+4)} is in the set. */
     public boolean containsIpv4(byte[] buf, int off) {
-        long address = (buf[off] & 0xffL) << 24 | (buf[off + 1] & 0xff) << 16 | (buf[off + 2] & 0xff) << 8 | buf[off + 3] & 0xff;
+        long address = (buf[off] & 0xffL) << 24
+                | (buf[off + 1] & 0xff) << 16
+                | (buf[off + 2] & 0xff) << 8
+                | (buf[off + 3] & 0xff);
         int low = 0;
         int high = v4Starts.length - 1;
         while (low <= high) {
@@ -74,15 +78,21 @@ public final class AddressSet {
     private static long longAt(byte[] buf, int off) {
         long value = 0;
         for (int i = 0; i < 8; i++) {
-            value = value << 8 | buf[off + i] & 0xff;
+            value = value << 8 | (buf[off + i] & 0xff);
         }
         return value;
     }
 
     /** The included ranges of one family less the excluded ones, merged, sorted and disjoint. */
     private static List<BigInteger[]> ranges(List<IpNetwork> included, List<IpNetwork> excluded, boolean ipv4) {
-        List<BigInteger[]> ranges = merge(included.stream().filter(n -> n.isIpv4() == ipv4).map(AddressSet::range).toList());
-        for (BigInteger[] cut : merge(excluded.stream().filter(n -> n.isIpv4() == ipv4).map(AddressSet::range).toList())) {
+        List<BigInteger[]> ranges = merge(included.stream()
+                .filter(n -> n.isIpv4() == ipv4)
+                .map(AddressSet::range)
+                .toList());
+        for (BigInteger[] cut : merge(excluded.stream()
+                .filter(n -> n.isIpv4() == ipv4)
+                .map(AddressSet::range)
+                .toList())) {
             List<BigInteger[]> remaining = new ArrayList<>();
             for (BigInteger[] range : ranges) {
                 if (cut[1].compareTo(range[0]) < 0 || cut[0].compareTo(range[1]) > 0) {

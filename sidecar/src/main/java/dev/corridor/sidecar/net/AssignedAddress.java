@@ -9,7 +9,8 @@ public record AssignedAddress(InetAddress address, int prefixLength) {
     public AssignedAddress {
         int bits = address.getAddress().length * 8;
         if (prefixLength < 0 || prefixLength > bits) {
-            throw new IllegalArgumentException("prefix length " + prefixLength + " is out of range for " + address.getHostAddress());
+            throw new IllegalArgumentException(
+                    "prefix length " + prefixLength + " is out of range for " + address.getHostAddress());
         }
     }
 

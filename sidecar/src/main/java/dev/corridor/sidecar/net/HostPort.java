@@ -34,7 +34,8 @@ public record HostPort(String host, int port) {
         int colon = trimmed.lastIndexOf(':');
         boolean bracketed = trimmed.startsWith("[");
         if (colon < 1 || (bracketed ? !trimmed.substring(0, colon).endsWith("]") : trimmed.indexOf(':') != colon)) {
-            throw new IllegalArgumentException("'" + text + "' must be HOST:PORT (an IPv6 address in brackets: [fd00::1]:443)");
+            throw new IllegalArgumentException(
+                    "'" + text + "' must be HOST:PORT (an IPv6 address in brackets: [fd00::1]:443)");
         }
         String host = bracketed ? trimmed.substring(1, colon - 1) : trimmed.substring(0, colon);
         int port;

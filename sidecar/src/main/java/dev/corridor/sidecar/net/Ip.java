@@ -8,8 +8,7 @@ public final class Ip {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
-    private Ip() {
-    }
+    private Ip() {}
 
     /** True when the text is an IPv4 or IPv6 literal (and so no host name to resolve or send as SNI). */
     public static boolean isLiteral(String text) {

@@ -14,7 +14,8 @@ public record IpNetwork(InetAddress address, int prefixLength) {
     public IpNetwork {
         int bits = address.getAddress().length * 8;
         if (prefixLength < 0 || prefixLength > bits) {
-            throw new IllegalArgumentException("prefix length " + prefixLength + " is out of range for " + address.getHostAddress());
+            throw new IllegalArgumentException(
+                    "prefix length " + prefixLength + " is out of range for " + address.getHostAddress());
         }
         address = masked(address, prefixLength);
     }
@@ -46,7 +47,8 @@ public record IpNetwork(InetAddress address, int prefixLength) {
             try {
                 prefix = Integer.parseInt(suffix);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "' is not a network: bad prefix length '" + suffix + "'");
+                throw new IllegalArgumentException(
+                        "'" + text + "' is not a network: bad prefix length '" + suffix + "'");
             }
         }
         if (prefix < 0 || prefix > bits) {
@@ -64,7 +66,8 @@ public record IpNetwork(InetAddress address, int prefixLength) {
             for (int bit = 7; bit >= 0; bit--) {
                 boolean set = (b >> bit & 1) == 1;
                 if (set && ended) {
-                    throw new IllegalArgumentException("'" + context + "' has a non-contiguous netmask " + mask.getHostAddress());
+                    throw new IllegalArgumentException(
+                            "'" + context + "' has a non-contiguous netmask " + mask.getHostAddress());
                 }
                 if (set) {
                     prefix++;

@@ -25,12 +25,12 @@ public final class ClusterNetworks {
     private static final Logger LOG = System.getLogger(ClusterNetworks.class.getName());
     /** The environment variable the webhook fills from the downward API ({@code status.hostIP}). */
     public static final String NODE_IP_VARIABLE = "CORRIDOR_NODE_IP";
+
     static final List<IpNetwork> LINK_LOCAL = List.of(IpNetwork.parse("169.254.0.0/16"), IpNetwork.parse("fe80::/10"));
     /** resolv.conf is a few lines; a bound keeps a strange mount from being read whole. */
     private static final int MAX_RESOLV_CONF = 64 * 1024;
 
-    private ClusterNetworks() {
-    }
+    private ClusterNetworks() {}
 
     /** Everything the pod needs: read from {@code resolvConf}, the node address given, and the pod's links. */
     public static List<IpNetwork> discover(Path resolvConf, Optional<String> nodeAddress) throws OsException {
@@ -39,8 +39,11 @@ public final class ClusterNetworks {
             try {
                 networks.add(host(Ip.parseAddress(text)));
             } catch (IllegalArgumentException e) {
-                LOG.log(Level.WARNING, "{0} is not an IP address ({1}); the node is not protected from gateway routes",
-                        NODE_IP_VARIABLE, e.getMessage());
+                LOG.log(
+                        Level.WARNING,
+                        "{0} is not an IP address ({1}); the node is not protected from gateway routes",
+                        NODE_IP_VARIABLE,
+                        e.getMessage());
             }
         });
         networks.addAll(onLink());
@@ -50,7 +53,9 @@ public final class ClusterNetworks {
 
     /** The nameservers of a resolv.conf, as host networks; a file that is missing or unreadable has none. */
     static List<IpNetwork> nameservers(Path resolvConf) {
-        return nameserverAddresses(resolvConf).stream().map(ClusterNetworks::host).toList();
+        return nameserverAddresses(resolvConf).stream()
+                .map(ClusterNetworks::host)
+                .toList();
     }
 
     /** The nameservers of a resolv.conf; a file that is missing or unreadable has none. */
@@ -61,7 +66,11 @@ public final class ClusterNetworks {
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot read {0} ({1}); its nameservers are not protected from gateway routes", resolvConf, e.getMessage());
+            LOG.log(
+                    Level.WARNING,
+                    "cannot read {0} ({1}); its nameservers are not protected from gateway routes",
+                    resolvConf,
+                    e.getMessage());
             return List.of();
         }
         List<InetAddress> servers = new ArrayList<>();
@@ -69,7 +78,8 @@ public final class ClusterNetworks {
             String[] words = line.strip().split("\\s+");
             if (words.length >= 2 && words[0].equals("nameserver")) {
                 try {
-                    // A link-local IPv6 server may carry a zone (fe80::1%eth0); the link-local networks cover it anyway.
+                    // A link-local IPv6 server may carry a zone (fe80::1%eth0); the link-local networks cover it
+                    // anyway.
                     servers.add(Ip.parseAddress(words[1].replaceFirst("%.*$", "")));
                 } catch (IllegalArgumentException e) {
                     LOG.log(Level.DEBUG, "ignoring nameserver line ''{0}'' of {1}", line.strip(), resolvConf);
@@ -85,8 +95,11 @@ public final class ClusterNetworks {
         try (Netlink netlink = Netlink.open()) {
             for (int family : new int[] {Netlink.AF_INET, Netlink.AF_INET6}) {
                 for (Route route : netlink.routes(family)) {
-                    if (route.table() == Route.TABLE_MAIN && route.type() == RouteType.UNICAST && route.gateway().isEmpty()
-                            && route.protocol() != Route.PROTOCOL_CORRIDOR && !route.destination().isDefault()
+                    if (route.table() == Route.TABLE_MAIN
+                            && route.type() == RouteType.UNICAST
+                            && route.gateway().isEmpty()
+                            && route.protocol() != Route.PROTOCOL_CORRIDOR
+                            && !route.destination().isDefault()
                             && route.outputInterface() != 0) {
                         networks.add(route.destination());
                     }

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 public final class DataPoller {
     /** struct pollfd[4]: the tun fd, the tun's wakeup eventfd, the DTLS socket and the CSTP socket (-1: skipped). */
     private static final long POLLFD_SIZE = 8;
+
     private static final long DTLS_OFFSET = 2 * POLLFD_SIZE;
     private static final long CSTP_OFFSET = 3 * POLLFD_SIZE;
 
@@ -35,7 +36,10 @@ public final class DataPoller {
     public void watchDtls(UdpSocket socket) {
         if (socket != dtls) {
             dtls = socket;
-            pollFds.set(JAVA_INT, DTLS_OFFSET, socket == null ? -1 : socket.pollable().fd());
+            pollFds.set(
+                    JAVA_INT,
+                    DTLS_OFFSET,
+                    socket == null ? -1 : socket.pollable().fd());
         }
     }
 

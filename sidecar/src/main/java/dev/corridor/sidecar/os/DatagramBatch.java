@@ -29,6 +29,7 @@ public final class DatagramBatch {
     private static final long IOVEC_SIZE = 16;
     /** struct mmsghdr { struct msghdr (56 bytes); unsigned int msg_len; } padded to 64. */
     private static final long MMSGHDR_SIZE = 64;
+
     private static final long MSG_IOV = 16;
     private static final long MSG_IOVLEN = 24;
     private static final long MSG_FLAGS = 48;
@@ -115,7 +116,8 @@ public final class DatagramBatch {
         int dropped = 0;
         droppedBytes = 0;
         while (sent < count) {
-            int n = Libc.sendmmsg(socket.pollable().fd(), headers.asSlice(sent * MMSGHDR_SIZE), count - sent, Libc.MSG_DONTWAIT);
+            int n = Libc.sendmmsg(
+                    socket.pollable().fd(), headers.asSlice(sent * MMSGHDR_SIZE), count - sent, Libc.MSG_DONTWAIT);
             if (n > 0) {
                 sent += n;
                 continue;

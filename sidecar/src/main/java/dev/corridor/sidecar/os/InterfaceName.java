@@ -7,8 +7,7 @@ final class InterfaceName {
     /** IFNAMSIZ less the terminating NUL. */
     static final int MAX_BYTES = 15;
 
-    private InterfaceName() {
-    }
+    private InterfaceName() {}
 
     static void check(String doing, String name) throws OsException {
         int bytes = name.getBytes(StandardCharsets.UTF_8).length;
@@ -18,8 +17,11 @@ final class InterfaceName {
         if (bytes > MAX_BYTES) {
             throw new OsException(doing + ": the name is " + bytes + " bytes long, Linux allows at most " + MAX_BYTES);
         }
-        if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c) || c == 0)) {
-            throw new OsException(doing + ": an interface name must not be '.' or '..' nor contain '/', ':', NUL or white space");
+        if (name.equals(".")
+                || name.equals("..")
+                || name.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c) || c == 0)) {
+            throw new OsException(
+                    doing + ": an interface name must not be '.' or '..' nor contain '/', ':', NUL or white space");
         }
     }
 }

@@ -73,49 +73,69 @@ final class Libc {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
     private static final Linker.Option ERRNO_CAPTURE = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle OPEN = downcall("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_CAPTURE);
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle IOCTL = downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2), ERRNO_CAPTURE);
+    private static final MethodHandle OPEN = downcall(
+            "open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2),
+            ERRNO_CAPTURE);
+    private static final MethodHandle CLOSE =
+            downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
+    private static final MethodHandle IOCTL = downcall(
+            "ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2),
+            ERRNO_CAPTURE);
     // read and write run once per packet. critical(true) lets them take heap segments (a slice of the caller's
     // byte[]) without a copy and without a thread-state transition. A critical call must never block: the fds
     // they are used on are non-blocking, and waiting happens in poll, which is an ordinary downcall. JDK 25
     // accepts critical together with errno capture; the capture goes to a preallocated per-thread segment.
-    private static final MethodHandle READ = downcall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true), ERRNO_CAPTURE);
-    private static final MethodHandle WRITE = downcall("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true), ERRNO_CAPTURE);
-    private static final MethodHandle POLL = downcall("poll",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle EVENTFD = downcall("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle SOCKET = downcall("socket",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle SENDTO = downcall("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle RECVFROM = downcall("recvfrom",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
-    private static final MethodHandle RECVMMSG = downcall("recvmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), ERRNO_CAPTURE);
-    private static final MethodHandle SENDMMSG = downcall("sendmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO_CAPTURE);
-    private static final MethodHandle CONNECT = downcall("connect",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle MKDIR = downcall("mkdir",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle MKNOD = downcall("mknod",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), ERRNO_CAPTURE);
-    private static final MethodHandle IF_NAMETOINDEX = downcall("if_nametoindex",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS), ERRNO_CAPTURE);
+    private static final MethodHandle READ = downcall(
+            "read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+            Linker.Option.critical(true),
+            ERRNO_CAPTURE);
+    private static final MethodHandle WRITE = downcall(
+            "write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+            Linker.Option.critical(true),
+            ERRNO_CAPTURE);
+    private static final MethodHandle POLL =
+            downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO_CAPTURE);
+    private static final MethodHandle EVENTFD =
+            downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
+    private static final MethodHandle SOCKET =
+            downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
+    private static final MethodHandle SETSOCKOPT = downcall(
+            "setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
+            ERRNO_CAPTURE);
+    private static final MethodHandle SENDTO = downcall(
+            "sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+            ERRNO_CAPTURE);
+    private static final MethodHandle RECVFROM = downcall(
+            "recvfrom",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS),
+            ERRNO_CAPTURE);
+    private static final MethodHandle RECVMMSG = downcall(
+            "recvmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), ERRNO_CAPTURE);
+    private static final MethodHandle SENDMMSG =
+            downcall("sendmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
+    private static final MethodHandle GETSOCKOPT = downcall(
+            "getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS),
+            ERRNO_CAPTURE);
+    private static final MethodHandle CONNECT =
+            downcall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
+    private static final MethodHandle MKDIR =
+            downcall("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
+    private static final MethodHandle MKNOD =
+            downcall("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), ERRNO_CAPTURE);
+    private static final MethodHandle IF_NAMETOINDEX =
+            downcall("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS), ERRNO_CAPTURE);
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
-    private Libc() {
-    }
+    private Libc() {}
 
     /** The errno of the last failed call made through this class on the calling thread. */
     static int errno() {
@@ -204,7 +224,8 @@ final class Libc {
         }
     }
 
-    static long recvfrom(int fd, MemorySegment buffer, long count, int flags, MemorySegment address, MemorySegment addressLength) {
+    static long recvfrom(
+            int fd, MemorySegment buffer, long count, int flags, MemorySegment address, MemorySegment addressLength) {
         try {
             return (long) RECVFROM.invokeExact(STATE.get(), fd, buffer, count, flags, address, addressLength);
         } catch (Throwable t) {
@@ -333,7 +354,8 @@ final class Libc {
 
     @SuppressWarnings("restricted") // native access is enabled for the sidecar (Enable-Native-Access in the jar)
     private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
+        MemorySegment symbol = LINKER.defaultLookup()
+                .find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name + "()"));
         return LINKER.downcallHandle(symbol, descriptor, options);
     }

@@ -7,5 +7,4 @@ package dev.corridor.sidecar.os;
  *             (as the loopback and physical devices do)
  * @param up   whether IFF_UP is set (administratively up; says nothing about carrier)
  */
-public record Link(int index, String name, int mtu, String kind, boolean up) {
-}
+public record Link(int index, String name, int mtu, String kind, boolean up) {}

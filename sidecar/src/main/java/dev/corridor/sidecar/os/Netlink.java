@@ -38,6 +38,7 @@ public final class Netlink implements AutoCloseable {
     private static final long MAX_DATAGRAM = 16 * 1024 * 1024;
     /** A dump that the kernel marks inconsistent (the table changed meanwhile) is retried this often. */
     private static final int DUMP_ATTEMPTS = 3;
+
     private static final String NET_ADMIN_HINT = "the container needs the NET_ADMIN capability";
 
     private final int fd;
@@ -86,13 +87,18 @@ public final class Netlink implements AutoCloseable {
 
     /** Deletes an interface (RTM_DELLINK). */
     public void deleteLink(int index) throws OsException {
-        exchange(seq -> NetlinkMessages.deleteLink(seq, index), null,
-                () -> "deleting " + interfaceName(index), errno -> errno == Libc.EPERM ? NET_ADMIN_HINT : null);
+        exchange(
+                seq -> NetlinkMessages.deleteLink(seq, index),
+                null,
+                () -> "deleting " + interfaceName(index),
+                errno -> errno == Libc.EPERM ? NET_ADMIN_HINT : null);
     }
 
     /** Sets the MTU of an interface and brings it up or down. */
     public void setLink(int index, int mtu, boolean up) throws OsException {
-        exchange(seq -> NetlinkMessages.setLink(seq, index, mtu, up), null,
+        exchange(
+                seq -> NetlinkMessages.setLink(seq, index, mtu, up),
+                null,
                 () -> "setting MTU " + mtu + " on " + interfaceName(index) + " and bringing it " + (up ? "up" : "down"),
                 errno -> switch (errno) {
                     case Libc.EPERM -> NET_ADMIN_HINT;
@@ -103,7 +109,9 @@ public final class Netlink implements AutoCloseable {
 
     /** Adds an IPv4 or IPv6 address (IPv6 without duplicate address detection, so it is usable at once). */
     public void addAddress(int index, AssignedAddress address) throws OsException {
-        exchange(seq -> NetlinkMessages.newAddress(seq, index, address), null,
+        exchange(
+                seq -> NetlinkMessages.newAddress(seq, index, address),
+                null,
                 () -> "adding address " + address + " to " + interfaceName(index),
                 errno -> switch (errno) {
                     case Libc.EPERM -> NET_ADMIN_HINT;
@@ -114,14 +122,19 @@ public final class Netlink implements AutoCloseable {
 
     /** Removes an address {@link #addAddress} added; routes that use it as their source go with it. */
     public void deleteAddress(int index, AssignedAddress address) throws OsException {
-        exchange(seq -> NetlinkMessages.deleteAddress(seq, index, address), null,
+        exchange(
+                seq -> NetlinkMessages.deleteAddress(seq, index, address),
+                null,
                 () -> "removing address " + address + " from " + interfaceName(index),
                 errno -> errno == Libc.EPERM ? NET_ADMIN_HINT : null);
     }
 
     /** Puts this route in place of the one to the same destination, in one step: no moment without either. */
     public void replaceRoute(Route route) throws OsException {
-        exchange(seq -> NetlinkMessages.replaceRoute(seq, route), null, () -> "replacing route " + describe(route),
+        exchange(
+                seq -> NetlinkMessages.replaceRoute(seq, route),
+                null,
+                () -> "replacing route " + describe(route),
                 errno -> switch (errno) {
                     case Libc.EPERM -> NET_ADMIN_HINT;
                     case Libc.ENETUNREACH -> "the gateway is not on a network the output interface reaches directly";
@@ -131,7 +144,10 @@ public final class Netlink implements AutoCloseable {
 
     /** Adds a route; fails with EEXIST rather than replace one that is there. */
     public void addRoute(Route route) throws OsException {
-        exchange(seq -> NetlinkMessages.newRoute(seq, route), null, () -> "adding route " + describe(route),
+        exchange(
+                seq -> NetlinkMessages.newRoute(seq, route),
+                null,
+                () -> "adding route " + describe(route),
                 errno -> switch (errno) {
                     case Libc.EPERM -> NET_ADMIN_HINT;
                     case Libc.EEXIST -> "the table already has a route to " + route.destination();
@@ -142,7 +158,10 @@ public final class Netlink implements AutoCloseable {
 
     /** Deletes a route. A missing route is an OsException too (ESRCH, on some kernels ENOENT): the caller decides. */
     public void deleteRoute(Route route) throws OsException {
-        exchange(seq -> NetlinkMessages.deleteRoute(seq, route), null, () -> "deleting route " + describe(route),
+        exchange(
+                seq -> NetlinkMessages.deleteRoute(seq, route),
+                null,
+                () -> "deleting route " + describe(route),
                 errno -> switch (errno) {
                     case Libc.EPERM -> NET_ADMIN_HINT;
                     case Libc.ESRCH, Libc.ENOENT -> "there is no such route";
@@ -155,8 +174,11 @@ public final class Netlink implements AutoCloseable {
         if (family != AF_INET && family != AF_INET6) {
             throw new IllegalArgumentException("address family " + family + " is neither AF_INET nor AF_INET6");
         }
-        List<Optional<Route>> routes = exchange(seq -> NetlinkMessages.dumpRoutes(seq, family), NetlinkMessages::route,
-                () -> "listing the " + (family == AF_INET ? "IPv4" : "IPv6") + " routes", errno -> null);
+        List<Optional<Route>> routes = exchange(
+                seq -> NetlinkMessages.dumpRoutes(seq, family),
+                NetlinkMessages::route,
+                () -> "listing the " + (family == AF_INET ? "IPv4" : "IPv6") + " routes",
+                errno -> null);
         return routes.stream()
                 .flatMap(Optional::stream)
                 .filter(route -> route.table() == Route.TABLE_MAIN)
@@ -166,13 +188,17 @@ public final class Netlink implements AutoCloseable {
     /** The route the kernel would use for a destination, as {@code ip route get} shows it: gateway, interface, source. */
     public Route lookup(InetAddress destination) throws OsException {
         String doing = "looking up the route to " + destination.getHostAddress();
-        List<Optional<Route>> replies = exchange(seq -> NetlinkMessages.getRoute(seq, destination), NetlinkMessages::route,
-                () -> doing, errno -> errno == Libc.ENETUNREACH ? "no route matches it" : null);
+        List<Optional<Route>> replies = exchange(
+                seq -> NetlinkMessages.getRoute(seq, destination),
+                NetlinkMessages::route,
+                () -> doing,
+                errno -> errno == Libc.ENETUNREACH ? "no route matches it" : null);
         if (replies.isEmpty()) {
             throw new OsException(doing + ": the kernel sent no route");
         }
-        return replies.getFirst().orElseThrow(() -> new OsException(doing
-                + ": the kernel answered with a local, broadcast or multicast route, which is not a way out"));
+        return replies.getFirst()
+                .orElseThrow(() -> new OsException(doing
+                        + ": the kernel answered with a local, broadcast or multicast route, which is not a way out"));
     }
 
     /** Closes the socket. Idempotent. */
@@ -187,7 +213,8 @@ public final class Netlink implements AutoCloseable {
 
     private Optional<Link> link(IntFunction<byte[]> request, Supplier<String> doing) throws OsException {
         try {
-            return exchange(request, NetlinkMessages::link, doing, errno -> null).stream().findFirst();
+            return exchange(request, NetlinkMessages::link, doing, errno -> null).stream()
+                    .findFirst();
         } catch (OsException e) {
             if (e.errno() == Libc.ENODEV) {
                 return Optional.empty();
@@ -231,8 +258,9 @@ public final class Netlink implements AutoCloseable {
      * to NLMSG_DONE for a dump, the single reply otherwise. {@code doing} and {@code hint} make the error message
      * and are called only on failure.
      */
-    private <T> List<T> exchange(IntFunction<byte[]> request, Decoder<T> decoder, Supplier<String> doing,
-                                 IntFunction<String> hint) throws OsException {
+    private <T> List<T> exchange(
+            IntFunction<byte[]> request, Decoder<T> decoder, Supplier<String> doing, IntFunction<String> hint)
+            throws OsException {
         if (closed) {
             throw new OsException(doing.get() + ": the netlink socket is closed");
         }
@@ -263,7 +291,8 @@ public final class Netlink implements AutoCloseable {
                             break receiving;
                         }
                         if (decoder == null) {
-                            throw new MalformedException("unexpected message type " + message.type() + " in reply to a request that is only acked");
+                            throw new MalformedException("unexpected message type " + message.type()
+                                    + " in reply to a request that is only acked");
                         }
                         interrupted |= (message.flags() & NetlinkMessages.NLM_F_DUMP_INTR) != 0;
                         replies.add(decoder.decode(message));
@@ -284,8 +313,10 @@ public final class Netlink implements AutoCloseable {
         }
     }
 
-    private static OsException failure(String doing, int errno, Optional<String> kernelMessage, IntFunction<String> hint) {
-        String text = kernelMessage.map(message -> "the kernel says: " + message).orElse(null);
+    private static OsException failure(
+            String doing, int errno, Optional<String> kernelMessage, IntFunction<String> hint) {
+        String text =
+                kernelMessage.map(message -> "the kernel says: " + message).orElse(null);
         String advice = hint.apply(errno);
         if (advice != null) {
             text = text == null ? advice : text + "; " + advice;
@@ -306,17 +337,19 @@ public final class Netlink implements AutoCloseable {
     /** The next datagram from the kernel; the buffer grows to fit it (its size is peeked first). */
     private ByteBuffer receive(Supplier<String> doing) throws OsException {
         while (true) {
-            long size = Libc.recvfrom(fd, receiveBuffer, 0, Libc.MSG_PEEK | Libc.MSG_TRUNC, MemorySegment.NULL, MemorySegment.NULL);
+            long size = Libc.recvfrom(
+                    fd, receiveBuffer, 0, Libc.MSG_PEEK | Libc.MSG_TRUNC, MemorySegment.NULL, MemorySegment.NULL);
             if (size >= 0 && size > receiveBuffer.byteSize()) {
                 if (size > MAX_DATAGRAM) {
-                    throw new OsException(doing.get() + ": the kernel's reply is " + size + " bytes long, more than the "
-                            + MAX_DATAGRAM + " this reader accepts");
+                    throw new OsException(doing.get() + ": the kernel's reply is " + size
+                            + " bytes long, more than the " + MAX_DATAGRAM + " this reader accepts");
                 }
                 receiveBuffer = arena.allocate(size);
             }
             if (size >= 0) {
                 senderAddressLength.set(JAVA_INT, 0, (int) SOCKADDR_NL_SIZE);
-                size = Libc.recvfrom(fd, receiveBuffer, receiveBuffer.byteSize(), 0, senderAddress, senderAddressLength);
+                size = Libc.recvfrom(
+                        fd, receiveBuffer, receiveBuffer.byteSize(), 0, senderAddress, senderAddressLength);
             }
             if (size < 0) {
                 int errno = Libc.errno();

@@ -85,16 +85,13 @@ final class NetlinkMessages {
     /** Clears NLA_F_NESTED and NLA_F_NET_BYTEORDER from an attribute type. */
     private static final int NLA_TYPE_MASK = 0x3fff;
 
-    private NetlinkMessages() {
-    }
+    private NetlinkMessages() {}
 
     /** One message of a datagram; the payload (what follows the 16-byte header) is a view of the datagram. */
-    record Message(int type, int flags, int sequence, ByteBuffer payload) {
-    }
+    record Message(int type, int flags, int sequence, ByteBuffer payload) {}
 
     /** An NLMSG_ERROR: errno 0 is a plain ack; the kernel message comes from an extended ack. */
-    record Ack(int errno, Optional<String> kernelMessage) {
-    }
+    record Ack(int errno, Optional<String> kernelMessage) {}
 
     /** Input that is not a well-formed rtnetlink message. */
     static final class MalformedException extends Exception {
@@ -140,7 +137,8 @@ final class NetlinkMessages {
 
     /** RTM_NEWADDR with IFA_LOCAL and IFA_ADDRESS both the address; IPv6 skips duplicate address detection. */
     static byte[] newAddress(int sequence, int index, AssignedAddress address) {
-        return addressRequest(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, sequence, index, address);
+        return addressRequest(
+                RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, sequence, index, address);
     }
 
     /** RTM_DELADDR for an address {@link #newAddress} added. */
@@ -163,12 +161,22 @@ final class NetlinkMessages {
 
     /** RTM_NEWROUTE that fails with EEXIST rather than replace a route. */
     static byte[] newRoute(int sequence, Route route) {
-        return routeRequest(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE, sequence, route, scopeToAdd(route));
+        return routeRequest(
+                RTM_NEWROUTE,
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE,
+                sequence,
+                route,
+                scopeToAdd(route));
     }
 
     /** RTM_NEWROUTE that replaces the route to the same destination in one step, or adds it when there is none. */
     static byte[] replaceRoute(int sequence, Route route) {
-        return routeRequest(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE | NLM_F_CREATE, sequence, route, scopeToAdd(route));
+        return routeRequest(
+                RTM_NEWROUTE,
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE | NLM_F_CREATE,
+                sequence,
+                route,
+                scopeToAdd(route));
     }
 
     /** RTM_DELROUTE matching the route's destination, table, type, protocol, gateway, interface and source. */
@@ -204,8 +212,14 @@ final class NetlinkMessages {
         IpNetwork destination = route.destination();
         boolean bigTable = route.table() > 255;
         Writer writer = new Writer(type, flags, sequence)
-                .rtmsg(destination.isIpv4() ? AF_INET : AF_INET6, destination.prefixLength(),
-                        bigTable ? RT_TABLE_UNSPEC : route.table(), route.protocol(), scope, rtnType(route.type()), 0)
+                .rtmsg(
+                        destination.isIpv4() ? AF_INET : AF_INET6,
+                        destination.prefixLength(),
+                        bigTable ? RT_TABLE_UNSPEC : route.table(),
+                        route.protocol(),
+                        scope,
+                        rtnType(route.type()),
+                        0)
                 .attribute(RTA_DST, destination.address().getAddress());
         route.gateway().ifPresent(gateway -> writer.attribute(RTA_GATEWAY, gateway.getAddress()));
         route.preferredSource().ifPresent(source -> writer.attribute(RTA_PREFSRC, source.getAddress()));
@@ -246,14 +260,18 @@ final class NetlinkMessages {
         while (offset < end) {
             int remaining = end - offset;
             if (remaining < HEADER_SIZE) {
-                throw new MalformedException(remaining + " bytes at offset " + offset + " are too few for a message header");
+                throw new MalformedException(
+                        remaining + " bytes at offset " + offset + " are too few for a message header");
             }
             int length = bytes.getInt(offset);
             if (length < HEADER_SIZE || length > remaining) {
-                throw new MalformedException("the message at offset " + offset + " claims " + Integer.toUnsignedString(length)
-                        + " bytes, but " + remaining + " remain");
+                throw new MalformedException("the message at offset " + offset + " claims "
+                        + Integer.toUnsignedString(length) + " bytes, but " + remaining + " remain");
             }
-            messages.add(new Message(u16(bytes, offset + 4), u16(bytes, offset + 6), bytes.getInt(offset + 8),
+            messages.add(new Message(
+                    u16(bytes, offset + 4),
+                    u16(bytes, offset + 6),
+                    bytes.getInt(offset + 8),
                     slice(bytes, offset + HEADER_SIZE, length - HEADER_SIZE)));
             offset += Math.min(align(length), remaining);
         }
@@ -271,12 +289,15 @@ final class NetlinkMessages {
         Optional<String> text = Optional.empty();
         if ((message.flags() & NLM_F_ACK_TLVS) != 0) {
             requireSize(payload, 4 + HEADER_SIZE, "an extended ack");
-            long echoed = (message.flags() & NLM_F_CAPPED) != 0 ? HEADER_SIZE : align(Integer.toUnsignedLong(payload.getInt(4)));
+            long echoed = (message.flags() & NLM_F_CAPPED) != 0
+                    ? HEADER_SIZE
+                    : align(Integer.toUnsignedLong(payload.getInt(4)));
             if (4 + echoed > payload.limit()) {
                 throw new MalformedException("the echoed request (" + echoed + " bytes) overruns the error message");
             }
             ByteBuffer tlvs = slice(payload, (int) (4 + echoed), payload.limit() - (int) (4 + echoed));
-            text = Optional.ofNullable(attributes(tlvs, 0).get(NLMSGERR_ATTR_MSG)).map(NetlinkMessages::string);
+            text = Optional.ofNullable(attributes(tlvs, 0).get(NLMSGERR_ATTR_MSG))
+                    .map(NetlinkMessages::string);
         }
         return new Ack(-error, text);
     }
@@ -371,12 +392,13 @@ final class NetlinkMessages {
         while (position < end) {
             int remaining = end - position;
             if (remaining < 4) {
-                throw new MalformedException(remaining + " bytes at offset " + position + " are too few for an attribute header");
+                throw new MalformedException(
+                        remaining + " bytes at offset " + position + " are too few for an attribute header");
             }
             int length = u16(bytes, position);
             if (length < 4 || length > remaining) {
-                throw new MalformedException("the attribute at offset " + position + " claims " + length + " bytes, but "
-                        + remaining + " remain");
+                throw new MalformedException("the attribute at offset " + position + " claims " + length
+                        + " bytes, but " + remaining + " remain");
             }
             attributes.put(u16(bytes, position + 2) & NLA_TYPE_MASK, slice(bytes, position + 4, length - 4));
             position += Math.min(align(length), remaining);
@@ -384,14 +406,16 @@ final class NetlinkMessages {
         return attributes;
     }
 
-    private static Optional<InetAddress> optionalAddress(int family, ByteBuffer value, String what) throws MalformedException {
+    private static Optional<InetAddress> optionalAddress(int family, ByteBuffer value, String what)
+            throws MalformedException {
         return value == null ? Optional.empty() : Optional.of(address(family, value, what));
     }
 
     private static InetAddress address(int family, ByteBuffer value, String what) throws MalformedException {
         int expected = family == AF_INET ? 4 : 16;
         if (value.limit() != expected) {
-            throw new MalformedException(what + " has " + value.limit() + " bytes, an address of family " + family + " has " + expected);
+            throw new MalformedException(
+                    what + " has " + value.limit() + " bytes, an address of family " + family + " has " + expected);
         }
         byte[] bytes = new byte[expected];
         value.get(0, bytes);
@@ -457,7 +481,11 @@ final class NetlinkMessages {
         private final ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST).order(ByteOrder.nativeOrder());
 
         Writer(int type, int flags, int sequence) {
-            buffer.putInt(0).putShort((short) type).putShort((short) flags).putInt(sequence).putInt(0);
+            buffer.putInt(0)
+                    .putShort((short) type)
+                    .putShort((short) flags)
+                    .putInt(sequence)
+                    .putInt(0);
         }
 
         Writer u8(int value) {
@@ -471,13 +499,25 @@ final class NetlinkMessages {
         }
 
         Writer ifinfomsg(int index, int flags, int change) {
-            buffer.put((byte) 0).put((byte) 0).putShort((short) 0).putInt(index).putInt(flags).putInt(change);
+            buffer.put((byte) 0)
+                    .put((byte) 0)
+                    .putShort((short) 0)
+                    .putInt(index)
+                    .putInt(flags)
+                    .putInt(change);
             return this;
         }
 
         Writer rtmsg(int family, int destinationLength, int table, int protocol, int scope, int type, int flags) {
-            buffer.put((byte) family).put((byte) destinationLength).put((byte) 0).put((byte) 0)
-                    .put((byte) table).put((byte) protocol).put((byte) scope).put((byte) type).putInt(flags);
+            buffer.put((byte) family)
+                    .put((byte) destinationLength)
+                    .put((byte) 0)
+                    .put((byte) 0)
+                    .put((byte) table)
+                    .put((byte) protocol)
+                    .put((byte) scope)
+                    .put((byte) type)
+                    .putInt(flags);
             return this;
         }
 
@@ -488,7 +528,12 @@ final class NetlinkMessages {
         }
 
         Writer u32Attribute(int type, int value) {
-            return attribute(type, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array());
+            return attribute(
+                    type,
+                    ByteBuffer.allocate(4)
+                            .order(ByteOrder.nativeOrder())
+                            .putInt(value)
+                            .array());
         }
 
         Writer stringAttribute(int type, String value) {

@@ -27,12 +27,19 @@ public final class PodNetwork implements AutoCloseable {
     private final List<Route> installed;
     /** The pod's own path out, from before the tunnel: for networks that must go around it. */
     private final Route podPath;
+
     private List<AssignedAddress> addresses;
     private volatile List<IpNetwork> through;
     private volatile List<IpNetwork> around;
 
-    private PodNetwork(Netlink netlink, TunDevice tun, List<Route> installed, Route podPath, List<AssignedAddress> addresses,
-                       List<IpNetwork> through, List<IpNetwork> around) {
+    private PodNetwork(
+            Netlink netlink,
+            TunDevice tun,
+            List<Route> installed,
+            Route podPath,
+            List<AssignedAddress> addresses,
+            List<IpNetwork> through,
+            List<IpNetwork> around) {
         this.netlink = netlink;
         this.tun = tun;
         this.installed = installed;
@@ -56,7 +63,9 @@ public final class PodNetwork implements AutoCloseable {
             if (leftover.isPresent()) {
                 if (!leftover.get().kind().equals("tun")) {
                     throw new OsException("interface " + interfaceName + " already exists and is a "
-                            + (leftover.get().kind().isEmpty() ? "device of another kind" : leftover.get().kind() + " device")
+                            + (leftover.get().kind().isEmpty()
+                                    ? "device of another kind"
+                                    : leftover.get().kind() + " device")
                             + ", not a tun device; choose another name with --interface");
                 }
                 LOG.log(Level.INFO, "removing tun device {0} left by an earlier run", interfaceName);
@@ -72,7 +81,10 @@ public final class PodNetwork implements AutoCloseable {
                 }
             }
             if (!kept.isEmpty()) {
-                LOG.log(Level.INFO, "keeping {0} routes of an earlier run until the tunnel takes them over", String.valueOf(kept.size()));
+                LOG.log(
+                        Level.INFO,
+                        "keeping {0} routes of an earlier run until the tunnel takes them over",
+                        String.valueOf(kept.size()));
             }
             return kept;
         }
@@ -91,8 +103,8 @@ public final class PodNetwork implements AutoCloseable {
         try (Netlink netlink = Netlink.open()) {
             Route route = netlink.lookup(destination);
             return netlink.link(route.outputInterface())
-                    .orElseThrow(() -> new OsException("the route to " + destination.getHostAddress() + " uses interface "
-                            + route.outputInterface() + ", which does not exist"))
+                    .orElseThrow(() -> new OsException("the route to " + destination.getHostAddress()
+                            + " uses interface " + route.outputInterface() + ", which does not exist"))
                     .mtu();
         }
     }
@@ -103,7 +115,8 @@ public final class PodNetwork implements AutoCloseable {
      * Routes of an earlier run ({@code leftovers}) that the new ones repeat are taken over, the others removed. On
      * failure nothing of this run stays behind.
      */
-    public static PodNetwork setUp(TunnelInterface spec, TunnelRoutes routes, InetAddress gateway, List<Route> leftovers) throws OsException {
+    public static PodNetwork setUp(
+            TunnelInterface spec, TunnelRoutes routes, InetAddress gateway, List<Route> leftovers) throws OsException {
         Netlink netlink = Netlink.open();
         TunDevice tun = null;
         List<Route> installed = new ArrayList<>();
@@ -111,7 +124,8 @@ public final class PodNetwork implements AutoCloseable {
             // Paths around the tunnel are looked up before the tunnel's own routes could capture them.
             Route podPath = originalPath(netlink, hostNetwork(gateway));
             if (podPath.type() != RouteType.UNICAST) {
-                throw new OsException("the route to the gateway " + gateway.getHostAddress() + " is a " + podPath.type() + " route");
+                throw new OsException(
+                        "the route to the gateway " + gateway.getHostAddress() + " is a " + podPath.type() + " route");
             }
             List<Route> aroundRoutes = new ArrayList<>();
             aroundRoutes.add(podPath);
@@ -133,10 +147,20 @@ public final class PodNetwork implements AutoCloseable {
                 install(netlink, Route.failClosed(network), installed, leftovers, false);
             }
             removeStale(netlink, leftovers, installed);
-            return new PodNetwork(netlink, tun, installed, aroundRoutes.getFirst(), hostAddresses(spec), routes.throughTunnel(),
+            return new PodNetwork(
+                    netlink,
+                    tun,
+                    installed,
+                    aroundRoutes.getFirst(),
+                    hostAddresses(spec),
+                    routes.throughTunnel(),
                     routes.aroundTunnel());
         } catch (OsException | RuntimeException e) {
-            removeAll(netlink, installed.stream().filter(route -> leftovers.stream().noneMatch(route::sameAs)).toList());
+            removeAll(
+                    netlink,
+                    installed.stream()
+                            .filter(route -> leftovers.stream().noneMatch(route::sameAs))
+                            .toList());
             if (tun != null) {
                 tun.close();
             }
@@ -169,7 +193,9 @@ public final class PodNetwork implements AutoCloseable {
             if (installed.contains(route)) {
                 wanted.add(route);
             } else {
-                install(netlink, route, wanted, List.of(), true); // as in setUp: a route the pod already has stays the pod's
+                install(
+                        netlink, route, wanted, List.of(),
+                        true); // as in setUp: a route the pod already has stays the pod's
             }
         }
         for (IpNetwork network : routes.throughTunnel()) {
@@ -184,7 +210,9 @@ public final class PodNetwork implements AutoCloseable {
             }
             wanted.add(closed);
         }
-        List<Route> stale = installed.stream().filter(old -> wanted.stream().noneMatch(old::sameAs)).toList();
+        List<Route> stale = installed.stream()
+                .filter(old -> wanted.stream().noneMatch(old::sameAs))
+                .toList();
         removeAll(netlink, stale);
         installed.clear();
         installed.addAll(wanted);
@@ -200,7 +228,9 @@ public final class PodNetwork implements AutoCloseable {
 
     private static Route intoTunnel(IpNetwork network, int tunIndex, TunnelInterface spec) {
         Optional<AssignedAddress> source = network.isIpv4() ? spec.ipv4() : spec.ipv6();
-        return source.isPresent() ? Route.viaInterface(network, tunIndex, source.get().address()) : Route.viaInterface(network, tunIndex);
+        return source.isPresent()
+                ? Route.viaInterface(network, tunIndex, source.get().address())
+                : Route.viaInterface(network, tunIndex);
     }
 
     private static IpNetwork hostNetwork(InetAddress address) {
@@ -212,7 +242,8 @@ public final class PodNetwork implements AutoCloseable {
      * routes beneath it (an earlier run's, say); then the pod's path towards the gateway. Empty when the pod has no
      * path of that address family at all: nothing can leave around the tunnel there.
      */
-    private static Optional<Route> pathAround(Netlink netlink, IpNetwork destination, Route podPath, int tunIndex) throws OsException {
+    private static Optional<Route> pathAround(Netlink netlink, IpNetwork destination, Route podPath, int tunIndex)
+            throws OsException {
         Route lookedUp;
         try {
             lookedUp = originalPath(netlink, destination);
@@ -222,15 +253,18 @@ public final class PodNetwork implements AutoCloseable {
             }
             lookedUp = null; // an unreachable route answered
         }
-        if (lookedUp != null && lookedUp.type() == RouteType.UNICAST && (tunIndex == 0 || lookedUp.outputInterface() != tunIndex)) {
+        if (lookedUp != null
+                && lookedUp.type() == RouteType.UNICAST
+                && (tunIndex == 0 || lookedUp.outputInterface() != tunIndex)) {
             return Optional.of(lookedUp);
         }
         if (podPath.destination().isIpv4() != destination.isIpv4()) {
             return Optional.empty();
         }
-        return Optional.of(podPath.gateway().isPresent()
-                ? Route.viaGateway(destination, podPath.gateway().get(), podPath.outputInterface())
-                : Route.viaInterface(destination, podPath.outputInterface()));
+        return Optional.of(
+                podPath.gateway().isPresent()
+                        ? Route.viaGateway(destination, podPath.gateway().get(), podPath.outputInterface())
+                        : Route.viaInterface(destination, podPath.outputInterface()));
     }
 
     public TunDevice tun() {
@@ -278,7 +312,8 @@ public final class PodNetwork implements AutoCloseable {
      * Adds a route. An identical one may exist already: an earlier run's (in {@code leftovers}), which this run takes
      * over, or, for a route around the tunnel, the pod's own (its subnet, say), which stays the pod's.
      */
-    private static void install(Netlink netlink, Route route, List<Route> installed, List<Route> leftovers, boolean aroundTunnel)
+    private static void install(
+            Netlink netlink, Route route, List<Route> installed, List<Route> leftovers, boolean aroundTunnel)
             throws OsException {
         try {
             netlink.addRoute(route);
@@ -299,7 +334,9 @@ public final class PodNetwork implements AutoCloseable {
 
     /** Removes the routes an earlier run left that this run did not take over. */
     private static void removeStale(Netlink netlink, List<Route> leftovers, List<Route> installed) throws OsException {
-        List<Route> stale = leftovers.stream().filter(old -> installed.stream().noneMatch(old::sameAs)).toList();
+        List<Route> stale = leftovers.stream()
+                .filter(old -> installed.stream().noneMatch(old::sameAs))
+                .toList();
         for (Route route : stale) {
             LOG.log(Level.INFO, "removing route {0} left by an earlier run", route.destination());
         }
@@ -335,6 +372,8 @@ public final class PodNetwork implements AutoCloseable {
         List<AssignedAddress> addresses = new ArrayList<>();
         spec.ipv4().ifPresent(addresses::add);
         spec.ipv6().ifPresent(addresses::add);
-        return addresses.stream().map(a -> new AssignedAddress(a.address(), a.address().getAddress().length * 8)).toList();
+        return addresses.stream()
+                .map(a -> new AssignedAddress(a.address(), a.address().getAddress().length * 8))
+                .toList();
     }
 }

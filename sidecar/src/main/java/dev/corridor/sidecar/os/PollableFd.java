@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class PollableFd {
     /** Two struct pollfd {int fd; short events; short revents;}: the fd, then the eventfd. */
     private static final long POLLFD_SIZE = 8;
+
     private static final long FD_REVENTS = 6;
     private static final long EVENT_REVENTS = POLLFD_SIZE + 6;
 

@@ -16,8 +16,15 @@ import java.util.Optional;
  * @param metric          RTA_PRIORITY, lower wins among routes to the same network; 0 for the kernel's default (0 for
  *                        IPv4, 1024 for IPv6)
  */
-public record Route(IpNetwork destination, Optional<InetAddress> gateway, int outputInterface,
-                    Optional<InetAddress> preferredSource, RouteType type, int protocol, int table, long metric) {
+public record Route(
+        IpNetwork destination,
+        Optional<InetAddress> gateway,
+        int outputInterface,
+        Optional<InetAddress> preferredSource,
+        RouteType type,
+        int protocol,
+        int table,
+        long metric) {
 
     /** The rtm_protocol of every route Corridor installs, so a restarted sidecar can find and remove leftovers. */
     public static final int PROTOCOL_CORRIDOR = 151;
@@ -52,17 +59,41 @@ public record Route(IpNetwork destination, Optional<InetAddress> gateway, int ou
 
     /** A Corridor route in the main table straight out an interface (e.g. into the tunnel). */
     public static Route viaInterface(IpNetwork destination, int outputInterface) {
-        return new Route(destination, Optional.empty(), outputInterface, Optional.empty(), RouteType.UNICAST, PROTOCOL_CORRIDOR, TABLE_MAIN, 0);
+        return new Route(
+                destination,
+                Optional.empty(),
+                outputInterface,
+                Optional.empty(),
+                RouteType.UNICAST,
+                PROTOCOL_CORRIDOR,
+                TABLE_MAIN,
+                0);
     }
 
     /** As {@link #viaInterface(IpNetwork, int)}, with the source address the kernel should pick for new connections. */
     public static Route viaInterface(IpNetwork destination, int outputInterface, InetAddress preferredSource) {
-        return new Route(destination, Optional.empty(), outputInterface, Optional.of(preferredSource), RouteType.UNICAST, PROTOCOL_CORRIDOR, TABLE_MAIN, 0);
+        return new Route(
+                destination,
+                Optional.empty(),
+                outputInterface,
+                Optional.of(preferredSource),
+                RouteType.UNICAST,
+                PROTOCOL_CORRIDOR,
+                TABLE_MAIN,
+                0);
     }
 
     /** A Corridor route in the main table through a gateway; {@code outputInterface} 0 lets the kernel choose. */
     public static Route viaGateway(IpNetwork destination, InetAddress gateway, int outputInterface) {
-        return new Route(destination, Optional.of(gateway), outputInterface, Optional.empty(), RouteType.UNICAST, PROTOCOL_CORRIDOR, TABLE_MAIN, 0);
+        return new Route(
+                destination,
+                Optional.of(gateway),
+                outputInterface,
+                Optional.empty(),
+                RouteType.UNICAST,
+                PROTOCOL_CORRIDOR,
+                TABLE_MAIN,
+                0);
     }
 
     /** A Corridor route in the main table that drops packets (or rejects them, for {@link RouteType#UNREACHABLE}). */
@@ -70,7 +101,8 @@ public record Route(IpNetwork destination, Optional<InetAddress> gateway, int ou
         if (type == RouteType.UNICAST) {
             throw new IllegalArgumentException("a dropping route is BLACKHOLE or UNREACHABLE, not UNICAST");
         }
-        return new Route(destination, Optional.empty(), 0, Optional.empty(), type, PROTOCOL_CORRIDOR, TABLE_MAIN, metric);
+        return new Route(
+                destination, Optional.empty(), 0, Optional.empty(), type, PROTOCOL_CORRIDOR, TABLE_MAIN, metric);
     }
 
     /**
@@ -88,7 +120,8 @@ public record Route(IpNetwork destination, Optional<InetAddress> gateway, int ou
 
     private static void requireFamily(IpNetwork destination, InetAddress address, String what) {
         if ((address instanceof Inet4Address) != destination.isIpv4()) {
-            throw new IllegalArgumentException("the " + what + " " + address.getHostAddress() + " is not of the same family as " + destination);
+            throw new IllegalArgumentException(
+                    "the " + what + " " + address.getHostAddress() + " is not of the same family as " + destination);
         }
     }
 }

@@ -10,8 +10,7 @@ import java.nio.ByteOrder;
 
 /** Socket addresses as the kernel takes them. */
 final class Sockets {
-    private Sockets() {
-    }
+    private Sockets() {}
 
     /** A non-blocking socket of {@code type} for {@code remote}'s address family. */
     static int open(int type, InetSocketAddress remote, String what) throws OsException {

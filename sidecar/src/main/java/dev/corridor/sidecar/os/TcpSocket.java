@@ -3,7 +3,6 @@ package dev.corridor.sidecar.os;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 
 /**
@@ -44,7 +43,8 @@ public final class TcpSocket implements AutoCloseable {
                     throw OsException.fromErrno("connecting " + what, errno);
                 }
                 if (!pollable.awaitWritable(timeoutMillis)) {
-                    throw OsException.fromErrno("connecting " + what + " (no answer within " + timeoutMillis + " ms)", Libc.ETIMEDOUT);
+                    throw OsException.fromErrno(
+                            "connecting " + what + " (no answer within " + timeoutMillis + " ms)", Libc.ETIMEDOUT);
                 }
                 int error = Libc.getsockoptInt(socket, Libc.SOL_SOCKET, Libc.SO_ERROR, arena.allocate(8));
                 if (error != 0) {
@@ -93,5 +93,4 @@ public final class TcpSocket implements AutoCloseable {
     public void close() {
         fd.close();
     }
-
 }

@@ -18,6 +18,7 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
     private static final String TUN_PATH = "/dev/net/tun";
     /** makedev(10, 200): the misc device major and the tun minor. */
     private static final long TUN_DEVICE_NUMBER = (10 << 8) | 200;
+
     private static final long TUNSETIFF = 0x400454caL;
     private static final short IFF_TUN = 0x0001;
     private static final short IFF_NO_PI = 0x1000;
@@ -166,13 +167,18 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
         }
         if (errno == Libc.EPERM) {
             // The node exists and root may not open it: only the device cgroup says no that way.
-            throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno, "the container runtime withholds the tun device "
-                    + "(character device 10:200) from the container: runc 1.2.0 to 1.2.3 and crun releases from May 2022 to "
-                    + "January 2025 left it out of their default device list (runc #4555, crun #1637). Upgrade the node's "
-                    + "runtime, or give the sidecar the device another way: a device plugin, or a privileged sidecar");
+            throw OsException.fromErrno(
+                    doing + ": opening " + TUN_PATH,
+                    errno,
+                    "the container runtime withholds the tun device "
+                            + "(character device 10:200) from the container: runc 1.2.0 to 1.2.3 and crun releases from May 2022 to "
+                            + "January 2025 left it out of their default device list (runc #4555, crun #1637). Upgrade the node's "
+                            + "runtime, or give the sidecar the device another way: a device plugin, or a privileged sidecar");
         }
         if (errno == Libc.EACCES) {
-            throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno,
+            throw OsException.fromErrno(
+                    doing + ": opening " + TUN_PATH,
+                    errno,
                     "its permissions do not let this user open it: the sidecar must run as root (user 0) in its container");
         }
         throw OsException.fromErrno(doing + ": opening " + TUN_PATH, errno);
@@ -182,23 +188,28 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
         return switch (errno) {
             case Libc.EPERM -> OsException.fromErrno(doing, errno, "the container needs the NET_ADMIN capability");
             case Libc.EBUSY -> OsException.fromErrno(doing, errno, "the device exists and another process has it open");
-            case Libc.EINVAL -> OsException.fromErrno(doing, errno,
-                    "a network interface of that name may already exist and not be a tun device");
+            case Libc.EINVAL ->
+                OsException.fromErrno(
+                        doing, errno, "a network interface of that name may already exist and not be a tun device");
             default -> OsException.fromErrno(doing, errno);
         };
     }
 
     private static OsException nodeFailure(String what, int errno) {
         if (errno == Libc.EPERM || errno == Libc.EACCES || errno == Libc.EROFS) {
-            return OsException.fromErrno(what, errno, "mount /dev/net/tun into the container (e.g. with a device "
-                    + "plugin or a hostPath volume of type CharDevice), or grant the MKNOD capability as well as NET_ADMIN");
+            return OsException.fromErrno(
+                    what,
+                    errno,
+                    "mount /dev/net/tun into the container (e.g. with a device "
+                            + "plugin or a hostPath volume of type CharDevice), or grant the MKNOD capability as well as NET_ADMIN");
         }
         return OsException.fromErrno(what, errno);
     }
 
     private static OsException ioFailure(String doing, int errno) {
         return switch (errno) {
-            case Libc.EBADFD -> OsException.fromErrno(doing, errno, "the interface was deleted while the device was open");
+            case Libc.EBADFD ->
+                OsException.fromErrno(doing, errno, "the interface was deleted while the device was open");
             case Libc.EINVAL -> OsException.fromErrno(doing, errno, "the kernel takes only whole IPv4 or IPv6 packets");
             default -> OsException.fromErrno(doing, errno);
         };

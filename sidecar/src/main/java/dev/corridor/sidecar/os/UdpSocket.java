@@ -11,7 +11,7 @@ import java.net.InetSocketAddress;
  * sendmmsg/recvmmsg call per batch); the single-datagram calls here carry the handshake and control records,
  * straight from and into the caller's array.
  *
- * <p>Threads: one thread waits and receives; sends may come from any thread; {@link #wakeup} and
+ * <p>Threads: one thread waits and receives; sends may come from any thread; {@code wakeup} and
  * {@link #close} from any thread.
  */
 public final class UdpSocket implements AutoCloseable {
@@ -63,7 +63,7 @@ public final class UdpSocket implements AutoCloseable {
         return (int) Math.max(fd.readPending(buf, off, max), 0);
     }
 
-    /** Waits until a datagram is pending (true), or the timeout passes or {@link #wakeup} is called (false). */
+    /** Waits until a datagram is pending (true), or the timeout passes or {@code wakeup} is called (false). */
     public boolean awaitReadable(long timeoutMillis) throws OsException {
         return fd.awaitReadable(timeoutMillis);
     }
@@ -107,5 +107,4 @@ public final class UdpSocket implements AutoCloseable {
             Libc.setsockopt(socket, Libc.SOL_SOCKET, capped, size);
         }
     }
-
 }

@@ -13,8 +13,7 @@ import java.util.Optional;
  * cookie, for another process (this one's {@code connect --cookie-file}, or openconnect) to open the tunnel with.
  */
 public final class Authentication {
-    private Authentication() {
-    }
+    private Authentication() {}
 
     /**
      * The cookie, the gateway address it was issued by, the gateway's key (for the other client to pin), and the STRAP
@@ -28,11 +27,24 @@ public final class Authentication {
     }
 
     /** @param browser single sign-on in the user's browser ({@code --external-browser}), when the gateway asks for it */
-    public static Result run(ClientConfig config, CredentialSource credentials, TunnelObserver observer, Optional<ExternalBrowser> browser)
+    public static Result run(
+            ClientConfig config,
+            CredentialSource credentials,
+            TunnelObserver observer,
+            Optional<ExternalBrowser> browser)
             throws TunnelFailure {
-        TlsConnector connector = new TlsConnector(config.trustPolicy(), Tunnel.CONNECT_TIMEOUT, Tunnel.IO_TIMEOUT, config.pfs());
-        SessionOpener opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), config.profile(),
-                address -> 0, "", false, observer);
+        TlsConnector connector =
+                new TlsConnector(config.trustPolicy(), Tunnel.CONNECT_TIMEOUT, Tunnel.IO_TIMEOUT, config.pfs());
+        SessionOpener opener = new SessionOpener(
+                config.gateway(),
+                connector,
+                credentials,
+                config.authGroup(),
+                config.profile(),
+                address -> 0,
+                "",
+                false,
+                observer);
         SessionOpener.Authenticated login = opener.authenticate(browser);
         return new Result(login.cookie().value(), login.gateway(), login.gatewayKey(), login.strap());
     }

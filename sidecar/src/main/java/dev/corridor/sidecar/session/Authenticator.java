@@ -51,8 +51,12 @@ final class Authenticator {
      * banners: the one the login forms showed, and the one the success reply carried; and the STRAP keys an
      * external-browser login announced, to whose signing key the gateway bound the session.
      */
-    record Login(String sessionCookie, TlsConnection connection, Optional<String> preLoginBanner, Optional<String> banner,
-                 Optional<StrapKeys> strap) {
+    record Login(
+            String sessionCookie,
+            TlsConnection connection,
+            Optional<String> preLoginBanner,
+            Optional<String> banner,
+            Optional<StrapKeys> strap) {
         @Override
         public String toString() {
             return "Login[banner=" + banner + "]"; // never the cookie
@@ -96,7 +100,8 @@ final class Authenticator {
                 connection.close();
                 connection = connector.connect(gateway, secrets.certificate());
             }
-            HttpResponse response = connection.exchange(AuthRequests.post(gateway.authority(), path, cookies, profile, body, strap));
+            HttpResponse response =
+                    connection.exchange(AuthRequests.post(gateway.authority(), path, cookies, profile, body, strap));
             HttpResponseHead head = response.head();
             if (head.status() == 401 || head.status() == 403) {
                 throw AuthenticationException.rejected("the gateway refused the login: " + head.statusText());
@@ -112,39 +117,47 @@ final class Authenticator {
             parsed.sessionToken().ifPresent(token -> cookies.put(CookieJar.SESSION_COOKIE, token));
             switch (parsed.reply()) {
                 case AuthReply.Success success -> {
-                    String cookie = cookies.get(CookieJar.SESSION_COOKIE).orElseThrow(() -> new ProtocolException(
-                            "the gateway reported a successful login but gave no session cookie (no " + CookieJar.SESSION_COOKIE
-                                    + " Set-Cookie and no <session-token>)"));
+                    String cookie = cookies.get(CookieJar.SESSION_COOKIE)
+                            .orElseThrow(() -> new ProtocolException(
+                                    "the gateway reported a successful login but gave no session cookie (no "
+                                            + CookieJar.SESSION_COOKIE + " Set-Cookie and no <session-token>)"));
                     return new Login(cookie, connection, preLoginBanner, success.banner(), strap);
                 }
-                case AuthReply.CertificateRequest request when request.multipleCertificates() -> {
+                case AuthReply.CertificateRequest request
+                when request.multipleCertificates() -> {
                     // Machine certificate on the TLS connection, then the user certificate signs this very request.
                     if (secrets.userCertificate().isEmpty()) {
-                        throw AuthenticationException.unanswerable("the gateway asks for machine and user certificates (multiple-"
-                                + "certificate authentication); set --mca-certificate and --mca-key");
+                        throw AuthenticationException.unanswerable(
+                                "the gateway asks for machine and user certificates (multiple-"
+                                        + "certificate authentication); set --mca-certificate and --mca-key");
                     }
-                    MultipleCertificates.Answer answer = MultipleCertificates.answer(secrets.userCertificate().get(),
-                            request.signatureHashes(), response.body());
-                    body = AuthXml.multipleCertificateReply(profile, capabilities, opaque, answer.chainPkcs7(), answer.hash(),
-                            answer.signature());
+                    MultipleCertificates.Answer answer = MultipleCertificates.answer(
+                            secrets.userCertificate().get(), request.signatureHashes(), response.body());
+                    body = AuthXml.multipleCertificateReply(
+                            profile, capabilities, opaque, answer.chainPkcs7(), answer.hash(), answer.signature());
                 }
                 case AuthReply.CertificateRequest request -> {
                     if (request.certificateAuthenticated()) {
-                        throw new ProtocolException("the gateway accepted the client certificate but sent no form and no success");
+                        throw new ProtocolException(
+                                "the gateway accepted the client certificate but sent no form and no success");
                     }
                     boolean retry = secrets.certificate().isPresent() && !certificateRetried;
                     if (retry) {
-                        // Some ASAs forget to ask for the certificate during the first handshake (openconnect auth.c): a
+                        // Some ASAs forget to ask for the certificate during the first handshake (openconnect auth.c):
+                        // a
                         // new connection, where they do, and the init again.
                         certificateRetried = true;
                         connection.close();
                         connection = connector.connect(gateway, secrets.certificate());
                     } else {
-                        LOG.log(Level.WARNING, secrets.certificate().isPresent()
-                                ? "the gateway asked for a client certificate again after one was presented; declining"
-                                : "the gateway asks for a client certificate, and none is configured (--certificate); declining");
+                        LOG.log(
+                                Level.WARNING,
+                                secrets.certificate().isPresent()
+                                        ? "the gateway asked for a client certificate again after one was presented; declining"
+                                        : "the gateway asks for a client certificate, and none is configured (--certificate); declining");
                     }
-                    body = AuthXml.init(profile, capabilities, gateway.withPath(path).toString(), Optional.empty(), !retry);
+                    body = AuthXml.init(
+                            profile, capabilities, gateway.withPath(path).toString(), Optional.empty(), !retry);
                 }
                 case AuthReply.Form next -> {
                     if (next.banner().isPresent()) {
@@ -152,26 +165,36 @@ final class Authenticator {
                     }
                     path = actionPath(next.action(), path);
                     Optional<FormField> ssoInput = browser.isPresent() ? ssoInput(next) : Optional.empty();
-                    LoginDialogue.Step step = ssoInput.isPresent() ? otherInputs(next, dialogue) : dialogue.answer(next);
+                    LoginDialogue.Step step =
+                            ssoInput.isPresent() ? otherInputs(next, dialogue) : dialogue.answer(next);
                     body = switch (step) {
-                        case LoginDialogue.Answers answers when ssoInput.isPresent() -> {
+                        case LoginDialogue.Answers answers
+                        when ssoInput.isPresent() -> {
                             if (tokenSent) {
-                                throw AuthenticationException.rejected("the gateway asked for the single sign-on again after "
-                                        + "the token was sent: it did not take the token");
+                                throw AuthenticationException.rejected(
+                                        "the gateway asked for the single sign-on again after "
+                                                + "the token was sent: it did not take the token");
                             }
                             tokenSent = true;
                             // The login in the browser takes minutes: no connection is held open meanwhile, and the
                             // token goes out on a new one, where the login state (cookies, opaque) carries on.
                             connection.close();
-                            String token = browser.get().obtainToken(next.sso().orElseThrow().loginUrl(), strap.orElseThrow());
+                            String token = browser.get()
+                                    .obtainToken(next.sso().orElseThrow().loginUrl(), strap.orElseThrow());
                             connection = connector.connect(gateway, secrets.certificate());
                             List<Map.Entry<String, String>> fields = new ArrayList<>(answers.fields());
                             fields.add(Map.entry(ssoInput.get().name(), token));
                             yield AuthXml.reply(profile, capabilities, opaque, fields, answers.groupSelect());
                         }
-                        case LoginDialogue.Answers answers -> AuthXml.reply(profile, capabilities, opaque, answers.fields(), answers.groupSelect());
-                        case LoginDialogue.SwitchGroup group -> AuthXml.init(profile, capabilities, gateway.withPath(path).toString(),
-                                Optional.of(group.group()), false);
+                        case LoginDialogue.Answers answers ->
+                            AuthXml.reply(profile, capabilities, opaque, answers.fields(), answers.groupSelect());
+                        case LoginDialogue.SwitchGroup group ->
+                            AuthXml.init(
+                                    profile,
+                                    capabilities,
+                                    gateway.withPath(path).toString(),
+                                    Optional.of(group.group()),
+                                    false);
                     };
                 }
             }
@@ -184,21 +207,26 @@ final class Authenticator {
      * an embedded browser, or that is not whole, cannot be answered.
      */
     private static Optional<FormField> ssoInput(AuthReply.Form form) throws AuthenticationException, ProtocolException {
-        List<FormField> inputs = form.fields().stream().filter(field -> field.kind() == FormField.Kind.SSO).toList();
+        List<FormField> inputs = form.fields().stream()
+                .filter(field -> field.kind() == FormField.Kind.SSO)
+                .toList();
         if (form.sso().isEmpty() && inputs.isEmpty()) {
             return Optional.empty();
         }
         if (form.sso().isEmpty()) {
-            throw new ProtocolException("the gateway's login form has an SSO token input but no sso-v2-login address to log in at");
+            throw new ProtocolException(
+                    "the gateway's login form has an SSO token input but no sso-v2-login address to log in at");
         }
         if (!form.sso().get().externalBrowser()) {
-            throw AuthenticationException.unanswerable("the gateway wants its single sign-on in an embedded browser window (its form "
-                    + "has no sso-v2-browser-mode 'external'), which a command line cannot host: the gateway's administrator can "
-                    + "enable the external browser for this group; or log in with a client that embeds a browser and hand the "
-                    + "session cookie over with --cookie-file");
+            throw AuthenticationException.unanswerable(
+                    "the gateway wants its single sign-on in an embedded browser window (its form "
+                            + "has no sso-v2-browser-mode 'external'), which a command line cannot host: the gateway's administrator can "
+                            + "enable the external browser for this group; or log in with a client that embeds a browser and hand the "
+                            + "session cookie over with --cookie-file");
         }
         if (inputs.size() != 1) {
-            throw new ProtocolException("the gateway's SSO form has " + inputs.size() + " token inputs (<input type=\"sso\">); one expected");
+            throw new ProtocolException("the gateway's SSO form has " + inputs.size()
+                    + " token inputs (<input type=\"sso\">); one expected");
         }
         return Optional.of(inputs.getFirst());
     }
@@ -207,17 +235,20 @@ final class Authenticator {
      * The answers to an SSO form's other inputs (a group list, hidden state), as to any form's; a form that reports an
      * error (a token the gateway refused) ends the login, and a form with no other input needs no answers.
      */
-    private static LoginDialogue.Step otherInputs(AuthReply.Form form, LoginDialogue dialogue) throws AuthenticationException {
+    private static LoginDialogue.Step otherInputs(AuthReply.Form form, LoginDialogue dialogue)
+            throws AuthenticationException {
         if (form.error().isPresent()) {
             throw AuthenticationException.rejected("the gateway refused the single sign-on (gateway says: "
                     + form.error().get().replace('\n', ' ').strip() + ")");
         }
-        List<FormField> others = form.fields().stream().filter(field -> field.kind() != FormField.Kind.SSO).toList();
+        List<FormField> others = form.fields().stream()
+                .filter(field -> field.kind() != FormField.Kind.SSO)
+                .toList();
         if (others.isEmpty()) {
             return new LoginDialogue.Answers(List.of(), Optional.empty());
         }
-        return dialogue.answer(new AuthReply.Form(form.authId(), form.message(), form.error(), form.banner(), form.action(), others,
-                Optional.empty()));
+        return dialogue.answer(new AuthReply.Form(
+                form.authId(), form.message(), form.error(), form.banner(), form.action(), others, Optional.empty()));
     }
 
     /** Where a form posts to: a path on the same gateway; credentials never go to another host. */
@@ -228,7 +259,8 @@ final class Authenticator {
         try {
             URI uri = new URI(action);
             if (uri.getHost() != null && !uri.getHost().equalsIgnoreCase(gateway.host())) {
-                throw new ProtocolException("the gateway's login form posts to another host (" + uri.getHost() + "); refused");
+                throw new ProtocolException(
+                        "the gateway's login form posts to another host (" + uri.getHost() + "); refused");
             }
             String path = uri.getRawPath();
             return path == null || path.isEmpty() ? current : path.startsWith("/") ? path : "/" + path;

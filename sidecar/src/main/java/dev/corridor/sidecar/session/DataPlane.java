@@ -52,8 +52,16 @@ final class DataPlane {
     private final CompletableFuture<SessionEnd> end = new CompletableFuture<>();
 
     /** @param inbound what the gateway may send into the pod */
-    DataPlane(PacketDevice device, DataWait wait, CstpLink cstp, SessionConfig config, Optional<DtlsSetup> dtlsSetup, DtlsConnector connector,
-              TrafficCounters counters, TunnelObserver observer, InboundFilter inbound) {
+    DataPlane(
+            PacketDevice device,
+            DataWait wait,
+            CstpLink cstp,
+            SessionConfig config,
+            Optional<DtlsSetup> dtlsSetup,
+            DtlsConnector connector,
+            TrafficCounters counters,
+            TunnelObserver observer,
+            InboundFilter inbound) {
         this.device = device;
         this.wait = wait;
         this.cstp = cstp;
@@ -65,10 +73,28 @@ final class DataPlane {
         this.dtlsPolicy = dtlsSetup.map(KeepalivePolicy::dtls);
         AddressFamilies families = AddressFamilies.of(config);
         this.outbound = new Outbound(device, cstp, dtls, families, counters, cstpLiveness, dtlsLiveness);
-        this.fromCstp = new Inbound(TunnelObserver.Channel.CSTP, device, counters.cstp, cstpLiveness, families, inbound, config.mtu(),
-                this::replyOverCstp, end::complete, observer);
-        this.fromDtls = new Inbound(TunnelObserver.Channel.DTLS, device, counters.dtls, dtlsLiveness, families, inbound, config.mtu(),
-                this::replyOverDtls, end::complete, observer);
+        this.fromCstp = new Inbound(
+                TunnelObserver.Channel.CSTP,
+                device,
+                counters.cstp,
+                cstpLiveness,
+                families,
+                inbound,
+                config.mtu(),
+                this::replyOverCstp,
+                end::complete,
+                observer);
+        this.fromDtls = new Inbound(
+                TunnelObserver.Channel.DTLS,
+                device,
+                counters.dtls,
+                dtlsLiveness,
+                families,
+                inbound,
+                config.mtu(),
+                this::replyOverDtls,
+                end::complete,
+                observer);
     }
 
     /** Runs until the session ends, and says why. */
@@ -141,7 +167,8 @@ final class DataPlane {
         } catch (ProtocolException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.PROTOCOL_ERROR, e.getMessage()));
         } catch (EOFException e) {
-            end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, e.getMessage())); // says whether a frame was cut short
+            end.complete(new SessionEnd(
+                    SessionEnd.Cause.CONNECTION_LOST, e.getMessage())); // says whether a frame was cut short
         } catch (IOException | OsException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, e.getMessage()));
         }
@@ -192,21 +219,25 @@ final class DataPlane {
                 DtlsLink channel = dtls.isPresent() ? dtls.get().channel() : null;
                 if (channel != null) {
                     DtlsPath path = dtls.get();
-                    tend(dtlsPolicy.orElseThrow(), dtlsLiveness, new Control() {
-                        @Override
-                        public void send(PacketType type) {
-                            try {
-                                channel.sendControl(type, new byte[0]);
-                            } catch (IOException e) {
-                                path.fail("sending a DTLS " + type + ": " + e.getMessage());
-                            }
-                        }
+                    tend(
+                            dtlsPolicy.orElseThrow(),
+                            dtlsLiveness,
+                            new Control() {
+                                @Override
+                                public void send(PacketType type) {
+                                    try {
+                                        channel.sendControl(type, new byte[0]);
+                                    } catch (IOException e) {
+                                        path.fail("sending a DTLS " + type + ": " + e.getMessage());
+                                    }
+                                }
 
-                        @Override
-                        public void dead(String reason) {
-                            path.fail(reason); // back to CSTP; the session stays
-                        }
-                    }, now);
+                                @Override
+                                public void dead(String reason) {
+                                    path.fail(reason); // back to CSTP; the session stays
+                                }
+                            },
+                            now);
                 }
             }
         } catch (InterruptedException e) {
@@ -231,8 +262,7 @@ final class DataPlane {
             }
             case KeepalivePolicy.Due.Probe probe -> control.send(PacketType.DPD_REQUEST);
             case KeepalivePolicy.Due.Keepalive keepalive -> control.send(PacketType.KEEPALIVE);
-            case KeepalivePolicy.Due.Nothing nothing -> {
-            }
+            case KeepalivePolicy.Due.Nothing nothing -> {}
         }
     }
 

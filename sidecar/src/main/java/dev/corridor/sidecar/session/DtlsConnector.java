@@ -15,6 +15,7 @@ interface DtlsConnector {
      * 1.2 Gbit/s when full) without becoming a standing queue.
      */
     int SOCKET_BUFFER_BYTES = 1024 * 1024;
+
     Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     /** Connects; blocks for the handshake, up to its timeout, or until {@link #abort}. */

@@ -39,7 +39,12 @@ final class DtlsPath {
      * @param liveness       stamped by the data path as packets cross DTLS; reset here when a channel comes up
      * @param wakeDataThread makes the data thread look at this path again (to close a failed channel)
      */
-    DtlsPath(DtlsSetup setup, Liveness liveness, Runnable wakeDataThread, TunnelObserver observer, DtlsConnector connector) {
+    DtlsPath(
+            DtlsSetup setup,
+            Liveness liveness,
+            Runnable wakeDataThread,
+            TunnelObserver observer,
+            DtlsConnector connector) {
         this.observer = observer;
         this.connector = connector;
         this.setup = setup;
@@ -131,8 +136,12 @@ final class DtlsPath {
                     return;
                 }
                 observer.phaseCompleted(TunnelObserver.Phase.DTLS, Duration.ofNanos(System.nanoTime() - started));
-                LOG.log(Level.INFO, "DTLS up ({0} mode, {1} over {2}) in {3} ms; data now goes over DTLS",
-                        setup.request().mode().label(), setup.request().cipher().openConnectName(), established.suite().protocol().label(),
+                LOG.log(
+                        Level.INFO,
+                        "DTLS up ({0} mode, {1} over {2}) in {3} ms; data now goes over DTLS",
+                        setup.request().mode().label(),
+                        setup.request().cipher().openConnectName(),
+                        established.suite().protocol().label(),
                         String.valueOf((System.nanoTime() - started) / 1_000_000));
                 CountDownLatch whileUp = new CountDownLatch(1);
                 released = whileUp;
@@ -148,7 +157,11 @@ final class DtlsPath {
                     return;
                 }
                 lastError = "DTLS handshake failed: " + e.getMessage();
-                LOG.log(Level.WARNING, "{0}; staying on CSTP, next attempt in {1} s", lastError, String.valueOf(pause.toSeconds()));
+                LOG.log(
+                        Level.WARNING,
+                        "{0}; staying on CSTP, next attempt in {1} s",
+                        lastError,
+                        String.valueOf(pause.toSeconds()));
             }
             state = DtlsState.DOWN;
             try {

@@ -9,5 +9,9 @@ import java.time.Duration;
  *
  * @param datagramLimit the largest UDP payload on the path: the base MTU less the IP and UDP headers
  */
-record DtlsSetup(InetSocketAddress endpoint, DtlsHandshake.Request request, int datagramLimit, Duration dpd, Duration keepalive) {
-}
+record DtlsSetup(
+        InetSocketAddress endpoint,
+        DtlsHandshake.Request request,
+        int datagramLimit,
+        Duration dpd,
+        Duration keepalive) {}

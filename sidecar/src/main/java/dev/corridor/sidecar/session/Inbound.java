@@ -49,8 +49,17 @@ final class Inbound implements PacketReceiver {
      * @param reply answers on this channel
      * @param end   ends the session (the gateway disconnected)
      */
-    Inbound(TunnelObserver.Channel channel, PacketDevice device, ChannelCounters counters, Liveness liveness, AddressFamilies families,
-            InboundFilter filter, int mtu, Reply reply, Consumer<SessionEnd> end, TunnelObserver observer) {
+    Inbound(
+            TunnelObserver.Channel channel,
+            PacketDevice device,
+            ChannelCounters counters,
+            Liveness liveness,
+            AddressFamilies families,
+            InboundFilter filter,
+            int mtu,
+            Reply reply,
+            Consumer<SessionEnd> end,
+            TunnelObserver observer) {
         this.channel = channel;
         this.device = device;
         this.counters = counters;
@@ -96,8 +105,10 @@ final class Inbound implements PacketReceiver {
             case KEEPALIVE -> {
                 // Nobody answers a keepalive; receiving it already counted as life.
             }
-            case DISCONNECT, TERMINATE -> end.accept(new SessionEnd(SessionEnd.Cause.GATEWAY_DISCONNECTED, reason(type, buf, off, len)));
-            case COMPRESSED -> throw new ProtocolException("the gateway sent a compressed packet, but no compression was negotiated");
+            case DISCONNECT, TERMINATE ->
+                end.accept(new SessionEnd(SessionEnd.Cause.GATEWAY_DISCONNECTED, reason(type, buf, off, len)));
+            case COMPRESSED ->
+                throw new ProtocolException("the gateway sent a compressed packet, but no compression was negotiated");
         }
     }
 
@@ -131,8 +142,12 @@ final class Inbound implements PacketReceiver {
     private static String reason(PacketType type, byte[] buf, int off, int len) {
         // A DISCONNECT may carry 0xB0 and a reason text.
         int start = len > 0 && (buf[off] & 0xff) == 0xB0 ? off + 1 : off;
-        String text = new String(buf, start, off + len - start, StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7e]", "").strip();
-        String what = type == PacketType.TERMINATE ? "the gateway terminated the session" : "the gateway disconnected the session";
+        String text = new String(buf, start, off + len - start, StandardCharsets.US_ASCII)
+                .replaceAll("[^\\x20-\\x7e]", "")
+                .strip();
+        String what = type == PacketType.TERMINATE
+                ? "the gateway terminated the session"
+                : "the gateway disconnected the session";
         return text.isEmpty() ? what : what + " (" + text + ")";
     }
 }

@@ -15,6 +15,7 @@ final class InboundFilter {
     private static final int TCP = 6;
     /** IPv6 extension headers that may stand between the fixed header and TCP (RFC 8200 section 4). */
     private static final int HOP_BY_HOP = 0;
+
     private static final int ROUTING = 43;
     private static final int FRAGMENT = 44;
     private static final int DESTINATION_OPTIONS = 60;
@@ -56,7 +57,7 @@ final class InboundFilter {
         int protocol;
         if (isIpv4(buf, off)) {
             int headerLength = (buf[off] & 0x0f) * 4;
-            boolean laterFragment = ((buf[off + 6] & 0x1f) << 8 | buf[off + 7] & 0xff) != 0;
+            boolean laterFragment = ((buf[off + 6] & 0x1f) << 8 | (buf[off + 7] & 0xff)) != 0;
             if (len < 20 || laterFragment) {
                 return false; // a later fragment has no ports; without its first one it reassembles to nothing
             }
@@ -69,7 +70,10 @@ final class InboundFilter {
             protocol = buf[off + 6] & 0xff;
             transport = off + 40;
             int walked = 0;
-            while (protocol == HOP_BY_HOP || protocol == ROUTING || protocol == DESTINATION_OPTIONS || protocol == FRAGMENT) {
+            while (protocol == HOP_BY_HOP
+                    || protocol == ROUTING
+                    || protocol == DESTINATION_OPTIONS
+                    || protocol == FRAGMENT) {
                 if (++walked > MAX_EXTENSION_HEADERS || transport + 8 > off + len) {
                     return true;
                 }
@@ -78,10 +82,10 @@ final class InboundFilter {
                 protocol = next;
             }
         }
-        if (protocol != TCP && protocol != UDP || transport + 4 > off + len) {
+        if ((protocol != TCP && protocol != UDP) || transport + 4 > off + len) {
             return false;
         }
-        int port = (buf[transport + 2] & 0xff) << 8 | buf[transport + 3] & 0xff;
+        int port = (buf[transport + 2] & 0xff) << 8 | (buf[transport + 3] & 0xff);
         return sidecarPorts.contains(port);
     }
 

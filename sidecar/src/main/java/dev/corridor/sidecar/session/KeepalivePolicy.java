@@ -17,21 +17,18 @@ import java.time.Duration;
  * </ol>
  * A zero interval turns its rules off.
  */
-record KeepalivePolicy(TunnelObserver.Channel channel, Duration dpd, Duration keepalive, boolean unansweredProbeIsDead) {
+record KeepalivePolicy(
+        TunnelObserver.Channel channel, Duration dpd, Duration keepalive, boolean unansweredProbeIsDead) {
 
     /** What a channel needs now. */
     sealed interface Due {
-        record Nothing() implements Due {
-        }
+        record Nothing() implements Due {}
 
-        record Probe() implements Due {
-        }
+        record Probe() implements Due {}
 
-        record Keepalive() implements Due {
-        }
+        record Keepalive() implements Due {}
 
-        record Dead(String reason) implements Due {
-        }
+        record Dead(String reason) implements Due {}
     }
 
     private static final Due NOTHING = new Due.Nothing();
@@ -53,12 +50,13 @@ record KeepalivePolicy(TunnelObserver.Channel channel, Duration dpd, Duration ke
         if (dpdNanos > 0 && silence >= 2 * dpdNanos) {
             // CSTP's silence is the gateway's: the session ends. DTLS's is the path's: the data falls back to CSTP.
             String from = channel == TunnelObserver.Channel.CSTP ? "from the gateway" : "over DTLS";
-            return new Due.Dead("nothing received " + from + " for " + Duration.ofNanos(silence).toSeconds() + " s (DPD "
-                    + dpd.toSeconds() + " s)");
+            return new Due.Dead("nothing received " + from + " for "
+                    + Duration.ofNanos(silence).toSeconds() + " s (DPD " + dpd.toSeconds() + " s)");
         }
         long probing = liveness.dpdOutstandingSince();
         if (unansweredProbeIsDead && dpdNanos > 0 && probing >= 0 && now - probing >= dpdNanos) {
-            return new Due.Dead("no answer over " + channel + " to a DPD probe for " + Duration.ofNanos(now - probing).toSeconds() + " s");
+            return new Due.Dead("no answer over " + channel + " to a DPD probe for "
+                    + Duration.ofNanos(now - probing).toSeconds() + " s");
         }
         if (dpdNanos > 0 && silence >= dpdNanos && now - liveness.lastDpdSent() >= dpdNanos / 2) {
             liveness.dpdSent(now);

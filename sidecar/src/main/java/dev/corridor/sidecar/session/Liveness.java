@@ -26,10 +26,13 @@ final class Liveness {
 
     @SuppressWarnings("unused") // accessed through LAST_RECEIVED
     private long lastReceived = System.nanoTime();
+
     @SuppressWarnings("unused") // accessed through LAST_SENT
     private long lastSent = System.nanoTime();
+
     @SuppressWarnings("unused") // accessed through LAST_DATA
     private long lastData = System.nanoTime();
+
     private volatile long lastDpdSent = System.nanoTime();
     private volatile long dpdOutstandingSince = -1;
     private volatile long dpdRoundTripNanos = -1;

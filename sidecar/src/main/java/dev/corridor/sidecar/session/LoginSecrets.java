@@ -9,11 +9,14 @@ import java.util.Optional;
  * connection shows, the user certificate of ASA multiple-certificate authentication, or, instead of a login, a
  * session cookie obtained elsewhere (an SSO login).
  */
-public record LoginSecrets(Credentials credentials, Optional<ClientIdentity> certificate, Optional<ClientIdentity> userCertificate,
-                           Optional<String> sessionCookie) {
+public record LoginSecrets(
+        Credentials credentials,
+        Optional<ClientIdentity> certificate,
+        Optional<ClientIdentity> userCertificate,
+        Optional<String> sessionCookie) {
     @Override
     public String toString() {
-        return "LoginSecrets[" + credentials + ", " + certificate + ", " + userCertificate + (sessionCookie.isPresent() ? ", a cookie" : "")
-                + "]"; // never the cookie
+        return "LoginSecrets[" + credentials + ", " + certificate + ", " + userCertificate
+                + (sessionCookie.isPresent() ? ", a cookie" : "") + "]"; // never the cookie
     }
 }

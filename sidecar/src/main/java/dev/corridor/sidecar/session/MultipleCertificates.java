@@ -23,35 +23,44 @@ final class MultipleCertificates {
     /** Strongest first: openconnect picks the first of these the gateway lists. */
     private static final List<String> HASHES = List.of("sha512", "sha384", "sha256");
 
-    record Answer(byte[] chainPkcs7, String hash, byte[] signature) {
-    }
+    record Answer(byte[] chainPkcs7, String hash, byte[] signature) {}
 
-    private MultipleCertificates() {
-    }
+    private MultipleCertificates() {}
 
-    static Answer answer(ClientIdentity user, List<String> offeredHashes, byte[] request) throws AuthenticationException {
-        List<String> offered = offeredHashes.stream().map(h -> h.strip().toLowerCase(Locale.ROOT)).toList();
-        String hash = HASHES.stream().filter(offered::contains).findFirst().orElseThrow(() -> AuthenticationException.unanswerable(
-                "the gateway asks for a user-certificate signature with " + offeredHashes + ", none of sha256, sha384, sha512"));
-        String algorithm = hash.toUpperCase(Locale.ROOT) + "with" + switch (user.key().getAlgorithm()) {
-            case "RSA" -> "RSA";
-            case "EC" -> "ECDSA";
-            default -> throw AuthenticationException.unanswerable("the user certificate's key is " + user.key().getAlgorithm()
-                    + "; multiple-certificate authentication signs with RSA or EC keys");
-        };
+    static Answer answer(ClientIdentity user, List<String> offeredHashes, byte[] request)
+            throws AuthenticationException {
+        List<String> offered = offeredHashes.stream()
+                .map(h -> h.strip().toLowerCase(Locale.ROOT))
+                .toList();
+        String hash = HASHES.stream()
+                .filter(offered::contains)
+                .findFirst()
+                .orElseThrow(() ->
+                        AuthenticationException.unanswerable("the gateway asks for a user-certificate signature with "
+                                + offeredHashes + ", none of sha256, sha384, sha512"));
+        String algorithm = hash.toUpperCase(Locale.ROOT) + "with"
+                + switch (user.key().getAlgorithm()) {
+                    case "RSA" -> "RSA";
+                    case "EC" -> "ECDSA";
+                    default ->
+                        throw AuthenticationException.unanswerable(
+                                "the user certificate's key is " + user.key().getAlgorithm()
+                                        + "; multiple-certificate authentication signs with RSA or EC keys");
+                };
         try {
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(user.key());
             signer.update(request);
             return new Answer(certsOnly(user.chain()), hash, signer.sign());
         } catch (GeneralSecurityException | IOException | CMSException e) {
-            throw AuthenticationException.unanswerable("cannot sign the gateway's certificate request with the user certificate: "
-                    + e.getMessage());
+            throw AuthenticationException.unanswerable(
+                    "cannot sign the gateway's certificate request with the user certificate: " + e.getMessage());
         }
     }
 
     /** The chain without its root, as a DER certs-only SignedData. */
-    private static byte[] certsOnly(List<X509Certificate> chain) throws GeneralSecurityException, IOException, CMSException {
+    private static byte[] certsOnly(List<X509Certificate> chain)
+            throws GeneralSecurityException, IOException, CMSException {
         List<X509Certificate> withoutRoot = chain.stream()
                 .filter(c -> chain.size() == 1 || !c.getSubjectX500Principal().equals(c.getIssuerX500Principal()))
                 .toList();

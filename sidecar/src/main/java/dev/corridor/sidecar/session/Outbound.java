@@ -43,8 +43,14 @@ final class Outbound {
     private final Liveness dtlsLiveness;
     private final byte[] buf = new byte[HEADROOM + CstpFraming.MAX_PAYLOAD + DtlsChannel.TAILROOM];
 
-    Outbound(PacketDevice device, CstpLink cstp, Optional<DtlsPath> dtls, AddressFamilies families, TrafficCounters counters,
-             Liveness cstpLiveness, Liveness dtlsLiveness) {
+    Outbound(
+            PacketDevice device,
+            CstpLink cstp,
+            Optional<DtlsPath> dtls,
+            AddressFamilies families,
+            TrafficCounters counters,
+            Liveness cstpLiveness,
+            Liveness dtlsLiveness) {
         this.device = device;
         this.cstp = cstp;
         this.dtls = dtls;

@@ -20,10 +20,10 @@ import java.util.Set;
 public final class RoutePlanner {
     /** The two halves of each address space: together they cover it without replacing the pod's own default route. */
     static final List<IpNetwork> IPV4_HALVES = List.of(IpNetwork.parse("0.0.0.0/1"), IpNetwork.parse("128.0.0.0/1"));
+
     static final List<IpNetwork> IPV6_HALVES = List.of(IpNetwork.parse("::/1"), IpNetwork.parse("8000::/1"));
 
-    private RoutePlanner() {
-    }
+    private RoutePlanner() {}
 
     /** The routes, and the networks left out: inside a never-route or cluster network, or a pool too wide to be one. */
     public record Plan(TunnelRoutes routes, List<IpNetwork> refused) {
@@ -37,7 +37,8 @@ public final class RoutePlanner {
      *                        protected like never-route networks, and routed around the tunnel where a route into it
      *                        would cover them
      */
-    public static Plan plan(SessionConfig session, RouteOptions options, List<IpNetwork> clusterNetworks) throws TunnelFailure {
+    public static Plan plan(SessionConfig session, RouteOptions options, List<IpNetwork> clusterNetworks)
+            throws TunnelFailure {
         List<IpNetwork> protectedNetworks = new ArrayList<>(options.never());
         protectedNetworks.addAll(clusterNetworks);
         Set<IpNetwork> through = new LinkedHashSet<>();
@@ -63,15 +64,20 @@ public final class RoutePlanner {
             session.ipv6().ifPresent(a -> through.addAll(IPV6_HALVES));
         }
         for (IpNetwork all : defaults) {
-            requireAllTrafficAllowed(options, (session.splitIncludes().contains(all) ? "the gateway sends the split-include route "
-                    : "--route ") + all + ", which is all traffic");
+            requireAllTrafficAllowed(
+                    options,
+                    (session.splitIncludes().contains(all) ? "the gateway sends the split-include route " : "--route ")
+                            + all + ", which is all traffic");
             through.addAll(all.isIpv4() ? IPV4_HALVES : IPV6_HALVES);
         }
         // The corporate DNS servers, which the forwarder asks through the tunnel: never around it.
         if (options.dnsServers()) {
             for (InetAddress server : session.dnsServers()) {
                 IpNetwork host = new IpNetwork(server, server.getAddress().length * 8);
-                if (!hasFamily(session, host) || through.stream().anyMatch(network -> network.overlaps(host) && network.prefixLength() <= host.prefixLength())) {
+                if (!hasFamily(session, host)
+                        || through.stream()
+                                .anyMatch(network ->
+                                        network.overlaps(host) && network.prefixLength() <= host.prefixLength())) {
                     continue;
                 }
                 if (insideAny(host, protectedNetworks)) {
@@ -86,9 +92,12 @@ public final class RoutePlanner {
         addPool(through, refused, session.ipv6(), protectedNetworks);
         // Checked with the pool in: a pool of 128.0.0.0/1 and a split-include of 0.0.0.0/1 are all traffic too.
         for (boolean ipv4 : new boolean[] {true, false}) {
-            List<IpNetwork> family = through.stream().filter(network -> network.isIpv4() == ipv4).toList();
+            List<IpNetwork> family =
+                    through.stream().filter(network -> network.isIpv4() == ipv4).toList();
             if (coversEverything(family, ipv4 ? 32 : 128)) {
-                requireAllTrafficAllowed(options, "the routes " + family + " (split-includes and address pool) together cover all traffic");
+                requireAllTrafficAllowed(
+                        options,
+                        "the routes " + family + " (split-includes and address pool) together cover all traffic");
             }
         }
 
@@ -111,8 +120,10 @@ public final class RoutePlanner {
 
     private static void requireAllTrafficAllowed(RouteOptions options, String why) throws TunnelFailure {
         if (!options.allowDefaultRoute()) {
-            throw new TunnelFailure(TunnelFailure.Kind.CONFIGURATION, why + ", but Corridor does not replace the pod's default route "
-                    + "unless allowed (the pod would lose its cluster network): set --allow-default-route (allowDefaultRoute: true) to accept");
+            throw new TunnelFailure(
+                    TunnelFailure.Kind.CONFIGURATION,
+                    why + ", but Corridor does not replace the pod's default route "
+                            + "unless allowed (the pod would lose its cluster network): set --allow-default-route (allowDefaultRoute: true) to accept");
         }
     }
 
@@ -123,9 +134,13 @@ public final class RoutePlanner {
      * The pool's network, unless it is a host route, wider than a /8 (a pool of 128.0.0.0/1 would take half of all
      * traffic), or inside a protected network.
      */
-    private static void addPool(Set<IpNetwork> through, List<IpNetwork> refused, Optional<AssignedAddress> address,
-                                List<IpNetwork> protectedNetworks) {
-        Optional<IpNetwork> pool = address.filter(a -> a.prefixLength() < a.address().getAddress().length * 8)
+    private static void addPool(
+            Set<IpNetwork> through,
+            List<IpNetwork> refused,
+            Optional<AssignedAddress> address,
+            List<IpNetwork> protectedNetworks) {
+        Optional<IpNetwork> pool = address.filter(
+                        a -> a.prefixLength() < a.address().getAddress().length * 8)
                 .map(AssignedAddress::network);
         if (pool.isEmpty()) {
             return;
@@ -143,8 +158,8 @@ public final class RoutePlanner {
      */
     static boolean coversEverything(List<IpNetwork> networks, int bits) {
         BigInteger covered = networks.stream()
-                .filter(network -> networks.stream().noneMatch(other -> other != network && other.prefixLength() < network.prefixLength()
-                        && other.overlaps(network)))
+                .filter(network -> networks.stream()
+                        .noneMatch(other -> other.prefixLength() < network.prefixLength() && other.overlaps(network)))
                 .distinct()
                 .map(network -> BigInteger.ONE.shiftLeft(bits - network.prefixLength()))
                 .reduce(BigInteger.ZERO, BigInteger::add);
@@ -152,7 +167,8 @@ public final class RoutePlanner {
     }
 
     private static boolean insideAny(IpNetwork network, List<IpNetwork> protectedNetworks) {
-        return protectedNetworks.stream().anyMatch(p -> p.overlaps(network) && p.prefixLength() <= network.prefixLength());
+        return protectedNetworks.stream()
+                .anyMatch(p -> p.overlaps(network) && p.prefixLength() <= network.prefixLength());
     }
 
     private static boolean hasFamily(SessionConfig session, IpNetwork network) {

@@ -20,6 +20,7 @@ public record SessionEnd(Cause cause, String detail) {
 
     @Override
     public String toString() {
-        return cause.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + (detail.isEmpty() ? "" : ": " + detail);
+        return cause.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                + (detail.isEmpty() ? "" : ": " + detail);
     }
 }

@@ -11,7 +11,10 @@ final class TrafficCounters {
     final Counter droppedWhileDown = new Counter();
 
     TunnelStatus.Traffic snapshot() {
-        return new TunnelStatus.Traffic(TunnelStatus.ChannelTraffic.of(cstp), TunnelStatus.ChannelTraffic.of(dtls), oversizeOverCstp.get(),
+        return new TunnelStatus.Traffic(
+                TunnelStatus.ChannelTraffic.of(cstp),
+                TunnelStatus.ChannelTraffic.of(dtls),
+                oversizeOverCstp.get(),
                 droppedWhileDown.get());
     }
 }

@@ -11,24 +11,24 @@ import dev.corridor.sidecar.os.PodNetwork;
 import dev.corridor.sidecar.os.Route;
 import dev.corridor.sidecar.os.TunnelInterface;
 import dev.corridor.sidecar.os.TunnelRoutes;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import dev.corridor.sidecar.transport.TlsConnector;
-import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -42,10 +42,12 @@ public final class Tunnel {
     private static final Logger LOG = System.getLogger(Tunnel.class.getName());
     /** openconnect's base MTU when the path MTU is unknown. */
     static final int FALLBACK_BASE_MTU = 1406;
+
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration IO_TIMEOUT = Duration.ofSeconds(30);
     /** How often refused credentials are checked for a change (a Secret update reaches the files within a minute or so). */
     static final Duration CREDENTIALS_POLL = Duration.ofSeconds(2);
+
     private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
 
     private final ClientConfig config;
@@ -58,6 +60,7 @@ public final class Tunnel {
     private volatile DataPlane dataPlane;
     /** The corporate side of DNS for the forwarder: the last session's, marked down while no session runs. */
     private volatile CorporateDns corporateDns;
+
     private volatile boolean stopRequested;
     /** Routes an earlier run left, for the first session's set-up to take over (fail-closed runs keep them). */
     private List<Route> leftovers = List.of();
@@ -69,8 +72,18 @@ public final class Tunnel {
         this.credentials = credentials;
         this.observer = observer;
         TlsConnector connector = new TlsConnector(config.trustPolicy(), CONNECT_TIMEOUT, IO_TIMEOUT, config.pfs());
-        this.opener = new SessionOpener(config.gateway(), connector, credentials, config.authGroup(), config.profile(), this::baseMtu,
-                localHostname(), config.dtls(), config.dtlsCiphers(), config.dtls12Ciphers(), observer);
+        this.opener = new SessionOpener(
+                config.gateway(),
+                connector,
+                credentials,
+                config.authGroup(),
+                config.profile(),
+                this::baseMtu,
+                localHostname(),
+                config.dtls(),
+                config.dtlsCiphers(),
+                config.dtls12Ciphers(),
+                observer);
         this.status = idle(TunnelState.CONNECTING, Optional.empty());
     }
 
@@ -85,13 +98,18 @@ public final class Tunnel {
             try {
                 leftovers = PodNetwork.clearLeftovers(config.interfaceName(), config.failClosed());
             } catch (OsException e) {
-                throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot clear what an earlier run left behind: " + e.getMessage(), e);
+                throw new TunnelFailure(
+                        TunnelFailure.Kind.NETWORK_SETUP,
+                        "cannot clear what an earlier run left behind: " + e.getMessage(),
+                        e);
             }
             try {
                 PodNetwork.checkTunDevice(config.interfaceName());
-                clusterNetworks = ClusterNetworks.discover(RESOLV_CONF, Optional.ofNullable(System.getenv(ClusterNetworks.NODE_IP_VARIABLE)));
+                clusterNetworks = ClusterNetworks.discover(
+                        RESOLV_CONF, Optional.ofNullable(System.getenv(ClusterNetworks.NODE_IP_VARIABLE)));
             } catch (OsException e) {
-                throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
+                throw new TunnelFailure(
+                        TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
             }
             LOG.log(Level.DEBUG, "cluster networks no gateway route may capture: {0}", clusterNetworks);
             LOG.log(Level.INFO, "connecting to {0}", config.gateway());
@@ -111,12 +129,17 @@ public final class Tunnel {
                         break;
                     }
                     observer.sessionLost(end.cause());
-                    if (Duration.between(started, Instant.now()).compareTo(config.reconnect().maxDelay()) >= 0) {
+                    if (Duration.between(started, Instant.now())
+                                    .compareTo(config.reconnect().maxDelay())
+                            >= 0) {
                         backoff.reset();
                     }
-                    // After a DISCONNECT, the gateway's or our logout, the cookie is void; after a broken path it still holds.
-                    Optional<SessionCookie> resume = end.cause() == SessionEnd.Cause.GATEWAY_DISCONNECTED || end.cause() == SessionEnd.Cause.RENEWAL
-                            ? Optional.empty() : Optional.of(session.cookie());
+                    // After a DISCONNECT, the gateway's or our logout, the cookie is void; after a broken path it still
+                    // holds.
+                    Optional<SessionCookie> resume = end.cause() == SessionEnd.Cause.GATEWAY_DISCONNECTED
+                                    || end.cause() == SessionEnd.Cause.RENEWAL
+                            ? Optional.empty()
+                            : Optional.of(session.cookie());
                     session = reestablish(network, end, resume, backoff);
                 }
             } finally {
@@ -167,12 +190,15 @@ public final class Tunnel {
      * Re-establishes a lost session, with the old cookie first where it may still hold, until it works, the policy's
      * timeout passes, or the tunnel is stopped (null). Meanwhile the device's packets are drained and counted.
      */
-    private SessionOpener.OpenSession reestablish(PodNetwork network, SessionEnd end, Optional<SessionCookie> resume, Backoff backoff)
-            throws TunnelFailure {
+    private SessionOpener.OpenSession reestablish(
+            PodNetwork network, SessionEnd end, Optional<SessionCookie> resume, Backoff backoff) throws TunnelFailure {
         Instant lost = Instant.now();
-        LOG.log(end.cause() == SessionEnd.Cause.RENEWAL ? Level.INFO : Level.WARNING,
+        LOG.log(
+                end.cause() == SessionEnd.Cause.RENEWAL ? Level.INFO : Level.WARNING,
                 "session {0} ({1}); re-establishing it, the routes stay on {2} meanwhile",
-                end.cause() == SessionEnd.Cause.RENEWAL ? "renewed" : "lost", end, config.interfaceName());
+                end.cause() == SessionEnd.Cause.RENEWAL ? "renewed" : "lost",
+                end,
+                config.interfaceName());
         int attempts = 0;
         Optional<String> lastError = Optional.empty();
         try (OutageDrain drain = OutageDrain.start(network.tun(), counters.droppedWhileDown)) {
@@ -183,8 +209,11 @@ public final class Tunnel {
                     SessionOpener.OpenSession session = opened(opener.open(resume));
                     drain.close();
                     reconfigure(network, session);
-                    LOG.log(Level.INFO, "session re-established after {0} s, at attempt {1}",
-                            String.valueOf(Duration.between(lost, Instant.now()).toSeconds()), String.valueOf(attempts));
+                    LOG.log(
+                            Level.INFO,
+                            "session re-established after {0} s, at attempt {1}",
+                            String.valueOf(Duration.between(lost, Instant.now()).toSeconds()),
+                            String.valueOf(attempts));
                     return session;
                 } catch (TunnelFailure e) {
                     if (stopRequested) {
@@ -202,12 +231,19 @@ public final class Tunnel {
                         default -> lastError = Optional.of(e.getMessage());
                     }
                     Duration timeout = config.reconnect().timeout();
-                    if (!timeout.isZero() && Duration.between(lost, Instant.now()).compareTo(timeout) >= 0) {
-                        throw new TunnelFailure(TunnelFailure.Kind.SESSION_LOST, "the session was lost (" + end + ") and could not be "
-                                + "re-established within " + timeout.toSeconds() + " s: " + e.getMessage(), e);
+                    if (!timeout.isZero()
+                            && Duration.between(lost, Instant.now()).compareTo(timeout) >= 0) {
+                        throw new TunnelFailure(
+                                TunnelFailure.Kind.SESSION_LOST,
+                                "the session was lost (" + end + ") and could not be " + "re-established within "
+                                        + timeout.toSeconds() + " s: " + e.getMessage(),
+                                e);
                     }
                     Duration pause = backoff.next();
-                    LOG.log(Level.WARNING, "re-establishing the session failed ({0}); next attempt in {1} ms", e.getMessage(),
+                    LOG.log(
+                            Level.WARNING,
+                            "re-establishing the session failed ({0}); next attempt in {1} ms",
+                            e.getMessage(),
                             String.valueOf(pause.toMillis()));
                     status = recovering(network, new TunnelStatus.Recovery(end.toString(), attempts, lost), lastError);
                     if (sleepUnlessStopped(pause)) {
@@ -229,10 +265,14 @@ public final class Tunnel {
         if (refused.isEmpty()) {
             return false;
         }
-        LOG.log(Level.ERROR, "authentication failed: {0}. These credentials will not be sent again; Corridor logs in as soon as "
-                + "they change (update the Secret).", refusal.getMessage());
-        status = status.withError(TunnelState.DISCONNECTED, "authentication failed: " + refusal.getMessage()
-                + "; waiting for the credentials to change");
+        LOG.log(
+                Level.ERROR,
+                "authentication failed: {0}. These credentials will not be sent again; Corridor logs in as soon as "
+                        + "they change (update the Secret).",
+                refusal.getMessage());
+        status = status.withError(
+                TunnelState.DISCONNECTED,
+                "authentication failed: " + refusal.getMessage() + "; waiting for the credentials to change");
         while (!stopRequested) {
             if (sleepUnlessStopped(CREDENTIALS_POLL)) {
                 return true;
@@ -258,11 +298,18 @@ public final class Tunnel {
     private SessionOpener.OpenSession opened(SessionOpener.OpenSession session) {
         SessionConfig settings = session.config();
         SessionOpener.Timings timings = session.timings();
-        LOG.log(Level.INFO, "session opened over {0} ({1}): address {2}, MTU {3}, DPD {4} s, keepalive {5} s; "
+        LOG.log(
+                Level.INFO,
+                "session opened over {0} ({1}): address {2}, MTU {3}, DPD {4} s, keepalive {5} s; "
                         + "TLS {6} ms, login {7} ms, CONNECT {8} ms",
-                session.tlsProtocol(), session.tlsCipherSuite(), addresses(settings), String.valueOf(settings.mtu()),
-                String.valueOf(settings.dpd().toSeconds()), String.valueOf(settings.keepalive().toSeconds()),
-                String.valueOf(timings.tls().toMillis()), String.valueOf(timings.login().toMillis()),
+                session.tlsProtocol(),
+                session.tlsCipherSuite(),
+                addresses(settings),
+                String.valueOf(settings.mtu()),
+                String.valueOf(settings.dpd().toSeconds()),
+                String.valueOf(settings.keepalive().toSeconds()),
+                String.valueOf(timings.tls().toMillis()),
+                String.valueOf(timings.login().toMillis()),
                 String.valueOf(timings.connect().toMillis()));
         return session;
     }
@@ -270,26 +317,41 @@ public final class Tunnel {
     /** Carries the session's traffic until it ends. */
     private SessionEnd carry(SessionOpener.OpenSession session, PodNetwork network) {
         Optional<DtlsSetup> dtls = session.dtls() instanceof SessionOpener.DtlsAvailability.Available available
-                ? Optional.of(available.setup()) : Optional.empty();
-        DataPlane plane = new DataPlane(network.tun(), DataWait.polling(network.tun(), session.cstp().socket()), session.cstp(),
-                session.config(), dtls, DtlsConnector.handshaking(), counters, observer,
+                ? Optional.of(available.setup())
+                : Optional.empty();
+        DataPlane plane = new DataPlane(
+                network.tun(),
+                DataWait.polling(network.tun(), session.cstp().socket()),
+                session.cstp(),
+                session.config(),
+                dtls,
+                DtlsConnector.handshaking(),
+                counters,
+                observer,
                 new InboundFilter(network.routesThroughTunnel(), network.routesAroundTunnel(), sidecarPorts()));
         dataPlane = plane;
         status = connected(session, network);
         corporateDns = corporateDns(session.config(), network, corporateDns == null ? 1 : corporateDns.session() + 1);
-        LOG.log(Level.INFO, "tunnel up on {0}: routes {1}, excluded {2}", config.interfaceName(), status.routes().through(), status.routes().around());
+        LOG.log(
+                Level.INFO,
+                "tunnel up on {0}: routes {1}, excluded {2}",
+                config.interfaceName(),
+                status.routes().through(),
+                status.routes().around());
         if (stopRequested) {
             plane.stop();
         }
-        Optional<Thread> renewal = session.config().sessionTimeout().map(timeout -> Thread.ofVirtual().name("renewal").start(() -> {
-            try {
-                Duration margin = renewalMargin(timeout);
-                Thread.sleep(timeout.minus(margin));
-                plane.renew("the gateway's session timeout ends the session in " + margin.toSeconds() + " s");
-            } catch (InterruptedException e) {
-                // the session ended first
-            }
-        }));
+        Optional<Thread> renewal = session.config()
+                .sessionTimeout()
+                .map(timeout -> Thread.ofVirtual().name("renewal").start(() -> {
+                    try {
+                        Duration margin = renewalMargin(timeout);
+                        Thread.sleep(timeout.minus(margin));
+                        plane.renew("the gateway's session timeout ends the session in " + margin.toSeconds() + " s");
+                    } catch (InterruptedException e) {
+                        // the session ended first
+                    }
+                }));
         SessionEnd end = plane.run();
         renewal.ifPresent(Thread::interrupt);
         if (end.cause() == SessionEnd.Cause.STOPPED || end.cause() == SessionEnd.Cause.RENEWAL) {
@@ -298,8 +360,12 @@ public final class Tunnel {
         dataPlane = null;
         CorporateDns ended = corporateDns;
         corporateDns = new CorporateDns(ended.routes(), ended.servers(), false, ended.session());
-        LOG.log(end.cause() == SessionEnd.Cause.STOPPED || end.cause() == SessionEnd.Cause.RENEWAL ? Level.INFO : Level.WARNING,
-                "session ended: {0}", end);
+        LOG.log(
+                end.cause() == SessionEnd.Cause.STOPPED || end.cause() == SessionEnd.Cause.RENEWAL
+                        ? Level.INFO
+                        : Level.WARNING,
+                "session ended: {0}",
+                end);
         return end;
     }
 
@@ -310,7 +376,8 @@ public final class Tunnel {
      */
     static Duration renewalMargin(Duration sessionTimeout) {
         Duration tenth = sessionTimeout.dividedBy(10);
-        Duration bounded = tenth.compareTo(MIN_RENEWAL_MARGIN) < 0 ? MIN_RENEWAL_MARGIN
+        Duration bounded = tenth.compareTo(MIN_RENEWAL_MARGIN) < 0
+                ? MIN_RENEWAL_MARGIN
                 : tenth.compareTo(MAX_RENEWAL_MARGIN) > 0 ? MAX_RENEWAL_MARGIN : tenth;
         Duration half = sessionTimeout.dividedBy(2);
         return bounded.compareTo(half) > 0 ? half : bounded;
@@ -324,19 +391,34 @@ public final class Tunnel {
         List<String> domains = new ArrayList<>(settings.splitDnsDomains());
         domains.addAll(settings.searchDomains());
         config.dns().ifPresent(dns -> domains.addAll(dns.domains()));
-        DnsRoutes routes = new DnsRoutes(domains, network.routesThroughTunnel(),
+        DnsRoutes routes = new DnsRoutes(
+                domains,
+                network.routesThroughTunnel(),
                 config.dns().map(DnsConfig::clusterDomain).orElse(DnsConfig.DEFAULT_CLUSTER_DOMAIN),
                 config.dns().map(DnsConfig::allThroughTunnel).orElse(false) || settings.tunnelAllDns());
-        return new CorporateDns(routes, settings.dnsServers().stream().map(server -> new InetSocketAddress(server, 53)).toList(), true,
+        return new CorporateDns(
+                routes,
+                settings.dnsServers().stream()
+                        .map(server -> new InetSocketAddress(server, 53))
+                        .toList(),
+                true,
                 sessionNumber);
     }
 
     /** The corporate side of DNS as of now; before the first session, nothing is corporate and nothing is up. */
     public CorporateDns corporateDns() {
         CorporateDns current = corporateDns;
-        return current != null ? current : new CorporateDns(new DnsRoutes(config.dns().map(DnsConfig::domains).orElse(List.of()), List.of(),
-                config.dns().map(DnsConfig::clusterDomain).orElse(DnsConfig.DEFAULT_CLUSTER_DOMAIN),
-                config.dns().map(DnsConfig::allThroughTunnel).orElse(false)), List.of(), false, 0);
+        return current != null
+                ? current
+                : new CorporateDns(
+                        new DnsRoutes(
+                                config.dns().map(DnsConfig::domains).orElse(List.of()),
+                                List.of(),
+                                config.dns().map(DnsConfig::clusterDomain).orElse(DnsConfig.DEFAULT_CLUSTER_DOMAIN),
+                                config.dns().map(DnsConfig::allThroughTunnel).orElse(false)),
+                        List.of(),
+                        false,
+                        0);
     }
 
     /** The sidecar's own ports (HTTP, DNS, egress) where they listen beyond loopback, which nothing from the tunnel can reach. */
@@ -359,9 +441,12 @@ public final class Tunnel {
         if (plane == null) {
             return current.withTraffic(traffic());
         }
-        TunnelStatus.Dtls dtls = plane.dtls().map(this::dtlsStatus).orElse(current.live().dtls());
+        TunnelStatus.Dtls dtls =
+                plane.dtls().map(this::dtlsStatus).orElse(current.live().dtls());
         Optional<Instant> idleExpires = plane.idleTimeout()
-                .map(timeout -> Instant.now().minusNanos(System.nanoTime() - plane.lastData()).plus(timeout));
+                .map(timeout -> Instant.now()
+                        .minusNanos(System.nanoTime() - plane.lastData())
+                        .plus(timeout));
         return current.withLive(TunnelStatus.Live.of(dtls, idleExpires, plane.lastDpdRoundTrip()), traffic());
     }
 
@@ -370,7 +455,12 @@ public final class Tunnel {
         var channel = path.channel();
         if (channel != null) {
             DtlsCipher cipher = path.setup().request().cipher();
-            return new TunnelStatus.Dtls(DtlsState.UP, mode, cipher.openConnectName(), channel.suite().protocol().label(), "");
+            return new TunnelStatus.Dtls(
+                    DtlsState.UP,
+                    mode,
+                    cipher.openConnectName(),
+                    channel.suite().protocol().label(),
+                    "");
         }
         return TunnelStatus.Dtls.notUp(path.state(), mode, path.lastError());
     }
@@ -378,10 +468,15 @@ public final class Tunnel {
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
         SessionConfig settings = session.config();
         try {
-            return PodNetwork.setUp(tunnelInterface(settings), plannedRoutes(settings), session.gateway().getAddress(), leftovers);
+            return PodNetwork.setUp(
+                    tunnelInterface(settings),
+                    plannedRoutes(settings),
+                    session.gateway().getAddress(),
+                    leftovers);
         } catch (OsException e) {
             closeQuietly(session);
-            throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
+            throw new TunnelFailure(
+                    TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
         }
     }
 
@@ -389,10 +484,16 @@ public final class Tunnel {
     private void reconfigure(PodNetwork network, SessionOpener.OpenSession session) throws TunnelFailure {
         SessionConfig settings = session.config();
         try {
-            network.reconfigure(tunnelInterface(settings), plannedRoutes(settings), session.gateway().getAddress());
+            network.reconfigure(
+                    tunnelInterface(settings),
+                    plannedRoutes(settings),
+                    session.gateway().getAddress());
         } catch (OsException e) {
             closeQuietly(session);
-            throw new TunnelFailure(TunnelFailure.Kind.NETWORK_SETUP, "cannot move the tunnel interface to the new session: " + e.getMessage(), e);
+            throw new TunnelFailure(
+                    TunnelFailure.Kind.NETWORK_SETUP,
+                    "cannot move the tunnel interface to the new session: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -403,8 +504,12 @@ public final class Tunnel {
     private TunnelRoutes plannedRoutes(SessionConfig settings) throws TunnelFailure {
         RoutePlanner.Plan plan = RoutePlanner.plan(settings, config.routes(), clusterNetworks);
         if (!plan.refused().isEmpty()) {
-            LOG.log(Level.WARNING, "not routing {0} through the tunnel: inside a never-route or cluster network ({1}), "
-                    + "or an address pool wider than /" + RoutePlanner.MIN_POOL_PREFIX, plan.refused(), clusterNetworks);
+            LOG.log(
+                    Level.WARNING,
+                    "not routing {0} through the tunnel: inside a never-route or cluster network ({1}), "
+                            + "or an address pool wider than /" + RoutePlanner.MIN_POOL_PREFIX,
+                    plan.refused(),
+                    clusterNetworks);
         }
         return plan.routes();
     }
@@ -416,7 +521,11 @@ public final class Tunnel {
         try {
             return PodNetwork.linkMtuTowards(gateway);
         } catch (OsException e) {
-            LOG.log(Level.WARNING, "cannot tell the MTU towards the gateway ({0}); assuming {1}", e.getMessage(), String.valueOf(FALLBACK_BASE_MTU));
+            LOG.log(
+                    Level.WARNING,
+                    "cannot tell the MTU towards the gateway ({0}); assuming {1}",
+                    e.getMessage(),
+                    String.valueOf(FALLBACK_BASE_MTU));
             return FALLBACK_BASE_MTU;
         }
     }
@@ -426,24 +535,39 @@ public final class Tunnel {
         Instant connectedAt = Instant.now();
         TunnelStatus.Dtls dtls = switch (session.dtls()) {
             case SessionOpener.DtlsAvailability.Available available ->
-                    TunnelStatus.Dtls.notUp(DtlsState.CONNECTING, available.setup().request().mode().label(), "");
-            case SessionOpener.DtlsAvailability.Disabled disabled -> TunnelStatus.Dtls.notUp(DtlsState.DISABLED, "", "disabled");
+                TunnelStatus.Dtls.notUp(
+                        DtlsState.CONNECTING, available.setup().request().mode().label(), "");
+            case SessionOpener.DtlsAvailability.Disabled disabled ->
+                TunnelStatus.Dtls.notUp(DtlsState.DISABLED, "", "disabled");
             case SessionOpener.DtlsAvailability.Unavailable unavailable ->
-                    TunnelStatus.Dtls.notUp(DtlsState.UNAVAILABLE, "", unavailable.reason());
+                TunnelStatus.Dtls.notUp(DtlsState.UNAVAILABLE, "", unavailable.reason());
         };
-        TunnelStatus.Session facts = new TunnelStatus.Session(settings.ipv4(), settings.ipv6(), settings.dnsServers(), settings.searchDomains(),
-                settings.mtu(), connectedAt, settings.sessionTimeout().map(connectedAt::plus),
+        TunnelStatus.Session facts = new TunnelStatus.Session(
+                settings.ipv4(),
+                settings.ipv6(),
+                settings.dnsServers(),
+                settings.searchDomains(),
+                settings.mtu(),
+                connectedAt,
+                settings.sessionTimeout().map(connectedAt::plus),
                 new TunnelStatus.Tls(session.tlsProtocol(), session.tlsCipherSuite()));
-        return TunnelStatus.connected(config.gateway().authority(), facts, routes(network), dtls, session.login(), traffic());
+        return TunnelStatus.connected(
+                config.gateway().authority(), facts, routes(network), dtls, session.login(), traffic());
     }
 
     /** Reconnecting: the routes are still installed (on the device, drained), the session is not. */
     private TunnelStatus recovering(PodNetwork network, TunnelStatus.Recovery recovery, Optional<String> lastError) {
-        return TunnelStatus.recovering(config.gateway().authority(), routes(network), status.login(), traffic(), recovery, lastError);
+        return TunnelStatus.recovering(
+                config.gateway().authority(), routes(network), status.login(), traffic(), recovery, lastError);
     }
 
     private TunnelStatus idle(TunnelState state, Optional<String> error) {
-        return TunnelStatus.idle(state, config.gateway().authority(), status == null ? TunnelStatus.Login.NONE : status.login(), traffic(), error);
+        return TunnelStatus.idle(
+                state,
+                config.gateway().authority(),
+                status == null ? TunnelStatus.Login.NONE : status.login(),
+                traffic(),
+                error);
     }
 
     private static TunnelStatus.Routes routes(PodNetwork network) {
@@ -455,7 +579,8 @@ public final class Tunnel {
     }
 
     private static String addresses(SessionConfig settings) {
-        return settings.ipv4().map(Object::toString).orElse("") + settings.ipv6().map(a -> " " + a).orElse("");
+        return settings.ipv4().map(Object::toString).orElse("")
+                + settings.ipv6().map(a -> " " + a).orElse("");
     }
 
     private static void closeQuietly(SessionOpener.OpenSession session) {

@@ -8,33 +8,39 @@ import java.time.Duration;
  */
 public interface TunnelObserver {
     /** Ignores everything. */
-    TunnelObserver NONE = new TunnelObserver() {
-    };
+    TunnelObserver NONE = new TunnelObserver() {};
 
     /** The steps of establishing a session. */
-    enum Phase { TLS, AUTHENTICATION, CONNECT, DTLS }
+    enum Phase {
+        TLS,
+        AUTHENTICATION,
+        CONNECT,
+        DTLS
+    }
 
-    enum Channel { CSTP, DTLS }
+    enum Channel {
+        CSTP,
+        DTLS
+    }
 
     /** How a login ended: accepted, refused by the gateway (wrong credentials), or failed otherwise. */
-    enum LoginOutcome { SUCCESS, REJECTED, FAILED }
+    enum LoginOutcome {
+        SUCCESS,
+        REJECTED,
+        FAILED
+    }
 
     /** A step of establishing the session completed. */
-    default void phaseCompleted(Phase phase, Duration took) {
-    }
+    default void phaseCompleted(Phase phase, Duration took) {}
 
-    default void login(LoginOutcome outcome) {
-    }
+    default void login(LoginOutcome outcome) {}
 
     /** The gateway answered a dead-peer probe. */
-    default void dpdAnswered(Channel channel, Duration roundTrip) {
-    }
+    default void dpdAnswered(Channel channel, Duration roundTrip) {}
 
     /** A channel was given up because the gateway stopped answering. */
-    default void dpdTimedOut(Channel channel) {
-    }
+    default void dpdTimedOut(Channel channel) {}
 
     /** An established session ended without being asked to; the tunnel sets out to re-establish it. */
-    default void sessionLost(SessionEnd.Cause cause) {
-    }
+    default void sessionLost(SessionEnd.Cause cause) {}
 }

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** Where the tunnel stands, as {@code /status} reports it. */
 public enum TunnelState {
-    CONNECTING, CONNECTED, RECONNECTING, DISCONNECTED;
+    CONNECTING,
+    CONNECTED,
+    RECONNECTING,
+    DISCONNECTED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -39,18 +39,37 @@ public record TunnelStatus(
 
     /** No session and no routes: before the first session, after the last, or after a failure. */
     static TunnelStatus idle(TunnelState state, String server, Login login, Traffic traffic, Optional<String> error) {
-        return new TunnelStatus(state, server, Optional.empty(), Routes.NONE, Live.NONE, login, traffic, Optional.empty(), error);
+        return new TunnelStatus(
+                state, server, Optional.empty(), Routes.NONE, Live.NONE, login, traffic, Optional.empty(), error);
     }
 
     /** A session just opened: data goes over CSTP until DTLS comes up. */
-    static TunnelStatus connected(String server, Session session, Routes routes, Dtls dtls, Login login, Traffic traffic) {
-        return new TunnelStatus(TunnelState.CONNECTED, server, Optional.of(session), routes, Live.of(dtls, Optional.empty(), Optional.empty()),
-                login, traffic, Optional.empty(), Optional.empty());
+    static TunnelStatus connected(
+            String server, Session session, Routes routes, Dtls dtls, Login login, Traffic traffic) {
+        return new TunnelStatus(
+                TunnelState.CONNECTED,
+                server,
+                Optional.of(session),
+                routes,
+                Live.of(dtls, Optional.empty(), Optional.empty()),
+                login,
+                traffic,
+                Optional.empty(),
+                Optional.empty());
     }
 
     /** A lost session being re-established: the routes stay installed (on the device, drained), the session is gone. */
-    static TunnelStatus recovering(String server, Routes routes, Login login, Traffic traffic, Recovery recovery, Optional<String> lastError) {
-        return new TunnelStatus(TunnelState.RECONNECTING, server, Optional.empty(), routes, Live.NONE, login, traffic, Optional.of(recovery),
+    static TunnelStatus recovering(
+            String server, Routes routes, Login login, Traffic traffic, Recovery recovery, Optional<String> lastError) {
+        return new TunnelStatus(
+                TunnelState.RECONNECTING,
+                server,
+                Optional.empty(),
+                routes,
+                Live.NONE,
+                login,
+                traffic,
+                Optional.of(recovery),
                 lastError);
     }
 
@@ -85,8 +104,15 @@ public record TunnelStatus(
      * @param mtu     the tun device's MTU
      * @param expires when the gateway will end the session, where it announced a limit
      */
-    public record Session(Optional<AssignedAddress> ipv4, Optional<AssignedAddress> ipv6, List<InetAddress> dnsServers,
-                          List<String> searchDomains, int mtu, Instant connectedSince, Optional<Instant> expires, Tls tls) {
+    public record Session(
+            Optional<AssignedAddress> ipv4,
+            Optional<AssignedAddress> ipv6,
+            List<InetAddress> dnsServers,
+            List<String> searchDomains,
+            int mtu,
+            Instant connectedSince,
+            Optional<Instant> expires,
+            Tls tls) {
         public Session {
             dnsServers = List.copyOf(dnsServers);
             searchDomains = List.copyOf(searchDomains);
@@ -131,7 +157,8 @@ public record TunnelStatus(
 
         /** A running session's live part: the transport follows from the DTLS state. */
         static Live of(Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip) {
-            return new Live(dtls.state() == DtlsState.UP ? Transport.DTLS : Transport.CSTP, dtls, idleExpires, dpdRoundTrip);
+            return new Live(
+                    dtls.state() == DtlsState.UP ? Transport.DTLS : Transport.CSTP, dtls, idleExpires, dpdRoundTrip);
         }
     }
 
@@ -142,7 +169,8 @@ public record TunnelStatus(
      * @param banner             the gateway's banner once logged in ({@code X-CSTP-Banner}, or the success reply's)
      * @param certificateExpires when the client certificate the login presented stops being valid
      */
-    public record Login(Optional<String> bannerBeforeLogin, Optional<String> banner, Optional<Instant> certificateExpires) {
+    public record Login(
+            Optional<String> bannerBeforeLogin, Optional<String> banner, Optional<Instant> certificateExpires) {
         public static final Login NONE = new Login(Optional.empty(), Optional.empty(), Optional.empty());
     }
 
@@ -153,8 +181,7 @@ public record TunnelStatus(
      * @param attempts attempts to re-establish it so far, the one under way included
      * @param since    when it was lost
      */
-    public record Recovery(String reason, int attempts, Instant since) {
-    }
+    public record Recovery(String reason, int attempts, Instant since) {}
 
     /**
      * The DTLS channel.
@@ -175,7 +202,8 @@ public record TunnelStatus(
     }
 
     /** Traffic on one channel; {@code dropped} has every reason, counting zero where nothing was dropped. */
-    public record ChannelTraffic(long bytesSent, long bytesReceived, long packetsSent, long packetsReceived, Map<DropReason, Long> dropped) {
+    public record ChannelTraffic(
+            long bytesSent, long bytesReceived, long packetsSent, long packetsReceived, Map<DropReason, Long> dropped) {
         public ChannelTraffic {
             dropped = Collections.unmodifiableMap(new EnumMap<>(dropped));
         }
@@ -185,8 +213,12 @@ public record TunnelStatus(
             for (DropReason reason : DropReason.values()) {
                 dropped.put(reason, counters.dropped(reason));
             }
-            return new ChannelTraffic(counters.bytesSent.get(), counters.bytesReceived.get(), counters.packetsSent.get(),
-                    counters.packetsReceived.get(), dropped);
+            return new ChannelTraffic(
+                    counters.bytesSent.get(),
+                    counters.bytesReceived.get(),
+                    counters.packetsSent.get(),
+                    counters.packetsReceived.get(),
+                    dropped);
         }
 
         public long packetsDropped() {
@@ -196,8 +228,12 @@ public record TunnelStatus(
         ChannelTraffic plus(ChannelTraffic other) {
             Map<DropReason, Long> sum = new EnumMap<>(dropped);
             other.dropped.forEach((reason, count) -> sum.merge(reason, count, Long::sum));
-            return new ChannelTraffic(bytesSent + other.bytesSent, bytesReceived + other.bytesReceived, packetsSent + other.packetsSent,
-                    packetsReceived + other.packetsReceived, sum);
+            return new ChannelTraffic(
+                    bytesSent + other.bytesSent,
+                    bytesReceived + other.bytesReceived,
+                    packetsSent + other.packetsSent,
+                    packetsReceived + other.packetsReceived,
+                    sum);
         }
     }
 

@@ -7,8 +7,7 @@ import java.util.Locale;
 final class Base32 {
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-    private Base32() {
-    }
+    private Base32() {}
 
     /** @throws IllegalArgumentException naming the position of a character outside the alphabet, never the text */
     static byte[] decode(String text) {
@@ -23,7 +22,8 @@ final class Base32 {
         for (int i = 0; i < end; i++) {
             int value = ALPHABET.indexOf(clean.charAt(i));
             if (value < 0) {
-                throw new IllegalArgumentException("the base32 token secret has a character outside A-Z and 2-7 at position " + (i + 1));
+                throw new IllegalArgumentException(
+                        "the base32 token secret has a character outside A-Z and 2-7 at position " + (i + 1));
             }
             buffer = buffer << 5 | value;
             bits += 5;

@@ -13,8 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class OneTimeCode {
     private static final int[] POWERS = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000};
 
-    private OneTimeCode() {
-    }
+    private OneTimeCode() {}
 
     /** The HOTP code for a counter value (RFC 4226 section 5.3: dynamic truncation, then modulo 10^digits). */
     public static String hotp(TokenSecret secret, long counter) {
@@ -26,10 +25,14 @@ public final class OneTimeCode {
         } catch (InvalidKeyException e) {
             throw new IllegalArgumentException("the token secret is not a usable HMAC key", e);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("every JDK has " + secret.algorithm().jceName(), e);
+            throw new IllegalStateException(
+                    "every JDK has " + secret.algorithm().jceName(), e);
         }
         int offset = hash[hash.length - 1] & 0xf;
-        int binary = (hash[offset] & 0x7f) << 24 | (hash[offset + 1] & 0xff) << 16 | (hash[offset + 2] & 0xff) << 8 | hash[offset + 3] & 0xff;
+        int binary = (hash[offset] & 0x7f) << 24
+                | (hash[offset + 1] & 0xff) << 16
+                | (hash[offset + 2] & 0xff) << 8
+                | (hash[offset + 3] & 0xff);
         String code = Integer.toString(binary % POWERS[secret.digits()]);
         return "0".repeat(secret.digits() - code.length()) + code;
     }

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 public final class SoftToken implements OneTimeCodes {
     /** A secret file holds one line; a bound keeps a strange mount from being read whole. */
     private static final int MAX_FILE = 64 * 1024;
+
     private static final Pattern COUNTER_SUFFIX = Pattern.compile(",\\s*\\d+\\s*$");
     private static final Pattern URI_COUNTER = Pattern.compile("([?&]counter=)\\d+");
 
@@ -34,7 +35,7 @@ public final class SoftToken implements OneTimeCodes {
 
     /** @param secretFile where the secret is read at every code (and a HOTP counter saved), when not given inline */
     public SoftToken(TokenMode mode, Optional<String> secret, Optional<Path> secretFile, Clock clock) {
-        if (secret.isPresent() == secretFile.isPresent() || mode == TokenMode.HOTP && secretFile.isEmpty()) {
+        if (secret.isPresent() == secretFile.isPresent() || (mode == TokenMode.HOTP && secretFile.isEmpty())) {
             throw new IllegalArgumentException("a soft token takes its secret inline or from a file (HOTP: a file)");
         }
         this.mode = mode;
@@ -54,7 +55,8 @@ public final class SoftToken implements OneTimeCodes {
         }
         return switch (mode) {
             case TOTP -> {
-                long step = Math.floorDiv(clock.instant().getEpochSecond(), seed.period().toSeconds());
+                long step = Math.floorDiv(
+                        clock.instant().getEpochSecond(), seed.period().toSeconds());
                 lastTotpStep = Math.max(step, lastTotpStep + 1);
                 yield OneTimeCode.hotp(seed, lastTotpStep);
             }
@@ -71,7 +73,10 @@ public final class SoftToken implements OneTimeCodes {
         String line = text.strip();
         if (line.regionMatches(true, 0, "otpauth://", 0, 10)) {
             Matcher counter = URI_COUNTER.matcher(line);
-            return (counter.find() ? counter.replaceFirst("$1" + next) : line + (line.contains("?") ? "&" : "?") + "counter=" + next) + "\n";
+            return (counter.find()
+                            ? counter.replaceFirst("$1" + next)
+                            : line + (line.contains("?") ? "&" : "?") + "counter=" + next)
+                    + "\n";
         }
         return COUNTER_SUFFIX.matcher(line).replaceFirst("") + "," + next + "\n";
     }
@@ -87,14 +92,17 @@ public final class SoftToken implements OneTimeCodes {
                 Files.deleteIfExists(temporary);
             }
         } catch (AccessDeniedException | ReadOnlyFileSystemException e) {
-            throw AuthenticationException.unanswerable("the HOTP counter cannot be saved: " + file + " is read-only (a Kubernetes "
-                    + "Secret is); a HOTP code is made only once its counter is saved, so that none is sent twice. Use TOTP, or a "
-                    + "writable file");
+            throw AuthenticationException.unanswerable(
+                    "the HOTP counter cannot be saved: " + file + " is read-only (a Kubernetes "
+                            + "Secret is); a HOTP code is made only once its counter is saved, so that none is sent twice. Use TOTP, or a "
+                            + "writable file");
         } catch (IOException e) {
-            String reason = e.getMessage() != null && e.getMessage().contains("Read-only") ? "it is read-only (a Kubernetes Secret is)"
+            String reason = e.getMessage() != null && e.getMessage().contains("Read-only")
+                    ? "it is read-only (a Kubernetes Secret is)"
                     : e.getMessage();
-            throw AuthenticationException.unanswerable("the HOTP counter cannot be saved to " + file + ": " + reason
-                    + "; a HOTP code is made only once its counter is saved, so that none is sent twice. Use TOTP, or a writable file");
+            throw AuthenticationException.unanswerable(
+                    "the HOTP counter cannot be saved to " + file + ": " + reason
+                            + "; a HOTP code is made only once its counter is saved, so that none is sent twice. Use TOTP, or a writable file");
         }
     }
 
@@ -106,11 +114,13 @@ public final class SoftToken implements OneTimeCodes {
         try (var in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_FILE + 1);
             if (bytes.length > MAX_FILE) {
-                throw AuthenticationException.unanswerable("the token secret file " + file + " is larger than " + MAX_FILE + " bytes");
+                throw AuthenticationException.unanswerable(
+                        "the token secret file " + file + " is larger than " + MAX_FILE + " bytes");
             }
             return new String(bytes, StandardCharsets.UTF_8).lines().findFirst().orElse("");
         } catch (IOException e) {
-            throw AuthenticationException.unanswerable("cannot read the token secret file " + file + ": " + e.getMessage());
+            throw AuthenticationException.unanswerable(
+                    "cannot read the token secret file " + file + ": " + e.getMessage());
         }
     }
 

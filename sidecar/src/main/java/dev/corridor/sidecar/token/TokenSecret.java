@@ -27,7 +27,9 @@ public record TokenSecret(byte[] key, Algorithm algorithm, int digits, Duration 
 
     /** The HMAC behind the codes. */
     public enum Algorithm {
-        SHA1("HmacSHA1"), SHA256("HmacSHA256"), SHA512("HmacSHA512");
+        SHA1("HmacSHA1"),
+        SHA256("HmacSHA256"),
+        SHA512("HmacSHA512");
 
         private final String jceName;
 
@@ -95,7 +97,8 @@ public record TokenSecret(byte[] key, Algorithm algorithm, int digits, Duration 
             try {
                 key = HexFormat.of().parseHex(trimmed.substring(2));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("the token secret starts with 0x but is not hexadecimal (an even number of 0-9, a-f)");
+                throw new IllegalArgumentException(
+                        "the token secret starts with 0x but is not hexadecimal (an even number of 0-9, a-f)");
             }
         } else {
             key = trimmed.getBytes(StandardCharsets.UTF_8);
@@ -116,7 +119,8 @@ public record TokenSecret(byte[] key, Algorithm algorithm, int digits, Duration 
             throw new IllegalArgumentException("an otpauth:// URI names totp or hotp, not '" + type + "'");
         }
         Map<String, String> parameters = new HashMap<>();
-        for (String pair : uri.getRawQuery() == null ? new String[0] : uri.getRawQuery().split("&")) {
+        for (String pair :
+                uri.getRawQuery() == null ? new String[0] : uri.getRawQuery().split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
                 parameters.put(decode(pair.substring(0, eq)).toLowerCase(Locale.ROOT), decode(pair.substring(eq + 1)));
@@ -128,13 +132,17 @@ public record TokenSecret(byte[] key, Algorithm algorithm, int digits, Duration 
         }
         Algorithm algorithm;
         try {
-            algorithm = Algorithm.valueOf(parameters.getOrDefault("algorithm", "SHA1").toUpperCase(Locale.ROOT));
+            algorithm = Algorithm.valueOf(
+                    parameters.getOrDefault("algorithm", "SHA1").toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("the otpauth:// URI's algorithm is not SHA1, SHA256 or SHA512");
         }
         int digits = (int) number(parameters.getOrDefault("digits", String.valueOf(DEFAULT_DIGITS)), "digits");
-        Duration period = Duration.ofSeconds(number(parameters.getOrDefault("period", String.valueOf(DEFAULT_PERIOD.toSeconds())), "period"));
-        OptionalLong counter = parameters.containsKey("counter") ? OptionalLong.of(counter(parameters.get("counter"))) : OptionalLong.empty();
+        Duration period = Duration.ofSeconds(
+                number(parameters.getOrDefault("period", String.valueOf(DEFAULT_PERIOD.toSeconds())), "period"));
+        OptionalLong counter = parameters.containsKey("counter")
+                ? OptionalLong.of(counter(parameters.get("counter")))
+                : OptionalLong.empty();
         if (type.equals("hotp") && counter.isEmpty()) {
             throw new IllegalArgumentException("an otpauth://hotp URI needs a counter parameter");
         }
@@ -153,7 +161,8 @@ public record TokenSecret(byte[] key, Algorithm algorithm, int digits, Duration 
             }
             return value;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the token secret's " + what + " is not a whole number: '" + text.strip() + "'");
+            throw new IllegalArgumentException(
+                    "the token secret's " + what + " is not a whole number: '" + text.strip() + "'");
         }
     }
 
@@ -163,8 +172,12 @@ public record TokenSecret(byte[] key, Algorithm algorithm, int digits, Duration 
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof TokenSecret that && Arrays.equals(key, that.key) && algorithm == that.algorithm && digits == that.digits
-                && period.equals(that.period) && counter.equals(that.counter);
+        return other instanceof TokenSecret that
+                && Arrays.equals(key, that.key)
+                && algorithm == that.algorithm
+                && digits == that.digits
+                && period.equals(that.period)
+                && counter.equals(that.counter);
     }
 
     @Override
@@ -174,6 +187,7 @@ public record TokenSecret(byte[] key, Algorithm algorithm, int digits, Duration 
 
     @Override
     public String toString() {
-        return "TokenSecret[" + algorithm + ", " + digits + " digits, " + period.toSeconds() + " s" + "]"; // never the key
+        return "TokenSecret[" + algorithm + ", " + digits + " digits, " + period.toSeconds() + " s"
+                + "]"; // never the key
     }
 }

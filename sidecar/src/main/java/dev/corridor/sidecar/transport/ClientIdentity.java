@@ -71,11 +71,13 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
      * @param password for an encrypted key or PKCS#12 file
      * @throws ClientIdentityException naming the file and what is wrong, never the password
      */
-    public static ClientIdentity load(Path certificateFile, Optional<Path> keyFile, Optional<char[]> password) throws ClientIdentityException {
+    public static ClientIdentity load(Path certificateFile, Optional<Path> keyFile, Optional<char[]> password)
+            throws ClientIdentityException {
         byte[] certificateBytes = read(certificateFile);
         if (!looksLikePem(certificateBytes)) {
             if (keyFile.isPresent()) {
-                throw new ClientIdentityException("the certificate " + certificateFile + " is PKCS#12, which holds its own key: give no key file");
+                throw new ClientIdentityException("the certificate " + certificateFile
+                        + " is PKCS#12, which holds its own key: give no key file");
             }
             return fromPkcs12(certificateFile, certificateBytes, password);
         }
@@ -86,7 +88,8 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
             throw new ClientIdentityException("the certificate file " + certificateFile + " holds no certificate");
         }
         if (keyPem.keys.isEmpty()) {
-            throw new ClientIdentityException("no private key in " + keySource + (keyFile.isEmpty() ? "; give it with --sslkey" : ""));
+            throw new ClientIdentityException(
+                    "no private key in " + keySource + (keyFile.isEmpty() ? "; give it with --sslkey" : ""));
         }
         PrivateKey key = keyPem.keys.getFirst();
         ClientIdentity identity = new ClientIdentity(key, certificatePem.certificates);
@@ -94,7 +97,8 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
         return identity;
     }
 
-    private static ClientIdentity fromPkcs12(Path file, byte[] bytes, Optional<char[]> password) throws ClientIdentityException {
+    private static ClientIdentity fromPkcs12(Path file, byte[] bytes, Optional<char[]> password)
+            throws ClientIdentityException {
         char[] secret = password.orElse(new char[0]);
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
@@ -114,9 +118,13 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
             }
             throw new ClientIdentityException("the PKCS#12 file " + file + " holds no private key with a certificate");
         } catch (IOException e) {
-            throw new ClientIdentityException("cannot open the PKCS#12 file " + file + (password.isEmpty()
-                    ? " without a password; give it with --key-password-file" : ": wrong password, or not PKCS#12")
-                    + " (" + e.getMessage() + ")", e);
+            throw new ClientIdentityException(
+                    "cannot open the PKCS#12 file " + file
+                            + (password.isEmpty()
+                                    ? " without a password; give it with --key-password-file"
+                                    : ": wrong password, or not PKCS#12")
+                            + " (" + e.getMessage() + ")",
+                    e);
         } catch (GeneralSecurityException e) {
             throw new ClientIdentityException("cannot read the PKCS#12 file " + file + ": " + e.getMessage(), e);
         }
@@ -128,7 +136,9 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
             case "Ed25519", "EdDSA" -> "Ed25519";
-            default -> throw new ClientIdentityException("the key in " + keyFile + " is " + key.getAlgorithm() + "; Corridor takes RSA, EC or Ed25519 keys");
+            default ->
+                throw new ClientIdentityException("the key in " + keyFile + " is " + key.getAlgorithm()
+                        + "; Corridor takes RSA, EC or Ed25519 keys");
         };
         try {
             byte[] probe = "corridor client identity".getBytes(StandardCharsets.US_ASCII);
@@ -140,11 +150,14 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
             verifier.initVerify(certificate().getPublicKey());
             verifier.update(probe);
             if (!verifier.verify(signature)) {
-                throw new ClientIdentityException("the key in " + keyFile + " does not belong to the certificate in " + certificateFile);
+                throw new ClientIdentityException(
+                        "the key in " + keyFile + " does not belong to the certificate in " + certificateFile);
             }
         } catch (GeneralSecurityException e) {
-            throw new ClientIdentityException("the key in " + keyFile + " does not belong to the certificate in " + certificateFile
-                    + " (" + e.getMessage() + ")", e);
+            throw new ClientIdentityException(
+                    "the key in " + keyFile + " does not belong to the certificate in " + certificateFile + " ("
+                            + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -152,7 +165,8 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
         try (var in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_FILE + 1);
             if (bytes.length > MAX_FILE) {
-                throw new ClientIdentityException(file + " is larger than " + MAX_FILE + " bytes: not a certificate or key");
+                throw new ClientIdentityException(
+                        file + " is larger than " + MAX_FILE + " bytes: not a certificate or key");
             }
             return bytes;
         } catch (NoSuchFileException e) {
@@ -168,7 +182,8 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
 
     @Override
     public String toString() {
-        return "ClientIdentity[" + certificate().getSubjectX500Principal().getName() + ", until " + notAfter() + "]"; // never the key
+        return "ClientIdentity[" + certificate().getSubjectX500Principal().getName() + ", until " + notAfter()
+                + "]"; // never the key
     }
 
     /** What a PEM file holds: certificates in order, and private keys, decrypted with the password when needed. */
@@ -181,22 +196,26 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
             JcaPEMKeyConverter keys = new JcaPEMKeyConverter();
             JcaX509CertificateConverter certificates = new JcaX509CertificateConverter();
             try (Reader reader = new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.US_ASCII);
-                 PEMParser parser = new PEMParser(reader)) {
+                    PEMParser parser = new PEMParser(reader)) {
                 Object item;
                 while ((item = parser.readObject()) != null) {
                     switch (item) {
                         case X509CertificateHolder holder -> pem.certificates.add(certificates.getCertificate(holder));
-                        case PEMKeyPair pair -> pem.keys.add(keys.getKeyPair(pair).getPrivate());
+                        case PEMKeyPair pair ->
+                            pem.keys.add(keys.getKeyPair(pair).getPrivate());
                         case PrivateKeyInfo info -> pem.keys.add(keys.getPrivateKey(info));
                         case PKCS8EncryptedPrivateKeyInfo encrypted -> {
-                            InputDecryptorProvider decryptor = new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BouncyCastle.PROVIDER)
+                            InputDecryptorProvider decryptor = new JceOpenSSLPKCS8DecryptorProviderBuilder()
+                                    .setProvider(BouncyCastle.PROVIDER)
                                     .build(required(password, file));
                             pem.keys.add(keys.getPrivateKey(encrypted.decryptPrivateKeyInfo(decryptor)));
                         }
                         case PEMEncryptedKeyPair encrypted -> {
-                            PEMDecryptorProvider decryptor = new JcePEMDecryptorProviderBuilder().setProvider(BouncyCastle.PROVIDER)
+                            PEMDecryptorProvider decryptor = new JcePEMDecryptorProviderBuilder()
+                                    .setProvider(BouncyCastle.PROVIDER)
                                     .build(required(password, file));
-                            pem.keys.add(keys.getKeyPair(encrypted.decryptKeyPair(decryptor)).getPrivate());
+                            pem.keys.add(keys.getKeyPair(encrypted.decryptKeyPair(decryptor))
+                                    .getPrivate());
                         }
                         default -> {
                             // parameters (EC PARAMETERS before a SEC1 key) and other objects carry nothing for us
@@ -204,11 +223,13 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
                     }
                 }
             } catch (PKCSException | PEMException e) {
-                throw new ClientIdentityException("cannot decrypt the key in " + file + " with the password given (" + e.getMessage() + ")", e);
+                throw new ClientIdentityException(
+                        "cannot decrypt the key in " + file + " with the password given (" + e.getMessage() + ")", e);
             } catch (OperatorCreationException | CertificateException e) {
                 throw new ClientIdentityException("cannot read " + file + ": " + e.getMessage(), e);
             } catch (IOException | RuntimeException e) {
-                throw new ClientIdentityException(file + " is not a readable PEM certificate or key: " + e.getMessage(), e);
+                throw new ClientIdentityException(
+                        file + " is not a readable PEM certificate or key: " + e.getMessage(), e);
             }
             return pem;
         }
@@ -222,8 +243,8 @@ public record ClientIdentity(PrivateKey key, List<X509Certificate> chain) {
         }
 
         private static char[] required(Optional<char[]> password, Path file) throws ClientIdentityException {
-            return password.orElseThrow(() -> new ClientIdentityException("the key in " + file
-                    + " is encrypted; give its password with --key-password-file"));
+            return password.orElseThrow(() -> new ClientIdentityException(
+                    "the key in " + file + " is encrypted; give its password with --key-password-file"));
         }
     }
 }

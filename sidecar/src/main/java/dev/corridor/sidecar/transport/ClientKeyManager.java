@@ -31,7 +31,8 @@ final class ClientKeyManager extends X509ExtendedKeyManager {
         String algorithm = identity.key().getAlgorithm();
         for (String keyType : keyTypes) {
             // TLS 1.3 asks for "RSASSA-PSS" for RSA keys, TLS 1.2 for "RSA", "EC" and the like.
-            if (keyType.equals(algorithm) || keyType.equals("RSASSA-PSS") && algorithm.equals("RSA")
+            if (keyType.equals(algorithm)
+                    || (keyType.equals("RSASSA-PSS") && algorithm.equals("RSA"))
                     || keyType.startsWith(algorithm + "_")) {
                 return ALIAS;
             }

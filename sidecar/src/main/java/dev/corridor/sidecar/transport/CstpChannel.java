@@ -121,7 +121,12 @@ public final class CstpChannel implements CstpLink, Closeable {
                 int length = CstpFraming.payloadLength(in.bytes, in.position);
                 if (in.available() >= CstpFraming.HEADER_LENGTH + length) {
                     int typeCode = CstpFraming.typeCode(in.bytes, in.position);
-                    receiver.onPacket(PacketType.of(typeCode), typeCode, in.bytes, in.position + CstpFraming.HEADER_LENGTH, length);
+                    receiver.onPacket(
+                            PacketType.of(typeCode),
+                            typeCode,
+                            in.bytes,
+                            in.position + CstpFraming.HEADER_LENGTH,
+                            length);
                     in.skip(CstpFraming.HEADER_LENGTH + length);
                     packets++;
                     continue;
@@ -129,8 +134,10 @@ public final class CstpChannel implements CstpLink, Closeable {
             }
             int read = in.fillAvailable();
             if (read < 0) {
-                throw new EOFException(in.available() == 0 ? "the gateway closed the connection"
-                        : "the gateway closed the connection in the middle of a frame");
+                throw new EOFException(
+                        in.available() == 0
+                                ? "the gateway closed the connection"
+                                : "the gateway closed the connection in the middle of a frame");
             }
             if (read == 0) {
                 break;

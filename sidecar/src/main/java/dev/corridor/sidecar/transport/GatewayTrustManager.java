@@ -28,7 +28,8 @@ final class GatewayTrustManager extends X509ExtendedTrustManager {
 
     /** The JDK's TLS engine calls this one: the engine carries the host name the CA-based check verifies. */
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         if (chain == null || chain.length == 0) {
             throw refuse(null, "the gateway presented no certificate");
         }
@@ -70,17 +71,20 @@ final class GatewayTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         throw new CertificateException("the gateway's certificate must be checked on a TLS engine");
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         throw new CertificateException("a VPN client does not accept client certificates");
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         throw new CertificateException("a VPN client does not accept client certificates");
     }
 

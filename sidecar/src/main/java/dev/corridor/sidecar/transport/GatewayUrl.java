@@ -34,10 +34,13 @@ public record GatewayUrl(String host, int port, String path) {
             throw new IllegalArgumentException("'" + text + "' is not a gateway URL: it names no host");
         }
         if (uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
-            throw new IllegalArgumentException("'" + text + "' is not a gateway URL: no user, query or fragment allowed");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not a gateway URL: no user, query or fragment allowed");
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        String host = uri.getHost().startsWith("[")
+                ? uri.getHost().substring(1, uri.getHost().length() - 1)
+                : uri.getHost();
         return new GatewayUrl(host, uri.getPort() < 0 ? 443 : uri.getPort(), path);
     }
 

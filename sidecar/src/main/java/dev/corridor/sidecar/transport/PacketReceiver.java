@@ -10,6 +10,5 @@ public interface PacketReceiver {
     void onPacket(PacketType type, int typeCode, byte[] buf, int off, int len) throws IOException;
 
     /** A record that failed authentication, replayed, or came from another epoch: dropped, as DTLS requires. */
-    default void onRejectedRecord() {
-    }
+    default void onRejectedRecord() {}
 }

@@ -17,11 +17,12 @@ public record PublicKeyPin(String base64) {
         try {
             digest = Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("'" + PREFIX + base64 + "' is not a pin: the part after " + PREFIX + " is not base64");
+            throw new IllegalArgumentException(
+                    "'" + PREFIX + base64 + "' is not a pin: the part after " + PREFIX + " is not base64");
         }
         if (digest.length != 32) {
-            throw new IllegalArgumentException("'" + PREFIX + base64 + "' is not a pin: it holds " + digest.length
-                    + " bytes, a SHA-256 has 32");
+            throw new IllegalArgumentException(
+                    "'" + PREFIX + base64 + "' is not a pin: it holds " + digest.length + " bytes, a SHA-256 has 32");
         }
     }
 
@@ -36,7 +37,8 @@ public record PublicKeyPin(String base64) {
 
     public static PublicKeyPin of(X509Certificate certificate) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded());
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(certificate.getPublicKey().getEncoded());
             return new PublicKeyPin(Base64.getEncoder().encodeToString(digest));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);

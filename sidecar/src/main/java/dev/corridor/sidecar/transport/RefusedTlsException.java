@@ -9,7 +9,10 @@ import java.io.IOException;
  */
 public final class RefusedTlsException extends IOException {
     /** Why: the gateway's crypto is obsolete, or the configuration refuses what it offers. */
-    public enum Reason { OBSOLETE, NO_FORWARD_SECRECY }
+    public enum Reason {
+        OBSOLETE,
+        NO_FORWARD_SECRECY
+    }
 
     private final Reason reason;
 

@@ -56,7 +56,10 @@ public final class TlsConnection implements Closeable {
         long deadline = deadline();
         HttpResponseHead head = send(request, deadline);
         byte[] body = readBody(head, deadline);
-        if (head.headers().first("Connection").map(v -> v.equalsIgnoreCase("close")).orElse(false)) {
+        if (head.headers()
+                .first("Connection")
+                .map(v -> v.equalsIgnoreCase("close"))
+                .orElse(false)) {
             reusable = false;
         }
         return new HttpResponse(head, body);
@@ -81,7 +84,8 @@ public final class TlsConnection implements Closeable {
         int end;
         while ((end = in.indexOfBlankLine()) < 0) {
             if (in.available() >= MAX_HEAD) {
-                throw new ProtocolException("the gateway's reply to " + request + " has a head longer than " + MAX_HEAD + " bytes");
+                throw new ProtocolException(
+                        "the gateway's reply to " + request + " has a head longer than " + MAX_HEAD + " bytes");
             }
             if (!in.fillBlocking(deadline)) {
                 throw new ProtocolException("the gateway closed the connection instead of answering " + request);
@@ -95,7 +99,8 @@ public final class TlsConnection implements Closeable {
 
     private byte[] readBody(HttpResponseHead head, long deadline) throws IOException {
         if (head.headers().first("Transfer-Encoding").isPresent()) {
-            throw new ProtocolException("the gateway sent a " + head.headers().first("Transfer-Encoding").get()
+            throw new ProtocolException("the gateway sent a "
+                    + head.headers().first("Transfer-Encoding").get()
                     + "-encoded body; only Content-Length bodies are supported");
         }
         OptionalLong length = head.contentLength();
@@ -104,13 +109,15 @@ public final class TlsConnection implements Closeable {
             return readToEnd(deadline);
         }
         if (length.getAsLong() > MAX_BODY) {
-            throw new ProtocolException("the gateway announced a " + length.getAsLong() + "-byte body; at most " + MAX_BODY + " is accepted");
+            throw new ProtocolException("the gateway announced a " + length.getAsLong() + "-byte body; at most "
+                    + MAX_BODY + " is accepted");
         }
         byte[] body = new byte[(int) length.getAsLong()];
         int filled = 0;
         while (filled < body.length) {
             if (in.available() == 0 && !in.fillBlocking(deadline)) {
-                throw new ProtocolException("the gateway closed the connection " + (body.length - filled) + " bytes before the end of its reply");
+                throw new ProtocolException("the gateway closed the connection " + (body.length - filled)
+                        + " bytes before the end of its reply");
             }
             int chunk = Math.min(in.available(), body.length - filled);
             System.arraycopy(in.bytes, in.position, body, filled, chunk);

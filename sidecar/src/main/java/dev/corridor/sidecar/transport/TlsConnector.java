@@ -46,8 +46,12 @@ public final class TlsConnector {
     private static final String DISABLED_ALGORITHMS = "jdk.tls.disabledAlgorithms";
     private static final String RSA_KEY_EXCHANGE = "TLS_RSA_*";
     /** RSA key exchange suites, strongest first, as older ASAs offer them: offered after every suite with forward secrecy. */
-    static final List<String> RSA_SUITES = List.of("TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_RSA_WITH_AES_256_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_256_CBC_SHA",
+    static final List<String> RSA_SUITES = List.of(
+            "TLS_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_RSA_WITH_AES_256_CBC_SHA256",
+            "TLS_RSA_WITH_AES_128_CBC_SHA256",
+            "TLS_RSA_WITH_AES_256_CBC_SHA",
             "TLS_RSA_WITH_AES_128_CBC_SHA");
 
     private final TrustPolicy policy;
@@ -107,14 +111,20 @@ public final class TlsConnector {
         try {
             tcp = TcpSocket.connect(remote, connectTimeout.toMillis());
         } catch (OsException e) {
-            throw new GatewayUnreachableException("cannot reach the gateway at " + remote.getAddress().getHostAddress()
-                    + ":" + url.port() + " (" + url.host() + "): " + e.getMessage(), e);
+            throw new GatewayUnreachableException(
+                    "cannot reach the gateway at " + remote.getAddress().getHostAddress() + ":" + url.port() + " ("
+                            + url.host() + "): " + e.getMessage(),
+                    e);
         }
         GatewayTrustManager trust = new GatewayTrustManager(policy.pins(), authorities);
         SSLEngine engine;
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(identity.map(id -> new KeyManager[] {new ClientKeyManager(id)}).orElse(null), new TrustManager[] {trust}, null);
+            context.init(
+                    identity.map(id -> new KeyManager[] {new ClientKeyManager(id)})
+                            .orElse(null),
+                    new TrustManager[] {trust},
+                    null);
             engine = context.createSSLEngine(url.host(), url.port());
         } catch (GeneralSecurityException e) {
             tcp.close();
@@ -137,26 +147,32 @@ public final class TlsConnector {
             X509Certificate refused = trust.refused();
             if (refused != null) {
                 PublicKeyPin pin = PublicKeyPin.of(refused);
-                throw new UntrustedCertificateException("the gateway's certificate is not trusted: " + trust.refusal()
-                        + ". Certificate: " + refused.getSubjectX500Principal().getName() + ", issued by "
-                        + refused.getIssuerX500Principal().getName() + ", public key " + pin
-                        + ". If you trust this gateway, pin it with --servercert " + pin
-                        + " (or give its CA with --cafile).", pin, e);
+                throw new UntrustedCertificateException(
+                        "the gateway's certificate is not trusted: " + trust.refusal()
+                                + ". Certificate: "
+                                + refused.getSubjectX500Principal().getName() + ", issued by "
+                                + refused.getIssuerX500Principal().getName() + ", public key " + pin
+                                + ". If you trust this gateway, pin it with --servercert " + pin
+                                + " (or give its CA with --cafile).",
+                        pin,
+                        e);
             }
             Optional<RefusedTlsException> offer = refusal(url, remote, e);
             if (offer.isPresent()) {
                 throw offer.get();
             }
-            throw new IOException("TLS handshake with the gateway " + url.authority() + " failed: " + e.getMessage(), e);
+            throw new IOException(
+                    "TLS handshake with the gateway " + url.authority() + " failed: " + e.getMessage(), e);
         } catch (IOException e) {
             tls.close();
             // GnuTLS closes without an alert when nothing fits; a gateway that stopped answering is not asked again.
-            Optional<RefusedTlsException> offer = e instanceof java.net.SocketTimeoutException ? Optional.empty() : refusal(url, remote, e);
+            Optional<RefusedTlsException> offer =
+                    e instanceof java.net.SocketTimeoutException ? Optional.empty() : refusal(url, remote, e);
             if (offer.isPresent()) {
                 throw offer.get();
             }
-            throw new GatewayUnreachableException("the gateway " + url.authority() + " broke off the TLS handshake: "
-                    + e.getMessage(), e);
+            throw new GatewayUnreachableException(
+                    "the gateway " + url.authority() + " broke off the TLS handshake: " + e.getMessage(), e);
         }
         var session = engine.getSession();
         if (!forwardSecrecy(session.getProtocol(), session.getCipherSuite())) {
@@ -165,9 +181,13 @@ public final class TlsConnector {
                 throw new IOException("the gateway " + url.authority() + " negotiated " + session.getCipherSuite()
                         + " (RSA key exchange, no forward secrecy), which --pfs refuses");
             }
-            LOG.log(System.Logger.Level.WARNING, "the gateway {0} offers only RSA key exchange ({1} over {2}): this session has no "
-                    + "forward secrecy (whoever gets the gateway''s private key can decrypt recorded traffic); --pfs refuses such gateways",
-                    url.authority(), session.getCipherSuite(), session.getProtocol());
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "the gateway {0} offers only RSA key exchange ({1} over {2}): this session has no "
+                            + "forward secrecy (whoever gets the gateway''s private key can decrypt recorded traffic); --pfs refuses such gateways",
+                    url.authority(),
+                    session.getCipherSuite(),
+                    session.getProtocol());
         }
         return new TlsConnection(tls, remote, ioTimeout);
     }
@@ -177,19 +197,28 @@ public final class TlsConnector {
      * everything, and a choice Corridor refuses (obsolete crypto; RSA key exchange under --pfs) is named.
      */
     private Optional<RefusedTlsException> refusal(GatewayUrl url, InetSocketAddress remote, IOException failure) {
-        Optional<TlsOfferProbe.Choice> choice = TlsOfferProbe.probe(remote, url.hasHostName() ? url.host() : null, connectTimeout);
+        Optional<TlsOfferProbe.Choice> choice =
+                TlsOfferProbe.probe(remote, url.hasHostName() ? url.host() : null, connectTimeout);
         if (choice.isEmpty()) {
             return Optional.empty();
         }
         TlsOfferProbe.Choice chosen = choice.get();
         if (chosen.obsolete()) {
-            return Optional.of(new RefusedTlsException(RefusedTlsException.Reason.OBSOLETE, "the gateway " + url.authority()
-                    + " offers only obsolete TLS: offered everything down to TLS 1.0 and 3DES, it chose " + chosen
-                    + "; Corridor requires TLS 1.2 or 1.3 with AES-GCM, AES-CBC or ChaCha20 (" + failure.getMessage() + ")", failure));
+            return Optional.of(new RefusedTlsException(
+                    RefusedTlsException.Reason.OBSOLETE,
+                    "the gateway " + url.authority()
+                            + " offers only obsolete TLS: offered everything down to TLS 1.0 and 3DES, it chose "
+                            + chosen
+                            + "; Corridor requires TLS 1.2 or 1.3 with AES-GCM, AES-CBC or ChaCha20 ("
+                            + failure.getMessage() + ")",
+                    failure));
         }
         if (pfs && chosen.rsaKeyExchange()) {
-            return Optional.of(new RefusedTlsException(RefusedTlsException.Reason.NO_FORWARD_SECRECY, "the gateway " + url.authority()
-                    + " offers only RSA key exchange (it chose " + chosen + "), which has no forward secrecy: --pfs refuses it", failure));
+            return Optional.of(new RefusedTlsException(
+                    RefusedTlsException.Reason.NO_FORWARD_SECRECY,
+                    "the gateway " + url.authority() + " offers only RSA key exchange (it chose " + chosen
+                            + "), which has no forward secrecy: --pfs refuses it",
+                    failure));
         }
         return Optional.empty();
     }
@@ -214,7 +243,11 @@ public final class TlsConnector {
      * ({@code TLS_RSA_*}), where the server's long-term key decrypts the premaster secret.
      */
     public static boolean forwardSecrecy(String protocol, String cipherSuite) {
-        return protocol == null || protocol.isEmpty() || "TLSv1.3".equals(protocol) || cipherSuite == null || !cipherSuite.startsWith("TLS_RSA_");
+        return protocol == null
+                || protocol.isEmpty()
+                || "TLSv1.3".equals(protocol)
+                || cipherSuite == null
+                || !cipherSuite.startsWith("TLS_RSA_");
     }
 
     /**
@@ -252,7 +285,8 @@ public final class TlsConnector {
 
     private static KeyStore loadCa(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            Collection<? extends Certificate> certificates =
+                    CertificateFactory.getInstance("X.509").generateCertificates(in);
             if (certificates.isEmpty()) {
                 throw new IllegalArgumentException("the CA file " + file + " holds no certificate");
             }
@@ -266,7 +300,8 @@ public final class TlsConnector {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the CA file " + file + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("the CA file " + file + " is not a PEM certificate bundle: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the CA file " + file + " is not a PEM certificate bundle: " + e.getMessage(), e);
         }
     }
 }

@@ -34,14 +34,18 @@ final class TlsOfferProbe {
             if (version.equals(ProtocolVersion.TLSv10)) {
                 return "TLSv1";
             }
-            return version.equals(ProtocolVersion.TLSv11) ? "TLSv1.1" : version.equals(ProtocolVersion.TLSv12) ? "TLSv1.2" : version.toString();
+            return version.equals(ProtocolVersion.TLSv11)
+                    ? "TLSv1.1"
+                    : version.equals(ProtocolVersion.TLSv12) ? "TLSv1.2" : version.toString();
         }
 
         /** The IANA name, from Bouncy Castle's constants of that name. */
         String suite() {
             for (java.lang.reflect.Field field : CipherSuite.class.getFields()) {
                 try {
-                    if (field.getType() == int.class && field.getName().startsWith("TLS_") && field.getInt(null) == cipherSuite) {
+                    if (field.getType() == int.class
+                            && field.getName().startsWith("TLS_")
+                            && field.getInt(null) == cipherSuite) {
                         return field.getName();
                     }
                 } catch (IllegalAccessException e) {
@@ -54,8 +58,12 @@ final class TlsOfferProbe {
         /** What the JDK refuses however Corridor is configured: TLS before 1.2, 3DES, RC4, DES, NULL, anonymous. */
         boolean obsolete() {
             String suite = suite();
-            return !version.isEqualOrLaterVersionOf(ProtocolVersion.TLSv12) || suite.contains("3DES") || suite.contains("RC4")
-                    || suite.contains("_DES_") || suite.contains("NULL") || suite.contains("_anon_");
+            return !version.isEqualOrLaterVersionOf(ProtocolVersion.TLSv12)
+                    || suite.contains("3DES")
+                    || suite.contains("RC4")
+                    || suite.contains("_DES_")
+                    || suite.contains("NULL")
+                    || suite.contains("_anon_");
         }
 
         boolean rsaKeyExchange() {
@@ -69,19 +77,19 @@ final class TlsOfferProbe {
     }
 
     private static final int[] EVERYTHING = {
-            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-            CipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
-            CipherSuite.TLS_DHE_RSA_WITH_AES_256_CBC_SHA, CipherSuite.TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
-            CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
-            CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA256, CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256,
-            CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA, CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA,
-            CipherSuite.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, CipherSuite.TLS_RSA_WITH_3DES_EDE_CBC_SHA};
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        CipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite.TLS_DHE_RSA_WITH_AES_256_CBC_SHA, CipherSuite.TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+        CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA256, CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256,
+        CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA, CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA,
+        CipherSuite.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, CipherSuite.TLS_RSA_WITH_3DES_EDE_CBC_SHA
+    };
 
-    private TlsOfferProbe() {
-    }
+    private TlsOfferProbe() {}
 
     /** The gateway's choice, or empty when it chose nothing Bouncy Castle offers either (or did not answer). */
     static Optional<Choice> probe(InetSocketAddress remote, String serverName, Duration timeout) {
@@ -94,7 +102,9 @@ final class TlsOfferProbe {
         } catch (IOException e) {
             // expected: the probe breaks off at the ServerHello
         }
-        return client.suite < 0 || client.version == null ? Optional.empty() : Optional.of(new Choice(client.version, client.suite));
+        return client.suite < 0 || client.version == null
+                ? Optional.empty()
+                : Optional.of(new Choice(client.version, client.suite));
     }
 
     private static final class ChoiceRecorder extends AbstractTlsClient {
@@ -119,12 +129,15 @@ final class TlsOfferProbe {
 
         @Override
         protected Vector<ServerName> getSNIServerNames() {
-            if (serverName == null || serverName.isEmpty() || Character.isDigit(serverName.charAt(serverName.length() - 1))
+            if (serverName == null
+                    || serverName.isEmpty()
+                    || Character.isDigit(serverName.charAt(serverName.length() - 1))
                     || serverName.contains(":")) {
                 return null;
             }
             Vector<ServerName> names = new Vector<>();
-            names.add(new ServerName(NameType.host_name, serverName.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            names.add(new ServerName(
+                    NameType.host_name, serverName.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
             return names;
         }
 

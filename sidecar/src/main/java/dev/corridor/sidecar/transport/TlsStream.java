@@ -32,6 +32,7 @@ final class TlsStream implements PlaintextSource, Closeable {
     private final int recordRoom;
     /** The session's plaintext record size, read once the handshake is done rather than (under the engine's locks) per read. */
     private int applicationBufferSize;
+
     private ByteBuffer sourceView = ByteBuffer.allocate(0);
     /**
      * A record that failed after others in the same read had produced plaintext (typically an alert right behind the
@@ -77,13 +78,15 @@ final class TlsStream implements PlaintextSource, Closeable {
                     int buffered = netIn.position();
                     unwrap(scratch);
                     if (engine.isInboundDone()) {
-                        // A task that failed (the certificate check) closed the engine: the next wrap throws its failure.
+                        // A task that failed (the certificate check) closed the engine: the next wrap throws its
+                        // failure.
                         engine.wrap(NOTHING, netOut);
                         throw new EOFException("the gateway closed the connection during the TLS handshake");
                     }
                     boolean stillWaiting = engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_UNWRAP;
                     if (netIn.position() == buffered && stillWaiting) {
-                        fillBlocking(deadline); // nothing complete to unwrap: the rest of the gateway's flight is on its way
+                        fillBlocking(
+                                deadline); // nothing complete to unwrap: the rest of the gateway's flight is on its way
                     }
                 }
                 case NEED_TASK -> runTasks();
@@ -143,7 +146,10 @@ final class TlsStream implements PlaintextSource, Closeable {
                 return false;
             }
         }
-        if (sourceView.array() != buf) {
+        // Identity on purpose: the view is rewrapped only when the caller hands over another array.
+        @SuppressWarnings("ReferenceEquality")
+        boolean otherArray = sourceView.array() != buf;
+        if (otherArray) {
             sourceView = ByteBuffer.wrap(buf);
         }
         sourceView.limit(off + len).position(off);
@@ -247,8 +253,7 @@ final class TlsStream implements PlaintextSource, Closeable {
                     wrap(NOTHING);
                     flush();
                 }
-                default -> {
-                }
+                default -> {}
             }
             if (result.getStatus() != SSLEngineResult.Status.OK || result.bytesConsumed() == 0) {
                 break;

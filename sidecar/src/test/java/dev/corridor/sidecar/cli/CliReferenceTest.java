@@ -24,9 +24,12 @@ class CliReferenceTest {
         List<String> missing = new ArrayList<>();
         check(new CommandLine(new CorridorCommand()), reference, checked, missing);
 
-        assertThat(checked).as("the commands walked").contains("corridor-sidecar", "corridor-sidecar connect",
-                "corridor-sidecar authenticate");
-        assertThat(missing).as("options --help lists that " + REFERENCE + " does not mention").isEmpty();
+        assertThat(checked)
+                .as("the commands walked")
+                .contains("corridor-sidecar", "corridor-sidecar connect", "corridor-sidecar authenticate");
+        assertThat(missing)
+                .as("options --help lists that " + REFERENCE + " does not mention")
+                .isEmpty();
     }
 
     private static void check(CommandLine command, String reference, List<String> checked, List<String> missing) {
@@ -50,6 +53,8 @@ class CliReferenceTest {
 
     /** Whether the text has the name as a whole word: --token-secret-file is no mention of --token-secret. */
     private static boolean mentions(String text, String name) {
-        return Pattern.compile("(?<![\\w-])" + Pattern.quote(name) + "(?![\\w-])").matcher(text).find();
+        return Pattern.compile("(?<![\\w-])" + Pattern.quote(name) + "(?![\\w-])")
+                .matcher(text)
+                .find();
     }
 }

@@ -15,10 +15,22 @@ class CommandLineTest {
         assertThat(result.code).isZero();
         assertThat(result.out)
                 .contains("SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "HTTP ENDPOINTS", "EXAMPLES")
-                .contains("-u, --user=NAME", "--passwd-on-stdin", "--password-file=FILE", "--servercert=pin-sha256:BASE64",
-                        "--cafile=FILE", "--authgroup=GROUP", "-i, --interface=IFNAME", "--no-dtls", "--base-mtu=MTU",
-                        "--http-address=HOST:PORT", "--config=FILE", "--forward=LISTEN_ADDRESS:PORT=HOST:PORT", "--socks-listen=ADDRESS:PORT",
-                        "--http-proxy-listen=ADDRESS:PORT", "--proxy-allow-source=CIDR")
+                .contains(
+                        "-u, --user=NAME",
+                        "--passwd-on-stdin",
+                        "--password-file=FILE",
+                        "--servercert=pin-sha256:BASE64",
+                        "--cafile=FILE",
+                        "--authgroup=GROUP",
+                        "-i, --interface=IFNAME",
+                        "--no-dtls",
+                        "--base-mtu=MTU",
+                        "--http-address=HOST:PORT",
+                        "--config=FILE",
+                        "--forward=LISTEN_ADDRESS:PORT=HOST:PORT",
+                        "--socks-listen=ADDRESS:PORT",
+                        "--http-proxy-listen=ADDRESS:PORT",
+                        "--proxy-allow-source=CIDR")
                 .contains("3   the gateway refused credentials read from standard input");
     }
 
@@ -40,8 +52,7 @@ class CommandLineTest {
         assertThat(result.err).contains("Unknown option: '--frobnicate'");
     }
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     private static Result run(String... args) {
         PrintStream originalOut = System.out;

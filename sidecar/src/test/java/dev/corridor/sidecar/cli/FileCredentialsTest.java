@@ -17,7 +17,9 @@ class FileCredentialsTest {
     @Test
     void anEmptyPasswordIsAnAnswerLikeAnyOther() {
         assertThat(FileCredentials.lines("\n")).containsExactly("");
-        assertThat(FileCredentials.lines("")).as("a Secret holding an empty value").containsExactly("");
+        assertThat(FileCredentials.lines(""))
+                .as("a Secret holding an empty value")
+                .containsExactly("");
         assertThat(FileCredentials.lines("\n123456\n")).containsExactly("", "123456");
     }
 }

@@ -1,9 +1,9 @@
 package dev.corridor.sidecar.config;
 
-import com.code_intelligence.jazzer.junit.DictionaryEntries;
-import com.code_intelligence.jazzer.junit.FuzzTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +26,7 @@ class ConfigFileFuzzTest {
     private static final List<Pattern> SETTING_NAMES = Arrays.stream(Setting.values())
             .map(setting -> Pattern.compile("(?<![A-Za-z])" + Pattern.quote(setting.key()) + "(?![A-Za-z])"))
             .toList();
+
     private static final Pattern LINE = Pattern.compile("\\bline \\d+\\b");
     private static Path file;
 
@@ -42,17 +43,52 @@ class ConfigFileFuzzTest {
     /** Every file gives a configuration or a {@link ConfigException} naming the setting (or line) and what is expected. */
     @Timeout(10)
     @FuzzTest
-    @DictionaryEntries({"server: ", "user: ", "userFile: ", "passwordFile: ", "passwordOnStdin: ", "serverCert: ", "cafile: ",
-            "authgroup: ", "interface: ", "dtls: ", "baseMtu: ", "httpAddress: ", "allowDefaultRoute: ", "route: ", "excludeRoute: ",
-            "neverRoute: ", "statusTokenFile: ", "failClosed: ", "reconnectTimeout: ", "reconnectMinDelay: ", "reconnectMaxDelay: ", "logLevel: ", "true", "yes", "~",
-            "&anchor ", "*anchor", "!!binary ", "!!int ", "<<: ", "- ", "[", "]", "{", "}", "pin-sha256:"})
+    @DictionaryEntries({
+        "server: ",
+        "user: ",
+        "userFile: ",
+        "passwordFile: ",
+        "passwordOnStdin: ",
+        "serverCert: ",
+        "cafile: ",
+        "authgroup: ",
+        "interface: ",
+        "dtls: ",
+        "baseMtu: ",
+        "httpAddress: ",
+        "allowDefaultRoute: ",
+        "route: ",
+        "excludeRoute: ",
+        "neverRoute: ",
+        "statusTokenFile: ",
+        "failClosed: ",
+        "reconnectTimeout: ",
+        "reconnectMinDelay: ",
+        "reconnectMaxDelay: ",
+        "logLevel: ",
+        "true",
+        "yes",
+        "~",
+        "&anchor ",
+        "*anchor",
+        "!!binary ",
+        "!!int ",
+        "<<: ",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "pin-sha256:"
+    })
     void loadsEveryConfigFileOrNamesTheProblem(byte[] content) throws IOException {
         Files.write(file, content);
         try {
             ConfigFile.load(file).overriddenBy(COMMAND_LINE).resolve();
         } catch (ConfigException refused) {
             assertThat(namesTheProblem(refused.getMessage()))
-                    .as("a refusal names the setting, the line or the config file: %s", refused.getMessage()).isTrue();
+                    .as("a refusal names the setting, the line or the config file: %s", refused.getMessage())
+                    .isTrue();
         }
     }
 

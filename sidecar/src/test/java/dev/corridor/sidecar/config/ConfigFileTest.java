@@ -50,16 +50,22 @@ class ConfigFileTest {
         assertThat(config.routes().allowDefaultRoute()).isTrue();
         assertThat(config.routes().include()).extracting(Object::toString).containsExactly("192.168.50.0/24");
         assertThat(config.routes().exclude()).extracting(Object::toString).containsExactly("10.20.9.0/24");
-        assertThat(config.routes().never()).extracting(Object::toString).containsExactly("10.96.0.0/12", "10.244.0.0/16");
-        assertThat(config.reconnect()).isEqualTo(new ReconnectPolicy(java.time.Duration.ofSeconds(600),
-                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30)));
+        assertThat(config.routes().never())
+                .extracting(Object::toString)
+                .containsExactly("10.96.0.0/12", "10.244.0.0/16");
+        assertThat(config.reconnect())
+                .isEqualTo(new ReconnectPolicy(
+                        java.time.Duration.ofSeconds(600),
+                        java.time.Duration.ofSeconds(2),
+                        java.time.Duration.ofSeconds(30)));
         assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.DEBUG);
     }
 
     /** The file the operator renders into a tunnel's ConfigMap (its SidecarConfigurationTest checks it is current). */
     @Test
     void readsWhatTheOperatorRenders() throws Exception {
-        ClientConfig config = ConfigFile.load(Path.of("../operator/src/test/resources/rendered/corridor.yaml")).resolve();
+        ClientConfig config = ConfigFile.load(Path.of("../operator/src/test/resources/rendered/corridor.yaml"))
+                .resolve();
 
         assertThat(config.gateway().host()).isEqualTo("vpn.example.test");
         assertThat(config.gateway().path()).isEqualTo("/engineering");
@@ -75,16 +81,23 @@ class ConfigFileTest {
         assertThat(config.routes().allowDefaultRoute()).isTrue();
         assertThat(config.routes().include()).extracting(Object::toString).containsExactly("10.30.0.0/16");
         assertThat(config.routes().exclude()).extracting(Object::toString).containsExactly("10.30.99.0/24");
-        assertThat(config.routes().never()).extracting(Object::toString).containsExactly("10.42.0.0/16", "10.43.0.0/16");
-        assertThat(config.reconnect()).isEqualTo(new ReconnectPolicy(java.time.Duration.ofSeconds(600),
-                java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(30)));
+        assertThat(config.routes().never())
+                .extracting(Object::toString)
+                .containsExactly("10.42.0.0/16", "10.43.0.0/16");
+        assertThat(config.reconnect())
+                .isEqualTo(new ReconnectPolicy(
+                        java.time.Duration.ofSeconds(600),
+                        java.time.Duration.ofSeconds(2),
+                        java.time.Duration.ofSeconds(30)));
         assertThat(config.logLevel()).isEqualTo(ClientConfig.LogLevel.DEBUG);
     }
 
     @Test
     void theCommandLineWinsOverTheFile() throws Exception {
         Settings file = ConfigFile.load(write("server: vpn.corp.test\ninterface: corp0\nbaseMtu: 1400\n"));
-        Settings cli = Settings.empty().with(Setting.USER, "alice").with(Setting.SERVER_CERT, List.of())
+        Settings cli = Settings.empty()
+                .with(Setting.USER, "alice")
+                .with(Setting.SERVER_CERT, List.of())
                 .with(Setting.INTERFACE, "vpn9");
         ClientConfig config = file.overriddenBy(cli).resolve();
         assertThat(config.interfaceName()).isEqualTo("vpn9");
@@ -126,25 +139,32 @@ class ConfigFileTest {
 
     @Test
     void badValuesAreNamed() throws Exception {
-        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\nbaseMtu: 100\n")).resolve())
+        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\nbaseMtu: 100\n"))
+                        .resolve())
                 .hasMessage("baseMtu: 100 is out of range; expected 1280..9000");
-        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\ninterface: a-very-long-interface-name\n")).resolve())
+        assertThatThrownBy(
+                        () -> ConfigFile.load(write("server: vpn.corp.test\ninterface: a-very-long-interface-name\n"))
+                                .resolve())
                 .hasMessageContaining("interface: 'a-very-long-interface-name' is not a usable interface name");
-        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\nserverCert: [abc]\n")).resolve())
+        assertThatThrownBy(() -> ConfigFile.load(write("server: vpn.corp.test\nserverCert: [abc]\n"))
+                        .resolve())
                 .hasMessageContaining("serverCert: 'abc' is not a pin");
         assertThatThrownBy(() -> ConfigFile.load(write("server: ftp://vpn/\n")).resolve())
                 .hasMessageContaining("server: 'ftp://vpn/' is not a gateway URL");
         assertThatThrownBy(() -> ConfigFile.load(write("user: a\n")).resolve())
                 .hasMessageContaining("no gateway given");
-        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nhttpAddress: nowhere\n")).resolve())
+        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nhttpAddress: nowhere\n"))
+                        .resolve())
                 .hasMessageContaining("httpAddress: 'nowhere' must be HOST:PORT");
-        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nlogLevel: loud\n")).resolve())
+        assertThatThrownBy(() ->
+                        ConfigFile.load(write("server: v\nlogLevel: loud\n")).resolve())
                 .hasMessageContaining("logLevel: 'loud' is not one of");
-        assertThatThrownBy(() -> ConfigFile.load(dir.resolve("missing.yaml")))
-                .hasMessageContaining("does not exist");
-        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nneverRoute: [10.96.0.0/99]\n")).resolve())
+        assertThatThrownBy(() -> ConfigFile.load(dir.resolve("missing.yaml"))).hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nneverRoute: [10.96.0.0/99]\n"))
+                        .resolve())
                 .hasMessageContaining("neverRoute: '10.96.0.0/99' is not a network");
-        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nreconnectMinDelay: 10\nreconnectMaxDelay: 5\n")).resolve())
+        assertThatThrownBy(() -> ConfigFile.load(write("server: v\nreconnectMinDelay: 10\nreconnectMaxDelay: 5\n"))
+                        .resolve())
                 .hasMessageContaining("reconnectMaxDelay: 5 is less than reconnectMinDelay (10)");
         assertThatThrownBy(() -> ConfigFile.load(write("server: \"unterminated\n")))
                 .hasMessageContaining("is not valid YAML");

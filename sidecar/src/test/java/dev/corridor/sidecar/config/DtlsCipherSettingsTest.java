@@ -30,7 +30,9 @@ class DtlsCipherSettingsTest {
     @Test
     void colonSeparatedNamesInTheirOrderWithoutRepeats() throws Exception {
         ClientConfig config = server().with(Setting.DTLS_CIPHERS, "AES128-SHA:AES256-SHA:AES128-SHA")
-                .with(Setting.DTLS12_CIPHERS, "ECDHE-RSA-AES256-GCM-SHA384").with(Setting.PFS, true).resolve();
+                .with(Setting.DTLS12_CIPHERS, "ECDHE-RSA-AES256-GCM-SHA384")
+                .with(Setting.PFS, true)
+                .resolve();
         assertThat(config.dtlsCiphers()).containsExactly(DtlsCipher.AES128_SHA, DtlsCipher.AES256_SHA);
         assertThat(config.dtls12Ciphers()).containsExactly(DtlsCipher.ECDHE_RSA_AES256_GCM_SHA384);
         assertThat(config.pfs()).isTrue();
@@ -45,24 +47,35 @@ class DtlsCipherSettingsTest {
 
     @Test
     void anUnknownNameIsAnErrorListingTheKnownOnes() {
-        assertThatThrownBy(() -> server().with(Setting.DTLS_CIPHERS, "AES256-SHA:DES-CBC3-SHA").resolve())
+        assertThatThrownBy(() -> server().with(Setting.DTLS_CIPHERS, "AES256-SHA:DES-CBC3-SHA")
+                        .resolve())
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("dtlsCiphers: unknown DTLS cipher 'DES-CBC3-SHA'; known: "
                         + "PSK-NEGOTIATE:OC-DTLS1_2-AES256-GCM:OC-DTLS1_2-AES128-GCM:AES256-SHA:AES128-SHA");
-        assertThatThrownBy(() -> server().with(Setting.DTLS_CIPHERS, "AES256-GCM-SHA384").resolve())
+        assertThatThrownBy(() ->
+                        server().with(Setting.DTLS_CIPHERS, "AES256-GCM-SHA384").resolve())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("unknown DTLS cipher 'AES256-GCM-SHA384' (it belongs in dtls12Ciphers)");
-        assertThatThrownBy(() -> server().with(Setting.DTLS12_CIPHERS, "AES256-SHA").resolve())
+        assertThatThrownBy(() ->
+                        server().with(Setting.DTLS12_CIPHERS, "AES256-SHA").resolve())
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("dtls12Ciphers: unknown DTLS cipher 'AES256-SHA' (it belongs in dtlsCiphers); known: "
-                        + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384");
+                .hasMessageContaining(
+                        "dtls12Ciphers: unknown DTLS cipher 'AES256-SHA' (it belongs in dtlsCiphers); known: "
+                                + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384");
     }
 
     @Test
     void bothListsEmptyIsAnErrorUnlessDtlsIsOff() throws Exception {
-        assertThatThrownBy(() -> server().with(Setting.DTLS_CIPHERS, "").with(Setting.DTLS12_CIPHERS, "").resolve())
-                .isInstanceOf(ConfigException.class).hasMessageContaining("--no-dtls");
-        assertThat(server().with(Setting.DTLS_CIPHERS, "").with(Setting.DTLS12_CIPHERS, "").with(Setting.DTLS, false).resolve().dtls())
+        assertThatThrownBy(() -> server().with(Setting.DTLS_CIPHERS, "")
+                        .with(Setting.DTLS12_CIPHERS, "")
+                        .resolve())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--no-dtls");
+        assertThat(server().with(Setting.DTLS_CIPHERS, "")
+                        .with(Setting.DTLS12_CIPHERS, "")
+                        .with(Setting.DTLS, false)
+                        .resolve()
+                        .dtls())
                 .isFalse();
     }
 

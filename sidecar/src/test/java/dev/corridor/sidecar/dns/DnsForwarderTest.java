@@ -46,14 +46,21 @@ class DnsForwarderTest {
 
     @BeforeEach
     void start() throws Exception {
-        corporate = new FakeDnsServer(CORPORATE).a("db.corp.test", "10.20.1.10")
+        corporate = new FakeDnsServer(CORPORATE)
+                .a("db.corp.test", "10.20.1.10")
                 .txt("big.corp.test", List.of("x".repeat(250), "y".repeat(250), "z".repeat(250)));
         cluster = new FakeDnsServer(CLUSTER).a("kubernetes.default.svc.cluster.local", "10.96.0.1");
-        session.set(new CorporateDns(new DnsRoutes(List.of(CORP_DOMAIN), List.of(IpNetwork.parse("10.20.0.0/16")), "cluster.local", false),
-                List.of(corporate.address()), true, 1));
+        session.set(new CorporateDns(
+                new DnsRoutes(List.of(CORP_DOMAIN), List.of(IpNetwork.parse("10.20.0.0/16")), "cluster.local", false),
+                List.of(corporate.address()),
+                true,
+                1));
         // The fake servers listen on an unprivileged port; the forwarder asks them there.
-        forwarder = DnsForwarder.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), List.of(cluster.address()),
-                session::get, new DnsObserver() {
+        forwarder = DnsForwarder.start(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                List.of(cluster.address()),
+                session::get,
+                new DnsObserver() {
                     @Override
                     public void answered(DnsRoutes.Route route, String rcode, Duration took) {
                         answered.add(route.label() + " " + rcode);
@@ -76,7 +83,8 @@ class DnsForwarderTest {
     @Test
     void corporateNamesGoToTheCorporateServerAndOthersToTheCluster() throws Exception {
         assertThat(address(udp(query("db.corp.test", Type.A)))).isEqualTo("10.20.1.10");
-        assertThat(address(udp(query("kubernetes.default.svc.cluster.local", Type.A)))).isEqualTo("10.96.0.1");
+        assertThat(address(udp(query("kubernetes.default.svc.cluster.local", Type.A))))
+                .isEqualTo("10.96.0.1");
         assertThat(udp(query("www.example.com", Type.A)).getRcode()).isEqualTo(Rcode.NXDOMAIN);
         assertThat(corporate.names()).containsExactly("db.corp.test");
         assertThat(cluster.names()).containsExactly("kubernetes.default.svc.cluster.local", "www.example.com");
@@ -88,9 +96,13 @@ class DnsForwarderTest {
         session.set(new CorporateDns(up.routes(), up.servers(), false, up.session()));
         long started = System.nanoTime();
         assertThat(udp(query("db.corp.test", Type.A)).getRcode()).isEqualTo(Rcode.SERVFAIL);
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("no waiting on a server").isLessThan(Duration.ofSeconds(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .as("no waiting on a server")
+                .isLessThan(Duration.ofSeconds(1));
         assertThat(corporate.queries).isEmpty();
-        assertThat(cluster.queries).as("a corporate name never goes to the cluster").isEmpty();
+        assertThat(cluster.queries)
+                .as("a corporate name never goes to the cluster")
+                .isEmpty();
     }
 
     @Test
@@ -103,8 +115,11 @@ class DnsForwarderTest {
         Message again = query("kubernetes.default.svc.cluster.local", Type.AAAA);
         again.getHeader().setID(4242);
         udp(again);
-        assertThat(corporate.queries.getFirst().message().getHeader().getID()).as("the id upstream").isNotEqualTo(4242);
-        assertThat(cluster.queries.get(1).message().getHeader().getID()).isNotEqualTo(cluster.queries.get(0).message().getHeader().getID());
+        assertThat(corporate.queries.getFirst().message().getHeader().getID())
+                .as("the id upstream")
+                .isNotEqualTo(4242);
+        assertThat(cluster.queries.get(1).message().getHeader().getID())
+                .isNotEqualTo(cluster.queries.get(0).message().getHeader().getID());
     }
 
     @Test
@@ -119,8 +134,11 @@ class DnsForwarderTest {
         Message query = query("big.corp.test", Type.TXT);
         query.addRecord(new OPTRecord(4096, 0, 0, 0), Section.ADDITIONAL);
         Message answer = udp(query);
-        assertThat(((TXTRecord) answer.getSection(Section.ANSWER).getFirst()).getStrings()).hasSize(3);
-        assertThat(corporate.queries.getFirst().message().getOPT()).as("the client's EDNS0, passed on").isNotNull();
+        assertThat(((TXTRecord) answer.getSection(Section.ANSWER).getFirst()).getStrings())
+                .hasSize(3);
+        assertThat(corporate.queries.getFirst().message().getOPT())
+                .as("the client's EDNS0, passed on")
+                .isNotNull();
         assertThat(corporate.queries).extracting(FakeDnsServer.Query::overTcp).containsExactly(false);
     }
 
@@ -129,18 +147,25 @@ class DnsForwarderTest {
         Message query = query("big.corp.test", Type.TXT);
         query.addRecord(new OPTRecord(600, 0, 0, 0), Section.ADDITIONAL);
         Message answer = udp(query);
-        assertThat(answer.getHeader().getFlag(Flags.TC)).as("too large for 600 bytes: truncated for the client").isTrue();
-        assertThat(corporate.queries).extracting(FakeDnsServer.Query::overTcp).as("the server truncated it too: asked again over TCP")
+        assertThat(answer.getHeader().getFlag(Flags.TC))
+                .as("too large for 600 bytes: truncated for the client")
+                .isTrue();
+        assertThat(corporate.queries)
+                .extracting(FakeDnsServer.Query::overTcp)
+                .as("the server truncated it too: asked again over TCP")
                 .containsExactly(false, true);
     }
 
     @Test
     void anAnswerTooLargeForTheClientComesBackTruncatedAndWholeOverTcp() throws Exception {
         Message overUdp = udp(query("big.corp.test", Type.TXT));
-        assertThat(overUdp.getHeader().getFlag(Flags.TC)).as("the client said nothing of a larger buffer: 512 bytes").isTrue();
+        assertThat(overUdp.getHeader().getFlag(Flags.TC))
+                .as("the client said nothing of a larger buffer: 512 bytes")
+                .isTrue();
         Message overTcp = tcp(query("big.corp.test", Type.TXT));
         assertThat(overTcp.getHeader().getFlag(Flags.TC)).isFalse();
-        assertThat(((TXTRecord) overTcp.getSection(Section.ANSWER).getFirst()).getStrings()).hasSize(3);
+        assertThat(((TXTRecord) overTcp.getSection(Section.ANSWER).getFirst()).getStrings())
+                .hasSize(3);
     }
 
     @Test
@@ -175,7 +200,8 @@ class DnsForwarderTest {
     }
 
     private Message tcp(Message query) throws Exception {
-        try (Socket socket = new Socket(forwarder.address().getAddress(), forwarder.address().getPort())) {
+        try (Socket socket =
+                new Socket(forwarder.address().getAddress(), forwarder.address().getPort())) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             byte[] wire = query.toWire();
@@ -183,7 +209,7 @@ class DnsForwarderTest {
             out.write(wire);
             InputStream in = socket.getInputStream();
             byte[] length = in.readNBytes(2);
-            return new Message(in.readNBytes((length[0] & 0xff) << 8 | length[1] & 0xff));
+            return new Message(in.readNBytes((length[0] & 0xff) << 8 | (length[1] & 0xff)));
         }
     }
 
@@ -193,6 +219,8 @@ class DnsForwarderTest {
     }
 
     private static String address(Message answer) {
-        return ((ARecord) answer.getSection(Section.ANSWER).getFirst()).getAddress().getHostAddress();
+        return ((ARecord) answer.getSection(Section.ANSWER).getFirst())
+                .getAddress()
+                .getHostAddress();
     }
 }

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,8 +31,7 @@ import org.xbill.DNS.Type;
  * every query it was asked.
  */
 final class FakeDnsServer implements AutoCloseable {
-    record Query(Message message, boolean overTcp) {
-    }
+    record Query(Message message, boolean overTcp) {}
 
     private final DatagramSocket udp;
     private final ServerSocket tcp;
@@ -71,7 +71,10 @@ final class FakeDnsServer implements AutoCloseable {
                 Message query = new Message(java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
                 queries.add(new Query(query, false));
                 byte[] answer = answer(query).toWire();
-                if (answer.length > (query.getOPT() == null ? 512 : Math.max(512, query.getOPT().getPayloadSize()))) {
+                if (answer.length
+                        > (query.getOPT() == null
+                                ? 512
+                                : Math.max(512, query.getOPT().getPayloadSize()))) {
                     Message cut = answer(query);
                     cut.removeAllRecords(Section.ANSWER);
                     cut.getHeader().setFlag(Flags.TC);
@@ -81,7 +84,10 @@ final class FakeDnsServer implements AutoCloseable {
                     Message spoof = answer(query);
                     spoof.getHeader().setID((query.getHeader().getID() + 1) & 0xffff);
                     spoof.removeAllRecords(Section.ANSWER);
-                    spoof.addRecord(new ARecord(query.getQuestion().getName(), DClass.IN, 3600, InetAddress.ofLiteral("6.6.6.6")), Section.ANSWER);
+                    spoof.addRecord(
+                            new ARecord(
+                                    query.getQuestion().getName(), DClass.IN, 3600, InetAddress.ofLiteral("6.6.6.6")),
+                            Section.ANSWER);
                     byte[] forged = spoof.toWire();
                     udp.send(new DatagramPacket(forged, forged.length, packet.getSocketAddress()));
                 }
@@ -94,9 +100,11 @@ final class FakeDnsServer implements AutoCloseable {
 
     private void serveTcp() {
         while (!tcp.isClosed()) {
-            try (Socket client = tcp.accept(); InputStream in = client.getInputStream(); OutputStream out = client.getOutputStream()) {
+            try (Socket client = tcp.accept();
+                    InputStream in = client.getInputStream();
+                    OutputStream out = client.getOutputStream()) {
                 byte[] length = in.readNBytes(2);
-                Message query = new Message(in.readNBytes((length[0] & 0xff) << 8 | length[1] & 0xff));
+                Message query = new Message(in.readNBytes((length[0] & 0xff) << 8 | (length[1] & 0xff)));
                 queries.add(new Query(query, true));
                 byte[] answer = answer(query).toWire();
                 out.write(new byte[] {(byte) (answer.length >> 8), (byte) answer.length});
@@ -113,9 +121,11 @@ final class FakeDnsServer implements AutoCloseable {
         answer.getHeader().setFlag(Flags.AA);
         Record question = query.getQuestion();
         answer.addRecord(question, Section.QUESTION);
-        String name = question.getName().toString(true).toLowerCase();
+        String name = question.getName().toString(true).toLowerCase(Locale.ROOT);
         if (question.getType() == Type.A && addresses.containsKey(name)) {
-            answer.addRecord(new ARecord(question.getName(), DClass.IN, 300, InetAddress.ofLiteral(addresses.get(name))), Section.ANSWER);
+            answer.addRecord(
+                    new ARecord(question.getName(), DClass.IN, 300, InetAddress.ofLiteral(addresses.get(name))),
+                    Section.ANSWER);
         } else if (question.getType() == Type.TXT && texts.containsKey(name)) {
             answer.addRecord(new TXTRecord(question.getName(), DClass.IN, 300, texts.get(name)), Section.ANSWER);
         } else {
@@ -129,7 +139,9 @@ final class FakeDnsServer implements AutoCloseable {
 
     /** Names asked, in order. */
     List<String> names() {
-        return queries.stream().map(q -> q.message().getQuestion().getName().toString(true)).toList();
+        return queries.stream()
+                .map(q -> q.message().getQuestion().getName().toString(true))
+                .toList();
     }
 
     @Override

@@ -27,6 +27,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -103,7 +104,8 @@ class EgressServerTest {
                             originSaw.add(header);
                         }
                         byte[] body = ("you asked: " + first).getBytes(StandardCharsets.UTF_8);
-                        out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                         out.write(body);
                         out.flush();
                         in.transferTo(OutputStream.nullOutputStream());
@@ -141,8 +143,14 @@ class EgressServerTest {
         assertThat(flow.address()).contains(InetAddress.ofLiteral("127.0.0.1"));
         assertThat(flow.fromClient()).isEqualTo(data.length + 5);
         assertThat(flow.toClient()).isEqualTo(data.length);
-        assertThat(flow.logLine()).startsWith("egress flow listener=forward/127.0.0.1:").contains("destination=db.corp.test:" + origin.getLocalPort(),
-                "address=127.0.0.1", "from_client=" + (data.length + 5), "to_client=" + data.length, "outcome=completed");
+        assertThat(flow.logLine())
+                .startsWith("egress flow listener=forward/127.0.0.1:")
+                .contains(
+                        "destination=db.corp.test:" + origin.getLocalPort(),
+                        "address=127.0.0.1",
+                        "from_client=" + (data.length + 5),
+                        "to_client=" + data.length,
+                        "outcome=completed");
     }
 
     @Test
@@ -153,7 +161,8 @@ class EgressServerTest {
             client.connect(InetSocketAddress.createUnresolved("db.corp.test", origin.getLocalPort()));
             client.getOutputStream().write("ECHO\nhello".getBytes(StandardCharsets.US_ASCII));
             client.shutdownOutput();
-            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("hello");
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("hello");
         }
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETED);
     }
@@ -161,9 +170,13 @@ class EgressServerTest {
     @Test
     void socks5RefusesADestinationOutsideTheRoutesWithNotAllowedByRuleset() throws Exception {
         EgressServer egress = start(socks5(), EgressLimits.DEFAULT);
-        assertThat(socks5Connect(egress, "outside.corp.test", 80)).as("reply 0x02: connection not allowed by ruleset").isEqualTo(0x02);
+        assertThat(socks5Connect(egress, "outside.corp.test", 80))
+                .as("reply 0x02: connection not allowed by ruleset")
+                .isEqualTo(0x02);
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.NOT_ROUTED);
-        assertThat(socks5Connect(egress, "nowhere.corp.test", 80)).as("0x04: host unreachable").isEqualTo(0x04);
+        assertThat(socks5Connect(egress, "nowhere.corp.test", 80))
+                .as("0x04: host unreachable")
+                .isEqualTo(0x04);
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.NAME_NOT_RESOLVED);
         assertThat(originSaw).isEmpty();
     }
@@ -176,13 +189,15 @@ class EgressServerTest {
             assertThat(head(client.getInputStream())).startsWith("HTTP/1.1 200 Connection established");
             send(client, "ECHO\nthrough the tunnel");
             client.shutdownOutput();
-            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("through the tunnel");
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("through the tunnel");
         }
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETED);
         try (Socket client = new Socket(LOOPBACK, egress.addresses().getFirst().getPort())) {
             send(client, "CONNECT " + OUTSIDE + ":443 HTTP/1.1\r\nHost: " + OUTSIDE + "\r\n\r\n");
             String reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(reply).startsWith("HTTP/1.1 403 Forbidden")
+            assertThat(reply)
+                    .startsWith("HTTP/1.1 403 Forbidden")
                     .contains("corridor egress: " + OUTSIDE + " is not in a network routed through the VPN tunnel");
         }
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.NOT_ROUTED);
@@ -192,16 +207,24 @@ class EgressServerTest {
     void aPlainHttpRequestGoesToItsServerInOriginForm() throws Exception {
         EgressServer egress = start(httpProxy(), EgressLimits.DEFAULT);
         try (Socket client = new Socket(LOOPBACK, egress.addresses().getFirst().getPort())) {
-            send(client, "GET http://db.corp.test:" + origin.getLocalPort() + "/reports?year=2026 HTTP/1.1\r\nHost: db.corp.test:"
-                    + origin.getLocalPort() + "\r\nProxy-Connection: keep-alive\r\nProxy-Authorization: Basic c2VjcmV0\r\n\r\n");
+            send(
+                    client,
+                    "GET http://db.corp.test:" + origin.getLocalPort()
+                            + "/reports?year=2026 HTTP/1.1\r\nHost: db.corp.test:" + origin.getLocalPort()
+                            + "\r\nProxy-Connection: keep-alive\r\nProxy-Authorization: Basic c2VjcmV0\r\n\r\n");
             String reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(reply).startsWith("HTTP/1.1 200 OK").contains("connection: close").endsWith("you asked: GET /reports?year=2026 HTTP/1.1");
+            assertThat(reply)
+                    .startsWith("HTTP/1.1 200 OK")
+                    .contains("connection: close")
+                    .endsWith("you asked: GET /reports?year=2026 HTTP/1.1");
         }
-        assertThat(originSaw).noneMatch(header -> header.toLowerCase().startsWith("proxy-"));
+        assertThat(originSaw)
+                .noneMatch(header -> header.toLowerCase(Locale.ROOT).startsWith("proxy-"));
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.COMPLETED);
         try (Socket client = new Socket(LOOPBACK, egress.addresses().getFirst().getPort())) {
             send(client, "GET /reports HTTP/1.1\r\nHost: db.corp.test\r\n\r\n");
-            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).startsWith("HTTP/1.1 400 Bad Request")
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 400 Bad Request")
                     .contains("is not a proxy request");
         }
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.BAD_REQUEST);
@@ -210,9 +233,14 @@ class EgressServerTest {
     /** While the session is down, a new connection is closed as it arrives, before any request. */
     @Test
     void whileTheSessionIsDownNewConnectionsAreRefusedAtOnce() throws Exception {
-        EgressServer egress = start(new EgressConfig(List.of(new EgressConfig.Forward(new InetSocketAddress(LOOPBACK, 0),
-                new HostPort("127.0.0.1", origin.getLocalPort()))), Optional.of(new InetSocketAddress(LOOPBACK, 0)),
-                Optional.of(new InetSocketAddress(LOOPBACK, 0)), List.of()), EgressLimits.DEFAULT);
+        EgressServer egress = start(
+                new EgressConfig(
+                        List.of(new EgressConfig.Forward(
+                                new InetSocketAddress(LOOPBACK, 0), new HostPort("127.0.0.1", origin.getLocalPort()))),
+                        Optional.of(new InetSocketAddress(LOOPBACK, 0)),
+                        Optional.of(new InetSocketAddress(LOOPBACK, 0)),
+                        List.of()),
+                EgressLimits.DEFAULT);
         tunnel.set(status(TunnelState.RECONNECTING));
         for (InetSocketAddress listener : egress.addresses()) {
             assertClosedAtOnce(listener);
@@ -223,15 +251,22 @@ class EgressServerTest {
 
     @Test
     void aSourceOutsideTheAllowedNetworksIsRefused() throws Exception {
-        EgressServer egress = start(new EgressConfig(List.of(), Optional.of(new InetSocketAddress(LOOPBACK, 0)), Optional.empty(),
-                List.of(IpNetwork.parse("10.244.0.0/16"))), EgressLimits.DEFAULT);
+        EgressServer egress = start(
+                new EgressConfig(
+                        List.of(),
+                        Optional.of(new InetSocketAddress(LOOPBACK, 0)),
+                        Optional.empty(),
+                        List.of(IpNetwork.parse("10.244.0.0/16"))),
+                EgressLimits.DEFAULT);
         assertClosedAtOnce(egress.addresses().getFirst());
         assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SOURCE_NOT_ALLOWED);
     }
 
     @Test
     void connectionsBeyondTheLimitAreRefused() throws Exception {
-        EgressServer egress = start(socks5(), new EgressLimits(1, Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofMinutes(1), 1024, 4096));
+        EgressServer egress = start(
+                socks5(),
+                new EgressLimits(1, Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofMinutes(1), 1024, 4096));
         try (Socket first = new Socket(LOOPBACK, egress.addresses().getFirst().getPort())) {
             assertClosedAtOnce(egress.addresses().getFirst());
             assertThat(flows.poll(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.TOO_MANY_CONNECTIONS);
@@ -241,7 +276,8 @@ class EgressServerTest {
 
     @Test
     void anIdleConnectionIsClosed() throws Exception {
-        EgressServer egress = start(forward(new HostPort("127.0.0.1", origin.getLocalPort())),
+        EgressServer egress = start(
+                forward(new HostPort("127.0.0.1", origin.getLocalPort())),
                 new EgressLimits(8, Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ofSeconds(5), 1024, 4096));
         try (Socket client = new Socket(LOOPBACK, egress.addresses().getFirst().getPort())) {
             client.setSoTimeout(20_000);
@@ -273,12 +309,14 @@ class EgressServerTest {
                 return null;
             });
             AtomicLong previous = new AtomicLong(-1);
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300))
                     .until(() -> {
                         long now = fromClient.get();
                         return now > 0 && previous.getAndSet(now) == now; // stopped growing
                     });
-            assertThat(fromClient.get()).as("bytes the listener took from the client while the server read none")
+            assertThat(fromClient.get())
+                    .as("bytes the listener took from the client while the server read none")
                     .isLessThan(32L << 20);
         }
     }
@@ -298,7 +336,9 @@ class EgressServerTest {
             byte version = in.readByte();
             assertThat(version).isEqualTo((byte) 5);
             int status = in.readUnsignedByte();
-            assertThat(in.readAllBytes()).as("the rest of the reply, then the close").hasSize(1 + 1 + 4 + 2);
+            assertThat(in.readAllBytes())
+                    .as("the rest of the reply, then the close")
+                    .hasSize(1 + 1 + 4 + 2);
             return status;
         }
     }
@@ -312,49 +352,60 @@ class EgressServerTest {
             } catch (SocketException reset) {
                 read = -1;
             }
-            assertThat(read).as("the listener closes the connection without a byte").isEqualTo(-1);
+            assertThat(read)
+                    .as("the listener closes the connection without a byte")
+                    .isEqualTo(-1);
         }
     }
 
     private EgressServer start(EgressConfig config, EgressLimits limits) throws IOException {
-        EgressServer egress = EgressServer.start(config, limits, tunnel::get, name -> {
-            List<InetAddress> addresses = NAMES.get(name);
-            if (addresses == null) {
-                throw new UnknownHostException(name + ": NXDOMAIN");
-            }
-            return addresses;
-        }, new EgressObserver() {
-            @Override
-            public void opened(Listener listener) {
-            }
+        EgressServer egress = EgressServer.start(
+                config,
+                limits,
+                tunnel::get,
+                name -> {
+                    List<InetAddress> addresses = NAMES.get(name);
+                    if (addresses == null) {
+                        throw new UnknownHostException(name + ": NXDOMAIN");
+                    }
+                    return addresses;
+                },
+                new EgressObserver() {
+                    @Override
+                    public void opened(Listener listener) {}
 
-            @Override
-            public void transferred(Listener listener, Direction direction, long bytes) {
-                if (direction == Direction.FROM_CLIENT) {
-                    fromClient.addAndGet(bytes);
-                }
-            }
+                    @Override
+                    public void transferred(Listener listener, Direction direction, long bytes) {
+                        if (direction == Direction.FROM_CLIENT) {
+                            fromClient.addAndGet(bytes);
+                        }
+                    }
 
-            @Override
-            public void closed(Flow flow) {
-                flows.add(flow);
-            }
-        });
+                    @Override
+                    public void closed(Flow flow) {
+                        flows.add(flow);
+                    }
+                });
         closing.add(egress);
         return egress;
     }
 
     private static EgressConfig forward(HostPort target) {
-        return new EgressConfig(List.of(new EgressConfig.Forward(new InetSocketAddress(LOOPBACK, 0), target)), Optional.empty(), Optional.empty(),
+        return new EgressConfig(
+                List.of(new EgressConfig.Forward(new InetSocketAddress(LOOPBACK, 0), target)),
+                Optional.empty(),
+                Optional.empty(),
                 List.of());
     }
 
     private static EgressConfig socks5() {
-        return new EgressConfig(List.of(), Optional.of(new InetSocketAddress(LOOPBACK, 0)), Optional.empty(), List.of());
+        return new EgressConfig(
+                List.of(), Optional.of(new InetSocketAddress(LOOPBACK, 0)), Optional.empty(), List.of());
     }
 
     private static EgressConfig httpProxy() {
-        return new EgressConfig(List.of(), Optional.empty(), Optional.of(new InetSocketAddress(LOOPBACK, 0)), List.of());
+        return new EgressConfig(
+                List.of(), Optional.empty(), Optional.of(new InetSocketAddress(LOOPBACK, 0)), List.of());
     }
 
     private static TunnelStatus status(TunnelState state) {

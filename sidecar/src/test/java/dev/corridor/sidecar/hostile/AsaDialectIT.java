@@ -45,11 +45,14 @@ class AsaDialectIT {
     private static final Duration BOUND = Duration.ofSeconds(20);
     /** An ASA's session cookie has no '=' and looks like this (openconnect auth.c, the cookie it splits). */
     private static final String ASA_COOKIE = "2D7D8D0B@8192@1A2B@C3D4E5F6A7B8C9D0E1F2A3B4C5D6E7F8A9B0C1D2";
+
     private static final String SEED_BASE32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
     private static ScriptedLab lab;
+
     @TempDir
     static Path files;
+
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private ScriptedGateway gateway;
     private SidecarProcess sidecar;
@@ -57,7 +60,8 @@ class AsaDialectIT {
     @BeforeAll
     static void createNamespaces() throws Exception {
         lab = ScriptedLab.create("cora");
-        openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=machine -keyout machine.key -out machine.pem");
+        openssl(
+                "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=machine -keyout machine.key -out machine.pem");
         openssl("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=alice -keyout alice.key -out alice.pem");
     }
 
@@ -91,7 +95,8 @@ class AsaDialectIT {
      */
     @Test
     void doubleAuthenticationWithOpaqueStateATokenAndASessionToken() throws Exception {
-        String opaque = "<opaque is-for=\"sg\"><tunnel-group>Employees</tunnel-group><config-hash>1595829378234</config-hash></opaque>";
+        String opaque =
+                "<opaque is-for=\"sg\"><tunnel-group>Employees</tunnel-group><config-hash>1595829378234</config-hash></opaque>";
         Script asa = request -> {
             if (request.isConnect()) {
                 expect(request.header("Cookie").orElse(""), "webvpn=" + ASA_COOKIE, "the CONNECT's cookie");
@@ -99,8 +104,12 @@ class AsaDialectIT {
             }
             String body = request.bodyText();
             expect(request.header("User-Agent").orElse(""), "AnyConnect Linux_64 4.10.07061", "the User-Agent");
-            expect(request.header("X-AnyConnect-Identifier-Platform").orElse(""), "android", "the mobile platform header");
-            if (!body.contains("<device-id platform-version=\"1.0\" device-type=\"android\" unique-id=\"" + "A".repeat(40) + "\">android</device-id>")) {
+            expect(
+                    request.header("X-AnyConnect-Identifier-Platform").orElse(""),
+                    "android",
+                    "the mobile platform header");
+            if (!body.contains("<device-id platform-version=\"1.0\" device-type=\"android\" unique-id=\""
+                    + "A".repeat(40) + "\">android</device-id>")) {
                 problems.add("no android device-id in " + body);
             }
             if (body.contains("type=\"init\"")) {
@@ -117,17 +126,31 @@ class AsaDialectIT {
             expect(field(body, "username"), "alice", "the user name");
             expect(field(body, "password"), "correct-horse", "the password");
             String code = field(body, "secondary_password");
-            if (!code.equals(totp(Instant.now())) && !code.equals(totp(Instant.now().minusSeconds(30)))
+            if (!code.equals(totp(Instant.now()))
+                    && !code.equals(totp(Instant.now().minusSeconds(30)))
                     && !code.equals(totp(Instant.now().plusSeconds(30)))) {
                 problems.add("the second factor is not the token's current code");
             }
-            return asaXml("<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\"><session-id>123456789</session-id>"
-                    + "<session-token>" + ASA_COOKIE + "</session-token><auth id=\"success\"><banner>Welcome</banner></auth>"
-                    + "<config/></config-auth>");
+            return asaXml(
+                    "<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\"><session-id>123456789</session-id>"
+                            + "<session-token>" + ASA_COOKIE
+                            + "</session-token><auth id=\"success\"><banner>Welcome</banner></auth>"
+                            + "<config/></config-auth>");
         };
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2);
-        sidecar = start("correct-horse\n", "-u", "alice", "--passwd-on-stdin", "--token-mode", "totp", "--token-secret",
-                "base32:" + SEED_BASE32, "--useragent", "AnyConnect Linux_64 4.10.07061", "--os", "android");
+        sidecar = start(
+                "correct-horse\n",
+                "-u",
+                "alice",
+                "--passwd-on-stdin",
+                "--token-mode",
+                "totp",
+                "--token-secret",
+                "base32:" + SEED_BASE32,
+                "--useragent",
+                "AnyConnect Linux_64 4.10.07061",
+                "--os",
+                "android");
         sidecar.awaitReady(BOUND);
         assertThat(problems).isEmpty();
     }
@@ -161,16 +184,28 @@ class AsaDialectIT {
             expect(field(body, "password"), "correct-horse", "the password");
             expect(field(body, "secondary_username"), "alice-token", "the second user, as the group names it");
             String code = field(body, "secondary_password");
-            if (!code.equals(totp(Instant.now())) && !code.equals(totp(Instant.now().minusSeconds(30)))
+            if (!code.equals(totp(Instant.now()))
+                    && !code.equals(totp(Instant.now().minusSeconds(30)))
                     && !code.equals(totp(Instant.now().plusSeconds(30)))) {
                 problems.add("the second password is not the token's current code");
             }
-            return asaXml("<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\"><session-id>1</session-id>"
-                    + "<session-token>" + ASA_COOKIE + "</session-token><auth id=\"success\"></auth><config/></config-auth>");
+            return asaXml(
+                    "<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\"><session-id>1</session-id>"
+                            + "<session-token>" + ASA_COOKIE
+                            + "</session-token><auth id=\"success\"></auth><config/></config-auth>");
         };
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2);
-        sidecar = start("correct-horse\n", "-u", "alice", "--passwd-on-stdin", "--authgroup", "Employees", "--token-mode", "totp",
-                "--token-secret", "base32:" + SEED_BASE32);
+        sidecar = start(
+                "correct-horse\n",
+                "-u",
+                "alice",
+                "--passwd-on-stdin",
+                "--authgroup",
+                "Employees",
+                "--token-mode",
+                "totp",
+                "--token-secret",
+                "base32:" + SEED_BASE32);
         sidecar.awaitReady(BOUND);
         assertThat(problems).isEmpty();
     }
@@ -189,17 +224,26 @@ class AsaDialectIT {
                 return ConnectReply.ocserv().head();
             }
             if (request.clientCertificate().isEmpty()) {
-                return asaXml("<config-auth client=\"vpn\" type=\"auth-request\" aggregate-auth-version=\"2\"><client-cert-request/></config-auth>");
+                return asaXml(
+                        "<config-auth client=\"vpn\" type=\"auth-request\" aggregate-auth-version=\"2\"><client-cert-request/></config-auth>");
             }
-            expect(request.clientCertificate().get().getSubjectX500Principal().getName(), "CN=alice", "the client certificate");
+            expect(
+                    request.clientCertificate().get().getSubjectX500Principal().getName(),
+                    "CN=alice",
+                    "the client certificate");
             if (request.bodyText().contains("client-cert-fail")) {
                 problems.add("the init on the new connection declines the certificate it presents");
             }
-            return asaXml("<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\"><session-token>" + ASA_COOKIE
-                    + "</session-token><auth id=\"success\"/></config-auth>");
+            return asaXml("<config-auth client=\"vpn\" type=\"complete\" aggregate-auth-version=\"2\"><session-token>"
+                    + ASA_COOKIE + "</session-token><auth id=\"success\"/></config-auth>");
         };
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 3, connection -> connection > 1);
-        sidecar = start("", "-c", files.resolve("alice.pem").toString(), "-k", files.resolve("alice.key").toString());
+        sidecar = start(
+                "",
+                "-c",
+                files.resolve("alice.pem").toString(),
+                "-k",
+                files.resolve("alice.key").toString());
         sidecar.awaitReady(BOUND);
         assertThat(problems).isEmpty();
         assertThat(seen).extracting(Request::method).containsExactly("POST", "POST", "CONNECT");
@@ -209,10 +253,12 @@ class AsaDialectIT {
     void withoutACertificateTheRequestIsDeclined() throws Exception {
         Script asa = request -> {
             if (request.bodyText().contains("<client-cert-fail/>")) {
-                return asaXml("<config-auth client=\"vpn\" type=\"auth-request\" aggregate-auth-version=\"2\"><auth id=\"main\">"
-                        + "<error>Certificate Validation Failure</error><form></form></auth></config-auth>");
+                return asaXml(
+                        "<config-auth client=\"vpn\" type=\"auth-request\" aggregate-auth-version=\"2\"><auth id=\"main\">"
+                                + "<error>Certificate Validation Failure</error><form></form></auth></config-auth>");
             }
-            return asaXml("<config-auth client=\"vpn\" type=\"auth-request\" aggregate-auth-version=\"2\"><client-cert-request/></config-auth>");
+            return asaXml(
+                    "<config-auth client=\"vpn\" type=\"auth-request\" aggregate-auth-version=\"2\"><client-cert-request/></config-auth>");
         };
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2);
         sidecar = start("", "-u", "alice");
@@ -229,15 +275,20 @@ class AsaDialectIT {
      */
     @Test
     void multipleCertificateAuthentication() throws Exception {
-        String request = "\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"auth-request\" "
-                + "aggregate-auth-version=\"2\">\n<multiple-client-cert-request><hash-algorithm>sha256</hash-algorithm>"
-                + "<hash-algorithm>sha384</hash-algorithm><hash-algorithm>sha512</hash-algorithm></multiple-client-cert-request>\n"
-                + "<cert-authenticated></cert-authenticated>\n</config-auth>";
+        String request =
+                "\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"auth-request\" "
+                        + "aggregate-auth-version=\"2\">\n<multiple-client-cert-request><hash-algorithm>sha256</hash-algorithm>"
+                        + "<hash-algorithm>sha384</hash-algorithm><hash-algorithm>sha512</hash-algorithm></multiple-client-cert-request>\n"
+                        + "<cert-authenticated></cert-authenticated>\n</config-auth>";
         Script asa = incoming -> {
             if (incoming.isConnect()) {
                 return ConnectReply.ocserv().head();
             }
-            expect(incoming.clientCertificate().map(c -> c.getSubjectX500Principal().getName()).orElse("none"), "CN=machine",
+            expect(
+                    incoming.clientCertificate()
+                            .map(c -> c.getSubjectX500Principal().getName())
+                            .orElse("none"),
+                    "CN=machine",
                     "the machine certificate on the TLS connection");
             String body = incoming.bodyText();
             if (body.contains("type=\"init\"")) {
@@ -252,8 +303,16 @@ class AsaDialectIT {
                     + "</session-token>\n<auth id=\"success\"/>\n<config/>\n</config-auth>");
         };
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2, connection -> true);
-        sidecar = start("", "-c", files.resolve("machine.pem").toString(), "-k", files.resolve("machine.key").toString(),
-                "--mca-certificate", files.resolve("alice.pem").toString(), "--mca-key", files.resolve("alice.key").toString());
+        sidecar = start(
+                "",
+                "-c",
+                files.resolve("machine.pem").toString(),
+                "-k",
+                files.resolve("machine.key").toString(),
+                "--mca-certificate",
+                files.resolve("alice.pem").toString(),
+                "--mca-key",
+                files.resolve("alice.key").toString());
         sidecar.awaitReady(BOUND);
         assertThat(problems).isEmpty();
     }
@@ -275,11 +334,14 @@ class AsaDialectIT {
 
     private void checkMultipleCertificateReply(String body, byte[] request) {
         try {
-            if (!body.matches("(?s).*<client-cert-chain cert-store=\"1M\"><client-cert-sent-via-protocol/></client-cert-chain>.*")) {
+            if (!body.matches(
+                    "(?s).*<client-cert-chain cert-store=\"1M\"><client-cert-sent-via-protocol/></client-cert-chain>.*")) {
                 problems.add("no 1M chain sent via the protocol");
             }
-            Matcher chain = Pattern.compile("<client-cert cert-format=\"pkcs7\">([^<]*)</client-cert>").matcher(body);
-            Matcher signature = Pattern.compile("<client-cert-auth-signature hash-algorithm-chosen=\"(\\w+)\">([^<]*)<").matcher(body);
+            Matcher chain = Pattern.compile("<client-cert cert-format=\"pkcs7\">([^<]*)</client-cert>")
+                    .matcher(body);
+            Matcher signature = Pattern.compile("<client-cert-auth-signature hash-algorithm-chosen=\"(\\w+)\">([^<]*)<")
+                    .matcher(body);
             if (!chain.find() || !signature.find()) {
                 problems.add("no user certificate and signature in " + body);
                 return;
@@ -309,8 +371,14 @@ class AsaDialectIT {
     }
 
     private SidecarProcess start(String stdin, String... options) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--servercert", gateway.pin().toString(), "--no-dtls", "--http-address",
-                SidecarProcess.HTTP_ADDRESS, "--reconnect-timeout", "1"));
+        List<String> args = new ArrayList<>(List.of(
+                "--servercert",
+                gateway.pin().toString(),
+                "--no-dtls",
+                "--http-address",
+                SidecarProcess.HTTP_ADDRESS,
+                "--reconnect-timeout",
+                "1"));
         args.addAll(List.of(options));
         args.add("https://" + ScriptedLab.GATEWAY.getHostAddress() + "/");
         return SidecarProcess.start(lab.podSide().name(), stdin, args.toArray(String[]::new));
@@ -319,7 +387,8 @@ class AsaDialectIT {
     /** An XML reply in an ASA's envelope. */
     private static Reply asaXml(String xml) {
         byte[] body = xml.getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " + body.length + "\r\nX-Transcend-Version: 1\r\n\r\n";
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " + body.length
+                + "\r\nX-Transcend-Version: 1\r\n\r\n";
         return then(out -> out.write(head.getBytes(StandardCharsets.ISO_8859_1)), out -> out.write(body));
     }
 

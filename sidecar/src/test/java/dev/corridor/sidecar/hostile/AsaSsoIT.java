@@ -74,24 +74,31 @@ class AsaSsoIT {
     private static final String ASA_COOKIE = "4A5B6C7D@12288@9E8F@0A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D";
     /** What the identity provider's login yields and the ASA seals: letters and digits (hpke.c takes nothing else). */
     private static final String TOKEN = "7F3A9C2E5B8D1F4A6C0E2B4D6F8A1C3E5B7D9F1A";
+
     private static final String GATEWAY = "https://" + ScriptedLab.GATEWAY.getHostAddress();
     private static final String LOGIN_PAGE = GATEWAY + "/+CSCOE+/saml/sp/login?tgname=Employees&acsamlcap=v2";
     private static final String FINAL_PAGE = GATEWAY + "/+CSCOE+/saml_ac_login.html";
-    private static final String SSO_FORM = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"auth-request\" "
-            + "aggregate-auth-version=\"2\"><opaque is-for=\"sg\"><tunnel-group>Employees</tunnel-group></opaque><auth id=\"main\">"
-            + "<title>Login</title><message>Please complete the authentication process in the AnyConnect Login window.</message>"
-            + "<banner></banner><sso-v2-login>" + LOGIN_PAGE.replace("&", "&amp;") + "</sso-v2-login><sso-v2-login-final>" + FINAL_PAGE
-            + "</sso-v2-login-final><sso-v2-logout>" + GATEWAY + "/+CSCOE+/saml/sp/logout</sso-v2-logout>"
-            + "<sso-v2-token-cookie-name>acSamlv2Token</sso-v2-token-cookie-name>"
-            + "<sso-v2-error-cookie-name>acSamlv2Error</sso-v2-error-cookie-name><sso-v2-browser-mode>external</sso-v2-browser-mode>"
-            + "<form><input type=\"sso\" name=\"sso-token\"></input></form></auth></config-auth>";
-    private static final String COMPLETE = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"complete\" "
-            + "aggregate-auth-version=\"2\"><session-id>32768</session-id><session-token>" + ASA_COOKIE + "</session-token>"
-            + "<auth id=\"success\"><message id=\"0\" param1=\"\" param2=\"\"></message></auth><config/></config-auth>";
+    private static final String SSO_FORM =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"auth-request\" "
+                    + "aggregate-auth-version=\"2\"><opaque is-for=\"sg\"><tunnel-group>Employees</tunnel-group></opaque><auth id=\"main\">"
+                    + "<title>Login</title><message>Please complete the authentication process in the AnyConnect Login window.</message>"
+                    + "<banner></banner><sso-v2-login>" + LOGIN_PAGE.replace("&", "&amp;")
+                    + "</sso-v2-login><sso-v2-login-final>" + FINAL_PAGE
+                    + "</sso-v2-login-final><sso-v2-logout>" + GATEWAY + "/+CSCOE+/saml/sp/logout</sso-v2-logout>"
+                    + "<sso-v2-token-cookie-name>acSamlv2Token</sso-v2-token-cookie-name>"
+                    + "<sso-v2-error-cookie-name>acSamlv2Error</sso-v2-error-cookie-name><sso-v2-browser-mode>external</sso-v2-browser-mode>"
+                    + "<form><input type=\"sso\" name=\"sso-token\"></input></form></auth></config-auth>";
+    private static final String COMPLETE =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"complete\" "
+                    + "aggregate-auth-version=\"2\"><session-id>32768</session-id><session-token>" + ASA_COOKIE
+                    + "</session-token>"
+                    + "<auth id=\"success\"><message id=\"0\" param1=\"\" param2=\"\"></message></auth><config/></config-auth>";
 
     private static ScriptedLab lab;
+
     @TempDir
     static Path files;
+
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final List<Process> processes = new ArrayList<>();
     private final Map<Process, Path> logs = new LinkedHashMap<>();
@@ -116,8 +123,15 @@ class AsaSsoIT {
     void browserCommand() throws IOException {
         opened = Files.createTempFile(files, "opened", ".url");
         Files.delete(opened);
-        browser = Files.createTempFile(files, "browser", ".sh", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.writeString(browser, "#!/bin/sh\nprintf '%s\\n' \"$1\" > '" + opened + ".part' && mv '" + opened + ".part' '" + opened + "'\n");
+        browser = Files.createTempFile(
+                files,
+                "browser",
+                ".sh",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.writeString(
+                browser,
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" > '" + opened + ".part' && mv '" + opened + ".part' '" + opened
+                        + "'\n");
     }
 
     @AfterEach
@@ -141,31 +155,51 @@ class AsaSsoIT {
         loopbackIpv6(true);
         SsoAsa asa = new SsoAsa();
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 3);
-        Authenticate authenticate = authenticate("--log-level", "debug", "--external-browser", "--browser", browser.toString());
+        Authenticate authenticate =
+                authenticate("--log-level", "debug", "--external-browser", "--browser", browser.toString());
 
-        assertThat(awaitOpened()).as("the browser is given the sso-v2-login address").isEqualTo(LOGIN_PAGE);
+        assertThat(awaitOpened())
+                .as("the browser is given the sso-v2-login address")
+                .isEqualTo(LOGIN_PAGE);
         String seen = browse("http://[::1]:29786", sealedTo(asa.dhKey.get()) + "?return=" + encode(FINAL_PAGE));
 
-        assertThat(seen).as("the browser is sent on to the final page (hpke.c: 302)").isEqualTo("302 " + FINAL_PAGE);
+        assertThat(seen)
+                .as("the browser is sent on to the final page (hpke.c: 302)")
+                .isEqualTo("302 " + FINAL_PAGE);
         assertThat(authenticate.exit()).as(authenticate.stderr()).isZero();
         assertThat(problems).isEmpty();
         Map<String, String> printed = assignments(authenticate.stdout());
-        Matcher cookie = Pattern.compile("openconnect_strapkey=([A-Za-z0-9+/=]+); webvpn=(.*)").matcher(printed.get("COOKIE"));
+        Matcher cookie = Pattern.compile("openconnect_strapkey=([A-Za-z0-9+/=]+); webvpn=(.*)")
+                .matcher(printed.get("COOKIE"));
         assertThat(cookie.matches()).as(printed.get("COOKIE")).isTrue();
         assertThat(cookie.group(2)).isEqualTo(ASA_COOKIE);
-        assertThat(publicKeyOf(cookie.group(1))).as("the key in the cookie is the STRAP-Pubkey the login announced")
+        assertThat(publicKeyOf(cookie.group(1)))
+                .as("the key in the cookie is the STRAP-Pubkey the login announced")
                 .isEqualTo(publicKey(asa.strapKey.get()).getW());
-        assertThat(authenticate.stdout() + authenticate.stderr()).as("the token is never shown").doesNotContain(TOKEN);
+        assertThat(authenticate.stdout() + authenticate.stderr())
+                .as("the token is never shown")
+                .doesNotContain(TOKEN);
 
-        Commands.runAllowingFailure(List.of("bash", "-c", "printf '%s\\n' \"$1\" | ip netns exec \"$2\" timeout 10 openconnect "
-                + "--cookie-on-stdin --servercert \"$3\" --script /bin/true --no-dtls \"$4\"", "openconnect", printed.get("COOKIE"),
-                lab.podSide().name(), printed.get("FINGERPRINT"), printed.get("CONNECT_URL")));
+        Commands.runAllowingFailure(List.of(
+                "bash",
+                "-c",
+                "printf '%s\\n' \"$1\" | ip netns exec \"$2\" timeout 10 openconnect "
+                        + "--cookie-on-stdin --servercert \"$3\" --script /bin/true --no-dtls \"$4\"",
+                "openconnect",
+                printed.get("COOKIE"),
+                lab.podSide().name(),
+                printed.get("FINGERPRINT"),
+                printed.get("CONNECT_URL")));
         assertThat(asa.connects).as("openconnect's CONNECT with the cookie").hasSize(1);
         Request connect = asa.connects.getFirst();
         assertThat(connect.header("Cookie")).contains("webvpn=" + ASA_COOKIE);
-        assertThat(connect.header("X-AnyConnect-STRAP-Pubkey")).as("openconnect took the key from the cookie: no new key (cstp.c: "
-                + "strap_rekey is 0 once ingested)").contains(asa.strapKey.get());
-        assertThat(connect.header("X-AnyConnect-STRAP-Verify").map(AsaSsoIT::isEcdsaSignature)).as("a DER ECDSA signature").contains(true);
+        assertThat(connect.header("X-AnyConnect-STRAP-Pubkey"))
+                .as("openconnect took the key from the cookie: no new key (cstp.c: "
+                        + "strap_rekey is 0 once ingested)")
+                .contains(asa.strapKey.get());
+        assertThat(connect.header("X-AnyConnect-STRAP-Verify").map(AsaSsoIT::isEcdsaSignature))
+                .as("a DER ECDSA signature")
+                .contains(true);
         assertThat(problems).isEmpty();
     }
 
@@ -182,8 +216,10 @@ class AsaSsoIT {
         Authenticate authenticate = authenticate("--external-browser", "--browser", browser.toString());
         awaitOpened();
 
-        assertThat(browse("http://127.0.0.1:29786", "/favicon.ico").split(" ")[0]).isEqualTo("404");
-        assertThat(browse("http://127.0.0.1:29786", sealedTo(asa.dhKey.get())).split(" ")[0]).isEqualTo("200");
+        assertThat(browse("http://127.0.0.1:29786", "/favicon.ico").split(" ")[0])
+                .isEqualTo("404");
+        assertThat(browse("http://127.0.0.1:29786", sealedTo(asa.dhKey.get())).split(" ")[0])
+                .isEqualTo("200");
 
         assertThat(authenticate.exit()).as(authenticate.stderr()).isZero();
         assertThat(assignments(authenticate.stdout()).get("COOKIE")).endsWith("; webvpn=" + ASA_COOKIE);
@@ -198,7 +234,9 @@ class AsaSsoIT {
         Authenticate authenticate = authenticate("--external-browser", "--browser", browser.toString());
         awaitOpened();
 
-        String seen = browse("http://127.0.0.1:29786", sealedTo(StrapKeys.generate().dhPublicKeyHeader()) + "?return=" + encode(FINAL_PAGE));
+        String seen = browse(
+                "http://127.0.0.1:29786",
+                sealedTo(StrapKeys.generate().dhPublicKeyHeader()) + "?return=" + encode(FINAL_PAGE));
 
         assertThat(seen).startsWith("400");
         assertThat(authenticate.exit()).isEqualTo(3);
@@ -215,7 +253,9 @@ class AsaSsoIT {
         Authenticate authenticate = authenticate("--external-browser", "--sso-timeout", "2");
 
         assertThat(authenticate.exit()).isEqualTo(2);
-        assertThat(authenticate.stderr()).contains(LOGIN_PAGE).contains("no browser came back from the single sign-on within 2 s");
+        assertThat(authenticate.stderr())
+                .contains(LOGIN_PAGE)
+                .contains("no browser came back from the single sign-on within 2 s");
         assertThat(asa.tokensPosted).isEmpty();
     }
 
@@ -230,26 +270,44 @@ class AsaSsoIT {
         loopbackIpv6(true); // openconnect listens on [::1] only (hpke.c)
         SsoAsa asa = new SsoAsa();
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2);
-        Process openconnect = start(List.of("ip", "netns", "exec", lab.podSide().name(), "openconnect", "--authenticate", "--servercert",
-                gateway.pin().toString(), "--external-browser=" + browser, GATEWAY + "/"));
+        Process openconnect = start(List.of(
+                "ip",
+                "netns",
+                "exec",
+                lab.podSide().name(),
+                "openconnect",
+                "--authenticate",
+                "--servercert",
+                gateway.pin().toString(),
+                "--external-browser=" + browser,
+                GATEWAY + "/"));
         awaitOpened();
 
-        assertThat(browse("http://[::1]:29786", sealedTo(asa.dhKey.get()) + "?return=" + encode(FINAL_PAGE))).isEqualTo("302 " + FINAL_PAGE);
+        assertThat(browse("http://[::1]:29786", sealedTo(asa.dhKey.get()) + "?return=" + encode(FINAL_PAGE)))
+                .isEqualTo("302 " + FINAL_PAGE);
 
         assertThat(openconnect.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(asa.tokensPosted).as("openconnect posts the token it opened").containsExactly(TOKEN);
         assertThat(problems).isEmpty();
         String cookie = assignments(Files.readString(output(openconnect))).get("COOKIE");
-        Matcher strapKey = Pattern.compile("openconnect_strapkey=([A-Za-z0-9+/=]+); webvpn=" + Pattern.quote(ASA_COOKIE)).matcher(cookie);
+        Matcher strapKey = Pattern.compile(
+                        "openconnect_strapkey=([A-Za-z0-9+/=]+); webvpn=" + Pattern.quote(ASA_COOKIE))
+                .matcher(cookie);
         assertThat(strapKey.matches()).as(cookie).isTrue();
         ECPrivateKey theirs = ECPrivateKey.getInstance(Base64.getDecoder().decode(strapKey.group(1)));
-        ECPrivateKey ours = ECPrivateKey.getInstance(Base64.getDecoder().decode(StrapKeys.generate().cookieValue()));
-        assertThat(theirs.getParametersObject()).isEqualTo(SECObjectIdentifiers.secp256r1).isEqualTo(ours.getParametersObject());
-        // GnuTLS writes the scalar with a sign byte when its top bit is set (33 bytes); RFC 5915 and Corridor, 32. Both read.
+        ECPrivateKey ours = ECPrivateKey.getInstance(
+                Base64.getDecoder().decode(StrapKeys.generate().cookieValue()));
+        assertThat(theirs.getParametersObject())
+                .isEqualTo(SECObjectIdentifiers.secp256r1)
+                .isEqualTo(ours.getParametersObject());
+        // GnuTLS writes the scalar with a sign byte when its top bit is set (33 bytes); RFC 5915 and Corridor, 32. Both
+        // read.
         assertThat(theirs.getKey().bitLength()).isLessThanOrEqualTo(256);
         assertThat(ours.getPrivateKey().getOctets()).hasSize(32);
-        assertThat(theirs.getPublicKey().getOctets()).hasSameSizeAs(ours.getPublicKey().getOctets());
-        assertThat(publicKeyOf(strapKey.group(1))).isEqualTo(publicKey(asa.strapKey.get()).getW());
+        assertThat(theirs.getPublicKey().getOctets())
+                .hasSameSizeAs(ours.getPublicKey().getOctets());
+        assertThat(publicKeyOf(strapKey.group(1)))
+                .isEqualTo(publicKey(asa.strapKey.get()).getW());
     }
 
     /**
@@ -270,7 +328,9 @@ class AsaSsoIT {
     /** The ASA answers the token with its SSO form and an error (auth.c: an error in the form): exit 3, with its words. */
     @Test
     void aTokenTheGatewayRefusesEndsTheLogin() throws Exception {
-        SsoAsa asa = new SsoAsa(SSO_FORM, SSO_FORM.replace("<banner></banner>", "<banner></banner><error>SAML assertion is not valid</error>"));
+        SsoAsa asa = new SsoAsa(
+                SSO_FORM,
+                SSO_FORM.replace("<banner></banner>", "<banner></banner><error>SAML assertion is not valid</error>"));
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2);
         Authenticate authenticate = authenticate("--external-browser", "--browser", browser.toString());
         awaitOpened();
@@ -278,7 +338,8 @@ class AsaSsoIT {
         browse("http://127.0.0.1:29786", sealedTo(asa.dhKey.get()));
 
         assertThat(authenticate.exit()).isEqualTo(3);
-        assertThat(authenticate.stderr()).contains("the gateway refused the single sign-on (gateway says: SAML assertion is not valid)");
+        assertThat(authenticate.stderr())
+                .contains("the gateway refused the single sign-on (gateway says: SAML assertion is not valid)");
         assertThat(asa.tokensPosted).containsExactly(TOKEN);
     }
 
@@ -306,11 +367,17 @@ class AsaSsoIT {
         String contractors = "<option value=\"Contractors\">Contractors</option>";
         String employees = "<option value=\"Employees\">Employees</option>";
         SsoAsa asa = new SsoAsa(init -> init.contains("<group-select>Employees</group-select>")
-                ? SSO_FORM.replace("<form>", "<form><select name=\"group_list\" label=\"GROUP:\">" + employees + contractors + "</select>")
-                : SSO_FORM.replace("<form>", "<form><select name=\"group_list\" label=\"GROUP:\">" + contractors + employees + "</select>")
+                ? SSO_FORM.replace(
+                        "<form>",
+                        "<form><select name=\"group_list\" label=\"GROUP:\">" + employees + contractors + "</select>")
+                : SSO_FORM.replace(
+                                "<form>",
+                                "<form><select name=\"group_list\" label=\"GROUP:\">" + contractors + employees
+                                        + "</select>")
                         .replace("tgname=Employees", "tgname=Contractors"));
         gateway = ScriptedGateway.start(lab.gatewaySide(), ScriptedLab.GATEWAY, asa, 2);
-        Authenticate authenticate = authenticate("--external-browser", "--browser", browser.toString(), "--authgroup", "Employees");
+        Authenticate authenticate =
+                authenticate("--external-browser", "--browser", browser.toString(), "--authgroup", "Employees");
 
         assertThat(awaitOpened()).isEqualTo(LOGIN_PAGE);
         browse("http://127.0.0.1:29786", sealedTo(asa.dhKey.get()));
@@ -396,7 +463,8 @@ class AsaSsoIT {
             if (!body.contains("<opaque is-for=\"sg\"><tunnel-group>Employees</tunnel-group></opaque>")) {
                 problems.add("the auth-reply does not carry the opaque state back: " + body);
             }
-            Matcher token = Pattern.compile("<auth><sso-token>([^<]*)</sso-token></auth>").matcher(body);
+            Matcher token = Pattern.compile("<auth><sso-token>([^<]*)</sso-token></auth>")
+                    .matcher(body);
             if (!token.find()) {
                 problems.add("no <auth><sso-token> in " + body);
                 return asaXml(SSO_FORM);
@@ -442,8 +510,15 @@ class AsaSsoIT {
     }
 
     private Authenticate authenticate(String... options) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", lab.podSide().name(),
-                ProcessHandle.current().info().command().orElseThrow(), "-jar", SidecarProcess.jar().toString(), "authenticate"));
+        List<String> command = new ArrayList<>(List.of(
+                "ip",
+                "netns",
+                "exec",
+                lab.podSide().name(),
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-jar",
+                SidecarProcess.jar().toString(),
+                "authenticate"));
         if (gateway != null) {
             command.addAll(List.of("--servercert", gateway.pin().toString()));
         }
@@ -451,8 +526,11 @@ class AsaSsoIT {
         command.add(GATEWAY + "/");
         Path stdout = Files.createTempFile(files, "authenticate", ".out");
         Path stderr = Files.createTempFile(files, "authenticate", ".err");
-        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         processes.add(process);
         return new Authenticate(process, stdout, stderr);
     }
@@ -460,8 +538,11 @@ class AsaSsoIT {
     /** A process with its output (both streams) in a file, ended after the test. */
     private Process start(List<String> command) throws IOException {
         Path log = Files.createTempFile(files, "process", ".log");
-        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         processes.add(process);
         logs.put(process, log);
         return process;
@@ -483,8 +564,19 @@ class AsaSsoIT {
 
     /** The browser's request to the listener, from the pod namespace: the status and the redirect's target. */
     private String browse(String listener, String target) throws IOException, InterruptedException {
-        return lab.podSide().exec("curl", "-s", "-g", "-o", "/dev/null", "--max-time", "20", "-w", "%{http_code} %{redirect_url}",
-                listener + target).strip();
+        return lab.podSide()
+                .exec(
+                        "curl",
+                        "-s",
+                        "-g",
+                        "-o",
+                        "/dev/null",
+                        "--max-time",
+                        "20",
+                        "-w",
+                        "%{http_code} %{redirect_url}",
+                        listener + target)
+                .strip();
     }
 
     /** The path of the redirect to the listener, with {@link #TOKEN} sealed to the given STRAP-DH key as the ASA does. */
@@ -503,22 +595,29 @@ class AsaSsoIT {
     }
 
     private static ECPublicKey publicKey(String base64Spki) throws Exception {
-        ECPublicKey key = (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64Spki)));
+        ECPublicKey key = (ECPublicKey) KeyFactory.getInstance("EC")
+                .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64Spki)));
         assertThat(key.getParams().getCurve().getField().getFieldSize()).isEqualTo(256);
         return key;
     }
 
     /** The public point inside an {@code openconnect_strapkey} (SEC1 with its public key). */
     private static java.security.spec.ECPoint publicKeyOf(String base64Sec1) {
-        byte[] point = ECPrivateKey.getInstance(Base64.getDecoder().decode(base64Sec1)).getPublicKey().getOctets();
-        return new java.security.spec.ECPoint(new java.math.BigInteger(1, Arrays.copyOfRange(point, 1, 33)),
+        byte[] point = ECPrivateKey.getInstance(Base64.getDecoder().decode(base64Sec1))
+                .getPublicKey()
+                .getOctets();
+        return new java.security.spec.ECPoint(
+                new java.math.BigInteger(1, Arrays.copyOfRange(point, 1, 33)),
                 new java.math.BigInteger(1, Arrays.copyOfRange(point, 33, 65)));
     }
 
     private static boolean isEcdsaSignature(String base64) {
         try {
-            ASN1Sequence signature = ASN1Sequence.getInstance(Base64.getDecoder().decode(base64));
-            return signature.size() == 2 && signature.getObjectAt(0) instanceof ASN1Integer && signature.getObjectAt(1) instanceof ASN1Integer;
+            ASN1Sequence signature =
+                    ASN1Sequence.getInstance(Base64.getDecoder().decode(base64));
+            return signature.size() == 2
+                    && signature.getObjectAt(0) instanceof ASN1Integer
+                    && signature.getObjectAt(1) instanceof ASN1Integer;
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -541,7 +640,8 @@ class AsaSsoIT {
     /** An XML reply in an ASA's envelope. */
     private static Reply asaXml(String xml) {
         byte[] body = xml.getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " + body.length + "\r\nX-Transcend-Version: 1\r\n\r\n";
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " + body.length
+                + "\r\nX-Transcend-Version: 1\r\n\r\n";
         return out -> {
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             out.write(body);

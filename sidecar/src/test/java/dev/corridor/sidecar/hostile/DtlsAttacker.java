@@ -164,7 +164,6 @@ public final class DtlsAttacker implements AutoCloseable {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

@@ -19,18 +19,21 @@ import java.util.Locale;
 final class GatewayReplies {
     /** The session cookie: 32 bytes in base64, as ocserv's. */
     private static final String SESSION_COOKIE = "Tq3ygXJm0HcYd0BQ8Lm+ZK2lO7V5ZrVtq1ZcQ2y6W6k=";
+
     private static final String CONTEXT_COOKIE = "AI5joj4R/2/OCI8XXKIxo2wXScYMSzacpmleIjZubOU=";
 
-    static final Reply USERNAME_FORM = ocservXml("form-username.xml",
+    static final Reply USERNAME_FORM = ocservXml(
+            "form-username.xml",
             "Set-Cookie: webvpncontext=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure; HttpOnly");
-    private static final Reply PASSWORD_FORM = ocservXml("form-password.xml",
-            "Set-Cookie: webvpncontext=" + CONTEXT_COOKIE + "; Max-Age=300; Secure; HttpOnly");
-    private static final Reply SUCCESS = ocservXml("success.xml", "Connection: Keep-Alive",
+    private static final Reply PASSWORD_FORM = ocservXml(
+            "form-password.xml", "Set-Cookie: webvpncontext=" + CONTEXT_COOKIE + "; Max-Age=300; Secure; HttpOnly");
+    private static final Reply SUCCESS = ocservXml(
+            "success.xml",
+            "Connection: Keep-Alive",
             "Set-Cookie: webvpncontext=" + CONTEXT_COOKIE + "; Secure; HttpOnly",
             "Set-Cookie: webvpn=" + SESSION_COOKIE + "; Secure; HttpOnly");
 
-    private GatewayReplies() {
-    }
+    private GatewayReplies() {}
 
     /** ocserv's login (user name, then password), then {@code connect} for the CONNECT request. */
     static Script ocserv(Reply connect) {
@@ -74,7 +77,8 @@ final class GatewayReplies {
 
     /** {@code prefix}, then {@code repeated} over and over until the client closes the connection. */
     static Reply endless(String prefix, String repeated) {
-        byte[] chunk = repeated.repeat(Math.max(1, 16 * 1024 / repeated.length())).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] chunk =
+                repeated.repeat(Math.max(1, 16 * 1024 / repeated.length())).getBytes(StandardCharsets.ISO_8859_1);
         return out -> {
             out.write(prefix.getBytes(StandardCharsets.ISO_8859_1));
             while (true) {
@@ -135,8 +139,11 @@ final class GatewayReplies {
         }
 
         static ConnectReply ocserv() {
-            return new ConnectReply(new ArrayList<>(new String(Fixtures.bytes("connect-reply-cstp.txt"), StandardCharsets.ISO_8859_1)
-                    .strip().lines().toList()));
+            return new ConnectReply(
+                    new ArrayList<>(new String(Fixtures.bytes("connect-reply-cstp.txt"), StandardCharsets.ISO_8859_1)
+                            .strip()
+                            .lines()
+                            .toList()));
         }
 
         /** Without any header of this name. */

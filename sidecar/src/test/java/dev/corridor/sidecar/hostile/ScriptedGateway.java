@@ -29,7 +29,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -53,6 +52,7 @@ final class ScriptedGateway implements AutoCloseable {
     private static final int PORT = 443;
     /** Longer than any request the client sends; the gateway is a test tool, not a target. */
     private static final int MAX_REQUEST_HEAD = 64 * 1024;
+
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^Content-Length:\\s*(\\d+)\\s*$");
     private static final char[] KEY_PASSWORD = "throwaway".toCharArray();
 
@@ -65,7 +65,8 @@ final class ScriptedGateway implements AutoCloseable {
     record Request(String method, String head, byte[] body, Optional<X509Certificate> clientCertificate) {
         /** The value of a request header, by name (any case). */
         Optional<String> header(String name) {
-            Matcher value = Pattern.compile("(?im)^" + Pattern.quote(name) + ":\\s*(.*?)\\s*$").matcher(head);
+            Matcher value = Pattern.compile("(?im)^" + Pattern.quote(name) + ":\\s*(.*?)\\s*$")
+                    .matcher(head);
             return value.find() ? Optional.of(value.group(1)) : Optional.empty();
         }
 
@@ -95,8 +96,13 @@ final class ScriptedGateway implements AutoCloseable {
     private final Thread acceptor;
     private volatile Socket connection;
 
-    private ScriptedGateway(ServerSocket listener, X509Certificate certificate, SSLContext tls, Script script, int connections,
-                            IntPredicate asksForCertificate) {
+    private ScriptedGateway(
+            ServerSocket listener,
+            X509Certificate certificate,
+            SSLContext tls,
+            Script script,
+            int connections,
+            IntPredicate asksForCertificate) {
         this.listener = listener;
         this.certificate = certificate;
         this.acceptor = Thread.ofPlatform().daemon().name("scripted-gateway").start(() -> {
@@ -115,7 +121,8 @@ final class ScriptedGateway implements AutoCloseable {
     }
 
     /** The same, for {@code connections} connections one after the other (the script sees every request of each). */
-    static ScriptedGateway start(NetworkNamespace namespace, InetAddress address, Script script, int connections) throws Exception {
+    static ScriptedGateway start(NetworkNamespace namespace, InetAddress address, Script script, int connections)
+            throws Exception {
         return start(namespace, address, script, connections, connection -> false);
     }
 
@@ -124,8 +131,13 @@ final class ScriptedGateway implements AutoCloseable {
      * picks (by number, from 1), as an ASA's tunnel group with certificate authentication does; any certificate is
      * accepted: the script judges it.
      */
-    static ScriptedGateway start(NetworkNamespace namespace, InetAddress address, Script script, int connections,
-                                 IntPredicate asksForCertificate) throws Exception {
+    static ScriptedGateway start(
+            NetworkNamespace namespace,
+            InetAddress address,
+            Script script,
+            int connections,
+            IntPredicate asksForCertificate)
+            throws Exception {
         KeyPair key = KeyPairGenerator.getInstance("EC").generateKeyPair();
         X509Certificate certificate = selfSigned(key, address);
         KeyStore identity = KeyStore.getInstance("PKCS12");
@@ -142,8 +154,7 @@ final class ScriptedGateway implements AutoCloseable {
     /** Takes any client certificate: the script decides what a certificate is worth. */
     private static final class AnyClientCertificate implements X509TrustManager {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
@@ -176,7 +187,8 @@ final class ScriptedGateway implements AutoCloseable {
      * connection carries CSTP, which the gateway reads and drops until the client leaves. The last one closes the port.
      */
     private void serveOne(SSLContext tls, Script script, boolean last, boolean askForCertificate) {
-        try (Socket tcp = listener.accept(); SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(tcp, null, tcp.getPort(), true)) {
+        try (Socket tcp = listener.accept();
+                SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(tcp, null, tcp.getPort(), true)) {
             if (last) {
                 listener.close();
             }
@@ -229,15 +241,25 @@ final class ScriptedGateway implements AutoCloseable {
         return new Request(method.toUpperCase(Locale.ROOT), text, body, presented);
     }
 
-    private static X509Certificate selfSigned(KeyPair key, InetAddress address) throws GeneralSecurityException, IOException {
+    private static X509Certificate selfSigned(KeyPair key, InetAddress address)
+            throws GeneralSecurityException, IOException {
         X500Name name = new X500Name("CN=scripted-gateway.test");
         Instant now = Instant.now();
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
-                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(1))), name, key.getPublic());
-        builder.addExtension(Extension.subjectAlternativeName, false,
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minus(Duration.ofDays(1))),
+                Date.from(now.plus(Duration.ofDays(1))),
+                name,
+                key.getPublic());
+        builder.addExtension(
+                Extension.subjectAlternativeName,
+                false,
                 new GeneralNames(new GeneralName(GeneralName.iPAddress, address.getHostAddress())));
         try {
-            return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException(e);
         }

@@ -19,7 +19,20 @@ record ScriptedLab(NetworkNamespace gatewaySide, NetworkNamespace podSide) imple
     static ScriptedLab create(String prefix) throws Exception {
         NetworkNamespace gatewaySide = NetworkNamespace.create(prefix + "-gw");
         NetworkNamespace podSide = NetworkNamespace.create(prefix + "-pod");
-        Commands.run("ip", "link", "add", "hv-pod", "netns", podSide.name(), "type", "veth", "peer", "name", "hv-gw", "netns", gatewaySide.name());
+        Commands.run(
+                "ip",
+                "link",
+                "add",
+                "hv-pod",
+                "netns",
+                podSide.name(),
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "hv-gw",
+                "netns",
+                gatewaySide.name());
         gatewaySide.exec("ip", "link", "set", "lo", "up");
         gatewaySide.exec("ip", "addr", "add", GATEWAY.getHostAddress() + "/24", "dev", "hv-gw");
         gatewaySide.exec("ip", "link", "set", "hv-gw", "up");

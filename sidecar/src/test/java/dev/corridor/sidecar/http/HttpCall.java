@@ -25,7 +25,9 @@ record HttpCall(int status, String head, String body, Duration took) {
             socket.connect(server, (int) TIMEOUT.toMillis());
             socket.setSoTimeout((int) TIMEOUT.toMillis());
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            return parse(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8), Duration.ofNanos(System.nanoTime() - start));
+            return parse(
+                    new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                    Duration.ofNanos(System.nanoTime() - start));
         }
     }
 
@@ -34,6 +36,7 @@ record HttpCall(int status, String head, String body, Duration took) {
         if (!answer.startsWith("HTTP/1.1 ") || end < 0) {
             return new HttpCall(0, answer, "", took);
         }
-        return new HttpCall(Integer.parseInt(answer.substring(9, 12)), answer.substring(0, end), answer.substring(end + 4), took);
+        return new HttpCall(
+                Integer.parseInt(answer.substring(9, 12)), answer.substring(0, end), answer.substring(end + 4), took);
     }
 }

@@ -27,7 +27,8 @@ class JsonTest {
 
         String json = Json.write(document);
 
-        assertThat(new ObjectMapper().readValue(json, Map.class)).isEqualTo(new ObjectMapper().convertValue(document, Map.class));
+        assertThat(new ObjectMapper().readValue(json, Map.class))
+                .isEqualTo(new ObjectMapper().convertValue(document, Map.class));
         assertThat(json).startsWith("{\"state\":\"connected\",\"ready\":true,\"mtu\":1434,");
         assertThat(json).contains("\\u0001").contains("\\n").doesNotContain("\n");
     }

@@ -12,8 +12,7 @@ final class Prober {
     private static final Duration PERIOD = Duration.ofMillis(100);
 
     /** One probe: the status (0 if none came) and how long the answer took, or why it failed. */
-    record Probe(String path, int status, Duration took, String failure) {
-    }
+    record Probe(String path, int status, Duration took, String failure) {}
 
     private final List<Probe> probes = Collections.synchronizedList(new ArrayList<>());
     private final Thread thread;
@@ -26,7 +25,11 @@ final class Prober {
                 long start = System.nanoTime();
                 try {
                     HttpCall call = HttpCall.get(server, path);
-                    probes.add(new Probe(path, call.status(), call.took(), call.status() == 0 ? "no status line: " + call.head() : ""));
+                    probes.add(new Probe(
+                            path,
+                            call.status(),
+                            call.took(),
+                            call.status() == 0 ? "no status line: " + call.head() : ""));
                 } catch (IOException e) {
                     probes.add(new Probe(path, 0, Duration.ofNanos(System.nanoTime() - start), e.toString()));
                 }

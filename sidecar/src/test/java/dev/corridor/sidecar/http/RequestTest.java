@@ -13,8 +13,13 @@ class RequestTest {
 
     @Test
     void keepsMethodPathAuthorizationAndTheConnectionsAddress() throws Exception {
-        Request request = Request.parse("GET /status?pretty=1 HTTP/1.1\r\nHost: pod:9478\r\nauthorization:  Bearer abc \r\n"
-                + "X-Forwarded-For: 127.0.0.1\r\n\r\n", REMOTE);
+        Request request = Request.parse("""
+                                        GET /status?pretty=1 HTTP/1.1
+                                        Host: pod:9478
+                                        authorization:  Bearer abc\s
+                                        X-Forwarded-For: 127.0.0.1
+
+                                        """, REMOTE);
 
         assertThat(request).isEqualTo(new Request("GET", "/status", Optional.of("Bearer abc"), REMOTE));
     }
@@ -30,11 +35,16 @@ class RequestTest {
     @Test
     void refusesWhatIsNotAnHttp1RequestNamingThePart() {
         assertThatThrownBy(() -> Request.parse("GET /status\r\n\r\n", REMOTE)).hasMessageContaining("request line");
-        assertThatThrownBy(() -> Request.parse("PRI * HTTP/2.0\r\n\r\n", REMOTE)).hasMessageContaining("request line");
-        assertThatThrownBy(() -> Request.parse("GET http://pod/status HTTP/1.1\r\n\r\n", REMOTE)).hasMessageContaining("target");
-        assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nno colon\r\n\r\n", REMOTE)).hasMessageContaining("header line");
-        assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nAuthorization : Bearer a\r\n\r\n", REMOTE)).hasMessageContaining("header line");
-        assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n", REMOTE))
+        assertThatThrownBy(() -> Request.parse("PRI * HTTP/2.0\r\n\r\n", REMOTE))
+                .hasMessageContaining("request line");
+        assertThatThrownBy(() -> Request.parse("GET http://pod/status HTTP/1.1\r\n\r\n", REMOTE))
+                .hasMessageContaining("target");
+        assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nno colon\r\n\r\n", REMOTE))
+                .hasMessageContaining("header line");
+        assertThatThrownBy(() -> Request.parse("GET / HTTP/1.1\r\nAuthorization : Bearer a\r\n\r\n", REMOTE))
+                .hasMessageContaining("header line");
+        assertThatThrownBy(() -> Request.parse(
+                        "GET / HTTP/1.1\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n", REMOTE))
                 .hasMessageContaining("more than one Authorization");
     }
 

@@ -14,12 +14,11 @@ final class SmallHeapServer {
     /** About the size of the sidecar's real exposition. */
     private static final String METRICS = "corridor_tunnel_bytes_total{direction=\"sent\"} 1234567\n".repeat(400);
 
-    private SmallHeapServer() {
-    }
+    private SmallHeapServer() {}
 
     public static void main(String[] args) throws Exception {
-        try (StatusServer server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected,
-                () -> METRICS)) {
+        try (StatusServer server = StatusServer.start(
+                new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected, () -> METRICS)) {
             System.out.println(server.address().getPort());
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             while (in.readLine() != null) {

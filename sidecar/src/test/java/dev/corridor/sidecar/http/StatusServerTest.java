@@ -23,7 +23,10 @@ class StatusServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected,
+        server = StatusServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                Optional.empty(),
+                Statuses::connected,
                 () -> "corridor_tunnel_up 1\n");
     }
 
@@ -37,8 +40,12 @@ class StatusServerTest {
         HttpCall call = HttpCall.get(server.address(), "/healthz");
 
         assertThat(call.status()).isEqualTo(200);
-        assertThat(call.head()).contains("Content-Type: text/plain; charset=utf-8", "Content-Length: 3", "Connection: close",
-                "Cache-Control: no-store");
+        assertThat(call.head())
+                .contains(
+                        "Content-Type: text/plain; charset=utf-8",
+                        "Content-Length: 3",
+                        "Connection: close",
+                        "Cache-Control: no-store");
         assertThat(call.body()).isEqualTo("ok\n");
     }
 
@@ -48,7 +55,8 @@ class StatusServerTest {
 
         assertThat(call.status()).isEqualTo(200);
         assertThat(call.head()).contains("Content-Type: application/json; charset=utf-8");
-        assertThat(new ObjectMapper().readTree(call.body()).path("state").asText()).isEqualTo("connected");
+        assertThat(new ObjectMapper().readTree(call.body()).path("state").asText())
+                .isEqualTo("connected");
     }
 
     @Test
@@ -71,7 +79,10 @@ class StatusServerTest {
                 out.flush();
                 Thread.sleep(20);
             }
-            assertThat(HttpCall.parse(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8), Duration.ZERO).status())
+            assertThat(HttpCall.parse(
+                                    new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                                    Duration.ZERO)
+                            .status())
                     .isEqualTo(200);
         }
     }
@@ -81,7 +92,9 @@ class StatusServerTest {
         String start = "GET /healthz HTTP/1.1\r\nHost: pod\r\nX-Padding: ";
         int padding = BoundedHttpServer.MAX_HEAD_BYTES - start.length() - 4;
 
-        assertThat(HttpCall.send(server.address(), start + "a".repeat(padding) + "\r\n\r\n").status()).isEqualTo(200);
+        assertThat(HttpCall.send(server.address(), start + "a".repeat(padding) + "\r\n\r\n")
+                        .status())
+                .isEqualTo(200);
         HttpCall tooLarge = HttpCall.send(server.address(), start + "a".repeat(padding + 1) + "\r\n\r\n");
         assertThat(tooLarge.status()).isEqualTo(431);
         assertThat(tooLarge.body()).isEqualTo("the request head is larger than 8192 bytes\n");
@@ -99,9 +112,10 @@ class StatusServerTest {
     void theRequestCarriesThePeersAddressNotTheServers() throws Exception {
         AtomicReference<InetAddress> remote = new AtomicReference<>();
         try (BoundedHttpServer bare = BoundedHttpServer.start(new InetSocketAddress("127.0.0.1", 0), request -> {
-            remote.set(request.remote());
-            return Response.text(200, "ok\n");
-        }); Socket socket = new Socket()) {
+                    remote.set(request.remote());
+                    return Response.text(200, "ok\n");
+                });
+                Socket socket = new Socket()) {
             socket.bind(new InetSocketAddress("127.0.0.2", 0));
             socket.connect(bare.address());
             socket.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
@@ -113,9 +127,10 @@ class StatusServerTest {
 
     @Test
     void aFailingEndpointGets500WithoutTheDetails() throws Exception {
-        try (StatusServer failing = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected, () -> {
-            throw new IllegalStateException("registry broken: secret detail");
-        })) {
+        try (StatusServer failing =
+                StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected, () -> {
+                    throw new IllegalStateException("registry broken: secret detail");
+                })) {
             HttpCall call = HttpCall.get(failing.address(), "/metrics");
 
             assertThat(call.status()).isEqualTo(500);

@@ -30,6 +30,7 @@ class StatusServerUnderAttackTest {
     private static final long MOST_ACCEPTED = BoundedHttpServer.MAX_HEAD_BYTES + 256 * 1024;
     /** The head timeout, plus the attacker's tick and some scheduling. */
     private static final Duration LONGEST_LIFE = BoundedHttpServer.HEAD_TIMEOUT.plusMillis(500);
+
     private static final String HEAD_START = "GET /healthz HTTP/1.1\r\nHost: pod\r\n";
 
     private StatusServer server;
@@ -37,7 +38,8 @@ class StatusServerUnderAttackTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = StatusServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected, () -> metrics.get());
+        server = StatusServer.start(
+                new InetSocketAddress("127.0.0.1", 0), Optional.empty(), Statuses::connected, () -> metrics.get());
     }
 
     @AfterEach
@@ -55,13 +57,18 @@ class StatusServerUnderAttackTest {
 
     @Test
     void hugeHeadersSentAtFullSpeedAreCutAtTheCap() throws Exception {
-        Behaviour flood = new Behaviour(HEAD_START + "X-Padding: ", "a".repeat(64 * 1024).getBytes(StandardCharsets.ISO_8859_1), Duration.ZERO);
+        Behaviour flood = new Behaviour(
+                HEAD_START + "X-Padding: ", "a".repeat(64 * 1024).getBytes(StandardCharsets.ISO_8859_1), Duration.ZERO);
 
         List<Attack.Connection> connections = underAttack(4, flood);
 
         assertBounded(connections);
-        assertThat(connections).filteredOn(Attack.Connection::closedByServer).isNotEmpty()
-                .allSatisfy(c -> assertThat(c.lifetime()).as("cut at the cap, long before the head timeout").isLessThan(PROBE_TIMEOUT));
+        assertThat(connections)
+                .filteredOn(Attack.Connection::closedByServer)
+                .isNotEmpty()
+                .allSatisfy(c -> assertThat(c.lifetime())
+                        .as("cut at the cap, long before the head timeout")
+                        .isLessThan(PROBE_TIMEOUT));
     }
 
     @Test
@@ -80,7 +87,9 @@ class StatusServerUnderAttackTest {
             Thread.sleep(200);
             for (int i = 0; i < 5; i++) {
                 HttpCall scrape = HttpCall.get(server.address(), "/metrics");
-                assertThat(scrape.status()).as("scrape %d: %s", i, scrape.head()).isEqualTo(200);
+                assertThat(scrape.status())
+                        .as("scrape %d: %s", i, scrape.head())
+                        .isEqualTo(200);
             }
         } finally {
             attack.stop();
@@ -113,7 +122,8 @@ class StatusServerUnderAttackTest {
 
     @Test
     void aSlowlorisIsCutOffAtTheHeadTimeoutThoughItKeepsSending() throws Exception {
-        Behaviour slowloris = new Behaviour(HEAD_START, "X".getBytes(StandardCharsets.ISO_8859_1), Duration.ofMillis(500));
+        Behaviour slowloris =
+                new Behaviour(HEAD_START, "X".getBytes(StandardCharsets.ISO_8859_1), Duration.ofMillis(500));
 
         List<Attack.Connection> connections = underAttack(10, slowloris);
 
@@ -121,7 +131,8 @@ class StatusServerUnderAttackTest {
         assertThat(connections.stream().filter(Attack.Connection::closedByServer))
                 .as("fewer than MAX_CONNECTIONS: the head timeout, not room for others, closes them")
                 .isNotEmpty()
-                .allSatisfy(c -> assertThat(c.lifetime()).isGreaterThanOrEqualTo(BoundedHttpServer.HEAD_TIMEOUT.minusMillis(50)));
+                .allSatisfy(c -> assertThat(c.lifetime())
+                        .isGreaterThanOrEqualTo(BoundedHttpServer.HEAD_TIMEOUT.minusMillis(50)));
     }
 
     @Test
@@ -142,8 +153,10 @@ class StatusServerUnderAttackTest {
     @Test
     void anEndlessBodyOnAGetIsNeverRead() throws Exception {
         byte[] body = new byte[64 * 1024];
-        Behaviour contentLength = new Behaviour(HEAD_START + "Content-Length: 1000000000000\r\n\r\n", body, Duration.ZERO);
-        Behaviour chunked = new Behaviour(HEAD_START + "Transfer-Encoding: chunked\r\n\r\n10000\r\n", body, Duration.ZERO);
+        Behaviour contentLength =
+                new Behaviour(HEAD_START + "Content-Length: 1000000000000\r\n\r\n", body, Duration.ZERO);
+        Behaviour chunked =
+                new Behaviour(HEAD_START + "Transfer-Encoding: chunked\r\n\r\n10000\r\n", body, Duration.ZERO);
 
         List<Attack.Connection> connections = underAttack(2, contentLength, chunked);
 
@@ -155,7 +168,10 @@ class StatusServerUnderAttackTest {
     }
 
     private static Behaviour hugeHeader() {
-        return new Behaviour(HEAD_START + "X-Padding: ", "a".repeat(1024).getBytes(StandardCharsets.ISO_8859_1), Duration.ofMillis(100));
+        return new Behaviour(
+                HEAD_START + "X-Padding: ",
+                "a".repeat(1024).getBytes(StandardCharsets.ISO_8859_1),
+                Duration.ofMillis(100));
     }
 
     /**
@@ -182,15 +198,24 @@ class StatusServerUnderAttackTest {
             connections.addAll(attack.connections());
         }
         assertThat(stillOpen).as("connections the server keeps").isLessThanOrEqualTo(BoundedHttpServer.MAX_CONNECTIONS);
-        System.out.printf("%d attackers (%d connections), %d probes, slowest %d ms, most bytes accepted from one %d%n",
-                size * behaviours.length, connections.size(), prober.probes().size(), prober.slowest().toMillis(),
-                connections.stream().mapToLong(Attack.Connection::accepted).max().orElse(0));
+        System.out.printf(
+                "%d attackers (%d connections), %d probes, slowest %d ms, most bytes accepted from one %d%n",
+                size * behaviours.length,
+                connections.size(),
+                prober.probes().size(),
+                prober.slowest().toMillis(),
+                connections.stream()
+                        .mapToLong(Attack.Connection::accepted)
+                        .max()
+                        .orElse(0));
         return connections;
     }
 
     private static void assertProbesAnswered(Prober prober) {
         assertThat(prober.probes()).hasSizeGreaterThan(20).allSatisfy(probe -> {
-            assertThat(probe.status()).as("%s: %s", probe.path(), probe.failure()).isEqualTo(200);
+            assertThat(probe.status())
+                    .as("%s: %s", probe.path(), probe.failure())
+                    .isEqualTo(200);
             assertThat(probe.took()).as(probe.path()).isLessThan(PROBE_TIMEOUT);
         });
     }

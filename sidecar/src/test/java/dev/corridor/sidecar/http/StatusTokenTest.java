@@ -35,7 +35,9 @@ class StatusTokenTest {
         Files.move(dir.resolve("..data_tmp"), dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
 
         now.addAndGet(RECHECK - 1);
-        assertThat(statusToken.check(bearer("first-token"))).as("within the interval").isEqualTo(Check.ACCEPTED);
+        assertThat(statusToken.check(bearer("first-token")))
+                .as("within the interval")
+                .isEqualTo(Check.ACCEPTED);
         now.addAndGet(1);
         assertThat(statusToken.check(bearer("second-token"))).isEqualTo(Check.ACCEPTED);
         assertThat(statusToken.check(bearer("first-token"))).isEqualTo(Check.WRONG);
@@ -62,7 +64,9 @@ class StatusTokenTest {
         Files.setLastModifiedTime(token, written);
         now.addAndGet(RECHECK);
 
-        assertThat(statusToken.check(bearer("the-token"))).as("one stat, no read").isEqualTo(Check.ACCEPTED);
+        assertThat(statusToken.check(bearer("the-token")))
+                .as("one stat, no read")
+                .isEqualTo(Check.ACCEPTED);
     }
 
     @Test
@@ -85,10 +89,13 @@ class StatusTokenTest {
 
     @Test
     void aFileThatCannotHoldATokenIsRefusedNamingWhy() throws Exception {
-        assertThat(new StatusToken(Files.writeString(dir.resolve("big"), "x".repeat(StatusToken.MAX_BYTES + 1)), now::get)
-                .check(bearer("x".repeat(StatusToken.MAX_BYTES + 1)))).isEqualTo(Check.UNAVAILABLE);
+        assertThat(new StatusToken(
+                                Files.writeString(dir.resolve("big"), "x".repeat(StatusToken.MAX_BYTES + 1)), now::get)
+                        .check(bearer("x".repeat(StatusToken.MAX_BYTES + 1))))
+                .isEqualTo(Check.UNAVAILABLE);
         assertThat(new StatusToken(Files.writeString(dir.resolve("two-lines"), "first\nsecond\n"), now::get)
-                .check(bearer("first"))).isEqualTo(Check.UNAVAILABLE);
+                        .check(bearer("first")))
+                .isEqualTo(Check.UNAVAILABLE);
     }
 
     @Test

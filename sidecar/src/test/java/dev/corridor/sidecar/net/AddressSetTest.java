@@ -7,7 +7,12 @@ import org.junit.jupiter.api.Test;
 
 class AddressSetTest {
     private final AddressSet set = AddressSet.of(
-            List.of(net("10.0.0.0/8"), net("10.99.0.0/24"), net("192.168.7.0/24"), net("fd00:20::/48"), net("2001:db8::/32")),
+            List.of(
+                    net("10.0.0.0/8"),
+                    net("10.99.0.0/24"),
+                    net("192.168.7.0/24"),
+                    net("fd00:20::/48"),
+                    net("2001:db8::/32")),
             List.of(net("10.42.0.0/16"), net("10.96.0.10/32"), net("2001:db8:1::/48")));
 
     @Test
@@ -42,9 +47,14 @@ class AddressSetTest {
     @Test
     void theWholeSpaceAndNothing() {
         AddressSet all = AddressSet.of(List.of(net("0.0.0.0/1"), net("128.0.0.0/1"), net("::/0")), List.of());
-        assertThat(all.containsIpv4(Ip.parseAddress("255.255.255.255").getAddress(), 0)).isTrue();
+        assertThat(all.containsIpv4(Ip.parseAddress("255.255.255.255").getAddress(), 0))
+                .isTrue();
         assertThat(all.containsIpv4(Ip.parseAddress("0.0.0.0").getAddress(), 0)).isTrue();
-        assertThat(all.containsIpv6(Ip.parseAddress("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").getAddress(), 0)).isTrue();
+        assertThat(all.containsIpv6(
+                        Ip.parseAddress("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
+                                .getAddress(),
+                        0))
+                .isTrue();
         AddressSet none = AddressSet.of(List.of(), List.of());
         assertThat(none.containsIpv4(new byte[4], 0)).isFalse();
         assertThat(none.containsIpv6(new byte[16], 0)).isFalse();

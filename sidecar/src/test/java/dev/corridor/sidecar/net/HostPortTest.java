@@ -22,7 +22,8 @@ class HostPortTest {
         assertThatThrownBy(() -> HostPort.parse("fd00::10:443")).hasMessageContaining("IPv6 address in brackets");
         assertThatThrownBy(() -> HostPort.parse("db.corp.test:http")).hasMessageContaining("no valid port");
         assertThatThrownBy(() -> HostPort.parse("db.corp.test:0")).hasMessageContaining("port 0 is out of range");
-        assertThatThrownBy(() -> HostPort.parse("db corp:80")).hasMessageContaining("neither an IP address nor a host name");
+        assertThatThrownBy(() -> HostPort.parse("db corp:80"))
+                .hasMessageContaining("neither an IP address nor a host name");
         assertThatThrownBy(() -> HostPort.parse("999.1.1.1:80")).hasMessageContaining("not an IP address");
     }
 }

@@ -33,14 +33,16 @@ class IpNetworkTest {
     @ParameterizedTest
     @ValueSource(strings = {"999.1.1.1", "...:", "1:2", "fe80::1%eth0"})
     void lookalikesAreNotAddresses(String text) {
-        assertThatThrownBy(() -> Ip.parseAddress(text)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Ip.parseAddress(text))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("'" + text + "' is not an IP address");
     }
 
     @Test
     void explainsBadNetworks() {
         assertThatThrownBy(() -> IpNetwork.parse("10.0.0.0/33")).hasMessageContaining("prefix length must be 0..32");
-        assertThatThrownBy(() -> IpNetwork.parse("10.0.0.0/255.0.255.0")).hasMessageContaining("non-contiguous netmask");
+        assertThatThrownBy(() -> IpNetwork.parse("10.0.0.0/255.0.255.0"))
+                .hasMessageContaining("non-contiguous netmask");
         assertThatThrownBy(() -> IpNetwork.parse("corp.example/24")).hasMessageContaining("is not an IP address");
         assertThatThrownBy(() -> IpNetwork.parse("300.1.1.1/8")).hasMessageContaining("is not an IP address");
         assertThatThrownBy(() -> IpNetwork.parse("10.0.0.0/x")).hasMessageContaining("bad prefix length");

@@ -66,7 +66,8 @@ class NetlinkIT {
             assertThat(link.kind()).isEqualTo("veth");
             assertThat(link.up()).isTrue();
         });
-        assertThat(netlink.link("lo")).hasValueSatisfying(link -> assertThat(link.kind()).isEmpty());
+        assertThat(netlink.link("lo"))
+                .hasValueSatisfying(link -> assertThat(link.kind()).isEmpty());
         assertThat(netlink.link("vpn-l")).isEmpty();
         assertThat(netlink.link(999_999)).isEmpty();
     }
@@ -79,7 +80,8 @@ class NetlinkIT {
             JsonNode link = ipJson("link", "show", "dev", "vpn-m").get(0);
             assertThat(link.path("mtu").asInt()).isEqualTo(1434);
             assertThat(texts(link.path("flags"))).contains("UP");
-            assertThat(netlink.link(tun.index())).hasValueSatisfying(l -> assertThat(l.up()).isTrue());
+            assertThat(netlink.link(tun.index()))
+                    .hasValueSatisfying(l -> assertThat(l.up()).isTrue());
 
             netlink.setLink(tun.index(), 1400, false);
 
@@ -100,7 +102,8 @@ class NetlinkIT {
         assertThatThrownBy(() -> netlink.setLink(999_999, 1434, true))
                 .isInstanceOf(OsException.class)
                 .hasMessage("setting MTU 1434 on interface 999999 and bringing it up: No such device (ENODEV)")
-                .extracting(e -> ((OsException) e).errno()).isEqualTo(Libc.ENODEV);
+                .extracting(e -> ((OsException) e).errno())
+                .isEqualTo(Libc.ENODEV);
     }
 
     @Test
@@ -110,7 +113,8 @@ class NetlinkIT {
             netlink.addAddress(tun.index(), new AssignedAddress(Ip.parseAddress("10.77.0.1"), 24));
             netlink.addAddress(tun.index(), new AssignedAddress(Ip.parseAddress("fd00:77::1"), 64));
 
-            List<JsonNode> addresses = list(ipJson("addr", "show", "dev", "vpn-a").get(0).get("addr_info"));
+            List<JsonNode> addresses =
+                    list(ipJson("addr", "show", "dev", "vpn-a").get(0).get("addr_info"));
             assertThat(addresses).anySatisfy(address -> {
                 assertThat(address.path("family").asText()).isEqualTo("inet");
                 assertThat(address.path("local").asText()).isEqualTo("10.77.0.1");
@@ -123,10 +127,12 @@ class NetlinkIT {
                 assertThat(address.path("nodad").asBoolean()).isTrue();
                 assertThat(address.has("tentative")).isFalse();
             });
-            assertThatThrownBy(() -> netlink.addAddress(tun.index(), new AssignedAddress(Ip.parseAddress("10.77.0.1"), 24)))
+            assertThatThrownBy(() ->
+                            netlink.addAddress(tun.index(), new AssignedAddress(Ip.parseAddress("10.77.0.1"), 24)))
                     .isInstanceOf(OsException.class)
-                    .hasMessage("adding address 10.77.0.1/24 to vpn-a: File exists (EEXIST); "
-                            + "the kernel says: ipv4: Address already assigned; the interface already has that address");
+                    .hasMessage(
+                            "adding address 10.77.0.1/24 to vpn-a: File exists (EEXIST); "
+                                    + "the kernel says: ipv4: Address already assigned; the interface already has that address");
         }
     }
 
@@ -189,18 +195,45 @@ class NetlinkIT {
             });
 
             // What the dump gives back: the same routes, and the kernel's own ones
-            assertThat(netlink.routes(Netlink.AF_INET)).containsAll(ipv4)
-                    .contains(new Route(net("10.0.0.0/24"), Optional.empty(), veth0, Optional.of(Ip.parseAddress("10.0.0.1")),
-                            RouteType.UNICAST, 2, Route.TABLE_MAIN, 0))
+            assertThat(netlink.routes(Netlink.AF_INET))
+                    .containsAll(ipv4)
+                    .contains(new Route(
+                            net("10.0.0.0/24"),
+                            Optional.empty(),
+                            veth0,
+                            Optional.of(Ip.parseAddress("10.0.0.1")),
+                            RouteType.UNICAST,
+                            2,
+                            Route.TABLE_MAIN,
+                            0))
                     .allSatisfy(route -> assertThat(route.table()).isEqualTo(Route.TABLE_MAIN));
             // The kernel gives IPv6 routes added without a metric its default, 1024.
-            assertThat(netlink.routes(Netlink.AF_INET6)).containsAll(ipv6.stream().map(route -> new Route(route.destination(), route.gateway(),
-                            route.outputInterface(), route.preferredSource(), route.type(), route.protocol(), route.table(), 1024)).toList())
-                    .allSatisfy(route -> assertThat(route.destination().isIpv4()).isFalse());
+            assertThat(netlink.routes(Netlink.AF_INET6))
+                    .containsAll(ipv6.stream()
+                            .map(route -> new Route(
+                                    route.destination(),
+                                    route.gateway(),
+                                    route.outputInterface(),
+                                    route.preferredSource(),
+                                    route.type(),
+                                    route.protocol(),
+                                    route.table(),
+                                    1024))
+                            .toList())
+                    .allSatisfy(
+                            route -> assertThat(route.destination().isIpv4()).isFalse());
 
             // What the kernel would use
-            assertThat(netlink.lookup(Ip.parseAddress("10.20.1.10"))).isEqualTo(new Route(net("10.20.1.10/32"),
-                    Optional.of(Ip.parseAddress("10.0.0.2")), veth0, Optional.of(Ip.parseAddress("10.0.0.1")), RouteType.UNICAST, 0, Route.TABLE_MAIN, 0));
+            assertThat(netlink.lookup(Ip.parseAddress("10.20.1.10")))
+                    .isEqualTo(new Route(
+                            net("10.20.1.10/32"),
+                            Optional.of(Ip.parseAddress("10.0.0.2")),
+                            veth0,
+                            Optional.of(Ip.parseAddress("10.0.0.1")),
+                            RouteType.UNICAST,
+                            0,
+                            Route.TABLE_MAIN,
+                            0));
             assertThat(netlink.lookup(Ip.parseAddress("10.30.1.1"))).satisfies(route -> {
                 assertThat(route.gateway()).isEmpty();
                 assertThat(route.outputInterface()).isEqualTo(vpn);
@@ -212,11 +245,13 @@ class NetlinkIT {
             });
 
             // A duplicate is refused, not replaced
-            assertThatThrownBy(() -> netlink.addRoute(Route.viaGateway(net("10.20.0.0/16"), Ip.parseAddress("10.0.0.3"), veth0)))
+            assertThatThrownBy(() ->
+                            netlink.addRoute(Route.viaGateway(net("10.20.0.0/16"), Ip.parseAddress("10.0.0.3"), veth0)))
                     .isInstanceOf(OsException.class)
                     .hasMessage("adding route 10.20.0.0/16 via 10.0.0.3 on veth0: File exists (EEXIST); "
                             + "the table already has a route to 10.20.0.0/16")
-                    .extracting(e -> ((OsException) e).errno()).isEqualTo(Libc.EEXIST);
+                    .extracting(e -> ((OsException) e).errno())
+                    .isEqualTo(Libc.EEXIST);
 
             // Clean up as a restarted sidecar would: find Corridor's routes by their protocol
             List<Route> leftovers = new ArrayList<>(netlink.routes(Netlink.AF_INET));
@@ -226,24 +261,39 @@ class NetlinkIT {
             for (Route route : leftovers) {
                 netlink.deleteRoute(route);
             }
-            assertThat(list(ipJson("route", "show"))).noneSatisfy(route -> assertThat(route.path("protocol").asText()).isEqualTo("151"));
-            assertThat(list(ipJson("-6", "route", "show"))).noneSatisfy(route -> assertThat(route.path("protocol").asText()).isEqualTo("151"));
-            assertThat(netlink.routes(Netlink.AF_INET)).contains(new Route(net("10.77.0.0/24"), Optional.empty(), vpn,
-                    Optional.of(Ip.parseAddress("10.77.0.1")), RouteType.UNICAST, 2, Route.TABLE_MAIN, 0));
+            assertThat(list(ipJson("route", "show")))
+                    .noneSatisfy(
+                            route -> assertThat(route.path("protocol").asText()).isEqualTo("151"));
+            assertThat(list(ipJson("-6", "route", "show")))
+                    .noneSatisfy(
+                            route -> assertThat(route.path("protocol").asText()).isEqualTo("151"));
+            assertThat(netlink.routes(Netlink.AF_INET))
+                    .contains(new Route(
+                            net("10.77.0.0/24"),
+                            Optional.empty(),
+                            vpn,
+                            Optional.of(Ip.parseAddress("10.77.0.1")),
+                            RouteType.UNICAST,
+                            2,
+                            Route.TABLE_MAIN,
+                            0));
 
             // Deleting what is not there is reported
             assertThatThrownBy(() -> netlink.deleteRoute(ipv4.get(1)))
                     .isInstanceOf(OsException.class)
-                    .hasMessage("deleting route 10.20.0.0/16 via 10.0.0.2 on veth0: No such process (ESRCH); there is no such route");
+                    .hasMessage(
+                            "deleting route 10.20.0.0/16 via 10.0.0.2 on veth0: No such process (ESRCH); there is no such route");
             assertThatThrownBy(() -> netlink.deleteRoute(ipv6.get(0)))
                     .isInstanceOf(OsException.class)
-                    .hasMessage("deleting route fd00:30:0:0:0:0:0:0/48 via vpn-r: No such process (ESRCH); there is no such route");
+                    .hasMessage(
+                            "deleting route fd00:30:0:0:0:0:0:0/48 via vpn-r: No such process (ESRCH); there is no such route");
         }
     }
 
     @Test
     void gatewayThatIsNotOnLinkIsExplainedByTheKernel() {
-        assertThatThrownBy(() -> netlink.addRoute(Route.viaGateway(net("10.60.0.0/16"), Ip.parseAddress("192.0.2.1"), veth0)))
+        assertThatThrownBy(() ->
+                        netlink.addRoute(Route.viaGateway(net("10.60.0.0/16"), Ip.parseAddress("192.0.2.1"), veth0)))
                 .isInstanceOf(OsException.class)
                 .hasMessage("adding route 10.60.0.0/16 via 192.0.2.1 on veth0: Network is unreachable (ENETUNREACH); "
                         + "the kernel says: Nexthop has invalid gateway; "
@@ -254,8 +304,10 @@ class NetlinkIT {
     void lookupWithoutAMatchingRoute() {
         assertThatThrownBy(() -> netlink.lookup(Ip.parseAddress("192.0.2.1")))
                 .isInstanceOf(OsException.class)
-                .hasMessage("looking up the route to 192.0.2.1: Network is unreachable (ENETUNREACH); no route matches it")
-                .extracting(e -> ((OsException) e).errno()).isEqualTo(Libc.ENETUNREACH);
+                .hasMessage(
+                        "looking up the route to 192.0.2.1: Network is unreachable (ENETUNREACH); no route matches it")
+                .extracting(e -> ((OsException) e).errno())
+                .isEqualTo(Libc.ENETUNREACH);
     }
 
     @Test
@@ -264,7 +316,9 @@ class NetlinkIT {
             netlink.deleteLink(tun.index());
 
             assertThat(netlink.link("vpn-d")).isEmpty();
-            assertThat(list(ipJson("link", "show"))).noneSatisfy(link -> assertThat(link.path("ifname").asText()).isEqualTo("vpn-d"));
+            assertThat(list(ipJson("link", "show")))
+                    .noneSatisfy(
+                            link -> assertThat(link.path("ifname").asText()).isEqualTo("vpn-d"));
             assertThatThrownBy(() -> netlink.deleteLink(tun.index()))
                     .isInstanceOf(OsException.class)
                     .hasMessage("deleting interface " + tun.index() + ": No such device (ENODEV)");

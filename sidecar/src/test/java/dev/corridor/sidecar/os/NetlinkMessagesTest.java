@@ -51,8 +51,15 @@ class NetlinkMessagesTest {
             // ip route add 10.20.0.0/16 via 10.0.0.2 src 10.0.0.1 dev veth0 proto 151
             String expected = "3c 00 00 00 18 00 05 06 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 01 00 00 00 00"
                     + " 08 00 01 00 0a 14 00 00 08 00 05 00 0a 00 00 02 08 00 07 00 0a 00 00 01 08 00 04 00 03 00 00 00";
-            Route route = new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")),
-                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, Route.TABLE_MAIN, 0);
+            Route route = new Route(
+                    net("10.20.0.0/16"),
+                    Optional.of(ip("10.0.0.2")),
+                    3,
+                    Optional.of(ip("10.0.0.1")),
+                    RouteType.UNICAST,
+                    Route.PROTOCOL_CORRIDOR,
+                    Route.TABLE_MAIN,
+                    0);
 
             assertThat(hex(NetlinkMessages.newRoute(sequence(expected), route))).isEqualTo(expected);
         }
@@ -83,7 +90,8 @@ class NetlinkMessagesTest {
             String expected = "24 00 00 00 18 00 05 06 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 06 00 00 00 00"
                     + " 08 00 01 00 0a 28 00 00";
 
-            assertThat(hex(NetlinkMessages.newRoute(sequence(expected), Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE, 0))))
+            assertThat(hex(NetlinkMessages.newRoute(
+                            sequence(expected), Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE, 0))))
                     .isEqualTo(expected);
         }
 
@@ -93,7 +101,8 @@ class NetlinkMessagesTest {
             String expected = "2c 00 00 00 18 00 05 06 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 07 00 00 00 00"
                     + " 08 00 01 00 0a 32 00 00 08 00 06 00 40 42 0f 00";
 
-            assertThat(hex(NetlinkMessages.newRoute(sequence(expected), Route.failClosed(net("10.50.0.0/16"))))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.newRoute(sequence(expected), Route.failClosed(net("10.50.0.0/16")))))
+                    .isEqualTo(expected);
         }
 
         @Test
@@ -102,8 +111,15 @@ class NetlinkMessagesTest {
             String expected = "44 00 00 00 18 00 05 06 8d 6c 02 6b 00 00 00 00 02 10 00 00 00 97 00 01 00 00 00 00"
                     + " 08 00 01 00 0a 14 00 00 08 00 05 00 0a 00 00 02 08 00 07 00 0a 00 00 01 08 00 0f 00 e8 03 00 00"
                     + " 08 00 04 00 03 00 00 00";
-            Route route = new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")),
-                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, 1000, 0);
+            Route route = new Route(
+                    net("10.20.0.0/16"),
+                    Optional.of(ip("10.0.0.2")),
+                    3,
+                    Optional.of(ip("10.0.0.1")),
+                    RouteType.UNICAST,
+                    Route.PROTOCOL_CORRIDOR,
+                    1000,
+                    0);
 
             assertThat(hex(NetlinkMessages.newRoute(sequence(expected), route))).isEqualTo(expected);
         }
@@ -115,7 +131,8 @@ class NetlinkMessagesTest {
                     + " 14 00 01 00 fd 00 00 20 00 00 00 00 00 00 00 00 00 00 00 00"
                     + " 14 00 05 00 fd 00 00 10 00 00 00 00 00 00 00 00 00 00 00 02 08 00 04 00 03 00 00 00";
 
-            assertThat(hex(NetlinkMessages.newRoute(sequence(expected), Route.viaGateway(net("fd00:20::/48"), ip("fd00:10::2"), 3))))
+            assertThat(hex(NetlinkMessages.newRoute(
+                            sequence(expected), Route.viaGateway(net("fd00:20::/48"), ip("fd00:10::2"), 3))))
                     .isEqualTo(expected);
         }
 
@@ -134,10 +151,18 @@ class NetlinkMessagesTest {
             // ip route del unicast 10.20.0.0/16 via 10.0.0.2 src 10.0.0.1 dev veth0 proto 151
             String expected = "3c 00 00 00 19 00 05 00 4e 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 ff 01 00 00 00 00"
                     + " 08 00 01 00 0a 14 00 00 08 00 05 00 0a 00 00 02 08 00 07 00 0a 00 00 01 08 00 04 00 03 00 00 00";
-            Route route = new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")),
-                    RouteType.UNICAST, Route.PROTOCOL_CORRIDOR, Route.TABLE_MAIN, 0);
+            Route route = new Route(
+                    net("10.20.0.0/16"),
+                    Optional.of(ip("10.0.0.2")),
+                    3,
+                    Optional.of(ip("10.0.0.1")),
+                    RouteType.UNICAST,
+                    Route.PROTOCOL_CORRIDOR,
+                    Route.TABLE_MAIN,
+                    0);
 
-            assertThat(hex(NetlinkMessages.deleteRoute(sequence(expected), route))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.deleteRoute(sequence(expected), route)))
+                    .isEqualTo(expected);
         }
 
         @Test
@@ -147,7 +172,8 @@ class NetlinkMessagesTest {
                     + " 14 00 01 00 fd 00 00 20 00 00 00 00 00 00 00 00 00 00 00 00"
                     + " 14 00 05 00 fd 00 00 10 00 00 00 00 00 00 00 00 00 00 00 02 08 00 04 00 03 00 00 00";
 
-            assertThat(hex(NetlinkMessages.deleteRoute(sequence(expected), Route.viaGateway(net("fd00:20::/48"), ip("fd00:10::2"), 3))))
+            assertThat(hex(NetlinkMessages.deleteRoute(
+                            sequence(expected), Route.viaGateway(net("fd00:20::/48"), ip("fd00:10::2"), 3))))
                     .isEqualTo(expected);
         }
 
@@ -168,32 +194,38 @@ class NetlinkMessagesTest {
                     + " 14 00 02 00 fd 00 00 77 00 00 00 00 00 00 00 00 00 00 00 01"
                     + " 14 00 01 00 fd 00 00 77 00 00 00 00 00 00 00 00 00 00 00 01";
 
-            assertThat(hex(NetlinkMessages.newAddress(sequence(expected), 4, new AssignedAddress(ip("fd00:77::1"), 64))))
+            assertThat(hex(NetlinkMessages.newAddress(
+                            sequence(expected), 4, new AssignedAddress(ip("fd00:77::1"), 64))))
                     .isEqualTo(expected);
         }
 
         @Test
         void setLinkMtuAndUp() {
             // ip link set dev vpn0 mtu 1434 up
-            String expected = "28 00 00 00 10 00 05 00 4d 6c 02 6b 00 00 00 00 00 00 00 00 04 00 00 00 01 00 00 00 01 00 00 00"
-                    + " 08 00 04 00 9a 05 00 00";
+            String expected =
+                    "28 00 00 00 10 00 05 00 4d 6c 02 6b 00 00 00 00 00 00 00 00 04 00 00 00 01 00 00 00 01 00 00 00"
+                            + " 08 00 04 00 9a 05 00 00";
 
-            assertThat(hex(NetlinkMessages.setLink(sequence(expected), 4, 1434, true))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.setLink(sequence(expected), 4, 1434, true)))
+                    .isEqualTo(expected);
         }
 
         @Test
         void setLinkMtuAndDown() {
             // ip link set dev vpn0 mtu 1500 down
-            String expected = "28 00 00 00 10 00 05 00 4d 6c 02 6b 00 00 00 00 00 00 00 00 04 00 00 00 00 00 00 00 01 00 00 00"
-                    + " 08 00 04 00 dc 05 00 00";
+            String expected =
+                    "28 00 00 00 10 00 05 00 4d 6c 02 6b 00 00 00 00 00 00 00 00 04 00 00 00 00 00 00 00 01 00 00 00"
+                            + " 08 00 04 00 dc 05 00 00";
 
-            assertThat(hex(NetlinkMessages.setLink(sequence(expected), 4, 1500, false))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.setLink(sequence(expected), 4, 1500, false)))
+                    .isEqualTo(expected);
         }
 
         @Test
         void deleteLink() {
             // ip link del vpn0 (vpn0 was index 2 in that capture)
-            String expected = "20 00 00 00 11 00 05 00 44 6a 02 6b 00 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00";
+            String expected =
+                    "20 00 00 00 11 00 05 00 44 6a 02 6b 00 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00";
 
             assertThat(hex(NetlinkMessages.deleteLink(sequence(expected), 2))).isEqualTo(expected);
         }
@@ -202,8 +234,9 @@ class NetlinkMessagesTest {
         void getLinkByName() {
             // the name lookup of ip addr add ... dev vpn0, but with IFLA_EXT_MASK 08 (RTEXT_FILTER_SKIP_STATS)
             // where ip sends 09: ip also asks for SR-IOV VF details, which Corridor has no use for.
-            String expected = "34 00 00 00 12 00 01 00 44 6a 02 6b 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
-                    + " 08 00 1d 00 08 00 00 00 09 00 03 00 76 70 6e 30 00 00 00 00";
+            String expected =
+                    "34 00 00 00 12 00 01 00 44 6a 02 6b 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+                            + " 08 00 1d 00 08 00 00 00 09 00 03 00 76 70 6e 30 00 00 00 00";
 
             assertThat(hex(NetlinkMessages.getLink(sequence(expected), "vpn0"))).isEqualTo(expected);
         }
@@ -211,8 +244,9 @@ class NetlinkMessagesTest {
         @Test
         void getLinkByIndex() {
             // the interface lookup of ip route show (index 3), with IFLA_EXT_MASK 08 where ip sends 09 (see above)
-            String expected = "28 00 00 00 12 00 01 00 4f 6c 02 6b 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00"
-                    + " 08 00 1d 00 08 00 00 00";
+            String expected =
+                    "28 00 00 00 12 00 01 00 4f 6c 02 6b 00 00 00 00 00 00 00 00 03 00 00 00 00 00 00 00 00 00 00 00"
+                            + " 08 00 1d 00 08 00 00 00";
 
             assertThat(hex(NetlinkMessages.getLink(sequence(expected), 3))).isEqualTo(expected);
         }
@@ -223,7 +257,8 @@ class NetlinkMessagesTest {
             String expected = "24 00 00 00 1a 00 01 00 4f 6c 02 6b 00 00 00 00 02 20 00 00 00 00 00 00 00 10 00 00"
                     + " 08 00 01 00 0a 14 01 0a";
 
-            assertThat(hex(NetlinkMessages.getRoute(sequence(expected), ip("10.20.1.10")))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.getRoute(sequence(expected), ip("10.20.1.10"))))
+                    .isEqualTo(expected);
         }
 
         @Test
@@ -232,7 +267,8 @@ class NetlinkMessagesTest {
             String expected = "30 00 00 00 1a 00 01 00 4f 6c 02 6b 00 00 00 00 0a 80 00 00 00 00 00 00 00 00 00 00"
                     + " 14 00 01 00 fd 00 00 30 00 00 00 00 00 00 00 00 00 00 00 05";
 
-            assertThat(hex(NetlinkMessages.getRoute(sequence(expected), ip("fd00:30::5")))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.getRoute(sequence(expected), ip("fd00:30::5"))))
+                    .isEqualTo(expected);
         }
 
         @Test
@@ -241,7 +277,8 @@ class NetlinkMessagesTest {
             String expected = "24 00 00 00 1a 00 01 03 8d 6c 02 6b 00 00 00 00 02 00 00 00 00 00 00 00 00 00 00 00"
                     + " 08 00 0f 00 fe 00 00 00";
 
-            assertThat(hex(NetlinkMessages.dumpRoutes(sequence(expected), NetlinkMessages.AF_INET))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.dumpRoutes(sequence(expected), NetlinkMessages.AF_INET)))
+                    .isEqualTo(expected);
         }
 
         @Test
@@ -250,7 +287,8 @@ class NetlinkMessagesTest {
             String expected = "24 00 00 00 1a 00 01 03 8d 6c 02 6b 00 00 00 00 0a 00 00 00 00 00 00 00 00 00 00 00"
                     + " 08 00 0f 00 fe 00 00 00";
 
-            assertThat(hex(NetlinkMessages.dumpRoutes(sequence(expected), NetlinkMessages.AF_INET6))).isEqualTo(expected);
+            assertThat(hex(NetlinkMessages.dumpRoutes(sequence(expected), NetlinkMessages.AF_INET6)))
+                    .isEqualTo(expected);
         }
     }
 
@@ -272,14 +310,47 @@ class NetlinkMessagesTest {
                 NetlinkMessages.route(message).ifPresent(decoded::add);
             }
             // The local table's local and broadcast routes are not modelled, and so not decoded.
-            assertThat(decoded).containsExactly(
-                    new Route(net("0.0.0.0/0"), Optional.of(ip("10.0.0.2")), 3, Optional.empty(), RouteType.UNICAST, 151, 254, 100),
-                    new Route(net("10.0.0.0/24"), Optional.empty(), 3, Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 2, 254, 0),
-                    new Route(net("10.20.0.0/16"), Optional.of(ip("10.0.0.2")), 3, Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 151, 254, 0),
-                    Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE, 0),
-                    Route.dropping(net("10.50.0.0/16"), RouteType.UNREACHABLE, 0),
-                    Route.viaGateway(net("10.70.0.0/16"), ip("10.0.0.2"), 3),
-                    new Route(net("10.77.0.0/24"), Optional.empty(), 4, Optional.of(ip("10.77.0.1")), RouteType.UNICAST, 2, 254, 0));
+            assertThat(decoded)
+                    .containsExactly(
+                            new Route(
+                                    net("0.0.0.0/0"),
+                                    Optional.of(ip("10.0.0.2")),
+                                    3,
+                                    Optional.empty(),
+                                    RouteType.UNICAST,
+                                    151,
+                                    254,
+                                    100),
+                            new Route(
+                                    net("10.0.0.0/24"),
+                                    Optional.empty(),
+                                    3,
+                                    Optional.of(ip("10.0.0.1")),
+                                    RouteType.UNICAST,
+                                    2,
+                                    254,
+                                    0),
+                            new Route(
+                                    net("10.20.0.0/16"),
+                                    Optional.of(ip("10.0.0.2")),
+                                    3,
+                                    Optional.of(ip("10.0.0.1")),
+                                    RouteType.UNICAST,
+                                    151,
+                                    254,
+                                    0),
+                            Route.dropping(net("10.40.0.0/16"), RouteType.BLACKHOLE, 0),
+                            Route.dropping(net("10.50.0.0/16"), RouteType.UNREACHABLE, 0),
+                            Route.viaGateway(net("10.70.0.0/16"), ip("10.0.0.2"), 3),
+                            new Route(
+                                    net("10.77.0.0/24"),
+                                    Optional.empty(),
+                                    4,
+                                    Optional.of(ip("10.77.0.1")),
+                                    RouteType.UNICAST,
+                                    2,
+                                    254,
+                                    0));
 
             List<Message> done = NetlinkMessages.parse(ByteBuffer.wrap(datagrams.get(1)));
             assertThat(done).singleElement().satisfies(message -> {
@@ -300,34 +371,77 @@ class NetlinkMessagesTest {
 
             assertThat(routes).hasSize(13);
             // the local table holds only local and multicast routes, which are not decoded
-            assertThat(decoded).hasSize(6).contains(
-                    new Route(net("fd00:20::/48"), Optional.of(ip("fd00:10::2")), 3, Optional.empty(), RouteType.UNICAST, 151, 254, 1024),
-                    // the kernel reports lo as the interface of an IPv6 blackhole route
-                    new Route(net("fd00:40::/48"), Optional.empty(), 1, Optional.empty(), RouteType.BLACKHOLE, 151, 254, 1024),
-                    new Route(net("fe80::/64"), Optional.empty(), 3, Optional.empty(), RouteType.UNICAST, 2, 254, 256));
-            assertThat(decoded).allSatisfy(route -> assertThat(route.destination().isIpv4()).isFalse());
-            assertThat(NetlinkMessages.parse(ByteBuffer.wrap(datagrams.get(1)))).singleElement()
+            assertThat(decoded)
+                    .hasSize(6)
+                    .contains(
+                            new Route(
+                                    net("fd00:20::/48"),
+                                    Optional.of(ip("fd00:10::2")),
+                                    3,
+                                    Optional.empty(),
+                                    RouteType.UNICAST,
+                                    151,
+                                    254,
+                                    1024),
+                            // the kernel reports lo as the interface of an IPv6 blackhole route
+                            new Route(
+                                    net("fd00:40::/48"),
+                                    Optional.empty(),
+                                    1,
+                                    Optional.empty(),
+                                    RouteType.BLACKHOLE,
+                                    151,
+                                    254,
+                                    1024),
+                            new Route(
+                                    net("fe80::/64"),
+                                    Optional.empty(),
+                                    3,
+                                    Optional.empty(),
+                                    RouteType.UNICAST,
+                                    2,
+                                    254,
+                                    256));
+            assertThat(decoded)
+                    .allSatisfy(
+                            route -> assertThat(route.destination().isIpv4()).isFalse());
+            assertThat(NetlinkMessages.parse(ByteBuffer.wrap(datagrams.get(1))))
+                    .singleElement()
                     .satisfies(message -> assertThat(message.type()).isEqualTo(NetlinkMessages.NLMSG_DONE));
         }
 
         @Test
         void routeLookupReply() throws Exception {
-            Message reply = NetlinkMessages.parse(ByteBuffer.wrap(resource("route-get-ipv4.hex").getFirst())).getFirst();
+            Message reply = NetlinkMessages.parse(
+                            ByteBuffer.wrap(resource("route-get-ipv4.hex").getFirst()))
+                    .getFirst();
 
-            assertThat(NetlinkMessages.route(reply)).contains(new Route(net("10.20.1.10/32"), Optional.of(ip("10.0.0.2")), 3,
-                    Optional.of(ip("10.0.0.1")), RouteType.UNICAST, 0, 254, 0));
+            assertThat(NetlinkMessages.route(reply))
+                    .contains(new Route(
+                            net("10.20.1.10/32"),
+                            Optional.of(ip("10.0.0.2")),
+                            3,
+                            Optional.of(ip("10.0.0.1")),
+                            RouteType.UNICAST,
+                            0,
+                            254,
+                            0));
         }
 
         @Test
         void tunLinkWithItsKind() throws Exception {
-            Message reply = NetlinkMessages.parse(ByteBuffer.wrap(resource("link-tun.hex").getFirst())).getFirst();
+            Message reply = NetlinkMessages.parse(
+                            ByteBuffer.wrap(resource("link-tun.hex").getFirst()))
+                    .getFirst();
 
             assertThat(NetlinkMessages.link(reply)).isEqualTo(new Link(4, "vpn0", 1500, "tun", true));
         }
 
         @Test
         void loopbackLinkHasNoKind() throws Exception {
-            Message reply = NetlinkMessages.parse(ByteBuffer.wrap(resource("link-lo.hex").getFirst())).getFirst();
+            Message reply = NetlinkMessages.parse(
+                            ByteBuffer.wrap(resource("link-lo.hex").getFirst()))
+                    .getFirst();
 
             assertThat(NetlinkMessages.link(reply)).isEqualTo(new Link(1, "lo", 65536, "", true));
         }
@@ -355,10 +469,11 @@ class NetlinkMessagesTest {
         @Test
         void errorWithTheKernelsExplanation() throws Exception {
             // ENETUNREACH for ip route add 10.60.0.0/16 via 192.0.2.1 dev veth0 proto 151, with an extended ack
-            Message error = single("68 00 00 00 02 00 00 02 67 6c 02 6b 1e 21 00 00 9b ff ff ff"
-                    + " 34 00 00 00 18 00 05 06 67 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 01 00 00 00 00"
-                    + " 08 00 01 00 0a 3c 00 00 08 00 05 00 c0 00 02 01 08 00 04 00 03 00 00 00"
-                    + " 20 00 01 00 4e 65 78 74 68 6f 70 20 68 61 73 20 69 6e 76 61 6c 69 64 20 67 61 74 65 77 61 79 00");
+            Message error = single(
+                    "68 00 00 00 02 00 00 02 67 6c 02 6b 1e 21 00 00 9b ff ff ff"
+                            + " 34 00 00 00 18 00 05 06 67 6c 02 6b 00 00 00 00 02 10 00 00 fe 97 00 01 00 00 00 00"
+                            + " 08 00 01 00 0a 3c 00 00 08 00 05 00 c0 00 02 01 08 00 04 00 03 00 00 00"
+                            + " 20 00 01 00 4e 65 78 74 68 6f 70 20 68 61 73 20 69 6e 76 61 6c 69 64 20 67 61 74 65 77 61 79 00");
 
             assertThat(NetlinkMessages.ack(error)).isEqualTo(new Ack(101, Optional.of("Nexthop has invalid gateway")));
         }
@@ -384,7 +499,10 @@ class NetlinkMessagesTest {
         void severalMessagesInOneDatagramEndingInDone() throws Exception {
             byte[] dump = resource("route-dump-ipv4.hex").get(0);
             byte[] done = resource("route-dump-ipv4.hex").get(1);
-            byte[] both = ByteBuffer.allocate(dump.length + done.length).put(dump).put(done).array();
+            byte[] both = ByteBuffer.allocate(dump.length + done.length)
+                    .put(dump)
+                    .put(done)
+                    .array();
 
             List<Message> messages = NetlinkMessages.parse(ByteBuffer.wrap(both));
 
@@ -399,19 +517,23 @@ class NetlinkMessagesTest {
         void headerLengthBelowTheHeaderSize() {
             // nlmsg_len 0 would never advance: it must be rejected, not looped on
             assertThatThrownBy(() -> NetlinkMessages.parse(wrap("00 00 00 00 18 00 02 00 01 00 00 00 00 00 00 00")))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("claims 0 bytes");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("claims 0 bytes");
         }
 
         @Test
         void headerLengthBeyondTheDatagram() {
             assertThatThrownBy(() -> NetlinkMessages.parse(wrap("ff ff ff 7f 18 00 02 00 01 00 00 00 00 00 00 00")))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("claims 2147483647 bytes, but 16 remain");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("claims 2147483647 bytes, but 16 remain");
         }
 
         @Test
         void trailingBytesShorterThanAHeader() {
-            assertThatThrownBy(() -> NetlinkMessages.parse(wrap("14 00 00 00 03 00 02 00 01 00 00 00 00 00 00 00 00 00 00 00 01 02")))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("too few for a message header");
+            assertThatThrownBy(() -> NetlinkMessages.parse(
+                            wrap("14 00 00 00 03 00 02 00 01 00 00 00 00 00 00 00 00 00 00 00 01 02")))
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("too few for a message header");
         }
 
         @Test
@@ -420,7 +542,8 @@ class NetlinkMessagesTest {
                     + " 00 00 01 00");
 
             assertThatThrownBy(() -> NetlinkMessages.route(route))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("attribute at offset 12 claims 0 bytes");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("attribute at offset 12 claims 0 bytes");
         }
 
         @Test
@@ -429,7 +552,8 @@ class NetlinkMessagesTest {
                     + " 10 00 01 00 0a 14 00 00");
 
             assertThatThrownBy(() -> NetlinkMessages.route(route))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("claims 16 bytes, but 8 remain");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("claims 16 bytes, but 8 remain");
         }
 
         @Test
@@ -438,7 +562,8 @@ class NetlinkMessagesTest {
                     + " 07 00 05 00 0a 00 00 00");
 
             assertThatThrownBy(() -> NetlinkMessages.route(route))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("RTA_GATEWAY has 3 bytes");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("RTA_GATEWAY has 3 bytes");
         }
 
         @Test
@@ -447,7 +572,8 @@ class NetlinkMessagesTest {
                     + " 08 00 01 00 0a 14 00 00");
 
             assertThatThrownBy(() -> NetlinkMessages.route(route))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("prefix length 33");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("prefix length 33");
         }
 
         @Test
@@ -455,7 +581,8 @@ class NetlinkMessagesTest {
             Message route = single("18 00 00 00 18 00 02 00 01 00 00 00 00 00 00 00 02 10 00 00 fe 97 00 01");
 
             assertThatThrownBy(() -> NetlinkMessages.route(route))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("too few for an rtmsg");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("too few for an rtmsg");
         }
 
         @Test
@@ -464,7 +591,8 @@ class NetlinkMessagesTest {
                     + " 10 00 00 00 18 00 05 06 01 00 00 00 00 00 00 00");
 
             assertThatThrownBy(() -> NetlinkMessages.ack(error))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("not a negative errno");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("not a negative errno");
         }
 
         @Test
@@ -473,21 +601,25 @@ class NetlinkMessagesTest {
                     + " 00 01 00 00 18 00 05 06 01 00 00 00 00 00 00 00");
 
             assertThatThrownBy(() -> NetlinkMessages.ack(error))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("overruns");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("overruns");
         }
 
         @Test
         void linkWithoutName() throws Exception {
-            Message link = single("20 00 00 00 10 00 00 00 01 00 00 00 00 00 00 00 00 00 01 00 04 00 00 00 01 00 00 00 00 00 00 00");
+            Message link = single(
+                    "20 00 00 00 10 00 00 00 01 00 00 00 00 00 00 00 00 00 01 00 04 00 00 00 01 00 00 00 00 00 00 00");
 
             assertThatThrownBy(() -> NetlinkMessages.link(link))
-                    .isInstanceOf(MalformedException.class).hasMessageContaining("no IFLA_IFNAME");
+                    .isInstanceOf(MalformedException.class)
+                    .hasMessageContaining("no IFLA_IFNAME");
         }
 
         @Test
         @Timeout(value = 60, unit = TimeUnit.SECONDS)
         void everyTruncationOfRealRepliesFailsCleanlyOrDecodesAPrefix() throws Exception {
-            for (String name : List.of("route-dump-ipv4.hex", "route-dump-ipv6.hex", "link-tun.hex", "route-get-ipv4.hex")) {
+            for (String name :
+                    List.of("route-dump-ipv4.hex", "route-dump-ipv6.hex", "link-tun.hex", "route-get-ipv4.hex")) {
                 byte[] datagram = resource(name).getFirst();
                 for (int length = 0; length < datagram.length; length++) {
                     decodeEverything(ByteBuffer.wrap(datagram, 0, length));
@@ -500,7 +632,12 @@ class NetlinkMessagesTest {
         void corruptedRepliesFailCleanly() throws Exception {
             Random random = new Random(42);
             List<byte[]> originals = new ArrayList<>();
-            for (String name : List.of("route-dump-ipv4.hex", "route-dump-ipv6.hex", "link-tun.hex", "link-lo.hex", "route-get-ipv4.hex")) {
+            for (String name : List.of(
+                    "route-dump-ipv4.hex",
+                    "route-dump-ipv6.hex",
+                    "link-tun.hex",
+                    "link-lo.hex",
+                    "route-get-ipv4.hex")) {
                 originals.add(resource(name).getFirst());
             }
             for (int round = 0; round < 20_000; round++) {
@@ -520,7 +657,9 @@ class NetlinkMessagesTest {
                 byte[] bytes = new byte[random.nextInt(200)];
                 random.nextBytes(bytes);
                 if (bytes.length >= 4 && random.nextBoolean()) {
-                    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(0, bytes.length); // get past the first check
+                    ByteBuffer.wrap(bytes)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .putInt(0, bytes.length); // get past the first check
                 }
                 decodeEverything(ByteBuffer.wrap(bytes));
             }

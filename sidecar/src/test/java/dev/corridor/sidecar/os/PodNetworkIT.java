@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PodNetworkIT {
     private static final InetAddress GATEWAY = InetAddress.ofLiteral("198.18.7.2");
-    private static final TunnelInterface VPN = new TunnelInterface("vpn0",
-            Optional.of(new AssignedAddress(InetAddress.ofLiteral("10.99.0.5"), 32)), Optional.empty(), 1400);
+    private static final TunnelInterface VPN = new TunnelInterface(
+            "vpn0", Optional.of(new AssignedAddress(InetAddress.ofLiteral("10.99.0.5"), 32)), Optional.empty(), 1400);
     private NetworkNamespace pod;
 
     @BeforeEach
@@ -52,7 +52,8 @@ class PodNetworkIT {
     void aSetUpThatFailsHalfWayLeavesThePodAsItWas() throws Exception {
         pod.exec("ip", "route", "add", "10.55.0.0/16", "via", "172.31.0.1", "proto", "static");
         var before = PodRoutes.of(pod.name(), "-4");
-        TunnelRoutes routes = new TunnelRoutes(List.of(IpNetwork.parse("10.50.0.0/16"), IpNetwork.parse("10.55.0.0/16")),
+        TunnelRoutes routes = new TunnelRoutes(
+                List.of(IpNetwork.parse("10.50.0.0/16"), IpNetwork.parse("10.55.0.0/16")),
                 List.of(IpNetwork.parse("10.60.0.0/16")));
 
         assertThatThrownBy(() -> pod.call(() -> PodNetwork.setUp(VPN, routes, GATEWAY, List.of())))
@@ -67,16 +68,18 @@ class PodNetworkIT {
     /** The same set-up without the collision: what the failed one would have installed, so the test above proves a removal. */
     @Test
     void theSameSetUpWithoutTheCollisionInstallsItAll() throws Exception {
-        TunnelRoutes routes = new TunnelRoutes(List.of(IpNetwork.parse("10.50.0.0/16"), IpNetwork.parse("10.55.0.0/16")),
+        TunnelRoutes routes = new TunnelRoutes(
+                List.of(IpNetwork.parse("10.50.0.0/16"), IpNetwork.parse("10.55.0.0/16")),
                 List.of(IpNetwork.parse("10.60.0.0/16")));
 
         try (PodNetwork network = pod.call(() -> PodNetwork.setUp(VPN, routes, GATEWAY, List.of()))) {
-            assertThat(PodRoutes.of(pod.name(), "-4")).contains(
-                    "198.18.7.2 via 172.31.0.1 dev eth0 proto 151",
-                    "10.60.0.0/16 via 172.31.0.1 dev eth0 proto 151",
-                    "10.50.0.0/16 dev vpn0 proto 151",
-                    "unreachable 10.50.0.0/16 proto 151 metric 1000000",
-                    "10.55.0.0/16 dev vpn0 proto 151");
+            assertThat(PodRoutes.of(pod.name(), "-4"))
+                    .contains(
+                            "198.18.7.2 via 172.31.0.1 dev eth0 proto 151",
+                            "10.60.0.0/16 via 172.31.0.1 dev eth0 proto 151",
+                            "10.50.0.0/16 dev vpn0 proto 151",
+                            "unreachable 10.50.0.0/16 proto 151 metric 1000000",
+                            "10.55.0.0/16 dev vpn0 proto 151");
         }
     }
 }

@@ -65,8 +65,10 @@ class TunDeviceIT {
     void nameLongerThan15BytesIsRefused() {
         assertThatThrownBy(() -> namespace.call(() -> TunDevice.create("corridor-tunnel-0")))
                 .isInstanceOf(OsException.class)
-                .hasMessage("creating tun device 'corridor-tunnel-0': the name is 17 bytes long, Linux allows at most 15")
-                .extracting(e -> ((OsException) e).errno()).isEqualTo(0);
+                .hasMessage(
+                        "creating tun device 'corridor-tunnel-0': the name is 17 bytes long, Linux allows at most 15")
+                .extracting(e -> ((OsException) e).errno())
+                .isEqualTo(0);
     }
 
     @Test
@@ -77,7 +79,8 @@ class TunDeviceIT {
                     .isInstanceOf(OsException.class)
                     .hasMessage("creating tun device 'tun-b': Device or resource busy (EBUSY); "
                             + "the device exists and another process has it open")
-                    .extracting(e -> ((OsException) e).errno()).isEqualTo(Libc.EBUSY);
+                    .extracting(e -> ((OsException) e).errno())
+                    .isEqualTo(Libc.EBUSY);
         }
     }
 
@@ -111,13 +114,16 @@ class TunDeviceIT {
             assertThat(packet[9]).isEqualTo((byte) 17);
             assertThat(Arrays.copyOfRange(packet, 12, 16)).isEqualTo(local.getAddress());
             assertThat(Arrays.copyOfRange(packet, 16, 20)).isEqualTo(peer.getAddress());
-            assertThat(onesComplementSum(packet, 0, 20, 0)).as("IPv4 header checksum").isEqualTo(0xffff);
+            assertThat(onesComplementSum(packet, 0, 20, 0))
+                    .as("IPv4 header checksum")
+                    .isEqualTo(0xffff);
             assertThat(u16(packet, 20)).isEqualTo(sourcePort);
             assertThat(u16(packet, 24)).isEqualTo(8 + outbound.length);
             assertThat(Arrays.copyOfRange(packet, 28, packet.length)).isEqualTo(outbound);
 
             // In: a packet written to the tun reaches a socket in the namespace.
-            try (DatagramSocket receiver = namespace.call(() -> new DatagramSocket(new InetSocketAddress(local, 5001)))) {
+            try (DatagramSocket receiver =
+                    namespace.call(() -> new DatagramSocket(new InetSocketAddress(local, 5001)))) {
                 receiver.setSoTimeout(5000);
                 byte[] inbound = "hello socket".getBytes(StandardCharsets.US_ASCII);
                 byte[] written = udpPacket(peer, 6000, local, 5001, inbound);
@@ -125,7 +131,8 @@ class TunDeviceIT {
 
                 DatagramPacket received = new DatagramPacket(new byte[100], 100);
                 receiver.receive(received);
-                assertThat(Arrays.copyOf(received.getData(), received.getLength())).isEqualTo(inbound);
+                assertThat(Arrays.copyOf(received.getData(), received.getLength()))
+                        .isEqualTo(inbound);
                 assertThat(received.getSocketAddress()).isEqualTo(new InetSocketAddress(peer, 6000));
             }
         }
@@ -171,9 +178,11 @@ class TunDeviceIT {
         assertThat(waiting.get(2, TimeUnit.SECONDS)).isFalse();
 
         tun.wakeup(); // harmless after close
-        assertThatThrownBy(() -> tun.read(new byte[10], 0, 10)).isInstanceOf(OsException.class)
+        assertThatThrownBy(() -> tun.read(new byte[10], 0, 10))
+                .isInstanceOf(OsException.class)
                 .hasMessage("reading from tun device 'tun-c': it is closed");
-        assertThatThrownBy(() -> tun.write(new byte[10], 0, 10)).isInstanceOf(OsException.class)
+        assertThatThrownBy(() -> tun.write(new byte[10], 0, 10))
+                .isInstanceOf(OsException.class)
                 .hasMessage("writing to tun device 'tun-c': it is closed");
     }
 
@@ -187,7 +196,8 @@ class TunDeviceIT {
                     .isInstanceOf(OsException.class)
                     .hasMessage("writing a 40-byte packet to tun device 'tun-g': Invalid argument (EINVAL); "
                             + "the kernel takes only whole IPv4 or IPv6 packets")
-                    .extracting(e -> ((OsException) e).errno()).isEqualTo(Libc.EINVAL);
+                    .extracting(e -> ((OsException) e).errno())
+                    .isEqualTo(Libc.EINVAL);
         }
     }
 
@@ -211,23 +221,29 @@ class TunDeviceIT {
     @Test
     void aTunDeviceTheRuntimeWithholdsIsExplainedWithTheRuntimeCause() throws Exception {
         Path controller = Path.of("/sys/fs/cgroup/devices");
-        assumeTrue(Files.isWritable(controller.resolve("tasks")), "needs the cgroup v1 devices controller, as this machine has");
-        Path cgroup = controller.resolve("corridor-test-" + ProcessHandle.current().pid());
+        assumeTrue(
+                Files.isWritable(controller.resolve("tasks")),
+                "needs the cgroup v1 devices controller, as this machine has");
+        Path cgroup =
+                controller.resolve("corridor-test-" + ProcessHandle.current().pid());
         Files.createDirectories(cgroup);
         try {
             Files.writeString(cgroup.resolve("devices.deny"), "c 10:200 rwm");
             assertThatThrownBy(() -> namespace.call(() -> {
-                String thread = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
-                Files.writeString(cgroup.resolve("tasks"), thread);
-                try {
-                    return TunDevice.create("tun-w");
-                } finally {
-                    Files.writeString(controller.resolve("tasks"), thread);
-                }
-            }))
+                        String thread = Files.readSymbolicLink(Path.of("/proc/thread-self"))
+                                .getFileName()
+                                .toString();
+                        Files.writeString(cgroup.resolve("tasks"), thread);
+                        try {
+                            return TunDevice.create("tun-w");
+                        } finally {
+                            Files.writeString(controller.resolve("tasks"), thread);
+                        }
+                    }))
                     .isInstanceOf(OsException.class)
-                    .hasMessageStartingWith("creating tun device 'tun-w': opening /dev/net/tun: Operation not permitted (EPERM); "
-                            + "the container runtime withholds the tun device (character device 10:200)")
+                    .hasMessageStartingWith(
+                            "creating tun device 'tun-w': opening /dev/net/tun: Operation not permitted (EPERM); "
+                                    + "the container runtime withholds the tun device (character device 10:200)")
                     .hasMessageContaining("runc 1.2.0 to 1.2.3")
                     .hasMessageEndingWith("a device plugin, or a privileged sidecar");
         } finally {
@@ -243,7 +259,8 @@ class TunDeviceIT {
         TunDevice.createNode(net.toString(), node.toString(), "test");
         TunDevice.createNode(net.toString(), node.toString(), "test"); // already there: fine
 
-        assertThat(namespace.exec("stat", "-c", "%F %t:%T %a", node.toString()).strip()).isEqualTo("character special file a:c8 600");
+        assertThat(namespace.exec("stat", "-c", "%F %t:%T %a", node.toString()).strip())
+                .isEqualTo("character special file a:c8 600");
     }
 
     private static CompletableFuture<Boolean> awaitOnAnotherThread(TunDevice tun) {
@@ -273,12 +290,25 @@ class TunDeviceIT {
     }
 
     /** A UDP/IPv4 packet with correct IP and UDP checksums. */
-    private static byte[] udpPacket(InetAddress source, int sourcePort, InetAddress destination, int destinationPort, byte[] payload) {
+    private static byte[] udpPacket(
+            InetAddress source, int sourcePort, InetAddress destination, int destinationPort, byte[] payload) {
         int udpLength = 8 + payload.length;
         ByteBuffer packet = ByteBuffer.allocate(20 + udpLength);
-        packet.put((byte) 0x45).put((byte) 0).putShort((short) (20 + udpLength)).putShort((short) 0x1234).putShort((short) 0x4000)
-                .put((byte) 64).put((byte) 17).putShort((short) 0).put(source.getAddress()).put(destination.getAddress());
-        packet.putShort((short) sourcePort).putShort((short) destinationPort).putShort((short) udpLength).putShort((short) 0).put(payload);
+        packet.put((byte) 0x45)
+                .put((byte) 0)
+                .putShort((short) (20 + udpLength))
+                .putShort((short) 0x1234)
+                .putShort((short) 0x4000)
+                .put((byte) 64)
+                .put((byte) 17)
+                .putShort((short) 0)
+                .put(source.getAddress())
+                .put(destination.getAddress());
+        packet.putShort((short) sourcePort)
+                .putShort((short) destinationPort)
+                .putShort((short) udpLength)
+                .putShort((short) 0)
+                .put(payload);
         byte[] bytes = packet.array();
         int headerChecksum = ~onesComplementSum(bytes, 0, 20, 0) & 0xffff;
         bytes[10] = (byte) (headerChecksum >> 8);

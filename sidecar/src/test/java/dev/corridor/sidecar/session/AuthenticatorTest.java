@@ -62,9 +62,13 @@ class AuthenticatorTest {
 
         Throwable thrown = login();
 
-        assertThat(thrown).isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.rejectedByGateway()).isTrue())
+        assertThat(thrown)
+                .isInstanceOfSatisfying(
+                        AuthenticationException.class,
+                        e -> assertThat(e.rejectedByGateway()).isTrue())
                 .hasMessage("the gateway refused the login: 401 Authentication failed")
-                .message().doesNotContain(PASSWORD);
+                .message()
+                .doesNotContain(PASSWORD);
         assertThat(requests).as("init, user name, password").hasSize(3);
     }
 
@@ -74,7 +78,10 @@ class AuthenticatorTest {
 
         Throwable thrown = login();
 
-        assertThat(thrown).isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.rejectedByGateway()).isTrue())
+        assertThat(thrown)
+                .isInstanceOfSatisfying(
+                        AuthenticationException.class,
+                        e -> assertThat(e.rejectedByGateway()).isTrue())
                 .hasMessage("the gateway refused the login: 403 Forbidden");
     }
 
@@ -87,8 +94,10 @@ class AuthenticatorTest {
 
         Throwable thrown = login();
 
-        assertThat(thrown).isInstanceOf(ProtocolException.class)
-                .hasMessage("the gateway reported a successful login but gave no session cookie (no webvpn Set-Cookie and no <session-token>)");
+        assertThat(thrown)
+                .isInstanceOf(ProtocolException.class)
+                .hasMessage(
+                        "the gateway reported a successful login but gave no session cookie (no webvpn Set-Cookie and no <session-token>)");
     }
 
     /** The same dialogue with the cookie: what the three cases above are measured against. */
@@ -96,7 +105,9 @@ class AuthenticatorTest {
     void aSuccessWithTheSessionCookieLogsIn() throws Exception {
         replies.add(form("form-username.xml"));
         replies.add(form("form-password.xml"));
-        replies.add(success("Set-Cookie: webvpncontext=QmFzZTY0; Secure; HttpOnly\r\nSet-Cookie: webvpn=c2Vzc2lvbg==; Secure; HttpOnly\r\n"));
+        replies.add(
+                success(
+                        "Set-Cookie: webvpncontext=QmFzZTY0; Secure; HttpOnly\r\nSet-Cookie: webvpn=c2Vzc2lvbg==; Secure; HttpOnly\r\n"));
 
         GatewayLogin result = loginResult();
 
@@ -105,8 +116,7 @@ class AuthenticatorTest {
         assertThat(requests.get(2)).contains("<password>" + PASSWORD + "</password>");
     }
 
-    private record GatewayLogin(Authenticator.Login login, Throwable failure) {
-    }
+    private record GatewayLogin(Authenticator.Login login, Throwable failure) {}
 
     private Throwable login() throws Exception {
         GatewayLogin result = loginResult();
@@ -118,13 +128,16 @@ class AuthenticatorTest {
         LoopbackTlsServer server = LoopbackTlsServer.start(GATEWAY, this::answer);
         open.add(server);
         GatewayUrl url = server.url();
-        TlsConnector connector = new TlsConnector(new TrustPolicy(List.of(GATEWAY.pin()), Optional.empty()),
-                Duration.ofSeconds(10), Duration.ofSeconds(20));
+        TlsConnector connector = new TlsConnector(
+                new TrustPolicy(List.of(GATEWAY.pin()), Optional.empty()),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(20));
         TlsConnection connection = connector.connect(url);
         open.add(connection);
         Authenticator authenticator = new Authenticator(url, connector, Optional.empty(), ClientProfile.defaults());
         Authenticator.Login[] login = new Authenticator.Login[1];
-        Throwable failure = catchThrowable(() -> login[0] = authenticator.login(connection, credentials(), Optional.empty()));
+        Throwable failure =
+                catchThrowable(() -> login[0] = authenticator.login(connection, credentials(), Optional.empty()));
         if (login[0] != null) {
             open.add(login[0].connection());
         }
@@ -132,7 +145,11 @@ class AuthenticatorTest {
     }
 
     private static LoginSecrets credentials() {
-        return new LoginSecrets(Credentials.of(Optional.of("alice"), List.of(PASSWORD)), Optional.empty(), Optional.empty(), Optional.empty());
+        return new LoginSecrets(
+                Credentials.of(Optional.of("alice"), List.of(PASSWORD)),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty());
     }
 
     /** Serves one connection: each request gets the next reply; a reply without one ends the connection. */
@@ -169,7 +186,9 @@ class AuthenticatorTest {
     }
 
     private static String form(String fixture) {
-        return reply("Set-Cookie: webvpncontext=QmFzZTY0; Secure; HttpOnly\r\n", new String(Fixtures.bytes(fixture), StandardCharsets.UTF_8));
+        return reply(
+                "Set-Cookie: webvpncontext=QmFzZTY0; Secure; HttpOnly\r\n",
+                new String(Fixtures.bytes(fixture), StandardCharsets.UTF_8));
     }
 
     private static String success(String cookies) {
@@ -178,7 +197,11 @@ class AuthenticatorTest {
 
     private static String reply(String headers, String xml) {
         byte[] body = xml.getBytes(StandardCharsets.UTF_8);
-        return String.format(Locale.ROOT, "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n%sContent-Length: %d\r\nX-Transcend-Version: 1\r\n\r\n%s",
-                headers, body.length, xml);
+        return String.format(
+                Locale.ROOT,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n%sContent-Length: %d\r\nX-Transcend-Version: 1\r\n\r\n%s",
+                headers,
+                body.length,
+                xml);
     }
 }

@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
-    private static final ReconnectPolicy POLICY = new ReconnectPolicy(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(60));
+    private static final ReconnectPolicy POLICY =
+            new ReconnectPolicy(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(60));
 
     @Test
     void pausesDoubleWithJitterUpToTheMaximum() {

@@ -23,7 +23,8 @@ class DataPlaneTest {
             pump.device.send(out);
             pump.cstp.arrive(PacketType.DATA, Pump.inbound(60));
 
-            await().until(() -> pump.cstp.sent(PacketType.DATA).size() == 1 && pump.device.delivered().size() == 1);
+            await().until(() -> pump.cstp.sent(PacketType.DATA).size() == 1
+                    && pump.device.delivered().size() == 1);
             assertThat(pump.cstp.sent(PacketType.DATA).getFirst().payload()).isEqualTo(out);
             assertThat(pump.device.delivered().getFirst()).isEqualTo(Pump.inbound(60));
             TunnelStatus.ChannelTraffic cstp = pump.counters.snapshot().cstp();
@@ -41,7 +42,9 @@ class DataPlaneTest {
             pump.device.send(Pump.outbound(DTLS_MAX));
             pump.device.send(Pump.outbound(DTLS_MAX + 1));
 
-            await().until(() -> pump.device.drained() && pump.dtls.orElseThrow().sent().size() == 1 && pump.cstp.sent().size() == 1);
+            await().until(() -> pump.device.drained()
+                    && pump.dtls.orElseThrow().sent().size() == 1
+                    && pump.cstp.sent().size() == 1);
             assertThat(pump.dtls.orElseThrow().sent().getFirst().payload()).hasSize(DTLS_MAX);
             assertThat(pump.cstp.sent(PacketType.DATA).getFirst().payload()).hasSize(DTLS_MAX + 1);
             TunnelStatus.Traffic traffic = pump.counters.snapshot();
@@ -61,7 +64,9 @@ class DataPlaneTest {
             await().until(() -> pump.cstp.sent(PacketType.DATA).size() == 1);
             await().until(() -> pump.dtlsPath().state() == DtlsState.DOWN);
             assertThat(pump.dtlsPath().lastError()).contains("network unreachable");
-            assertThat(pump.dtls.orElseThrow().closed()).as("the data thread closed the failed channel").isTrue();
+            assertThat(pump.dtls.orElseThrow().closed())
+                    .as("the data thread closed the failed channel")
+                    .isTrue();
             pump.device.send(Pump.outbound(300));
             await().until(() -> pump.cstp.sent(PacketType.DATA).size() == 2);
             assertThat(pump.counters.snapshot().dtls().packetsSent()).isZero();
@@ -92,8 +97,10 @@ class DataPlaneTest {
             pump.device.send(Pump.outbound(100));
 
             await().until(() -> pump.counters.snapshot().cstp().packetsDropped() == 4);
-            assertThat(pump.counters.snapshot().cstp().dropped()).containsEntry(DropReason.UNKNOWN_FAMILY, 1L)
-                    .containsEntry(DropReason.SPOOFED_SOURCE, 1L).containsEntry(DropReason.MALFORMED, 1L)
+            assertThat(pump.counters.snapshot().cstp().dropped())
+                    .containsEntry(DropReason.UNKNOWN_FAMILY, 1L)
+                    .containsEntry(DropReason.SPOOFED_SOURCE, 1L)
+                    .containsEntry(DropReason.MALFORMED, 1L)
                     .containsEntry(DropReason.QUEUE_FULL, 1L);
             assertThat(pump.device.delivered()).isEmpty();
             assertThat(pump.cstp.sent()).isEmpty();
@@ -107,10 +114,13 @@ class DataPlaneTest {
             pump.dtls.orElseThrow().dropOnNextFlush(2);
             pump.device.send(Pump.outbound(100), Pump.outbound(100), Pump.outbound(100));
 
-            await().until(() -> pump.device.drained() && pump.counters.snapshot().dtls().packetsDropped() == 2);
+            await().until(() ->
+                    pump.device.drained() && pump.counters.snapshot().dtls().packetsDropped() == 2);
             TunnelStatus.ChannelTraffic dtls = pump.counters.snapshot().dtls();
-            assertThat(dtls.packetsSent()).isEqualTo(pump.dtls.orElseThrow().sent().size());
-            assertThat(dtls.bytesSent()).isEqualTo(100L * pump.dtls.orElseThrow().sent().size());
+            assertThat(dtls.packetsSent())
+                    .isEqualTo(pump.dtls.orElseThrow().sent().size());
+            assertThat(dtls.bytesSent())
+                    .isEqualTo(100L * pump.dtls.orElseThrow().sent().size());
             assertThat(dtls.dropped()).containsEntry(DropReason.QUEUE_FULL, 2L);
         }
     }
@@ -123,14 +133,16 @@ class DataPlaneTest {
             pump.dtls.orElseThrow().arrive(PacketType.DPD_REQUEST, new byte[] {4, 5});
             pump.cstp.arrive(PacketType.DPD_REQUEST, new byte[Pump.MTU + 1]);
 
-            await().until(() -> pump.cstp.sent().size() == 1 && pump.dtls.orElseThrow().sent().size() == 1
+            await().until(() -> pump.cstp.sent().size() == 1
+                    && pump.dtls.orElseThrow().sent().size() == 1
                     && pump.counters.snapshot().cstp().packetsDropped() == 1);
             assertThat(pump.cstp.sent().getFirst()).satisfies(answer -> {
                 assertThat(answer.type()).isEqualTo(PacketType.DPD_RESPONSE);
                 assertThat(answer.payload()).containsExactly(1, 2, 3);
             });
             assertThat(pump.dtls.orElseThrow().sent().getFirst().payload()).containsExactly(4, 5);
-            assertThat(pump.counters.snapshot().cstp().dropped()).as("a probe larger than the MTU is not copied back")
+            assertThat(pump.counters.snapshot().cstp().dropped())
+                    .as("a probe larger than the MTU is not copied back")
                     .containsEntry(DropReason.OVERSIZE, 1L);
         }
     }
@@ -144,7 +156,9 @@ class DataPlaneTest {
         SessionEnd end = pump.end.get();
         assertThat(end.cause()).isEqualTo(SessionEnd.Cause.GATEWAY_DISCONNECTED);
         assertThat(end.toString()).contains("the gateway disconnected the session (Idle timeout)");
-        assertThat(pump.cstp.sent()).as("logging out is the session's, not the pump's").isEmpty();
+        assertThat(pump.cstp.sent())
+                .as("logging out is the session's, not the pump's")
+                .isEmpty();
     }
 
     @Test

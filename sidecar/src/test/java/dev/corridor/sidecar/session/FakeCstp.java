@@ -18,8 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 final class FakeCstp implements CstpLink {
     /** A packet on the channel. */
-    record Packet(PacketType type, byte[] payload) {
-    }
+    record Packet(PacketType type, byte[] payload) {}
 
     private final FakeWire wire;
     private final ConcurrentLinkedQueue<Packet> fromGateway = new ConcurrentLinkedQueue<>();

@@ -62,8 +62,7 @@ final class FakeDtls implements DtlsLink, DtlsConnector {
     }
 
     @Override
-    public void abort() {
-    }
+    public void abort() {}
 
     @Override
     public DtlsSuite suite() {

@@ -10,37 +10,57 @@ import org.junit.jupiter.api.Test;
 
 class InboundFilterTest {
     private static final int PORT = 9478;
-    private final InboundFilter filter = new InboundFilter(List.of(IpNetwork.parse("10.20.0.0/16"), IpNetwork.parse("fd00:20::/48")),
-            List.of(IpNetwork.parse("10.20.3.0/24")), Set.of(PORT));
+    private final InboundFilter filter = new InboundFilter(
+            List.of(IpNetwork.parse("10.20.0.0/16"), IpNetwork.parse("fd00:20::/48")),
+            List.of(IpNetwork.parse("10.20.3.0/24")),
+            Set.of(PORT));
 
     @Test
     void packetsFromTheTunnelsNetworksPass() {
         assertThat(filter.sourceAllowed(ipv4("10.20.1.10", 6, 443), 0, 40)).isTrue();
-        assertThat(filter.sourceAllowed(ipv6("fd00:20::10", 6, 443, List.of()), 0, 60)).isTrue();
+        assertThat(filter.sourceAllowed(ipv6("fd00:20::10", 6, 443, List.of()), 0, 60))
+                .isTrue();
     }
 
     @Test
     void spoofedSourcesAreCaught() {
-        assertThat(filter.sourceAllowed(ipv4("10.96.0.10", 17, 53), 0, 40)).as("a cluster address").isFalse();
-        assertThat(filter.sourceAllowed(ipv4("10.20.3.10", 6, 443), 0, 40)).as("an excluded network").isFalse();
+        assertThat(filter.sourceAllowed(ipv4("10.96.0.10", 17, 53), 0, 40))
+                .as("a cluster address")
+                .isFalse();
+        assertThat(filter.sourceAllowed(ipv4("10.20.3.10", 6, 443), 0, 40))
+                .as("an excluded network")
+                .isFalse();
         assertThat(filter.sourceAllowed(ipv4("8.8.8.8", 6, 443), 0, 40)).isFalse();
-        assertThat(filter.sourceAllowed(ipv6("fd00:21::10", 6, 443, List.of()), 0, 60)).isFalse();
-        assertThat(filter.sourceAllowed(ipv4("10.20.1.10", 6, 443), 0, 12)).as("too short for a source").isFalse();
+        assertThat(filter.sourceAllowed(ipv6("fd00:21::10", 6, 443, List.of()), 0, 60))
+                .isFalse();
+        assertThat(filter.sourceAllowed(ipv4("10.20.1.10", 6, 443), 0, 12))
+                .as("too short for a source")
+                .isFalse();
     }
 
     @Test
     void theSidecarsPortIsOutOfReach() {
         assertThat(filter.toSidecar(ipv4("10.20.1.10", 6, PORT), 0, 40)).isTrue();
         assertThat(filter.toSidecar(ipv4("10.20.1.10", 6, 8080), 0, 40)).isFalse();
-        assertThat(filter.toSidecar(ipv4("10.20.1.10", 17, PORT), 0, 40)).as("UDP (the DNS forwarder's)").isTrue();
-        assertThat(filter.toSidecar(ipv4("10.20.1.10", 1, PORT), 0, 40)).as("ICMP has no port").isFalse();
-        assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, PORT, List.of()), 0, 60)).isTrue();
-        assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, PORT, List.of(0, 60)), 0, 76)).as("behind extension headers").isTrue();
-        assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, 22, List.of(0, 60)), 0, 76)).isFalse();
+        assertThat(filter.toSidecar(ipv4("10.20.1.10", 17, PORT), 0, 40))
+                .as("UDP (the DNS forwarder's)")
+                .isTrue();
+        assertThat(filter.toSidecar(ipv4("10.20.1.10", 1, PORT), 0, 40))
+                .as("ICMP has no port")
+                .isFalse();
+        assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, PORT, List.of()), 0, 60))
+                .isTrue();
+        assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, PORT, List.of(0, 60)), 0, 76))
+                .as("behind extension headers")
+                .isTrue();
+        assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, 22, List.of(0, 60)), 0, 76))
+                .isFalse();
         assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, 22, List.of(0, 0, 0, 0, 0, 0, 0, 0, 0)), 0, 112))
-                .as("a chain too long to follow is taken as one for the port").isTrue();
+                .as("a chain too long to follow is taken as one for the port")
+                .isTrue();
         assertThat(new InboundFilter(List.of(), List.of(), Set.of()).toSidecar(ipv4("10.20.1.10", 6, PORT), 0, 40))
-                .as("a sidecar on loopback only needs no guard").isFalse();
+                .as("a sidecar on loopback only needs no guard")
+                .isFalse();
     }
 
     /** An IPv4 header (no options) and the first four bytes of the transport header (ports). */

@@ -38,16 +38,22 @@ class KeepalivePolicyTest {
     @Test
     void aProbeGoesAfterADpdIntervalOfSilenceThenNotAgainBeforeHalfAnInterval() {
         assertThat(CSTP.due(liveness, at(DPD))).isInstanceOf(KeepalivePolicy.Due.Probe.class);
-        assertThat(CSTP.due(liveness, at(DPD.plus(DPD.dividedBy(2)).minusSeconds(1)))).isInstanceOf(KeepalivePolicy.Due.Nothing.class);
+        assertThat(CSTP.due(liveness, at(DPD.plus(DPD.dividedBy(2)).minusSeconds(1))))
+                .isInstanceOf(KeepalivePolicy.Due.Nothing.class);
         assertThat(CSTP.due(liveness, at(DPD.plus(DPD.dividedBy(2))))).isInstanceOf(KeepalivePolicy.Due.Probe.class);
     }
 
     @Test
     void twoDpdIntervalsOfSilenceAreDeathOnEitherChannel() {
-        assertThat(CSTP.due(liveness, at(DPD.multipliedBy(2)))).isInstanceOfSatisfying(KeepalivePolicy.Due.Dead.class,
-                dead -> assertThat(dead.reason()).isEqualTo("nothing received from the gateway for 60 s (DPD 30 s)"));
-        assertThat(DTLS.due(liveness, at(DPD.multipliedBy(2)))).isInstanceOfSatisfying(KeepalivePolicy.Due.Dead.class,
-                dead -> assertThat(dead.reason()).startsWith("nothing received over DTLS for 60 s"));
+        assertThat(CSTP.due(liveness, at(DPD.multipliedBy(2))))
+                .isInstanceOfSatisfying(
+                        KeepalivePolicy.Due.Dead.class,
+                        dead -> assertThat(dead.reason())
+                                .isEqualTo("nothing received from the gateway for 60 s (DPD 30 s)"));
+        assertThat(DTLS.due(liveness, at(DPD.multipliedBy(2))))
+                .isInstanceOfSatisfying(
+                        KeepalivePolicy.Due.Dead.class,
+                        dead -> assertThat(dead.reason()).startsWith("nothing received over DTLS for 60 s"));
     }
 
     @Test
@@ -55,18 +61,23 @@ class KeepalivePolicyTest {
         liveness.dpdSent(at(Duration.ZERO));
         long later = at(DPD);
         liveness.received(later); // the gateway's own probes keep arriving; ours go nowhere
-        assertThat(DTLS.due(liveness, later)).isInstanceOfSatisfying(KeepalivePolicy.Due.Dead.class,
-                dead -> assertThat(dead.reason()).isEqualTo("no answer over DTLS to a DPD probe for 30 s"));
+        assertThat(DTLS.due(liveness, later))
+                .isInstanceOfSatisfying(
+                        KeepalivePolicy.Due.Dead.class,
+                        dead -> assertThat(dead.reason()).isEqualTo("no answer over DTLS to a DPD probe for 30 s"));
         assertThat(CSTP.due(liveness, later)).isNotInstanceOf(KeepalivePolicy.Due.Dead.class);
     }
 
     @Test
     void anAnsweredProbeClearsTheOutstandingProbeAndMeasuresTheRoundTrip() {
         liveness.dpdSent(at(Duration.ZERO));
-        assertThat(liveness.dpdAnswered(at(Duration.ofMillis(40)))).isEqualTo(Duration.ofMillis(40).toNanos());
+        assertThat(liveness.dpdAnswered(at(Duration.ofMillis(40))))
+                .isEqualTo(Duration.ofMillis(40).toNanos());
         liveness.received(at(DPD));
         assertThat(DTLS.due(liveness, at(DPD))).isNotInstanceOf(KeepalivePolicy.Due.Dead.class);
-        assertThat(liveness.dpdAnswered(at(DPD))).as("an answer nobody asked for").isEqualTo(-1);
+        assertThat(liveness.dpdAnswered(at(DPD)))
+                .as("an answer nobody asked for")
+                .isEqualTo(-1);
     }
 
     @Test

@@ -19,7 +19,9 @@ class OutageDrainTest {
             await().until(() -> dropped.get() == 3);
         }
         device.send(Pump.outbound(60));
-        assertThat(device.drained()).as("the next session's data plane reads the device from here on").isFalse();
+        assertThat(device.drained())
+                .as("the next session's data plane reads the device from here on")
+                .isFalse();
         assertThat(dropped.get()).isEqualTo(3);
         assertThat(device.delivered()).as("nothing went anywhere").isEmpty();
     }

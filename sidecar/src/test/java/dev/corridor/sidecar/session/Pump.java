@@ -36,18 +36,52 @@ final class Pump implements AutoCloseable {
     /** @param dtlsMaxPacket the largest packet a DTLS record carries; empty: the session has no DTLS */
     Pump(OptionalInt dtlsMaxPacket) {
         dtls = dtlsMaxPacket.isPresent() ? Optional.of(new FakeDtls(wire, dtlsMaxPacket.getAsInt())) : Optional.empty();
-        Optional<DtlsSetup> setup = dtls.map(fake -> new DtlsSetup(new InetSocketAddress(InetAddress.getLoopbackAddress(), 443),
-                new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, new byte[32], new byte[32], DtlsSuite.PSK_AES_256_GCM, DtlsCipher.PSK_NEGOTIATE),
-                MTU + 100, QUIET, QUIET));
-        plane = new DataPlane(device, wire, cstp, config(), setup, dtls.isPresent() ? dtls.get() : null, counters, TunnelObserver.NONE,
+        Optional<DtlsSetup> setup = dtls.map(fake -> new DtlsSetup(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 443),
+                new DtlsHandshake.Request(
+                        DtlsHandshake.Mode.PSK,
+                        new byte[32],
+                        new byte[32],
+                        DtlsSuite.PSK_AES_256_GCM,
+                        DtlsCipher.PSK_NEGOTIATE),
+                MTU + 100,
+                QUIET,
+                QUIET));
+        plane = new DataPlane(
+                device,
+                wire,
+                cstp,
+                config(),
+                setup,
+                dtls.isPresent() ? dtls.get() : null,
+                counters,
+                TunnelObserver.NONE,
                 new InboundFilter(List.of(CORPORATE), List.of(), Set.of(8080)));
         end = Background.supply(plane::run);
     }
 
     static SessionConfig config() {
-        return new SessionConfig(Optional.of(new AssignedAddress(InetAddress.ofLiteral(POD_ADDRESS), 24)), Optional.empty(), List.of(),
-                List.of(), List.of(), List.of(), false, List.of(CORPORATE), List.of(), MTU, OptionalInt.empty(), QUIET, QUIET,
-                Optional.empty(), Optional.empty(), Optional.empty(), "", "", Optional.empty(), Optional.empty());
+        return new SessionConfig(
+                Optional.of(new AssignedAddress(InetAddress.ofLiteral(POD_ADDRESS), 24)),
+                Optional.empty(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                false,
+                List.of(CORPORATE),
+                List.of(),
+                MTU,
+                OptionalInt.empty(),
+                QUIET,
+                QUIET,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                "",
+                "",
+                Optional.empty(),
+                Optional.empty());
     }
 
     /** An IPv4 ICMP packet of {@code length} bytes. */

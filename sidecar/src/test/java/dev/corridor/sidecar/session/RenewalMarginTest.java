@@ -10,13 +10,15 @@ class RenewalMarginTest {
 
     @ParameterizedTest(name = "a session timeout of {0} s is renewed {1} s before it strikes")
     @CsvSource({
-            "86400, 300",  // a day: capped at five minutes
-            "3600, 300",
-            "600, 60",     // a tenth
-            "60, 10",      // at least ten seconds
-            "30, 10",
-            "12, 6"})      // never more than half
+        "86400, 300", // a day: capped at five minutes
+        "3600, 300",
+        "600, 60", // a tenth
+        "60, 10", // at least ten seconds
+        "30, 10",
+        "12, 6"
+    }) // never more than half
     void aTenthBoundedByTenSecondsFiveMinutesAndHalf(long timeoutSeconds, long marginSeconds) {
-        assertThat(Tunnel.renewalMargin(Duration.ofSeconds(timeoutSeconds))).isEqualTo(Duration.ofSeconds(marginSeconds));
+        assertThat(Tunnel.renewalMargin(Duration.ofSeconds(timeoutSeconds)))
+                .isEqualTo(Duration.ofSeconds(marginSeconds));
     }
 }

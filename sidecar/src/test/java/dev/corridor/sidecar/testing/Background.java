@@ -9,8 +9,7 @@ import java.util.function.Supplier;
  * entered a network namespace must stay on the OS thread that entered it.
  */
 public final class Background {
-    private Background() {
-    }
+    private Background() {}
 
     public static <T> CompletableFuture<T> supply(Supplier<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();

@@ -10,13 +10,13 @@ import java.util.concurrent.TimeUnit;
 public final class Commands {
     static final long TIMEOUT_SECONDS = 120;
 
-    private Commands() {
-    }
+    private Commands() {}
 
     public static String run(List<String> command) throws IOException, InterruptedException {
         Result result = runAllowingFailure(command);
         if (result.exitCode() != 0) {
-            throw new IOException(String.join(" ", command) + " exited with " + result.exitCode() + ": " + result.stderr().strip());
+            throw new IOException(String.join(" ", command) + " exited with " + result.exitCode() + ": "
+                    + result.stderr().strip());
         }
         return result.stdout();
     }
@@ -25,11 +25,12 @@ public final class Commands {
         return run(List.of(command));
     }
 
-    public record Result(int exitCode, String stdout, String stderr) {
-    }
+    public record Result(int exitCode, String stdout, String stderr) {}
 
     public static Result runAllowingFailure(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process process = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         CompletableFuture<String> stdout = Background.supply(() -> read(process.getInputStream()));
         CompletableFuture<String> stderr = Background.supply(() -> read(process.getErrorStream()));
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {

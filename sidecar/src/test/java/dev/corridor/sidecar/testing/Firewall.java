@@ -20,8 +20,14 @@ public final class Firewall implements AutoCloseable {
      * Applies {@code rule} (e.g. {@code "tcp dport 443 drop"} or {@code "udp dport 443 drop"}) to packets the
      * namespace receives.
      */
-    public static Firewall onInput(String namespace, String table, String rule) throws IOException, InterruptedException {
-        Commands.run("ip", "netns", "exec", namespace, "nft",
+    public static Firewall onInput(String namespace, String table, String rule)
+            throws IOException, InterruptedException {
+        Commands.run(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                "nft",
                 "add table inet " + table + " { chain input { type filter hook input priority 0; " + rule + "; }; }");
         return new Firewall(namespace, table);
     }

@@ -159,14 +159,18 @@ public final class GatewayLab implements AutoCloseable {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("scripts/lab.sh not found above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "scripts/lab.sh not found above " + Path.of("").toAbsolutePath());
         }
         return dir;
     }
 
     private static void down(String name) {
         try {
-            new ProcessBuilder(labScript().toString(), "down", "--name", name).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+            new ProcessBuilder(labScript().toString(), "down", "--name", name)
+                    .inheritIO()
+                    .start()
+                    .waitFor(60, TimeUnit.SECONDS);
         } catch (IOException e) {
             System.err.println("tearing down lab " + name + ": " + e.getMessage());
         } catch (InterruptedException e) {

@@ -45,13 +45,17 @@ public final class NetworkNamespace implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().find("open").orElseThrow(),
+    private static final MethodHandle OPEN = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("open").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
-    private static final MethodHandle SETNS = LINKER.downcallHandle(LINKER.defaultLookup().find("setns").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.captureCallState("errno"));
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+            Linker.Option.firstVariadicArg(2),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle SETNS = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("setns").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+    private static final MethodHandle CLOSE = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private final String name;
     private final boolean owned;
@@ -69,7 +73,8 @@ public final class NetworkNamespace implements AutoCloseable {
     private NetworkNamespace(String name, boolean owned) {
         this.name = name;
         this.owned = owned;
-        this.executor = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("netns-" + name).factory());
+        this.executor = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("netns-" + name).factory());
         this.cleanup = new Thread(() -> deleteQuietly(name), "netns-" + name + "-cleanup");
     }
 
@@ -81,7 +86,8 @@ public final class NetworkNamespace implements AutoCloseable {
     public static NetworkNamespace create(String base) throws IOException, InterruptedException {
         String name = base + TestRun.SUFFIX;
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("'" + base + "' is not a short namespace name (a-z, 0-9, '-', at most 12)");
+            throw new IllegalArgumentException(
+                    "'" + base + "' is not a short namespace name (a-z, 0-9, '-', at most 12)");
         }
         TestRun.sweep("netns", NetworkNamespace::deleteQuietly);
         deleteQuietly(name);
@@ -100,9 +106,10 @@ public final class NetworkNamespace implements AutoCloseable {
     private NetworkNamespace enter() throws IOException {
         try {
             executor.submit(() -> {
-                enter("/run/netns/" + name);
-                entered = Thread.currentThread();
-            }).get();
+                        enter("/run/netns/" + name);
+                        entered = Thread.currentThread();
+                    })
+                    .get();
         } catch (ExecutionException e) {
             close();
             throw new IOException("entering network namespace " + name + " failed", e.getCause());
@@ -201,7 +208,9 @@ public final class NetworkNamespace implements AutoCloseable {
         try {
             Commands.runAllowingFailure(List.of("rm", "-rf", "/etc/netns/" + name));
             Process process = new ProcessBuilder("ip", "netns", "delete", name)
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (IOException e) {
             // nothing to delete, or no ip: either way there is nothing left to do

@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.testing;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,8 +59,10 @@ class NetworkNamespaceIT {
                     .hasMessageContaining("exited with 1")
                     .hasMessageContaining("\"nosuch\" does not exist");
             assertThatThrownBy(() -> namespace.run(() -> {
-                throw new IllegalStateException("from the task");
-            })).isInstanceOf(IllegalStateException.class).hasMessage("from the task");
+                        throw new IllegalStateException("from the task");
+                    }))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("from the task");
         }
     }
 
@@ -72,9 +75,14 @@ class NetworkNamespaceIT {
         Files.createDirectories(Path.of("/run/corridor-test/owners/netns"));
         Files.writeString(Path.of("/run/corridor-test/owners/netns/cort-dead"), Long.toString(gone.pid()));
         Commands.run("ip", "netns", "add", "cort-live");
-        Files.writeString(Path.of("/run/corridor-test/owners/netns/cort-live"), Long.toString(ProcessHandle.current().parent().orElseThrow().pid()));
+        Files.writeString(
+                Path.of("/run/corridor-test/owners/netns/cort-live"),
+                Long.toString(ProcessHandle.current().parent().orElseThrow().pid()));
         try (NetworkNamespace fresh = NetworkNamespace.create("cort-nsw")) {
-            assertThat(namespaces()).doesNotContain("cort-dead").contains("cort-live").contains(fresh.name());
+            assertThat(namespaces())
+                    .doesNotContain("cort-dead")
+                    .contains("cort-live")
+                    .contains(fresh.name());
         } finally {
             Commands.runAllowingFailure(List.of("ip", "netns", "del", "cort-live"));
             Files.deleteIfExists(Path.of("/run/corridor-test/owners/netns/cort-live"));
@@ -88,8 +96,10 @@ class NetworkNamespaceIT {
     }
 
     private static String namespaces() throws Exception {
-        Process process = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
+        Process process = new ProcessBuilder("ip", "netns", "list")
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), UTF_8);
         process.waitFor();
         return output;
     }

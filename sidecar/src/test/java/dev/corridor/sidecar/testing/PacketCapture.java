@@ -28,8 +28,22 @@ public final class PacketCapture implements AutoCloseable {
     public static PacketCapture start(String namespace, String device) throws IOException, InterruptedException {
         Path file = Files.createTempFile("corridor-capture", ".pcap");
         Path log = Files.createTempFile("corridor-capture", ".log");
-        Process tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", device, "-n", "-U", "--immediate-mode", "-w", file.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process tcpdump = new ProcessBuilder(
+                        "ip",
+                        "netns",
+                        "exec",
+                        namespace,
+                        "tcpdump",
+                        "-i",
+                        device,
+                        "-n",
+                        "-U",
+                        "--immediate-mode",
+                        "-w",
+                        file.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!Files.readString(log).contains("listening on")) {
             if (!tcpdump.isAlive() || System.nanoTime() > deadline) {

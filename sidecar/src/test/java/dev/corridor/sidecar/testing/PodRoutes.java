@@ -8,15 +8,15 @@ import java.util.TreeSet;
 
 /** The routes of a namespace as {@code ip -j route show} reports them, each as one comparable line. */
 public final class PodRoutes {
-    private PodRoutes() {
-    }
+    private PodRoutes() {}
 
     /**
      * Lines like {@code 10.20.0.0/16 dev vpn0 proto 151} or {@code unreachable 10.20.0.0/16 proto 151 metric 1000000};
      * {@code family} is "-4" or "-6".
      */
     public static Set<String> of(String namespace, String family) throws IOException, InterruptedException {
-        JsonNode routes = new ObjectMapper().readTree(Commands.run("ip", family, "-j", "-n", namespace, "route", "show"));
+        JsonNode routes =
+                new ObjectMapper().readTree(Commands.run("ip", family, "-j", "-n", namespace, "route", "show"));
         Set<String> lines = new TreeSet<>();
         for (JsonNode route : routes) {
             StringBuilder line = new StringBuilder(route.path("dst").asText());

@@ -35,14 +35,18 @@ public final class SidecarProcess implements AutoCloseable {
     }
 
     /** The same, with JVM options before {@code -jar} (e.g. {@code @sidecar/jvm.options}, the container's small heap). */
-    public static SidecarProcess start(String namespace, String stdin, List<String> jvmOptions, String... args) throws IOException {
+    public static SidecarProcess start(String namespace, String stdin, List<String> jvmOptions, String... args)
+            throws IOException {
         Path jar = jar();
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, javaBinary()));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString(), "connect"));
         command.addAll(List.of(args));
         Path log = Files.createTempFile("corridor-sidecar", ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }
@@ -58,7 +62,8 @@ public final class SidecarProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new AssertionError("the sidecar exited with " + process.exitValue() + " before it was ready:\n" + output());
+                throw new AssertionError(
+                        "the sidecar exited with " + process.exitValue() + " before it was ready:\n" + output());
             }
             if (httpStatus("/readyz") == 200) {
                 return;
@@ -70,13 +75,26 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** The HTTP status code of a GET, or 0 when nothing answers. */
     public int httpStatus(String path) throws IOException, InterruptedException {
-        Commands.Result result = Commands.runAllowingFailure(List.of("ip", "netns", "exec", namespace, "curl", "-s", "-o", "/dev/null",
-                "-w", "%{http_code}", "--max-time", "2", "http://" + HTTP_ADDRESS + path));
+        Commands.Result result = Commands.runAllowingFailure(List.of(
+                "ip",
+                "netns",
+                "exec",
+                namespace,
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "--max-time",
+                "2",
+                "http://" + HTTP_ADDRESS + path));
         return result.stdout().isBlank() ? 0 : Integer.parseInt(result.stdout().strip());
     }
 
     public String httpGet(String path) throws IOException, InterruptedException {
-        return Commands.run("ip", "netns", "exec", namespace, "curl", "-sf", "--max-time", "2", "http://" + HTTP_ADDRESS + path);
+        return Commands.run(
+                "ip", "netns", "exec", namespace, "curl", "-sf", "--max-time", "2", "http://" + HTTP_ADDRESS + path);
     }
 
     public JsonNode status() throws IOException, InterruptedException {
@@ -124,6 +142,9 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** The JDK 25 running the tests runs the sidecar too. */
     static String javaBinary() {
-        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 }

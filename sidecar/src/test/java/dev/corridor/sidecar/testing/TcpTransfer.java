@@ -21,18 +21,16 @@ public final class TcpTransfer {
     /** The longest the far side waits for the connection, or for the next bytes of it: longer than any outage a test makes. */
     static final Duration STALL = Duration.ofSeconds(60);
 
-    private TcpTransfer() {
-    }
+    private TcpTransfer() {}
 
     /** What the far side saw. */
-    public record Received(String peerAddress, long bytes, String sha256) {
-    }
+    public record Received(String peerAddress, long bytes, String sha256) {}
 
-    public record Outcome(Received received, String sentSha256) {
-    }
+    public record Outcome(Received received, String sentSha256) {}
 
     /** Sends {@code bytes} pseudo-random bytes from {@code client} to {@code host:port} in {@code server}. */
-    public static Outcome send(NetworkNamespace client, NetworkNamespace server, String host, int port, long bytes) throws Exception {
+    public static Outcome send(NetworkNamespace client, NetworkNamespace server, String host, int port, long bytes)
+            throws Exception {
         return send(client, server, host, port, bytes, Duration.ZERO);
     }
 
@@ -40,7 +38,8 @@ public final class TcpTransfer {
      * The same, pausing after each 64 KiB chunk, so that one connection stays open across something that happens
      * meanwhile (an outage of the tunnel).
      */
-    public static Outcome send(NetworkNamespace client, NetworkNamespace server, String host, int port, long bytes, Duration pause)
+    public static Outcome send(
+            NetworkNamespace client, NetworkNamespace server, String host, int port, long bytes, Duration pause)
             throws Exception {
         ServerSocket listener = server.call(() -> new ServerSocket(port, 1, InetAddress.getByName(host)));
         listener.setSoTimeout((int) STALL.toMillis());
@@ -52,7 +51,8 @@ public final class TcpTransfer {
                 return s;
             });
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            try (socket; OutputStream out = socket.getOutputStream()) {
+            try (socket;
+                    OutputStream out = socket.getOutputStream()) {
                 SplittableRandom random = new SplittableRandom(bytes);
                 byte[] chunk = new byte[64 * 1024];
                 long left = bytes;
@@ -73,12 +73,15 @@ public final class TcpTransfer {
                 }
                 socket.shutdownOutput();
             }
-            return new Outcome(received.get(STALL.toSeconds(), TimeUnit.SECONDS), HexFormat.of().formatHex(digest.digest()));
+            return new Outcome(
+                    received.get(STALL.toSeconds(), TimeUnit.SECONDS),
+                    HexFormat.of().formatHex(digest.digest()));
         }
     }
 
     private static Received receive(ServerSocket listener) {
-        try (Socket peer = listener.accept(); InputStream in = peer.getInputStream()) {
+        try (Socket peer = listener.accept();
+                InputStream in = peer.getInputStream()) {
             peer.setSoTimeout((int) STALL.toMillis());
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[64 * 1024];
@@ -88,7 +91,10 @@ public final class TcpTransfer {
                 digest.update(buf, 0, n);
                 total += n;
             }
-            return new Received(peer.getInetAddress().getHostAddress(), total, HexFormat.of().formatHex(digest.digest()));
+            return new Received(
+                    peer.getInetAddress().getHostAddress(),
+                    total,
+                    HexFormat.of().formatHex(digest.digest()));
         } catch (Exception e) {
             throw new IllegalStateException("receiving the transfer failed", e);
         }

@@ -14,10 +14,10 @@ import java.util.function.Consumer;
 public final class TestRun {
     /** Three base-36 characters of the process id: short enough for namespace names (15 characters). */
     public static final String SUFFIX = suffix(ProcessHandle.current().pid());
+
     private static final Path OWNERS = Path.of("/run/corridor-test/owners");
 
-    private TestRun() {
-    }
+    private TestRun() {}
 
     static String suffix(long pid) {
         String digits = Long.toString(pid % (36 * 36 * 36), 36);
@@ -27,7 +27,9 @@ public final class TestRun {
     /** Records that this run owns the resource of this kind and name. */
     static void claim(String kind, String name) throws IOException {
         Files.createDirectories(OWNERS.resolve(kind));
-        Files.writeString(OWNERS.resolve(kind).resolve(name), Long.toString(ProcessHandle.current().pid()));
+        Files.writeString(
+                OWNERS.resolve(kind).resolve(name),
+                Long.toString(ProcessHandle.current().pid()));
     }
 
     /** Forgets the claim, once the resource is gone. */

@@ -24,7 +24,8 @@ class SoftTokenTest {
         SoftToken token = new SoftToken(TokenMode.TOTP, Optional.of(SEED), Optional.empty(), clock);
         TokenSecret secret = TokenSecret.parse(SEED);
         assertThat(token.next()).isEqualTo(OneTimeCode.totp(secret, Instant.ofEpochSecond(1111111109)));
-        assertThat(token.next()).as("the same 30 s: the next period's code, never the same one")
+        assertThat(token.next())
+                .as("the same 30 s: the next period's code, never the same one")
                 .isEqualTo(OneTimeCode.totp(secret, Instant.ofEpochSecond(1111111109 + 30)));
     }
 
@@ -33,11 +34,16 @@ class SoftTokenTest {
         Path file = Files.writeString(dir.resolve("token"), "sha256:" + SEED + ",5\n");
         SoftToken token = new SoftToken(TokenMode.HOTP, Optional.empty(), Optional.of(file), Clock.systemUTC());
         assertThat(token.next()).isEqualTo(OneTimeCode.hotp(TokenSecret.parse("sha256:" + SEED), 5));
-        assertThat(Files.readString(file)).as("the algorithm prefix stays (openconnect drops it)").isEqualTo("sha256:" + SEED + ",6\n");
+        assertThat(Files.readString(file))
+                .as("the algorithm prefix stays (openconnect drops it)")
+                .isEqualTo("sha256:" + SEED + ",6\n");
         assertThat(token.next()).isEqualTo(OneTimeCode.hotp(TokenSecret.parse("sha256:" + SEED), 6));
 
-        Path uri = Files.writeString(dir.resolve("uri"), "otpauth://hotp/alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=9&issuer=Corp\n");
+        Path uri = Files.writeString(
+                dir.resolve("uri"),
+                "otpauth://hotp/alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=9&issuer=Corp\n");
         new SoftToken(TokenMode.HOTP, Optional.empty(), Optional.of(uri), Clock.systemUTC()).next();
-        assertThat(Files.readString(uri)).isEqualTo("otpauth://hotp/alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=10&issuer=Corp\n");
+        assertThat(Files.readString(uri))
+                .isEqualTo("otpauth://hotp/alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=10&issuer=Corp\n");
     }
 }

@@ -11,10 +11,10 @@ public final class AllocationMeter {
     /** Enough rounds for the JIT to compile the path (C2, with its escape analysis) before it is measured. */
     public static final int WARM_UP = 20_000;
 
-    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    private AllocationMeter() {
-    }
+    private AllocationMeter() {}
 
     /** One round of the path measured: one packet. */
     @FunctionalInterface

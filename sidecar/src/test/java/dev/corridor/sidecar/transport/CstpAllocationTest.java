@@ -36,7 +36,8 @@ class CstpAllocationTest {
     void decodingFramesFromTheStreamAllocatesNothing() throws Exception {
         byte[] frame = new byte[CstpFraming.HEADER_LENGTH + SIZE];
         CstpFraming.writeHeader(frame, 0, PacketType.DATA, SIZE);
-        CstpChannel channel = new CstpChannel(null, new InboundBuffer(new EndlessFrames(frame), TlsConnection.BUFFER_SIZE));
+        CstpChannel channel =
+                new CstpChannel(null, new InboundBuffer(new EndlessFrames(frame), TlsConnection.BUFFER_SIZE));
         PacketReceiver receiver = (type, code, buf, off, len) -> sink += len;
         long allocated = AllocationMeter.allocatedBytes(PACKETS, () -> {
             if (channel.receivePending(receiver, 1) != 1) {

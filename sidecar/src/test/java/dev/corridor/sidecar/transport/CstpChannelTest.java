@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.transport;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,8 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Decoding the CSTP stream as it arrives from TLS: frames split across reads, many in one read, malformed ones. */
 class CstpChannelTest {
 
-    record Packet(PacketType type, byte[] payload) {
-    }
+    record Packet(PacketType type, byte[] payload) {}
 
     @Test
     void decodesFramesThatArriveAFewBytesAtATime() throws Exception {
@@ -29,7 +29,8 @@ class CstpChannelTest {
 
         List<Packet> packets = receiveAll(stream.toByteArray(), 3);
 
-        assertThat(packets).extracting(Packet::type)
+        assertThat(packets)
+                .extracting(Packet::type)
                 .containsExactly(PacketType.DATA, PacketType.DPD_REQUEST, PacketType.DATA, PacketType.KEEPALIVE);
         assertThat(packets.get(0).payload()).isEqualTo(payload(1400, 1));
         assertThat(packets.get(2).payload()).isEqualTo(payload(CstpFraming.MAX_PAYLOAD, 7));
@@ -49,12 +50,14 @@ class CstpChannelTest {
     @Test
     void aTruncatedFrameIsAnErrorNotACleanEnd() {
         byte[] cut = Arrays.copyOf(frame(PacketType.DATA, payload(100, 3)), 50);
-        assertThatThrownBy(() -> receiveAll(cut, 16)).isInstanceOf(EOFException.class).hasMessageContaining("in the middle of a frame");
+        assertThatThrownBy(() -> receiveAll(cut, 16))
+                .isInstanceOf(EOFException.class)
+                .hasMessageContaining("in the middle of a frame");
     }
 
     @Test
     void aBadMagicEndsTheStream() {
-        byte[] garbage = "HTTP/1.1 200 OK\r\n\r\n".getBytes();
+        byte[] garbage = "HTTP/1.1 200 OK\r\n\r\n".getBytes(UTF_8);
         assertThatThrownBy(() -> receiveAll(garbage, 16))
                 .isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("bad CSTP frame");
@@ -66,12 +69,18 @@ class CstpChannelTest {
      */
     @Test
     void controlFramesWaitingForTheSocketAreBounded() throws Exception {
-        CstpChannel channel = new CstpChannel(null, new InboundBuffer(new TricklingPlaintext(new byte[0], 1), TlsConnection.BUFFER_SIZE));
+        CstpChannel channel = new CstpChannel(
+                null, new InboundBuffer(new TricklingPlaintext(new byte[0], 1), TlsConnection.BUFFER_SIZE));
         for (int i = 0; i < CstpChannel.MAX_QUEUED_CONTROL; i++) {
-            assertThat(channel.queueControl(PacketType.DPD_RESPONSE, payload(1400, i))).isTrue();
+            assertThat(channel.queueControl(PacketType.DPD_RESPONSE, payload(1400, i)))
+                    .isTrue();
         }
-        assertThat(channel.queueControl(PacketType.KEEPALIVE, new byte[0])).as("one more, from the timer").isFalse();
-        assertThat(channel.sendControl(PacketType.DPD_RESPONSE, payload(1400, 0))).as("one more, from the data thread").isFalse();
+        assertThat(channel.queueControl(PacketType.KEEPALIVE, new byte[0]))
+                .as("one more, from the timer")
+                .isFalse();
+        assertThat(channel.sendControl(PacketType.DPD_RESPONSE, payload(1400, 0)))
+                .as("one more, from the data thread")
+                .isFalse();
     }
 
     /** Delivers {@code bytes} to a channel at most {@code step} bytes per read, as TLS records may split them. */
@@ -81,7 +90,10 @@ class CstpChannelTest {
         List<Packet> packets = new ArrayList<>();
         try {
             while (true) {
-                channel.receivePending((type, code, buf, off, len) -> packets.add(new Packet(type, Arrays.copyOfRange(buf, off, off + len))), 8);
+                channel.receivePending(
+                        (type, code, buf, off, len) ->
+                                packets.add(new Packet(type, Arrays.copyOfRange(buf, off, off + len))),
+                        8);
             }
         } catch (EOFException e) {
             if (e.getMessage().contains("middle")) {

@@ -17,8 +17,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class CstpStreamFuzzTest {
     /** How the decoder ended: a frame error, or the end of the stream between frames or inside one. */
-    private record Decoded(byte[] frames, String end) {
-    }
+    private record Decoded(byte[] frames, String end) {}
 
     /**
      * Every stream decodes into frames, then ends with a {@link ProtocolException} or an {@link EOFException}: never
@@ -37,7 +36,8 @@ class CstpStreamFuzzTest {
     }
 
     private static Decoded decode(byte[] stream, int bytesPerRead) throws Exception {
-        CstpChannel channel = new CstpChannel(null, new InboundBuffer(new TricklingPlaintext(stream, bytesPerRead), TlsConnection.BUFFER_SIZE));
+        CstpChannel channel = new CstpChannel(
+                null, new InboundBuffer(new TricklingPlaintext(stream, bytesPerRead), TlsConnection.BUFFER_SIZE));
         ByteArrayOutputStream frames = new ByteArrayOutputStream();
         PacketReceiver reencode = (type, typeCode, buf, off, len) -> {
             assertThat(len).isBetween(0, CstpFraming.MAX_PAYLOAD);

@@ -25,6 +25,7 @@ class GatewayTrustTest {
 
     @TempDir
     Path dir;
+
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @AfterEach
@@ -48,7 +49,8 @@ class GatewayTrustTest {
     @Test
     void aSelfSignedCertificateIsRefusedAndItsPinOffered() throws Exception {
         TestCertificates.Identity selfSigned = TestCertificates.selfSigned(GATEWAY);
-        UntrustedCertificateException refused = assertRefused(selfSigned, new TrustPolicy(List.of(), Optional.of(caFile())));
+        UntrustedCertificateException refused =
+                assertRefused(selfSigned, new TrustPolicy(List.of(), Optional.of(caFile())));
         assertThat(refused.getMessage()).contains("pin it with --servercert " + selfSigned.pin());
     }
 
@@ -68,7 +70,8 @@ class GatewayTrustTest {
     @Test
     void withPinsAndACaAnUnpinnedSelfSignedKeyIsRefused() throws Exception {
         TestCertificates.Identity pinned = TestCertificates.selfSigned(GATEWAY);
-        assertRefused(TestCertificates.selfSigned(GATEWAY), new TrustPolicy(List.of(pinned.pin()), Optional.of(caFile())));
+        assertRefused(
+                TestCertificates.selfSigned(GATEWAY), new TrustPolicy(List.of(pinned.pin()), Optional.of(caFile())));
     }
 
     /** The CA's alternative to the pins checks the host name as it does without pins. */
@@ -102,10 +105,12 @@ class GatewayTrustTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> server.handshakesCompleted() == 1);
     }
 
-    private UntrustedCertificateException assertRefused(TestCertificates.Identity identity, TrustPolicy policy) throws Exception {
+    private UntrustedCertificateException assertRefused(TestCertificates.Identity identity, TrustPolicy policy)
+            throws Exception {
         LoopbackTlsServer server = serve(identity);
         Throwable thrown = catchThrowable(() -> open.add(connector(policy).connect(server.url())));
-        assertThat(thrown).isInstanceOf(UntrustedCertificateException.class)
+        assertThat(thrown)
+                .isInstanceOf(UntrustedCertificateException.class)
                 .hasMessageContaining("the gateway's certificate is not trusted");
         UntrustedCertificateException refused = (UntrustedCertificateException) thrown;
         assertThat(refused.pin()).as("the refused certificate's pin").isEqualTo(identity.pin());

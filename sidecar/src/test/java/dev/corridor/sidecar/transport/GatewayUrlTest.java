@@ -25,8 +25,11 @@ class GatewayUrlTest {
 
     @Test
     void refusesWhatIsNotAGateway() {
-        assertThatThrownBy(() -> GatewayUrl.parse("http://vpn.corp.test/")).hasMessageContaining("scheme must be https");
-        assertThatThrownBy(() -> GatewayUrl.parse("https://vpn.corp.test/?a=b")).hasMessageContaining("no user, query or fragment");
-        assertThatThrownBy(() -> GatewayUrl.parse("https://vpn.corp.test:99999/")).hasMessageContaining("port 99999 is out of range");
+        assertThatThrownBy(() -> GatewayUrl.parse("http://vpn.corp.test/"))
+                .hasMessageContaining("scheme must be https");
+        assertThatThrownBy(() -> GatewayUrl.parse("https://vpn.corp.test/?a=b"))
+                .hasMessageContaining("no user, query or fragment");
+        assertThatThrownBy(() -> GatewayUrl.parse("https://vpn.corp.test:99999/"))
+                .hasMessageContaining("port 99999 is out of range");
     }
 }

@@ -42,7 +42,8 @@ final class HandshakeSplittingRelay implements AutoCloseable {
     }
 
     private void relay() {
-        try (Socket client = listener.accept(); Socket upstream = new Socket(server.getAddress(), server.getPort())) {
+        try (Socket client = listener.accept();
+                Socket upstream = new Socket(server.getAddress(), server.getPort())) {
             Thread fromClient = Thread.ofPlatform().daemon().start(() -> copy(client, upstream));
             DataInputStream in = new DataInputStream(upstream.getInputStream());
             OutputStream out = client.getOutputStream();
@@ -61,12 +62,15 @@ final class HandshakeSplittingRelay implements AutoCloseable {
                 byte[] buffered = messages.toByteArray();
                 int at = 0;
                 while (buffered.length - at >= 4) {
-                    int length = (buffered[at + 1] & 0xff) << 16 | (buffered[at + 2] & 0xff) << 8 | buffered[at + 3] & 0xff;
+                    int length = (buffered[at + 1] & 0xff) << 16
+                            | (buffered[at + 2] & 0xff) << 8
+                            | (buffered[at + 3] & 0xff);
                     if (buffered.length - at < 4 + length) {
                         break;
                     }
                     byte[] message = java.util.Arrays.copyOfRange(buffered, at, at + 4 + length);
-                    // Said before the Certificate goes out: the client may refuse it and the test look before this thread runs on.
+                    // Said before the Certificate goes out: the client may refuse it and the test look before this
+                    // thread runs on.
                     heldBack |= message[0] == CERTIFICATE;
                     out.write(record(HANDSHAKE, major, minor, message));
                     out.flush();

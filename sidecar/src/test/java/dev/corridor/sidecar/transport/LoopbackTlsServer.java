@@ -37,13 +37,18 @@ public final class LoopbackTlsServer implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().daemon().name("loopback-tls").start(this::serve);
     }
 
-    public static LoopbackTlsServer start(TestCertificates.Identity identity, Conversation conversation) throws IOException {
+    public static LoopbackTlsServer start(TestCertificates.Identity identity, Conversation conversation)
+            throws IOException {
         return start(identity, conversation, "TLSv1.3", "TLSv1.2");
     }
 
     /** A server that speaks only {@code protocols} ("TLSv1.2", "TLSv1.3"). */
-    public static LoopbackTlsServer start(TestCertificates.Identity identity, Conversation conversation, String... protocols) throws IOException {
-        return new LoopbackTlsServer(new ServerSocket(0, 8, InetAddress.getLoopbackAddress()), identity.serverContext(), conversation,
+    public static LoopbackTlsServer start(
+            TestCertificates.Identity identity, Conversation conversation, String... protocols) throws IOException {
+        return new LoopbackTlsServer(
+                new ServerSocket(0, 8, InetAddress.getLoopbackAddress()),
+                identity.serverContext(),
+                conversation,
                 protocols.clone());
     }
 
@@ -69,7 +74,8 @@ public final class LoopbackTlsServer implements AutoCloseable {
     private void serve() {
         while (!listener.isClosed()) {
             try (Socket tcp = listener.accept();
-                 SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(tcp, null, tcp.getPort(), true)) {
+                    SSLSocket socket =
+                            (SSLSocket) tls.getSocketFactory().createSocket(tcp, null, tcp.getPort(), true)) {
                 current = tcp; // closed as TCP: closing the TLS socket would wait for the client's close
                 socket.setUseClientMode(false);
                 socket.setEnabledProtocols(protocols);

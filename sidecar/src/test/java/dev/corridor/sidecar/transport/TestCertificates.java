@@ -39,8 +39,7 @@ public final class TestCertificates {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
     private static final char[] PASSWORD = "throwaway".toCharArray();
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     /** A key and the chain that presents it, the key's own certificate first. */
     public record Identity(KeyPair key, List<X509Certificate> chain) {
@@ -99,7 +98,8 @@ public final class TestCertificates {
         /** A fresh key with a certificate for {@code hosts}, issued by this CA. */
         public Identity issue(String... hosts) {
             KeyPair leaf = ecKey();
-            X509Certificate issued = sign(new X500Name("CN=" + hosts[0]), name, leaf.getPublic(), key.getPrivate(), List.of(hosts), false);
+            X509Certificate issued = sign(
+                    new X500Name("CN=" + hosts[0]), name, leaf.getPublic(), key.getPrivate(), List.of(hosts), false);
             return new Identity(leaf, List.of(issued, certificate));
         }
 
@@ -143,11 +143,21 @@ public final class TestCertificates {
         }
     }
 
-    private static X509Certificate sign(X500Name subject, X500Name issuer, java.security.PublicKey subjectKey, PrivateKey issuerKey,
-                                        List<String> hosts, boolean authority) {
+    private static X509Certificate sign(
+            X500Name subject,
+            X500Name issuer,
+            java.security.PublicKey subjectKey,
+            PrivateKey issuerKey,
+            List<String> hosts,
+            boolean authority) {
         Instant now = Instant.now();
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(1))), subject, subjectKey);
+        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                issuer,
+                BigInteger.valueOf(SERIAL.incrementAndGet()),
+                Date.from(now.minus(Duration.ofDays(1))),
+                Date.from(now.plus(Duration.ofDays(1))),
+                subject,
+                subjectKey);
         try {
             if (authority) {
                 builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
@@ -158,10 +168,12 @@ public final class TestCertificates {
                 for (String host : hosts) {
                     names.add(new GeneralName(Ip.isLiteral(host) ? GeneralName.iPAddress : GeneralName.dNSName, host));
                 }
-                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
+                builder.addExtension(
+                        Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             }
             String algorithm = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-            return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKey)));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKey)));
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException(e);
         }

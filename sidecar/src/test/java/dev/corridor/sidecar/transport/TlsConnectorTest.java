@@ -20,15 +20,20 @@ class TlsConnectorTest {
     @Test
     void aCertificateRefusedWithNothingElseArrivedIsReportedAsUntrusted() throws Exception {
         TestCertificates.Identity gateway = TestCertificates.selfSigned("127.0.0.1");
-        TrustPolicy pinnedElsewhere = new TrustPolicy(List.of(TestCertificates.selfSigned("127.0.0.1").pin()), Optional.empty());
-        try (LoopbackTlsServer server = LoopbackTlsServer.start(gateway, socket -> { }, "TLSv1.2");
-             HandshakeSplittingRelay relay = new HandshakeSplittingRelay(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()))) {
+        TrustPolicy pinnedElsewhere =
+                new TrustPolicy(List.of(TestCertificates.selfSigned("127.0.0.1").pin()), Optional.empty());
+        try (LoopbackTlsServer server = LoopbackTlsServer.start(gateway, socket -> {}, "TLSv1.2");
+                HandshakeSplittingRelay relay = new HandshakeSplittingRelay(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()))) {
             TlsConnector connector = new TlsConnector(pinnedElsewhere, Duration.ofSeconds(10), Duration.ofSeconds(20));
 
             Throwable thrown = catchThrowable(() -> connector.connect(new GatewayUrl("127.0.0.1", relay.port(), "/")));
 
-            assertThat(relay.heldBackAfterTheCertificate()).as("the certificate was the last thing the client had; thrown: " + thrown).isTrue();
-            assertThat(thrown).isInstanceOf(UntrustedCertificateException.class)
+            assertThat(relay.heldBackAfterTheCertificate())
+                    .as("the certificate was the last thing the client had; thrown: " + thrown)
+                    .isTrue();
+            assertThat(thrown)
+                    .isInstanceOf(UntrustedCertificateException.class)
                     .hasMessageContaining("pin it with --servercert " + gateway.pin());
         }
     }

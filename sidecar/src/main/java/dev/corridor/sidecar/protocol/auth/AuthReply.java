@@ -15,8 +15,15 @@ public sealed interface AuthReply {
      * @param authId the {@code <auth id>}: {@code main}, {@code challenge} (a RADIUS challenge), ...
      * @param sso    the single-sign-on links, when the form is an SSO login
      */
-    record Form(String authId, Optional<String> message, Optional<String> error, Optional<String> banner,
-                String action, List<FormField> fields, Optional<SsoLogin> sso) implements AuthReply {
+    record Form(
+            String authId,
+            Optional<String> message,
+            Optional<String> error,
+            Optional<String> banner,
+            String action,
+            List<FormField> fields,
+            Optional<SsoLogin> sso)
+            implements AuthReply {
         public Form {
             fields = List.copyOf(fields);
         }
@@ -40,8 +47,7 @@ public sealed interface AuthReply {
     }
 
     /** Logged in ({@code <auth id="success">} or {@code type="complete"}). */
-    record Success(Optional<String> banner) implements AuthReply {
-    }
+    record Success(Optional<String> banner) implements AuthReply {}
 
     /**
      * Where an SSO login happens: the identity provider's page to open, the page that ends it, and the browser cookie
@@ -49,6 +55,6 @@ public sealed interface AuthReply {
      *
      * @param externalBrowser the gateway wants the login in the user's own browser ({@code sso-v2-browser-mode})
      */
-    record SsoLogin(String loginUrl, Optional<String> finalUrl, Optional<String> tokenCookieName, boolean externalBrowser) {
-    }
+    record SsoLogin(
+            String loginUrl, Optional<String> finalUrl, Optional<String> tokenCookieName, boolean externalBrowser) {}
 }

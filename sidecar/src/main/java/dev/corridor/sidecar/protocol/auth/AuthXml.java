@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.MissingResourceException;
 import java.util.Optional;
 import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
-import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamReader;
 import javax.xml.stream.XMLStreamWriter;
 
@@ -25,8 +25,7 @@ public final class AuthXml {
     private static final XMLInputFactory XML = hardenedFactory();
     private static final XMLOutputFactory XML_OUT = XMLOutputFactory.newDefaultFactory();
 
-    private AuthXml() {
-    }
+    private AuthXml() {}
 
     /** A parsed reply, with what travels beside the form: the opaque state to echo, and a session token. */
     public record Parsed(AuthReply reply, Optional<String> opaque, Optional<String> sessionToken) {
@@ -41,14 +40,21 @@ public final class AuthXml {
      *
      * @param clientCertificateFailed tell an ASA that asked for a client certificate that none comes
      */
-    public static byte[] init(ClientProfile profile, List<AuthMethod> capabilities, String groupAccessUrl, Optional<String> groupSelect,
-                              boolean clientCertificateFailed) {
+    public static byte[] init(
+            ClientProfile profile,
+            List<AuthMethod> capabilities,
+            String groupAccessUrl,
+            Optional<String> groupSelect,
+            boolean clientCertificateFailed) {
         StringBuilder xml = start("init", profile, capabilities)
-                .append("<group-access>").append(escape(groupAccessUrl)).append("</group-access>");
+                .append("<group-access>")
+                .append(escape(groupAccessUrl))
+                .append("</group-access>");
         if (clientCertificateFailed) {
             xml.append("<client-cert-fail/>");
         }
-        groupSelect.ifPresent(g -> xml.append("<group-select>").append(escape(g)).append("</group-select>"));
+        groupSelect.ifPresent(
+                g -> xml.append("<group-select>").append(escape(g)).append("</group-select>"));
         return finish(xml);
     }
 
@@ -56,18 +62,27 @@ public final class AuthXml {
      * An answer to a form: the gateway's opaque state as it sent it, then each field as {@code <NAME>value</NAME>} inside
      * {@code <auth>}, then the group, in openconnect's order ({@code auth.c xmlpost_append_form_opts}).
      */
-    public static byte[] reply(ClientProfile profile, List<AuthMethod> capabilities, Optional<String> opaque,
-                               List<Map.Entry<String, String>> fields, Optional<String> groupSelect) {
+    public static byte[] reply(
+            ClientProfile profile,
+            List<AuthMethod> capabilities,
+            Optional<String> opaque,
+            List<Map.Entry<String, String>> fields,
+            Optional<String> groupSelect) {
         StringBuilder xml = start("auth-reply", profile, capabilities);
         opaque.ifPresent(xml::append);
         xml.append("<auth>");
         for (Map.Entry<String, String> field : fields) {
-            xml.append('<').append(field.getKey()).append('>')
+            xml.append('<')
+                    .append(field.getKey())
+                    .append('>')
                     .append(escape(field.getValue()))
-                    .append("</").append(field.getKey()).append('>');
+                    .append("</")
+                    .append(field.getKey())
+                    .append('>');
         }
         xml.append("</auth>");
-        groupSelect.ifPresent(g -> xml.append("<group-select>").append(escape(g)).append("</group-select>"));
+        groupSelect.ifPresent(
+                g -> xml.append("<group-select>").append(escape(g)).append("</group-select>"));
         return finish(xml);
     }
 
@@ -75,14 +90,21 @@ public final class AuthXml {
      * The answer to a multiple-certificate request ({@code auth.c post_multicert_response}): the machine certificate
      * is the TLS connection's, the user certificate travels as a PKCS#7 chain with its signature over the request.
      */
-    public static byte[] multipleCertificateReply(ClientProfile profile, List<AuthMethod> capabilities, Optional<String> opaque,
-                                                  byte[] userChainPkcs7, String hashAlgorithm, byte[] signature) {
+    public static byte[] multipleCertificateReply(
+            ClientProfile profile,
+            List<AuthMethod> capabilities,
+            Optional<String> opaque,
+            byte[] userChainPkcs7,
+            String hashAlgorithm,
+            byte[] signature) {
         StringBuilder xml = start("auth-reply", profile, capabilities).append("<session-token/><session-id/>");
         opaque.ifPresent(xml::append);
         xml.append("<auth><client-cert-chain cert-store=\"1M\"><client-cert-sent-via-protocol/></client-cert-chain>")
                 .append("<client-cert-chain cert-store=\"1U\"><client-cert cert-format=\"pkcs7\">")
                 .append(base64Lines(userChainPkcs7))
-                .append("</client-cert><client-cert-auth-signature hash-algorithm-chosen=\"").append(escape(hashAlgorithm)).append("\">")
+                .append("</client-cert><client-cert-auth-signature hash-algorithm-chosen=\"")
+                .append(escape(hashAlgorithm))
+                .append("\">")
                 .append(base64Lines(signature))
                 .append("</client-cert-auth-signature></client-cert-chain></auth>");
         return finish(xml);
@@ -90,12 +112,21 @@ public final class AuthXml {
 
     private static StringBuilder start(String type, ClientProfile profile, List<AuthMethod> capabilities) {
         StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-                .append("<config-auth client=\"vpn\" type=\"").append(type).append("\" aggregate-auth-version=\"2\">")
-                .append("<version who=\"vpn\">").append(escape(profile.version())).append("</version>")
+                .append("<config-auth client=\"vpn\" type=\"")
+                .append(type)
+                .append("\" aggregate-auth-version=\"2\">")
+                .append("<version who=\"vpn\">")
+                .append(escape(profile.version()))
+                .append("</version>")
                 .append("<device-id");
         if (profile.os().mobile()) {
-            xml.append(" platform-version=\"").append(ReportedOs.MOBILE_PLATFORM_VERSION).append("\" device-type=\"")
-                    .append(profile.os().id()).append("\" unique-id=\"").append(ReportedOs.MOBILE_UNIQUE_ID).append('"');
+            xml.append(" platform-version=\"")
+                    .append(ReportedOs.MOBILE_PLATFORM_VERSION)
+                    .append("\" device-type=\"")
+                    .append(profile.os().id())
+                    .append("\" unique-id=\"")
+                    .append(ReportedOs.MOBILE_UNIQUE_ID)
+                    .append('"');
         }
         xml.append('>').append(profile.os().id()).append("</device-id>");
         if (!capabilities.isEmpty()) {
@@ -114,15 +145,18 @@ public final class AuthXml {
 
     /** Base64 in lines of 64 characters, as openconnect wraps the certificate and the signature. */
     private static String base64Lines(byte[] bytes) {
-        return Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(bytes);
+        return Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(bytes);
     }
 
     /** Parses a gateway reply body. */
     public static Parsed parse(byte[] body) throws ProtocolException {
-        // Whitespace before the XML declaration is not XML, but openconnect's libxml2 takes it, and its Cisco test server
+        // Whitespace before the XML declaration is not XML, but openconnect's libxml2 takes it, and its Cisco test
+        // server
         // sends it (fake-cisco-server.py): skipped, not refused.
         int start = 0;
-        while (start < body.length && (body[start] == '\n' || body[start] == '\r' || body[start] == ' ' || body[start] == '\t')) {
+        while (start < body.length
+                && (body[start] == '\n' || body[start] == '\r' || body[start] == ' ' || body[start] == '\t')) {
             start++;
         }
         try {
@@ -170,12 +204,14 @@ public final class AuthXml {
         while (xml.hasNext()) {
             int event = xml.next();
             if (event == XMLStreamConstants.DTD) {
-                throw new ProtocolException("gateway login XML contains a DOCTYPE declaration; refused (entities are not accepted from a gateway)");
+                throw new ProtocolException(
+                        "gateway login XML contains a DOCTYPE declaration; refused (entities are not accepted from a gateway)");
             }
             if (event == XMLStreamConstants.END_ELEMENT) {
                 depth--;
                 if (xml.getLocalName().equals("select")) {
-                    reply.fields.add(new FormField(reply.selectName, FormField.Kind.SELECT, reply.selectLabel, "", reply.options));
+                    reply.fields.add(new FormField(
+                            reply.selectName, FormField.Kind.SELECT, reply.selectLabel, "", reply.options));
                     reply.selectName = null;
                     reply.options = new ArrayList<>();
                 }
@@ -199,7 +235,8 @@ public final class AuthXml {
                 case "input" -> input(xml).ifPresent(reply.fields::add);
                 case "select" -> {
                     if (reply.selectName != null) {
-                        throw new ProtocolException("gateway login form has a <select> inside the <select> '" + reply.selectName + "'");
+                        throw new ProtocolException(
+                                "gateway login form has a <select> inside the <select> '" + reply.selectName + "'");
                     }
                     reply.selectName = required(xml, "name");
                     reply.selectLabel = attribute(xml, "label");
@@ -209,9 +246,11 @@ public final class AuthXml {
                     boolean selected = attribute(xml, "selected").equals("true");
                     boolean noAaa = attribute(xml, "noaaa").equals("1");
                     boolean secondAuth = attribute(xml, "second-auth").equals("1");
-                    Optional<String> secondaryUsername = Optional.of(attribute(xml, "secondary_username")).filter(name -> !name.isEmpty());
+                    Optional<String> secondaryUsername =
+                            Optional.of(attribute(xml, "secondary_username")).filter(name -> !name.isEmpty());
                     String label = text(xml);
-                    reply.options.add(new FormField.Option(value.isEmpty() ? label : value, label, selected, noAaa, secondAuth, secondaryUsername));
+                    reply.options.add(new FormField.Option(
+                            value.isEmpty() ? label : value, label, selected, noAaa, secondAuth, secondaryUsername));
                 }
                 case "opaque" -> {
                     if (topLevel) {
@@ -230,7 +269,8 @@ public final class AuthXml {
                 case "sso-v2-login" -> reply.ssoLogin = text(xml);
                 case "sso-v2-login-final" -> reply.ssoFinal = text(xml);
                 case "sso-v2-token-cookie-name" -> reply.ssoTokenCookie = text(xml);
-                case "sso-v2-browser-mode" -> reply.ssoExternalBrowser = text(xml).equals("external");
+                case "sso-v2-browser-mode" ->
+                    reply.ssoExternalBrowser = text(xml).equals("external");
                 default -> {
                     // Elements that carry nothing for a client (title, version, host-scan, config...).
                 }
@@ -239,7 +279,9 @@ public final class AuthXml {
                 depth--; // text() and copy() read up to the element's end
             }
         }
-        return new Parsed(result(reply), Optional.ofNullable(reply.opaque).filter(o -> !o.isEmpty()),
+        return new Parsed(
+                result(reply),
+                Optional.ofNullable(reply.opaque).filter(o -> !o.isEmpty()),
                 Optional.ofNullable(reply.sessionToken).filter(t -> !t.isEmpty()));
     }
 
@@ -260,12 +302,21 @@ public final class AuthXml {
             throw new ProtocolException("gateway sent a login reply without a form (no <auth> element)"
                     + (reply.error == null ? "" : ": " + reply.error));
         }
-        Optional<AuthReply.SsoLogin> sso = Optional.ofNullable(reply.ssoLogin).filter(url -> !url.isEmpty())
-                .map(url -> new AuthReply.SsoLogin(url, Optional.ofNullable(reply.ssoFinal), Optional.ofNullable(reply.ssoTokenCookie),
+        Optional<AuthReply.SsoLogin> sso = Optional.ofNullable(reply.ssoLogin)
+                .filter(url -> !url.isEmpty())
+                .map(url -> new AuthReply.SsoLogin(
+                        url,
+                        Optional.ofNullable(reply.ssoFinal),
+                        Optional.ofNullable(reply.ssoTokenCookie),
                         reply.ssoExternalBrowser));
-        return new AuthReply.Form(reply.authId == null ? "" : reply.authId, Optional.ofNullable(reply.message),
-                Optional.ofNullable(reply.error), Optional.ofNullable(reply.banner), reply.action == null ? "" : reply.action,
-                reply.fields, sso);
+        return new AuthReply.Form(
+                reply.authId == null ? "" : reply.authId,
+                Optional.ofNullable(reply.message),
+                Optional.ofNullable(reply.error),
+                Optional.ofNullable(reply.banner),
+                reply.action == null ? "" : reply.action,
+                reply.fields,
+                sso);
     }
 
     /**
@@ -289,9 +340,11 @@ public final class AuthXml {
                     depth--;
                     writer.writeEndElement();
                 }
-                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> writer.writeCharacters(xml.getText());
-                case XMLStreamConstants.ENTITY_REFERENCE -> throw new ProtocolException("gateway login XML refers to the undeclared entity &"
-                        + xml.getLocalName() + "; in <opaque>");
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE ->
+                    writer.writeCharacters(xml.getText());
+                case XMLStreamConstants.ENTITY_REFERENCE ->
+                    throw new ProtocolException("gateway login XML refers to the undeclared entity &"
+                            + xml.getLocalName() + "; in <opaque>");
                 default -> {
                     // comments and processing instructions carry nothing
                 }
@@ -313,11 +366,14 @@ public final class AuthXml {
         StringBuilder text = new StringBuilder();
         while (true) {
             switch (xml.next()) {
-                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> text.append(xml.getText());
-                case XMLStreamConstants.ENTITY_REFERENCE -> throw new ProtocolException("gateway login XML refers to the undeclared entity &"
-                        + xml.getLocalName() + "; in <" + element + ">");
-                case XMLStreamConstants.START_ELEMENT -> throw new ProtocolException("gateway login XML has an element <"
-                        + xml.getLocalName() + "> inside <" + element + ">, which holds only text");
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE ->
+                    text.append(xml.getText());
+                case XMLStreamConstants.ENTITY_REFERENCE ->
+                    throw new ProtocolException("gateway login XML refers to the undeclared entity &"
+                            + xml.getLocalName() + "; in <" + element + ">");
+                case XMLStreamConstants.START_ELEMENT ->
+                    throw new ProtocolException("gateway login XML has an element <" + xml.getLocalName() + "> inside <"
+                            + element + ">, which holds only text");
                 case XMLStreamConstants.END_ELEMENT -> {
                     return text.toString().strip();
                 }
@@ -342,7 +398,12 @@ public final class AuthXml {
         if (kind == null) {
             return Optional.empty();
         }
-        return Optional.of(new FormField(required(xml, "name"), kind, attribute(xml, "label"), attribute(xml, "value"), List.of(),
+        return Optional.of(new FormField(
+                required(xml, "name"),
+                kind,
+                attribute(xml, "label"),
+                attribute(xml, "value"),
+                List.of(),
                 attribute(xml, "second-auth").equals("1")));
     }
 
@@ -366,7 +427,8 @@ public final class AuthXml {
 
     static String escape(String text) {
         StringBuilder out = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             switch (c) {
                 case '<' -> out.append("&lt;");
                 case '>' -> out.append("&gt;");

@@ -16,6 +16,7 @@ public record ClientProfile(String userAgent, ReportedOs os, String version) {
      * IPv6 and DNS.
      */
     public static final String DEFAULT_USER_AGENT = "AnyConnect-compatible OpenConnect VPN Agent v9.20 (Corridor)";
+
     public static final String DEFAULT_VERSION = "v9.20";
 
     public ClientProfile {

@@ -53,7 +53,9 @@ public final class CookieJar {
 
     /** The {@code Cookie} request header value: {@code a=1; b=2}. */
     public String header() {
-        return cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("; "));
+        return cookies.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("; "));
     }
 
     private static boolean expired(String[] attributes, Instant now) {
@@ -74,7 +76,9 @@ public final class CookieJar {
             }
             if (key.equalsIgnoreCase("Expires")) {
                 try {
-                    return !ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().isAfter(now);
+                    return !ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)
+                            .toInstant()
+                            .isAfter(now);
                 } catch (DateTimeParseException e) {
                     return false;
                 }

@@ -7,7 +7,8 @@ import java.util.Optional;
  * What a login may answer with: a user name, the passwords in the order the gateway asks for them (the password, then
  * each further static factor), answers to named fields, and a soft token for one-time codes.
  */
-public record Credentials(Optional<String> username, List<String> passwords, List<FormEntry> formEntries, Optional<OneTimeCodes> codes) {
+public record Credentials(
+        Optional<String> username, List<String> passwords, List<FormEntry> formEntries, Optional<OneTimeCodes> codes) {
 
     public Credentials {
         passwords = List.copyOf(passwords);

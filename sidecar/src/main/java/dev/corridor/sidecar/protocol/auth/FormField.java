@@ -12,7 +12,14 @@ import java.util.Optional;
 public record FormField(String name, Kind kind, String label, String value, List<Option> options, boolean secondAuth) {
 
     /** How an input is filled: {@code SSO} is the token an SSO login yields ({@code <input type="sso">}). */
-    public enum Kind { TEXT, PASSWORD, HIDDEN, SELECT, SSO, OTHER }
+    public enum Kind {
+        TEXT,
+        PASSWORD,
+        HIDDEN,
+        SELECT,
+        SSO,
+        OTHER
+    }
 
     /**
      * An {@code <option>} of a select. For the group list, what the group asks of the form's other inputs
@@ -21,7 +28,13 @@ public record FormField(String name, Kind kind, String label, String value, List
      *
      * @param selected the gateway's default choice ({@code selected="true"})
      */
-    public record Option(String value, String label, boolean selected, boolean noAaa, boolean secondAuth, Optional<String> secondaryUsername) {
+    public record Option(
+            String value,
+            String label,
+            boolean selected,
+            boolean noAaa,
+            boolean secondAuth,
+            Optional<String> secondaryUsername) {
         public Option(String value, String label) {
             this(value, label, false, false, false, Optional.empty());
         }

@@ -55,8 +55,7 @@ public final class LoginDialogue {
     }
 
     /** What to send for a form. */
-    public sealed interface Step {
-    }
+    public sealed interface Step {}
 
     /** The answers to a form, in form order, plus the group selection that travels outside {@code <auth>}. */
     public record Answers(List<Map.Entry<String, String>> fields, Optional<String> groupSelect) implements Step {
@@ -69,43 +68,63 @@ public final class LoginDialogue {
      * Ask the gateway for another group's form first (an init naming the group), as openconnect does when the
      * wanted group is not the form's default: a gateway may ask different questions per group.
      */
-    public record SwitchGroup(String group) implements Step {
-    }
+    public record SwitchGroup(String group) implements Step {}
 
     public Step answer(AuthReply.Form form) throws AuthenticationException {
         if (saysLoginFailed(form)) {
             // The user name stays out: this text reaches /status, logs and Kubernetes Events.
-            String gatewaySays = " (gateway says: " + form.error().or(form::message).orElseThrow().replace('\n', ' ').strip() + ")";
+            String gatewaySays = " (gateway says: "
+                    + form.error()
+                            .or(form::message)
+                            .orElseThrow()
+                            .replace('\n', ' ')
+                            .strip() + ")";
             if (codesSent > 0) {
-                throw AuthenticationException.rejected("the gateway refused the login with the one-time code" + gatewaySays
-                        + "; no code is sent twice. Check the clock (TOTP codes are time-based) and the token seed");
+                throw AuthenticationException.rejected(
+                        "the gateway refused the login with the one-time code" + gatewaySays
+                                + "; no code is sent twice. Check the clock (TOTP codes are time-based) and the token seed");
             }
             throw AuthenticationException.rejected("the gateway rejected the login"
                     + (credentials.username().isPresent() ? " for the configured user" : "") + gatewaySays);
         }
         if (form.sso().isPresent() || form.fields().stream().anyMatch(f -> f.kind() == FormField.Kind.SSO)) {
-            throw AuthenticationException.unanswerable("the gateway logs in with single sign-on (SAML) only: log in once with "
-                    + "'corridor-sidecar authenticate --external-browser URL' (or openconnect --authenticate) and hand the "
-                    + "session cookie over with --cookie-file or --cookie-on-stdin");
+            throw AuthenticationException.unanswerable(
+                    "the gateway logs in with single sign-on (SAML) only: log in once with "
+                            + "'corridor-sidecar authenticate --external-browser URL' (or openconnect --authenticate) and hand the "
+                            + "session cookie over with --cookie-file or --cookie-on-stdin");
         }
         if (form.fields().isEmpty()) {
             // An empty answer would only bring the form back, up to the login's limit; openconnect refuses it too.
-            throw AuthenticationException.unanswerable("the gateway's login form " + (form.authId().isEmpty() ? "" : "'" + form.authId() + "' ")
-                    + "has no field to fill in" + form.message().map(m -> " (gateway says: " + m.replace('\n', ' ').strip() + ")").orElse("")
+            throw AuthenticationException.unanswerable("the gateway's login form "
+                    + (form.authId().isEmpty() ? "" : "'" + form.authId() + "' ")
+                    + "has no field to fill in"
+                    + form.message()
+                            .map(m -> " (gateway says: " + m.replace('\n', ' ').strip() + ")")
+                            .orElse("")
                     + "; it may want a client certificate (--certificate) or another auth group (--authgroup)");
         }
         Optional<FormField> groupList = form.fields().stream()
-                .filter(field -> field.kind() == FormField.Kind.SELECT && field.name().equals(GROUP_FIELD)).findFirst();
+                .filter(field ->
+                        field.kind() == FormField.Kind.SELECT && field.name().equals(GROUP_FIELD))
+                .findFirst();
         Optional<String> groupSelect = Optional.empty();
         Optional<FormField.Option> group = Optional.empty();
         if (groupList.isPresent()) {
             groupSelect = group(groupList.get(), entry(form, groupList.get()));
-            Optional<FormField.Option> gatewayDefault = groupList.get().options().stream().filter(FormField.Option::selected).findFirst()
+            Optional<FormField.Option> gatewayDefault = groupList.get().options().stream()
+                    .filter(FormField.Option::selected)
+                    .findFirst()
                     .or(() -> groupList.get().options().stream().findFirst());
             Optional<String> wanted = groupSelect;
-            group = wanted.flatMap(value -> groupList.get().options().stream().filter(option -> option.value().equals(value)).findFirst())
+            group = wanted.flatMap(value -> groupList.get().options().stream()
+                            .filter(option -> option.value().equals(value))
+                            .findFirst())
                     .or(() -> gatewayDefault);
-            if (wanted.isPresent() && !gatewayDefault.map(option -> option.value().equals(wanted.get())).orElse(true) && !groupRequested) {
+            if (wanted.isPresent()
+                    && !gatewayDefault
+                            .map(option -> option.value().equals(wanted.get()))
+                            .orElse(true)
+                    && !groupRequested) {
                 groupRequested = true;
                 return new SwitchGroup(wanted.get());
             }
@@ -113,7 +132,8 @@ public final class LoginDialogue {
         List<Map.Entry<String, String>> fields = new ArrayList<>();
         for (FormField field : form.fields()) {
             Optional<String> entry = entry(form, field);
-            if ((field.kind() == FormField.Kind.TEXT || field.kind() == FormField.Kind.PASSWORD) && notAsked(field, group)) {
+            if ((field.kind() == FormField.Kind.TEXT || field.kind() == FormField.Kind.PASSWORD)
+                    && notAsked(field, group)) {
                 // Sent as it came, as openconnect sends an input it marks IGNORE.
                 fields.add(Map.entry(field.name(), field.value()));
                 continue;
@@ -125,7 +145,8 @@ public final class LoginDialogue {
                         fields.add(Map.entry(field.name(), choose(form, field, entry)));
                     }
                 }
-                case TEXT -> fields.add(Map.entry(field.name(), entry.isPresent() ? entry.get() : text(form, field, group)));
+                case TEXT ->
+                    fields.add(Map.entry(field.name(), entry.isPresent() ? entry.get() : text(form, field, group)));
                 case PASSWORD -> {
                     if (NOT_SENT.contains(field.name())) {
                         continue;
@@ -133,9 +154,10 @@ public final class LoginDialogue {
                     String name = SENT_AS_PASSWORD.contains(field.name()) ? "password" : field.name();
                     fields.add(Map.entry(name, entry.isPresent() ? entry.get() : password(form, field)));
                 }
-                case SSO, OTHER -> throw AuthenticationException.unanswerable("the gateway's login form asks for "
-                        + field.describe() + ", an input Corridor cannot fill in unattended; answer it with -F "
-                        + formName(form) + ":" + field.name() + "=VALUE");
+                case SSO, OTHER ->
+                    throw AuthenticationException.unanswerable("the gateway's login form asks for "
+                            + field.describe() + ", an input Corridor cannot fill in unattended; answer it with -F "
+                            + formName(form) + ":" + field.name() + "=VALUE");
             }
         }
         return new Answers(fields, groupSelect);
@@ -146,7 +168,8 @@ public final class LoginDialogue {
      * authentication ({@code noaaa}), and no input of the second authentication unless the group has one.
      */
     private static boolean notAsked(FormField field, Optional<FormField.Option> group) {
-        return group.map(chosen -> chosen.noAaa() || field.secondAuth() && !chosen.secondAuth()).orElse(false);
+        return group.map(chosen -> chosen.noAaa() || (field.secondAuth() && !chosen.secondAuth()))
+                .orElse(false);
     }
 
     /** The configured answer to this field of this form, if any. */
@@ -172,33 +195,44 @@ public final class LoginDialogue {
                 return Optional.of(option.value());
             }
         }
-        List<String> offered = field.options().stream().map(FormField.Option::value).toList();
-        throw AuthenticationException.unanswerable("auth group '" + wanted.get() + "' is not offered by the gateway; it offers "
-                + (offered.isEmpty() ? "none (leave --authgroup unset for the gateway's default)"
-                        : String.join(", ", offered) + " (set --authgroup to one of them, or leave it unset for the gateway's default)"));
+        List<String> offered =
+                field.options().stream().map(FormField.Option::value).toList();
+        throw AuthenticationException.unanswerable(
+                "auth group '" + wanted.get() + "' is not offered by the gateway; it offers "
+                        + (offered.isEmpty()
+                                ? "none (leave --authgroup unset for the gateway's default)"
+                                : String.join(", ", offered)
+                                        + " (set --authgroup to one of them, or leave it unset for the gateway's default)"));
     }
 
     /** Another select: the configured option, by value or label. */
     private String choose(AuthReply.Form form, FormField field, Optional<String> entry) throws AuthenticationException {
         if (entry.isEmpty()) {
             throw AuthenticationException.unanswerable("the gateway's login form asks to choose " + field.describe()
-                    + ", a choice Corridor has no setting for; answer it with -F " + formName(form) + ":" + field.name() + "=VALUE");
+                    + ", a choice Corridor has no setting for; answer it with -F " + formName(form) + ":" + field.name()
+                    + "=VALUE");
         }
         for (FormField.Option option : field.options()) {
             if (option.value().equals(entry.get()) || option.label().equals(entry.get())) {
                 return option.value();
             }
         }
-        throw AuthenticationException.unanswerable("'" + entry.get() + "' is not among the choices of " + field.describe() + ": "
-                + String.join(", ", field.options().stream().map(FormField.Option::value).toList()));
+        throw AuthenticationException.unanswerable("'" + entry.get() + "' is not among the choices of "
+                + field.describe() + ": "
+                + String.join(
+                        ", ",
+                        field.options().stream().map(FormField.Option::value).toList()));
     }
 
-    private String text(AuthReply.Form form, FormField field, Optional<FormField.Option> group) throws AuthenticationException {
+    private String text(AuthReply.Form form, FormField field, Optional<FormField.Option> group)
+            throws AuthenticationException {
         if (field.name().equals(SECOND_USER_FIELD)) {
             // The chosen group may name the second authentication's user; otherwise only the configuration can.
-            return group.flatMap(FormField.Option::secondaryUsername).orElseThrow(() -> AuthenticationException.unanswerable(
-                    "the gateway's login form asks for the second authentication's user name " + field.describe()
-                            + "; answer it with -F " + formName(form) + ":" + field.name() + "=USER"));
+            return group.flatMap(FormField.Option::secondaryUsername)
+                    .orElseThrow(() -> AuthenticationException.unanswerable(
+                            "the gateway's login form asks for the second authentication's user name "
+                                    + field.describe() + "; answer it with -F " + formName(form) + ":" + field.name()
+                                    + "=USER"));
         }
         String name = field.name().toLowerCase(Locale.ROOT);
         if (!name.startsWith("user") && !name.startsWith("uname")) {
@@ -206,12 +240,15 @@ public final class LoginDialogue {
                     + ", which Corridor cannot answer from its configuration; answer it with -F " + formName(form) + ":"
                     + field.name() + "=VALUE");
         }
-        return credentials.username().orElseThrow(() -> AuthenticationException.unanswerable(
-                "the gateway asks for a user name " + field.describe() + " but none is configured (set --user or --user-file)"));
+        return credentials
+                .username()
+                .orElseThrow(() -> AuthenticationException.unanswerable("the gateway asks for a user name "
+                        + field.describe() + " but none is configured (set --user or --user-file)"));
     }
 
     private String password(AuthReply.Form form, FormField field) throws AuthenticationException {
-        boolean secondFactor = field.name().equals(SECOND_FACTOR_FIELD) || formName(form).equals(CHALLENGE_FORM);
+        boolean secondFactor =
+                field.name().equals(SECOND_FACTOR_FIELD) || formName(form).equals(CHALLENGE_FORM);
         boolean passwordsLeft = passwordsUsed < credentials.passwords().size();
         if (credentials.codes().isPresent() && (secondFactor || !passwordsLeft)) {
             return code(field);
@@ -228,8 +265,9 @@ public final class LoginDialogue {
 
     private String code(FormField field) throws AuthenticationException {
         if (codesSent >= MAX_CODES) {
-            throw AuthenticationException.rejected("the gateway asks for a one-time code (" + field.describe() + ") a third time; "
-                    + "two were sent, and no more are, lest the account be locked. Check the clock and the token seed");
+            throw AuthenticationException.rejected(
+                    "the gateway asks for a one-time code (" + field.describe() + ") a third time; "
+                            + "two were sent, and no more are, lest the account be locked. Check the clock and the token seed");
         }
         codesSent++;
         return credentials.codes().orElseThrow().next();
@@ -241,6 +279,8 @@ public final class LoginDialogue {
      */
     private static boolean saysLoginFailed(AuthReply.Form form) {
         return form.error().isPresent()
-                || form.message().map(m -> m.toLowerCase(Locale.ROOT).startsWith(LOGIN_FAILED)).orElse(false);
+                || form.message()
+                        .map(m -> m.toLowerCase(Locale.ROOT).startsWith(LOGIN_FAILED))
+                        .orElse(false);
     }
 }

@@ -11,10 +11,16 @@ import java.util.Optional;
  * refuse clients that send it.
  */
 public enum ReportedOs {
-    LINUX("linux"), LINUX_64("linux-64"), WIN("win"), MAC_INTEL("mac-intel"), ANDROID("android"), APPLE_IOS("apple-ios");
+    LINUX("linux"),
+    LINUX_64("linux-64"),
+    WIN("win"),
+    MAC_INTEL("mac-intel"),
+    ANDROID("android"),
+    APPLE_IOS("apple-ios");
 
     /** The unique id openconnect reports for a mobile platform: forty A's. */
     static final String MOBILE_UNIQUE_ID = "A".repeat(40);
+
     static final String MOBILE_PLATFORM_VERSION = "1.0";
 
     private final String id;

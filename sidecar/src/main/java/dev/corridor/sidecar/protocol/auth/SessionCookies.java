@@ -10,8 +10,7 @@ package dev.corridor.sidecar.protocol.auth;
 public final class SessionCookies {
     private static final String PREFIX = CookieJar.SESSION_COOKIE + "=";
 
-    private SessionCookies() {
-    }
+    private SessionCookies() {}
 
     /**
      * The webvpn value in a cookie as another client printed it.

@@ -14,8 +14,7 @@ public final class CstpFraming {
 
     private static final byte[] MAGIC = {'S', 'T', 'F', 1};
 
-    private CstpFraming() {
-    }
+    private CstpFraming() {}
 
     /** Writes a header for a payload of {@code payloadLength} bytes into {@code buf[off..off+8)}. */
     public static void writeHeader(byte[] buf, int off, PacketType type, int payloadLength) {
@@ -46,11 +45,13 @@ public final class CstpFraming {
             }
         }
         if (buf[off + 7] != 0) {
-            throw new ProtocolException(String.format("bad CSTP frame: reserved byte is %02x, expected 00", buf[off + 7]));
+            throw new ProtocolException(
+                    String.format("bad CSTP frame: reserved byte is %02x, expected 00", buf[off + 7]));
         }
-        int length = (buf[off + 4] & 0xff) << 8 | buf[off + 5] & 0xff;
+        int length = (buf[off + 4] & 0xff) << 8 | (buf[off + 5] & 0xff);
         if (length > MAX_PAYLOAD) {
-            throw new ProtocolException("bad CSTP frame: payload length " + length + " exceeds the " + MAX_PAYLOAD + " bytes a TLS record can carry");
+            throw new ProtocolException("bad CSTP frame: payload length " + length + " exceeds the " + MAX_PAYLOAD
+                    + " bytes a TLS record can carry");
         }
         return length;
     }

@@ -38,6 +38,7 @@ public record HttpHeaders(List<Map.Entry<String, String>> entries) {
     /** True when some header name starts with the prefix, ignoring case. */
     public boolean anyStartingWith(String prefix) {
         String lower = prefix.toLowerCase(Locale.ROOT);
-        return entries.stream().anyMatch(e -> e.getKey().toLowerCase(Locale.ROOT).startsWith(lower));
+        return entries.stream()
+                .anyMatch(e -> e.getKey().toLowerCase(Locale.ROOT).startsWith(lower));
     }
 }

@@ -17,7 +17,8 @@ public record HttpResponseHead(int status, String reason, HttpHeaders headers) {
         String text = new String(buf, off, len, StandardCharsets.ISO_8859_1);
         String[] lines = text.split("\r\n", -1);
         if (lines.length > MAX_HEADER_LINES) {
-            throw new ProtocolException("gateway sent an HTTP reply with more than " + MAX_HEADER_LINES + " header lines");
+            throw new ProtocolException(
+                    "gateway sent an HTTP reply with more than " + MAX_HEADER_LINES + " header lines");
         }
         String statusLine = lines[0];
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
@@ -43,7 +44,8 @@ public record HttpResponseHead(int status, String reason, HttpHeaders headers) {
             if (colon <= 0) {
                 throw new ProtocolException("gateway sent a bad HTTP header line: '" + printable(line) + "'");
             }
-            headers.add(Map.entry(line.substring(0, colon).strip(), line.substring(colon + 1).strip()));
+            headers.add(Map.entry(
+                    line.substring(0, colon).strip(), line.substring(colon + 1).strip()));
         }
         return new HttpResponseHead(status, reason, new HttpHeaders(headers));
     }
@@ -55,9 +57,10 @@ public record HttpResponseHead(int status, String reason, HttpHeaders headers) {
     private static void refuseControlCharacters(String line) throws ProtocolException {
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (c < 0x20 && c != '\t' || c == 0x7f) {
-                throw new ProtocolException("gateway sent an HTTP head line with a control character (only tab is allowed): '"
-                        + printable(line) + "'");
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                throw new ProtocolException(
+                        "gateway sent an HTTP head line with a control character (only tab is allowed): '"
+                                + printable(line) + "'");
             }
         }
     }

@@ -17,12 +17,10 @@ public sealed interface BrowserRequest {
     String PATH = "/api/sso/";
 
     /** Not an HTTP GET request line: dropped unanswered. */
-    record Malformed() implements BrowserRequest {
-    }
+    record Malformed() implements BrowserRequest {}
 
     /** Another path (a favicon, a probe), or a token that is not base64: 404, and the wait goes on. */
-    record NotFound() implements BrowserRequest {
-    }
+    record NotFound() implements BrowserRequest {}
 
     /**
      * The browser, back from the login with the encrypted token.
@@ -50,7 +48,9 @@ public sealed interface BrowserRequest {
     static BrowserRequest parse(String requestLine) {
         String version = " HTTP/1.";
         int versionAt = requestLine.length() - version.length() - 1;
-        if (!requestLine.startsWith("GET /") || versionAt < 5 || !requestLine.startsWith(version, versionAt)
+        if (!requestLine.startsWith("GET /")
+                || versionAt < 5
+                || !requestLine.startsWith(version, versionAt)
                 || !Character.isDigit(requestLine.charAt(requestLine.length() - 1))) {
             return new Malformed();
         }
@@ -65,7 +65,8 @@ public sealed interface BrowserRequest {
         if (query >= 0) {
             for (String parameter : rest.substring(query + 1).split("&")) {
                 if (parameter.startsWith("return=")) {
-                    returnTo = decode(parameter.substring(7)).filter(BrowserRequest::isPlainWebUrl); // the last one, as hpke.c
+                    returnTo = decode(parameter.substring(7))
+                            .filter(BrowserRequest::isPlainWebUrl); // the last one, as hpke.c
                 }
             }
         }

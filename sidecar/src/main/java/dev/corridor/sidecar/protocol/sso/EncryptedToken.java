@@ -32,10 +32,14 @@ public final class EncryptedToken {
     static final int TAG_IV = 4;
     /** The AES-GCM tag and IV lengths the gateway uses (hpke.c: both 12 bytes, the tag checked as 96 bits). */
     static final int TAG_LENGTH = 12;
+
     static final int IV_LENGTH = 12;
     /** The HKDF info both ends derive the AES key with (hpke.c). */
     private static final byte[] KDF_INFO = "AC_ECIES".getBytes(StandardCharsets.US_ASCII);
-    private static final String[] TAG_NAMES = {"", "1 (the gateway's key)", "2 (the GCM tag)", "3 (the ciphertext)", "4 (the IV)"};
+
+    private static final String[] TAG_NAMES = {
+        "", "1 (the gateway's key)", "2 (the GCM tag)", "3 (the ciphertext)", "4 (the IV)"
+    };
 
     private final byte[] gatewayKey;
     private final byte[] tag;
@@ -57,13 +61,15 @@ public final class EncryptedToken {
     public static EncryptedToken parse(byte[] blob) throws ProtocolException {
         ByteBuffer in = ByteBuffer.wrap(blob);
         if (in.remaining() < 2 || in.getShort() != 0x0001) {
-            throw new ProtocolException("the SSO token does not start with 00 01 (it is not an AnyConnect external-browser token)");
+            throw new ProtocolException(
+                    "the SSO token does not start with 00 01 (it is not an AnyConnect external-browser token)");
         }
         byte[][] values = new byte[TAG_IV + 1][];
         while (in.hasRemaining()) {
             int at = in.position();
             if (in.remaining() < 4) {
-                throw new ProtocolException("the SSO token ends with " + in.remaining() + " stray bytes at offset " + at);
+                throw new ProtocolException(
+                        "the SSO token ends with " + in.remaining() + " stray bytes at offset " + at);
             }
             int tag = Short.toUnsignedInt(in.getShort());
             int length = Short.toUnsignedInt(in.getShort());
@@ -71,11 +77,12 @@ public final class EncryptedToken {
                 throw new ProtocolException("the SSO token has an unknown field, tag " + tag + ", at offset " + at);
             }
             if (values[tag] != null) {
-                throw new ProtocolException("the SSO token has field " + TAG_NAMES[tag] + " twice (again at offset " + at + ")");
+                throw new ProtocolException(
+                        "the SSO token has field " + TAG_NAMES[tag] + " twice (again at offset " + at + ")");
             }
             if (length > in.remaining()) {
-                throw new ProtocolException("the SSO token is cut short: field " + TAG_NAMES[tag] + " at offset " + at + " claims "
-                        + length + " bytes, " + in.remaining() + " remain");
+                throw new ProtocolException("the SSO token is cut short: field " + TAG_NAMES[tag] + " at offset " + at
+                        + " claims " + length + " bytes, " + in.remaining() + " remain");
             }
             values[tag] = new byte[length];
             in.get(values[tag]);
@@ -112,14 +119,16 @@ public final class EncryptedToken {
             agreement.doPhase(theirs, true);
             shared = agreement.generateSecret();
             // No salt is HKDF's salt of 32 zero bytes, which is what openconnect's NULL salt gives.
-            aesKey = KDF.getInstance("HKDF-SHA256").deriveData(HKDFParameterSpec.ofExtract().addIKM(shared).thenExpand(KDF_INFO, 32));
+            aesKey = KDF.getInstance("HKDF-SHA256")
+                    .deriveData(HKDFParameterSpec.ofExtract().addIKM(shared).thenExpand(KDF_INFO, 32));
             Cipher aes = Cipher.getInstance("AES/GCM/NoPadding");
             aes.init(Cipher.DECRYPT_MODE, new SecretKeySpec(aesKey, "AES"), new GCMParameterSpec(TAG_LENGTH * 8, iv));
             aes.update(ciphertext);
             plain = aes.doFinal(tag);
         } catch (AEADBadTagException e) {
-            throw new ProtocolException("the SSO token does not decrypt with this login's STRAP-DH key (the GCM tag does not match): "
-                    + "it was encrypted for another login's key, or altered on the way");
+            throw new ProtocolException(
+                    "the SSO token does not decrypt with this login's STRAP-DH key (the GCM tag does not match): "
+                            + "it was encrypted for another login's key, or altered on the way");
         } catch (GeneralSecurityException e) {
             throw new ProtocolException("the SSO token cannot be decrypted: " + e.getMessage(), e);
         } finally {
@@ -131,7 +140,7 @@ public final class EncryptedToken {
                 throw new ProtocolException("the SSO token decrypts to nothing");
             }
             for (byte b : plain) {
-                if (!(b >= '0' && b <= '9' || b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z')) {
+                if (!((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z'))) {
                     // The token goes into the XML of the next request: hpke.c takes nothing but letters and digits.
                     throw new ProtocolException("the SSO token decrypts to something that is not alphanumeric ("
                             + plain.length + " bytes); refused");
@@ -149,12 +158,15 @@ public final class EncryptedToken {
         try {
             key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(gatewayKey));
         } catch (InvalidKeySpecException e) {
-            throw new ProtocolException("the SSO token's field " + TAG_NAMES[TAG_PUBKEY] + " is not a DER EC public key");
+            throw new ProtocolException(
+                    "the SSO token's field " + TAG_NAMES[TAG_PUBKEY] + " is not a DER EC public key");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK has no EC key factory", e);
         }
-        if (!(key instanceof ECPublicKey ec) || !ec.getParams().getCurve().equals(curve.getCurve())
-                || !ec.getParams().getGenerator().equals(curve.getGenerator()) || !ec.getParams().getOrder().equals(curve.getOrder())) {
+        if (!(key instanceof ECPublicKey ec)
+                || !ec.getParams().getCurve().equals(curve.getCurve())
+                || !ec.getParams().getGenerator().equals(curve.getGenerator())
+                || !ec.getParams().getOrder().equals(curve.getOrder())) {
             throw new ProtocolException("the SSO token's field " + TAG_NAMES[TAG_PUBKEY] + " is not a P-256 key");
         }
         return ec;

@@ -28,6 +28,7 @@ public final class StrapKeys {
     public static final String DH_PUBKEY_HEADER = "X-AnyConnect-STRAP-DH-Pubkey";
     /** The cookie that carries the signing key next to {@code webvpn} (openconnect {@code cstp.c cstp_connect}). */
     public static final String COOKIE_NAME = "openconnect_strapkey";
+
     static final String CURVE = "secp256r1";
     private static final int FIELD_BYTES = 32;
 
@@ -77,11 +78,18 @@ public final class StrapKeys {
         ECPublicKey pub = (ECPublicKey) signing.getPublic();
         byte[] point = new byte[1 + 2 * FIELD_BYTES];
         point[0] = 0x04; // uncompressed
-        System.arraycopy(BigIntegers.asUnsignedByteArray(FIELD_BYTES, pub.getW().getAffineX()), 0, point, 1, FIELD_BYTES);
-        System.arraycopy(BigIntegers.asUnsignedByteArray(FIELD_BYTES, pub.getW().getAffineY()), 0, point, 1 + FIELD_BYTES, FIELD_BYTES);
+        System.arraycopy(
+                BigIntegers.asUnsignedByteArray(FIELD_BYTES, pub.getW().getAffineX()), 0, point, 1, FIELD_BYTES);
+        System.arraycopy(
+                BigIntegers.asUnsignedByteArray(FIELD_BYTES, pub.getW().getAffineY()),
+                0,
+                point,
+                1 + FIELD_BYTES,
+                FIELD_BYTES);
         try {
-            byte[] sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(FIELD_BYTES * 8, key.getS(), new DERBitString(point),
-                    SECObjectIdentifiers.secp256r1).getEncoded(ASN1Encoding.DER);
+            byte[] sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(
+                            FIELD_BYTES * 8, key.getS(), new DERBitString(point), SECObjectIdentifiers.secp256r1)
+                    .getEncoded(ASN1Encoding.DER);
             return Base64.getEncoder().encodeToString(sec1);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode the STRAP key", e); // DER of values built here: never

@@ -16,8 +16,13 @@ import java.util.Optional;
  * @param dtls         the DTLS offer; without one, no X-DTLS header is sent and the session is CSTP only
  * @param profile      the User-Agent and platform, as at login
  */
-public record ConnectRequest(String host, String sessionCookie, String localHostname, int baseMtu, Optional<DtlsOffer> dtls,
-                             ClientProfile profile) {
+public record ConnectRequest(
+        String host,
+        String sessionCookie,
+        String localHostname,
+        int baseMtu,
+        Optional<DtlsOffer> dtls,
+        ClientProfile profile) {
     public static final String PATH = "/CSCOSSLC/tunnel";
     /** Space for DTLS (82), UDP (8) and IPv4 (20) inside the base MTU, as openconnect reserves it. */
     static final int TUNNEL_OVERHEAD = 82 + 8 + 20;

@@ -30,7 +30,8 @@ public enum DtlsCipher {
 
     /** Which CONNECT header a name belongs in. */
     public enum Header {
-        DTLS("X-DTLS-CipherSuite"), DTLS12("X-DTLS12-CipherSuite");
+        DTLS("X-DTLS-CipherSuite"),
+        DTLS12("X-DTLS12-CipherSuite");
 
         private final String name;
 
@@ -45,7 +46,8 @@ public enum DtlsCipher {
 
     /** The DTLS version a name stands for. */
     public enum Protocol {
-        DTLS_0_9("DTLS0.9"), DTLS_1_2("DTLSv1.2");
+        DTLS_0_9("DTLS0.9"),
+        DTLS_1_2("DTLSv1.2");
 
         private final String label;
 
@@ -93,6 +95,9 @@ public enum DtlsCipher {
 
     /** The names one header may carry, colon-separated, for error messages. */
     public static String known(Header header) {
-        return Arrays.stream(values()).filter(c -> c.header == header).map(DtlsCipher::openConnectName).collect(Collectors.joining(":"));
+        return Arrays.stream(values())
+                .filter(c -> c.header == header)
+                .map(DtlsCipher::openConnectName)
+                .collect(Collectors.joining(":"));
     }
 }

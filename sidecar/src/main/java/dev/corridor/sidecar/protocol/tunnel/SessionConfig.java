@@ -64,7 +64,13 @@ public record SessionConfig(
      * @param cipherSuite the suite the gateway chose ({@code PSK-NEGOTIATE} or a legacy suite name)
      * @param mtu         {@code X-DTLS-MTU}, sent in legacy mode only
      */
-    public record DtlsParameters(int port, Optional<String> appId, Optional<String> sessionId, String cipherSuite,
-                                 OptionalInt mtu, Duration dpd, Duration keepalive, Optional<Duration> rekeyInterval) {
-    }
+    public record DtlsParameters(
+            int port,
+            Optional<String> appId,
+            Optional<String> sessionId,
+            String cipherSuite,
+            OptionalInt mtu,
+            Duration dpd,
+            Duration keepalive,
+            Optional<Duration> rekeyInterval) {}
 }

@@ -21,12 +21,12 @@ public final class SessionConfigParser {
     static final int MAX_BANNER = 4096;
     /** An MTU below the IPv4 minimum reassembly size cannot carry the traffic a pod sends. */
     static final int MIN_MTU = 576;
+
     static final int MAX_MTU = 65535;
     /** Ten years bounds every interval: a larger one is a broken header, not a real setting. */
     static final long MAX_SECONDS = 366L * 24 * 3600 * 10;
 
-    private SessionConfigParser() {
-    }
+    private SessionConfigParser() {}
 
     public static SessionConfig parse(HttpHeaders headers) throws ProtocolException {
         Optional<AssignedAddress> ipv4 = Optional.empty();
@@ -36,10 +36,15 @@ public final class SessionConfigParser {
             InetAddress parsed = address("X-CSTP-Address", address.get());
             String netmask = headers.first("X-CSTP-Netmask").orElse(null);
             if (parsed instanceof Inet4Address) {
-                ipv4 = Optional.of(new AssignedAddress(parsed, netmask == null ? 32 : ipv4Prefix(netmask, address.get())));
+                ipv4 = Optional.of(
+                        new AssignedAddress(parsed, netmask == null ? 32 : ipv4Prefix(netmask, address.get())));
             } else {
                 // Without X-CSTP-Full-IPv6-Capability the v6 address arrives here, its netmask as "net/len".
-                ipv6 = Optional.of(new AssignedAddress(parsed, netmask == null ? 128 : network("X-CSTP-Netmask", netmask).prefixLength()));
+                ipv6 = Optional.of(new AssignedAddress(
+                        parsed,
+                        netmask == null
+                                ? 128
+                                : network("X-CSTP-Netmask", netmask).prefixLength()));
             }
         }
         Optional<String> ip6 = headers.first("X-CSTP-Address-IP6");
@@ -71,15 +76,22 @@ public final class SessionConfigParser {
         }
         List<String> domains = new ArrayList<>();
         for (String value : headers.all("X-CSTP-Default-Domain")) {
-            domains.addAll(Arrays.stream(value.split("[\\s,]+")).filter(s -> !s.isEmpty()).toList());
+            domains.addAll(Arrays.stream(value.split("[\\s,]+"))
+                    .filter(s -> !s.isEmpty())
+                    .toList());
         }
-        List<String> splitDns = headers.all("X-CSTP-Split-DNS").stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> splitDns = headers.all("X-CSTP-Split-DNS").stream()
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
 
         Optional<SessionConfig.DtlsParameters> dtls = Optional.empty();
         Optional<String> dtlsPort = headers.first("X-DTLS-Port");
         if (dtlsPort.isPresent()) {
-            String suite = headers.first("X-DTLS12-CipherSuite").or(() -> headers.first("X-DTLS-CipherSuite"))
-                    .orElseThrow(() -> new ProtocolException("gateway offers DTLS (X-DTLS-Port) but names no cipher suite"));
+            String suite = headers.first("X-DTLS12-CipherSuite")
+                    .or(() -> headers.first("X-DTLS-CipherSuite"))
+                    .orElseThrow(
+                            () -> new ProtocolException("gateway offers DTLS (X-DTLS-Port) but names no cipher suite"));
             dtls = Optional.of(new SessionConfig.DtlsParameters(
                     (int) number("X-DTLS-Port", dtlsPort.get(), 1, 65535),
                     hex(headers, "X-DTLS-App-ID"),
@@ -95,9 +107,20 @@ public final class SessionConfigParser {
         if (sessionTimeout.isEmpty()) {
             sessionTimeout = seconds(headers, "X-CSTP-Session-Timeout");
         }
-        return new SessionConfig(ipv4, ipv6, dns, nbns, domains, splitDns,
-                headers.first("X-CSTP-Tunnel-All-DNS").map(v -> v.equalsIgnoreCase("true")).orElse(false),
-                includes, excludes, mtu, baseMtu,
+        return new SessionConfig(
+                ipv4,
+                ipv6,
+                dns,
+                nbns,
+                domains,
+                splitDns,
+                headers.first("X-CSTP-Tunnel-All-DNS")
+                        .map(v -> v.equalsIgnoreCase("true"))
+                        .orElse(false),
+                includes,
+                excludes,
+                mtu,
+                baseMtu,
                 seconds(headers, "X-CSTP-DPD").orElse(Duration.ZERO),
                 seconds(headers, "X-CSTP-Keepalive").orElse(Duration.ZERO),
                 seconds(headers, "X-CSTP-Idle-Timeout"),
@@ -111,11 +134,16 @@ public final class SessionConfigParser {
 
     /** A banner is shown and logged: control characters out (a terminal escape must not reach a log), and bounded. */
     private static Optional<String> banner(HttpHeaders headers) {
-        String text = String.join("\n", headers.all("X-CSTP-Banner")).replaceAll("[\\p{Cntrl}&&[^\n]]", "").strip();
-        return text.isEmpty() ? Optional.empty() : Optional.of(text.length() > MAX_BANNER ? text.substring(0, MAX_BANNER) + "..." : text);
+        String text = String.join("\n", headers.all("X-CSTP-Banner"))
+                .replaceAll("[\\p{Cntrl}&&[^\n]]", "")
+                .strip();
+        return text.isEmpty()
+                ? Optional.empty()
+                : Optional.of(text.length() > MAX_BANNER ? text.substring(0, MAX_BANNER) + "..." : text);
     }
 
-    private static List<IpNetwork> networks(HttpHeaders headers, String v4Name, String v6Name) throws ProtocolException {
+    private static List<IpNetwork> networks(HttpHeaders headers, String v4Name, String v6Name)
+            throws ProtocolException {
         List<IpNetwork> networks = new ArrayList<>();
         for (String name : List.of(v4Name, v6Name)) {
             for (String value : headers.all(name)) {
@@ -154,8 +182,9 @@ public final class SessionConfigParser {
     private static int ipv4Prefix(String netmask, String address) throws ProtocolException {
         InetAddress mask = address("X-CSTP-Netmask", netmask);
         if (!(mask instanceof Inet4Address)) {
-            throw new ProtocolException("gateway sent a bad X-CSTP-Netmask: '" + netmask.strip() + "' is not an IPv4 netmask (such as "
-                    + "255.255.255.0), but X-CSTP-Address " + address.strip() + " is an IPv4 address");
+            throw new ProtocolException(
+                    "gateway sent a bad X-CSTP-Netmask: '" + netmask.strip() + "' is not an IPv4 netmask (such as "
+                            + "255.255.255.0), but X-CSTP-Address " + address.strip() + " is an IPv4 address");
         }
         try {
             return IpNetwork.prefixOfMask(mask, netmask);
@@ -168,7 +197,8 @@ public final class SessionConfigParser {
         try {
             long parsed = Long.parseLong(value.strip());
             if (parsed < min || parsed > max) {
-                throw new ProtocolException("gateway sent " + header + ": " + value.strip() + ", outside " + min + ".." + max);
+                throw new ProtocolException(
+                        "gateway sent " + header + ": " + value.strip() + ", outside " + min + ".." + max);
             }
             return parsed;
         } catch (NumberFormatException e) {
@@ -176,7 +206,8 @@ public final class SessionConfigParser {
         }
     }
 
-    private static OptionalInt optionalNumber(HttpHeaders headers, String name, int min, int max) throws ProtocolException {
+    private static OptionalInt optionalNumber(HttpHeaders headers, String name, int min, int max)
+            throws ProtocolException {
         Optional<String> value = headers.first(name);
         return value.isEmpty() ? OptionalInt.empty() : OptionalInt.of((int) number(name, value.get(), min, max));
     }

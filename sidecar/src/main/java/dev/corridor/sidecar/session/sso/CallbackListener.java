@@ -33,6 +33,7 @@ final class CallbackListener implements AutoCloseable {
     static final int MAX_REQUEST_LINE = 4096;
     /** Browsers send every cookie they hold for localhost with the request: the rest of the head is read and dropped, up to this. */
     static final int MAX_HEAD = 32 * 1024;
+
     static final int MAX_CONNECTIONS = 8;
     /** The kernel's queue of connections not yet taken: room for a burst, which the cap above then thins. */
     private static final int BACKLOG = 16;
@@ -63,10 +64,11 @@ final class CallbackListener implements AutoCloseable {
                     continue;
                 }
                 InetSocketAddress local = new InetSocketAddress(address, port);
-                ServerSocketChannel server = ServerSocketChannel.open(address instanceof Inet6Address ? StandardProtocolFamily.INET6
-                        : StandardProtocolFamily.INET);
+                ServerSocketChannel server = ServerSocketChannel.open(
+                        address instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
                 try {
-                    server.setOption(StandardSocketOptions.SO_REUSEADDR, true); // as hpke.c: a login right after another
+                    server.setOption(
+                            StandardSocketOptions.SO_REUSEADDR, true); // as hpke.c: a login right after another
                     server.bind(local, BACKLOG);
                     server.configureBlocking(false);
                     server.register(selector, SelectionKey.OP_ACCEPT);
@@ -77,8 +79,8 @@ final class CallbackListener implements AutoCloseable {
                 bound.add((InetSocketAddress) server.getLocalAddress());
             }
             if (bound.isEmpty()) {
-                throw new IOException("none of the loopback addresses " + addresses.stream().map(InetAddress::getHostAddress).toList()
-                        + " is configured here");
+                throw new IOException("none of the loopback addresses "
+                        + addresses.stream().map(InetAddress::getHostAddress).toList() + " is configured here");
             }
             return new CallbackListener(selector, bound);
         } catch (IOException | RuntimeException e) {
@@ -130,7 +132,8 @@ final class CallbackListener implements AutoCloseable {
         }
         Incoming incoming = new Incoming(channel);
         try {
-            if (!(channel.getRemoteAddress() instanceof InetSocketAddress peer) || !peer.getAddress().isLoopbackAddress()) {
+            if (!(channel.getRemoteAddress() instanceof InetSocketAddress peer)
+                    || !peer.getAddress().isLoopbackAddress()) {
                 incoming.close(); // bound to loopback, so never: but the token is a credential
                 return;
             }
@@ -163,13 +166,15 @@ final class CallbackListener implements AutoCloseable {
             return Optional.empty();
         }
         open.remove(incoming);
-        BrowserRequest request = state == Head.State.TOO_LONG ? new BrowserRequest.Malformed()
+        BrowserRequest request = state == Head.State.TOO_LONG
+                ? new BrowserRequest.Malformed()
                 : BrowserRequest.parse(incoming.head.requestLine());
         switch (request) {
             case BrowserRequest.Callback callback -> {
                 return Optional.of(new Arrival(incoming.channel, callback));
             }
-            case BrowserRequest.NotFound notFound -> send(incoming.channel, answer("404 Not Found", Optional.empty(), ""));
+            case BrowserRequest.NotFound notFound ->
+                send(incoming.channel, answer("404 Not Found", Optional.empty(), ""));
             case BrowserRequest.Malformed malformed -> {
                 // dropped unanswered, as hpke.c drops what is not a request line
             }
@@ -212,7 +217,9 @@ final class CallbackListener implements AutoCloseable {
     /** {@code [::1]:29786} or {@code 127.0.0.1:29786}, as a user types it. */
     static String describe(InetSocketAddress address) {
         InetAddress ip = address.getAddress();
-        String host = ip instanceof Inet6Address ? "[" + (ip.isLoopbackAddress() ? "::1" : ip.getHostAddress()) + "]" : ip.getHostAddress();
+        String host = ip instanceof Inet6Address
+                ? "[" + (ip.isLoopbackAddress() ? "::1" : ip.getHostAddress()) + "]"
+                : ip.getHostAddress();
         return host + ":" + address.getPort();
     }
 
@@ -253,12 +260,19 @@ final class CallbackListener implements AutoCloseable {
 
         /** Tells the browser the login is done (hpke.c's answer when there is no return address). */
         void done() {
-            send(channel, answer("200 OK", Optional.empty(), "Logged in: Corridor has the session. This window can be closed.\n"));
+            send(
+                    channel,
+                    answer(
+                            "200 OK",
+                            Optional.empty(),
+                            "Logged in: Corridor has the session. This window can be closed.\n"));
         }
 
         /** Tells the browser why the token could not be used: the user is looking at the browser. */
         void failed(String reason) {
-            send(channel, answer("400 Bad Request", Optional.empty(), "Corridor could not use this login: " + reason + "\n"));
+            send(
+                    channel,
+                    answer("400 Bad Request", Optional.empty(), "Corridor could not use this login: " + reason + "\n"));
         }
 
         @Override
@@ -308,7 +322,11 @@ final class CallbackListener implements AutoCloseable {
      * at the first empty line; a line may end in CRLF or LF alone.
      */
     static final class Head {
-        enum State { INCOMPLETE, COMPLETE, TOO_LONG }
+        enum State {
+            INCOMPLETE,
+            COMPLETE,
+            TOO_LONG
+        }
 
         private final StringBuilder requestLine = new StringBuilder();
         private boolean inRequestLine = true;

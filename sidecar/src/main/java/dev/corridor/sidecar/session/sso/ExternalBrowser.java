@@ -32,6 +32,7 @@ public final class ExternalBrowser {
     public static final int PORT = 29786;
     /** Long enough for an identity provider's login with a second factor; short enough that a forgotten run ends. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+
     static final List<InetAddress> LOOPBACK = List.of(Ip.parseAddress("::1"), Ip.parseAddress("127.0.0.1"));
 
     private final List<InetAddress> addresses;
@@ -50,7 +51,12 @@ public final class ExternalBrowser {
         this(LOOPBACK, PORT, command.map(c -> url -> launch(c, url, console)), timeout, console);
     }
 
-    ExternalBrowser(List<InetAddress> addresses, int port, Optional<Consumer<String>> opener, Duration timeout, PrintWriter console) {
+    ExternalBrowser(
+            List<InetAddress> addresses,
+            int port,
+            Optional<Consumer<String>> opener,
+            Duration timeout,
+            PrintWriter console) {
         this.addresses = List.copyOf(addresses);
         this.port = port;
         this.opener = opener;
@@ -76,20 +82,27 @@ public final class ExternalBrowser {
                     + " (is another login, openconnect's or Corridor's, waiting for its browser there?)");
         }
         try (listener) {
-            console.println("corridor-sidecar: the gateway logs in with single sign-on. Open this address in a browser:");
+            console.println(
+                    "corridor-sidecar: the gateway logs in with single sign-on. Open this address in a browser:");
             console.println();
             console.println("    " + loginUrl);
             console.println();
-            console.println("corridor-sidecar: waiting up to " + timeout.toSeconds() + " s for the browser to come back to "
-                    + "http://localhost:" + port + "/ (listening on " + String.join(" and ", listener.addresses().stream()
-                    .map(CallbackListener::describe).toList()) + "). A browser on another machine needs this port forwarded "
+            console.println("corridor-sidecar: waiting up to " + timeout.toSeconds()
+                    + " s for the browser to come back to "
+                    + "http://localhost:" + port + "/ (listening on "
+                    + String.join(
+                            " and ",
+                            listener.addresses().stream()
+                                    .map(CallbackListener::describe)
+                                    .toList()) + "). A browser on another machine needs this port forwarded "
                     + "here (ssh -L " + port + ":localhost:" + port + ", kubectl port-forward POD " + port + ").");
             console.flush();
             opener.ifPresent(open -> open.accept(loginUrl)); // once listening, as hpke.c: the browser may be quick
             Optional<CallbackListener.Arrival> arrival = listener.await(System.nanoTime() + timeout.toNanos());
             if (arrival.isEmpty()) {
                 throw AuthenticationException.unanswerable("no browser came back from the single sign-on within "
-                        + timeout.toSeconds() + " s (--sso-timeout): open the address shown in a browser on this machine (or "
+                        + timeout.toSeconds()
+                        + " s (--sso-timeout): open the address shown in a browser on this machine (or "
                         + "forward port " + port + " here) and complete the login");
             }
             try (CallbackListener.Arrival browser = arrival.get()) {
@@ -98,8 +111,8 @@ public final class ExternalBrowser {
                     token = EncryptedToken.parse(browser.callback().token()).decrypt(keys);
                 } catch (ProtocolException e) {
                     browser.failed(e.getMessage());
-                    throw AuthenticationException.rejected("the single sign-on came back with a token Corridor cannot use: "
-                            + e.getMessage());
+                    throw AuthenticationException.rejected(
+                            "the single sign-on came back with a token Corridor cannot use: " + e.getMessage());
                 }
                 browser.callback().returnTo().ifPresentOrElse(browser::redirect, browser::done);
                 return token;
@@ -115,8 +128,9 @@ public final class ExternalBrowser {
      */
     private static void checkLoginUrl(String url) throws ProtocolException {
         if (url.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            throw new ProtocolException("the gateway's single sign-on address (sso-v2-login) has spaces, control or non-ASCII "
-                    + "characters; refused");
+            throw new ProtocolException(
+                    "the gateway's single sign-on address (sso-v2-login) has spaces, control or non-ASCII "
+                            + "characters; refused");
         }
         try {
             URI uri = new URI(url);

@@ -200,5 +200,4 @@ final class CbcRecordLayer extends DtlsRecordLayer {
             saved[10] = minor;
         }
     }
-
 }

@@ -90,7 +90,8 @@ final class Dtls09Handshake {
      * @throws IOException naming what went wrong: no answer within {@code timeout}, a full handshake offered, a
      *                     Finished that proves the gateway does not hold the master secret
      */
-    static DtlsChannel connect(UdpSocket socket, DtlsHandshake.Request request, int datagramLimit, Duration timeout) throws IOException {
+    static DtlsChannel connect(UdpSocket socket, DtlsHandshake.Request request, int datagramLimit, Duration timeout)
+            throws IOException {
         if (request.suite().protection() != DtlsSuite.Protection.CBC_SHA1) {
             throw new IllegalArgumentException(request.suite() + " is not a DTLS 0.9 suite");
         }
@@ -103,8 +104,8 @@ final class Dtls09Handshake {
         while (true) {
             long now = System.nanoTime();
             if (now - deadline >= 0) {
-                throw new IOException("the gateway did not complete the DTLS 0.9 handshake within " + timeout.toSeconds() + " s"
-                        + (serverRandom == null ? " (no ServerHello)" : " (no Finished)"));
+                throw new IOException("the gateway did not complete the DTLS 0.9 handshake within "
+                        + timeout.toSeconds() + " s" + (serverRandom == null ? " (no ServerHello)" : " (no Finished)"));
             }
             long waitMillis = Math.max(1, Math.min(retransmitAt, deadline) - now) / 1_000_000 + 1;
             int received;
@@ -127,7 +128,8 @@ final class Dtls09Handshake {
             byte[] clientFlight = readDatagram(DtlsRecordLayer.OPEN_ROOM, DtlsRecordLayer.OPEN_ROOM + received);
             if (clientFlight != null) {
                 send(clientFlight);
-                return new DtlsChannel(socket, records, DtlsHandshake.Mode.LEGACY, datagramLimit, List.of(clientFlight));
+                return new DtlsChannel(
+                        socket, records, DtlsHandshake.Mode.LEGACY, datagramLimit, List.of(clientFlight));
             }
         }
     }
@@ -140,18 +142,22 @@ final class Dtls09Handshake {
                 return null; // a truncated datagram: what it held is repeated by the gateway, or was never ours
             }
             int type = buf[at] & 0xff;
-            int version = (buf[at + 1] & 0xff) << 8 | buf[at + 2] & 0xff;
-            int epoch = (buf[at + 3] & 0xff) << 8 | buf[at + 4] & 0xff;
+            int version = (buf[at + 1] & 0xff) << 8 | (buf[at + 2] & 0xff);
+            int epoch = (buf[at + 3] & 0xff) << 8 | (buf[at + 4] & 0xff);
             if (version != VERSION) {
                 if (type == DtlsRecordLayer.HANDSHAKE && epoch == 0 && version != 0) {
-                    throw new IOException("the gateway answered the DTLS 0.9 hello with record version " + String.format("%04X", version)
+                    throw new IOException("the gateway answered the DTLS 0.9 hello with record version "
+                            + String.format("%04X", version)
                             + ": it does not speak Cisco's DTLS 0.9 (choose another --dtls-ciphers)");
                 }
             } else if (epoch == 0 && type == DtlsRecordLayer.HANDSHAKE) {
                 handshakeMessage(at + DtlsRecordLayer.HEADER_LENGTH, length - DtlsRecordLayer.HEADER_LENGTH);
             } else if (epoch == 0 && type == DtlsRecordLayer.CHANGE_CIPHER_SPEC) {
-                // 0.9: 1 and the gateway's message_seq; the value is not checked, as neither GnuTLS nor OpenSSL checks it.
-                changeCipherSpec = serverRandom != null && length - DtlsRecordLayer.HEADER_LENGTH == 3 && buf[at + DtlsRecordLayer.HEADER_LENGTH] == 1;
+                // 0.9: 1 and the gateway's message_seq; the value is not checked, as neither GnuTLS nor OpenSSL checks
+                // it.
+                changeCipherSpec = serverRandom != null
+                        && length - DtlsRecordLayer.HEADER_LENGTH == 3
+                        && buf[at + DtlsRecordLayer.HEADER_LENGTH] == 1;
             } else if (epoch == 1 && type == DtlsRecordLayer.HANDSHAKE && changeCipherSpec) {
                 byte[] clientFlight = serverFinished(at, length);
                 if (clientFlight != null) {
@@ -188,7 +194,8 @@ final class Dtls09Handshake {
             return;
         }
         if (++helloVerifyRequests > MAX_HELLO_VERIFY_REQUESTS) {
-            throw new IOException("the gateway sent " + MAX_HELLO_VERIFY_REQUESTS + " DTLS HelloVerifyRequests without accepting a cookie");
+            throw new IOException("the gateway sent " + MAX_HELLO_VERIFY_REQUESTS
+                    + " DTLS HelloVerifyRequests without accepting a cookie");
         }
         cookie = Arrays.copyOfRange(buf, body + 3, body + length);
         transcript.reset();
@@ -202,9 +209,10 @@ final class Dtls09Handshake {
         if (length < 2 + 32 + 1) {
             return;
         }
-        int version = (buf[at] & 0xff) << 8 | buf[at + 1] & 0xff;
+        int version = (buf[at] & 0xff) << 8 | (buf[at + 1] & 0xff);
         if (version != VERSION) {
-            throw new IOException("the gateway's DTLS ServerHello has version " + String.format("%04X", version) + ", not DTLS 0.9 (0100)");
+            throw new IOException("the gateway's DTLS ServerHello has version " + String.format("%04X", version)
+                    + ", not DTLS 0.9 (0100)");
         }
         byte[] random = Arrays.copyOfRange(buf, at + 2, at + 34);
         at += 34;
@@ -214,19 +222,23 @@ final class Dtls09Handshake {
         }
         byte[] sessionId = Arrays.copyOfRange(buf, at, at + idLength);
         at += idLength;
-        int cipherSuite = (buf[at] & 0xff) << 8 | buf[at + 1] & 0xff;
+        int cipherSuite = (buf[at] & 0xff) << 8 | (buf[at + 1] & 0xff);
         int compression = buf[at + 2] & 0xff;
         if (!MessageDigest.isEqual(sessionId, request.sessionId())) {
             throw new IOException("the DTLS server did not resume the gateway's session (it offered a full handshake, "
                     + "which Corridor refuses: the keys must come from the secret sent inside TLS)");
         }
         if (cipherSuite != suite.code() || compression != 0) {
-            throw new IOException("the DTLS server resumed with suite " + String.format("%04X", cipherSuite) + " and compression "
-                    + compression + ", not the " + suite.standardName() + " the gateway chose in its CONNECT reply");
+            throw new IOException("the DTLS server resumed with suite " + String.format("%04X", cipherSuite)
+                    + " and compression " + compression + ", not the " + suite.standardName()
+                    + " the gateway chose in its CONNECT reply");
         }
         transcript.write(buf, body, length);
         serverRandom = random;
-        byte[] keyBlock = LegacyPrf.prf(request.secret(), "key expansion", LegacyPrf.concat(serverRandom, clientRandom),
+        byte[] keyBlock = LegacyPrf.prf(
+                request.secret(),
+                "key expansion",
+                LegacyPrf.concat(serverRandom, clientRandom),
                 DtlsKeys.keyBlockLength(suite));
         records = new CbcRecordLayer(DtlsKeys.fromKeyBlock(suite, 1, keyBlock, 0));
         try {
@@ -242,15 +254,17 @@ final class Dtls09Handshake {
             return null; // not authentic under these keys: someone else's, dropped
         }
         int off = opener.plaintextOffset();
-        if (opener.plaintextLength() != MESSAGE_HEADER + VERIFY_LENGTH || (buf[off] & 0xff) != FINISHED
+        if (opener.plaintextLength() != MESSAGE_HEADER + VERIFY_LENGTH
+                || (buf[off] & 0xff) != FINISHED
                 || uint24(off + 1) != VERIFY_LENGTH) {
             throw new IOException("the gateway's DTLS 0.9 Finished is malformed");
         }
         byte[] received = Arrays.copyOfRange(buf, off + MESSAGE_HEADER, off + MESSAGE_HEADER + VERIFY_LENGTH);
         byte[] expected = LegacyPrf.finished(request.secret(), "server finished", transcript.toByteArray());
         if (!MessageDigest.isEqual(received, expected)) {
-            throw new IOException("the gateway's DTLS 0.9 Finished does not match our handshake: the peer does not hold the "
-                    + "master secret sent over TLS");
+            throw new IOException(
+                    "the gateway's DTLS 0.9 Finished does not match our handshake: the peer does not hold the "
+                            + "master secret sent over TLS");
         }
         transcript.write(received, 0, VERIFY_LENGTH);
         byte[] verify = LegacyPrf.finished(request.secret(), "client finished", transcript.toByteArray());
@@ -268,7 +282,8 @@ final class Dtls09Handshake {
         System.arraycopy(verify, 0, sealed, plain + MESSAGE_HEADER, VERIFY_LENGTH);
         int start;
         try {
-            start = ((CbcRecordLayer.CbcSealer) records.sealer()).seal(sealed, plain, MESSAGE_HEADER + VERIFY_LENGTH, DtlsRecordLayer.HANDSHAKE);
+            start = ((CbcRecordLayer.CbcSealer) records.sealer())
+                    .seal(sealed, plain, MESSAGE_HEADER + VERIFY_LENGTH, DtlsRecordLayer.HANDSHAKE);
         } catch (GeneralSecurityException e) {
             throw new IOException("sealing the DTLS 0.9 Finished failed: " + e.getMessage(), e);
         }
@@ -339,7 +354,7 @@ final class Dtls09Handshake {
     }
 
     private int uint24(int off) {
-        return (buf[off] & 0xff) << 16 | (buf[off + 1] & 0xff) << 8 | buf[off + 2] & 0xff;
+        return (buf[off] & 0xff) << 16 | (buf[off + 1] & 0xff) << 8 | (buf[off + 2] & 0xff);
     }
 
     private void send(byte[] datagram) throws IOException {

@@ -1,10 +1,10 @@
 package dev.corridor.sidecar.transport.dtls;
 
-import dev.corridor.sidecar.protocol.cstp.PacketType;
-import dev.corridor.sidecar.transport.PacketReceiver;
 import dev.corridor.sidecar.os.DatagramBatch;
 import dev.corridor.sidecar.os.OsException;
 import dev.corridor.sidecar.os.UdpSocket;
+import dev.corridor.sidecar.protocol.cstp.PacketType;
+import dev.corridor.sidecar.transport.PacketReceiver;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.List;
@@ -25,6 +25,7 @@ public final class DtlsChannel implements DtlsLink {
     public static final int TAILROOM = DtlsRecordLayer.MAX_SUFFIX;
     /** The gateway's alert levels: 2 is fatal. */
     private static final int FATAL = 2;
+
     private static final int CLOSE_NOTIFY = 0;
 
     private final UdpSocket socket;
@@ -40,7 +41,12 @@ public final class DtlsChannel implements DtlsLink {
     /** Room for one received datagram, where its records are opened in place (CBC opens into the bytes before it). */
     private final byte[] inbound = new byte[DtlsRecordLayer.OPEN_ROOM + DatagramBatch.SLOT];
 
-    DtlsChannel(UdpSocket socket, DtlsRecordLayer records, DtlsHandshake.Mode mode, int datagramLimit, List<byte[]> lastFlight)
+    DtlsChannel(
+            UdpSocket socket,
+            DtlsRecordLayer records,
+            DtlsHandshake.Mode mode,
+            int datagramLimit,
+            List<byte[]> lastFlight)
             throws IOException {
         this.socket = socket;
         this.records = records;

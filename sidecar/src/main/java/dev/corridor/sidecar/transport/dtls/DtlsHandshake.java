@@ -1,8 +1,8 @@
 package dev.corridor.sidecar.transport.dtls;
 
 import dev.corridor.sidecar.os.OsException;
-import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.os.UdpSocket;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -50,7 +50,8 @@ public final class DtlsHandshake {
     static final int DATA_EPOCH = 1;
 
     public enum Mode {
-        PSK, LEGACY;
+        PSK,
+        LEGACY;
 
         /** How status, logs and metrics name it: psk, legacy. */
         public String label() {
@@ -58,8 +59,7 @@ public final class DtlsHandshake {
         }
     }
 
-    private DtlsHandshake() {
-    }
+    private DtlsHandshake() {}
 
     /**
      * What one handshake needs.
@@ -102,17 +102,20 @@ public final class DtlsHandshake {
      * @param datagramLimit the largest UDP payload the path carries: the base MTU less the IP and UDP headers
      * @throws IOException when the gateway does not answer within {@code timeout} or the handshake fails
      */
-    public static DtlsChannel connect(UdpSocket socket, Request request, int datagramLimit, Duration timeout) throws IOException {
+    public static DtlsChannel connect(UdpSocket socket, Request request, int datagramLimit, Duration timeout)
+            throws IOException {
         if (request.mode() == Mode.LEGACY && request.suite().protocol() == DtlsCipher.Protocol.DTLS_0_9) {
             return Dtls09Handshake.connect(socket, request, datagramLimit, timeout); // Bouncy Castle has no DTLS 0.9
         }
         RecordingTransport transport = new RecordingTransport(socket, datagramLimit);
         TlsCrypto crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
         KeyBlockCapture capture = new KeyBlockCapture();
-        new DTLSClientProtocol().connect(new GatewayClient(crypto, request, capture, (int) timeout.toMillis()), transport);
+        new DTLSClientProtocol()
+                .connect(new GatewayClient(crypto, request, capture, (int) timeout.toMillis()), transport);
         // The DTLSTransport Bouncy Castle returns is dropped unclosed: closing it would send close_notify,
         // which must never happen while the CSTP channel stays up (ocserv 1.1.6 then busy-loops).
-        DtlsKeys keys = DtlsKeys.fromKeyBlock(capture.suite, DATA_EPOCH, capture.keyBlock, transport.highestSequence(DATA_EPOCH) + 1);
+        DtlsKeys keys = DtlsKeys.fromKeyBlock(
+                capture.suite, DATA_EPOCH, capture.keyBlock, transport.highestSequence(DATA_EPOCH) + 1);
         return new DtlsChannel(socket, DtlsRecordLayer.of(keys), request.mode(), datagramLimit, transport.lastFlight());
     }
 
@@ -125,9 +128,15 @@ public final class DtlsHandshake {
             SecurityParameters parameters = context.getSecurityParametersConnection();
             suite = DtlsSuite.ofCode(parameters.getCipherSuite())
                     .orElseThrow(() -> new TlsFatalAlert(AlertDescription.handshake_failure));
-            byte[] seed = org.bouncycastle.util.Arrays.concatenate(parameters.getServerRandom(), parameters.getClientRandom());
-            keyBlock = TlsUtils.PRF(parameters, parameters.getMasterSecret(), "key expansion", seed,
-                    DtlsKeys.keyBlockLength(suite)).extract();
+            byte[] seed = org.bouncycastle.util.Arrays.concatenate(
+                    parameters.getServerRandom(), parameters.getClientRandom());
+            keyBlock = TlsUtils.PRF(
+                            parameters,
+                            parameters.getMasterSecret(),
+                            "key expansion",
+                            seed,
+                            DtlsKeys.keyBlockLength(suite))
+                    .extract();
         }
     }
 
@@ -156,7 +165,8 @@ public final class DtlsHandshake {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return psk() ? new int[] {DtlsSuite.PSK_AES_256_GCM.code(), DtlsSuite.PSK_AES_128_GCM.code()}
+            return psk()
+                    ? new int[] {DtlsSuite.PSK_AES_256_GCM.code(), DtlsSuite.PSK_AES_128_GCM.code()}
                     : new int[] {request.suite().code()};
         }
 
@@ -176,7 +186,10 @@ public final class DtlsHandshake {
             byte[] placeholder = new byte[48];
             getCrypto().getSecureRandom().nextBytes(placeholder);
             SessionParameters session = new SessionParameters.Builder()
-                    .setCipherSuite(psk() ? DtlsSuite.PSK_AES_256_GCM.code() : request.suite().code())
+                    .setCipherSuite(
+                            psk()
+                                    ? DtlsSuite.PSK_AES_256_GCM.code()
+                                    : request.suite().code())
                     .setNegotiatedVersion(ProtocolVersion.DTLSv12)
                     .setExtendedMasterSecret(psk())
                     .setMasterSecret(getCrypto().createSecret(psk() ? placeholder : request.secret()))
@@ -204,11 +217,14 @@ public final class DtlsHandshake {
         @Override
         public void notifySecureRenegotiation(boolean secureRenegotiation) throws IOException {
             if (psk() && serverResumes) {
-                throw new TlsFatalAlert(AlertDescription.handshake_failure, "the DTLS server resumed the session offered as the "
-                        + "App-ID instead of running the PSK handshake: not the gateway (an attacker on the UDP path?)");
+                throw new TlsFatalAlert(
+                        AlertDescription.handshake_failure,
+                        "the DTLS server resumed the session offered as the "
+                                + "App-ID instead of running the PSK handshake: not the gateway (an attacker on the UDP path?)");
             }
             if (!psk() && !serverResumes) {
-                throw new TlsFatalAlert(AlertDescription.handshake_failure, "the DTLS server did not resume the gateway's session");
+                throw new TlsFatalAlert(
+                        AlertDescription.handshake_failure, "the DTLS server did not resume the gateway's session");
             }
             if (psk()) {
                 super.notifySecureRenegotiation(secureRenegotiation);
@@ -294,10 +310,10 @@ public final class DtlsHandshake {
             }
             flight.add(Arrays.copyOfRange(buf, off, off + len));
             for (int at = off; at + DtlsRecordLayer.HEADER_LENGTH <= off + len; ) {
-                int epoch = (buf[at + 3] & 0xff) << 8 | buf[at + 4] & 0xff;
+                int epoch = (buf[at + 3] & 0xff) << 8 | (buf[at + 4] & 0xff);
                 long sequence = 0;
                 for (int i = 0; i < 6; i++) {
-                    sequence = sequence << 8 | buf[at + 5 + i] & 0xff;
+                    sequence = sequence << 8 | (buf[at + 5 + i] & 0xff);
                 }
                 if (epoch < highestSequence.length) {
                     highestSequence[epoch] = Math.max(highestSequence[epoch], sequence);

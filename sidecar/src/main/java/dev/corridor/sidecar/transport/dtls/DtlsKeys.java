@@ -22,12 +22,27 @@ final class DtlsKeys {
     final byte[] readMacKey;
     final long firstWriteSequence;
 
-    DtlsKeys(DtlsSuite suite, int epoch, byte[] writeKey, byte[] writeSalt, byte[] readKey, byte[] readSalt, long firstWriteSequence) {
+    DtlsKeys(
+            DtlsSuite suite,
+            int epoch,
+            byte[] writeKey,
+            byte[] writeSalt,
+            byte[] readKey,
+            byte[] readSalt,
+            long firstWriteSequence) {
         this(suite, epoch, writeKey, writeSalt, readKey, readSalt, new byte[0], new byte[0], firstWriteSequence);
     }
 
-    private DtlsKeys(DtlsSuite suite, int epoch, byte[] writeKey, byte[] writeSalt, byte[] readKey, byte[] readSalt,
-                     byte[] writeMacKey, byte[] readMacKey, long firstWriteSequence) {
+    private DtlsKeys(
+            DtlsSuite suite,
+            int epoch,
+            byte[] writeKey,
+            byte[] writeSalt,
+            byte[] readKey,
+            byte[] readSalt,
+            byte[] writeMacKey,
+            byte[] readMacKey,
+            long firstWriteSequence) {
         this.suite = suite;
         this.epoch = epoch;
         this.writeKey = writeKey.clone();
@@ -54,12 +69,15 @@ final class DtlsKeys {
     static DtlsKeys fromKeyBlock(DtlsSuite suite, int epoch, byte[] keyBlock, long firstWriteSequence) {
         int keyLength = suite.keyLength();
         if (keyBlock.length < keyBlockLength(suite)) {
-            throw new IllegalArgumentException("a key block for " + suite + " has at least " + keyBlockLength(suite) + " bytes");
+            throw new IllegalArgumentException(
+                    "a key block for " + suite + " has at least " + keyBlockLength(suite) + " bytes");
         }
         return switch (suite.protection()) {
             case GCM -> {
                 int salts = 2 * keyLength;
-                yield new DtlsKeys(suite, epoch,
+                yield new DtlsKeys(
+                        suite,
+                        epoch,
                         Arrays.copyOfRange(keyBlock, 0, keyLength),
                         Arrays.copyOfRange(keyBlock, salts, salts + SALT_LENGTH),
                         Arrays.copyOfRange(keyBlock, keyLength, salts),
@@ -68,9 +86,13 @@ final class DtlsKeys {
             }
             case CBC_SHA1 -> {
                 int keys = 2 * MAC_KEY_LENGTH;
-                yield new DtlsKeys(suite, epoch,
-                        Arrays.copyOfRange(keyBlock, keys, keys + keyLength), new byte[0],
-                        Arrays.copyOfRange(keyBlock, keys + keyLength, keys + 2 * keyLength), new byte[0],
+                yield new DtlsKeys(
+                        suite,
+                        epoch,
+                        Arrays.copyOfRange(keyBlock, keys, keys + keyLength),
+                        new byte[0],
+                        Arrays.copyOfRange(keyBlock, keys + keyLength, keys + 2 * keyLength),
+                        new byte[0],
                         Arrays.copyOfRange(keyBlock, 0, MAC_KEY_LENGTH),
                         Arrays.copyOfRange(keyBlock, MAC_KEY_LENGTH, keys),
                         firstWriteSequence);
@@ -79,8 +101,10 @@ final class DtlsKeys {
     }
 
     /** The same connection seen from the gateway: for tests that play the other end. */
+    @SuppressWarnings("ArgumentSelectionDefectChecker") // swapped on purpose: the gateway reads what the client writes
     DtlsKeys mirrored(long firstWriteSequence) {
-        return new DtlsKeys(suite, epoch, readKey, readSalt, writeKey, writeSalt, readMacKey, writeMacKey, firstWriteSequence);
+        return new DtlsKeys(
+                suite, epoch, readKey, readSalt, writeKey, writeSalt, readMacKey, writeMacKey, firstWriteSequence);
     }
 
     @Override

@@ -110,11 +110,12 @@ abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
             if ((buf[off + 1] & 0xff) != versionMajor || (buf[off + 2] & 0xff) != versionMinor) {
                 return Outcome.DROPPED;
             }
-            int epoch = (buf[off + 3] & 0xff) << 8 | buf[off + 4] & 0xff;
+            int epoch = (buf[off + 3] & 0xff) << 8 | (buf[off + 4] & 0xff);
             if (type == HANDSHAKE && epoch < keys.epoch) {
                 return Outcome.HANDSHAKE;
             }
-            if (epoch != keys.epoch || (type != APPLICATION_DATA && type != ALERT && !(type == HANDSHAKE && openHandshakes))) {
+            if (epoch != keys.epoch
+                    || (type != APPLICATION_DATA && type != ALERT && !(type == HANDSHAKE && openHandshakes))) {
                 return Outcome.DROPPED;
             }
             long sequence = sequence(buf, off);
@@ -181,7 +182,7 @@ abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
     static long sequence(byte[] buf, int off) {
         long sequence = 0;
         for (int i = 0; i < 6; i++) {
-            sequence = sequence << 8 | buf[off + 5 + i] & 0xff;
+            sequence = sequence << 8 | (buf[off + 5 + i] & 0xff);
         }
         return sequence;
     }
@@ -191,7 +192,7 @@ abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
         if (available < HEADER_LENGTH) {
             return -1;
         }
-        int length = HEADER_LENGTH + ((buf[off + 11] & 0xff) << 8 | buf[off + 12] & 0xff);
+        int length = HEADER_LENGTH + ((buf[off + 11] & 0xff) << 8 | (buf[off + 12] & 0xff));
         return length <= available ? length : -1;
     }
 

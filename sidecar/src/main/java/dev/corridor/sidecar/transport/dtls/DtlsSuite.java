@@ -9,27 +9,67 @@ import org.bouncycastle.tls.CipherSuite;
  * suites whatever key exchange their name mentions), and Cisco's DTLS 0.9 with AES-CBC and HMAC-SHA1.
  */
 public enum DtlsSuite {
-    PSK_AES_256_GCM(CipherSuite.TLS_PSK_WITH_AES_256_GCM_SHA384, 32, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    PSK_AES_256_GCM(
+            CipherSuite.TLS_PSK_WITH_AES_256_GCM_SHA384,
+            32,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_PSK_WITH_AES_256_GCM_SHA384"),
-    PSK_AES_128_GCM(CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256, 16, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    PSK_AES_128_GCM(
+            CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256,
+            16,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_PSK_WITH_AES_128_GCM_SHA256"),
-    RSA_AES_256_GCM(CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384, 32, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    RSA_AES_256_GCM(
+            CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
+            32,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_RSA_WITH_AES_256_GCM_SHA384"),
-    RSA_AES_128_GCM(CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256, 16, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    RSA_AES_128_GCM(
+            CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+            16,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_RSA_WITH_AES_128_GCM_SHA256"),
-    ECDHE_RSA_AES_256_GCM(CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, 32, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    ECDHE_RSA_AES_256_GCM(
+            CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            32,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
-    ECDHE_RSA_AES_128_GCM(CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, 16, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    ECDHE_RSA_AES_128_GCM(
+            CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            16,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
-    ECDHE_ECDSA_AES_256_GCM(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, 32, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    ECDHE_ECDSA_AES_256_GCM(
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            32,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"),
-    ECDHE_ECDSA_AES_128_GCM(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, 16, Protection.GCM, DtlsCipher.Protocol.DTLS_1_2,
+    ECDHE_ECDSA_AES_128_GCM(
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            16,
+            Protection.GCM,
+            DtlsCipher.Protocol.DTLS_1_2,
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
     /** Cisco's DTLS 0.9 {@code AES256-SHA}: the TLS_RSA_WITH_AES_256_CBC_SHA code, resumed. */
-    DTLS09_AES_256_CBC_SHA(CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA, 32, Protection.CBC_SHA1, DtlsCipher.Protocol.DTLS_0_9,
+    DTLS09_AES_256_CBC_SHA(
+            CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA,
+            32,
+            Protection.CBC_SHA1,
+            DtlsCipher.Protocol.DTLS_0_9,
             "TLS_RSA_WITH_AES_256_CBC_SHA"),
     /** Cisco's DTLS 0.9 {@code AES128-SHA}. */
-    DTLS09_AES_128_CBC_SHA(CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA, 16, Protection.CBC_SHA1, DtlsCipher.Protocol.DTLS_0_9,
+    DTLS09_AES_128_CBC_SHA(
+            CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA,
+            16,
+            Protection.CBC_SHA1,
+            DtlsCipher.Protocol.DTLS_0_9,
             "TLS_RSA_WITH_AES_128_CBC_SHA");
 
     /** How records are protected. */
@@ -92,16 +132,17 @@ public enum DtlsSuite {
 
     /** The suite a legacy cipher name stands for; empty for PSK-NEGOTIATE, which negotiates its suite. */
     public static Optional<DtlsSuite> of(DtlsCipher cipher) {
-        return Optional.ofNullable(switch (cipher) {
-            case PSK_NEGOTIATE -> null;
-            case OC_DTLS1_2_AES256_GCM, AES256_GCM_SHA384 -> RSA_AES_256_GCM;
-            case OC_DTLS1_2_AES128_GCM, AES128_GCM_SHA256 -> RSA_AES_128_GCM;
-            case ECDHE_RSA_AES256_GCM_SHA384 -> ECDHE_RSA_AES_256_GCM;
-            case ECDHE_RSA_AES128_GCM_SHA256 -> ECDHE_RSA_AES_128_GCM;
-            case ECDHE_ECDSA_AES256_GCM_SHA384 -> ECDHE_ECDSA_AES_256_GCM;
-            case ECDHE_ECDSA_AES128_GCM_SHA256 -> ECDHE_ECDSA_AES_128_GCM;
-            case AES256_SHA -> DTLS09_AES_256_CBC_SHA;
-            case AES128_SHA -> DTLS09_AES_128_CBC_SHA;
-        });
+        return Optional.ofNullable(
+                switch (cipher) {
+                    case PSK_NEGOTIATE -> null;
+                    case OC_DTLS1_2_AES256_GCM, AES256_GCM_SHA384 -> RSA_AES_256_GCM;
+                    case OC_DTLS1_2_AES128_GCM, AES128_GCM_SHA256 -> RSA_AES_128_GCM;
+                    case ECDHE_RSA_AES256_GCM_SHA384 -> ECDHE_RSA_AES_256_GCM;
+                    case ECDHE_RSA_AES128_GCM_SHA256 -> ECDHE_RSA_AES_128_GCM;
+                    case ECDHE_ECDSA_AES256_GCM_SHA384 -> ECDHE_ECDSA_AES_256_GCM;
+                    case ECDHE_ECDSA_AES128_GCM_SHA256 -> ECDHE_ECDSA_AES_128_GCM;
+                    case AES256_SHA -> DTLS09_AES_256_CBC_SHA;
+                    case AES128_SHA -> DTLS09_AES_128_CBC_SHA;
+                });
     }
 }

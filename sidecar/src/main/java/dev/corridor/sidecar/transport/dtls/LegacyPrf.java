@@ -12,8 +12,7 @@ import javax.crypto.spec.SecretKeySpec;
  * MD5 and SHA-1 side by side.
  */
 final class LegacyPrf {
-    private LegacyPrf() {
-    }
+    private LegacyPrf() {}
 
     static byte[] prf(byte[] secret, String label, byte[] seed, int length) {
         byte[] labelAndSeed = concat(label.getBytes(StandardCharsets.US_ASCII), seed);
@@ -31,7 +30,9 @@ final class LegacyPrf {
     /** The Finished value of DTLS 0.9: PRF(master, label, MD5(messages) | SHA1(messages)), 12 bytes. */
     static byte[] finished(byte[] masterSecret, String label, byte[] messages) {
         try {
-            byte[] hash = concat(MessageDigest.getInstance("MD5").digest(messages), MessageDigest.getInstance("SHA-1").digest(messages));
+            byte[] hash = concat(
+                    MessageDigest.getInstance("MD5").digest(messages),
+                    MessageDigest.getInstance("SHA-1").digest(messages));
             return prf(masterSecret, label, hash, 12);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("MD5 or SHA-1 is unavailable", e);

@@ -25,25 +25,66 @@ class AuthXmlFuzzTest {
      */
     @Timeout(10)
     @FuzzTest
-    @DictionaryEntries({"<config-auth client=\"vpn\" type=\"auth-request\">", "<config-auth type=\"complete\">", "</config-auth>",
-            "<auth id=\"main\">", "<auth id=\"success\">", "</auth>", "<form method=\"post\" action=\"/auth\">", "</form>",
-            "<input type=\"text\" name=\"username\" label=\"Username:\" />", "<input type=\"password\" name=\"password\" />",
-            "<input type=\"hidden\" name=\"", "<select name=\"group_list\" label=\"GROUP:\">", "</select>", "<option value=\"",
-            "</option>", "<message>", "</message>", "<error>", "</error>", "<banner>", "</banner>", "<!DOCTYPE", "<!ENTITY",
-            "&amp;", "<![CDATA[", "<opaque is-for=\"sg\">", "</opaque>", "<session-token>", "</session-token>", "<client-cert-request/>",
-            "<multiple-client-cert-request>", "<hash-algorithm>sha256</hash-algorithm>", "<cert-authenticated/>", "<sso-v2-login>",
-            "<input type=\"sso\" name=\"sso-token\"/>", "<auth id=\"challenge\">", "<input type=\"password\" name=\"secondary_password\"/>"})
+    @DictionaryEntries({
+        "<config-auth client=\"vpn\" type=\"auth-request\">",
+        "<config-auth type=\"complete\">",
+        "</config-auth>",
+        "<auth id=\"main\">",
+        "<auth id=\"success\">",
+        "</auth>",
+        "<form method=\"post\" action=\"/auth\">",
+        "</form>",
+        "<input type=\"text\" name=\"username\" label=\"Username:\" />",
+        "<input type=\"password\" name=\"password\" />",
+        "<input type=\"hidden\" name=\"",
+        "<select name=\"group_list\" label=\"GROUP:\">",
+        "</select>",
+        "<option value=\"",
+        "</option>",
+        "<message>",
+        "</message>",
+        "<error>",
+        "</error>",
+        "<banner>",
+        "</banner>",
+        "<!DOCTYPE",
+        "<!ENTITY",
+        "&amp;",
+        "<![CDATA[",
+        "<opaque is-for=\"sg\">",
+        "</opaque>",
+        "<session-token>",
+        "</session-token>",
+        "<client-cert-request/>",
+        "<multiple-client-cert-request>",
+        "<hash-algorithm>sha256</hash-algorithm>",
+        "<cert-authenticated/>",
+        "<sso-v2-login>",
+        "<input type=\"sso\" name=\"sso-token\"/>",
+        "<auth id=\"challenge\">",
+        "<input type=\"password\" name=\"secondary_password\"/>"
+    })
     void readsAndAnswersEveryLoginReplyOrRefusesIt(byte[] reply) throws XMLStreamException {
-        LoginDialogue dialogue = new LoginDialogue(Credentials.of(Optional.of("alice"), List.of("correct-horse", "123456")),
-                Optional.of("eng"));
+        LoginDialogue dialogue = new LoginDialogue(
+                Credentials.of(Optional.of("alice"), List.of("correct-horse", "123456")), Optional.of("eng"));
         try {
             AuthXml.Parsed parsed = AuthXml.parse(reply);
             if (parsed.reply() instanceof AuthReply.Form form) {
                 byte[] answer = switch (dialogue.answer(form)) {
-                    case LoginDialogue.Answers answers -> AuthXml.reply(ClientProfile.defaults(), List.of(AuthMethod.SINGLE_SIGN_ON_V2),
-                            parsed.opaque(), answers.fields(), answers.groupSelect());
-                    case LoginDialogue.SwitchGroup group -> AuthXml.init(ClientProfile.defaults(), List.of(), "https://vpn.corp.test/",
-                            Optional.of(group.group()), false);
+                    case LoginDialogue.Answers answers ->
+                        AuthXml.reply(
+                                ClientProfile.defaults(),
+                                List.of(AuthMethod.SINGLE_SIGN_ON_V2),
+                                parsed.opaque(),
+                                answers.fields(),
+                                answers.groupSelect());
+                    case LoginDialogue.SwitchGroup group ->
+                        AuthXml.init(
+                                ClientProfile.defaults(),
+                                List.of(),
+                                "https://vpn.corp.test/",
+                                Optional.of(group.group()),
+                                false);
                 };
                 readToTheEnd(answer);
             }

@@ -15,15 +15,22 @@ class CookieJarTest {
         jar.update(List.of("webvpncontext=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure; HttpOnly"), NOW);
         assertThat(jar.isEmpty()).isTrue();
 
-        jar.update(List.of("webvpncontext=ADaqVdWuYHuJwzeQmPBDQgpCUzrfDeZt7AEVi+pjHKQ=; Max-Age=300; Secure; HttpOnly"), NOW);
+        jar.update(
+                List.of("webvpncontext=ADaqVdWuYHuJwzeQmPBDQgpCUzrfDeZt7AEVi+pjHKQ=; Max-Age=300; Secure; HttpOnly"),
+                NOW);
         assertThat(jar.header()).isEqualTo("webvpncontext=ADaqVdWuYHuJwzeQmPBDQgpCUzrfDeZt7AEVi+pjHKQ=");
 
-        jar.update(List.of(
-                "webvpn=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=; Secure; HttpOnly",
-                "webvpnc=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure; HttpOnly",
-                "webvpnc=bu:/&p:t&iu:1/&sh:68D1364CE354AF0089C7488D591706069FC75784; path=/; Secure; HttpOnly"), NOW);
+        jar.update(
+                List.of(
+                        "webvpn=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=; Secure; HttpOnly",
+                        "webvpnc=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure; HttpOnly",
+                        "webvpnc=bu:/&p:t&iu:1/&sh:68D1364CE354AF0089C7488D591706069FC75784; path=/; Secure; HttpOnly"),
+                NOW);
         assertThat(jar.get(CookieJar.SESSION_COOKIE)).contains("Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=");
-        assertThat(jar.header()).startsWith("webvpncontext=").contains("; webvpn=Zm9v").contains("; webvpnc=bu:/&p:t");
+        assertThat(jar.header())
+                .startsWith("webvpncontext=")
+                .contains("; webvpn=Zm9v")
+                .contains("; webvpnc=bu:/&p:t");
     }
 
     @Test

@@ -43,7 +43,8 @@ class CstpFramingTest {
     @Test
     void refusesALengthBeyondATlsRecord() {
         byte[] buf = {0x53, 0x54, 0x46, 0x01, (byte) 0xff, (byte) 0xff, 0, 0};
-        assertThatThrownBy(() -> CstpFraming.payloadLength(buf, 0)).hasMessageContaining("payload length 65535 exceeds");
+        assertThatThrownBy(() -> CstpFraming.payloadLength(buf, 0))
+                .hasMessageContaining("payload length 65535 exceeds");
     }
 
     @Test

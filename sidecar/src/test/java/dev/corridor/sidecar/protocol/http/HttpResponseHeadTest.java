@@ -12,8 +12,13 @@ class HttpResponseHeadTest {
 
     @Test
     void parsesStatusAndRepeatedHeadersCaseInsensitively() throws Exception {
-        HttpResponseHead head = parse("HTTP/1.1 401 Authentication failed\r\nContent-Length: 0\r\n"
-                + "Set-Cookie: a=1\r\nset-cookie: b=2\r\n\r\n");
+        HttpResponseHead head = parse("""
+                                      HTTP/1.1 401 Authentication failed
+                                      Content-Length: 0
+                                      Set-Cookie: a=1
+                                      set-cookie: b=2
+
+                                      """);
         assertThat(head.status()).isEqualTo(401);
         assertThat(head.statusText()).isEqualTo("401 Authentication failed");
         assertThat(head.headers().all("SET-COOKIE")).containsExactly("a=1", "b=2");
@@ -23,10 +28,13 @@ class HttpResponseHeadTest {
     @Test
     void refusesWhatIsNotHttp() {
         assertThatThrownBy(() -> parse("SSH-2.0-OpenSSH\r\n\r\n"))
-                .isInstanceOf(ProtocolException.class).hasMessageContaining("no HTTP status line");
+                .isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("no HTTP status line");
         assertThatThrownBy(() -> parse("HTTP/1.1 2xx Fine\r\n\r\n")).hasMessageContaining("bad HTTP status line");
-        assertThatThrownBy(() -> parse("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n")).hasMessageContaining("bad HTTP header line");
-        assertThatThrownBy(() -> parse("HTTP/1.1 200 OK\r\nContent-Length: -4\r\n\r\n").contentLength())
+        assertThatThrownBy(() -> parse("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"))
+                .hasMessageContaining("bad HTTP header line");
+        assertThatThrownBy(() ->
+                        parse("HTTP/1.1 200 OK\r\nContent-Length: -4\r\n\r\n").contentLength())
                 .hasMessageContaining("bad Content-Length");
     }
 
@@ -44,10 +52,13 @@ class HttpResponseHeadTest {
     void refusesControlCharactersInTheHead() throws Exception {
         assertThatThrownBy(() -> parse("HTTP/1.1 200 OK\r\nSet-Cookie: webvpn=abc\rEvil: 1\r\n\r\n"))
                 .isInstanceOf(ProtocolException.class)
-                .hasMessage("gateway sent an HTTP head line with a control character (only tab is allowed): 'Set-Cookie: webvpn=abc\\x0dEvil: 1'");
+                .hasMessage(
+                        "gateway sent an HTTP head line with a control character (only tab is allowed): 'Set-Cookie: webvpn=abc\\x0dEvil: 1'");
         assertThatThrownBy(() -> parse("HTTP/1.1 503 \u001b[2JService Unavailable\r\n\r\n"))
-                .hasMessageContaining("control character").hasMessageContaining("\\x1b[2J");
-        assertThat(parse("HTTP/1.1 200 OK\r\nX-A:\tb\r\n\r\n").headers().first("X-A")).contains("b");
+                .hasMessageContaining("control character")
+                .hasMessageContaining("\\x1b[2J");
+        assertThat(parse("HTTP/1.1 200 OK\r\nX-A:\tb\r\n\r\n").headers().first("X-A"))
+                .contains("b");
     }
 
     @Test

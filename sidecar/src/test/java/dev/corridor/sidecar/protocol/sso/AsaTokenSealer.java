@@ -29,8 +29,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class AsaTokenSealer {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private AsaTokenSealer() {
-    }
+    private AsaTokenSealer() {}
 
     /** The four fields of a sealed token. */
     public record Sealed(byte[] gatewayKey, byte[] tag, byte[] ciphertext, byte[] iv) {
@@ -44,13 +43,15 @@ public final class AsaTokenSealer {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             out.writeBytes(new byte[] {0, 1});
             for (int field : order) {
-                out.writeBytes(tlv(field, switch (field) {
-                    case 1 -> gatewayKey;
-                    case 2 -> tag;
-                    case 3 -> ciphertext;
-                    case 4 -> iv;
-                    default -> throw new IllegalArgumentException("tag " + field);
-                }));
+                out.writeBytes(tlv(
+                        field,
+                        switch (field) {
+                            case 1 -> gatewayKey;
+                            case 2 -> tag;
+                            case 3 -> ciphertext;
+                            case 4 -> iv;
+                            default -> throw new IllegalArgumentException("tag " + field);
+                        }));
             }
             return out.toByteArray();
         }
@@ -64,7 +65,8 @@ public final class AsaTokenSealer {
     /** Seals {@code token} to the client's STRAP-DH key as the base64 DER of {@code X-AnyConnect-STRAP-DH-Pubkey}. */
     public static Sealed seal(String token, String dhPublicKeyHeader) {
         try {
-            PublicKey client = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(dhPublicKeyHeader)));
+            PublicKey client = KeyFactory.getInstance("EC")
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(dhPublicKeyHeader)));
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
             KeyPair ephemeral = generator.generateKeyPair();
@@ -77,8 +79,11 @@ public final class AsaTokenSealer {
             Cipher aes = Cipher.getInstance("AES/GCM/NoPadding");
             aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(96, iv));
             byte[] sealed = aes.doFinal(token.getBytes(StandardCharsets.UTF_8));
-            return new Sealed(ephemeral.getPublic().getEncoded(), Arrays.copyOfRange(sealed, sealed.length - 12, sealed.length),
-                    Arrays.copyOf(sealed, sealed.length - 12), iv);
+            return new Sealed(
+                    ephemeral.getPublic().getEncoded(),
+                    Arrays.copyOfRange(sealed, sealed.length - 12, sealed.length),
+                    Arrays.copyOf(sealed, sealed.length - 12),
+                    iv);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

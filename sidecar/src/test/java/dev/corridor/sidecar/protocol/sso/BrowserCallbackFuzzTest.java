@@ -20,12 +20,28 @@ class BrowserCallbackFuzzTest {
      */
     @Timeout(10)
     @FuzzTest
-    @DictionaryEntries({"GET /api/sso/", " HTTP/1.1", "?return=", "&return=", "https://", "%2B", "%2F", "%3D", "%0D%0A", "AAEA", "AAIADA",
-            "AAMA", "AAQADA"})
+    @DictionaryEntries({
+        "GET /api/sso/",
+        " HTTP/1.1",
+        "?return=",
+        "&return=",
+        "https://",
+        "%2B",
+        "%2F",
+        "%3D",
+        "%0D%0A",
+        "AAEA",
+        "AAIADA",
+        "AAMA",
+        "AAQADA"
+    })
     void readsEveryRequestLineAndTokenOrRefusesIt(byte[] line) {
-        if (BrowserRequest.parse(new String(line, StandardCharsets.ISO_8859_1)) instanceof BrowserRequest.Callback callback) {
-            if (callback.returnTo().isPresent() && callback.returnTo().get().chars().anyMatch(c -> c < ' ' || c > '~')) {
-                throw new AssertionError("a return address that would break its header: " + callback.returnTo().get());
+        if (BrowserRequest.parse(new String(line, StandardCharsets.ISO_8859_1))
+                instanceof BrowserRequest.Callback callback) {
+            if (callback.returnTo().isPresent()
+                    && callback.returnTo().get().chars().anyMatch(c -> c < ' ' || c > '~')) {
+                throw new AssertionError("a return address that would break its header: "
+                        + callback.returnTo().get());
             }
             try {
                 EncryptedToken.parse(callback.token()).decrypt(KEYS);

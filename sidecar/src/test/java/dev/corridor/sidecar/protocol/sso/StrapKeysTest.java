@@ -32,7 +32,9 @@ class StrapKeysTest {
         assertThat(signing.getParams().getOrder()).isEqualTo(p256().getOrder());
         assertThat(dh.getParams().getOrder()).isEqualTo(p256().getOrder());
         assertThat(signing.getW()).isNotEqualTo(dh.getW());
-        assertThat(StrapKeys.generate().publicKeyHeader()).as("fresh for each login").isNotEqualTo(keys.publicKeyHeader());
+        assertThat(StrapKeys.generate().publicKeyHeader())
+                .as("fresh for each login")
+                .isNotEqualTo(keys.publicKeyHeader());
     }
 
     /**
@@ -49,8 +51,10 @@ class StrapKeysTest {
         ECPublicKey announced = publicKey(keys.publicKeyHeader());
         byte[] point = sec1.getPublicKey().getOctets();
         assertThat(point[0]).isEqualTo((byte) 4);
-        assertThat(new BigInteger(1, Arrays.copyOfRange(point, 1, 33))).isEqualTo(announced.getW().getAffineX());
-        assertThat(new BigInteger(1, Arrays.copyOfRange(point, 33, 65))).isEqualTo(announced.getW().getAffineY());
+        assertThat(new BigInteger(1, Arrays.copyOfRange(point, 1, 33)))
+                .isEqualTo(announced.getW().getAffineX());
+        assertThat(new BigInteger(1, Arrays.copyOfRange(point, 33, 65)))
+                .isEqualTo(announced.getW().getAffineY());
         PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new ECPrivateKeySpec(sec1.getKey(), p256()));
         Signature signer = Signature.getInstance("SHA256withECDSA");
         signer.initSign(key);
@@ -59,7 +63,9 @@ class StrapKeysTest {
         Signature verifier = Signature.getInstance("SHA256withECDSA");
         verifier.initVerify(announced);
         verifier.update("channel binding and public key".getBytes(StandardCharsets.US_ASCII));
-        assertThat(verifier.verify(signature)).as("the cookie's key signs for the announced STRAP-Pubkey").isTrue();
+        assertThat(verifier.verify(signature))
+                .as("the cookie's key signs for the announced STRAP-Pubkey")
+                .isTrue();
     }
 
     @Test
@@ -68,7 +74,8 @@ class StrapKeysTest {
     }
 
     private static ECPublicKey publicKey(String header) throws Exception {
-        PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(header)));
+        PublicKey key = KeyFactory.getInstance("EC")
+                .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(header)));
         return (ECPublicKey) key;
     }
 

@@ -37,7 +37,7 @@ class SessionConfigParserTest {
         assertThat(config.mtu()).isEqualTo(1434);
         assertThat(config.baseMtu()).hasValue(1500);
         assertThat(config.dpd()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(config.keepalive()).isEqualTo(Duration.ofSeconds(32400));
+        assertThat(config.keepalive()).isEqualTo(Duration.ofHours(9));
         assertThat(config.idleTimeout()).isEmpty();
         assertThat(config.sessionTimeout()).isEmpty();
         assertThat(config.rekeyInterval()).contains(Duration.ofSeconds(172796));
@@ -72,14 +72,17 @@ class SessionConfigParserTest {
 
         assertThat(config.ipv4()).contains(new AssignedAddress(Ip.parseAddress("10.99.0.7"), 16));
         assertThat(config.ipv6()).contains(new AssignedAddress(Ip.parseAddress("fd99::7"), 64));
-        assertThat(config.splitIncludes()).containsExactly(
-                IpNetwork.parse("10.1.0.0/16"), IpNetwork.parse("192.168.5.0/24"), IpNetwork.parse("fd20::/48"));
+        assertThat(config.splitIncludes())
+                .containsExactly(
+                        IpNetwork.parse("10.1.0.0/16"),
+                        IpNetwork.parse("192.168.5.0/24"),
+                        IpNetwork.parse("fd20::/48"));
         assertThat(config.splitExcludes()).containsExactly(IpNetwork.parse("fd20:0:0:9::/64"));
         assertThat(config.dnsServers()).containsExactly(Ip.parseAddress("fd20::53"));
         assertThat(config.searchDomains()).containsExactly("corp.test", "lab.corp.test");
         assertThat(config.splitDnsDomains()).containsExactly("corp.test");
-        assertThat(config.idleTimeout()).contains(Duration.ofSeconds(1200));
-        assertThat(config.sessionTimeout()).contains(Duration.ofSeconds(3600));
+        assertThat(config.idleTimeout()).contains(Duration.ofMinutes(20));
+        assertThat(config.sessionTimeout()).contains(Duration.ofHours(1));
         assertThat(config.dpd()).isZero();
         assertThat(config.dtls()).isEmpty();
     }
@@ -87,11 +90,18 @@ class SessionConfigParserTest {
     @Test
     void readsLegacyDtlsParameters() throws Exception {
         SessionConfig config = SessionConfigParser.parse(headers(
-                "X-CSTP-Address", "10.99.0.7", "X-CSTP-MTU", "1406",
-                "X-DTLS-Port", "4443",
-                "X-DTLS-Session-ID", "AB".repeat(32),
-                "X-DTLS12-CipherSuite", "AES256-GCM-SHA384",
-                "X-DTLS-MTU", "1418"));
+                "X-CSTP-Address",
+                "10.99.0.7",
+                "X-CSTP-MTU",
+                "1406",
+                "X-DTLS-Port",
+                "4443",
+                "X-DTLS-Session-ID",
+                "AB".repeat(32),
+                "X-DTLS12-CipherSuite",
+                "AES256-GCM-SHA384",
+                "X-DTLS-MTU",
+                "1418"));
         SessionConfig.DtlsParameters dtls = config.dtls().orElseThrow();
         assertThat(dtls.port()).isEqualTo(4443);
         assertThat(dtls.sessionId()).contains("AB".repeat(32));
@@ -102,33 +112,50 @@ class SessionConfigParserTest {
     @Test
     void namesTheHeaderThatIsWrong() {
         assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-MTU", "1400")))
-                .isInstanceOf(ProtocolException.class).hasMessageContaining("no tunnel address");
+                .isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("no tunnel address");
         assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1")))
                 .hasMessageContaining("no X-CSTP-MTU");
-        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "99999999999")))
+        assertThatThrownBy(() ->
+                        SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "99999999999")))
                 .hasMessageContaining("X-CSTP-MTU");
         assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "100")))
                 .hasMessageContaining("X-CSTP-MTU: 100, outside 576..65535");
-        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "not-an-ip", "X-CSTP-MTU", "1400")))
+        assertThatThrownBy(
+                        () -> SessionConfigParser.parse(headers("X-CSTP-Address", "not-an-ip", "X-CSTP-MTU", "1400")))
                 .hasMessageContaining("bad X-CSTP-Address");
-        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-Netmask", "255.0.255.0",
-                "X-CSTP-MTU", "1400"))).hasMessageContaining("non-contiguous netmask");
-        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "1400",
-                "X-CSTP-Split-Include", "10.0.0.0/99"))).hasMessageContaining("bad X-CSTP-Split-Include");
-        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "1400",
-                "X-CSTP-DPD", "-5"))).hasMessageContaining("X-CSTP-DPD");
-        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "1400",
-                "X-DTLS-Port", "443", "X-DTLS-CipherSuite", "PSK-NEGOTIATE", "X-DTLS-App-ID", "zz")))
+        assertThatThrownBy(() -> SessionConfigParser.parse(
+                        headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-Netmask", "255.0.255.0", "X-CSTP-MTU", "1400")))
+                .hasMessageContaining("non-contiguous netmask");
+        assertThatThrownBy(() -> SessionConfigParser.parse(headers(
+                        "X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "1400", "X-CSTP-Split-Include", "10.0.0.0/99")))
+                .hasMessageContaining("bad X-CSTP-Split-Include");
+        assertThatThrownBy(() -> SessionConfigParser.parse(
+                        headers("X-CSTP-Address", "10.0.0.1", "X-CSTP-MTU", "1400", "X-CSTP-DPD", "-5")))
+                .hasMessageContaining("X-CSTP-DPD");
+        assertThatThrownBy(() -> SessionConfigParser.parse(headers(
+                        "X-CSTP-Address",
+                        "10.0.0.1",
+                        "X-CSTP-MTU",
+                        "1400",
+                        "X-DTLS-Port",
+                        "443",
+                        "X-DTLS-CipherSuite",
+                        "PSK-NEGOTIATE",
+                        "X-DTLS-App-ID",
+                        "zz")))
                 .hasMessageContaining("bad X-DTLS-App-ID");
     }
 
     /** The mask's 48 bits made an IllegalArgumentException (prefix out of range) instead of a ProtocolException. */
     @Test
     void anIpv6NetmaskForAnIpv4AddressIsRefused() {
-        assertThatThrownBy(() -> SessionConfigParser.parse(headers("X-CSTP-Address", "10.99.0.50", "X-CSTP-Netmask", "ffff:ffff:ffff::",
-                "X-CSTP-MTU", "1400"))).isInstanceOf(ProtocolException.class)
-                .hasMessage("gateway sent a bad X-CSTP-Netmask: 'ffff:ffff:ffff::' is not an IPv4 netmask (such as 255.255.255.0), "
-                        + "but X-CSTP-Address 10.99.0.50 is an IPv4 address");
+        assertThatThrownBy(() -> SessionConfigParser.parse(headers(
+                        "X-CSTP-Address", "10.99.0.50", "X-CSTP-Netmask", "ffff:ffff:ffff::", "X-CSTP-MTU", "1400")))
+                .isInstanceOf(ProtocolException.class)
+                .hasMessage(
+                        "gateway sent a bad X-CSTP-Netmask: 'ffff:ffff:ffff::' is not an IPv4 netmask (such as 255.255.255.0), "
+                                + "but X-CSTP-Address 10.99.0.50 is an IPv4 address");
     }
 
     static HttpHeaders headers(String... namesAndValues) {

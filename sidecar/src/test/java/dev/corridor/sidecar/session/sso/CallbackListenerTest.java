@@ -34,8 +34,13 @@ class CallbackListenerTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     /** Longer than any wait below that succeeds: the bound on a test that would otherwise hang. */
     private static final Duration BOUND = Duration.ofSeconds(10);
-    private static final String CALLBACK = "GET /api/sso/AAEAAQ%3D%3D?return=https%3A%2F%2Fvpn.example.test%2Fdone HTTP/1.1\r\n"
-            + "Host: localhost:29786\r\nCookie: other-app=1\r\n\r\n";
+
+    private static final String CALLBACK = """
+                                           GET /api/sso/AAEAAQ%3D%3D?return=https%3A%2F%2Fvpn.example.test%2Fdone HTTP/1.1
+                                           Host: localhost:29786
+                                           Cookie: other-app=1
+
+                                           """;
 
     private CallbackListener listener;
     private int port;
@@ -75,7 +80,9 @@ class CallbackListenerTest {
 
         List<String> answers = browser.join();
         assertThat(answers.getFirst()).startsWith("HTTP/1.1 404 Not Found\r\n");
-        assertThat(answers.get(1)).startsWith("HTTP/1.1 302 Found\r\n").contains("\r\nLocation: https://vpn.example.test/done\r\n");
+        assertThat(answers.get(1))
+                .startsWith("HTTP/1.1 302 Found\r\n")
+                .contains("\r\nLocation: https://vpn.example.test/done\r\n");
     }
 
     @Test
@@ -94,7 +101,9 @@ class CallbackListenerTest {
         CompletableFuture<String> tooLong = Background.supply(() -> {
             try {
                 Socket socket = connect();
-                socket.getOutputStream().write(("GET /api/sso/A" + longest.substring(13) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream()
+                        .write(("GET /api/sso/A" + longest.substring(13) + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
                 String answer = answer(socket);
                 connect().getOutputStream().write((longest + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 return answer;
@@ -114,7 +123,8 @@ class CallbackListenerTest {
         OutputStream out = tooLong.getOutputStream();
         out.write(("GET /api/sso/AAEAAQ%3D%3D HTTP/1.1\r\n" + cookies + "\r\n").getBytes(StandardCharsets.US_ASCII));
 
-        Optional<CallbackListener.Arrival> arrival = listener.await(System.nanoTime() + Duration.ofMillis(500).toNanos());
+        Optional<CallbackListener.Arrival> arrival =
+                listener.await(System.nanoTime() + Duration.ofMillis(500).toNanos());
 
         assertThat(arrival).isEmpty();
         assertThat(answer(tooLong)).isEmpty();
@@ -139,7 +149,8 @@ class CallbackListenerTest {
     void nothingBeforeTheDeadlineIsNothing() throws Exception {
         connect().getOutputStream().write("GET /api/sso/AAEAAQ%3D%3D HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
 
-        assertThat(listener.await(System.nanoTime() + Duration.ofMillis(300).toNanos())).isEmpty();
+        assertThat(listener.await(System.nanoTime() + Duration.ofMillis(300).toNanos()))
+                .isEmpty();
     }
 
     @Test
@@ -154,9 +165,12 @@ class CallbackListenerTest {
     void anAddressThisHostLacksIsLeftOutATakenPortFailsTheWhole() throws Exception {
         InetAddress absent = InetAddress.getByName("192.0.2.254");
         try (CallbackListener both = CallbackListener.open(List.of(absent, LOOPBACK), 0)) {
-            assertThat(both.addresses()).extracting(InetSocketAddress::getAddress).containsExactly(LOOPBACK);
+            assertThat(both.addresses())
+                    .extracting(InetSocketAddress::getAddress)
+                    .containsExactly(LOOPBACK);
         }
-        assertThatThrownBy(() -> CallbackListener.open(List.of(absent), 0)).hasMessageContaining("none of the loopback addresses");
+        assertThatThrownBy(() -> CallbackListener.open(List.of(absent), 0))
+                .hasMessageContaining("none of the loopback addresses");
         try (ServerSocket taken = new ServerSocket(0, 1, LOOPBACK)) {
             assertThatThrownBy(() -> CallbackListener.open(List.of(LOOPBACK), taken.getLocalPort()))
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());

@@ -54,44 +54,60 @@ class ExternalBrowserTest {
 
     @Test
     void theBrowserBringsTheTokenAndIsSentOn() throws Exception {
-        CompletableFuture<String> browser = browseTo(() -> "/api/sso/" + AsaTokenSealer.seal(TOKEN, keys.dhPublicKeyHeader()).inUrl()
-                + "?return=" + URLEncoder.encode(FINAL, StandardCharsets.UTF_8));
+        CompletableFuture<String> browser = browseTo(() -> "/api/sso/"
+                + AsaTokenSealer.seal(TOKEN, keys.dhPublicKeyHeader()).inUrl() + "?return="
+                + URLEncoder.encode(FINAL, StandardCharsets.UTF_8));
 
         String token = browser(this::open, Duration.ofSeconds(10)).obtainToken(LOGIN, keys);
 
         assertThat(token).isEqualTo(TOKEN);
         assertThat(opened).containsExactly(LOGIN);
         assertThat(browser.join()).startsWith("HTTP/1.1 302 Found\r\n").contains("Location: " + FINAL + "\r\n");
-        assertThat(console.toString()).contains("\n    " + LOGIN + "\n").contains("127.0.0.1:" + port).doesNotContain(TOKEN);
-        assertThatThrownBy(() -> new Socket(LOOPBACK, port).close()).as("the listener is gone").isInstanceOf(ConnectException.class);
+        assertThat(console.toString())
+                .contains("\n    " + LOGIN + "\n")
+                .contains("127.0.0.1:" + port)
+                .doesNotContain(TOKEN);
+        assertThatThrownBy(() -> new Socket(LOOPBACK, port).close())
+                .as("the listener is gone")
+                .isInstanceOf(ConnectException.class);
     }
 
     @Test
     void withoutAReturnAddressTheBrowserIsToldItIsDone() throws Exception {
-        CompletableFuture<String> browser = browseTo(() -> "/api/sso/" + AsaTokenSealer.seal(TOKEN, keys.dhPublicKeyHeader()).inUrl());
+        CompletableFuture<String> browser = browseTo(() -> "/api/sso/"
+                + AsaTokenSealer.seal(TOKEN, keys.dhPublicKeyHeader()).inUrl());
 
-        assertThat(browser(this::open, Duration.ofSeconds(10)).obtainToken(LOGIN, keys)).isEqualTo(TOKEN);
+        assertThat(browser(this::open, Duration.ofSeconds(10)).obtainToken(LOGIN, keys))
+                .isEqualTo(TOKEN);
         assertThat(browser.join()).startsWith("HTTP/1.1 200 OK\r\n").contains("This window can be closed");
     }
 
     /** Exit 3: the login failed, and running it again is the remedy; the browser's page says the same. */
     @Test
     void aTokenThatDoesNotOpenFailsTheLoginAndTellsTheBrowser() {
-        CompletableFuture<String> browser = browseTo(() -> "/api/sso/" + AsaTokenSealer.seal(TOKEN, StrapKeys.generate().dhPublicKeyHeader()).inUrl()
-                + "?return=" + URLEncoder.encode(FINAL, StandardCharsets.UTF_8));
+        CompletableFuture<String> browser = browseTo(() -> "/api/sso/"
+                + AsaTokenSealer.seal(TOKEN, StrapKeys.generate().dhPublicKeyHeader())
+                        .inUrl() + "?return=" + URLEncoder.encode(FINAL, StandardCharsets.UTF_8));
 
         assertThatThrownBy(() -> browser(this::open, Duration.ofSeconds(10)).obtainToken(LOGIN, keys))
-                .isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.rejectedByGateway()).isTrue())
+                .isInstanceOfSatisfying(
+                        AuthenticationException.class,
+                        e -> assertThat(e.rejectedByGateway()).isTrue())
                 .hasMessageContaining("the single sign-on came back with a token Corridor cannot use")
                 .hasMessageContaining("does not decrypt with this login's STRAP-DH key");
-        assertThat(browser.join()).startsWith("HTTP/1.1 400 Bad Request\r\n").contains("does not decrypt").doesNotContain("Location:");
+        assertThat(browser.join())
+                .startsWith("HTTP/1.1 400 Bad Request\r\n")
+                .contains("does not decrypt")
+                .doesNotContain("Location:");
     }
 
     /** Exit 2: nothing came back, which the user (or a forwarded port) has to change. */
     @Test
     void noBrowserInTimeIsAnUnanswerableLogin() {
         assertThatThrownBy(() -> browser(this::open, Duration.ofSeconds(1)).obtainToken(LOGIN, keys))
-                .isInstanceOfSatisfying(AuthenticationException.class, e -> assertThat(e.rejectedByGateway()).isFalse())
+                .isInstanceOfSatisfying(
+                        AuthenticationException.class,
+                        e -> assertThat(e.rejectedByGateway()).isFalse())
                 .hasMessageContaining("no browser came back from the single sign-on within 1 s (--sso-timeout)");
         assertThat(opened).containsExactly(LOGIN);
     }
@@ -99,10 +115,17 @@ class ExternalBrowserTest {
     /** The address goes to a terminal and to a command line: no escapes, and nothing that could pass for an option. */
     @Test
     void aLoginAddressThatIsNotPlainHttpsIsRefusedBeforeAnythingOpens() {
-        for (String url : new String[] {"http://vpn.example.test/login", "-remote=evil", "https://vpn.example.test/\u001b]0;x\u0007",
-                "https://vpn.example.test/a b", "file:///etc/passwd"}) {
-            assertThatThrownBy(() -> browser(this::open, Duration.ofSeconds(1)).obtainToken(url, keys)).as(url)
-                    .isInstanceOf(ProtocolException.class).hasMessageContaining("sso-v2-login");
+        for (String url : new String[] {
+            "http://vpn.example.test/login",
+            "-remote=evil",
+            "https://vpn.example.test/\u001b]0;x\u0007",
+            "https://vpn.example.test/a b",
+            "file:///etc/passwd"
+        }) {
+            assertThatThrownBy(() -> browser(this::open, Duration.ofSeconds(1)).obtainToken(url, keys))
+                    .as(url)
+                    .isInstanceOf(ProtocolException.class)
+                    .hasMessageContaining("sso-v2-login");
         }
         assertThat(opened).isEmpty();
     }
@@ -113,7 +136,8 @@ class ExternalBrowserTest {
             assertThatThrownBy(() -> browser(this::open, Duration.ofSeconds(1)).obtainToken(LOGIN, keys))
                     .isInstanceOf(AuthenticationException.class)
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + port)
-                    .hasMessageContaining("is another login, openconnect's or Corridor's, waiting for its browser there?");
+                    .hasMessageContaining(
+                            "is another login, openconnect's or Corridor's, waiting for its browser there?");
         }
         assertThat(opened).isEmpty();
     }
@@ -122,14 +146,18 @@ class ExternalBrowserTest {
     @Test
     void aBrowserThatCannotStartLeavesTheAddressShown() {
         PrintWriter out = new PrintWriter(console, true);
-        ExternalBrowser sso = browser(url -> ExternalBrowser.launch("/nonexistent/browser", url, out), Duration.ofSeconds(1));
+        ExternalBrowser sso =
+                browser(url -> ExternalBrowser.launch("/nonexistent/browser", url, out), Duration.ofSeconds(1));
 
         assertThatThrownBy(() -> sso.obtainToken(LOGIN, keys)).isInstanceOf(AuthenticationException.class);
-        assertThat(console.toString()).contains("cannot start the browser '/nonexistent/browser'").contains("open the address above yourself");
+        assertThat(console.toString())
+                .contains("cannot start the browser '/nonexistent/browser'")
+                .contains("open the address above yourself");
     }
 
     private ExternalBrowser browser(Consumer<String> opener, Duration timeout) {
-        return new ExternalBrowser(List.of(LOOPBACK), port, Optional.of(opener), timeout, new PrintWriter(console, true));
+        return new ExternalBrowser(
+                List.of(LOOPBACK), port, Optional.of(opener), timeout, new PrintWriter(console, true));
     }
 
     private void open(String url) {
@@ -147,7 +175,9 @@ class ExternalBrowserTest {
     private String get(String target) {
         try (Socket socket = new Socket(LOOPBACK, port)) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: localhost:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET " + target + " HTTP/1.1\r\nHost: localhost:" + port + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw new RuntimeException(e);

@@ -33,10 +33,11 @@ class CbcRecordLayerTest {
     private final DtlsRecordLayer clientSide = DtlsRecordLayer.of(client);
     private final DtlsRecordLayer gatewaySide = DtlsRecordLayer.of(client.mirrored(1));
     private final Reference gateway = new Reference(client.mirrored(1));
-    private final Reference clientReference = new Reference(client);
 
     @ParameterizedTest
-    @EnumSource(value = DtlsSuite.class, names = {"DTLS09_AES_256_CBC_SHA", "DTLS09_AES_128_CBC_SHA"})
+    @EnumSource(
+            value = DtlsSuite.class,
+            names = {"DTLS09_AES_256_CBC_SHA", "DTLS09_AES_128_CBC_SHA"})
     void recordsSealedInPlaceOpenWithTheReferenceAndTheOtherWayRound(DtlsSuite cbc) throws Exception {
         byte[] keyBlock = Arrays.copyOf(KEY_BLOCK, DtlsKeys.keyBlockLength(cbc));
         DtlsKeys keys = DtlsKeys.fromKeyBlock(cbc, 1, keyBlock, 1);
@@ -47,12 +48,15 @@ class CbcRecordLayerTest {
             byte[] packet = bytes(size, size);
             byte[] record = seal(sealer, packet);
             assertThat(record.length).isEqualTo(DtlsRecordLayer.of(keys).sealedLength(size));
-            assertThat(Arrays.copyOfRange(record, 0, 5)).as("application data, version 01 00, epoch 1").containsExactly(23, 1, 0, 0, 1);
+            assertThat(Arrays.copyOfRange(record, 0, 5))
+                    .as("application data, version 01 00, epoch 1")
+                    .containsExactly(23, 1, 0, 0, 1);
             assertThat((record.length - 13) % 16).isZero();
             assertThat(peer.open(record)).as("%d bytes", size).isEqualTo(packet);
 
             byte[] fromPeer = peer.seal(23, packet, 1 + size % 200);
-            assertThat(Dtls09FixtureTest.open(fromPeer, opener, DtlsRecordLayer.Outcome.DATA)).isEqualTo(packet);
+            assertThat(Dtls09FixtureTest.open(fromPeer, opener, DtlsRecordLayer.Outcome.DATA))
+                    .isEqualTo(packet);
         }
     }
 
@@ -75,7 +79,9 @@ class CbcRecordLayerTest {
             assertThat(clientSide.sealedLength(max)).isLessThanOrEqualTo(limit);
             assertThat(clientSide.sealedLength(max + 16)).isGreaterThan(limit);
         }
-        assertThat(clientSide.maxPlaintext(1472) - 1).as("the tunnel's packets above ocserv's DTLS 0.9 MTU (1406)").isEqualTo(1418);
+        assertThat(clientSide.maxPlaintext(1472) - 1)
+                .as("the tunnel's packets above ocserv's DTLS 0.9 MTU (1406)")
+                .isEqualTo(1418);
     }
 
     @Test
@@ -105,7 +111,9 @@ class CbcRecordLayerTest {
         // A padding byte that differs from the others, at the end, in the middle and at the start of the padding.
         for (int corrupt : new int[] {0, 5, 15}) {
             byte[] record = gateway.sealPadding(23, packet, 16, padding -> padding[corrupt] ^= 1);
-            assertThat(open(opener, record)).as("padding byte %d wrong", corrupt).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+            assertThat(open(opener, record))
+                    .as("padding byte %d wrong", corrupt)
+                    .isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
         }
         // A padding length longer than the record.
         byte[] tooLong = gateway.sealPadding(23, packet, 16, padding -> Arrays.fill(padding, (byte) 200));
@@ -156,10 +164,12 @@ class CbcRecordLayerTest {
             assertThat(open(opener, gateway.seal(23, packet, padding))).isEqualTo(DtlsRecordLayer.Outcome.DATA);
             costs.add(opener.compressions() - before);
             before = opener.compressions();
-            assertThat(open(opener, gateway.sealPadding(23, packet, padding, p -> p[0] ^= 1))).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+            assertThat(open(opener, gateway.sealPadding(23, packet, padding, p -> p[0] ^= 1)))
+                    .isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
             costs.add(opener.compressions() - before);
             before = opener.compressions();
-            assertThat(open(opener, gateway.sealWith(23, packet, padding, mac -> mac[0] ^= 1))).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+            assertThat(open(opener, gateway.sealWith(23, packet, padding, mac -> mac[0] ^= 1)))
+                    .isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
             costs.add(opener.compressions() - before);
         }
         assertThat(costs).as("compressions per record").hasSize(1);
@@ -171,7 +181,8 @@ class CbcRecordLayerTest {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         DtlsRecordLayer.Sealer sealer = clientSide.sealer();
         DtlsRecordLayer.Opener opener = gatewaySide.opener();
-        byte[] buf = new byte[DtlsRecordLayer.OPEN_ROOM + DtlsRecordLayer.MAX_PREFIX + 1400 + DtlsRecordLayer.MAX_SUFFIX];
+        byte[] buf =
+                new byte[DtlsRecordLayer.OPEN_ROOM + DtlsRecordLayer.MAX_PREFIX + 1400 + DtlsRecordLayer.MAX_SUFFIX];
         byte[] packet = bytes(1400, 9);
         for (int round = 0; round < 3; round++) {
             int records = 20_000;
@@ -184,14 +195,17 @@ class CbcRecordLayerTest {
                 if (start < DtlsRecordLayer.OPEN_ROOM) {
                     throw new AssertionError("no room to open in place");
                 }
-                if (opener.open(buf, start, length) != DtlsRecordLayer.Outcome.DATA || opener.plaintextLength() != packet.length
+                if (opener.open(buf, start, length) != DtlsRecordLayer.Outcome.DATA
+                        || opener.plaintextLength() != packet.length
                         || buf[opener.plaintextOffset() + 1399] != packet[1399]) {
                     throw new AssertionError("record " + i + " did not round-trip");
                 }
             }
             long perRecord = (threads.getCurrentThreadAllocatedBytes() - before) / records;
             if (round == 2) {
-                assertThat(perRecord).as("bytes allocated per sealed and opened record").isLessThan(8);
+                assertThat(perRecord)
+                        .as("bytes allocated per sealed and opened record")
+                        .isLessThan(8);
             }
         }
     }
@@ -206,7 +220,7 @@ class CbcRecordLayerTest {
         byte[] buf = new byte[DtlsRecordLayer.MAX_PREFIX + packet.length + DtlsRecordLayer.MAX_SUFFIX];
         System.arraycopy(packet, 0, buf, DtlsRecordLayer.MAX_PREFIX, packet.length);
         int start = sealer.seal(buf, DtlsRecordLayer.MAX_PREFIX, packet.length);
-        int length = 13 + ((buf[start + 11] & 0xff) << 8 | buf[start + 12] & 0xff);
+        int length = 13 + ((buf[start + 11] & 0xff) << 8 | (buf[start + 12] & 0xff));
         return Arrays.copyOfRange(buf, start, start + length);
     }
 
@@ -231,27 +245,45 @@ class CbcRecordLayerTest {
         }
 
         byte[] seal(int type, byte[] plaintext, int padding) throws Exception {
-            return seal(type, plaintext, padding, mac -> { }, p -> { });
+            return seal(type, plaintext, padding, mac -> {}, p -> {});
         }
 
-        byte[] sealWith(int type, byte[] plaintext, int padding, java.util.function.Consumer<byte[]> macChange) throws Exception {
-            return seal(type, plaintext, padding, macChange, p -> { });
+        byte[] sealWith(int type, byte[] plaintext, int padding, java.util.function.Consumer<byte[]> macChange)
+                throws Exception {
+            return seal(type, plaintext, padding, macChange, p -> {});
         }
 
-        byte[] sealPadding(int type, byte[] plaintext, int padding, java.util.function.Consumer<byte[]> paddingChange) throws Exception {
-            return seal(type, plaintext, padding, mac -> { }, paddingChange);
+        byte[] sealPadding(int type, byte[] plaintext, int padding, java.util.function.Consumer<byte[]> paddingChange)
+                throws Exception {
+            return seal(type, plaintext, padding, mac -> {}, paddingChange);
         }
 
         /** @param atLeast the padding's length in bytes, its length byte included (1..256), raised to align the blocks */
-        private byte[] seal(int type, byte[] plaintext, int atLeast, java.util.function.Consumer<byte[]> macChange,
-                            java.util.function.Consumer<byte[]> paddingChange) throws Exception {
+        private byte[] seal(
+                int type,
+                byte[] plaintext,
+                int atLeast,
+                java.util.function.Consumer<byte[]> macChange,
+                java.util.function.Consumer<byte[]> paddingChange)
+                throws Exception {
             int padding = atLeast;
             while ((plaintext.length + 20 + padding) % 16 != 0) {
                 padding++;
             }
             long seq = sequence++;
-            byte[] header = {(byte) type, 1, 0, 0, 1, (byte) (seq >>> 40), (byte) (seq >>> 32), (byte) (seq >>> 24), (byte) (seq >>> 16),
-                    (byte) (seq >>> 8), (byte) seq};
+            byte[] header = {
+                (byte) type,
+                1,
+                0,
+                0,
+                1,
+                (byte) (seq >>> 40),
+                (byte) (seq >>> 32),
+                (byte) (seq >>> 24),
+                (byte) (seq >>> 16),
+                (byte) (seq >>> 8),
+                (byte) seq
+            };
             Mac hmac = Mac.getInstance("HmacSHA1");
             hmac.init(new SecretKeySpec(keys.writeMacKey, "HmacSHA1"));
             hmac.update(header, 3, 8);
@@ -264,20 +296,23 @@ class CbcRecordLayerTest {
             paddingChange.accept(pad);
             byte[] content = LegacyPrf.concat(LegacyPrf.concat(plaintext, mac), pad);
             if (content.length % 16 != 0) {
-                throw new IllegalArgumentException("padding " + padding + " does not align " + plaintext.length + " bytes");
+                throw new IllegalArgumentException(
+                        "padding " + padding + " does not align " + plaintext.length + " bytes");
             }
             byte[] iv = bytes(16, (int) seq * 7);
             Cipher cipher = Cipher.getInstance("AES/CBC/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keys.writeKey, "AES"), new IvParameterSpec(iv));
             byte[] ciphertext = cipher.doFinal(content);
             int length = 16 + ciphertext.length;
-            byte[] record = LegacyPrf.concat(LegacyPrf.concat(header, new byte[] {(byte) (length >>> 8), (byte) length}), iv);
+            byte[] record =
+                    LegacyPrf.concat(LegacyPrf.concat(header, new byte[] {(byte) (length >>> 8), (byte) length}), iv);
             return LegacyPrf.concat(record, ciphertext);
         }
 
         byte[] open(byte[] record) throws Exception {
             Cipher cipher = Cipher.getInstance("AES/CBC/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(keys.readKey, "AES"), new IvParameterSpec(record, 13, 16));
+            cipher.init(
+                    Cipher.DECRYPT_MODE, new SecretKeySpec(keys.readKey, "AES"), new IvParameterSpec(record, 13, 16));
             byte[] content = cipher.doFinal(record, 29, record.length - 29);
             int padding = (content[content.length - 1] & 0xff) + 1;
             for (int i = content.length - padding; i < content.length; i++) {
@@ -289,7 +324,9 @@ class CbcRecordLayerTest {
             hmac.update(record, 3, 8);
             hmac.update(record, 0, 3);
             hmac.update(new byte[] {(byte) (plaintext.length >>> 8), (byte) plaintext.length});
-            assertThat(hmac.doFinal(plaintext)).as("MAC").isEqualTo(Arrays.copyOfRange(content, plaintext.length, plaintext.length + 20));
+            assertThat(hmac.doFinal(plaintext))
+                    .as("MAC")
+                    .isEqualTo(Arrays.copyOfRange(content, plaintext.length, plaintext.length + 20));
             return plaintext;
         }
     }

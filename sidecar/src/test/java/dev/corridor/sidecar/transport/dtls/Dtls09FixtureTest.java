@@ -22,8 +22,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 class Dtls09FixtureTest {
     private static final int MESSAGE_HEADER = 12;
 
-    record Fixture(DtlsSuite suite, byte[] master, byte[] sessionId, List<byte[]> fromClient, List<byte[]> fromGateway, List<String> order) {
-    }
+    record Fixture(
+            DtlsSuite suite,
+            byte[] master,
+            byte[] sessionId,
+            List<byte[]> fromClient,
+            List<byte[]> fromGateway,
+            List<String> order) {}
 
     @ParameterizedTest
     @CsvSource({"dtls09-aes256-sha.txt, DTLS09_AES_256_CBC_SHA", "dtls09-aes128-sha.txt, DTLS09_AES_128_CBC_SHA"})
@@ -31,21 +36,31 @@ class Dtls09FixtureTest {
         Fixture fixture = load(file, suite);
         byte[] clientHello = fixture.fromClient().get(0);
         byte[] serverHello = fixture.fromGateway().get(0);
-        assertThat(Arrays.copyOfRange(clientHello, 0, 3)).as("a DTLS 0.9 handshake record").containsExactly(22, 1, 0);
+        assertThat(Arrays.copyOfRange(clientHello, 0, 3))
+                .as("a DTLS 0.9 handshake record")
+                .containsExactly(22, 1, 0);
         byte[] clientHelloBody = Arrays.copyOfRange(clientHello, 13 + MESSAGE_HEADER, clientHello.length);
         byte[] serverHelloBody = Arrays.copyOfRange(serverHello, 13 + MESSAGE_HEADER, serverHello.length);
         byte[] clientRandom = Arrays.copyOfRange(clientHelloBody, 2, 34);
         byte[] serverRandom = Arrays.copyOfRange(serverHelloBody, 2, 34);
-        assertThat(Arrays.copyOfRange(serverHelloBody, 35, 67)).as("the gateway resumes the session").isEqualTo(fixture.sessionId());
+        assertThat(Arrays.copyOfRange(serverHelloBody, 35, 67))
+                .as("the gateway resumes the session")
+                .isEqualTo(fixture.sessionId());
 
-        byte[] keyBlock = LegacyPrf.prf(fixture.master(), "key expansion", LegacyPrf.concat(serverRandom, clientRandom),
+        byte[] keyBlock = LegacyPrf.prf(
+                fixture.master(),
+                "key expansion",
+                LegacyPrf.concat(serverRandom, clientRandom),
                 DtlsKeys.keyBlockLength(suite));
         DtlsKeys client = DtlsKeys.fromKeyBlock(suite, 1, keyBlock, 0);
-        DtlsRecordLayer.Opener clientOpener = DtlsRecordLayer.of(client).opener().openingHandshakes(true);
-        DtlsRecordLayer.Opener gatewayOpener = DtlsRecordLayer.of(client.mirrored(0)).opener().openingHandshakes(true);
+        DtlsRecordLayer.Opener clientOpener =
+                DtlsRecordLayer.of(client).opener().openingHandshakes(true);
+        DtlsRecordLayer.Opener gatewayOpener =
+                DtlsRecordLayer.of(client.mirrored(0)).opener().openingHandshakes(true);
 
         // The gateway's Finished: the third datagram it sent (after the ServerHello and the 3-byte ChangeCipherSpec).
-        assertThat(fixture.fromGateway().get(1)).as("DTLS 0.9's ChangeCipherSpec carries the message_seq")
+        assertThat(fixture.fromGateway().get(1))
+                .as("DTLS 0.9's ChangeCipherSpec carries the message_seq")
                 .containsExactly(20, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 1, 0, 1);
         byte[] serverFinished = open(gatewayFinishedRecord(fixture), clientOpener, DtlsRecordLayer.Outcome.HANDSHAKE);
         byte[] transcript = LegacyPrf.concat(clientHelloBody, serverHelloBody);
@@ -54,24 +69,34 @@ class Dtls09FixtureTest {
 
         // The client's: CCS and Finished in one datagram; the hash now includes the gateway's Finished (its body only).
         byte[] clientFlight = fixture.fromClient().get(1);
-        assertThat(Arrays.copyOfRange(clientFlight, 0, 16)).containsExactly(20, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 1, 0, 1);
-        byte[] clientFinished = open(Arrays.copyOfRange(clientFlight, 16, clientFlight.length), gatewayOpener, DtlsRecordLayer.Outcome.HANDSHAKE);
-        assertThat(Arrays.copyOfRange(clientFinished, 0, 6)).as("Finished, 12 bytes, message_seq 2 after the CCS took 1")
+        assertThat(Arrays.copyOfRange(clientFlight, 0, 16))
+                .containsExactly(20, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3, 1, 0, 1);
+        byte[] clientFinished = open(
+                Arrays.copyOfRange(clientFlight, 16, clientFlight.length),
+                gatewayOpener,
+                DtlsRecordLayer.Outcome.HANDSHAKE);
+        assertThat(Arrays.copyOfRange(clientFinished, 0, 6))
+                .as("Finished, 12 bytes, message_seq 2 after the CCS took 1")
                 .containsExactly(20, 0, 0, 12, 0, 2);
         assertThat(Arrays.copyOfRange(clientFinished, MESSAGE_HEADER, MESSAGE_HEADER + 12))
-                .isEqualTo(LegacyPrf.finished(fixture.master(), "client finished", LegacyPrf.concat(transcript, serverVerify)));
+                .isEqualTo(LegacyPrf.finished(
+                        fixture.master(), "client finished", LegacyPrf.concat(transcript, serverVerify)));
 
         int echoes = 0;
-        for (byte[] datagram : fixture.fromGateway().subList(3, fixture.fromGateway().size())) {
+        for (byte[] datagram :
+                fixture.fromGateway().subList(3, fixture.fromGateway().size())) {
             byte[] plaintext = open(datagram, clientOpener, DtlsRecordLayer.Outcome.DATA);
             echoes += isPingWithPattern(plaintext, 0) ? 1 : 0;
         }
         int requests = 0;
-        for (byte[] datagram : fixture.fromClient().subList(2, fixture.fromClient().size())) {
+        for (byte[] datagram :
+                fixture.fromClient().subList(2, fixture.fromClient().size())) {
             byte[] plaintext = open(datagram, gatewayOpener, DtlsRecordLayer.Outcome.DATA);
             requests += isPingWithPattern(plaintext, 8) ? 1 : 0;
         }
-        assertThat(requests).as("the two pings (ping -p 5a), as the client sealed them").isEqualTo(2);
+        assertThat(requests)
+                .as("the two pings (ping -p 5a), as the client sealed them")
+                .isEqualTo(2);
         assertThat(echoes).as("their replies, as the gateway sealed them").isEqualTo(2);
     }
 
@@ -81,7 +106,10 @@ class Dtls09FixtureTest {
 
     /** An AnyConnect DATA packet holding an ICMP echo (type 8) or reply (0) whose data is the 0x5a pattern. */
     private static boolean isPingWithPattern(byte[] plaintext, int icmpType) {
-        if (plaintext.length < 1 + 20 + 8 + 16 || plaintext[0] != 0 || (plaintext[1] & 0xf0) != 0x40 || plaintext[10] != 1) {
+        if (plaintext.length < 1 + 20 + 8 + 16
+                || plaintext[0] != 0
+                || (plaintext[1] & 0xf0) != 0x40
+                || plaintext[10] != 1) {
             return false;
         }
         int icmp = 1 + (plaintext[1] & 0x0f) * 4;
@@ -100,7 +128,8 @@ class Dtls09FixtureTest {
     static byte[] open(byte[] record, DtlsRecordLayer.Opener opener, DtlsRecordLayer.Outcome expected) {
         byte[] buf = new byte[DtlsRecordLayer.OPEN_ROOM + record.length];
         System.arraycopy(record, 0, buf, DtlsRecordLayer.OPEN_ROOM, record.length);
-        assertThat(DtlsRecordLayer.recordLength(buf, DtlsRecordLayer.OPEN_ROOM, record.length)).isEqualTo(record.length);
+        assertThat(DtlsRecordLayer.recordLength(buf, DtlsRecordLayer.OPEN_ROOM, record.length))
+                .isEqualTo(record.length);
         assertThat(opener.open(buf, DtlsRecordLayer.OPEN_ROOM, record.length)).isEqualTo(expected);
         return Arrays.copyOfRange(buf, opener.plaintextOffset(), opener.plaintextOffset() + opener.plaintextLength());
     }
@@ -127,8 +156,7 @@ class Dtls09FixtureTest {
                         fromGateway.add(HexFormat.of().parseHex(parts[1].strip()));
                         order.add("s");
                     }
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
         }

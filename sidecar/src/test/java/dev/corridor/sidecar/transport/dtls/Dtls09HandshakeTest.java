@@ -44,8 +44,12 @@ class Dtls09HandshakeTest {
         Gateway gateway = new Gateway(Behaviour.RESUME, true);
         DtlsChannel channel = connect(gateway, Duration.ofSeconds(5));
 
-        assertThat(gateway.clientFinishedVerified.get(5, TimeUnit.SECONDS)).as("the gateway checked our Finished").isTrue();
-        assertThat(gateway.helloSessionIds).as("both hellos offer the session").allSatisfy(id -> assertThat(id).isEqualTo(SESSION_ID));
+        assertThat(gateway.clientFinishedVerified.get(5, TimeUnit.SECONDS))
+                .as("the gateway checked our Finished")
+                .isTrue();
+        assertThat(gateway.helloSessionIds)
+                .as("both hellos offer the session")
+                .allSatisfy(id -> assertThat(id).isEqualTo(SESSION_ID));
         assertThat(gateway.helloSessionIds).hasSize(2);
         assertThat(channel.suite()).isEqualTo(DtlsSuite.DTLS09_AES_256_CBC_SHA);
         assertThat(channel.maxPacket()).isEqualTo(1418);
@@ -58,10 +62,12 @@ class Dtls09HandshakeTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (received.isEmpty() && System.nanoTime() < deadline) {
             channel.socket().awaitReadable(200);
-            channel.receivePending((type, code, b, off, len) -> {
-                assertThat(type).isEqualTo(PacketType.DATA);
-                received.add(Arrays.copyOfRange(b, off, off + len));
-            }, 16);
+            channel.receivePending(
+                    (type, code, b, off, len) -> {
+                        assertThat(type).isEqualTo(PacketType.DATA);
+                        received.add(Arrays.copyOfRange(b, off, off + len));
+                    },
+                    16);
         }
         assertThat(received).containsExactly(packet);
     }
@@ -69,38 +75,49 @@ class Dtls09HandshakeTest {
     @Test
     void aFullHandshakeIsRefusedAndNothingAnswersIt() throws Exception {
         Gateway gateway = new Gateway(Behaviour.FULL_HANDSHAKE, false);
-        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(3))).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(3)))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("did not resume the gateway's session");
         Thread.sleep(300); // anything the client sent after the refusal would have arrived by now
-        assertThat(gateway.recordTypesAfterHello).as("no alert, no ChangeCipherSpec, no Finished").isEmpty();
+        assertThat(gateway.recordTypesAfterHello)
+                .as("no alert, no ChangeCipherSpec, no Finished")
+                .isEmpty();
     }
 
     /** Without the master secret the gateway's Finished does not even authenticate: it is dropped, and the wait runs out. */
     @Test
     void aGatewayWithoutTheMasterSecretGetsNothing() throws Exception {
         Gateway gateway = new Gateway(Behaviour.WRONG_SECRET, false);
-        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(3))).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(3)))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("no Finished");
-        assertThat(gateway.recordTypesAfterHello).as("no alert, no ChangeCipherSpec, no Finished").isEmpty();
+        assertThat(gateway.recordTypesAfterHello)
+                .as("no alert, no ChangeCipherSpec, no Finished")
+                .isEmpty();
     }
 
     /** A Finished that authenticates but covers another handshake (say, hellos with their DTLS headers) is refused. */
     @Test
     void aFinishedOverAnotherHandshakeIsRefusedAndNothingAnswersIt() throws Exception {
         Gateway gateway = new Gateway(Behaviour.WRONG_TRANSCRIPT, false);
-        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(3))).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(3)))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("Finished does not match");
         Thread.sleep(300); // anything the client sent after the refusal would have arrived by now
-        assertThat(gateway.recordTypesAfterHello).as("no alert, no ChangeCipherSpec, no Finished").isEmpty();
+        assertThat(gateway.recordTypesAfterHello)
+                .as("no alert, no ChangeCipherSpec, no Finished")
+                .isEmpty();
     }
 
     @Test
     void aSilentGatewayTimesOutWithTheHelloRepeated() throws Exception {
         Gateway gateway = new Gateway(Behaviour.SILENT, false);
         long started = System.nanoTime();
-        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(4))).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> connect(gateway, Duration.ofSeconds(4)))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("no ServerHello");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the handshake's own timeout, not a hang")
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .as("the handshake's own timeout, not a hang")
                 .isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
         assertThat(gateway.helloSessionIds.size()).as("sent at 0, 1 and 3 s").isEqualTo(3);
     }
@@ -108,8 +125,8 @@ class Dtls09HandshakeTest {
     private DtlsChannel connect(Gateway gateway, Duration timeout) throws Exception {
         UdpSocket socket = UdpSocket.connect(gateway.address(), 65536);
         open.add(socket);
-        DtlsHandshake.Request request = new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER, SESSION_ID,
-                DtlsSuite.DTLS09_AES_256_CBC_SHA);
+        DtlsHandshake.Request request = new DtlsHandshake.Request(
+                DtlsHandshake.Mode.LEGACY, MASTER, SESSION_ID, DtlsSuite.DTLS09_AES_256_CBC_SHA);
         return DtlsHandshake.connect(socket, request, 1472, timeout);
     }
 
@@ -121,7 +138,13 @@ class Dtls09HandshakeTest {
         return bytes;
     }
 
-    enum Behaviour { RESUME, FULL_HANDSHAKE, WRONG_SECRET, WRONG_TRANSCRIPT, SILENT }
+    enum Behaviour {
+        RESUME,
+        FULL_HANDSHAKE,
+        WRONG_SECRET,
+        WRONG_TRANSCRIPT,
+        SILENT
+    }
 
     /** One gateway on loopback: answers the hellos as told, then echoes DATA records back. */
     private final class Gateway {
@@ -144,7 +167,7 @@ class Dtls09HandshakeTest {
             this.behaviour = behaviour;
             this.cookie = cookie;
             socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-            open.add(socket::close);
+            open.add(socket);
             Thread.ofPlatform().daemon().start(this::serve);
         }
 
@@ -157,7 +180,8 @@ class Dtls09HandshakeTest {
             try {
                 socket.setSoTimeout(100);
                 while (!socket.isClosed()) {
-                    DatagramPacket packet = new DatagramPacket(buf, DtlsRecordLayer.OPEN_ROOM, buf.length - DtlsRecordLayer.OPEN_ROOM);
+                    DatagramPacket packet =
+                            new DatagramPacket(buf, DtlsRecordLayer.OPEN_ROOM, buf.length - DtlsRecordLayer.OPEN_ROOM);
                     try {
                         socket.receive(packet);
                     } catch (SocketTimeoutException e) {
@@ -177,7 +201,7 @@ class Dtls09HandshakeTest {
             for (int at = from; at < end; ) {
                 int length = DtlsRecordLayer.recordLength(buf, at, end - at);
                 int type = buf[at] & 0xff;
-                int epoch = (buf[at + 3] & 0xff) << 8 | buf[at + 4] & 0xff;
+                int epoch = (buf[at + 3] & 0xff) << 8 | (buf[at + 4] & 0xff);
                 if (type == 22 && epoch == 0) {
                     hello(Arrays.copyOfRange(buf, at + 13, at + length));
                 } else {
@@ -186,16 +210,20 @@ class Dtls09HandshakeTest {
                     }
                     if (records != null && epoch == 1) {
                         DtlsRecordLayer.Outcome outcome = opener.open(buf, at, length);
-                        byte[] plaintext = Arrays.copyOfRange(buf, opener.plaintextOffset(), opener.plaintextOffset() + opener.plaintextLength());
+                        byte[] plaintext = Arrays.copyOfRange(
+                                buf, opener.plaintextOffset(), opener.plaintextOffset() + opener.plaintextLength());
                         if (outcome == DtlsRecordLayer.Outcome.HANDSHAKE) {
                             clientFinished(plaintext);
                         } else if (outcome == DtlsRecordLayer.Outcome.DATA) {
                             echo(plaintext);
                         }
                     } else if (type == 20) {
-                        assertThat(length - 13).as("DTLS 0.9's 3-byte ChangeCipherSpec").isEqualTo(3);
+                        assertThat(length - 13)
+                                .as("DTLS 0.9's 3-byte ChangeCipherSpec")
+                                .isEqualTo(3);
                         assertThat(buf[at + 13]).isEqualTo((byte) 1);
-                        assertThat((buf[at + 14] & 0xff) << 8 | buf[at + 15] & 0xff).as("the client's next message_seq")
+                        assertThat((buf[at + 14] & 0xff) << 8 | (buf[at + 15] & 0xff))
+                                .as("the client's next message_seq")
                                 .isEqualTo(cookie ? 2 : 1);
                     }
                 }
@@ -206,10 +234,13 @@ class Dtls09HandshakeTest {
         private void hello(byte[] message) throws Exception {
             assertThat(message[0]).as("ClientHello").isEqualTo((byte) 1);
             byte[] body = Arrays.copyOfRange(message, 12, message.length);
-            assertThat(Arrays.copyOfRange(body, 0, 2)).as("client_version 01 00").containsExactly(1, 0);
+            assertThat(Arrays.copyOfRange(body, 0, 2))
+                    .as("client_version 01 00")
+                    .containsExactly(1, 0);
             int idLength = body[34] & 0xff;
             helloSessionIds.add(Arrays.copyOfRange(body, 35, 35 + idLength));
-            byte[] offeredCookie = Arrays.copyOfRange(body, 36 + idLength, 36 + idLength + (body[35 + idLength] & 0xff));
+            byte[] offeredCookie =
+                    Arrays.copyOfRange(body, 36 + idLength, 36 + idLength + (body[35 + idLength] & 0xff));
             if (behaviour == Behaviour.SILENT || helloAnswered) {
                 return;
             }
@@ -224,7 +255,8 @@ class Dtls09HandshakeTest {
             transcript.write(body);
             byte[] clientRandom = Arrays.copyOfRange(body, 2, 34);
             byte[] sessionId = behaviour == Behaviour.FULL_HANDSHAKE ? bytes(32, 99) : SESSION_ID;
-            byte[] serverHello = LegacyPrf.concat(LegacyPrf.concat(LegacyPrf.concat(new byte[] {1, 0}, serverRandom), new byte[] {32}),
+            byte[] serverHello = LegacyPrf.concat(
+                    LegacyPrf.concat(LegacyPrf.concat(new byte[] {1, 0}, serverRandom), new byte[] {32}),
                     LegacyPrf.concat(sessionId, new byte[] {0, 0x35, 0}));
             transcript.write(serverHello);
             send(record(22, 0, message(2, serverHello)));
@@ -233,8 +265,10 @@ class Dtls09HandshakeTest {
                 return; // a certificate would follow: the client must stop here
             }
             byte[] secret = behaviour == Behaviour.WRONG_SECRET ? bytes(48, 6) : MASTER;
-            byte[] keyBlock = LegacyPrf.prf(secret, "key expansion", LegacyPrf.concat(serverRandom, clientRandom), 2 * 20 + 2 * 32);
-            records = DtlsRecordLayer.of(DtlsKeys.fromKeyBlock(DtlsSuite.DTLS09_AES_256_CBC_SHA, 1, keyBlock, 0).mirrored(0));
+            byte[] keyBlock = LegacyPrf.prf(
+                    secret, "key expansion", LegacyPrf.concat(serverRandom, clientRandom), 2 * 20 + 2 * 32);
+            records = DtlsRecordLayer.of(DtlsKeys.fromKeyBlock(DtlsSuite.DTLS09_AES_256_CBC_SHA, 1, keyBlock, 0)
+                    .mirrored(0));
             opener = records.opener().openingHandshakes(true);
             send(record(20, 0, new byte[] {1, 0, (byte) messageSeq++}));
             byte[] hashed = transcript.toByteArray();
@@ -246,13 +280,15 @@ class Dtls09HandshakeTest {
             byte[] finished = message(20, verify);
             byte[] buf = new byte[CbcRecordLayer.PREFIX + finished.length + DtlsRecordLayer.MAX_SUFFIX];
             System.arraycopy(finished, 0, buf, CbcRecordLayer.PREFIX, finished.length);
-            int start = ((CbcRecordLayer.CbcSealer) records.sealer()).seal(buf, CbcRecordLayer.PREFIX, finished.length, 22);
+            int start =
+                    ((CbcRecordLayer.CbcSealer) records.sealer()).seal(buf, CbcRecordLayer.PREFIX, finished.length, 22);
             send(Arrays.copyOfRange(buf, start, start + records.sealedLength(finished.length)));
         }
 
         private void clientFinished(byte[] plaintext) {
             byte[] expected = LegacyPrf.finished(MASTER, "client finished", transcript.toByteArray());
-            assertThat(Arrays.copyOfRange(plaintext, 0, 12)).as("Finished header: message_seq after the CCS's")
+            assertThat(Arrays.copyOfRange(plaintext, 0, 12))
+                    .as("Finished header: message_seq after the CCS's")
                     .containsExactly(20, 0, 0, 12, 0, cookie ? 3 : 2, 0, 0, 0, 0, 0, 12);
             clientFinishedVerified.complete(Arrays.equals(Arrays.copyOfRange(plaintext, 12, 24), expected));
         }
@@ -266,15 +302,40 @@ class Dtls09HandshakeTest {
 
         private byte[] message(int type, byte[] body) {
             int seq = messageSeq++;
-            byte[] header = {(byte) type, 0, (byte) (body.length >>> 8), (byte) body.length, 0, (byte) seq, 0, 0, 0, 0,
-                    (byte) (body.length >>> 8), (byte) body.length};
+            byte[] header = {
+                (byte) type,
+                0,
+                (byte) (body.length >>> 8),
+                (byte) body.length,
+                0,
+                (byte) seq,
+                0,
+                0,
+                0,
+                0,
+                (byte) (body.length >>> 8),
+                (byte) body.length
+            };
             return LegacyPrf.concat(header, body);
         }
 
         private byte[] record(int type, int epoch, byte[] fragment) {
             long seq = recordSeq++;
-            byte[] header = {(byte) type, 1, 0, 0, (byte) epoch, 0, 0, 0, 0, 0, (byte) seq, (byte) (fragment.length >>> 8),
-                    (byte) fragment.length};
+            byte[] header = {
+                (byte) type,
+                1,
+                0,
+                0,
+                (byte) epoch,
+                0,
+                0,
+                0,
+                0,
+                0,
+                (byte) seq,
+                (byte) (fragment.length >>> 8),
+                (byte) fragment.length
+            };
             return LegacyPrf.concat(header, fragment);
         }
 

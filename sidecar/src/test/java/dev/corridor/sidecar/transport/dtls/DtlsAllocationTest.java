@@ -47,6 +47,7 @@ class DtlsAllocationTest {
     private static final int MAX_TURNS = 20;
     /** "About 1 KB per record", two records per packet (sealed, then opened), with room for another JDK build. */
     private static final int ABOUT_1_KB_PER_RECORD = 2 * 1536;
+
     private static final byte[] KEY_BLOCK = new byte[2 * 32 + 2 * 4];
     private static final Pattern RESULT = Pattern.compile("(\\w+)=(\\d+)");
 
@@ -65,7 +66,9 @@ class DtlsAllocationTest {
         long ours = bytes.get("recordLayer");
         long jce = bytes.get("jce");
 
-        assertThat(ours).as("bytes per packet sealed and opened, against the JCE's own %d", jce).isLessThanOrEqualTo(jce + EXACT_MARGIN);
+        assertThat(ours)
+                .as("bytes per packet sealed and opened, against the JCE's own %d", jce)
+                .isLessThanOrEqualTo(jce + EXACT_MARGIN);
         assertThat(jce).as("the JCE's bytes per packet (two records)").isLessThan(ABOUT_1_KB_PER_RECORD);
     }
 
@@ -79,15 +82,24 @@ class DtlsAllocationTest {
         long ours = settled[0];
         long jce = settled[1];
 
-        assertThat(ours).as("bytes per packet sent and received, against the JCE's own %d", jce).isLessThanOrEqualTo(jce + JIT_MARGIN);
+        assertThat(ours)
+                .as("bytes per packet sent and received, against the JCE's own %d", jce)
+                .isLessThanOrEqualTo(jce + JIT_MARGIN);
     }
 
     /** Runs {@link #main} in a JVM without escape analysis: its counts are exact. */
     private static Map<String, Long> measureWithoutEscapeAnalysis() throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process probe = new ProcessBuilder(java, "-XX:-DoEscapeAnalysis", "--enable-native-access=ALL-UNNAMED", "-cp", classPath,
-                DtlsAllocationTest.class.getName()).redirectErrorStream(true).start();
+        Process probe = new ProcessBuilder(
+                        java,
+                        "-XX:-DoEscapeAnalysis",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-cp",
+                        classPath,
+                        DtlsAllocationTest.class.getName())
+                .redirectErrorStream(true)
+                .start();
         String output;
         try {
             output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -166,8 +178,10 @@ class DtlsAllocationTest {
         try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             DtlsRecordLayer.Sealer gatewaySealer = new GcmRecordLayer(KEYS.mirrored(1)).sealer();
             Thread.ofPlatform().daemon().start(() -> answerEachDatagram(peer, gatewaySealer));
-            UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.getLocalPort()), 1 << 20);
-            try (DtlsChannel channel = new DtlsChannel(socket, new GcmRecordLayer(KEYS), DtlsHandshake.Mode.PSK, 1472, List.of())) {
+            UdpSocket socket = UdpSocket.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.getLocalPort()), 1 << 20);
+            try (DtlsChannel channel =
+                    new DtlsChannel(socket, new GcmRecordLayer(KEYS), DtlsHandshake.Mode.PSK, 1472, List.of())) {
                 byte[] buf = new byte[DtlsChannel.HEADROOM + SIZE + DtlsChannel.TAILROOM];
                 long[] delivered = {0};
                 PacketReceiver receiver = (type, code, b, off, len) -> delivered[0]++;
@@ -198,7 +212,8 @@ class DtlsAllocationTest {
                 DatagramPacket received = new DatagramPacket(in, in.length);
                 peer.receive(received);
                 int start = sealer.seal(out, GcmRecordLayer.PREFIX, 1 + SIZE); // type 0: DATA
-                peer.send(new DatagramPacket(out, start, 1 + SIZE + GcmRecordLayer.OVERHEAD, received.getSocketAddress()));
+                peer.send(new DatagramPacket(
+                        out, start, 1 + SIZE + GcmRecordLayer.OVERHEAD, received.getSocketAddress()));
             }
         } catch (Exception e) {
             // the test closed the socket

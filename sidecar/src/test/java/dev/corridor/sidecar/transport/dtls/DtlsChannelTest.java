@@ -63,7 +63,8 @@ class DtlsChannelTest {
     void connect() throws Exception {
         gateway = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         gateway.setSoTimeout(10_000);
-        UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.getLocalPort()), 65536);
+        UdpSocket socket = UdpSocket.connect(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), gateway.getLocalPort()), 65536);
         channel = new DtlsChannel(socket, new GcmRecordLayer(keys), DtlsHandshake.Mode.PSK, 1472, lastFlight);
         channel.sendControl(PacketType.KEEPALIVE, new byte[0]);
         DatagramPacket first = new DatagramPacket(new byte[2048], 2048);
@@ -83,7 +84,8 @@ class DtlsChannelTest {
         DtlsWire.Record record = DtlsWire.records(receiveAtGateway()).getFirst();
         assertThat(record.type()).isEqualTo(DtlsWire.APPLICATION_DATA);
         assertThat(record.epoch()).isEqualTo(1);
-        assertThat(DtlsWire.open(record, keys.writeKey, keys.writeSalt)).containsExactly(PacketType.DPD_REQUEST.code(), 9, 8, 7);
+        assertThat(DtlsWire.open(record, keys.writeKey, keys.writeSalt))
+                .containsExactly(PacketType.DPD_REQUEST.code(), 9, 8, 7);
 
         sendSealed(DtlsWire.APPLICATION_DATA, new byte[] {0, 42, 43});
         awaitDelivered(1);
@@ -94,7 +96,8 @@ class DtlsChannelTest {
     void aFatalAlertFromTheGatewayEndsTheChannel() throws Exception {
         sendSealed(DtlsWire.ALERT, new byte[] {FATAL, 20});
         sendSealed(DtlsWire.APPLICATION_DATA, new byte[] {0, 1}); // what a channel that went on would deliver
-        assertThatThrownBy(this::receiveUntilDelivered).isInstanceOf(IOException.class)
+        assertThatThrownBy(this::receiveUntilDelivered)
+                .isInstanceOf(IOException.class)
                 .hasMessage("the gateway ended DTLS with alert 20");
     }
 
@@ -102,7 +105,8 @@ class DtlsChannelTest {
     void closeNotifyFromTheGatewayEndsTheChannel() throws Exception {
         sendSealed(DtlsWire.ALERT, new byte[] {WARNING, 0});
         sendSealed(DtlsWire.APPLICATION_DATA, new byte[] {0, 1}); // what a channel that went on would deliver
-        assertThatThrownBy(this::receiveUntilDelivered).isInstanceOf(IOException.class)
+        assertThatThrownBy(this::receiveUntilDelivered)
+                .isInstanceOf(IOException.class)
                 .hasMessage("the gateway ended DTLS with alert 0");
     }
 
@@ -122,7 +126,8 @@ class DtlsChannelTest {
     void anAlertThatIsNotAuthenticIsDropped() throws Exception {
         send(DtlsWire.plaintextRecord(DtlsWire.ALERT, 0, 7, new byte[] {FATAL, 40}));
         send(DtlsWire.plaintextRecord(DtlsWire.ALERT, 1, 99, new byte[] {FATAL, 40}));
-        byte[] forged = DtlsWire.sealedRecord(DtlsWire.ALERT, 1, 100, new byte[] {FATAL, 40}, keys.readKey, keys.readSalt);
+        byte[] forged =
+                DtlsWire.sealedRecord(DtlsWire.ALERT, 1, 100, new byte[] {FATAL, 40}, keys.readKey, keys.readSalt);
         forged[forged.length - 1] ^= 1;
         send(forged);
         sendSealed(DtlsWire.APPLICATION_DATA, new byte[] {0, 1});
@@ -147,7 +152,8 @@ class DtlsChannelTest {
         assertThat(rejected).isEqualTo(1);
         channel.sendControl(PacketType.KEEPALIVE, new byte[0]);
         DtlsWire.Record next = DtlsWire.records(receiveAtGateway()).getFirst();
-        assertThat(DtlsWire.open(next, keys.writeKey, keys.writeSalt)).as("the keepalive, no flight before it")
+        assertThat(DtlsWire.open(next, keys.writeKey, keys.writeSalt))
+                .as("the keepalive, no flight before it")
                 .containsExactly(PacketType.KEEPALIVE.code());
     }
 

@@ -27,7 +27,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DTLSServerProtocol;
@@ -38,15 +37,14 @@ import org.bouncycastle.tls.PSKTlsServer;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SessionParameters;
 import org.bouncycastle.tls.TlsCredentialedDecryptor;
-import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
 import org.bouncycastle.tls.TlsSession;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCrypto;
-import org.bouncycastle.tls.crypto.impl.jcajce.JceDefaultTlsCredentialedDecryptor;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+import org.bouncycastle.tls.crypto.impl.jcajce.JceDefaultTlsCredentialedDecryptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,7 +64,8 @@ class DtlsHandshakeTest {
     /** Sent by the test through the client's socket after a handshake: once the server has it, it has everything sent before. */
     private static final byte[] END_MARKER = "end of the client's datagrams".getBytes(StandardCharsets.US_ASCII);
     /** Signalling values in the cipher suite list (RFC 5746, RFC 7507), not suites that could be negotiated. */
-    private static final List<Integer> SIGNALLING = List.of(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV, CipherSuite.TLS_FALLBACK_SCSV);
+    private static final List<Integer> SIGNALLING =
+            List.of(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV, CipherSuite.TLS_FALLBACK_SCSV);
 
     private final TlsCrypto crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -81,11 +80,14 @@ class DtlsHandshakeTest {
     @Test
     void pskModeCarriesTheAppIdAndEchoesData() throws Exception {
         EchoServer server = new EchoServer(new PskServer());
-        DtlsChannel channel = connect(server, new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM));
+        DtlsChannel channel = connect(
+                server, new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM));
 
         assertThat(channel.mode()).isEqualTo(DtlsHandshake.Mode.PSK);
         assertThat(channel.suite()).isEqualTo(DtlsSuite.PSK_AES_256_GCM);
-        assertThat(server.offeredSessionId.get(5, TimeUnit.SECONDS)).as("the App-ID in the ClientHello's session_id").isEqualTo(APP_ID);
+        assertThat(server.offeredSessionId.get(5, TimeUnit.SECONDS))
+                .as("the App-ID in the ClientHello's session_id")
+                .isEqualTo(APP_ID);
         assertEchoes(channel);
     }
 
@@ -97,14 +99,17 @@ class DtlsHandshakeTest {
 
         DtlsWire.ClientHello hello = DtlsWire.clientHello(server.fromClient.getFirst());
         assertThat(hello.sessionId()).isEqualTo(APP_ID);
-        assertThat(suites(hello)).containsExactly(CipherSuite.TLS_PSK_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256);
+        assertThat(suites(hello))
+                .containsExactly(
+                        CipherSuite.TLS_PSK_WITH_AES_256_GCM_SHA384, CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256);
     }
 
     @ParameterizedTest
     @EnumSource(names = {"RSA_AES_256_GCM", "RSA_AES_128_GCM"})
     void legacyModeOffersOnlyTheSuiteTheGatewayChose(DtlsSuite chosen) throws Exception {
         EchoServer server = new EchoServer(new LegacyServer(chosen, MASTER_SECRET));
-        DtlsChannel channel = connect(server, new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, chosen));
+        DtlsChannel channel = connect(
+                server, new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, chosen));
 
         DtlsWire.ClientHello hello = DtlsWire.clientHello(server.fromClient.getFirst());
         assertThat(hello.sessionId()).isEqualTo(SESSION_ID);
@@ -116,8 +121,10 @@ class DtlsHandshakeTest {
     @Test
     void legacyModeResumesTheGatewaysSessionWithTheClientsMasterSecret() throws Exception {
         EchoServer server = new EchoServer(new LegacyServer(DtlsSuite.RSA_AES_256_GCM, MASTER_SECRET));
-        DtlsChannel channel = connect(server,
-                new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM));
+        DtlsChannel channel = connect(
+                server,
+                new DtlsHandshake.Request(
+                        DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM));
 
         assertThat(channel.mode()).isEqualTo(DtlsHandshake.Mode.LEGACY);
         assertThat(channel.suite()).isEqualTo(DtlsSuite.RSA_AES_256_GCM);
@@ -130,11 +137,18 @@ class DtlsHandshakeTest {
      * knows none): the session is resumed, so no key exchange runs, but the ClientHello must carry the suite's own code.
      */
     @ParameterizedTest
-    @EnumSource(value = DtlsSuite.class, names = {"ECDHE_RSA_AES_256_GCM", "ECDHE_RSA_AES_128_GCM", "ECDHE_ECDSA_AES_256_GCM",
-            "ECDHE_ECDSA_AES_128_GCM"})
+    @EnumSource(
+            value = DtlsSuite.class,
+            names = {
+                "ECDHE_RSA_AES_256_GCM",
+                "ECDHE_RSA_AES_128_GCM",
+                "ECDHE_ECDSA_AES_256_GCM",
+                "ECDHE_ECDSA_AES_128_GCM"
+            })
     void legacyModeResumesTheEcdheNamedSuites(DtlsSuite suite) throws Exception {
         EchoServer server = new EchoServer(new LegacyServer(suite, MASTER_SECRET));
-        DtlsChannel channel = connect(server, new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, suite));
+        DtlsChannel channel =
+                connect(server, new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, suite));
 
         assertThat(channel.suite()).isEqualTo(suite);
         assertThat(server.handshakeCompleted.get(5, TimeUnit.SECONDS)).isTrue();
@@ -149,14 +163,19 @@ class DtlsHandshakeTest {
     void aWrongPskFailsTheHandshakeWithoutSendingAnAlert() throws Exception {
         EchoServer server = new EchoServer(new PskServer());
         UdpSocket socket = socketTo(server);
-        DtlsHandshake.Request wrong = new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, bytes(32, 77), APP_ID, DtlsSuite.PSK_AES_256_GCM);
+        DtlsHandshake.Request wrong =
+                new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, bytes(32, 77), APP_ID, DtlsSuite.PSK_AES_256_GCM);
 
-        assertThatThrownBy(() -> DtlsHandshake.connect(socket, wrong, 1472, Duration.ofSeconds(3))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> DtlsHandshake.connect(socket, wrong, 1472, Duration.ofSeconds(3)))
+                .isInstanceOf(IOException.class);
 
         List<byte[]> sent = everythingTheClientSent(socket, server);
-        assertThat(sent).as("the client's key exchange and Finished went out (the failure is in epoch 1)")
+        assertThat(sent)
+                .as("the client's key exchange and Finished went out (the failure is in epoch 1)")
                 .anyMatch(d -> DtlsWire.records(d).stream().anyMatch(r -> r.epoch() == 1));
-        assertThat(sent).as("ocserv ends the whole session, CSTP included, when it receives a DTLS alert").noneMatch(DtlsWire::carriesAlert);
+        assertThat(sent)
+                .as("ocserv ends the whole session, CSTP included, when it receives a DTLS alert")
+                .noneMatch(DtlsWire::carriesAlert);
     }
 
     /**
@@ -168,16 +187,22 @@ class DtlsHandshakeTest {
         DatagramSocket attackerSocket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         DtlsAttacker attacker = new DtlsAttacker(attackerSocket);
         open.add(attacker);
-        UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), attackerSocket.getLocalPort()), 65536);
+        UdpSocket socket = UdpSocket.connect(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), attackerSocket.getLocalPort()), 65536);
         open.add(socket);
-        DtlsHandshake.Request request = new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM);
+        DtlsHandshake.Request request =
+                new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM);
 
         assertThatThrownBy(() -> DtlsHandshake.connect(socket, request, 1472, Duration.ofSeconds(3)))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("resumed the session offered as the App-ID");
         await().atMost(Duration.ofSeconds(10)).until(() -> attacker.handshakesAbandoned() == 1);
-        assertThat(attacker.resumptionsOffered()).as("the attacker did offer the resumption").isEqualTo(1);
-        assertThat(attacker.handshakesCompleted()).as("the attacker completed no handshake").isZero();
+        assertThat(attacker.resumptionsOffered())
+                .as("the attacker did offer the resumption")
+                .isEqualTo(1);
+        assertThat(attacker.handshakesCompleted())
+                .as("the attacker completed no handshake")
+                .isZero();
     }
 
     /**
@@ -190,16 +215,22 @@ class DtlsHandshakeTest {
     void legacyModeRefusesAFullCertificateHandshake() throws Exception {
         EchoServer server = new EchoServer(new LegacyServer(DtlsSuite.RSA_AES_256_GCM, null));
         UdpSocket socket = socketTo(server);
-        DtlsHandshake.Request request = new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM);
+        DtlsHandshake.Request request = new DtlsHandshake.Request(
+                DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM);
 
         assertThatThrownBy(() -> DtlsHandshake.connect(socket, request, 1472, Duration.ofSeconds(3)))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("did not resume the gateway's session");
 
         List<byte[]> sent = everythingTheClientSent(socket, server);
-        assertThat(sent).as("only ClientHellos: no key exchange, no alert").isNotEmpty().allMatch(DtlsWire::isClientHello);
+        assertThat(sent)
+                .as("only ClientHellos: no key exchange, no alert")
+                .isNotEmpty()
+                .allMatch(DtlsWire::isClientHello);
         assertThat(server.receivedAlert).isFalse();
-        assertThat(server.handshakeCompleted.getNow(false)).as("the server completed no handshake").isFalse();
+        assertThat(server.handshakeCompleted.getNow(false))
+                .as("the server completed no handshake")
+                .isFalse();
     }
 
     /**
@@ -210,13 +241,19 @@ class DtlsHandshakeTest {
     void aWrongLegacyMasterSecretFailsTheHandshake() throws Exception {
         EchoServer server = new EchoServer(new LegacyServer(DtlsSuite.RSA_AES_256_GCM, new byte[48]));
         UdpSocket socket = socketTo(server);
-        DtlsHandshake.Request request = new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM);
+        DtlsHandshake.Request request = new DtlsHandshake.Request(
+                DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM);
 
-        assertThatThrownBy(() -> DtlsHandshake.connect(socket, request, 1472, Duration.ofSeconds(2))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> DtlsHandshake.connect(socket, request, 1472, Duration.ofSeconds(2)))
+                .isInstanceOf(IOException.class);
 
         List<byte[]> sent = everythingTheClientSent(socket, server);
-        assertThat(server.handshakeCompleted.getNow(false)).as("the server completed no handshake").isFalse();
-        assertThat(sent).as("the client never sent its Finished").noneMatch(d -> DtlsWire.records(d).stream().anyMatch(r -> r.epoch() == 1));
+        assertThat(server.handshakeCompleted.getNow(false))
+                .as("the server completed no handshake")
+                .isFalse();
+        assertThat(sent)
+                .as("the client never sent its Finished")
+                .noneMatch(d -> DtlsWire.records(d).stream().anyMatch(r -> r.epoch() == 1));
         assertThat(sent).noneMatch(DtlsWire::carriesAlert);
     }
 
@@ -228,14 +265,17 @@ class DtlsHandshakeTest {
     void anAlertFromTheGatewayEndsTheHandshakeAtOnce() throws Exception {
         EchoServer server = new EchoServer(new PskServer(CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256));
         UdpSocket socket = socketTo(server);
-        DtlsHandshake.Request request = new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM);
+        DtlsHandshake.Request request =
+                new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM);
         Duration timeout = Duration.ofSeconds(30);
 
         long started = System.nanoTime();
         assertThatThrownBy(() -> DtlsHandshake.connect(socket, request, 1472, timeout))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("handshake_failure");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("ended by the alert, not the timeout").isLessThan(timeout.dividedBy(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .as("ended by the alert, not the timeout")
+                .isLessThan(timeout.dividedBy(2));
         assertThat(everythingTheClientSent(socket, server)).noneMatch(DtlsWire::carriesAlert);
     }
 
@@ -247,36 +287,45 @@ class DtlsHandshakeTest {
     @Test
     void aLostLastFlightIsSentAgainWhenTheGatewayRepeatsItsOwn() throws Exception {
         EchoServer server = new EchoServer(new LegacyServer(DtlsSuite.RSA_AES_256_GCM, MASTER_SECRET));
-        // The first copy of each handshake datagram after the ClientHello is lost: the client's last flight, whatever the timing.
+        // The first copy of each handshake datagram after the ClientHello is lost: the client's last flight, whatever
+        // the timing.
         server.lose = datagram -> !DtlsWire.isClientHello(datagram)
                 && DtlsWire.records(datagram).stream().noneMatch(r -> r.type() == DtlsWire.APPLICATION_DATA)
                 && server.dropped.stream().noneMatch(lost -> Arrays.equals(lost, datagram));
-        DtlsChannel channel = connect(server,
-                new DtlsHandshake.Request(DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM));
+        DtlsChannel channel = connect(
+                server,
+                new DtlsHandshake.Request(
+                        DtlsHandshake.Mode.LEGACY, MASTER_SECRET, SESSION_ID, DtlsSuite.RSA_AES_256_GCM));
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!server.handshakeCompleted.isDone() && System.nanoTime() < deadline) {
             channel.socket().awaitReadable(100);
-            channel.receivePending((type, code, buf, off, len) -> {
-            }, 16);
+            channel.receivePending((type, code, buf, off, len) -> {}, 16);
         }
         assertThat(server.handshakeCompleted).isCompletedWithValue(true);
         assertThat(server.dropped).as("the client's last flight was lost").isNotEmpty();
-        assertThat(server.serverHellosSent.get()).as("the gateway repeated its flight").isGreaterThanOrEqualTo(2);
+        assertThat(server.serverHellosSent.get())
+                .as("the gateway repeated its flight")
+                .isGreaterThanOrEqualTo(2);
         byte[] lost = server.dropped.getFirst();
         assertThat(server.fromClient.stream().filter(datagram -> Arrays.equals(datagram, lost)))
-                .as("the lost datagram, sent again as it was").hasSizeGreaterThanOrEqualTo(2);
+                .as("the lost datagram, sent again as it was")
+                .hasSizeGreaterThanOrEqualTo(2);
         assertEchoes(channel);
     }
 
     @Test
     void aSilentGatewayTimesOut() throws Exception {
         try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), 65536);
+            UdpSocket socket = UdpSocket.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()), 65536);
             open.add(socket);
             long started = System.nanoTime();
-            assertThatThrownBy(() -> DtlsHandshake.connect(socket,
-                    new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM), 1472, Duration.ofSeconds(2)))
+            assertThatThrownBy(() -> DtlsHandshake.connect(
+                            socket,
+                            new DtlsHandshake.Request(DtlsHandshake.Mode.PSK, PSK, APP_ID, DtlsSuite.PSK_AES_256_GCM),
+                            1472,
+                            Duration.ofSeconds(2)))
                     .isInstanceOf(IOException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(6));
         }
@@ -290,7 +339,8 @@ class DtlsHandshakeTest {
     void theHandshakesTransportDropsAlertsAndKeepsTheLastFlight() throws Exception {
         try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             peer.setSoTimeout(5000);
-            UdpSocket socket = UdpSocket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.getLocalPort()), 65536);
+            UdpSocket socket = UdpSocket.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.getLocalPort()), 65536);
             open.add(socket);
             DtlsHandshake.RecordingTransport transport = new DtlsHandshake.RecordingTransport(socket, 1472);
             byte[] hello = DtlsWire.plaintextRecord(DtlsWire.HANDSHAKE, 0, 0, new byte[] {1, 2, 3});
@@ -317,9 +367,12 @@ class DtlsHandshakeTest {
                 arrived.add(Arrays.copyOf(received.getData(), received.getLength()));
             } while (!Arrays.equals(arrived.getLast(), END_MARKER));
             assertThat(arrived).containsExactly(keyExchange, changeCipherSpec, finished, END_MARKER);
-            assertThat(transport.lastFlight()).as("what the client sent since the gateway's last datagram, alerts excepted")
+            assertThat(transport.lastFlight())
+                    .as("what the client sent since the gateway's last datagram, alerts excepted")
                     .containsExactly(keyExchange, changeCipherSpec, finished, END_MARKER);
-            assertThat(transport.highestSequence(0)).as("the record layer's epoch 0 continues after it").isEqualTo(3);
+            assertThat(transport.highestSequence(0))
+                    .as("the record layer's epoch 0 continues after it")
+                    .isEqualTo(3);
         }
     }
 
@@ -342,12 +395,17 @@ class DtlsHandshakeTest {
      */
     private static List<byte[]> everythingTheClientSent(UdpSocket socket, EchoServer server) throws Exception {
         socket.send(END_MARKER, 0, END_MARKER.length);
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.fromClient.stream().anyMatch(d -> Arrays.equals(d, END_MARKER)));
-        return server.fromClient.stream().filter(d -> !Arrays.equals(d, END_MARKER)).toList();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> server.fromClient.stream().anyMatch(d -> Arrays.equals(d, END_MARKER)));
+        return server.fromClient.stream()
+                .filter(d -> !Arrays.equals(d, END_MARKER))
+                .toList();
     }
 
     private static List<Integer> suites(DtlsWire.ClientHello hello) {
-        return hello.cipherSuites().stream().filter(suite -> !SIGNALLING.contains(suite)).toList();
+        return hello.cipherSuites().stream()
+                .filter(suite -> !SIGNALLING.contains(suite))
+                .toList();
     }
 
     private static void assertEchoes(DtlsChannel channel) throws Exception {
@@ -357,16 +415,20 @@ class DtlsHandshakeTest {
             byte[] buf = new byte[DtlsChannel.HEADROOM + size + DtlsChannel.TAILROOM];
             byte[] packet = bytes(size, size);
             System.arraycopy(packet, 0, buf, DtlsChannel.HEADROOM, size);
-            assertThat(channel.sendData(buf, DtlsChannel.HEADROOM, size)).as("nothing dropped").isZero();
+            assertThat(channel.sendData(buf, DtlsChannel.HEADROOM, size))
+                    .as("nothing dropped")
+                    .isZero();
             assertThat(channel.flushData()).isZero();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             int before = received.size();
             while (received.size() == before && System.nanoTime() < deadline) {
                 channel.socket().awaitReadable(200);
-                channel.receivePending((type, code, b, off, len) -> {
-                    assertThat(type).isEqualTo(PacketType.DATA);
-                    received.add(Arrays.copyOfRange(b, off, off + len));
-                }, 16);
+                channel.receivePending(
+                        (type, code, b, off, len) -> {
+                            assertThat(type).isEqualTo(PacketType.DATA);
+                            received.add(Arrays.copyOfRange(b, off, off + len));
+                        },
+                        16);
             }
             assertThat(received).hasSize(before + 1);
             assertThat(received.getLast()).isEqualTo(packet);
@@ -393,14 +455,16 @@ class DtlsHandshakeTest {
         final List<byte[]> dropped = new CopyOnWriteArrayList<>();
         /** Datagrams the server sent with a ServerHello in them: more than one means it repeated its flight. */
         final AtomicInteger serverHellosSent = new AtomicInteger();
+
         volatile boolean receivedAlert;
         /** Which of the client's datagrams the path loses (they are recorded, then dropped); set before the client starts. */
         volatile Predicate<byte[]> lose = datagram -> false;
+
         private final DatagramSocket socket;
 
         EchoServer(ServerPeer peer) throws IOException {
             socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
-            open.add(socket::close);
+            open.add(socket);
             peer.bind(this);
             Thread.ofPlatform().daemon().start(() -> serve(peer));
         }
@@ -573,11 +637,16 @@ class DtlsHandshakeTest {
         protected TlsCredentialedDecryptor getRSAEncryptionCredentials() {
             Certificate certificate;
             try {
-                certificate = new Certificate(new TlsCertificate[] {crypto.createCertificate(RsaIdentity.IDENTITY.certificate().getEncoded())});
+                certificate = new Certificate(new TlsCertificate[] {
+                    crypto.createCertificate(RsaIdentity.IDENTITY.certificate().getEncoded())
+                });
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-            return new JceDefaultTlsCredentialedDecryptor((JcaTlsCrypto) crypto, certificate, RsaIdentity.IDENTITY.key().getPrivate());
+            return new JceDefaultTlsCredentialedDecryptor(
+                    (JcaTlsCrypto) crypto,
+                    certificate,
+                    RsaIdentity.IDENTITY.key().getPrivate());
         }
 
         @Override
@@ -653,8 +722,10 @@ class DtlsHandshakeTest {
         @Override
         public void send(byte[] buf, int off, int len) throws IOException {
             byte[] datagram = Arrays.copyOfRange(buf, off, off + len);
-            if (DtlsWire.records(datagram).stream().anyMatch(r -> r.type() == DtlsWire.HANDSHAKE && r.epoch() == 0
-                    && r.handshakeType() == DtlsWire.SERVER_HELLO)) {
+            if (DtlsWire.records(datagram).stream()
+                    .anyMatch(r -> r.type() == DtlsWire.HANDSHAKE
+                            && r.epoch() == 0
+                            && r.handshakeType() == DtlsWire.SERVER_HELLO)) {
                 server.serverHellosSent.incrementAndGet(); // counted before it leaves: the client's answer comes after
             }
             socket.send(new DatagramPacket(buf, off, len));

@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.transport.dtls;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
@@ -20,19 +21,22 @@ class DtlsRecordLayerTest {
 
     @Test
     void sealsInPlaceAndTheOtherSideOpensIt() throws Exception {
-        byte[] packet = "an IP packet, more or less".getBytes();
+        byte[] packet = "an IP packet, more or less".getBytes(UTF_8);
         byte[] buf = record(packet);
         int start = clientSide.sealer().seal(buf, GcmRecordLayer.PREFIX, packet.length);
 
         assertThat(start).isZero();
         assertThat(buf[0]).isEqualTo((byte) 23);
         assertThat(Arrays.copyOfRange(buf, 1, 5)).containsExactly(0xFE, 0xFD, 0, 1);
-        assertThat((buf[11] & 0xff) << 8 | buf[12] & 0xff).isEqualTo(8 + packet.length + 16);
-        assertThat(Arrays.copyOfRange(buf, GcmRecordLayer.PREFIX, GcmRecordLayer.PREFIX + packet.length)).isNotEqualTo(packet);
+        assertThat((buf[11] & 0xff) << 8 | (buf[12] & 0xff)).isEqualTo(8 + packet.length + 16);
+        assertThat(Arrays.copyOfRange(buf, GcmRecordLayer.PREFIX, GcmRecordLayer.PREFIX + packet.length))
+                .isNotEqualTo(packet);
 
         DtlsRecordLayer.Opener opener = gatewaySide.opener();
-        assertThat(opener.open(buf, 0, packet.length + GcmRecordLayer.OVERHEAD)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
-        assertThat(Arrays.copyOfRange(buf, GcmRecordLayer.PREFIX, GcmRecordLayer.PREFIX + opener.plaintextLength())).isEqualTo(packet);
+        assertThat(opener.open(buf, 0, packet.length + GcmRecordLayer.OVERHEAD))
+                .isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(Arrays.copyOfRange(buf, GcmRecordLayer.PREFIX, GcmRecordLayer.PREFIX + opener.plaintextLength()))
+                .isEqualTo(packet);
     }
 
     @Test
@@ -78,7 +82,9 @@ class DtlsRecordLayerTest {
         assertThat(opener.open(records[99].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(opener.open(records[50].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(opener.open(records[50].clone(), 0, length)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
-        assertThat(opener.open(records[10].clone(), 0, length)).as("older than the 64-record window").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+        assertThat(opener.open(records[10].clone(), 0, length))
+                .as("older than the 64-record window")
+                .isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
     }
 
     /** RFC 6347 4.1.2.6 with a 64-record window: the newest and the 63 before it are in, each once. */
@@ -90,7 +96,9 @@ class DtlsRecordLayerTest {
 
         assertThat(open(opener, records, 100 - 63)).as("63 behind the newest").isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(open(opener, records, 100 - 63)).as("the same again").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
-        assertThat(open(opener, records, 100 - 64)).as("64 behind the newest").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+        assertThat(open(opener, records, 100 - 64))
+                .as("64 behind the newest")
+                .isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
         assertThat(open(opener, records, 100)).as("the newest again").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
     }
 
@@ -103,7 +111,9 @@ class DtlsRecordLayerTest {
         assertThat(open(opener, records, 100)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(open(opener, records, 164)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
 
-        assertThat(open(opener, records, 163)).as("never seen, 1 behind the newest").isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(open(opener, records, 163))
+                .as("never seen, 1 behind the newest")
+                .isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(open(opener, records, 101)).as("never seen, 63 behind").isEqualTo(DtlsRecordLayer.Outcome.DATA);
         assertThat(open(opener, records, 100)).as("seen, and now 64 behind").isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
     }

@@ -23,8 +23,7 @@ final class DtlsWire {
     static final int SERVER_HELLO = 2;
     private static final int HEADER = 13;
 
-    private DtlsWire() {
-    }
+    private DtlsWire() {}
 
     /** One record of a datagram: the header fields and the fragment, still encrypted in epochs above 0. */
     record Record(int type, int epoch, long sequence, byte[] fragment) {
@@ -49,7 +48,7 @@ final class DtlsWire {
                 throw new IllegalArgumentException("not a DTLS record: version " + major);
             }
             int epoch = in.getShort() & 0xffff;
-            long sequence = (long) (in.getShort() & 0xffff) << 32 | in.getInt() & 0xffffffffL;
+            long sequence = (long) (in.getShort() & 0xffff) << 32 | (in.getInt() & 0xffffffffL);
             int length = in.getShort() & 0xffff;
             if (length > in.remaining()) {
                 throw new IllegalArgumentException("a record of " + length + " bytes in " + in.remaining());
@@ -69,13 +68,14 @@ final class DtlsWire {
     /** True when the datagram is the client's ClientHello and nothing else. */
     static boolean isClientHello(byte[] datagram) {
         List<Record> records = records(datagram);
-        return records.size() == 1 && records.getFirst().type() == HANDSHAKE && records.getFirst().epoch() == 0
+        return records.size() == 1
+                && records.getFirst().type() == HANDSHAKE
+                && records.getFirst().epoch() == 0
                 && records.getFirst().handshakeType() == CLIENT_HELLO;
     }
 
     /** What a ClientHello offers. */
-    record ClientHello(byte[] sessionId, List<Integer> cipherSuites) {
-    }
+    record ClientHello(byte[] sessionId, List<Integer> cipherSuites) {}
 
     /** Parses the ClientHello that makes up a whole datagram (an unfragmented handshake message, RFC 6347 4.2.2). */
     static ClientHello clientHello(byte[] datagram) {
@@ -117,10 +117,17 @@ final class DtlsWire {
      * sequence, as GnuTLS does), the additional data the epoch and sequence, type, version and plaintext length.
      */
     static byte[] sealedRecord(int type, int epoch, long sequence, byte[] plaintext, byte[] key, byte[] salt) {
-        ByteBuffer explicitNonce = ByteBuffer.allocate(8).putShort((short) epoch).putShort((short) (sequence >>> 32)).putInt((int) sequence);
+        ByteBuffer explicitNonce = ByteBuffer.allocate(8)
+                .putShort((short) epoch)
+                .putShort((short) (sequence >>> 32))
+                .putInt((int) sequence);
         ByteBuffer nonce = ByteBuffer.allocate(12).put(salt).put(explicitNonce.array());
-        ByteBuffer additionalData = ByteBuffer.allocate(13).put(explicitNonce.array()).put((byte) type)
-                .put((byte) 0xFE).put((byte) 0xFD).putShort((short) plaintext.length);
+        ByteBuffer additionalData = ByteBuffer.allocate(13)
+                .put(explicitNonce.array())
+                .put((byte) type)
+                .put((byte) 0xFE)
+                .put((byte) 0xFD)
+                .putShort((short) plaintext.length);
         byte[] ciphertext;
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
@@ -140,8 +147,14 @@ final class DtlsWire {
         byte[] fragment = record.fragment();
         byte[] nonce = ByteBuffer.allocate(12).put(salt).put(fragment, 0, 8).array();
         int plaintextLength = fragment.length - 8 - 16;
-        ByteBuffer additionalData = ByteBuffer.allocate(13).putShort((short) record.epoch()).putShort((short) (record.sequence() >>> 32))
-                .putInt((int) record.sequence()).put((byte) record.type()).put((byte) 0xFE).put((byte) 0xFD).putShort((short) plaintextLength);
+        ByteBuffer additionalData = ByteBuffer.allocate(13)
+                .putShort((short) record.epoch())
+                .putShort((short) (record.sequence() >>> 32))
+                .putInt((int) record.sequence())
+                .put((byte) record.type())
+                .put((byte) 0xFE)
+                .put((byte) 0xFD)
+                .putShort((short) plaintextLength);
         Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
         cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
         cipher.updateAAD(additionalData.array());
@@ -149,8 +162,13 @@ final class DtlsWire {
     }
 
     private static void header(ByteBuffer out, int type, int epoch, long sequence, int length) {
-        out.put((byte) type).put((byte) 0xFE).put((byte) 0xFD).putShort((short) epoch)
-                .putShort((short) (sequence >>> 32)).putInt((int) sequence).putShort((short) length);
+        out.put((byte) type)
+                .put((byte) 0xFE)
+                .put((byte) 0xFD)
+                .putShort((short) epoch)
+                .putShort((short) (sequence >>> 32))
+                .putInt((int) sequence)
+                .putShort((short) length);
     }
 
     private static int uint24(ByteBuffer in) {
