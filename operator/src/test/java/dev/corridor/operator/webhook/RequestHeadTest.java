@@ -12,15 +12,10 @@ import org.junit.jupiter.api.Test;
 class RequestHeadTest {
     @Test
     void theApiServersRequestIsRead() throws Exception {
-        RequestHead head = RequestHead.parse("""
-                                             POST /mutate-pods?timeout=10s HTTP/1.1
-                                             Host: corridor-webhook.corridor.svc:443
-                                             User-Agent: kube-apiserver-admission
-                                             Content-Length: 1234
-                                             Content-Type: application/json
-                                             Accept-Encoding: gzip
-
-                                             """);
+        RequestHead head = RequestHead.parse(
+                "POST /mutate-pods?timeout=10s HTTP/1.1\r\nHost: corridor-webhook.corridor.svc:443\r\n"
+                        + "User-Agent: kube-apiserver-admission\r\nContent-Length: 1234\r\nContent-Type: application/json\r\n"
+                        + "Accept-Encoding: gzip\r\n\r\n");
 
         assertThat(head).isEqualTo(new RequestHead("POST", "/mutate-pods", true, OptionalLong.of(1234), false));
     }

@@ -188,13 +188,8 @@ class HostileGatewayIT {
                         "the gateway closed the connection instead of answering POST /"),
                 new Case(
                         "a cookie with a bare CR (found by fuzzing)",
-                        login(text("""
-                                                                                  HTTP/1.1 200 OK
-                                                                                  Set-Cookie: webvpncontext=abc
-                                                                                  X-Injected: 1
-                                                                                  Content-Length: 0
-
-                                                                                  """)),
+                        login(text("HTTP/1.1 200 OK\r\nSet-Cookie: webvpncontext=abc\rX-Injected: 1\r\n"
+                                + "Content-Length: 0\r\n\r\n")),
                         7,
                         "gateway sent an HTTP head line with a control character (only tab is allowed): 'Set-Cookie: webvpncontext=abc\\x0dX-Injected: 1'"),
                 // The login XML

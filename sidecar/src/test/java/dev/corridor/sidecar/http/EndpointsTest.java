@@ -63,14 +63,10 @@ class EndpointsTest {
 
     @Test
     void headersThatClaimLoopbackChangeNothing() throws Exception {
-        Request spoofed = Request.parse("""
-                                        GET /status HTTP/1.1
-                                        X-Forwarded-For: 127.0.0.1
-                                        Forwarded: for=127.0.0.1
-                                        X-Real-IP: 127.0.0.1
-                                        Host: 127.0.0.1
-
-                                        """, POD_NETWORK);
+        Request spoofed = Request.parse(
+                "GET /status HTTP/1.1\r\nX-Forwarded-For: 127.0.0.1\r\nForwarded: for=127.0.0.1\r\n"
+                        + "X-Real-IP: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n",
+                POD_NETWORK);
 
         assertThat(withoutTokenFile(Statuses.connected()).answer(spoofed).status())
                 .isEqualTo(403);

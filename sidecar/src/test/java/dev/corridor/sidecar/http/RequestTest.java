@@ -13,13 +13,10 @@ class RequestTest {
 
     @Test
     void keepsMethodPathAuthorizationAndTheConnectionsAddress() throws Exception {
-        Request request = Request.parse("""
-                                        GET /status?pretty=1 HTTP/1.1
-                                        Host: pod:9478
-                                        authorization:  Bearer abc\s
-                                        X-Forwarded-For: 127.0.0.1
-
-                                        """, REMOTE);
+        Request request = Request.parse(
+                "GET /status?pretty=1 HTTP/1.1\r\nHost: pod:9478\r\nauthorization:  Bearer abc \r\n"
+                        + "X-Forwarded-For: 127.0.0.1\r\n\r\n",
+                REMOTE);
 
         assertThat(request).isEqualTo(new Request("GET", "/status", Optional.of("Bearer abc"), REMOTE));
     }

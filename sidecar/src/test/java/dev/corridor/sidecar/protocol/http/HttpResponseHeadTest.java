@@ -12,13 +12,8 @@ class HttpResponseHeadTest {
 
     @Test
     void parsesStatusAndRepeatedHeadersCaseInsensitively() throws Exception {
-        HttpResponseHead head = parse("""
-                                      HTTP/1.1 401 Authentication failed
-                                      Content-Length: 0
-                                      Set-Cookie: a=1
-                                      set-cookie: b=2
-
-                                      """);
+        HttpResponseHead head = parse("HTTP/1.1 401 Authentication failed\r\nContent-Length: 0\r\n"
+                + "Set-Cookie: a=1\r\nset-cookie: b=2\r\n\r\n");
         assertThat(head.status()).isEqualTo(401);
         assertThat(head.statusText()).isEqualTo("401 Authentication failed");
         assertThat(head.headers().all("SET-COOKIE")).containsExactly("a=1", "b=2");

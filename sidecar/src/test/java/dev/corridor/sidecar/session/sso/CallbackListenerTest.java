@@ -35,12 +35,9 @@ class CallbackListenerTest {
     /** Longer than any wait below that succeeds: the bound on a test that would otherwise hang. */
     private static final Duration BOUND = Duration.ofSeconds(10);
 
-    private static final String CALLBACK = """
-                                           GET /api/sso/AAEAAQ%3D%3D?return=https%3A%2F%2Fvpn.example.test%2Fdone HTTP/1.1
-                                           Host: localhost:29786
-                                           Cookie: other-app=1
-
-                                           """;
+    private static final String CALLBACK =
+            "GET /api/sso/AAEAAQ%3D%3D?return=https%3A%2F%2Fvpn.example.test%2Fdone HTTP/1.1\r\n"
+                    + "Host: localhost:29786\r\nCookie: other-app=1\r\n\r\n";
 
     private CallbackListener listener;
     private int port;
