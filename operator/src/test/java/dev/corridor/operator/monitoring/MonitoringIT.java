@@ -121,6 +121,7 @@ class MonitoringIT {
     private static void startOperator() throws Exception {
         Fixtures.installCrd(client);
         client.resource(Fixtures.credentials("corp-vpn-credentials")).create();
+        client.resource(Fixtures.tunnel(TUNNEL, "corp-vpn-credentials")).create();
 
         OperatorMetrics metrics = new OperatorMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         operatorMetricsServer = pod.call(
