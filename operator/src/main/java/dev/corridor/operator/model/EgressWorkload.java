@@ -157,6 +157,9 @@ public final class EgressWorkload {
         return Map.of(NAME_LABEL, NAME, INSTANCE_LABEL, tunnel, OwnedObjects.MANAGED_BY_LABEL, OwnedObjects.MANAGED_BY);
     }
 
+    /** The egress client's direct-memory limit: the listeners' buffers at their 256 connections, with room. */
+    static final String DIRECT_MEMORY = "80m";
+
     /**
      * The egress pods: the Corridor client as the main container, configured like the injected sidecar (the tunnel's
      * ConfigMap, credentials, token, tun device, NET_ADMIN) plus the listeners. Ready only while the tunnel is up
@@ -174,6 +177,12 @@ public final class EgressWorkload {
                         SidecarLayout.DEFAULT_HTTP_PORT))
                 .withName(CONTAINER_NAME)
                 .withRestartPolicy(null) // the main container, not a native sidecar
+                // Netty's buffers count against the JVM's direct memory, which the image's -Xmx16m also caps at 16 MB;
+                // the listeners' 256 connections can hold about 65 MB when their peers stall.
+                .addNewEnv()
+                .withName("JDK_JAVA_OPTIONS")
+                .withValue("-XX:MaxDirectMemorySize=" + DIRECT_MEMORY)
+                .endEnv()
                 .addAllToArgs(listenerArguments(tunnel))
                 .addAllToPorts(listenerPorts(egress).entrySet().stream()
                         .map(port -> new ContainerPortBuilder()

@@ -93,6 +93,9 @@ class EgressWorkloadTest {
 
         // A main container, not a native sidecar, with the sidecar's configuration, credentials, token and tun device.
         assertThat(client.getRestartPolicy()).isNull();
+        assertThat(client.getEnv())
+                .anySatisfy(env -> assertThat(env.getName() + "=" + env.getValue())
+                        .isEqualTo("JDK_JAVA_OPTIONS=-XX:MaxDirectMemorySize=80m"));
         assertThat(deployment.getSpec().getTemplate().getSpec().getInitContainers())
                 .isEmpty();
         assertThat(client.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
