@@ -26,7 +26,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 require_root
-install_packages jq
+install_packages jq dnsperf
 select_jdk
 build_jar_if_needed
 
@@ -315,6 +315,8 @@ dns_bench() {
   echo "$rest" >/tmp/bench-peak
   sample_peak_rss /tmp/bench-peak &
   local sampler=$!
+  # A failed step ends this subshell: the sampler goes with it, or it would hold the pipe to tee open for ever.
+  trap 'kill "$sampler" 2>/dev/null' EXIT
   for rate in "$dns_rate" 0; do
     for kind in cluster cluster-miss; do
       dnsperf_figures "$LAB_CLUSTER_DNS" "$kind" "$rate"

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,21 +115,26 @@ public final class TunnelLookup {
             return List.of(new SpecValidation.Problem("SpecMissing", "the VpnTunnel has no spec"));
         }
         try {
+            // Several references may name one Secret (a login Secret with its OTP seed): each is read once per check.
+            Map<String, Optional<Map<String, byte[]>>> read = new HashMap<>();
+            Function<String, Optional<Map<String, byte[]>>> secrets =
+                    name -> read.computeIfAbsent(name, unread -> secretData(namespace, unread));
             Optional<Set<String>> secretKeys = Optional.ofNullable(spec.authentication())
                     .map(VpnTunnelSpec.Authentication::secretRef)
                     .map(VpnTunnelSpec.SecretReference::name)
-                    .flatMap(name -> secretKeys(namespace, name));
+                    .flatMap(secrets)
+                    .map(Map::keySet);
             Optional<Set<String>> caKeys = Optional.ofNullable(spec.trust())
                     .map(VpnTunnelSpec.Trust::ca)
                     .flatMap(ca -> ca.secret() != null
-                            ? secretKeys(namespace, ca.secret().name())
+                            ? secrets.apply(ca.secret().name()).map(Map::keySet)
                             : ca.configMap() != null
                                     ? configMapKeys(namespace, ca.configMap().name())
                                     : Optional.empty());
             List<SpecValidation.Problem> problems = new ArrayList<>(SpecValidation.validate(spec, secretKeys, caKeys));
-            problems.addAll(EgressWorkload.problems(tunnel));
-            problems.addAll(AuthenticationValidation.validate(
-                    spec.authentication(), name -> secretData(namespace, name), Instant.now()));
+            List<SpecValidation.Problem> egressProblems = EgressWorkload.problems(tunnel);
+            problems.addAll(egressProblems);
+            problems.addAll(AuthenticationValidation.validate(spec.authentication(), secrets, Instant.now()));
             if (TunnelDns.enabled(spec.dns()) && !clusterDns().known()) {
                 problems.add(
                         new SpecValidation.Problem(
@@ -145,7 +151,7 @@ public final class TunnelLookup {
                             .get())
                     .flatMap(configMap -> OwnedObjects.notOwned(configMap, tunnel))
                     .ifPresent(problems::add);
-            egressObjects(tunnel).stream()
+            egressObjects(tunnel, egressProblems).stream()
                     .flatMap(existing -> OwnedObjects.notOwned(existing, tunnel).stream())
                     .forEach(problems::add);
             String tokenSecret = SidecarLayout.statusTokenSecretName(tunnelName);
@@ -175,9 +181,8 @@ public final class TunnelLookup {
     }
 
     /** The objects of the names the tunnel's egress takes that exist, whoever made them. */
-    private List<HasMetadata> egressObjects(VpnTunnel tunnel) {
-        if (!EgressWorkload.requested(tunnel)
-                || !EgressWorkload.problems(tunnel).isEmpty()) {
+    private List<HasMetadata> egressObjects(VpnTunnel tunnel, List<SpecValidation.Problem> egressProblems) {
+        if (!EgressWorkload.requested(tunnel) || !egressProblems.isEmpty()) {
             return List.of();
         }
         String namespace = tunnel.getMetadata().getNamespace();
@@ -213,12 +218,7 @@ public final class TunnelLookup {
         return existing;
     }
 
-    private Optional<Set<String>> secretKeys(String namespace, String name) {
-        Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
-        return Optional.ofNullable(secret).map(s -> keys(s.getData(), s.getStringData()));
-    }
-
-    /** A Secret's values, decoded; read once per check and kept nowhere. */
+    /** A Secret's values, decoded; kept only for the one check that read them. */
     private Optional<Map<String, byte[]>> secretData(String namespace, String name) {
         Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
         if (secret == null) {

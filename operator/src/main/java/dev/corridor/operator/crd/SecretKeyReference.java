@@ -8,10 +8,13 @@ import io.fabric8.generator.annotation.Size;
 /** One key of a Secret in the tunnel's namespace. */
 public record SecretKeyReference(
         @Required
-        @Size(max = 253)
-        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        @Size(max = SchemaBounds.OBJECT_NAME_LENGTH)
+        @Pattern(SchemaBounds.OBJECT_NAME)
         @JsonPropertyDescription("The Secret's name.")
         String name,
 
-        @Required @Size(max = 253) @Pattern("^[-._a-zA-Z0-9]+$") @JsonPropertyDescription("The key within it.")
+        @Required
+        @Size(max = SchemaBounds.KEY_LENGTH)
+        @Pattern(SchemaBounds.KEY)
+        @JsonPropertyDescription("The key within it.")
         String key) {}

@@ -11,8 +11,8 @@ import io.fabric8.generator.annotation.Size;
  */
 public record TlsSecretReference(
         @Required
-        @Size(max = 253)
-        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        @Size(max = SchemaBounds.OBJECT_NAME_LENGTH)
+        @Pattern(SchemaBounds.OBJECT_NAME)
         @JsonPropertyDescription(
                 "The name of a kubernetes.io/tls Secret in the tunnel's namespace: tls.crt (PEM, the certificate "
                         + "first, then its chain) and tls.key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted).")

@@ -48,7 +48,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".metadata.creationTimestamp")
 // Every pod that carries the tunnel has its name as a label value, which takes at most 63 characters.
 @ValidationRule(
-        value = "size(self.metadata.name) <= 63",
+        value = "size(self.metadata.name) <= " + SchemaBounds.LABEL_VALUE_LENGTH,
         message =
                 "a VpnTunnel's name is at most 63 characters: pods carry it as the value of the label corridor.dev/tunnel")
 public class VpnTunnel extends CustomResource<VpnTunnelSpec, VpnTunnelStatus> implements Namespaced {

@@ -21,7 +21,6 @@ public final class TunnelStatusModel {
     public static final String READY = "Ready";
     public static final String CONFIG_VALID = "ConfigValid";
     public static final String DEGRADED = "Degraded";
-    static final int MAX_DNS_DOMAINS = VpnTunnelStatus.MAX_DNS_DOMAINS;
     private static final Pattern DOMAIN = Pattern.compile(TunnelDns.DOMAIN);
 
     private TunnelStatusModel() {}
@@ -139,7 +138,7 @@ public final class TunnelStatusModel {
 
     /**
      * The domains in effect for the tunnel's DNS: the configured ones, then those the sidecars report from their
-     * gateways, each once, lower case, at most {@link #MAX_DNS_DOMAINS}; absent when the tunnel has no DNS. What a
+     * gateways, each once, lower case, at most {@link VpnTunnelStatus#MAX_DNS_DOMAINS}; absent when the tunnel has no DNS. What a
      * sidecar reports is taken only when it is a domain name.
      */
     static List<String> dnsDomains(VpnTunnelSpec spec, List<PodObservation> pods) {
@@ -157,7 +156,7 @@ public final class TunnelStatusModel {
                 .filter(domain ->
                         domain.length() <= 253 && DOMAIN.matcher(domain).matches())
                 .forEach(domain -> domains.add(normalised(domain)));
-        return domains.stream().limit(MAX_DNS_DOMAINS).toList();
+        return domains.stream().limit(VpnTunnelStatus.MAX_DNS_DOMAINS).toList();
     }
 
     private static String normalised(String domain) {

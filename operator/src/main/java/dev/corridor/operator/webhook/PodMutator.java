@@ -65,21 +65,19 @@ public final class PodMutator {
             return allowed(request);
         }
         Pod pod = serialization.convertValue(request.getObject(), Pod.class);
-        String tunnelName = Optional.ofNullable(pod.getMetadata().getAnnotations())
-                .map(a -> a.get(SidecarLayout.TUNNEL_ANNOTATION))
-                .orElse(null);
-        String egress = Optional.ofNullable(pod.getMetadata().getAnnotations())
-                .map(a -> a.get(EgressEnvironment.ANNOTATION))
-                .orElse(null);
+        Map<String, String> annotations =
+                Optional.ofNullable(pod.getMetadata().getAnnotations()).orElse(Map.of());
+        String tunnelName = annotations.get(SidecarLayout.TUNNEL_ANNOTATION);
+        String egress = annotations.get(EgressEnvironment.ANNOTATION);
+        String podName = Optional.ofNullable(pod.getMetadata().getName())
+                .orElse(pod.getMetadata().getGenerateName() + "*");
         if (egress != null) {
-            return admitEgress(request, pod, egress, tunnelName);
+            return admitEgress(request, pod, podName, egress, tunnelName);
         }
         if (tunnelName == null || PodInjector.hasSidecar(pod)) {
             return allowed(request);
         }
         String namespace = request.getNamespace();
-        String podName = Optional.ofNullable(pod.getMetadata().getName())
-                .orElse(pod.getMetadata().getGenerateName() + "*");
         if (tunnelName.isBlank()) {
             return denied(
                     request,
@@ -112,12 +110,7 @@ public final class PodMutator {
                 return denied(
                         request,
                         "pod " + podName + " asks for VpnTunnel '" + tunnelName + "' in namespace '" + namespace
-                                + "', which is not valid: "
-                                + String.join(
-                                        "; ",
-                                        problems.stream()
-                                                .map(SpecValidation.Problem::message)
-                                                .toList()));
+                                + "', which is not valid: " + messages(problems));
             }
             Pod injected = PodInjector.inject(pod, tunnel.get(), settings, lookup.clusterDns())
                     .orElseThrow();
@@ -145,10 +138,9 @@ public final class PodMutator {
     }
 
     /** A pod that uses a tunnel's shared egress: the proxy environment, nothing else. */
-    private AdmissionResponse admitEgress(AdmissionRequest request, Pod pod, String annotation, String tunnelName) {
+    private AdmissionResponse admitEgress(
+            AdmissionRequest request, Pod pod, String podName, String annotation, String tunnelName) {
         String namespace = request.getNamespace();
-        String podName = Optional.ofNullable(pod.getMetadata().getName())
-                .orElse(pod.getMetadata().getGenerateName() + "*");
         if (tunnelName != null) {
             return denied(
                     request,
@@ -183,12 +175,7 @@ public final class PodMutator {
             Optional<String> problem = EgressEnvironment.problem(found.get(), namespace)
                     .or(() -> Optional.of(lookup.problems(found.get()))
                             .filter(problems -> !problems.isEmpty())
-                            .map(problems -> "VpnTunnel " + tunnel + " is not valid: "
-                                    + String.join(
-                                            "; ",
-                                            problems.stream()
-                                                    .map(SpecValidation.Problem::message)
-                                                    .toList())));
+                            .map(problems -> "VpnTunnel " + tunnel + " is not valid: " + messages(problems)));
             if (problem.isPresent()) {
                 return denied(request, "pod " + podName + ": " + problem.get());
             }
@@ -237,5 +224,10 @@ public final class PodMutator {
                         .build())
                 .withAuditAnnotations(Map.of("denied", message))
                 .build();
+    }
+
+    private static String messages(List<SpecValidation.Problem> problems) {
+        return String.join(
+                "; ", problems.stream().map(SpecValidation.Problem::message).toList());
     }
 }

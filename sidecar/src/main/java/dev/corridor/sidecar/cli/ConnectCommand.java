@@ -355,7 +355,7 @@ final class ConnectCommand implements Callable<Integer> {
         }
         DnsConfig dns = config.dns().get();
         List<InetSocketAddress> upstream =
-                dns.upstreamOr(ClusterNetworks.nameserverAddresses(Path.of("/etc/resolv.conf")).stream()
+                dns.upstreamOr(ClusterNetworks.nameserverAddresses(ClusterNetworks.RESOLV_CONF).stream()
                         .map(address -> new InetSocketAddress(address, 53))
                         .toList());
         DnsForwarder forwarder =
@@ -364,7 +364,11 @@ final class ConnectCommand implements Callable<Integer> {
                 Level.INFO,
                 "serving DNS on {0}: corporate names through the tunnel, others to {1}",
                 StatusServer.describe(forwarder.address()),
-                upstream.isEmpty() ? "nobody (no upstream resolver: they fail)" : DnsForwarder.describe(upstream));
+                upstream.isEmpty()
+                        ? "nobody (no upstream resolver: they fail)"
+                        : String.join(
+                                ", ",
+                                upstream.stream().map(StatusServer::describe).toList()));
         return Optional.of(forwarder);
     }
 

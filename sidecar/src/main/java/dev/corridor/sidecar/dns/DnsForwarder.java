@@ -8,7 +8,6 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -203,11 +202,11 @@ public final class DnsForwarder implements AutoCloseable {
         InputStream in = client.socket().getInputStream();
         OutputStream out = client.socket().getOutputStream();
         while (true) {
-            byte[] length = in.readNBytes(2);
-            if (length.length < 2) {
+            Optional<byte[]> framed = readFramed(in);
+            if (framed.isEmpty()) {
                 return;
             }
-            byte[] query = in.readNBytes((length[0] & 0xff) << 8 | (length[1] & 0xff));
+            byte[] query = framed.get();
             if (!inFlight.tryAcquire()) {
                 writeFramed(out, failure(query, Rcode.SERVFAIL));
                 continue;
@@ -221,6 +220,15 @@ public final class DnsForwarder implements AutoCloseable {
                 inFlight.release();
             }
         }
+    }
+
+    /** One length-prefixed message; empty when the peer closed before its length. */
+    private static Optional<byte[]> readFramed(InputStream in) throws IOException {
+        byte[] length = in.readNBytes(2);
+        if (length.length < 2) {
+            return Optional.empty();
+        }
+        return Optional.of(in.readNBytes((length[0] & 0xff) << 8 | (length[1] & 0xff)));
     }
 
     private static void writeFramed(OutputStream out, byte[] message) throws IOException {
@@ -370,16 +378,9 @@ public final class DnsForwarder implements AutoCloseable {
         try (SocketChannel channel = SocketChannel.open()) {
             channel.socket().connect(server, (int) SERVER_TIMEOUT.toMillis());
             channel.socket().setSoTimeout((int) SERVER_TIMEOUT.toMillis());
-            OutputStream out = channel.socket().getOutputStream();
-            out.write(new byte[] {(byte) (query.length >> 8), (byte) query.length});
-            out.write(query);
-            out.flush();
-            InputStream in = channel.socket().getInputStream();
-            byte[] length = in.readNBytes(2);
-            if (length.length < 2) {
-                throw new EOFException("the server closed the TCP connection without an answer");
-            }
-            return new Message(in.readNBytes((length[0] & 0xff) << 8 | (length[1] & 0xff)));
+            writeFramed(channel.socket().getOutputStream(), query);
+            return new Message(readFramed(channel.socket().getInputStream())
+                    .orElseThrow(() -> new EOFException("the server closed the TCP connection without an answer")));
         }
     }
 
@@ -435,16 +436,5 @@ public final class DnsForwarder implements AutoCloseable {
             header[3] = (byte) rcode;
             return header;
         }
-    }
-
-    /** For logs: the addresses it forwards to. */
-    public static String describe(List<InetSocketAddress> servers) {
-        return String.join(
-                ", ",
-                servers.stream()
-                        .map(s -> Optional.ofNullable(s.getAddress())
-                                        .map(InetAddress::getHostAddress)
-                                        .orElse("?") + ":" + s.getPort())
-                        .toList());
     }
 }

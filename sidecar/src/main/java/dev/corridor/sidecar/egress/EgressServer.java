@@ -24,6 +24,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -69,52 +70,36 @@ public final class EgressServer implements AutoCloseable {
         Connector connector = new Connector(tunnel, resolver, resolving, limits);
         SourcePolicy sources = new SourcePolicy(config.allowedSources());
         AtomicInteger connections = new AtomicInteger();
+        // Each listener with what its protocol adds to an admitted client's pipeline, in the order configured.
+        List<Map.Entry<Listener, Protocol>> listeners = new ArrayList<>();
+        for (EgressConfig.Forward forward : config.forwards()) {
+            listeners.add(Map.entry(
+                    new Listener(Listener.Protocol.FORWARD, forward.listen()),
+                    (channel, flow) -> channel.pipeline()
+                            .addLast("forward", new ForwardHandler(connector, forward.target(), flow))));
+        }
+        config.socks5()
+                .ifPresent(address -> listeners.add(Map.entry(
+                        new Listener(Listener.Protocol.SOCKS5, address),
+                        (channel, flow) -> Socks5Handler.install(channel, connector, flow))));
+        config.httpProxy()
+                .ifPresent(address -> listeners.add(Map.entry(
+                        new Listener(Listener.Protocol.HTTP_PROXY, address),
+                        (channel, flow) -> HttpProxyHandler.install(channel, connector, flow))));
         List<Channel> listening = new ArrayList<>();
         try {
-            for (EgressConfig.Forward forward : config.forwards()) {
-                Listener listener = new Listener(Listener.Protocol.FORWARD, forward.listen());
+            for (Map.Entry<Listener, Protocol> listener : listeners) {
                 listening.add(bind(
                         group,
-                        listener,
+                        listener.getKey(),
                         new Accepting(
-                                listener,
+                                listener.getKey(),
                                 sources,
                                 connector,
                                 limits,
                                 connections,
                                 observer,
-                                (channel, flow) -> channel.pipeline()
-                                        .addLast("forward", new ForwardHandler(connector, forward.target(), flow)))));
-            }
-            if (config.socks5().isPresent()) {
-                Listener listener =
-                        new Listener(Listener.Protocol.SOCKS5, config.socks5().get());
-                listening.add(bind(
-                        group,
-                        listener,
-                        new Accepting(
-                                listener,
-                                sources,
-                                connector,
-                                limits,
-                                connections,
-                                observer,
-                                (channel, flow) -> Socks5Handler.install(channel, connector, flow))));
-            }
-            if (config.httpProxy().isPresent()) {
-                Listener listener = new Listener(
-                        Listener.Protocol.HTTP_PROXY, config.httpProxy().get());
-                listening.add(bind(
-                        group,
-                        listener,
-                        new Accepting(
-                                listener,
-                                sources,
-                                connector,
-                                limits,
-                                connections,
-                                observer,
-                                (channel, flow) -> HttpProxyHandler.install(channel, connector, flow))));
+                                listener.getValue())));
             }
         } catch (IOException e) {
             new EgressServer(group, resolving, listening).close();

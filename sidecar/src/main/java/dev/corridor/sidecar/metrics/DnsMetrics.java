@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** The DNS forwarder's metrics: queries by route and response code, how long answers took, cache hits. */
 final class DnsMetrics implements DnsObserver {
@@ -25,20 +28,25 @@ final class DnsMetrics implements DnsObserver {
 
     private final MeterRegistry registry;
     private final Counter cacheHits;
+    /** The timers made so far, so that a query finds its own without building and registering one again. */
+    private final Map<DnsRoutes.Route, Map<String, Timer>> timers = new EnumMap<>(DnsRoutes.Route.class);
 
     DnsMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.cacheHits = Counter.builder(PREFIX + "cache.hits")
                 .description("Queries answered from the forwarder's cache")
                 .register(registry);
+        // The common series exist from the start, so rates are never missing.
         for (DnsRoutes.Route route : DnsRoutes.Route.values()) {
-            timer(route, "NOERROR"); // the common series exist from the start, so rates are never missing
+            Map<String, Timer> byRcode = new ConcurrentHashMap<>();
+            byRcode.put("NOERROR", timer(route, "NOERROR"));
+            timers.put(route, byRcode);
         }
     }
 
     @Override
     public void answered(DnsRoutes.Route route, String rcode, Duration took) {
-        timer(route, rcode).record(took);
+        timers.get(route).computeIfAbsent(rcode, code -> timer(route, code)).record(took);
     }
 
     @Override

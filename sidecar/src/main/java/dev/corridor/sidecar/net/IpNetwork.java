@@ -25,6 +25,11 @@ public record IpNetwork(InetAddress address, int prefixLength) {
     /** The IPv6 default route ::/0. */
     public static final IpNetwork IPV6_DEFAULT = new IpNetwork(Ip.parseAddress("::"), 0);
 
+    /** The network of this one address alone: a /32 or a /128. */
+    public static IpNetwork host(InetAddress address) {
+        return new IpNetwork(address, address.getAddress().length * 8);
+    }
+
     /**
      * Parses {@code 10.0.0.0/8}, {@code 10.0.0.0/255.0.0.0} (the dotted mask ocserv sends), {@code fd00::/64},
      * or a bare address (a host network).
@@ -37,7 +42,7 @@ public record IpNetwork(InetAddress address, int prefixLength) {
         InetAddress address = Ip.parseAddress(slash < 0 ? trimmed : trimmed.substring(0, slash));
         int bits = address.getAddress().length * 8;
         if (slash < 0) {
-            return new IpNetwork(address, bits);
+            return host(address);
         }
         String suffix = trimmed.substring(slash + 1);
         int prefix;

@@ -27,6 +27,9 @@ public final class ClusterNetworks {
     public static final String NODE_IP_VARIABLE = "CORRIDOR_NODE_IP";
 
     static final List<IpNetwork> LINK_LOCAL = List.of(IpNetwork.parse("169.254.0.0/16"), IpNetwork.parse("fe80::/10"));
+    /** The pod's resolver configuration, as kubelet writes it. */
+    public static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
+
     /** resolv.conf is a few lines; a bound keeps a strange mount from being read whole. */
     private static final int MAX_RESOLV_CONF = 64 * 1024;
 
@@ -37,7 +40,7 @@ public final class ClusterNetworks {
         Set<IpNetwork> networks = new LinkedHashSet<>(nameservers(resolvConf));
         nodeAddress.filter(text -> !text.isBlank()).ifPresent(text -> {
             try {
-                networks.add(host(Ip.parseAddress(text)));
+                networks.add(IpNetwork.host(Ip.parseAddress(text)));
             } catch (IllegalArgumentException e) {
                 LOG.log(
                         Level.WARNING,
@@ -53,9 +56,7 @@ public final class ClusterNetworks {
 
     /** The nameservers of a resolv.conf, as host networks; a file that is missing or unreadable has none. */
     static List<IpNetwork> nameservers(Path resolvConf) {
-        return nameserverAddresses(resolvConf).stream()
-                .map(ClusterNetworks::host)
-                .toList();
+        return nameserverAddresses(resolvConf).stream().map(IpNetwork::host).toList();
     }
 
     /** The nameservers of a resolv.conf; a file that is missing or unreadable has none. */
@@ -107,9 +108,5 @@ public final class ClusterNetworks {
             }
         }
         return networks;
-    }
-
-    private static IpNetwork host(InetAddress address) {
-        return new IpNetwork(address, address.getAddress().length * 8);
     }
 }

@@ -122,7 +122,7 @@ public final class PodNetwork implements AutoCloseable {
         List<Route> installed = new ArrayList<>();
         try {
             // Paths around the tunnel are looked up before the tunnel's own routes could capture them.
-            Route podPath = originalPath(netlink, hostNetwork(gateway));
+            Route podPath = originalPath(netlink, IpNetwork.host(gateway));
             if (podPath.type() != RouteType.UNICAST) {
                 throw new OsException(
                         "the route to the gateway " + gateway.getHostAddress() + " is a " + podPath.type() + " route");
@@ -185,7 +185,7 @@ public final class PodNetwork implements AutoCloseable {
 
         List<Route> wanted = new ArrayList<>();
         List<Route> aroundRoutes = new ArrayList<>();
-        pathAround(netlink, hostNetwork(gateway), podPath, tun.index()).ifPresent(aroundRoutes::add);
+        pathAround(netlink, IpNetwork.host(gateway), podPath, tun.index()).ifPresent(aroundRoutes::add);
         for (IpNetwork network : routes.aroundTunnel()) {
             pathAround(netlink, network, podPath, tun.index()).ifPresent(aroundRoutes::add);
         }
@@ -231,10 +231,6 @@ public final class PodNetwork implements AutoCloseable {
         return source.isPresent()
                 ? Route.viaInterface(network, tunIndex, source.get().address())
                 : Route.viaInterface(network, tunIndex);
-    }
-
-    private static IpNetwork hostNetwork(InetAddress address) {
-        return new IpNetwork(address, address.getAddress().length * 8);
     }
 
     /**

@@ -25,7 +25,8 @@ final class InboundFilter {
     private static final int UDP = 17;
 
     private final AddressSet sources;
-    private final Set<Integer> sidecarPorts;
+    /** An array, not a set: the check runs for every packet from the gateway, with no boxing of the port. */
+    private final int[] sidecarPorts;
 
     /**
      * @param through     the networks routed through the tunnel
@@ -34,7 +35,8 @@ final class InboundFilter {
      */
     InboundFilter(List<IpNetwork> through, List<IpNetwork> around, Set<Integer> sidecarPorts) {
         this.sources = AddressSet.of(through, around);
-        this.sidecarPorts = Set.copyOf(sidecarPorts);
+        this.sidecarPorts =
+                sidecarPorts.stream().mapToInt(Integer::intValue).distinct().toArray();
     }
 
     /** Whether the packet's source address lies in the networks the tunnel carries; the packet is known to be IPv4 or 6. */
@@ -50,7 +52,7 @@ final class InboundFilter {
      * within a few extension headers (taken as one: a header chain is no way to smuggle a segment past this check).
      */
     boolean toSidecar(byte[] buf, int off, int len) {
-        if (sidecarPorts.isEmpty()) {
+        if (sidecarPorts.length == 0) {
             return false;
         }
         int transport;
@@ -86,7 +88,12 @@ final class InboundFilter {
             return false;
         }
         int port = (buf[transport + 2] & 0xff) << 8 | (buf[transport + 3] & 0xff);
-        return sidecarPorts.contains(port);
+        for (int sidecarPort : sidecarPorts) {
+            if (sidecarPort == port) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isIpv4(byte[] buf, int off) {

@@ -9,7 +9,7 @@ import java.time.Duration;
  * received, and the timer asks {@link #due} what the channel needs now, in this order:
  * <ol>
  *   <li>nothing received for two DPD intervals: the channel is dead;</li>
- *   <li>where {@code unansweredProbeIsDead} (DTLS): a probe of ours unanswered for a whole DPD interval means the path
+ *   <li>on DTLS: a probe of ours unanswered for a whole DPD interval means the path
  *       towards the gateway is broken, even while packets still arrive from it (the gateway probes too);</li>
  *   <li>nothing received for a DPD interval: probe, at most every half interval;</li>
  *   <li>nothing sent for a keepalive interval: a keepalive. On CSTP this keeps the TCP side alive while DTLS carries
@@ -17,8 +17,7 @@ import java.time.Duration;
  * </ol>
  * A zero interval turns its rules off.
  */
-record KeepalivePolicy(
-        TunnelObserver.Channel channel, Duration dpd, Duration keepalive, boolean unansweredProbeIsDead) {
+record KeepalivePolicy(TunnelObserver.Channel channel, Duration dpd, Duration keepalive) {
 
     /** What a channel needs now. */
     sealed interface Due {
@@ -36,11 +35,11 @@ record KeepalivePolicy(
     private static final Due KEEPALIVE = new Due.Keepalive();
 
     static KeepalivePolicy cstp(SessionConfig config) {
-        return new KeepalivePolicy(TunnelObserver.Channel.CSTP, config.dpd(), config.keepalive(), false);
+        return new KeepalivePolicy(TunnelObserver.Channel.CSTP, config.dpd(), config.keepalive());
     }
 
     static KeepalivePolicy dtls(DtlsSetup setup) {
-        return new KeepalivePolicy(TunnelObserver.Channel.DTLS, setup.dpd(), setup.keepalive(), true);
+        return new KeepalivePolicy(TunnelObserver.Channel.DTLS, setup.dpd(), setup.keepalive());
     }
 
     /** What the channel needs at {@code now} ({@link System#nanoTime()}); a probe or keepalive due is stamped as sent. */
@@ -54,7 +53,7 @@ record KeepalivePolicy(
                     + Duration.ofNanos(silence).toSeconds() + " s (DPD " + dpd.toSeconds() + " s)");
         }
         long probing = liveness.dpdOutstandingSince();
-        if (unansweredProbeIsDead && dpdNanos > 0 && probing >= 0 && now - probing >= dpdNanos) {
+        if (channel == TunnelObserver.Channel.DTLS && dpdNanos > 0 && probing >= 0 && now - probing >= dpdNanos) {
             return new Due.Dead("no answer over " + channel + " to a DPD probe for "
                     + Duration.ofNanos(now - probing).toSeconds() + " s");
         }

@@ -94,6 +94,9 @@ final class Outbound {
             counters.cstp.bytesSent.add(length);
             sentOverCstp = true;
         }
+        if (!sentOverCstp && !sentOverDtls) {
+            return packets; // a round that read nothing needs no clock
+        }
         long now = System.nanoTime();
         if (sentOverCstp) {
             cstpLiveness.sent(now);

@@ -8,6 +8,7 @@ import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -73,11 +74,8 @@ public final class RoutePlanner {
         // The corporate DNS servers, which the forwarder asks through the tunnel: never around it.
         if (options.dnsServers()) {
             for (InetAddress server : session.dnsServers()) {
-                IpNetwork host = new IpNetwork(server, server.getAddress().length * 8);
-                if (!hasFamily(session, host)
-                        || through.stream()
-                                .anyMatch(network ->
-                                        network.overlaps(host) && network.prefixLength() <= host.prefixLength())) {
+                IpNetwork host = IpNetwork.host(server);
+                if (!hasFamily(session, host) || insideAny(host, through)) {
                     continue;
                 }
                 if (insideAny(host, protectedNetworks)) {
@@ -166,7 +164,7 @@ public final class RoutePlanner {
         return covered.equals(BigInteger.ONE.shiftLeft(bits));
     }
 
-    private static boolean insideAny(IpNetwork network, List<IpNetwork> protectedNetworks) {
+    private static boolean insideAny(IpNetwork network, Collection<IpNetwork> protectedNetworks) {
         return protectedNetworks.stream()
                 .anyMatch(p -> p.overlaps(network) && p.prefixLength() <= network.prefixLength());
     }

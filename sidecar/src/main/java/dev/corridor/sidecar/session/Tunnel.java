@@ -48,8 +48,6 @@ public final class Tunnel {
     /** How often refused credentials are checked for a change (a Secret update reaches the files within a minute or so). */
     static final Duration CREDENTIALS_POLL = Duration.ofSeconds(2);
 
-    private static final Path RESOLV_CONF = Path.of("/etc/resolv.conf");
-
     private final ClientConfig config;
     private final SessionOpener opener;
     private final TunnelObserver observer;
@@ -106,7 +104,8 @@ public final class Tunnel {
             try {
                 PodNetwork.checkTunDevice(config.interfaceName());
                 clusterNetworks = ClusterNetworks.discover(
-                        RESOLV_CONF, Optional.ofNullable(System.getenv(ClusterNetworks.NODE_IP_VARIABLE)));
+                        ClusterNetworks.RESOLV_CONF,
+                        Optional.ofNullable(System.getenv(ClusterNetworks.NODE_IP_VARIABLE)));
             } catch (OsException e) {
                 throw new TunnelFailure(
                         TunnelFailure.Kind.NETWORK_SETUP, "cannot set up the tunnel interface: " + e.getMessage(), e);
@@ -447,7 +446,7 @@ public final class Tunnel {
                 .map(timeout -> Instant.now()
                         .minusNanos(System.nanoTime() - plane.lastData())
                         .plus(timeout));
-        return current.withLive(TunnelStatus.Live.of(dtls, idleExpires, plane.lastDpdRoundTrip()), traffic());
+        return current.withLive(new TunnelStatus.Live(dtls, idleExpires, plane.lastDpdRoundTrip()), traffic());
     }
 
     private TunnelStatus.Dtls dtlsStatus(DtlsPath path) {

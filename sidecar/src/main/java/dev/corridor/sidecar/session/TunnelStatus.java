@@ -51,7 +51,7 @@ public record TunnelStatus(
                 server,
                 Optional.of(session),
                 routes,
-                Live.of(dtls, Optional.empty(), Optional.empty()),
+                new Live(dtls, Optional.empty(), Optional.empty()),
                 login,
                 traffic,
                 Optional.empty(),
@@ -93,9 +93,12 @@ public record TunnelStatus(
         return state == TunnelState.CONNECTED;
     }
 
-    /** The channel data goes over now; {@link Transport#NONE} without a session. */
+    /** The channel data goes over now: DTLS while it is up, else CSTP; {@link Transport#NONE} without a session. */
     public Transport transport() {
-        return session.isPresent() ? live.transport() : Transport.NONE;
+        if (session.isEmpty()) {
+            return Transport.NONE;
+        }
+        return live.dtls().state() == DtlsState.UP ? Transport.DTLS : Transport.CSTP;
     }
 
     /**
@@ -148,18 +151,11 @@ public record TunnelStatus(
     /**
      * What changes while a session runs.
      *
-     * @param transport    the channel the data goes over: DTLS while it is up, else CSTP
      * @param idleExpires  when the gateway will end the session for lack of data, where it announced an idle timeout
      * @param dpdRoundTrip the last DPD round trip on CSTP, once measured
      */
-    public record Live(Transport transport, Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip) {
-        static final Live NONE = new Live(Transport.NONE, Dtls.NONE, Optional.empty(), Optional.empty());
-
-        /** A running session's live part: the transport follows from the DTLS state. */
-        static Live of(Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip) {
-            return new Live(
-                    dtls.state() == DtlsState.UP ? Transport.DTLS : Transport.CSTP, dtls, idleExpires, dpdRoundTrip);
-        }
+    public record Live(Dtls dtls, Optional<Instant> idleExpires, Optional<Duration> dpdRoundTrip) {
+        static final Live NONE = new Live(Dtls.NONE, Optional.empty(), Optional.empty());
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
 import dev.corridor.sidecar.session.DropReason;
 import dev.corridor.sidecar.session.DtlsState;
-import dev.corridor.sidecar.session.Transport;
 import dev.corridor.sidecar.session.TunnelState;
 import dev.corridor.sidecar.session.TunnelStatus;
 import java.net.InetAddress;
@@ -54,7 +53,6 @@ public final class Statuses {
                 Optional.empty(),
                 new TunnelStatus.Tls("TLSv1.3", "TLS_AES_256_GCM_SHA384"));
         TunnelStatus.Live live = new TunnelStatus.Live(
-                Transport.DTLS,
                 new TunnelStatus.Dtls(DtlsState.UP, "psk", "TLS_PSK_WITH_AES_256_GCM_SHA384", "DTLSv1.2", ""),
                 Optional.empty(),
                 Optional.empty());

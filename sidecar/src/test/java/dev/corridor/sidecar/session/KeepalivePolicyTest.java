@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 class KeepalivePolicyTest {
     private static final Duration DPD = Duration.ofSeconds(30);
     private static final Duration KEEPALIVE = Duration.ofSeconds(20);
-    private static final KeepalivePolicy CSTP = new KeepalivePolicy(TunnelObserver.Channel.CSTP, DPD, KEEPALIVE, false);
-    private static final KeepalivePolicy DTLS = new KeepalivePolicy(TunnelObserver.Channel.DTLS, DPD, KEEPALIVE, true);
+    private static final KeepalivePolicy CSTP = new KeepalivePolicy(TunnelObserver.Channel.CSTP, DPD, KEEPALIVE);
+    private static final KeepalivePolicy DTLS = new KeepalivePolicy(TunnelObserver.Channel.DTLS, DPD, KEEPALIVE);
 
     private final Liveness liveness = new Liveness();
     private final long start = System.nanoTime();
@@ -82,7 +82,7 @@ class KeepalivePolicyTest {
 
     @Test
     void zeroIntervalsTurnTheirRulesOff() {
-        KeepalivePolicy none = new KeepalivePolicy(TunnelObserver.Channel.CSTP, Duration.ZERO, Duration.ZERO, false);
+        KeepalivePolicy none = new KeepalivePolicy(TunnelObserver.Channel.CSTP, Duration.ZERO, Duration.ZERO);
         assertThat(none.due(liveness, at(Duration.ofDays(1)))).isInstanceOf(KeepalivePolicy.Due.Nothing.class);
     }
 }

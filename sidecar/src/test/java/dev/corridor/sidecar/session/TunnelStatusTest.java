@@ -39,13 +39,13 @@ class TunnelStatusTest {
 
         TunnelStatus.Dtls up = new TunnelStatus.Dtls(DtlsState.UP, "psk", "PSK-NEGOTIATE", "DTLSv1.2", "");
         assertThat(connected
-                        .withLive(TunnelStatus.Live.of(up, Optional.empty(), Optional.empty()), TRAFFIC)
+                        .withLive(new TunnelStatus.Live(up, Optional.empty(), Optional.empty()), TRAFFIC)
                         .transport())
                 .isEqualTo(Transport.DTLS);
         TunnelStatus.Dtls down =
                 TunnelStatus.Dtls.notUp(DtlsState.DOWN, "psk", "no answer over DTLS to a DPD probe for 30 s");
         assertThat(connected
-                        .withLive(TunnelStatus.Live.of(down, Optional.empty(), Optional.empty()), TRAFFIC)
+                        .withLive(new TunnelStatus.Live(down, Optional.empty(), Optional.empty()), TRAFFIC)
                         .transport())
                 .isEqualTo(Transport.CSTP);
     }
