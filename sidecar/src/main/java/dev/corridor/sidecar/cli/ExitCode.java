@@ -3,7 +3,7 @@ package dev.corridor.sidecar.cli;
 import dev.corridor.sidecar.session.TunnelFailure;
 
 /** The process exit codes, one per kind of failure a script or a kubelet may want to tell apart. */
-enum ExitCode {
+public enum ExitCode {
     OK(0, "the tunnel was stopped (SIGTERM or SIGINT) and cleaned up"),
     FAILURE(1, "an unexpected error"),
     BAD_CONFIGURATION(2, "bad command line or configuration"),
@@ -14,7 +14,7 @@ enum ExitCode {
     PROTOCOL_ERROR(7, "the gateway broke the protocol or refused the tunnel"),
     SESSION_LOST(8, "a lost session could not be re-established within the reconnect timeout");
 
-    final int code;
+    public final int code;
     final String meaning;
 
     ExitCode(int code, String meaning) {

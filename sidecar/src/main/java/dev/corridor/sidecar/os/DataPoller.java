@@ -50,7 +50,8 @@ public final class DataPoller {
     public void await(boolean cstpBacklog) throws OsException {
         pollFds.set(JAVA_SHORT, CSTP_OFFSET + 4, (short) (Libc.POLLIN | (cstpBacklog ? Libc.POLLOUT : 0)));
         while (true) {
-            int ready = Libc.poll(pollFds, 4, -1);
+            // Packets of a segment already read wait in the device, not in its fd: only look at the others then.
+            int ready = Libc.poll(pollFds, 4, tun.hasPendingPackets() ? 0 : -1);
             if (ready < 0) {
                 int errno = Libc.errno();
                 if (errno == Libc.EINTR) {

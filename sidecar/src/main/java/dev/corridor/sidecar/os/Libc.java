@@ -22,6 +22,7 @@ final class Libc {
     static final int ENOENT = 2;
     static final int ESRCH = 3;
     static final int EINTR = 4;
+    static final int EIO = 5;
     static final int EAGAIN = 11;
     static final int EACCES = 13;
     static final int EBUSY = 16;
@@ -54,6 +55,8 @@ final class Libc {
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_NETLINK = 270;
     static final int SOL_SOCKET = 1;
+    static final int SOL_UDP = 17;
+    static final int UDP_SEGMENT = 103;
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_SNDBUFFORCE = 32;

@@ -134,6 +134,12 @@ public final class PodNetwork implements AutoCloseable {
             }
 
             tun = TunDevice.create(spec.name());
+            LOG.log(
+                    Level.DEBUG,
+                    tun.offloads()
+                            ? "{0}: the kernel hands over TCP segments of up to 64 KB with their checksums open"
+                            : "{0}: the kernel refused the offloads; packets come one by one, complete",
+                    tun);
             for (AssignedAddress address : hostAddresses(spec)) {
                 netlink.addAddress(tun.index(), address);
             }

@@ -6,8 +6,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A tun device (IFF_TUN | IFF_NO_PI: plain IP packets, no extra header), opened non-blocking in the calling
- * thread's network namespace.
+ * A tun device, opened non-blocking in the calling thread's network namespace. It takes plain IP packets and hands
+ * out plain, complete IP packets, but the kernel hands it more per read: IFF_VNET_HDR with TUNSETOFFLOAD lets the
+ * pod's TCP send segments of up to 64 KB with their checksums left open, which {@link OffloadedPackets} cuts into
+ * packets of the pod's MTU and completes (fewer reads, and a cheaper TCP stack in the pod). A kernel that refuses the
+ * offloads still puts the header before each packet, with nothing left to do.
  *
  * <p>Threads: one thread reads (with {@link #awaitReadable}), writes may come from any thread, {@link #wakeup} and
  * {@link #close} from any thread. Stop the reader (wakeup, then join) before closing; read and write after close
@@ -22,17 +25,29 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
     private static final long TUNSETIFF = 0x400454caL;
     private static final short IFF_TUN = 0x0001;
     private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_VNET_HDR = 0x4000;
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    private static final long TUN_F_CSUM = 0x01;
+    private static final long TUN_F_TSO4 = 0x02;
+    private static final long TUN_F_TSO6 = 0x04;
+    /** A zero virtio_net_hdr before each packet written: complete, one packet, nothing for the kernel to do. */
+    private static final ThreadLocal<byte[]> WRITE_BUFFER =
+            ThreadLocal.withInitial(() -> new byte[OffloadedPackets.MAX_READ]);
+
     private static final int IFREQ_SIZE = 40;
     private static final int IFREQ_FLAGS_OFFSET = 16;
 
     private final String name;
     private final int index;
     private final PollableFd fd;
+    private final boolean offloads;
+    private final OffloadedPackets offloaded = new OffloadedPackets();
 
-    private TunDevice(String name, int index, PollableFd fd) {
+    private TunDevice(String name, int index, PollableFd fd, boolean offloads) {
         this.name = name;
         this.index = index;
         this.fd = fd;
+        this.offloads = offloads;
     }
 
     /**
@@ -47,7 +62,7 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
         try {
             MemorySegment ifreq = arena.allocate(IFREQ_SIZE);
             ifreq.setString(0, name);
-            ifreq.set(JAVA_SHORT, IFREQ_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI));
+            ifreq.set(JAVA_SHORT, IFREQ_FLAGS_OFFSET, (short) (IFF_TUN | IFF_NO_PI | IFF_VNET_HDR));
             if (Libc.ioctl(fd, TUNSETIFF, ifreq) < 0) {
                 throw setIffFailure(doing, Libc.errno());
             }
@@ -56,7 +71,10 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
             if (index == 0) {
                 throw OsException.fromErrno("finding the index of tun device '" + actualName + "'", Libc.errno());
             }
-            return new TunDevice(actualName, index, new PollableFd(fd, "tun device '" + actualName + "'"));
+            // The flags are ioctl's third argument itself, not a pointer to them.
+            boolean offloads =
+                    Libc.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) == 0;
+            return new TunDevice(actualName, index, new PollableFd(fd, "tun device '" + actualName + "'"), offloads);
         } catch (OsException e) {
             Libc.close(fd);
             throw e;
@@ -72,17 +90,35 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
         return index;
     }
 
+    /** Whether the kernel took the checksum and TCP segmentation offloads (TUNSETOFFLOAD). */
+    public boolean offloads() {
+        return offloads;
+    }
+
     /**
      * Reads one packet into {@code buf} at {@code off}. Never blocks: returns 0 when no packet is pending. A packet
-     * longer than {@code max} is cut to {@code max} bytes, so pass room for the MTU.
+     * longer than {@code max} is cut to {@code max} bytes (its whole length is returned), so pass room for the MTU.
      */
     @Override
     public int read(byte[] buf, int off, int max) throws OsException {
-        try {
-            return (int) Math.max(fd.readPending(buf, off, max), 0);
-        } catch (OsException e) {
-            throw e.errno() == 0 ? e : ioFailure("reading from tun device '" + name + "'", e.errno());
+        while (!offloaded.hasNext()) {
+            long read;
+            try {
+                read = fd.readPending(offloaded.buffer(), 0, OffloadedPackets.MAX_READ);
+            } catch (OsException e) {
+                throw e.errno() == 0 ? e : ioFailure("reading from tun device '" + name + "'", e.errno());
+            }
+            if (read <= 0) {
+                return 0;
+            }
+            offloaded.accept((int) read);
         }
+        return offloaded.next(buf, off, max);
+    }
+
+    /** Whether packets of the last read are still to be read: the fd need not be readable for {@link #read} to return one. */
+    boolean hasPendingPackets() {
+        return offloaded.hasNext();
     }
 
     /**
@@ -92,19 +128,22 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
      */
     @Override
     public boolean awaitReadable(long timeoutMillis) throws OsException {
-        return fd.awaitReadable(timeoutMillis);
+        return offloaded.hasNext() || fd.awaitReadable(timeoutMillis);
     }
 
     /** Writes one IPv4 or IPv6 packet. */
     @Override
     public void write(byte[] buf, int off, int len) throws OsException {
-        long n = fd.write(buf, off, len);
-        if (n == len) {
+        byte[] framed = WRITE_BUFFER.get();
+        System.arraycopy(buf, off, framed, OffloadedPackets.HEADER_LENGTH, len);
+        long n = fd.write(framed, 0, OffloadedPackets.HEADER_LENGTH + len);
+        if (n == OffloadedPackets.HEADER_LENGTH + len) {
             return;
         }
         String doing = "writing a " + len + "-byte packet to tun device '" + name + "'";
         if (n >= 0) {
-            throw new OsException(doing + ": the kernel took only " + n + " bytes");
+            throw new OsException(
+                    doing + ": the kernel took only " + Math.max(n - OffloadedPackets.HEADER_LENGTH, 0) + " bytes");
         }
         throw ioFailure(doing, Libc.errno());
     }

@@ -20,10 +20,13 @@ public final class UdpSocket implements AutoCloseable {
 
     private final PollableFd fd;
     private final InetSocketAddress remote;
+    /** Whether a batch may go as runs of equal datagrams in one send each (UDP_SEGMENT); only the batch's thread clears it. */
+    private boolean segmentation;
 
-    private UdpSocket(PollableFd fd, InetSocketAddress remote) {
+    private UdpSocket(PollableFd fd, InetSocketAddress remote, boolean segmentation) {
         this.fd = fd;
         this.remote = remote;
+        this.segmentation = segmentation;
     }
 
     /**
@@ -43,7 +46,10 @@ public final class UdpSocket implements AutoCloseable {
             if (Libc.connect(socket, Sockets.address(arena, remote)) < 0) {
                 throw OsException.fromErrno("connecting " + what, Libc.errno());
             }
-            return new UdpSocket(new PollableFd(socket, what), remote);
+            // Setting a segment size of 0 changes nothing; a kernel before 4.18 refuses the option.
+            boolean segmentation =
+                    Libc.setsockopt(socket, Libc.SOL_UDP, Libc.UDP_SEGMENT, arena.allocateFrom(JAVA_INT, 0)) == 0;
+            return new UdpSocket(new PollableFd(socket, what), remote, segmentation);
         } catch (OsException e) {
             Libc.close(socket);
             throw e;
@@ -94,6 +100,16 @@ public final class UdpSocket implements AutoCloseable {
 
     PollableFd pollable() {
         return fd;
+    }
+
+    /** Whether the kernel takes a run of equal datagrams in one send (UDP generic segmentation offload). */
+    boolean segmentation() {
+        return segmentation;
+    }
+
+    /** The path refused a segmented send (EIO: e.g. an interface without checksum offload): datagrams go one by one. */
+    void stopSegmentation() {
+        segmentation = false;
     }
 
     @Override
