@@ -43,28 +43,21 @@ final class LoopbackGateway implements AutoCloseable {
     /** Far above any request of the client's login; the server reads nothing it does not need. */
     private static final int MAX_REQUEST = 64 * 1024;
 
-    private static final String USERNAME_FORM = """
+    /** ocserv's login form asking for one field, as ocserv 1.1.6 sends it. */
+    private static final String FORM = """
             <?xml version="1.0" encoding="UTF-8"?>
             <config-auth client="vpn" type="auth-request">
             <version who="sg">0.1(1)</version>
             <auth id="main">
-            <message>Please enter your username.</message>
+            <message>Please enter your %1$s.</message>
             <form method="post" action="/auth">
-            <input type="text" name="username" label="Username:" />
+            <input type="%2$s" name="%1$s" label="%3$s:" />
             </form></auth>
             </config-auth>
             """;
-    private static final String PASSWORD_FORM = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <config-auth client="vpn" type="auth-request">
-            <version who="sg">0.1(1)</version>
-            <auth id="main">
-            <message>Please enter your password.</message>
-            <form method="post" action="/auth">
-            <input type="password" name="password" label="Password:" />
-            </form></auth>
-            </config-auth>
-            """;
+
+    private static final String USERNAME_FORM = FORM.formatted("username", "text", "Username");
+    private static final String PASSWORD_FORM = FORM.formatted("password", "password", "Password");
     private static final String SUCCESS = """
             <?xml version="1.0" encoding="UTF-8"?>
             <config-auth client="vpn" type="complete">
@@ -132,7 +125,7 @@ final class LoopbackGateway implements AutoCloseable {
             String body;
             while ((body = readRequestBody(in)) != null) {
                 if (body.contains("<password>")) {
-                    reply(out, SUCCESS, "Set-Cookie: webvpn=" + "trainingcookie".repeat(3) + "; Secure; HttpOnly");
+                    reply(out, SUCCESS, "Set-Cookie: webvpn=training-session; Secure; HttpOnly");
                 } else if (body.contains("<username>")) {
                     reply(out, PASSWORD_FORM, "Set-Cookie: webvpncontext=training; Max-Age=300; Secure; HttpOnly");
                 } else {
