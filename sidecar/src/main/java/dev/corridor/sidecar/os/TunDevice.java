@@ -9,10 +9,11 @@ import java.lang.foreign.MemorySegment;
  * A tun device, opened non-blocking in the calling thread's network namespace. It takes plain IP packets and hands
  * out plain, complete IP packets, but the kernel hands it more per read: IFF_VNET_HDR with TUNSETOFFLOAD lets the
  * pod's TCP send segments of up to 64 KB with their checksums left open, which {@link OffloadedPackets} cuts into
- * packets of the pod's MTU and completes (fewer reads, and a cheaper TCP stack in the pod). A kernel that refuses the
- * offloads still puts the header before each packet, with nothing left to do.
+ * packets of the pod's MTU and completes (fewer reads, and a cheaper TCP stack in the pod). On the way in,
+ * {@link CoalescedPackets} writes consecutive segments of a TCP flow as one. A kernel that refuses the offloads still
+ * puts the header before each packet, with nothing left to do, and gets every packet written alone.
  *
- * <p>Threads: one thread reads (with {@link #awaitReadable}), writes may come from any thread, {@link #wakeup} and
+ * <p>Threads: one thread reads (with {@link #awaitReadable}), one thread writes, {@link #wakeup} and
  * {@link #close} from any thread. Stop the reader (wakeup, then join) before closing; read and write after close
  * fail.
  */
@@ -30,9 +31,6 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
     private static final long TUN_F_CSUM = 0x01;
     private static final long TUN_F_TSO4 = 0x02;
     private static final long TUN_F_TSO6 = 0x04;
-    /** A zero virtio_net_hdr before each packet written: complete, one packet, nothing for the kernel to do. */
-    private static final ThreadLocal<byte[]> WRITE_BUFFER =
-            ThreadLocal.withInitial(() -> new byte[OffloadedPackets.MAX_READ]);
 
     private static final int IFREQ_SIZE = 40;
     private static final int IFREQ_FLAGS_OFFSET = 16;
@@ -42,6 +40,7 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
     private final PollableFd fd;
     private final boolean offloads;
     private final OffloadedPackets offloaded = new OffloadedPackets();
+    private final CoalescedPackets coalesced = new CoalescedPackets();
 
     private TunDevice(String name, int index, PollableFd fd, boolean offloads) {
         this.name = name;
@@ -131,21 +130,27 @@ public final class TunDevice implements PacketDevice, AutoCloseable {
         return offloaded.hasNext() || fd.awaitReadable(timeoutMillis);
     }
 
-    /** Writes one IPv4 or IPv6 packet. */
+    /**
+     * Writes the batch, coalescing consecutive segments of a TCP flow into one ({@link CoalescedPackets}) when the
+     * kernel took the offloads.
+     */
     @Override
-    public void write(byte[] buf, int off, int len) throws OsException {
-        byte[] framed = WRITE_BUFFER.get();
-        System.arraycopy(buf, off, framed, OffloadedPackets.HEADER_LENGTH, len);
-        long n = fd.write(framed, 0, OffloadedPackets.HEADER_LENGTH + len);
-        if (n == OffloadedPackets.HEADER_LENGTH + len) {
-            return;
+    public void write(PacketBatch batch) throws OsException {
+        coalesced.write(batch, offloads, this::writeFrame);
+    }
+
+    private OsException writeFrame(byte[] frame, int off, int len) throws OsException {
+        long n = fd.write(frame, off, len);
+        if (n == len) {
+            return null;
         }
-        String doing = "writing a " + len + "-byte packet to tun device '" + name + "'";
+        int packet = len - OffloadedPackets.HEADER_LENGTH;
+        String doing = "writing a " + packet + "-byte packet to tun device '" + name + "'";
         if (n >= 0) {
-            throw new OsException(
+            return new OsException(
                     doing + ": the kernel took only " + Math.max(n - OffloadedPackets.HEADER_LENGTH, 0) + " bytes");
         }
-        throw ioFailure(doing, Libc.errno());
+        return ioFailure(doing, Libc.errno());
     }
 
     PollableFd pollable() {

@@ -160,7 +160,11 @@ final class DataPlane {
                     if (channel != null) {
                         moved |= dtlsToDevice(channel) > 0;
                     }
-                    moved |= cstp.receivePending(fromCstp, Outbound.BATCH) > 0;
+                    try {
+                        moved |= cstp.receivePending(fromCstp, Outbound.BATCH) > 0;
+                    } finally {
+                        fromCstp.flush();
+                    }
                 } while (moved && !end.isDone());
                 wait.await(channel, cstp.hasPendingOutput());
             }
@@ -181,6 +185,8 @@ final class DataPlane {
         } catch (IOException e) {
             dtls.orElseThrow().fail(e.getMessage());
             return 0;
+        } finally {
+            fromDtls.flush();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.os.PacketBatch;
 import dev.corridor.sidecar.os.PacketDevice;
 import dev.corridor.sidecar.protocol.ProtocolException;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
@@ -18,7 +19,8 @@ import java.util.function.Consumer;
  * {@link KeepalivePolicy}; then
  * <ul>
  *   <li>DATA is checked (an IP version the session carries, a source inside the tunnel's networks, not for the
- *       sidecar's own ports) and written to the device, or dropped and counted by reason;</li>
+ *       sidecar's own ports) and queued for the device, or dropped and counted by reason; {@link #flush} writes
+ *       what a receive batch queued, together;</li>
  *   <li>a DPD request is answered on the channel it came in on, a DPD response times the round trip;</li>
  *   <li>DISCONNECT and TERMINATE end the session; a compressed packet is a protocol error (none was negotiated).</li>
  * </ul>
@@ -26,6 +28,9 @@ import java.util.function.Consumer;
  */
 final class Inbound implements PacketReceiver {
     private static final Logger LOG = System.getLogger(Inbound.class.getName());
+    private static final int BATCH_PACKETS = 2 * Outbound.BATCH;
+    /** Room for a receive batch of full-sized DTLS records, and for the largest CSTP packet in an empty batch. */
+    private static final int BATCH_BYTES = 128 * 1024;
 
     /** Sends a control packet back on the channel a packet came in on. */
     @FunctionalInterface
@@ -43,6 +48,8 @@ final class Inbound implements PacketReceiver {
     private final Reply reply;
     private final Consumer<SessionEnd> end;
     private final TunnelObserver observer;
+    /** Data packets on their way to the device, until {@link #flush}: a receive batch of full-sized DTLS records. */
+    private final PacketBatch toDevice = new PacketBatch(BATCH_PACKETS, BATCH_BYTES);
 
     /**
      * @param mtu   the tunnel's MTU: the largest DPD request answered
@@ -130,12 +137,36 @@ final class Inbound implements PacketReceiver {
             counters.droppedReceiving(DropReason.TO_SIDECAR);
             return;
         }
+        if (!toDevice.add(buf, off, len)) {
+            flush();
+            toDevice.add(buf, off, len);
+        }
+    }
+
+    /**
+     * Writes the data packets delivered since the last call to the device, together, so that it can coalesce them;
+     * the data thread calls it after each batch it received. A packet the kernel refused counts as malformed.
+     */
+    void flush() {
+        if (toDevice.size() == 0) {
+            return;
+        }
         try {
-            device.write(buf, off, len);
-            counters.packetsReceived.add(1);
-            counters.bytesReceived.add(len);
+            device.write(toDevice);
+            for (int i = 0; i < toDevice.size(); i++) {
+                if (toDevice.refused(i)) {
+                    counters.droppedReceiving(DropReason.MALFORMED);
+                } else {
+                    counters.packetsReceived.add(1);
+                    counters.bytesReceived.add(toDevice.length(i));
+                }
+            }
         } catch (OsException e) {
-            counters.droppedReceiving(DropReason.MALFORMED);
+            for (int i = 0; i < toDevice.size(); i++) {
+                counters.droppedReceiving(DropReason.MALFORMED);
+            }
+        } finally {
+            toDevice.clear();
         }
     }
 

@@ -1,12 +1,19 @@
 package dev.corridor.sidecar.os;
 
+import static dev.corridor.sidecar.os.TcpSegments.ACK;
+import static dev.corridor.sidecar.os.TcpSegments.CWR;
+import static dev.corridor.sidecar.os.TcpSegments.FIN;
+import static dev.corridor.sidecar.os.TcpSegments.PSH;
+import static dev.corridor.sidecar.os.TcpSegments.fold;
+import static dev.corridor.sidecar.os.TcpSegments.onesSum;
+import static dev.corridor.sidecar.os.TcpSegments.randomBytes;
+import static dev.corridor.sidecar.os.TcpSegments.tcpChecksumValid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,11 +22,6 @@ import org.junit.jupiter.api.Test;
  * computed here, independently of the code under test.
  */
 class OffloadedPacketsTest {
-    private static final int ACK = 0x10;
-    private static final int PSH = 0x08;
-    private static final int FIN = 0x01;
-    private static final int CWR = 0x80;
-
     private final OffloadedPackets packets = new OffloadedPackets();
 
     @Test
@@ -192,36 +194,5 @@ class OffloadedPacketsTest {
                 .put(at + 12, (byte) 0x50)
                 .put(at + 13, (byte) flags)
                 .putShort(at + 14, (short) 64240);
-    }
-
-    private static boolean tcpChecksumValid(byte[] p, boolean ipv6) {
-        int tcp = ipv6 ? 40 : 20;
-        int length = p.length - tcp;
-        int pseudo = ipv6 ? onesSum(p, 8, 32, 6 + length) : onesSum(p, 12, 8, 6 + length);
-        return fold(pseudo + onesSum(p, tcp, length, 0)) == 0xffff;
-    }
-
-    /** RFC 1071, written out once more here so that the test does not check the code with itself. */
-    private static int onesSum(byte[] bytes, int off, int length, int initial) {
-        long sum = initial;
-        for (int i = 0; i < length; i += 2) {
-            int high = bytes[off + i] & 0xff;
-            int low = i + 1 < length ? bytes[off + i + 1] & 0xff : 0;
-            sum += (high << 8) + low;
-        }
-        return fold(sum);
-    }
-
-    private static int fold(long sum) {
-        while (sum > 0xffff) {
-            sum = (sum >> 16) + (sum & 0xffff);
-        }
-        return (int) sum;
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] bytes = new byte[n];
-        new Random(n).nextBytes(bytes);
-        return bytes;
     }
 }

@@ -1,5 +1,8 @@
 package dev.corridor.sidecar.os;
 
+import static dev.corridor.sidecar.os.TcpSegments.ACK;
+import static dev.corridor.sidecar.os.TcpSegments.PSH;
+import static dev.corridor.sidecar.os.TcpSegments.SYN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -11,6 +14,8 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
 class TunDeviceIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static NetworkNamespace namespace;
+    /** 10.77.1.1, the namespace's end of tun-m, and 10.77.1.2, the TCP peer the test plays behind it. */
+    private static final int LOCAL = 0x0a4d_0101;
+
+    private static final int PEER = 0x0a4d_0102;
 
     @BeforeAll
     static void createNamespace() throws Exception {
@@ -127,7 +136,7 @@ class TunDeviceIT {
                 receiver.setSoTimeout(5000);
                 byte[] inbound = "hello socket".getBytes(StandardCharsets.US_ASCII);
                 byte[] written = udpPacket(peer, 6000, local, 5001, inbound);
-                tun.write(written, 0, written.length);
+                tun.write(PacketBatch.of(written));
 
                 DatagramPacket received = new DatagramPacket(new byte[100], 100);
                 receiver.receive(received);
@@ -136,6 +145,67 @@ class TunDeviceIT {
                 assertThat(received.getSocketAddress()).isEqualTo(new InetSocketAddress(peer, 6000));
             }
         }
+    }
+
+    /**
+     * Coalescing on the way in, against the kernel: the test plays a TCP peer behind the tun device, opens a
+     * connection to a socket in the namespace, and writes four segments in one batch. They reach the socket as sent,
+     * and the device counts one packet received: the kernel took them as one segment.
+     */
+    @Test
+    void segmentsWrittenTogetherReachTheSocketAsOnePacket() throws Exception {
+        try (TunDevice tun = namespace.call(() -> TunDevice.create("tun-m"))) {
+            assumeTrue(tun.offloads(), "this kernel refused the tun offloads");
+            namespace.exec("ip", "addr", "add", "10.77.1.1/24", "dev", "tun-m");
+            namespace.exec("ip", "link", "set", "tun-m", "up");
+            try (ServerSocket server =
+                    namespace.call(() -> new ServerSocket(5003, 1, InetAddress.getByName("10.77.1.1")))) {
+                server.setSoTimeout(5000);
+                connectAndSendTogether(tun, server);
+            }
+        }
+    }
+
+    private static void connectAndSendTogether(TunDevice tun, ServerSocket server) throws Exception {
+        long sequence = 1000;
+        tun.write(PacketBatch.of(TcpSegments.ipv4(PEER, 40001, LOCAL, 5003, sequence, 0, SYN, 65535, 1, new byte[0])));
+        byte[] synAck = readTcpPacket(tun, 40001);
+        assertThat(synAck[33] & (SYN | ACK)).isEqualTo(SYN | ACK);
+        long acknowledged = (ByteBuffer.wrap(synAck).getInt(24) & 0xffffffffL) + 1;
+        sequence++;
+        tun.write(PacketBatch.of(
+                TcpSegments.ipv4(PEER, 40001, LOCAL, 5003, sequence, acknowledged, ACK, 65535, 2, new byte[0])));
+        try (Socket accepted = server.accept()) {
+            accepted.setSoTimeout(5000);
+            sendTogether(tun, accepted, sequence, acknowledged);
+        }
+    }
+
+    /** Four segments in one batch, after the handshake; the last with PSH. */
+    private static void sendTogether(TunDevice tun, Socket accepted, long sequence, long acknowledged)
+            throws Exception {
+        byte[] data = TcpSegments.randomBytes(4 * 1000);
+        byte[][] segments = new byte[4][];
+        for (int i = 0; i < 4; i++) {
+            segments[i] = TcpSegments.ipv4(
+                    PEER,
+                    40001,
+                    LOCAL,
+                    5003,
+                    sequence + i * 1000L,
+                    acknowledged,
+                    i == 3 ? ACK | PSH : ACK,
+                    65535,
+                    3 + i,
+                    Arrays.copyOfRange(data, i * 1000, (i + 1) * 1000));
+        }
+        long packetsBefore = receivedPackets("tun-m");
+        PacketBatch batch = PacketBatch.of(segments);
+        tun.write(batch);
+
+        assertThat(batch.refusal()).isEmpty();
+        assertThat(accepted.getInputStream().readNBytes(data.length)).isEqualTo(data);
+        assertThat(receivedPackets("tun-m") - packetsBefore).isEqualTo(1);
     }
 
     @Test
@@ -181,22 +251,26 @@ class TunDeviceIT {
         assertThatThrownBy(() -> tun.read(new byte[10], 0, 10))
                 .isInstanceOf(OsException.class)
                 .hasMessage("reading from tun device 'tun-c': it is closed");
-        assertThatThrownBy(() -> tun.write(new byte[10], 0, 10))
+        assertThatThrownBy(() -> tun.write(PacketBatch.of(new byte[10])))
                 .isInstanceOf(OsException.class)
                 .hasMessage("writing to tun device 'tun-c': it is closed");
     }
 
     @Test
-    void writingSomethingThatIsNoIpPacketFails() throws Exception {
+    void somethingThatIsNoIpPacketIsRefusedAndSaysWhy() throws Exception {
         try (TunDevice tun = namespace.call(() -> TunDevice.create("tun-g"))) {
             namespace.exec("ip", "link", "set", "tun-g", "up");
             byte[] garbage = new byte[40]; // IP version 0
 
-            assertThatThrownBy(() -> tun.write(garbage, 0, garbage.length))
-                    .isInstanceOf(OsException.class)
+            PacketBatch batch = PacketBatch.of(garbage);
+            tun.write(batch);
+
+            assertThat(batch.refused(0)).isTrue();
+            OsException refusal = batch.refusal().orElseThrow();
+            assertThat(refusal)
                     .hasMessage("writing a 40-byte packet to tun device 'tun-g': Invalid argument (EINVAL); "
                             + "the kernel takes only whole IPv4 or IPv6 packets")
-                    .extracting(e -> ((OsException) e).errno())
+                    .extracting(OsException::errno)
                     .isEqualTo(Libc.EINVAL);
         }
     }
@@ -287,6 +361,28 @@ class TunDeviceIT {
             }
         }
         throw new AssertionError("no UDP packet to port " + port + " came out of " + tun);
+    }
+
+    /** Reads packets until a TCP/IPv4 one to the port comes. */
+    private static byte[] readTcpPacket(TunDevice tun, int port) throws OsException {
+        byte[] buffer = new byte[2000];
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            tun.awaitReadable(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
+            int length = tun.read(buffer, 0, buffer.length);
+            if (length >= 40 && buffer[0] == 0x45 && buffer[9] == 6 && u16(buffer, 22) == port) {
+                return Arrays.copyOf(buffer, length);
+            }
+        }
+        throw new AssertionError("no TCP packet to port " + port + " came out of " + tun);
+    }
+
+    /** What the interface counted as received: packets written to the tun device. */
+    private static long receivedPackets(String device) throws Exception {
+        return ipJson("-s", "link", "show", "dev", device)
+                .get(0)
+                .at("/stats64/rx/packets")
+                .asLong();
     }
 
     /** A UDP/IPv4 packet with correct IP and UDP checksums. */

@@ -1,10 +1,9 @@
 package dev.corridor.sidecar.session;
 
-import dev.corridor.sidecar.os.OsException;
+import dev.corridor.sidecar.os.PacketBatch;
 import dev.corridor.sidecar.os.PacketDevice;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -53,8 +52,10 @@ final class FakeDevice implements PacketDevice {
     }
 
     @Override
-    public synchronized void write(byte[] buf, int off, int len) throws OsException {
-        toPod.add(Arrays.copyOfRange(buf, off, off + len));
+    public synchronized void write(PacketBatch batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            toPod.add(batch.packet(i));
+        }
     }
 
     @Override
