@@ -17,7 +17,11 @@ import java.lang.foreign.MemorySegment;
  * in native memory (the kernel's message headers must point at them), so each is copied once to or from the
  * caller's array. Where the kernel offers UDP generic segmentation (UDP_SEGMENT, Linux 4.18), a run of datagrams of
  * one size (and one shorter at its end) goes as one message, which the kernel cuts at that size only where it must:
- * one pass through the stack for the run instead of one per datagram, as wireguard-go and Tailscale send.
+ * one pass through the stack for the run instead of one per datagram, as wireguard-go and Tailscale send. On the way
+ * in, a socket with UDP generic receive offload (UDP_GRO, Linux 5.0) may get a run of datagrams the kernel merged as
+ * one message of up to 64 KB, with the size to cut it at; {@link #nextDatagram} hands out its datagrams one by one.
+ * Each message therefore has 64 KB of room, in memory that is mapped rather than allocated: the kernel backs only the
+ * pages it writes, so without merged messages a slot costs a page.
  *
  * <p>Threads: one thread uses a batch.
  */
@@ -28,8 +32,10 @@ public final class DatagramBatch {
      * the receiver's 64-record replay window keeps those records acceptable.
      */
     public static final int CAPACITY = 32;
-    /** Room per datagram: a full 1500-byte path plus slack; a longer datagram arrives truncated and is dropped. */
+    /** The longest datagram: a full 1500-byte path plus slack; a longer one is dropped. */
     public static final int SLOT = 2048;
+    /** Room per message: a merged run of datagrams (UDP_GRO) is up to 64 KB. */
+    private static final int STRIDE = 65536;
 
     /** struct iovec { void *base; size_t len; } */
     private static final long IOVEC_SIZE = 16;
@@ -46,6 +52,8 @@ public final class DatagramBatch {
     private static final long CMSG_LEN = 18;
 
     private static final long CMSG_SPACE = 24;
+    /** The same header with an int: the segment size of a merged message (UDP_GRO), CMSG_LEN(4). */
+    private static final long GRO_CMSG_LEN = 20;
 
     private final MemorySegment slots;
     private final MemorySegment iovecs;
@@ -57,24 +65,34 @@ public final class DatagramBatch {
     private final MemorySegment[] iovecFrom = new MemorySegment[CAPACITY];
 
     private final MemorySegment[] controls = new MemorySegment[CAPACITY];
+    /** Each received message's control buffer, where the kernel puts the segment size of a merged message. */
+    private final MemorySegment receiveControls;
     /** How many datagrams each message of {@link #sendHeaders} carries. */
     private final int[] datagramsPerMessage = new int[CAPACITY];
 
     private int count;
     private long droppedBytes;
+    /** Reading what was received: the message, and where in it the next datagram starts. */
+    private int readMessage;
+
+    private int readOffset;
+    private long datagramAt;
+    private int datagramLength;
 
     public DatagramBatch() {
         Arena arena = Arena.ofAuto();
-        slots = arena.allocate((long) CAPACITY * SLOT, 64);
+        slots = Libc.mapAnonymous((long) CAPACITY * STRIDE);
+        receiveControls = arena.allocate(CAPACITY * CMSG_SPACE, 8);
         iovecs = arena.allocate(CAPACITY * IOVEC_SIZE, 8);
         headers = arena.allocate(CAPACITY * MMSGHDR_SIZE, 8);
         sendHeaders = arena.allocate(CAPACITY * MMSGHDR_SIZE, 8);
         MemorySegment controlSpace = arena.allocate(CAPACITY * CMSG_SPACE, 8);
         for (int i = 0; i < CAPACITY; i++) {
-            iovecs.set(ADDRESS, i * IOVEC_SIZE, slots.asSlice((long) i * SLOT, SLOT));
+            iovecs.set(ADDRESS, i * IOVEC_SIZE, slots.asSlice((long) i * STRIDE, STRIDE));
             iovecs.set(JAVA_LONG, i * IOVEC_SIZE + 8, SLOT);
             headers.set(ADDRESS, i * MMSGHDR_SIZE + MSG_IOV, iovecs.asSlice(i * IOVEC_SIZE, IOVEC_SIZE));
             headers.set(JAVA_LONG, i * MMSGHDR_SIZE + MSG_IOVLEN, 1);
+            headers.set(ADDRESS, i * MMSGHDR_SIZE + MSG_CONTROL, receiveControls.asSlice(i * CMSG_SPACE, CMSG_SPACE));
             iovecFrom[i] = iovecs.asSlice(i * IOVEC_SIZE);
             controls[i] = controlSpace.asSlice(i * CMSG_SPACE, CMSG_SPACE);
             controls[i].set(JAVA_LONG, 0, CMSG_LEN);
@@ -88,12 +106,19 @@ public final class DatagramBatch {
         return count;
     }
 
-    /** Receives what is pending, up to {@code max} datagrams, without waiting; replaces what the batch held. */
+    /**
+     * Receives what is pending, up to {@code max} messages, without waiting; replaces what the batch held. Returns
+     * how many messages came: as many datagrams, or more where the kernel merged some ({@link #nextDatagram}).
+     */
     public int receive(UdpSocket socket, int max) throws OsException {
         int wanted = Math.min(max, CAPACITY);
+        long room = socket.receiveOffload() ? STRIDE : SLOT;
         for (int i = 0; i < wanted; i++) {
-            iovecs.set(JAVA_LONG, i * IOVEC_SIZE + 8, SLOT);
+            iovecs.set(JAVA_LONG, i * IOVEC_SIZE + 8, room);
+            headers.set(JAVA_LONG, i * MMSGHDR_SIZE + MSG_CONTROLLEN, CMSG_SPACE);
         }
+        readMessage = 0;
+        readOffset = 0;
         int received = Libc.recvmmsg(socket.pollable().fd(), headers, wanted, Libc.MSG_DONTWAIT);
         if (received < 0) {
             int errno = Libc.errno();
@@ -107,15 +132,46 @@ public final class DatagramBatch {
         return received;
     }
 
-    /** The length of received datagram {@code i}, or -1 when it did not fit a slot (it is then incomplete). */
-    public int length(int i) {
-        int flags = headers.get(JAVA_INT, i * MMSGHDR_SIZE + MSG_FLAGS);
-        return (flags & Libc.MSG_TRUNC) != 0 ? -1 : headers.get(JAVA_INT, i * MMSGHDR_SIZE + MSG_LEN);
+    /**
+     * Moves to the next datagram received: the next message, or the next segment of a merged one. False when none
+     * is left.
+     */
+    public boolean nextDatagram() {
+        if (readMessage >= count) {
+            return false;
+        }
+        long header = readMessage * MMSGHDR_SIZE;
+        int total = headers.get(JAVA_INT, header + MSG_LEN);
+        if ((headers.get(JAVA_INT, header + MSG_FLAGS) & Libc.MSG_TRUNC) != 0) {
+            datagramLength = -1;
+            readMessage++;
+            return true;
+        }
+        int segment = total;
+        if (headers.get(JAVA_LONG, header + MSG_CONTROLLEN) >= GRO_CMSG_LEN) {
+            MemorySegment control = receiveControls.asSlice(readMessage * CMSG_SPACE, CMSG_SPACE);
+            if (control.get(JAVA_INT, 8) == Libc.SOL_UDP && control.get(JAVA_INT, 12) == Libc.UDP_GRO) {
+                segment = Math.max(control.get(JAVA_INT, 16), 1);
+            }
+        }
+        datagramAt = (long) readMessage * STRIDE + readOffset;
+        datagramLength = Math.min(segment, total - readOffset);
+        readOffset += datagramLength;
+        if (readOffset >= total) {
+            readMessage++;
+            readOffset = 0;
+        }
+        return true;
     }
 
-    /** Copies received datagram {@code i} into {@code dst} at {@code off}. */
-    public void copyOut(int i, byte[] dst, int off, int length) {
-        MemorySegment.copy(slots, JAVA_BYTE, (long) i * SLOT, dst, off, length);
+    /** The current datagram's length, or -1 when it did not fit (it is then incomplete) or is longer than {@link #SLOT}. */
+    public int datagramLength() {
+        return datagramLength > SLOT ? -1 : datagramLength;
+    }
+
+    /** Copies the current datagram into {@code dst} at {@code off}. */
+    public void copyDatagram(byte[] dst, int off) {
+        MemorySegment.copy(slots, JAVA_BYTE, datagramAt, dst, off, datagramLength);
     }
 
     /** The bytes of the datagrams the last {@link #send} dropped. */
@@ -128,7 +184,7 @@ public final class DatagramBatch {
         if (count == CAPACITY || len > SLOT) {
             return false;
         }
-        MemorySegment.copy(src, off, slots, JAVA_BYTE, (long) count * SLOT, len);
+        MemorySegment.copy(src, off, slots, JAVA_BYTE, (long) count * STRIDE, len);
         iovecs.set(JAVA_LONG, count * IOVEC_SIZE + 8, len);
         count++;
         return true;

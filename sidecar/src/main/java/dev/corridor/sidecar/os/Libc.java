@@ -57,6 +57,7 @@ final class Libc {
     static final int SOL_SOCKET = 1;
     static final int SOL_UDP = 17;
     static final int UDP_SEGMENT = 103;
+    static final int UDP_GRO = 104;
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_SNDBUFFORCE = 32;
@@ -68,6 +69,9 @@ final class Libc {
     static final short POLLOUT = 0x4;
     static final short POLLNVAL = 0x20;
     static final int S_IFCHR = 0x2000;
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -252,6 +256,50 @@ final class Libc {
         } catch (Throwable t) {
             throw unchecked(t);
         }
+    }
+
+    /**
+     * Maps {@code size} bytes of anonymous memory, freed when the segment is no longer reachable. The kernel backs a
+     * page only when it is first written, so a large area costs what is used of it.
+     */
+    @SuppressWarnings("restricted") // a segment over the mapping, of its size, unmapped by its arena's cleanup
+    static MemorySegment mapAnonymous(long size) {
+        long address;
+        try {
+            address = ((MemorySegment) Mapping.MMAP.invokeExact(
+                            STATE.get(),
+                            MemorySegment.NULL,
+                            size,
+                            PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE_ANONYMOUS,
+                            -1,
+                            0L))
+                    .address();
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+        if (address == -1L) {
+            throw new OutOfMemoryError("mapping " + size + " bytes: " + errnoName(errno()));
+        }
+        return MemorySegment.ofAddress(address).reinterpret(size, Arena.ofAuto(), segment -> unmap(segment, size));
+    }
+
+    private static void unmap(MemorySegment segment, long size) {
+        try {
+            int ignored = (int) Mapping.MUNMAP.invokeExact(STATE.get(), segment, size);
+        } catch (Throwable t) {
+            throw unchecked(t);
+        }
+    }
+
+    /** Bound on first use: only the DTLS channel maps memory, after the tunnel is up, so a start need not wait for it. */
+    private static final class Mapping {
+        static final MethodHandle MMAP = downcall(
+                "mmap",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+                ERRNO_CAPTURE);
+        static final MethodHandle MUNMAP =
+                downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_CAPTURE);
     }
 
     /** Reads an int socket option; the value, or -1 with errno set. */

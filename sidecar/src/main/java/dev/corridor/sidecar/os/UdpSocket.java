@@ -22,11 +22,15 @@ public final class UdpSocket implements AutoCloseable {
     private final InetSocketAddress remote;
     /** Whether a batch may go as runs of equal datagrams in one send each (UDP_SEGMENT); only the batch's thread clears it. */
     private boolean segmentation;
+    /** Whether the kernel may hand over runs of datagrams merged into one message (UDP_GRO). */
+    private final boolean receiveOffload;
 
-    private UdpSocket(PollableFd fd, InetSocketAddress remote, boolean segmentation) {
+    /** Over an fd already connected to {@code remote}; {@link #connect} opens one. */
+    UdpSocket(PollableFd fd, InetSocketAddress remote, boolean segmentation, boolean receiveOffload) {
         this.fd = fd;
         this.remote = remote;
         this.segmentation = segmentation;
+        this.receiveOffload = receiveOffload;
     }
 
     /**
@@ -49,7 +53,10 @@ public final class UdpSocket implements AutoCloseable {
             // Setting a segment size of 0 changes nothing; a kernel before 4.18 refuses the option.
             boolean segmentation =
                     Libc.setsockopt(socket, Libc.SOL_UDP, Libc.UDP_SEGMENT, arena.allocateFrom(JAVA_INT, 0)) == 0;
-            return new UdpSocket(new PollableFd(socket, what), remote, segmentation);
+            // A kernel before 5.0 refuses UDP_GRO: every message is then one datagram.
+            boolean receiveOffload =
+                    Libc.setsockopt(socket, Libc.SOL_UDP, Libc.UDP_GRO, arena.allocateFrom(JAVA_INT, 1)) == 0;
+            return new UdpSocket(new PollableFd(socket, what), remote, segmentation, receiveOffload);
         } catch (OsException e) {
             Libc.close(socket);
             throw e;
@@ -105,6 +112,11 @@ public final class UdpSocket implements AutoCloseable {
     /** Whether the kernel takes a run of equal datagrams in one send (UDP generic segmentation offload). */
     boolean segmentation() {
         return segmentation;
+    }
+
+    /** Whether a received message may be a run of datagrams the kernel merged (UDP generic receive offload). */
+    boolean receiveOffload() {
+        return receiveOffload;
     }
 
     /** The path refused a segmented send (EIO: e.g. an interface without checksum offload): datagrams go one by one. */

@@ -150,13 +150,13 @@ public final class DtlsChannel implements DtlsLink {
         try {
             while (datagrams < limit) {
                 int received = incoming.receive(socket, limit - datagrams);
-                for (int i = 0; i < received; i++) {
-                    int datagram = incoming.length(i);
+                while (incoming.nextDatagram()) {
+                    int datagram = incoming.datagramLength();
                     if (datagram < 0) {
                         receiver.onRejectedRecord();
                         continue;
                     }
-                    incoming.copyOut(i, inbound, DtlsRecordLayer.OPEN_ROOM, datagram);
+                    incoming.copyDatagram(inbound, DtlsRecordLayer.OPEN_ROOM);
                     openRecords(receiver, DtlsRecordLayer.OPEN_ROOM, DtlsRecordLayer.OPEN_ROOM + datagram);
                 }
                 datagrams += received;

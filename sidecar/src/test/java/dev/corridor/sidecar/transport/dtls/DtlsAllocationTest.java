@@ -41,8 +41,11 @@ class DtlsAllocationTest {
     static final int SIZE = 1400;
     /** Below the 16 bytes of the smallest object: the exact counts differ by 0 to 1 byte per packet. */
     private static final int EXACT_MARGIN = 8;
-    /** Room for escape analysis deciding differently for the channel's callers; far below a copy of the packet. */
-    private static final int JIT_MARGIN = 64;
+    /**
+     * Room for escape analysis deciding differently for the channel's callers; far below a copy of the packet. Seen:
+     * the channel settled at 2087 bytes per packet in one run of six where the JCE settled at its lowest, 2008.
+     */
+    private static final int JIT_MARGIN = 128;
     /** Turns of each measurement at most: the counts settle by the third or fourth, later on a loaded machine. */
     private static final int MAX_TURNS = 20;
     /** "About 1 KB per record", two records per packet (sealed, then opened), with room for another JDK build. */
