@@ -29,7 +29,8 @@ final class CoalescedPackets {
         OsException write(byte[] frame, int off, int len) throws OsException;
     }
 
-    static final int MAX_PACKET = 65535;
+    /** The largest IP packet, and so the largest merged segment. */
+    private static final int MAX_PACKET = 65535;
 
     private static final int TCP_PSH = 0x08;
     private static final int TCP_ACK = 0x10;
@@ -43,10 +44,9 @@ final class CoalescedPackets {
 
     private final byte[] frame = new byte[OffloadedPackets.HEADER_LENGTH + MAX_PACKET];
 
-    // Per packet: the next packet of its group (-1: the last). Per group, in the order they started: the first
-    // packet and where it starts, the last packet, the TCP header's offset (-1: no TCP data segment), the segment size,
-    // the next sequence number expected, the length so far,
-    // and whether the group takes more.
+    // Per packet: the next packet of its group (-1: the last). Per group, in the order the groups started: the first
+    // packet and where it starts, the last packet, where the TCP header starts (-1: no TCP), the segment size, the
+    // next sequence number expected, the length so far, and whether the group takes more.
     private int[] nextInGroup = new int[0];
     private int[] first = new int[0];
     private int[] firstAt = new int[0];
@@ -83,7 +83,7 @@ final class CoalescedPackets {
             nextInGroup[p] = -1;
             int at = batch.offset(p);
             int len = batch.length(p);
-            int tcp = coalesce ? tcpOffset(b, at, len) : -1;
+            int tcp = coalesce ? tcpHeaderAt(b, at, len) : -1;
             boolean mergeable = tcp >= 0 && mergeable(b, at, len, tcp);
             if (mergeable && joinLatestOfFlow(b, p, at, len, tcp)) {
                 continue;
@@ -99,7 +99,7 @@ final class CoalescedPackets {
      * Where the TCP header starts in an IPv4 packet without options or fragmentation or an IPv6 packet without
      * extension headers that carries TCP, its lengths consistent; -1 for every other packet.
      */
-    private static int tcpOffset(byte[] b, int at, int len) {
+    private static int tcpHeaderAt(byte[] b, int at, int len) {
         int tcp;
         if (len >= 40 && (b[at] & 0xff) == 0x45) {
             if (u16(b, at + 2) != len || (u16(b, at + 6) & FRAGMENTED) != 0 || b[at + 9] != IPPROTO_TCP) {
@@ -118,7 +118,7 @@ final class CoalescedPackets {
         return headerLength >= 20 && tcp + headerLength <= at + len ? tcp : -1;
     }
 
-    /** Whether a packet without a TCP header {@link #tcpOffset} finds may still carry TCP (options, fragments, extension headers). */
+    /** Whether a packet {@link #tcpHeaderAt} finds no TCP header in may still carry TCP (options, fragments, extension headers). */
     private static boolean mayCarryTcp(byte[] b, int at, int len) {
         if (len >= 20 && (b[at] & 0xf0) == 0x40) {
             return b[at + 9] == IPPROTO_TCP;
@@ -239,7 +239,7 @@ final class CoalescedPackets {
         for (int p = nextInGroup[first[g]]; p >= 0; p = nextInGroup[p]) {
             int payload = batch.length(p) - headersLength;
             System.arraycopy(b, batch.offset(p) + headersLength, frame, end, payload);
-            end = end + payload;
+            end += payload;
             if (nextInGroup[p] < 0) {
                 frame[out + ipHeaderLength + 13] |= (byte) (b[batch.offset(p) + ipHeaderLength + 13] & TCP_PSH);
             }
