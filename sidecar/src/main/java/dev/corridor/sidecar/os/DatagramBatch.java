@@ -23,9 +23,9 @@ import java.lang.foreign.MemorySegment;
  * Each message therefore has 64 KB of room, in memory that is mapped rather than allocated: the kernel backs only the
  * pages it writes, so without merged messages a slot costs a page.
  *
- * <p>Threads: one thread uses a batch.
+ * <p>Threads: one thread uses a batch; it, or the owner once that thread has stopped, closes it.
  */
-public final class DatagramBatch {
+public final class DatagramBatch implements AutoCloseable {
     private static final Logger LOG = System.getLogger(DatagramBatch.class.getName());
     /**
      * Datagrams per call. Control records sent between batches can overtake a batch's records; a batch well inside
@@ -55,6 +55,9 @@ public final class DatagramBatch {
     /** The same header with an int: the segment size of a merged message (UDP_GRO), CMSG_LEN(4). */
     private static final long GRO_CMSG_LEN = 20;
 
+    /** Holds the batch's native memory until {@link #close}, not until a garbage collection finds the batch unreachable. */
+    private final Arena arena = Arena.ofShared();
+
     private final MemorySegment slots;
     private final MemorySegment iovecs;
     private final MemorySegment headers;
@@ -80,8 +83,7 @@ public final class DatagramBatch {
     private int datagramLength;
 
     public DatagramBatch() {
-        Arena arena = Arena.ofAuto();
-        slots = Libc.mapAnonymous((long) CAPACITY * STRIDE);
+        slots = Libc.mapAnonymous((long) CAPACITY * STRIDE, arena);
         receiveControls = arena.allocate(CAPACITY * CMSG_SPACE, 8);
         iovecs = arena.allocate(CAPACITY * IOVEC_SIZE, 8);
         headers = arena.allocate(CAPACITY * MMSGHDR_SIZE, 8);
@@ -274,5 +276,13 @@ public final class DatagramBatch {
             i = end;
         }
         return messages;
+    }
+
+    /** Frees the batch's native memory; using the batch afterwards fails. Idempotent. */
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }

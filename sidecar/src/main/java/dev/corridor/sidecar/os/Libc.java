@@ -259,11 +259,11 @@ final class Libc {
     }
 
     /**
-     * Maps {@code size} bytes of anonymous memory, freed when the segment is no longer reachable. The kernel backs a
-     * page only when it is first written, so a large area costs what is used of it.
+     * Maps {@code size} bytes of anonymous memory, unmapped when {@code arena} closes. The kernel backs a page only
+     * when it is first written, so a large area costs what is used of it.
      */
     @SuppressWarnings("restricted") // a segment over the mapping, of its size, unmapped by its arena's cleanup
-    static MemorySegment mapAnonymous(long size) {
+    static MemorySegment mapAnonymous(long size, Arena arena) {
         long address;
         try {
             address = ((MemorySegment) Mapping.MMAP.invokeExact(
@@ -281,7 +281,7 @@ final class Libc {
         if (address == -1L) {
             throw new OutOfMemoryError("mapping " + size + " bytes: " + errnoName(errno()));
         }
-        return MemorySegment.ofAddress(address).reinterpret(size, Arena.ofAuto(), segment -> unmap(segment, size));
+        return MemorySegment.ofAddress(address).reinterpret(size, arena, segment -> unmap(segment, size));
     }
 
     private static void unmap(MemorySegment segment, long size) {

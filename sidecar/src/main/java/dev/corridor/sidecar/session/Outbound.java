@@ -23,7 +23,8 @@ import java.util.Optional;
  *       connection when the socket is full ({@code queue_full} when even that is full). A DTLS send error takes DTLS
  *       down and the packet goes over CSTP.</li>
  *   <li><b>Flush</b> the DTLS batch with one system call; what the socket still would not take is un-counted as sent
- *       and counted {@code queue_full}.</li>
+ *       and counted {@code queue_full}. Flush the CSTP records with one write; what the socket would not take waits
+ *       in the connection, and the data thread waits for room before it reads more.</li>
  *   <li><b>Stamp</b> the channels that sent, for their {@link KeepalivePolicy} and the gateway's idle timeout.</li>
  * </ol>
  * Only the data thread runs it.
@@ -99,6 +100,7 @@ final class Outbound {
         }
         long now = System.nanoTime();
         if (sentOverCstp) {
+            cstp.flush();
             cstpLiveness.sent(now);
             cstpLiveness.carriedData(now);
         }

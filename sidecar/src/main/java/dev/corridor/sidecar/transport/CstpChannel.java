@@ -42,8 +42,9 @@ public final class CstpChannel implements CstpLink, Closeable {
     }
 
     /**
-     * Sends one DATA packet without copying it: the packet is at {@code buf[off..off+len)} and the
-     * {@link CstpFraming#HEADER_LENGTH} bytes before {@code off} are free for the header.
+     * Queues one DATA packet as a TLS record without copying it, for the next {@link #flush}: the packet is at
+     * {@code buf[off..off+len)} and the {@link CstpFraming#HEADER_LENGTH} bytes before {@code off} are free for the
+     * header.
      *
      * @return false when records already waiting for the socket leave no room: the packet was not sent
      */
@@ -63,6 +64,7 @@ public final class CstpChannel implements CstpLink, Closeable {
     public boolean sendControl(PacketType type, byte[] payload) throws IOException {
         byte[] frame = frame(type, payload);
         if (queued.isEmpty() && tls.write(frame, 0, frame.length)) {
+            tls.flush();
             return true;
         }
         return enqueue(frame); // goes out with the next flush, in order

@@ -10,8 +10,9 @@ import java.io.IOException;
  */
 public interface CstpLink {
     /**
-     * Sends one DATA packet at {@code buf[off..off+len)}, framed in place in the
-     * {@link dev.corridor.sidecar.protocol.cstp.CstpFraming#HEADER_LENGTH} bytes before {@code off}.
+     * Queues one DATA packet at {@code buf[off..off+len)}, framed in place in the
+     * {@link dev.corridor.sidecar.protocol.cstp.CstpFraming#HEADER_LENGTH} bytes before {@code off}; it goes out with
+     * the next {@link #flush}.
      *
      * @return false when records already waiting for the socket leave no room: the packet was not sent
      */

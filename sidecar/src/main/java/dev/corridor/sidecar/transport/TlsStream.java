@@ -15,7 +15,8 @@ import javax.net.ssl.SSLSession;
 /**
  * TLS over a non-blocking TCP socket with the JDK's SSLEngine. The login uses it blocking, with deadlines; the
  * data thread uses it without ever blocking, waiting on the socket together with the tun device and the DTLS
- * socket. Each {@link #write} makes one TLS record: ocserv requires each CSTP frame in a record of its own.
+ * socket. Each {@link #write} makes one TLS record (ocserv requires each CSTP frame in a record of its own), and
+ * {@link #flush} sends the records written since in one go.
  *
  * <p>Threads: one thread at a time (the login's, then the data thread); {@link #close} from any.
  */
@@ -134,8 +135,9 @@ final class TlsStream implements PlaintextSource, Closeable {
     }
 
     /**
-     * Wraps {@code buf[off..off+len)} (at most one record's worth) into one record and sends what the socket
-     * takes now; the rest waits for {@link #flush}.
+     * Wraps {@code buf[off..off+len)} (at most one record's worth) into one record, which goes out with the next
+     * {@link #flush}, so that a batch of records leaves in one system call. When the outgoing buffer has no room for
+     * another record, what it holds is sent first.
      *
      * @return false, having wrapped nothing, when earlier records still fill the outgoing buffer
      */
@@ -154,7 +156,6 @@ final class TlsStream implements PlaintextSource, Closeable {
         }
         sourceView.limit(off + len).position(off);
         wrap(sourceView);
-        flush();
         return true;
     }
 

@@ -1,6 +1,7 @@
 package dev.corridor.sidecar.os;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -91,22 +92,23 @@ class DatagramBatchTest {
 
     /** Receives through a batch until every datagram came; returns how many messages they came in. */
     private static int receiveAll(UdpSocket receiver, List<String> received) throws Exception {
-        DatagramBatch batch = new DatagramBatch();
-        int messages = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (received.size() < SIZES.length && System.nanoTime() < deadline) {
-            int n = batch.receive(receiver, DatagramBatch.CAPACITY);
-            messages += n;
-            while (batch.nextDatagram()) {
-                byte[] datagram = new byte[batch.datagramLength()];
-                batch.copyDatagram(datagram, 0);
-                received.add(describe(datagram));
+        try (DatagramBatch batch = new DatagramBatch()) {
+            int messages = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (received.size() < SIZES.length && System.nanoTime() < deadline) {
+                int n = batch.receive(receiver, DatagramBatch.CAPACITY);
+                messages += n;
+                while (batch.nextDatagram()) {
+                    byte[] datagram = new byte[batch.datagramLength()];
+                    batch.copyDatagram(datagram, 0);
+                    received.add(describe(datagram));
+                }
+                if (n == 0) {
+                    Thread.sleep(1);
+                }
             }
-            if (n == 0) {
-                Thread.sleep(1);
-            }
+            return messages;
         }
-        return messages;
     }
 
     /**
@@ -154,12 +156,22 @@ class DatagramBatchTest {
     }
 
     private static int sendAll(UdpSocket socket) throws OsException {
-        DatagramBatch batch = new DatagramBatch();
-        for (int i = 0; i < SIZES.length; i++) {
-            byte[] datagram = datagram(i);
-            assertThat(batch.add(datagram, 0, datagram.length)).isTrue();
+        try (DatagramBatch batch = new DatagramBatch()) {
+            for (int i = 0; i < SIZES.length; i++) {
+                byte[] datagram = datagram(i);
+                assertThat(batch.add(datagram, 0, datagram.length)).isTrue();
+            }
+            return batch.send(socket);
         }
-        return batch.send(socket);
+    }
+
+    @Test
+    void aClosedBatchCannotBeUsedAndClosesOnce() {
+        DatagramBatch batch = new DatagramBatch();
+        batch.close();
+        batch.close(); // again: nothing happens
+
+        assertThatThrownBy(() -> batch.add(new byte[10], 0, 10)).isInstanceOf(IllegalStateException.class);
     }
 
     private static List<String> receiveAll(DatagramChannel receiver) throws Exception {

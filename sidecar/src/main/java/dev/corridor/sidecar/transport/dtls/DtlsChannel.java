@@ -216,9 +216,14 @@ public final class DtlsChannel implements DtlsLink {
         }
     }
 
-    /** Closes the UDP socket. No close_notify is sent. Only the data thread, or the owner once it has stopped, closes. */
+    /**
+     * Closes the UDP socket and frees the batches' native memory. No close_notify is sent. Only the data thread, or
+     * the owner once it has stopped, closes.
+     */
     @Override
     public void close() {
         socket.close();
+        outgoing.close();
+        incoming.close();
     }
 }
