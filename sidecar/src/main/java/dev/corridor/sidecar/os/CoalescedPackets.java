@@ -1,5 +1,11 @@
 package dev.corridor.sidecar.os;
 
+import static dev.corridor.sidecar.os.OffloadedPackets.fold;
+import static dev.corridor.sidecar.os.OffloadedPackets.putU16;
+import static dev.corridor.sidecar.os.OffloadedPackets.sum;
+import static dev.corridor.sidecar.os.OffloadedPackets.tcpPseudoHeaderSum;
+import static dev.corridor.sidecar.os.OffloadedPackets.u16;
+
 import java.util.Arrays;
 
 /**
@@ -45,11 +51,10 @@ final class CoalescedPackets {
     private final byte[] frame = new byte[OffloadedPackets.HEADER_LENGTH + MAX_PACKET];
 
     // Per packet: the next packet of its group (-1: the last). Per group, in the order the groups started: the first
-    // packet and where it starts, the last packet, where the TCP header starts (-1: no TCP), the segment size, the
-    // next sequence number expected, the length so far, and whether the group takes more.
+    // packet, the last packet, where the TCP header starts (-1: no TCP), the segment size, the next sequence number
+    // expected, the length so far, and whether the group takes more.
     private int[] nextInGroup = new int[0];
     private int[] first = new int[0];
-    private int[] firstAt = new int[0];
     private int[] last = new int[0];
     private int[] tcpOffset = new int[0];
     private int[] segmentSize = new int[0];
@@ -85,7 +90,7 @@ final class CoalescedPackets {
             int len = batch.length(p);
             int tcp = coalesce ? tcpHeaderAt(b, at, len) : -1;
             boolean mergeable = tcp >= 0 && mergeable(b, at, len, tcp);
-            if (mergeable && joinLatestOfFlow(b, p, at, len, tcp)) {
+            if (mergeable && joinLatestOfFlow(batch, p, tcp)) {
                 continue;
             }
             if (coalesce && tcp < 0 && mayCarryTcp(b, at, len)) {
@@ -114,7 +119,7 @@ final class CoalescedPackets {
         } else {
             return -1;
         }
-        int headerLength = (b[tcp + 12] >> 4 & 0x0f) * 4;
+        int headerLength = tcpHeaderLength(b, tcp);
         return headerLength >= 20 && tcp + headerLength <= at + len ? tcp : -1;
     }
 
@@ -131,30 +136,32 @@ final class CoalescedPackets {
         int tcpLength = at + len - tcp;
         int flags = b[tcp + 13] & 0xff;
         boolean plainData = (b[tcp + 12] & 0x0f) == 0 && (flags == TCP_ACK || flags == (TCP_ACK | TCP_PSH));
-        if (!plainData || (b[tcp + 12] >> 4 & 0x0f) * 4 >= tcpLength) {
+        if (!plainData || tcpHeaderLength(b, tcp) >= tcpLength) {
             return false;
         }
-        if (tcp - at == 20 && OffloadedPackets.fold(OffloadedPackets.sum(b, at, 20, 0)) != 0xffff) {
+        boolean ipv4 = tcp - at == 20;
+        if (ipv4 && fold(sum(b, at, 20, 0)) != 0xffff) {
             return false;
         }
-        long sum = pseudoHeaderSum(b, at, tcp, tcpLength);
-        return OffloadedPackets.fold(OffloadedPackets.sum(b, tcp, tcpLength, sum)) == 0xffff;
+        return fold(sum(b, tcp, tcpLength, tcpPseudoHeaderSum(b, at, ipv4, tcpLength))) == 0xffff;
     }
 
     /** Appends the segment to its flow's latest group if it may join it; false when it starts a group of its own. */
-    private boolean joinLatestOfFlow(byte[] b, int p, int at, int len, int tcp) {
+    private boolean joinLatestOfFlow(PacketBatch batch, int p, int tcp) {
+        byte[] b = batch.bytes();
+        int at = batch.offset(p);
         for (int g = groups - 1; g >= 0; g--) {
-            if (tcpOffset[g] < 0 || !sameFlow(b, at, tcp, g)) {
+            int headAt = batch.offset(first[g]);
+            if (tcpOffset[g] < 0 || !sameFlow(b, at, tcp, headAt, tcpOffset[g])) {
                 continue;
             }
-            int head = tcpOffset[g];
-            int headerLength = (b[tcp + 12] >> 4 & 0x0f) * 4;
-            int payload = at + len - tcp - headerLength;
+            int headerLength = tcpHeaderLength(b, tcp);
+            int payload = at + batch.length(p) - tcp - headerLength;
             if (!open[g]
                     || sequence(b, tcp) != nextSequence[g]
                     || payload > segmentSize[g]
                     || length[g] + payload > MAX_PACKET
-                    || !sameHeaders(b, at, tcp, firstAt[g], head, headerLength)) {
+                    || !sameHeaders(b, at, tcp, headAt, tcpOffset[g], headerLength)) {
                 return false;
             }
             nextInGroup[last[g]] = p;
@@ -167,16 +174,16 @@ final class CoalescedPackets {
         return false;
     }
 
+    /** Starts a group with packet {@code p}; only a mergeable segment leaves it open. */
     private void start(byte[] b, int p, int at, int len, int tcp, boolean mergeable) {
         int g = groups++;
         first[g] = p;
-        firstAt[g] = at;
         last[g] = p;
         tcpOffset[g] = tcp;
         length[g] = len;
         open[g] = false;
         if (mergeable) {
-            int payload = at + len - tcp - (b[tcp + 12] >> 4 & 0x0f) * 4;
+            int payload = at + len - tcp - tcpHeaderLength(b, tcp);
             segmentSize[g] = payload;
             nextSequence[g] = (sequence(b, tcp) + payload) & 0xffffffffL;
             open[g] = (b[tcp + 13] & TCP_PSH) == 0;
@@ -187,10 +194,8 @@ final class CoalescedPackets {
         Arrays.fill(open, 0, groups, false);
     }
 
-    /** Same addresses and ports as group {@code g}'s first packet. */
-    private boolean sameFlow(byte[] b, int at, int tcp, int g) {
-        int head = tcpOffset[g];
-        int headAt = firstAt[g];
+    /** Same addresses and ports as the packet at {@code headAt}, whose TCP header is at {@code head}. */
+    private static boolean sameFlow(byte[] b, int at, int tcp, int headAt, int head) {
         if (tcp - at != head - headAt) {
             return false;
         }
@@ -232,7 +237,7 @@ final class CoalescedPackets {
         byte[] b = batch.bytes();
         int headAt = batch.offset(first[g]);
         int ipHeaderLength = tcpOffset[g] - headAt;
-        int headersLength = ipHeaderLength + (b[tcpOffset[g] + 12] >> 4 & 0x0f) * 4;
+        int headersLength = ipHeaderLength + tcpHeaderLength(b, tcpOffset[g]);
         int out = OffloadedPackets.HEADER_LENGTH;
         System.arraycopy(b, headAt, frame, out, batch.length(first[g]));
         int end = out + batch.length(first[g]);
@@ -249,12 +254,12 @@ final class CoalescedPackets {
         if (ipv4) {
             putU16(frame, out + 2, total);
             putU16(frame, out + 10, 0);
-            putU16(frame, out + 10, ~OffloadedPackets.fold(OffloadedPackets.sum(frame, out, 20, 0)));
+            putU16(frame, out + 10, ~fold(sum(frame, out, 20, 0)));
         } else {
             putU16(frame, out + 4, total - 40);
         }
         int tcp = out + ipHeaderLength;
-        putU16(frame, tcp + 16, OffloadedPackets.fold(pseudoHeaderSum(frame, out, tcp, total - ipHeaderLength)));
+        putU16(frame, tcp + 16, fold(tcpPseudoHeaderSum(frame, out, ipv4, total - ipHeaderLength)));
 
         frame[0] = OffloadedPackets.NEEDS_CSUM;
         frame[1] = (byte) (ipv4 ? OffloadedPackets.GSO_TCPV4 : OffloadedPackets.GSO_TCPV6);
@@ -265,19 +270,12 @@ final class CoalescedPackets {
         return device.write(frame, 0, OffloadedPackets.HEADER_LENGTH + total);
     }
 
-    /** The TCP pseudo-header's sum: addresses, protocol and TCP length. */
-    private static long pseudoHeaderSum(byte[] b, int at, int tcp, int tcpLength) {
-        long sum = tcp - at == 20 ? OffloadedPackets.sum(b, at + 12, 8, 0) : OffloadedPackets.sum(b, at + 8, 32, 0);
-        return sum + IPPROTO_TCP + tcpLength;
-    }
-
     private void ensureCapacity(int packets) {
         if (nextInGroup.length >= packets) {
             return;
         }
         nextInGroup = new int[packets];
         first = new int[packets];
-        firstAt = new int[packets];
         last = new int[packets];
         tcpOffset = new int[packets];
         segmentSize = new int[packets];
@@ -286,21 +284,17 @@ final class CoalescedPackets {
         open = new boolean[packets];
     }
 
+    /** The TCP header's length, from its data offset. */
+    private static int tcpHeaderLength(byte[] b, int tcp) {
+        return (b[tcp + 12] >> 4 & 0x0f) * 4;
+    }
+
     private static long sequence(byte[] b, int tcp) {
         return (long) u16(b, tcp + 4) << 16 | u16(b, tcp + 6);
     }
 
     private static boolean equal(byte[] b, int x, int y, int n) {
         return Arrays.equals(b, x, x + n, b, y, y + n);
-    }
-
-    private static int u16(byte[] b, int at) {
-        return (b[at] & 0xff) << 8 | (b[at + 1] & 0xff);
-    }
-
-    private static void putU16(byte[] b, int at, int value) {
-        b[at] = (byte) (value >>> 8);
-        b[at + 1] = (byte) value;
     }
 
     private static void putU16le(byte[] b, int at, int value) {

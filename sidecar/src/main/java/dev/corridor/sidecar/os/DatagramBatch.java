@@ -79,6 +79,9 @@ public final class DatagramBatch implements AutoCloseable {
     private int readMessage;
 
     private int readOffset;
+    /** The size the message being read is cut at. */
+    private int readSegment;
+
     private long datagramAt;
     private int datagramLength;
 
@@ -149,21 +152,26 @@ public final class DatagramBatch implements AutoCloseable {
             readMessage++;
             return true;
         }
-        int segment = total;
-        if (headers.get(JAVA_LONG, header + MSG_CONTROLLEN) >= GRO_CMSG_LEN) {
-            MemorySegment control = receiveControls.asSlice(readMessage * CMSG_SPACE, CMSG_SPACE);
-            if (control.get(JAVA_INT, 8) == Libc.SOL_UDP && control.get(JAVA_INT, 12) == Libc.UDP_GRO) {
-                segment = Math.max(control.get(JAVA_INT, 16), 1);
-            }
+        if (readOffset == 0) {
+            readSegment = segmentSize(readMessage, total);
         }
         datagramAt = (long) readMessage * STRIDE + readOffset;
-        datagramLength = Math.min(segment, total - readOffset);
+        datagramLength = Math.min(readSegment, total - readOffset);
         readOffset += datagramLength;
         if (readOffset >= total) {
             readMessage++;
             readOffset = 0;
         }
         return true;
+    }
+
+    /** The size message {@code m} is cut at: the kernel's UDP_GRO segment size for a merged one, else its length. */
+    private int segmentSize(int m, int total) {
+        long control = m * CMSG_SPACE;
+        boolean merged = headers.get(JAVA_LONG, m * MMSGHDR_SIZE + MSG_CONTROLLEN) >= GRO_CMSG_LEN
+                && receiveControls.get(JAVA_INT, control + 8) == Libc.SOL_UDP
+                && receiveControls.get(JAVA_INT, control + 12) == Libc.UDP_GRO;
+        return merged ? Math.max(receiveControls.get(JAVA_INT, control + 16), 1) : total;
     }
 
     /** The current datagram's length, or -1 when it did not fit (it is then incomplete) or is longer than {@link #SLOT}. */

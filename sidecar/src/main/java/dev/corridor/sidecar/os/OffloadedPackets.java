@@ -145,11 +145,7 @@ final class OffloadedPackets {
         out[tcp + 13] = (byte) flags;
         int tcpLength = length - checksumStart;
         putU16(out, tcp + 16, 0);
-        long sum = gsoType == GSO_TCPV4
-                ? sum(out, off + 12, 8, 0) // source and destination address
-                : sum(out, off + 8, 32, 0);
-        sum += IPPROTO_TCP + tcpLength;
-        sum = sum(out, tcp, tcpLength, sum);
+        long sum = sum(out, tcp, tcpLength, tcpPseudoHeaderSum(out, off, gsoType == GSO_TCPV4, tcpLength));
         putU16(out, tcp + 16, ~fold(sum));
         advance(payload, last);
         return length;
@@ -178,6 +174,12 @@ final class OffloadedPackets {
         return sum;
     }
 
+    /** The sum of the TCP pseudo-header of the IP packet at {@code ip}: its addresses, the protocol and the TCP length. */
+    static long tcpPseudoHeaderSum(byte[] bytes, int ip, boolean ipv4, int tcpLength) {
+        long addresses = ipv4 ? sum(bytes, ip + 12, 8, 0) : sum(bytes, ip + 8, 32, 0);
+        return addresses + IPPROTO_TCP + tcpLength;
+    }
+
     /** The sum folded to 16 bits. */
     static int fold(long sum) {
         while (sum >>> 16 != 0) {
@@ -186,11 +188,11 @@ final class OffloadedPackets {
         return (int) sum;
     }
 
-    private static int u16(byte[] bytes, int at) {
+    static int u16(byte[] bytes, int at) {
         return (bytes[at] & 0xff) << 8 | (bytes[at + 1] & 0xff);
     }
 
-    private static void putU16(byte[] bytes, int at, int value) {
+    static void putU16(byte[] bytes, int at, int value) {
         bytes[at] = (byte) (value >>> 8);
         bytes[at + 1] = (byte) value;
     }

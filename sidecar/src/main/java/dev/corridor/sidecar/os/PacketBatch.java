@@ -34,19 +34,6 @@ public final class PacketBatch {
         this.refused = new boolean[maxPackets];
     }
 
-    /** A batch of these packets alone, for a single write. */
-    public static PacketBatch of(byte[]... packets) {
-        int total = 0;
-        for (byte[] packet : packets) {
-            total += HEADROOM + packet.length;
-        }
-        PacketBatch batch = new PacketBatch(Math.max(packets.length, 1), Math.max(total, HEADROOM + 1));
-        for (byte[] packet : packets) {
-            batch.add(packet, 0, packet.length);
-        }
-        return batch;
-    }
-
     /**
      * Copies a packet in after the others. Returns false, taking nothing, when the batch is full: write it, clear it,
      * and add again.

@@ -26,7 +26,11 @@ public final class ChannelCounters {
 
     /** A packet from the gateway that could not be delivered. */
     public void droppedReceiving(DropReason reason) {
-        receiveDrops.get(reason).add(1);
+        droppedReceiving(reason, 1);
+    }
+
+    public void droppedReceiving(DropReason reason, int packets) {
+        receiveDrops.get(reason).add(packets);
     }
 
     public long dropped(DropReason reason) {

@@ -153,18 +153,20 @@ final class Inbound implements PacketReceiver {
         }
         try {
             device.write(toDevice);
+            int refused = 0;
+            long bytes = 0;
             for (int i = 0; i < toDevice.size(); i++) {
                 if (toDevice.refused(i)) {
-                    counters.droppedReceiving(DropReason.MALFORMED);
+                    refused++;
                 } else {
-                    counters.packetsReceived.add(1);
-                    counters.bytesReceived.add(toDevice.length(i));
+                    bytes += toDevice.length(i);
                 }
             }
+            counters.droppedReceiving(DropReason.MALFORMED, refused);
+            counters.packetsReceived.add(toDevice.size() - refused);
+            counters.bytesReceived.add(bytes);
         } catch (OsException e) {
-            for (int i = 0; i < toDevice.size(); i++) {
-                counters.droppedReceiving(DropReason.MALFORMED);
-            }
+            counters.droppedReceiving(DropReason.MALFORMED, toDevice.size());
         } finally {
             toDevice.clear();
         }

@@ -145,7 +145,7 @@ class CoalescedPacketsTest {
     @Test
     void marksEveryPacketOfAFrameTheKernelRefused() throws OsException {
         PacketBatch batch =
-                PacketBatch.of(segment(0, 0, ACK), segment(1, 1, ACK), udp(), otherFlow(segment(2, 0, ACK)));
+                TcpSegments.batchOf(segment(0, 0, ACK), segment(1, 1, ACK), udp(), otherFlow(segment(2, 0, ACK)));
         OsException refusal = new OsException("refused");
         List<Integer> lengths = new ArrayList<>();
 
@@ -163,7 +163,7 @@ class CoalescedPacketsTest {
     }
 
     private void write(boolean coalesce, List<byte[]> packets) throws OsException {
-        coalesced.write(PacketBatch.of(packets.toArray(byte[][]::new)), coalesce, (frame, off, len) -> {
+        coalesced.write(TcpSegments.batchOf(packets.toArray(byte[][]::new)), coalesce, (frame, off, len) -> {
             frames.add(Arrays.copyOfRange(frame, off, off + len));
             return null;
         });

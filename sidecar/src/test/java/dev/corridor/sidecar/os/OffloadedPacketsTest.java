@@ -156,43 +156,14 @@ class OffloadedPacketsTest {
         return h.array();
     }
 
+    /** A TCP segment as the pod's TCP hands it over: its checksum field holds whatever, to be recomputed. */
     private static byte[] ipv4Tcp(byte[] payload, int id, long sequence, int flags) {
-        byte[] p = new byte[40 + payload.length];
-        ByteBuffer b = ByteBuffer.wrap(p);
-        b.put(0, (byte) 0x45)
-                .putShort(2, (short) p.length)
-                .putShort(4, (short) id)
-                .put(8, (byte) 64)
-                .put(9, (byte) 6);
-        b.putInt(12, 0x0a63_0032).putInt(16, 0x0a14_020a);
-        b.putShort(10, (short) ~fold(onesSum(p, 0, 20, 0)));
-        tcpHeader(b, 20, sequence, flags);
-        System.arraycopy(payload, 0, p, 40, payload.length);
-        b.putShort(36, (short) 0x5a5a); // what the kernel leaves there is recomputed
+        byte[] p = TcpSegments.ipv4(payload, id, sequence, flags, 64240);
+        ByteBuffer.wrap(p).putShort(36, (short) 0x5a5a);
         return p;
     }
 
     private static byte[] ipv6Tcp(byte[] payload, int flags) {
-        byte[] p = new byte[60 + payload.length];
-        ByteBuffer b = ByteBuffer.wrap(p);
-        b.put(0, (byte) 0x60)
-                .putShort(4, (short) (p.length - 40))
-                .put(6, (byte) 6)
-                .put(7, (byte) 64);
-        b.putLong(8, 0xfd00_0000_0000_0000L)
-                .putLong(16, 0x50L)
-                .putLong(24, 0xfd00_0000_0000_0014L)
-                .putLong(32, 0x10L);
-        tcpHeader(b, 40, 77, flags);
-        System.arraycopy(payload, 0, p, 60, payload.length);
-        return p;
-    }
-
-    private static void tcpHeader(ByteBuffer b, int at, long sequence, int flags) {
-        b.putShort(at, (short) 40000).putShort(at + 2, (short) 5201).putInt(at + 4, (int) sequence);
-        b.putInt(at + 8, 99)
-                .put(at + 12, (byte) 0x50)
-                .put(at + 13, (byte) flags)
-                .putShort(at + 14, (short) 64240);
+        return TcpSegments.ipv6(payload, 77, flags);
     }
 }

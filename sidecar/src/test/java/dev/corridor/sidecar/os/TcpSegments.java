@@ -83,6 +83,19 @@ final class TcpSegments {
         b.putShort(at + 14, (short) window);
     }
 
+    /** A batch of exactly these packets, for one write. */
+    static PacketBatch batchOf(byte[]... packets) {
+        int bytes = 0;
+        for (byte[] packet : packets) {
+            bytes += PacketBatch.HEADROOM + packet.length;
+        }
+        PacketBatch batch = new PacketBatch(packets.length, bytes);
+        for (byte[] packet : packets) {
+            batch.add(packet, 0, packet.length);
+        }
+        return batch;
+    }
+
     /** The IPv4 packet from another source port, its checksum made valid again. */
     static byte[] fromPort(byte[] ipv4, int port) {
         ByteBuffer b = ByteBuffer.wrap(ipv4);

@@ -136,7 +136,7 @@ class TunDeviceIT {
                 receiver.setSoTimeout(5000);
                 byte[] inbound = "hello socket".getBytes(StandardCharsets.US_ASCII);
                 byte[] written = udpPacket(peer, 6000, local, 5001, inbound);
-                tun.write(PacketBatch.of(written));
+                tun.write(TcpSegments.batchOf(written));
 
                 DatagramPacket received = new DatagramPacket(new byte[100], 100);
                 receiver.receive(received);
@@ -168,12 +168,13 @@ class TunDeviceIT {
 
     private static void connectAndSendTogether(TunDevice tun, ServerSocket server) throws Exception {
         long sequence = 1000;
-        tun.write(PacketBatch.of(TcpSegments.ipv4(PEER, 40001, LOCAL, 5003, sequence, 0, SYN, 65535, 1, new byte[0])));
+        tun.write(TcpSegments.batchOf(
+                TcpSegments.ipv4(PEER, 40001, LOCAL, 5003, sequence, 0, SYN, 65535, 1, new byte[0])));
         byte[] synAck = readTcpPacket(tun, 40001);
         assertThat(synAck[33] & (SYN | ACK)).isEqualTo(SYN | ACK);
         long acknowledged = (ByteBuffer.wrap(synAck).getInt(24) & 0xffffffffL) + 1;
         sequence++;
-        tun.write(PacketBatch.of(
+        tun.write(TcpSegments.batchOf(
                 TcpSegments.ipv4(PEER, 40001, LOCAL, 5003, sequence, acknowledged, ACK, 65535, 2, new byte[0])));
         try (Socket accepted = server.accept()) {
             accepted.setSoTimeout(5000);
@@ -200,7 +201,7 @@ class TunDeviceIT {
                     Arrays.copyOfRange(data, i * 1000, (i + 1) * 1000));
         }
         long packetsBefore = receivedPackets("tun-m");
-        PacketBatch batch = PacketBatch.of(segments);
+        PacketBatch batch = TcpSegments.batchOf(segments);
         tun.write(batch);
 
         assertThat(batch.refusal()).isEmpty();
@@ -251,7 +252,7 @@ class TunDeviceIT {
         assertThatThrownBy(() -> tun.read(new byte[10], 0, 10))
                 .isInstanceOf(OsException.class)
                 .hasMessage("reading from tun device 'tun-c': it is closed");
-        assertThatThrownBy(() -> tun.write(PacketBatch.of(new byte[10])))
+        assertThatThrownBy(() -> tun.write(TcpSegments.batchOf(new byte[10])))
                 .isInstanceOf(OsException.class)
                 .hasMessage("writing to tun device 'tun-c': it is closed");
     }
@@ -262,7 +263,7 @@ class TunDeviceIT {
             namespace.exec("ip", "link", "set", "tun-g", "up");
             byte[] garbage = new byte[40]; // IP version 0
 
-            PacketBatch batch = PacketBatch.of(garbage);
+            PacketBatch batch = TcpSegments.batchOf(garbage);
             tun.write(batch);
 
             assertThat(batch.refused(0)).isTrue();
@@ -351,30 +352,26 @@ class TunDeviceIT {
 
     /** Reads packets until a UDP/IPv4 one to the port comes (IPv6 housekeeping may come first). */
     private static byte[] readUdpPacket(TunDevice tun, int port) throws OsException {
-        byte[] buffer = new byte[2000];
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < deadline) {
-            tun.awaitReadable(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
-            int length = tun.read(buffer, 0, buffer.length);
-            if (length >= 28 && buffer[0] == 0x45 && buffer[9] == 17 && u16(buffer, 22) == port) {
-                return Arrays.copyOf(buffer, length);
-            }
-        }
-        throw new AssertionError("no UDP packet to port " + port + " came out of " + tun);
+        return readPacket(tun, 17, port);
     }
 
     /** Reads packets until a TCP/IPv4 one to the port comes. */
     private static byte[] readTcpPacket(TunDevice tun, int port) throws OsException {
+        return readPacket(tun, 6, port);
+    }
+
+    /** Reads packets until an IPv4 one of {@code protocol} (UDP or TCP) to {@code port} comes. */
+    private static byte[] readPacket(TunDevice tun, int protocol, int port) throws OsException {
         byte[] buffer = new byte[2000];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
             tun.awaitReadable(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
             int length = tun.read(buffer, 0, buffer.length);
-            if (length >= 40 && buffer[0] == 0x45 && buffer[9] == 6 && u16(buffer, 22) == port) {
+            if (length >= 28 && buffer[0] == 0x45 && buffer[9] == protocol && u16(buffer, 22) == port) {
                 return Arrays.copyOf(buffer, length);
             }
         }
-        throw new AssertionError("no TCP packet to port " + port + " came out of " + tun);
+        throw new AssertionError("no packet of protocol " + protocol + " to port " + port + " came out of " + tun);
     }
 
     /** What the interface counted as received: packets written to the tun device. */
