@@ -29,6 +29,7 @@ public final class ChannelCounters {
         droppedReceiving(reason, 1);
     }
 
+    /** Packets from the gateway that could not be delivered, counted at once. */
     public void droppedReceiving(DropReason reason, int packets) {
         receiveDrops.get(reason).add(packets);
     }

@@ -360,14 +360,15 @@ class TunDeviceIT {
         return readPacket(tun, 6, port);
     }
 
-    /** Reads packets until an IPv4 one of {@code protocol} (UDP or TCP) to {@code port} comes. */
+    /** Reads packets until an IPv4 one of {@code protocol} (UDP or TCP) to {@code port}, headers whole, comes. */
     private static byte[] readPacket(TunDevice tun, int protocol, int port) throws OsException {
+        int headersLength = 20 + (protocol == 6 ? 20 : 8);
         byte[] buffer = new byte[2000];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {
             tun.awaitReadable(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1);
             int length = tun.read(buffer, 0, buffer.length);
-            if (length >= 28 && buffer[0] == 0x45 && buffer[9] == protocol && u16(buffer, 22) == port) {
+            if (length >= headersLength && buffer[0] == 0x45 && buffer[9] == protocol && u16(buffer, 22) == port) {
                 return Arrays.copyOf(buffer, length);
             }
         }
