@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.os;
 
+import static dev.corridor.sidecar.os.Downcalls.unchecked;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -409,13 +410,5 @@ final class Libc {
                 .find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no " + name + "()"));
         return LINKER.downcallHandle(symbol, descriptor, options);
-    }
-
-    private static RuntimeException unchecked(Throwable t) {
-        return switch (t) {
-            case RuntimeException r -> r;
-            case Error e -> throw e;
-            default -> new IllegalStateException(t); // a downcall throws no checked exception
-        };
     }
 }

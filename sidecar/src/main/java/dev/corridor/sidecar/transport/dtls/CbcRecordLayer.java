@@ -60,6 +60,10 @@ final class CbcRecordLayer extends DtlsRecordLayer {
         return new CbcOpener();
     }
 
+    /** Nothing to free: the JDK's ciphers live on the heap. */
+    @Override
+    void close() {}
+
     @Override
     int sealedLength(int plaintextLength) {
         return HEADER_LENGTH + BLOCK + paddedLength(plaintextLength);

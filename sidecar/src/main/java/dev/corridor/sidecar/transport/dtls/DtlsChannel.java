@@ -40,6 +40,8 @@ public final class DtlsChannel implements DtlsLink {
     private final DatagramBatch incoming = new DatagramBatch();
     /** Room for one received datagram, where its records are opened in place (CBC opens into the bytes before it). */
     private final byte[] inbound = new byte[DtlsRecordLayer.OPEN_ROOM + DatagramBatch.SLOT];
+    /** Set by {@link #close}; guarded by this, as control packets are sealed under it. */
+    private boolean closed;
 
     DtlsChannel(
             UdpSocket socket,
@@ -60,6 +62,7 @@ public final class DtlsChannel implements DtlsLink {
             this.controlSealer = records.sealer();
             this.opener = records.opener();
         } catch (GeneralSecurityException e) {
+            records.close();
             throw new IOException(records.suite().standardName() + " is unavailable: " + e.getMessage(), e);
         }
     }
@@ -117,6 +120,9 @@ public final class DtlsChannel implements DtlsLink {
     /** Sends a control packet (DPD, keepalive). Rare, so it may allocate and serialise. */
     @Override
     public synchronized void sendControl(PacketType type, byte[] payload) throws IOException {
+        if (closed) {
+            throw new IOException("the DTLS channel is closed");
+        }
         byte[] buf = new byte[HEADROOM + payload.length + TAILROOM];
         buf[HEADROOM - 1] = (byte) type.code();
         System.arraycopy(payload, 0, buf, HEADROOM, payload.length);
@@ -217,13 +223,16 @@ public final class DtlsChannel implements DtlsLink {
     }
 
     /**
-     * Closes the UDP socket and frees the batches' native memory. No close_notify is sent. Only the data thread, or
-     * the owner once it has stopped, closes.
+     * Closes the UDP socket and frees the batches' and the record layer's native memory. No close_notify is sent.
+     * Only the data thread, or the owner once it has stopped, closes; a control packet being sent meanwhile finishes
+     * first.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         socket.close();
         outgoing.close();
         incoming.close();
+        records.close();
     }
 }

@@ -63,6 +63,9 @@ abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
     /** The longest plaintext one record carries in a datagram of at most {@code datagramLimit} bytes. */
     abstract int maxPlaintext(int datagramLimit);
 
+    /** Frees what the layer's sealers and openers hold outside the heap; they fail if used afterwards. Idempotent. */
+    abstract void close();
+
     interface Sealer {
         /**
          * Seals the plaintext at {@code buf[off..off+len)} into an application-data record, in place: the

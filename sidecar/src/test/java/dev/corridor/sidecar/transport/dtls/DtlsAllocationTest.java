@@ -24,28 +24,24 @@ import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 
 /**
- * DEVELOPERS.md: "Our code allocates nothing per packet beyond the GCMParameterSpec the JCE API requires per nonce;
- * the JDK's AES-GCM itself allocates about 1 KB per record". Measured against the least the JCE API allows: a record
- * sealed and opened in place, with a new GCMParameterSpec for each (about 1.1 KB per record on JDK 25, the spec's 56
- * bytes included).
+ * DEVELOPERS.md: "With libcrypto, a record costs a few small objects at most: the memory segments over the caller's
+ * array, which escape analysis mostly removes; the JDK's AES-GCM would allocate about 1 KB per record". Measured
+ * against the least the JCE API allows: a record sealed and opened in place, with a new GCMParameterSpec for each
+ * (about 1.1 KB per record on JDK 25, the spec's 56 bytes included).
  *
- * <p>The JIT's escape analysis removes some of the JDK's allocations, and not the same ones in every run (the JCE's
- * settled count was 2008 to 2320 bytes per packet); and the JDK's own code allocates less once more of it is compiled
- * (2344, then 2256 bytes per packet without escape analysis), which on a loaded machine may happen late. So the two
- * paths are measured in turns until neither count changes from one turn to the next, and the settled counts compared;
- * the record layer in a JVM of its own without escape analysis, where every allocation counts. The channel, whose
- * system calls go through FFM memory segments that only escape analysis removes, is measured as it runs in production.
+ * <p>The JIT's escape analysis removes some allocations, and not the same ones in every run (the JCE's settled count
+ * was 2008 to 2320 bytes per packet, the channel's 64 to 304); and the JDK's own code allocates less once more of it
+ * is compiled (2344, then 2256 bytes per packet without escape analysis), which on a loaded machine may happen late.
+ * So the two paths are measured in turns until neither count changes from one turn to the next, and the settled
+ * counts compared; the record layer in a JVM of its own without escape analysis, where every allocation counts (304
+ * bytes per packet seen). The channel, whose system calls also go through FFM memory segments, is measured as it runs
+ * in production.
  */
 class DtlsAllocationTest {
     static final int PACKETS = 10_000;
     static final int SIZE = 1400;
-    /** Below the 16 bytes of the smallest object: the exact counts differ by 0 to 1 byte per packet. */
-    private static final int EXACT_MARGIN = 8;
-    /**
-     * Room for escape analysis deciding differently for the channel's callers; far below a copy of the packet. Seen:
-     * the channel settled at 2087 bytes per packet in one run of six where the JCE settled at its lowest, 2008.
-     */
-    private static final int JIT_MARGIN = 128;
+    /** A quarter of the JCE's count: far below its ~1 KB per record, far above the segments' few dozen bytes. */
+    private static final int JCE_FRACTION = 4;
     /** Turns of each measurement at most: the counts settle by the third or fourth, later on a loaded machine. */
     private static final int MAX_TURNS = 20;
     /** "About 1 KB per record", two records per packet (sealed, then opened), with room for another JDK build. */
@@ -63,7 +59,8 @@ class DtlsAllocationTest {
     private static final DtlsKeys KEYS = DtlsKeys.fromKeyBlock(DtlsSuite.PSK_AES_256_GCM, 1, KEY_BLOCK, 1);
 
     @Test
-    void sealingAndOpeningARecordAllocateNothingBeyondWhatTheJceDoes() throws Exception {
+    void sealingAndOpeningARecordAllocateAFractionOfWhatTheJceDoes() throws Exception {
+        assertThat(OpenSslAesGcm.AVAILABLE).as("libcrypto.so.3 is loadable").isTrue();
         Map<String, Long> bytes = measureWithoutEscapeAnalysis();
         assertThat(bytes).containsKeys("recordLayer", "jce");
         long ours = bytes.get("recordLayer");
@@ -71,7 +68,7 @@ class DtlsAllocationTest {
 
         assertThat(ours)
                 .as("bytes per packet sealed and opened, against the JCE's own %d", jce)
-                .isLessThanOrEqualTo(jce + EXACT_MARGIN);
+                .isLessThanOrEqualTo(jce / JCE_FRACTION);
         assertThat(jce).as("the JCE's bytes per packet (two records)").isLessThan(ABOUT_1_KB_PER_RECORD);
     }
 
@@ -80,14 +77,14 @@ class DtlsAllocationTest {
      * received (recvmmsg), opened and delivered. A peer on loopback answers each datagram with a sealed record.
      */
     @Test
-    void aPacketThroughTheChannelAllocatesNoMoreThanTheJce() throws Exception {
+    void aPacketThroughTheChannelAllocatesAFractionOfWhatTheJceDoes() throws Exception {
         long[] settled = settled(DtlsAllocationTest::channelRoundTrips, DtlsAllocationTest::jceSealAndOpen);
         long ours = settled[0];
         long jce = settled[1];
 
         assertThat(ours)
                 .as("bytes per packet sent and received, against the JCE's own %d", jce)
-                .isLessThanOrEqualTo(jce + JIT_MARGIN);
+                .isLessThanOrEqualTo(jce / JCE_FRACTION);
     }
 
     /** Runs {@link #main} in a JVM without escape analysis: its counts are exact. */

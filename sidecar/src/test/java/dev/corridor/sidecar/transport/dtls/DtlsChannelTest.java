@@ -93,6 +93,14 @@ class DtlsChannelTest {
     }
 
     @Test
+    void aControlPacketAfterCloseFailsByNameInsteadOfTouchingFreedCipherState() {
+        channel.close();
+        assertThatThrownBy(() -> channel.sendControl(PacketType.DPD_REQUEST, new byte[] {1}))
+                .isInstanceOf(IOException.class)
+                .hasMessage("the DTLS channel is closed");
+    }
+
+    @Test
     void aFatalAlertFromTheGatewayEndsTheChannel() throws Exception {
         sendSealed(DtlsWire.ALERT, new byte[] {FATAL, 20});
         sendSealed(DtlsWire.APPLICATION_DATA, new byte[] {0, 1}); // what a channel that went on would deliver
