@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,23 @@ import org.junit.jupiter.api.Test;
  */
 class OffloadedPacketsTest {
     private final OffloadedPackets packets = new OffloadedPackets();
+
+    @Test
+    void theChecksumSumAgreesWithRfc1071WrittenOutAtEveryLengthAndOffset() {
+        byte[] bytes = randomBytes(300);
+        for (int off = 0; off < 9; off++) {
+            for (int length = 0; off + length <= bytes.length; length++) {
+                assertThat(OffloadedPackets.fold(OffloadedPackets.sum(bytes, off, length, 0)))
+                        .as("%d bytes from %d", length, off)
+                        .isEqualTo(onesSum(bytes, off, length, 0));
+            }
+        }
+        byte[] ones = new byte[65536];
+        Arrays.fill(ones, (byte) 0xff);
+        assertThat(OffloadedPackets.fold(OffloadedPackets.sum(ones, 0, ones.length, 0xffff_ffffL)))
+                .as("64 KB of 0xff, the largest sum, on top of a large running sum")
+                .isEqualTo(onesSum(ones, 0, ones.length, 0xffff));
+    }
 
     @Test
     void cutsAnIpv4TcpSegmentIntoPacketsOfTheSegmentSize() {
