@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * (about 1.1 KB per record on JDK 25, the spec's 56 bytes included).
  *
  * <p>The JIT's escape analysis removes some allocations, and not the same ones in every run (the JCE's settled count
- * was 2008 to 2320 bytes per packet, the channel's 64 to 304); and the JDK's own code allocates less once more of it
+ * was 2008 to 2320 bytes per packet, the channel's 64 to 349); and the JDK's own code allocates less once more of it
  * is compiled (2344, then 2256 bytes per packet without escape analysis), which on a loaded machine may happen late.
  * So the two paths are measured in turns until neither count changes from one turn to the next, and the settled
  * counts compared; the record layer in a JVM of its own without escape analysis, where every allocation counts (304
