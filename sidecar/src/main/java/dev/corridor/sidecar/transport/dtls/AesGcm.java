@@ -5,7 +5,8 @@ import java.security.GeneralSecurityException;
 
 /**
  * AES-GCM under one key, in place in a caller's buffer, for one thread at a time: OpenSSL's libcrypto where the
- * system has it ({@link OpenSslAesGcm}: nothing allocated per record, and no dependence on the JIT's AES intrinsics),
+ * system has it ({@link OpenSslAesGcm}: at most the memory segments over the caller's array per record, and no
+ * dependence on the JIT's AES intrinsics),
  * else the JDK's ({@link JceAesGcm}). The two are interchangeable on the wire.
  *
  * <p>An instance reads the nonce and the additional data from the caller's two arrays, given once at creation and

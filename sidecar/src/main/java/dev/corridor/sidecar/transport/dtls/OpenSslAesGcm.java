@@ -140,24 +140,21 @@ final class OpenSslAesGcm implements AesGcm {
         }
 
         static MemorySegment aes128Gcm() {
-            try {
-                return (MemorySegment) AES_128_GCM.invokeExact();
-            } catch (Throwable t) {
-                throw unchecked(t);
-            }
+            return pointer(AES_128_GCM);
         }
 
         static MemorySegment aes256Gcm() {
-            try {
-                return (MemorySegment) AES_256_GCM.invokeExact();
-            } catch (Throwable t) {
-                throw unchecked(t);
-            }
+            return pointer(AES_256_GCM);
         }
 
         static MemorySegment newContext() {
+            return pointer(CTX_NEW);
+        }
+
+        /** Calls a function that takes nothing and returns a pointer. */
+        private static MemorySegment pointer(MethodHandle function) {
             try {
-                return (MemorySegment) CTX_NEW.invokeExact();
+                return (MemorySegment) function.invokeExact();
             } catch (Throwable t) {
                 throw unchecked(t);
             }
