@@ -2,7 +2,8 @@
 # Benchmark: Corridor's sidecar and openconnect 9.01 against the same ocserv, in the same run, alternating
 # A B A B. Figures: iperf3 TCP throughput pod->corporate and back (median of the rounds), ping round trip through
 # the tunnel (p50, p99), resident memory at rest and under load, the private memory a second client beside the first
-# would add (privateKb, after the transfers), CPU seconds during the transfers, and the time
+# would add (privateKb, after the transfers), CPU seconds during the transfers and during the same transfers at a
+# fixed rate (BENCH_CPU_MBPS, default 200, below both clients' limits: the cost of the same bytes), and the time
 # from process start to the first packet through the tunnel; over DTLS (PSK-NEGOTIATE), over Cisco's DTLS 0.9 with
 # AES256-SHA (both clients forced to it: --dtls-ciphers AES256-SHA --dtls12-ciphers ""), and over CSTP only (--no-dtls
 # for both).
@@ -15,7 +16,7 @@
 # build records it, from the training run against a loopback gateway in its own process (never from this lab). One
 # start without any cache is reported beside it.
 #
-#   scripts/bench.sh                 BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_TRANSPORTS="dtls dtls09 cstp" by default
+#   scripts/bench.sh                 BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_TRANSPORTS="dtls dtls09 cstp" BENCH_CPU_MBPS=200 by default
 #   scripts/bench.sh soak [SECONDS]  Corridor, then openconnect, each SECONDS (default 300) under load with the gateway
 #                                    going silent every 30 s: memory, threads and descriptors over many reconnects
 #   scripts/bench.sh egress          only the shared egress section (below)
@@ -42,6 +43,7 @@ aot_cache=$results/corridor.aot
 corridor_java_extra=()
 corridor_args_extra=()
 dns_rate=${BENCH_DNS_QPS:-1000}
+cpu_rate=${BENCH_CPU_MBPS:-200}
 
 cleanup() {
   [ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null && wait "$client_pid" 2>/dev/null
@@ -78,7 +80,10 @@ start_client() {
       ;;
   esac
   client_pid=$!
-  in_pod bash -c "until ping -c 1 -W 0.2 -q $LAB_CORP_HOST_1 >/dev/null 2>&1; do sleep 0.002; done"
+  # A ping every 2 ms until the first reply (ping exits at once while the pod has no route at all). The lab pod has a
+  # default route, so a probe sent before the tunnel is up is simply lost: one ping at a time with a 200 ms wait, as
+  # before 2026-12-03, rounded every start up to the next probe (openconnect's 226-230 ms were its second probe).
+  in_pod bash -c "until ping -c 1 -w 30 -i 0.002 -q $LAB_CORP_HOST_1 >/dev/null 2>&1; do sleep 0.002; done"
   first_packet_ms=$(( ($(now_ns) - started) / 1000000 ))
   if [ "$transport" != cstp ]; then
     local expected="(AES"
@@ -107,7 +112,7 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$client_pid/status"; }
 private_kb() { awk '/RssAnon|RssShmem/ {kb += $2} END {print kb}' "/proc/$client_pid/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$client_pid/stat"; }
 
-# iperf_mbps [-R]: the receiver's throughput in Mbit/s
+# iperf_mbps [-R] [-b RATE]: the receiver's throughput in Mbit/s
 iperf_mbps() {
   in_pod iperf3 -c "$target" -t "$seconds" -J "$@" | jq '.end.sum_received.bits_per_second / 1000000 | . * 10 | round / 10'
 }
@@ -131,7 +136,8 @@ ping_percentiles() { # prints "p50 p99" in ms
 }
 
 measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
-  local client=$1 transport=$2 round=$3 rest up down p50 p99 ticks_before ticks_after sampler private
+  local client=$1 transport=$2 round=$3 rest up down p50 p99 ticks_before ticks_after sampler private up_at_rate \
+    down_at_rate ticks_at_rate
   start_client "$client" "$transport"
   sleep 2
   rest=$(rss_kb)
@@ -142,6 +148,11 @@ measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
   up=$(iperf_mbps)
   down=$(iperf_mbps -R)
   ticks_after=$(cpu_ticks)
+  # The same work for both clients: each is as fast as the machine lets it above, so its CPU seconds there follow
+  # its rate. At a fixed rate below both clients' limits, the CPU seconds compare the cost of the same bytes.
+  up_at_rate=$(iperf_mbps -b "${cpu_rate}M")
+  down_at_rate=$(iperf_mbps -R -b "${cpu_rate}M")
+  ticks_at_rate=$(cpu_ticks)
   private=$(private_kb)
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null || true
@@ -151,6 +162,8 @@ measure() { # measure CLIENT TRANSPORT ROUND: one line of JSON
     --argjson firstPacketMs "$first_packet_ms" --argjson rssRestKb "$rest" --argjson rssLoadKb "$(cat /tmp/bench-peak)" \
     --argjson privateKb "$private" --argjson upMbps "$up" --argjson downMbps "$down" --argjson pingP50Ms "$p50" --argjson pingP99Ms "$p99" \
     --argjson cpuSeconds "$(awk -v t=$((ticks_after - ticks_before)) 'BEGIN {print t / 100}')" \
+    --argjson cpuSecondsAtRate "$(awk -v t=$((ticks_at_rate - ticks_after)) 'BEGIN {print t / 100}')" \
+    --argjson atRateUpMbps "$up_at_rate" --argjson atRateDownMbps "$down_at_rate" \
     '$ARGS.named'
 }
 
@@ -356,11 +369,11 @@ egress_bench | tee "$results/egress.jsonl" >&2
 
 machine=$(printf '%s, %s cores, %s GiB, kernel %s' "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(nproc)" \
   "$(awk '/MemTotal/ {printf "%d", $2 / 1048576 + 0.5}' /proc/meminfo)" "$(uname -r)")
-jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --argjson seconds "$seconds" \
+jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --argjson seconds "$seconds" --argjson cpuRate "$cpu_rate" \
   --argjson uncachedFirstPacketMs "$uncached_first_packet_ms" --slurpfile dns "$results/dns.jsonl" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-  def metrics: ["upMbps", "downMbps", "pingP50Ms", "pingP99Ms", "rssRestKb", "rssLoadKb", "privateKb", "cpuSeconds", "firstPacketMs"];
-  {date: $date, machine: $machine, rounds: $rounds, secondsPerTransfer: $seconds,
+  def metrics: ["upMbps", "downMbps", "pingP50Ms", "pingP99Ms", "rssRestKb", "rssLoadKb", "privateKb", "cpuSeconds", "cpuSecondsAtRate", "atRateUpMbps", "atRateDownMbps", "firstPacketMs"];
+  {date: $date, machine: $machine, rounds: $rounds, secondsPerTransfer: $seconds, cpuRateMbps: $cpuRate,
    openconnect: "9.01 (Debian)", gateway: "ocserv 1.1.6 (Debian)", corridorUncachedFirstPacketMs: $uncachedFirstPacketMs,
    results: (group_by(.transport) | map({transport: .[0].transport,
      figures: (. as $runs | metrics | map(. as $m | {metric: $m,
@@ -372,7 +385,8 @@ jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --
 cp "$results/bench-${stamp//:/}.json" "$results/latest.json"
 
 {
-  echo "Benchmark of $stamp on $machine; median of $rounds rounds, ${seconds} s per transfer."
+  echo "Benchmark of $stamp on $machine; median of $rounds rounds, ${seconds} s per transfer;" \
+    "cpuSecondsAtRate: CPU seconds for one transfer each way at ${cpu_rate} Mbit/s (atRate*Mbps: the rates reached)."
   echo
   echo "| transport | figure | Corridor | openconnect | Corridor/openconnect |"
   echo "|---|---|---|---|---|"
