@@ -46,8 +46,10 @@ public final class DataPoller {
     /**
      * Waits until a packet is readable on any of them, the CSTP socket takes data again (when {@code cstpBacklog}),
      * or a wakeup comes ({@link TunDevice#wakeup}).
+     *
+     * @return whether the CSTP socket has something to read: data, its end, or an error
      */
-    public void await(boolean cstpBacklog) throws OsException {
+    public boolean await(boolean cstpBacklog) throws OsException {
         pollFds.set(JAVA_SHORT, CSTP_OFFSET + 4, (short) (Libc.POLLIN | (cstpBacklog ? Libc.POLLOUT : 0)));
         while (true) {
             // Packets of a segment already read wait in the device, not in its fd: only look at the others then.
@@ -62,7 +64,8 @@ public final class DataPoller {
             if (pollFds.get(JAVA_SHORT, POLLFD_SIZE + 6) != 0) {
                 tun.pollable().drainWakeup();
             }
-            return;
+            // Anything but "writable" (POLLIN, POLLHUP, POLLERR) is for a read to find out.
+            return (pollFds.get(JAVA_SHORT, CSTP_OFFSET + 6) & ~Libc.POLLOUT) != 0;
         }
     }
 }

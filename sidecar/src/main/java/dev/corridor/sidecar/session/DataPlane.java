@@ -144,9 +144,13 @@ final class DataPlane {
 
     /**
      * The data thread: packets from the device go to the gateway, packets from DTLS and CSTP go to the device, in
-     * bounded batches, until nothing is pending anywhere; then it waits on all of them.
+     * bounded batches, until nothing is pending anywhere; then it waits on all of them. The device and DTLS are read
+     * in every round: a packet written into the device releases others there, and DTLS carries the data. CSTP is read
+     * only once the wait says it has something, and then until it is drained: while DTLS carries the data, a read of
+     * the idle connection in every round was a failed system call (and an unwrap) per batch.
      */
     private void dataLoop() {
+        boolean cstpReadable = true; // frames may have come in with the CONNECT response
         try {
             while (!end.isDone()) {
                 DtlsLink channel = dtls.isPresent() ? dtls.get().usableChannel() : null;
@@ -160,13 +164,18 @@ final class DataPlane {
                     if (channel != null) {
                         moved |= dtlsToDevice(channel) > 0;
                     }
-                    try {
-                        moved |= cstp.receivePending(fromCstp, Outbound.BATCH) > 0;
-                    } finally {
-                        fromCstp.flush();
+                    if (cstpReadable) {
+                        int received;
+                        try {
+                            received = cstp.receivePending(fromCstp, Outbound.BATCH);
+                        } finally {
+                            fromCstp.flush();
+                        }
+                        moved |= received > 0;
+                        cstpReadable = received == Outbound.BATCH; // fewer: it stopped at a read that found nothing
                     }
                 } while (moved && !end.isDone());
-                wait.await(channel, cstp.hasPendingOutput());
+                cstpReadable |= wait.await(channel, cstp.hasPendingOutput());
             }
         } catch (ProtocolException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.PROTOCOL_ERROR, e.getMessage()));

@@ -13,15 +13,17 @@ interface DataWait {
     /**
      * Waits until the device, the DTLS channel (when usable, else null) or CSTP has a packet, CSTP takes data again
      * (when {@code cstpBacklog}), or the device's {@link dev.corridor.sidecar.os.PacketDevice#wakeup} is called.
+     *
+     * @return whether CSTP has something to read (a frame, its end or an error): else the data thread leaves it be
      */
-    void await(DtlsLink dtls, boolean cstpBacklog) throws OsException;
+    boolean await(DtlsLink dtls, boolean cstpBacklog) throws OsException;
 
     /** Waits on the tun device, the DTLS socket and the CSTP socket at once. */
     static DataWait polling(TunDevice tun, TcpSocket cstp) {
         DataPoller poller = new DataPoller(tun, cstp);
         return (dtls, cstpBacklog) -> {
             poller.watchDtls(dtls instanceof DtlsChannel channel ? channel.socket() : null);
-            poller.await(cstpBacklog);
+            return poller.await(cstpBacklog);
         };
     }
 }

@@ -74,6 +74,28 @@ class DataPlaneTest {
     }
 
     @Test
+    void whileDtlsCarriesTheDataCstpIsReadOnlyWhenSomethingArrivesOnIt() throws Exception {
+        try (Pump pump = new Pump(OptionalInt.of(DTLS_MAX))) {
+            await().until(() -> pump.dtlsPath().state() == DtlsState.UP);
+            int readsBefore = pump.cstp.receiveCalls();
+            for (int i = 0; i < 20; i++) {
+                pump.device.send(Pump.outbound(100));
+                pump.dtls.orElseThrow().arrive(PacketType.DATA, Pump.inbound(60));
+            }
+            await().until(() -> pump.device.drained()
+                    && pump.dtls.orElseThrow().sent().size() == 20
+                    && pump.device.delivered().size() == 20);
+            assertThat(pump.cstp.receiveCalls())
+                    .as("no read of the idle CSTP connection for the DTLS traffic")
+                    .isEqualTo(readsBefore);
+
+            pump.cstp.arrive(PacketType.DATA, Pump.inbound(70));
+            await().until(() -> pump.device.delivered().size() == 21);
+            assertThat(pump.device.delivered().getLast()).isEqualTo(Pump.inbound(70));
+        }
+    }
+
+    @Test
     void aPacketBeyondACstpFrameIsDroppedAsOversizeNotCutShort() throws Exception {
         try (Pump pump = new Pump(OptionalInt.empty())) {
             pump.device.send(Pump.outbound(CstpFraming.MAX_PAYLOAD + 1));

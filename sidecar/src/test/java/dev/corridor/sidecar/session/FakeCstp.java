@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-process CSTP channel, as wireguard-go's {@code conn/bindtest}: the test plays the gateway, {@link #arrive
@@ -25,6 +26,7 @@ final class FakeCstp implements CstpLink {
     private final List<Packet> toGateway = new ArrayList<>();
     private volatile boolean full;
     private volatile boolean closed;
+    private final AtomicInteger receiveCalls = new AtomicInteger();
 
     FakeCstp(FakeWire wire) {
         this.wire = wire;
@@ -33,13 +35,18 @@ final class FakeCstp implements CstpLink {
     /** The gateway sends a packet. */
     void arrive(PacketType type, byte[] payload) {
         fromGateway.add(new Packet(type, payload.clone()));
-        wire.raise();
+        wire.raiseCstp();
     }
 
     /** The gateway closes the connection. */
     void hangUp() {
         closed = true;
-        wire.raise();
+        wire.raiseCstp();
+    }
+
+    /** How often the data plane has looked for frames from the gateway. */
+    int receiveCalls() {
+        return receiveCalls.get();
     }
 
     /** Refuses data from now on, as a connection whose waiting records fill it does. */
@@ -90,6 +97,7 @@ final class FakeCstp implements CstpLink {
 
     @Override
     public int receivePending(PacketReceiver receiver, int limit) throws IOException {
+        receiveCalls.incrementAndGet();
         int packets = 0;
         Packet packet;
         while (packets < limit && (packet = fromGateway.poll()) != null) {

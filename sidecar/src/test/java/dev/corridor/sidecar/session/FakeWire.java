@@ -9,22 +9,32 @@ import dev.corridor.sidecar.transport.dtls.DtlsLink;
  */
 final class FakeWire implements DataWait {
     private boolean raised;
+    private boolean cstpReadable;
 
     synchronized void raise() {
         raised = true;
         notifyAll();
     }
 
+    /** Raises the flag for something that arrived on CSTP, which the next wait then reports as readable. */
+    synchronized void raiseCstp() {
+        cstpReadable = true;
+        raise();
+    }
+
     @Override
-    public synchronized void await(DtlsLink dtls, boolean cstpBacklog) {
+    public synchronized boolean await(DtlsLink dtls, boolean cstpBacklog) {
         while (!raised) {
             try {
                 wait();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
             }
         }
         raised = false;
+        boolean readable = cstpReadable;
+        cstpReadable = false;
+        return readable;
     }
 }
