@@ -165,12 +165,7 @@ final class DataPlane {
                         moved |= dtlsToDevice(channel) > 0;
                     }
                     if (cstpReadable) {
-                        int received;
-                        try {
-                            received = cstp.receivePending(fromCstp, Outbound.BATCH);
-                        } finally {
-                            fromCstp.flush();
-                        }
+                        int received = cstpToDevice();
                         moved |= received > 0;
                         cstpReadable = received == Outbound.BATCH; // fewer: it stopped at a read that found nothing
                     }
@@ -196,6 +191,15 @@ final class DataPlane {
             return 0;
         } finally {
             fromDtls.flush();
+        }
+    }
+
+    /** Delivers up to a batch of frames from CSTP; a failing connection ends the session (the caller's catch). */
+    private int cstpToDevice() throws IOException {
+        try {
+            return cstp.receivePending(fromCstp, Outbound.BATCH);
+        } finally {
+            fromCstp.flush();
         }
     }
 

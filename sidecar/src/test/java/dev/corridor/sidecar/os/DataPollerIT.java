@@ -109,15 +109,15 @@ class DataPollerIT {
     @Test
     void aDatagramEndsTheWaitOnlyWhileItsSocketIsWatched() throws Exception {
         DataPoller poller = new DataPoller(tun, cstp);
-        try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            UdpSocket dtls = UdpSocket.connect((InetSocketAddress) peer.getLocalSocketAddress(), 1 << 16);
+        try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                UdpSocket dtls = UdpSocket.connect((InetSocketAddress) peer.getLocalSocketAddress(), 1 << 16);
+                UdpSocket next = UdpSocket.connect((InetSocketAddress) peer.getLocalSocketAddress(), 1 << 16)) {
             poller.watchDtls(dtls);
             poller.watchDtls(dtls); // unchanged: nothing to do
             answer(peer, dtls);
             assertThat(poller.await(false)).isFalse();
             dtls.close(); // a closed socket is forgotten without a failure
 
-            UdpSocket next = UdpSocket.connect((InetSocketAddress) peer.getLocalSocketAddress(), 1 << 16);
             poller.watchDtls(next);
             poller.watchDtls(null);
             answer(peer, next);
@@ -127,7 +127,6 @@ class DataPollerIT {
             assertThat(System.nanoTime() - started)
                     .as("a socket no longer watched does not end the wait")
                     .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
-            next.close();
         }
     }
 
