@@ -13,15 +13,21 @@ import javax.net.ssl.X509ExtendedTrustManager;
  */
 final class GatewayTrustManager extends X509ExtendedTrustManager {
     private final List<PublicKeyPin> pins;
-    private final List<X509ExtendedTrustManager> authorities;
+    private final List<Authority> authorities;
     private volatile X509Certificate refused;
     private volatile String refusal;
 
+    /** A set of CAs that validates the chain and the host name, as {@link X509ExtendedTrustManager} does on an engine. */
+    @FunctionalInterface
+    interface Authority {
+        void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException;
+    }
+
     /**
-     * @param authorities CA-based trust managers, each validating the chain and the host name; the certificate
-     *                    is accepted when any of them accepts it
+     * @param authorities asked in order until one accepts the certificate; when none does, the refusal gives the
+     *                    first one's reason
      */
-    GatewayTrustManager(List<PublicKeyPin> pins, List<X509ExtendedTrustManager> authorities) {
+    GatewayTrustManager(List<PublicKeyPin> pins, List<Authority> authorities) {
         this.pins = List.copyOf(pins);
         this.authorities = List.copyOf(authorities);
     }
@@ -36,16 +42,18 @@ final class GatewayTrustManager extends X509ExtendedTrustManager {
         if (pins.contains(PublicKeyPin.of(chain[0]))) {
             return;
         }
-        CertificateException last = null;
-        for (X509ExtendedTrustManager authority : authorities) {
+        CertificateException first = null;
+        for (Authority authority : authorities) {
             try {
                 authority.checkServerTrusted(chain, authType, engine);
                 return;
             } catch (CertificateException e) {
-                last = e;
+                if (first == null) {
+                    first = e;
+                }
             }
         }
-        String reason = last != null ? last.getMessage() : "it matches none of the pinned keys";
+        String reason = first != null ? first.getMessage() : "it matches none of the pinned keys";
         throw refuse(chain[0], reason);
     }
 

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayTrustTest {
     private static final String GATEWAY = "127.0.0.1";
     private static final TestCertificates.Authority CA = TestCertificates.Authority.create("Corridor Test CA");
+    private static final TestCertificates.Authority SYSTEM_CA = TestCertificates.Authority.create("A System CA");
 
     @TempDir
     Path dir;
@@ -87,6 +95,50 @@ class GatewayTrustTest {
         assertRefused(CA.issue(GATEWAY), new TrustPolicy(List.of(pinned.pin()), Optional.empty()));
     }
 
+    /**
+     * The system store is read only for a certificate the CA file refuses: with a CA file that accepts the gateway,
+     * the start never parses the system's ~150 certificates.
+     */
+    @Test
+    void aCaFileThatAcceptsTheGatewaySparesTheSystemStore() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        TlsConnector connector =
+                connector(new TrustPolicy(List.of(), Optional.of(caFile())), countingStore(SYSTEM_CA, reads));
+        assertAccepted(CA.issue(GATEWAY), connector);
+        assertAccepted(CA.issue(GATEWAY), connector);
+        assertThat(reads).as("system store reads").hasValue(0);
+    }
+
+    @Test
+    void aCertificateTheCaFileRefusesIsCheckedAgainstTheSystemStoreReadOnce() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        TlsConnector connector =
+                connector(new TrustPolicy(List.of(), Optional.of(caFile())), countingStore(SYSTEM_CA, reads));
+        assertAccepted(SYSTEM_CA.issue(GATEWAY), connector);
+        assertAccepted(SYSTEM_CA.issue(GATEWAY), connector);
+        assertThat(reads).as("system store reads").hasValue(1);
+    }
+
+    /** Refused by both, the refusal gives the CA file's reason (the host), not the system store's (the issuer). */
+    @Test
+    void refusedByTheCaFileAndTheSystemStoreTheCaFilesReasonIsGiven() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        TlsConnector connector =
+                connector(new TrustPolicy(List.of(), Optional.of(caFile())), countingStore(SYSTEM_CA, reads));
+        UntrustedCertificateException refused = assertRefused(CA.issue("vpn.elsewhere.test", "127.0.0.2"), connector);
+        assertThat(reads).as("system store reads").hasValue(1);
+        assertThat(refused.getMessage()).contains("127.0.0.1").doesNotContain("PKIX");
+    }
+
+    @Test
+    void aSystemStoreThatCannotBeReadRefusesTheCertificateSayingWhy() throws Exception {
+        TlsConnector connector = connector(TrustPolicy.systemDefault(), () -> {
+            throw new IllegalStateException("cannot load the trust store: keystore password was incorrect");
+        });
+        UntrustedCertificateException refused = assertRefused(CA.issue(GATEWAY), connector);
+        assertThat(refused.getMessage()).contains("cannot load the trust store: keystore password was incorrect");
+    }
+
     private Path caFile() {
         return CA.writePem(dir.resolve("ca.pem"));
     }
@@ -98,8 +150,12 @@ class GatewayTrustTest {
     }
 
     private void assertAccepted(TestCertificates.Identity identity, TrustPolicy policy) throws Exception {
+        assertAccepted(identity, connector(policy));
+    }
+
+    private void assertAccepted(TestCertificates.Identity identity, TlsConnector connector) throws Exception {
         LoopbackTlsServer server = serve(identity);
-        TlsConnection connection = connector(policy).connect(server.url());
+        TlsConnection connection = connector.connect(server.url());
         open.add(connection);
         assertThat(connection.session().getPeerCertificates()[0]).isEqualTo(identity.certificate());
         await().atMost(Duration.ofSeconds(10)).until(() -> server.handshakesCompleted() == 1);
@@ -107,8 +163,13 @@ class GatewayTrustTest {
 
     private UntrustedCertificateException assertRefused(TestCertificates.Identity identity, TrustPolicy policy)
             throws Exception {
+        return assertRefused(identity, connector(policy));
+    }
+
+    private UntrustedCertificateException assertRefused(TestCertificates.Identity identity, TlsConnector connector)
+            throws Exception {
         LoopbackTlsServer server = serve(identity);
-        Throwable thrown = catchThrowable(() -> open.add(connector(policy).connect(server.url())));
+        Throwable thrown = catchThrowable(() -> open.add(connector.connect(server.url())));
         assertThat(thrown)
                 .isInstanceOf(UntrustedCertificateException.class)
                 .hasMessageContaining("the gateway's certificate is not trusted");
@@ -120,5 +181,28 @@ class GatewayTrustTest {
 
     private static TlsConnector connector(TrustPolicy policy) {
         return new TlsConnector(policy, Duration.ofSeconds(10), Duration.ofSeconds(20));
+    }
+
+    private static TlsConnector connector(TrustPolicy policy, Supplier<X509ExtendedTrustManager> systemStore) {
+        return new TlsConnector(policy, Duration.ofSeconds(10), Duration.ofSeconds(20), false, systemStore);
+    }
+
+    /** A stand-in for the system store that trusts {@code authority} and counts how often it is read. */
+    private static Supplier<X509ExtendedTrustManager> countingStore(
+            TestCertificates.Authority authority, AtomicInteger reads) {
+        return () -> {
+            reads.incrementAndGet();
+            try {
+                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+                store.load(null, null);
+                store.setCertificateEntry("system", authority.certificate());
+                TrustManagerFactory factory =
+                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                factory.init(store);
+                return (X509ExtendedTrustManager) factory.getTrustManagers()[0];
+            } catch (GeneralSecurityException | IOException e) {
+                throw new IllegalStateException(e);
+            }
+        };
     }
 }
