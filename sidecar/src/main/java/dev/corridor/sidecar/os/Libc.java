@@ -125,23 +125,16 @@ final class Libc {
             "recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS),
             ERRNO_CAPTURE);
-    private static final MethodHandle RECVMMSG = downcall(
-            "recvmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), ERRNO_CAPTURE);
-    private static final MethodHandle SENDMMSG =
-            downcall("sendmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
     private static final MethodHandle GETSOCKOPT = downcall(
             "getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS),
             ERRNO_CAPTURE);
     private static final MethodHandle CONNECT =
             downcall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle MKDIR =
-            downcall("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
-    private static final MethodHandle MKNOD =
-            downcall("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), ERRNO_CAPTURE);
+    // Bound at start even so: a start looks for an earlier run's device, and its absence is an error with a text.
+    private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     private static final MethodHandle IF_NAMETOINDEX =
             downcall("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS), ERRNO_CAPTURE);
-    private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private Libc() {}
 
@@ -244,7 +237,7 @@ final class Libc {
     /** recvmmsg(2) without a timeout: the number of datagrams received, or -1 with errno set. */
     static int recvmmsg(int fd, MemorySegment messages, int count, int flags) {
         try {
-            return (int) RECVMMSG.invokeExact(STATE.get(), fd, messages, count, flags, MemorySegment.NULL);
+            return (int) Datagrams.RECVMMSG.invokeExact(STATE.get(), fd, messages, count, flags, MemorySegment.NULL);
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -253,7 +246,7 @@ final class Libc {
     /** sendmmsg(2): the number of datagrams sent, or -1 with errno set. */
     static int sendmmsg(int fd, MemorySegment messages, int count, int flags) {
         try {
-            return (int) SENDMMSG.invokeExact(STATE.get(), fd, messages, count, flags);
+            return (int) Datagrams.SENDMMSG.invokeExact(STATE.get(), fd, messages, count, flags);
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -267,7 +260,7 @@ final class Libc {
     static MemorySegment mapAnonymous(long size, Arena arena) {
         long address;
         try {
-            address = ((MemorySegment) Mapping.MMAP.invokeExact(
+            address = ((MemorySegment) Datagrams.MMAP.invokeExact(
                             STATE.get(),
                             MemorySegment.NULL,
                             size,
@@ -287,20 +280,37 @@ final class Libc {
 
     private static void unmap(MemorySegment segment, long size) {
         try {
-            int ignored = (int) Mapping.MUNMAP.invokeExact(STATE.get(), segment, size);
+            int ignored = (int) Datagrams.MUNMAP.invokeExact(STATE.get(), segment, size);
         } catch (Throwable t) {
             throw unchecked(t);
         }
     }
 
-    /** Bound on first use: only the DTLS channel maps memory, after the tunnel is up, so a start need not wait for it. */
-    private static final class Mapping {
+    // Each call shape bound costs the start several milliseconds of spun classes (docs/performance.md), so the calls a
+    // start to the first packet does not make are bound on first use, in holder classes.
+
+    /** The DTLS channel's batches and their receive room: bound after the tunnel is up, on the DTLS thread. */
+    private static final class Datagrams {
+        static final MethodHandle RECVMMSG = downcall(
+                "recvmmsg",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS),
+                ERRNO_CAPTURE);
+        static final MethodHandle SENDMMSG = downcall(
+                "sendmmsg", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO_CAPTURE);
         static final MethodHandle MMAP = downcall(
                 "mmap",
                 FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
                 ERRNO_CAPTURE);
         static final MethodHandle MUNMAP =
                 downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO_CAPTURE);
+    }
+
+    /** Only a pod without {@code /dev/net/tun} makes the node. */
+    private static final class DeviceNodes {
+        static final MethodHandle MKDIR =
+                downcall("mkdir", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), ERRNO_CAPTURE);
+        static final MethodHandle MKNOD =
+                downcall("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), ERRNO_CAPTURE);
     }
 
     /** Reads an int socket option; the value, or -1 with errno set. */
@@ -324,7 +334,7 @@ final class Libc {
 
     static int mkdir(MemorySegment path, int mode) {
         try {
-            return (int) MKDIR.invokeExact(STATE.get(), path, mode);
+            return (int) DeviceNodes.MKDIR.invokeExact(STATE.get(), path, mode);
         } catch (Throwable t) {
             throw unchecked(t);
         }
@@ -332,7 +342,7 @@ final class Libc {
 
     static int mknod(MemorySegment path, int mode, long device) {
         try {
-            return (int) MKNOD.invokeExact(STATE.get(), path, mode, device);
+            return (int) DeviceNodes.MKNOD.invokeExact(STATE.get(), path, mode, device);
         } catch (Throwable t) {
             throw unchecked(t);
         }
