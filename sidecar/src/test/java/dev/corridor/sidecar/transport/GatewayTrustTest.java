@@ -102,8 +102,7 @@ class GatewayTrustTest {
     @Test
     void aCaFileThatAcceptsTheGatewaySparesTheSystemStore() throws Exception {
         AtomicInteger reads = new AtomicInteger();
-        TlsConnector connector =
-                connector(new TrustPolicy(List.of(), Optional.of(caFile())), countingStore(SYSTEM_CA, reads));
+        TlsConnector connector = caFileThenSystemStore(reads);
         assertAccepted(CA.issue(GATEWAY), connector);
         assertAccepted(CA.issue(GATEWAY), connector);
         assertThat(reads).as("system store reads").hasValue(0);
@@ -112,8 +111,7 @@ class GatewayTrustTest {
     @Test
     void aCertificateTheCaFileRefusesIsCheckedAgainstTheSystemStoreReadOnce() throws Exception {
         AtomicInteger reads = new AtomicInteger();
-        TlsConnector connector =
-                connector(new TrustPolicy(List.of(), Optional.of(caFile())), countingStore(SYSTEM_CA, reads));
+        TlsConnector connector = caFileThenSystemStore(reads);
         assertAccepted(SYSTEM_CA.issue(GATEWAY), connector);
         assertAccepted(SYSTEM_CA.issue(GATEWAY), connector);
         assertThat(reads).as("system store reads").hasValue(1);
@@ -123,8 +121,7 @@ class GatewayTrustTest {
     @Test
     void refusedByTheCaFileAndTheSystemStoreTheCaFilesReasonIsGiven() throws Exception {
         AtomicInteger reads = new AtomicInteger();
-        TlsConnector connector =
-                connector(new TrustPolicy(List.of(), Optional.of(caFile())), countingStore(SYSTEM_CA, reads));
+        TlsConnector connector = caFileThenSystemStore(reads);
         UntrustedCertificateException refused = assertRefused(CA.issue("vpn.elsewhere.test", "127.0.0.2"), connector);
         assertThat(reads).as("system store reads").hasValue(1);
         assertThat(refused.getMessage()).contains("127.0.0.1").doesNotContain("PKIX");
@@ -187,15 +184,14 @@ class GatewayTrustTest {
         return new TlsConnector(policy, Duration.ofSeconds(10), Duration.ofSeconds(20), false, systemStore);
     }
 
-    /** A stand-in for the system store that trusts {@code authority} and counts how often it is read. */
-    private static Supplier<X509ExtendedTrustManager> countingStore(
-            TestCertificates.Authority authority, AtomicInteger reads) {
-        return () -> {
+    /** Trusts the CA file, then a stand-in for the system store that trusts {@code SYSTEM_CA} and counts its reads. */
+    private TlsConnector caFileThenSystemStore(AtomicInteger reads) {
+        return connector(new TrustPolicy(List.of(), Optional.of(caFile())), () -> {
             reads.incrementAndGet();
             try {
                 KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
                 store.load(null, null);
-                store.setCertificateEntry("system", authority.certificate());
+                store.setCertificateEntry("system", SYSTEM_CA.certificate());
                 TrustManagerFactory factory =
                         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 factory.init(store);
@@ -203,6 +199,6 @@ class GatewayTrustTest {
             } catch (GeneralSecurityException | IOException e) {
                 throw new IllegalStateException(e);
             }
-        };
+        });
     }
 }
