@@ -63,7 +63,6 @@ class EgressIT {
     static void start() throws Exception {
         lab = GatewayLab.start("coregr", "dpd = 2");
         client = NetworkNamespace.create("cor-egcli");
-        client.exec("ip", "link", "set", "lo", "up");
         veth("egc0", client.name(), CLIENT + "/24", "egp0", lab.podNamespace(), EGRESS + "/24");
         client.exec("ip", "addr", "add", STRANGER + "/24", "dev", "egc0");
         serveCorporateFile();
@@ -264,7 +263,6 @@ class EgressIT {
     void withTwoInstancesKillingOneLeavesTheOther() throws Exception {
         String node = lab.get("LAB_NODE_NS");
         try (NetworkNamespace second = NetworkNamespace.create("cor-egb")) {
-            second.exec("ip", "link", "set", "lo", "up");
             veth("egb0", second.name(), "172.31.0.2/24", "egbnode", node, "172.31.0.1/24");
             second.exec("ip", "route", "add", "default", "via", "172.31.0.1");
             lab.exec(lab.gatewayNamespace(), "ip", "route", "replace", "172.31.0.0/24", "via", "198.18.0.1");

@@ -33,12 +33,10 @@ record ScriptedLab(NetworkNamespace gatewaySide, NetworkNamespace podSide) imple
                 "hv-gw",
                 "netns",
                 gatewaySide.name());
-        gatewaySide.exec("ip", "link", "set", "lo", "up");
         gatewaySide.exec("ip", "addr", "add", GATEWAY.getHostAddress() + "/24", "dev", "hv-gw");
         gatewaySide.exec("ip", "link", "set", "hv-gw", "up");
         // No IPv6 in the pod: the kernel's own IPv6 chatter on vpn0 would add to the drop counts the tests read.
         podSide.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
-        podSide.exec("ip", "link", "set", "lo", "up");
         podSide.exec("ip", "addr", "add", "192.0.2.2/24", "dev", "hv-pod");
         podSide.exec("ip", "link", "set", "hv-pod", "up");
         podSide.exec("ip", "route", "add", "default", "via", GATEWAY.getHostAddress());

@@ -33,7 +33,6 @@ class DataPollerIT {
     @BeforeAll
     static void createNamespace() throws Exception {
         namespace = NetworkNamespace.create("cort-poll");
-        namespace.exec("ip", "link", "set", "lo", "up");
     }
 
     @AfterAll

@@ -34,7 +34,6 @@ class NetlinkIT {
     @BeforeAll
     static void createNamespace() throws Exception {
         namespace = NetworkNamespace.create("cort-nl");
-        namespace.exec("ip", "link", "set", "lo", "up");
         namespace.exec("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
         namespace.exec("ip", "addr", "add", "10.0.0.1/24", "dev", "veth0");
         namespace.exec("ip", "addr", "add", "fd00:10::1/64", "dev", "veth0", "nodad");

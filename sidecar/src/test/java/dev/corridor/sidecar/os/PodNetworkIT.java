@@ -30,7 +30,6 @@ class PodNetworkIT {
     @BeforeEach
     void createPod() throws Exception {
         pod = NetworkNamespace.create("cort-pn");
-        pod.exec("ip", "link", "set", "lo", "up");
         pod.exec("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "peer0");
         pod.exec("ip", "addr", "add", "172.31.0.2/24", "dev", "eth0");
         pod.exec("ip", "link", "set", "eth0", "up");

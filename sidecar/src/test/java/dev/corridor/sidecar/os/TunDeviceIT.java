@@ -42,7 +42,6 @@ class TunDeviceIT {
     @BeforeAll
     static void createNamespace() throws Exception {
         namespace = NetworkNamespace.create("cort-tun");
-        namespace.exec("ip", "link", "set", "lo", "up");
     }
 
     @AfterAll

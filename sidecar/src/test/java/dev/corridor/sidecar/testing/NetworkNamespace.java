@@ -79,8 +79,8 @@ public final class NetworkNamespace implements AutoCloseable {
     }
 
     /**
-     * Creates the namespace, named {@code base} and this run's suffix (deleting a leftover of that name first), and its
-     * thread; namespaces that a run killed on the spot left behind are removed first. Keep bases short and unique per
+     * Creates the namespace, named {@code base} and this run's suffix (deleting a leftover of that name first), with its
+     * loopback up, and its thread; namespaces that a run killed on the spot left behind are removed first. Keep bases short and unique per
      * test class, e.g. {@code cort-tun}: at most 12 characters of a-z, 0-9 and '-'. {@link #name()} is the full name.
      */
     public static NetworkNamespace create(String base) throws IOException, InterruptedException {
@@ -95,7 +95,9 @@ public final class NetworkNamespace implements AutoCloseable {
         Commands.run("ip", "netns", "add", name);
         NetworkNamespace namespace = new NetworkNamespace(name, true);
         Runtime.getRuntime().addShutdownHook(namespace.cleanup);
-        return namespace.enter();
+        namespace.enter();
+        namespace.exec("ip", "link", "set", "lo", "up");
+        return namespace;
     }
 
     /** Enters a namespace that something else created (e.g. the gateway lab); {@link #close()} leaves it in place. */
