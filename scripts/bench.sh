@@ -7,6 +7,8 @@
 # from process start to the first packet through the tunnel; over DTLS (PSK-NEGOTIATE), over Cisco's DTLS 0.9 with
 # AES256-SHA (both clients forced to it: --dtls-ciphers AES256-SHA --dtls12-ciphers ""), and over CSTP only (--no-dtls
 # for both).
+# Beside them, the JVM's floor (scripts/bench/JvmFloor.java): the time and memory of a Java program that only opens one
+# TLS connection to the gateway, below which no client on this JVM can go.
 # Not part of the test suite. Writes bench-results/bench-<time>.json and bench-results/latest.{json,md}.
 #
 # DNS: the forwarder (--dns-listen) beside the servers it forwards to, queried directly from the pod, at a fixed rate
@@ -349,8 +351,39 @@ dns_bench() {
   corridor_args_extra=()
 }
 
+# The JVM's floor (scripts/bench/JvmFloor.java): one TLS connection to the gateway and one HTTP answer, with the
+# sidecar's JVM options and an AOT cache of its own, recorded here against this lab's gateway (which only favours
+# it). No Java client gets its first packet sooner or holds less: login, CONNECT, the tun device and DTLS come after.
+floor_dir=$results/jvm-floor
+prepare_jvm_floor() {
+  echo "bench: the JVM's floor, compiled and its AOT cache recorded" >&2
+  rm -rf "$floor_dir"
+  # A jar: an AOT cache takes no class directory on its class path.
+  "$JAVA_HOME/bin/javac" -d "$floor_dir/classes" "$corridor_root/scripts/bench/JvmFloor.java"
+  "$JAVA_HOME/bin/jar" --create --file "$floor_dir/floor.jar" -C "$floor_dir/classes" .
+  in_pod "$JAVA_HOME/bin/java" "@$corridor_root/sidecar/jvm.options" "-XX:AOTCacheOutput=$floor_dir/floor.aot" \
+    -cp "$floor_dir/floor.jar" JvmFloor "$LAB_GATEWAY_URL" "$LAB_CA" >&2
+}
+
+# measure_jvm_floor: one line of JSON, the time from start to the gateway's answer and the resident memory after it
+measure_jvm_floor() {
+  local floor=("$JAVA_HOME/bin/java" "@$corridor_root/sidecar/jvm.options" "-XX:AOTCache=$floor_dir/floor.aot" \
+    -cp "$floor_dir/floor.jar" JvmFloor "$LAB_GATEWAY_URL" "$LAB_CA") started answer_ms rss
+  started=$(now_ns)
+  in_pod "${floor[@]}" >/dev/null
+  answer_ms=$(( ($(now_ns) - started) / 1000000 ))
+  ip netns exec "$LAB_POD_NS" "${floor[@]}" 2000 >/dev/null &
+  client_pid=$!
+  sleep 1.5
+  rss=$(rss_kb)
+  wait "$client_pid"
+  client_pid=""
+  jq -nc --argjson answerMs "$answer_ms" --argjson rssKb "$rss" '{floor: $ARGS.named}'
+}
+
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 train_aot_cache
+prepare_jvm_floor
 samples=$results/samples.jsonl
 : >"$samples"
 for transport in $transports; do
@@ -362,6 +395,10 @@ for transport in $transports; do
   done
 done
 
+for round in $(seq "$rounds"); do
+  echo "bench: the JVM's floor, round $round/$rounds" >&2
+  measure_jvm_floor
+done | tee "$results/floor.jsonl" >&2
 echo "bench: DNS, directly and through the forwarder" >&2
 dns_bench | tee "$results/dns.jsonl" >&2
 echo "bench: shared egress, directly and through a forward" >&2
@@ -370,7 +407,8 @@ egress_bench | tee "$results/egress.jsonl" >&2
 machine=$(printf '%s, %s cores, %s GiB, kernel %s' "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(nproc)" \
   "$(awk '/MemTotal/ {printf "%d", $2 / 1048576 + 0.5}' /proc/meminfo)" "$(uname -r)")
 jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --argjson seconds "$seconds" --argjson cpuRate "$cpu_rate" \
-  --argjson uncachedFirstPacketMs "$uncached_first_packet_ms" --slurpfile dns "$results/dns.jsonl" '
+  --argjson uncachedFirstPacketMs "$uncached_first_packet_ms" --slurpfile dns "$results/dns.jsonl" \
+  --slurpfile floor "$results/floor.jsonl" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def metrics: ["upMbps", "downMbps", "pingP50Ms", "pingP99Ms", "rssRestKb", "rssLoadKb", "privateKb", "cpuSeconds", "cpuSecondsAtRate", "atRateUpMbps", "atRateDownMbps", "firstPacketMs"];
   {date: $date, machine: $machine, rounds: $rounds, secondsPerTransfer: $seconds, cpuRateMbps: $cpuRate,
@@ -380,6 +418,7 @@ jq -s --arg date "$stamp" --arg machine "$machine" --argjson rounds "$rounds" --
        corridor: ([$runs[] | select(.client == "corridor") | .[$m]] | median),
        openconnect: ([$runs[] | select(.client == "openconnect") | .[$m]] | median)}
        | .ratio = (if .openconnect == 0 then null else (.corridor / .openconnect * 100 | round / 100) end)))})),
+   jvmFloor: {answerMs: ([$floor[].floor.answerMs] | median), rssKb: ([$floor[].floor.rssKb] | median)},
    dns: {queries: [$dns[] | select(.server)], corridorMemory: ([$dns[] | select(.memory)][0].memory)},
    samples: .}' "$samples" >"$results/bench-${stamp//:/}.json"
 cp "$results/bench-${stamp//:/}.json" "$results/latest.json"
@@ -394,6 +433,10 @@ cp "$results/bench-${stamp//:/}.json" "$results/latest.json"
     "| \($t) | \(.metric) | \(.corridor) | \(.openconnect) | \(.ratio // "-") |"' "$results/latest.json"
   echo
   echo "Corridor without an AOT cache: first packet after $(jq .corridorUncachedFirstPacketMs "$results/latest.json") ms."
+  echo
+  echo "The JVM's floor (scripts/bench/JvmFloor.java: one TLS connection to the gateway and one HTTP answer, with" \
+    "sidecar/jvm.options and an AOT cache of its own; median of $rounds): the answer $(jq .jvmFloor.answerMs "$results/latest.json") ms" \
+    "after the start, $(jq .jvmFloor.rssKb "$results/latest.json") kB resident after it."
   echo
   echo "DNS from the pod, ${seconds} s per row; 127.0.0.1 is Corridor's forwarder (rate 0: as fast as answers come):"
   echo
