@@ -12,9 +12,11 @@ import javax.crypto.spec.SecretKeySpec;
  * padding). The MAC covers the epoch and sequence, type, version 01 00, plaintext length and the plaintext; the
  * padding is TLS's (n+1 bytes of value n).
  *
- * <p>In place without allocation: the JDK's CBC cipher copies its input when the output overlaps it closer than two
- * blocks, so a record is encrypted 32 bytes in front of its plaintext, and decrypted 32 bytes in front of its
- * ciphertext. One cipher per direction runs for the whole connection, never re-initialised: each record is
+ * <p>Without allocation per record. A record is sealed in place: the JDK's CBC cipher copies its input when the output
+ * overlaps it closer than two blocks, so it is encrypted 32 bytes in front of its plaintext. It is opened through an
+ * array of the opener's own: C2 runs CBC decryption as its intrinsic, many blocks at once, only from one array into
+ * another (in place it takes the block-by-block Java loop), and the plaintext is then copied back where its
+ * ciphertext was. One cipher per direction runs for the whole connection, never re-initialised: each record is
  * encrypted as (R | plaintext | MAC | padding) chaining on from the last block, so the first cipher block,
  * E(R xor last block), is the record's explicit IV (RFC 4346 6.2.3.2, option 2(b)); R is unique and secret (the
  * sequence and a random value). Decrypting (IV | ciphertext) the same way yields one block of garbage, then the
@@ -33,10 +35,10 @@ final class CbcRecordLayer extends DtlsRecordLayer {
     static final int PREFIX = HEADER_LENGTH + BLOCK + SHIFT;
     /** Free bytes a sealer needs after a plaintext: the MAC and at most a block of padding. */
     static final int MAX_SUFFIX = HmacSha1.LENGTH + BLOCK;
-    /** Free bytes an opener needs before a record: it decrypts into them. */
-    static final int OPEN_ROOM = SHIFT - HEADER_LENGTH;
     /** The shortest record: header, IV, and two blocks (20 bytes of MAC and at least one of padding). */
     static final int MIN_RECORD = HEADER_LENGTH + BLOCK + 2 * BLOCK;
+    /** The longest record body TLS 1.1 allows (RFC 4346 6.2.3: 2^14 + 2048); a longer one is dropped. */
+    static final int MAX_BODY = (1 << 14) + 2048;
     /** TLS padding is at most 255 + 1 bytes: the span checked, whatever the padding says. */
     private static final int MAX_PADDING = 256;
 
@@ -132,6 +134,8 @@ final class CbcRecordLayer extends DtlsRecordLayer {
         private final HmacSha1 mac = new HmacSha1(keys.readMacKey);
         private final byte[] header = new byte[HEADER_LENGTH];
         private final byte[] expected = new byte[HmacSha1.LENGTH];
+        /** Where a record is decrypted: see the class comment. */
+        private final byte[] decrypted = new byte[MAX_BODY];
 
         private CbcOpener() throws GeneralSecurityException {
             cipher.init(Cipher.DECRYPT_MODE, readKey, randomIv());
@@ -140,29 +144,28 @@ final class CbcRecordLayer extends DtlsRecordLayer {
         @Override
         boolean unprotect(byte[] buf, int off, int length) {
             int body = length - HEADER_LENGTH;
-            if (length < MIN_RECORD || (body & (BLOCK - 1)) != 0) {
+            if (length < MIN_RECORD || body > MAX_BODY || (body & (BLOCK - 1)) != 0) {
                 return false;
             }
-            System.arraycopy(buf, off, header, 0, HEADER_LENGTH); // decrypting overwrites it
-            int out = off + HEADER_LENGTH - SHIFT;
+            System.arraycopy(buf, off, header, 0, HEADER_LENGTH);
             try {
-                if (cipher.update(buf, off + HEADER_LENGTH, body, buf, out) != body) {
+                if (cipher.update(buf, off + HEADER_LENGTH, body, decrypted, 0) != body) {
                     throw new IllegalStateException("AES-CBC held back part of a record");
                 }
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES-CBC is unavailable", e);
             }
-            int plain = out + BLOCK; // after the block the IV decrypted to
+            int plain = BLOCK; // after the block the IV decrypted to
             int total = body - BLOCK; // plaintext, MAC and padding
             int last = plain + total - 1;
 
             // Padding: n + 1 bytes of value n, n + 1 + 20 <= total; checked over the same span whatever n says.
-            int padding = buf[last] & 0xff;
+            int padding = decrypted[last] & 0xff;
             int bad = (total - HmacSha1.LENGTH - 1 - padding) >> 31;
             int span = Math.min(MAX_PADDING, total);
             for (int i = 0; i < span; i++) {
                 int inPadding = (i - padding - 1) >> 31; // -1 while i <= padding
-                bad |= inPadding & ((buf[last - i] & 0xff) ^ padding);
+                bad |= inPadding & ((decrypted[last - i] & 0xff) ^ padding);
             }
             int goodPadding = ~((bad | -bad) >> 31); // -1 when the padding is right, else 0
             int longest = total - HmacSha1.LENGTH - 1;
@@ -172,7 +175,7 @@ final class CbcRecordLayer extends DtlsRecordLayer {
             header[11] = (byte) (dataLength >>> 8);
             header[12] = (byte) dataLength;
             pseudoHeaderFrom(header);
-            mac.mac(header, buf, plain, dataLength, expected, 0);
+            mac.mac(header, decrypted, plain, dataLength, expected, 0);
             mac.burn(HmacSha1.innerCompressions(longest) - HmacSha1.innerCompressions(dataLength));
 
             // Compared over every place the received MAC could start, so where it is shows in no timing.
@@ -180,10 +183,13 @@ final class CbcRecordLayer extends DtlsRecordLayer {
             for (int i = Math.max(0, longest - MAX_PADDING + 1); i < total; i++) {
                 int index = i - dataLength;
                 int inMac = ~(index >> 31) & ((index - HmacSha1.LENGTH) >> 31);
-                difference |= inMac & ((buf[plain + i] ^ expected[index & inMac]) & 0xff);
+                difference |= inMac & ((decrypted[plain + i] ^ expected[index & inMac]) & 0xff);
             }
             int goodMac = ~((difference | -difference) >> 31);
-            plaintextOffset = plain;
+
+            // Back where its ciphertext was, as many bytes whatever the padding said.
+            plaintextOffset = off + HEADER_LENGTH + BLOCK;
+            System.arraycopy(decrypted, plain, buf, plaintextOffset, longest);
             plaintextLength = dataLength;
             return (goodPadding & goodMac) != 0;
         }

@@ -60,7 +60,7 @@ final class Dtls09Handshake {
     private final DtlsSuite suite;
     private final byte[] clientRandom = new byte[32];
     private final ByteArrayOutputStream transcript = new ByteArrayOutputStream();
-    private final byte[] buf = new byte[DtlsRecordLayer.OPEN_ROOM + 2048 + DtlsRecordLayer.MAX_SUFFIX];
+    private final byte[] buf = new byte[2048 + DtlsRecordLayer.MAX_SUFFIX];
     private byte[] cookie = new byte[0];
     private int helloVerifyRequests;
     private int messageSeq;
@@ -110,9 +110,9 @@ final class Dtls09Handshake {
             long waitMillis = Math.max(1, Math.min(retransmitAt, deadline) - now) / 1_000_000 + 1;
             int received;
             try {
-                received = socket.receive(buf, DtlsRecordLayer.OPEN_ROOM, 2048);
+                received = socket.receive(buf, 0, 2048);
                 if (received == 0 && socket.awaitReadable(waitMillis)) {
-                    received = socket.receive(buf, DtlsRecordLayer.OPEN_ROOM, 2048);
+                    received = socket.receive(buf, 0, 2048);
                 }
             } catch (OsException e) {
                 throw new IOException(e.getMessage(), e);
@@ -125,7 +125,7 @@ final class Dtls09Handshake {
                 }
                 continue;
             }
-            byte[] clientFlight = readDatagram(DtlsRecordLayer.OPEN_ROOM, DtlsRecordLayer.OPEN_ROOM + received);
+            byte[] clientFlight = readDatagram(0, received);
             if (clientFlight != null) {
                 send(clientFlight);
                 return new DtlsChannel(

@@ -38,8 +38,8 @@ public final class DtlsChannel implements DtlsLink {
     private final DtlsRecordLayer.Opener opener;
     private final DatagramBatch outgoing = new DatagramBatch();
     private final DatagramBatch incoming = new DatagramBatch();
-    /** Room for one received datagram, where its records are opened in place (CBC opens into the bytes before it). */
-    private final byte[] inbound = new byte[DtlsRecordLayer.OPEN_ROOM + DatagramBatch.SLOT];
+    /** Room for one received datagram, where its records are opened in place. */
+    private final byte[] inbound = new byte[DatagramBatch.SLOT];
     /** Set by {@link #close}; guarded by this, as control packets are sealed under it. */
     private boolean closed;
 
@@ -162,8 +162,8 @@ public final class DtlsChannel implements DtlsLink {
                         receiver.onRejectedRecord();
                         continue;
                     }
-                    incoming.copyDatagram(inbound, DtlsRecordLayer.OPEN_ROOM);
-                    openRecords(receiver, DtlsRecordLayer.OPEN_ROOM, DtlsRecordLayer.OPEN_ROOM + datagram);
+                    incoming.copyDatagram(inbound, 0);
+                    openRecords(receiver, 0, datagram);
                 }
                 datagrams += received;
                 if (received < DatagramBatch.CAPACITY) {

@@ -25,8 +25,6 @@ abstract sealed class DtlsRecordLayer permits GcmRecordLayer, CbcRecordLayer {
     static final int MAX_PREFIX = Math.max(GcmRecordLayer.PREFIX, CbcRecordLayer.PREFIX);
     /** The most free bytes any layer needs after a plaintext it seals. */
     static final int MAX_SUFFIX = Math.max(GcmRecordLayer.TAG_LENGTH, CbcRecordLayer.MAX_SUFFIX);
-    /** Free bytes a received datagram needs in front of it: CBC opens a record into the bytes before it. */
-    static final int OPEN_ROOM = CbcRecordLayer.OPEN_ROOM;
 
     final DtlsKeys keys;
     final int versionMajor;

@@ -137,6 +137,43 @@ class CbcRecordLayerTest {
         assertThat(open(opener, genuine)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
     }
 
+    /** The channel puts a datagram at the start of its buffer: opening writes nothing outside the record's own bytes. */
+    @Test
+    void aRecordOpensWithinItsOwnBytes() throws Exception {
+        DtlsRecordLayer.Opener opener = clientSide.opener();
+        byte[] packet = bytes(1000, 5);
+        byte[] record = gateway.seal(23, packet, 7);
+        assertThat(Dtls09FixtureTest.open(record, opener, DtlsRecordLayer.Outcome.DATA))
+                .as("a record filling its array from the first byte")
+                .isEqualTo(packet);
+
+        byte[] buf = new byte[64 + record.length + 64];
+        Arrays.fill(buf, (byte) 0x5a);
+        byte[] second = gateway.seal(23, packet, 7);
+        System.arraycopy(second, 0, buf, 64, second.length);
+        assertThat(opener.open(buf, 64, second.length)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        assertThat(Arrays.copyOfRange(buf, opener.plaintextOffset(), opener.plaintextOffset() + packet.length))
+                .isEqualTo(packet);
+        assertThat(opener.plaintextOffset()).isBetween(64, 64 + second.length - packet.length);
+        byte[] untouched = new byte[64];
+        Arrays.fill(untouched, (byte) 0x5a);
+        assertThat(Arrays.copyOfRange(buf, 0, 64)).as("before the record").isEqualTo(untouched);
+        assertThat(Arrays.copyOfRange(buf, 64 + second.length, buf.length))
+                .as("after it")
+                .isEqualTo(untouched);
+    }
+
+    /** RFC 4346 6.2.3: a TLS 1.1 record body holds at most 2^14 + 2048 bytes; a longer one is dropped, even if genuine. */
+    @Test
+    void aRecordLongerThanTls11AllowsIsDropped() throws Exception {
+        DtlsRecordLayer.Opener opener = clientSide.opener();
+        byte[] longest = gateway.seal(23, bytes(18_384, 3), 12); // body: 16 + 18,384 + 20 + 12 = 18,432
+        assertThat(longest.length - DtlsRecordLayer.HEADER_LENGTH).isEqualTo(CbcRecordLayer.MAX_BODY);
+        assertThat(open(opener, longest)).isEqualTo(DtlsRecordLayer.Outcome.DATA);
+        byte[] tooLong = gateway.seal(23, bytes(18_400, 3), 12);
+        assertThat(open(opener, tooLong)).isEqualTo(DtlsRecordLayer.Outcome.DROPPED);
+    }
+
     @Test
     void aReplayAndAnotherVersionAreDropped() throws Exception {
         DtlsRecordLayer.Opener opener = clientSide.opener();
@@ -181,20 +218,16 @@ class CbcRecordLayerTest {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         DtlsRecordLayer.Sealer sealer = clientSide.sealer();
         DtlsRecordLayer.Opener opener = gatewaySide.opener();
-        byte[] buf =
-                new byte[DtlsRecordLayer.OPEN_ROOM + DtlsRecordLayer.MAX_PREFIX + 1400 + DtlsRecordLayer.MAX_SUFFIX];
+        byte[] buf = new byte[DtlsRecordLayer.MAX_PREFIX + 1400 + DtlsRecordLayer.MAX_SUFFIX];
         byte[] packet = bytes(1400, 9);
         for (int round = 0; round < 3; round++) {
             int records = 20_000;
             long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < records; i++) {
-                int off = DtlsRecordLayer.OPEN_ROOM + DtlsRecordLayer.MAX_PREFIX;
+                int off = DtlsRecordLayer.MAX_PREFIX;
                 System.arraycopy(packet, 0, buf, off, packet.length);
                 int start = sealer.seal(buf, off, packet.length);
                 int length = clientSide.sealedLength(packet.length);
-                if (start < DtlsRecordLayer.OPEN_ROOM) {
-                    throw new AssertionError("no room to open in place");
-                }
                 if (opener.open(buf, start, length) != DtlsRecordLayer.Outcome.DATA
                         || opener.plaintextLength() != packet.length
                         || buf[opener.plaintextOffset() + 1399] != packet[1399]) {
@@ -211,9 +244,7 @@ class CbcRecordLayerTest {
     }
 
     private static DtlsRecordLayer.Outcome open(DtlsRecordLayer.Opener opener, byte[] record) {
-        byte[] buf = new byte[DtlsRecordLayer.OPEN_ROOM + record.length];
-        System.arraycopy(record, 0, buf, DtlsRecordLayer.OPEN_ROOM, record.length);
-        return opener.open(buf, DtlsRecordLayer.OPEN_ROOM, record.length);
+        return opener.open(record.clone(), 0, record.length);
     }
 
     private static byte[] seal(DtlsRecordLayer.Sealer sealer, byte[] packet) throws Exception {

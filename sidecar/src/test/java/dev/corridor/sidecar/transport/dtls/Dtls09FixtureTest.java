@@ -126,11 +126,9 @@ class Dtls09FixtureTest {
 
     /** Opens one whole-record datagram where the channel would (with room before it) and returns the plaintext. */
     static byte[] open(byte[] record, DtlsRecordLayer.Opener opener, DtlsRecordLayer.Outcome expected) {
-        byte[] buf = new byte[DtlsRecordLayer.OPEN_ROOM + record.length];
-        System.arraycopy(record, 0, buf, DtlsRecordLayer.OPEN_ROOM, record.length);
-        assertThat(DtlsRecordLayer.recordLength(buf, DtlsRecordLayer.OPEN_ROOM, record.length))
-                .isEqualTo(record.length);
-        assertThat(opener.open(buf, DtlsRecordLayer.OPEN_ROOM, record.length)).isEqualTo(expected);
+        byte[] buf = record.clone();
+        assertThat(DtlsRecordLayer.recordLength(buf, 0, record.length)).isEqualTo(record.length);
+        assertThat(opener.open(buf, 0, record.length)).isEqualTo(expected);
         return Arrays.copyOfRange(buf, opener.plaintextOffset(), opener.plaintextOffset() + opener.plaintextLength());
     }
 
