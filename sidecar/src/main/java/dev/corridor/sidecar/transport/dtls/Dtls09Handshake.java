@@ -1,5 +1,6 @@
 package dev.corridor.sidecar.transport.dtls;
 
+import dev.corridor.sidecar.os.DatagramBatch;
 import dev.corridor.sidecar.os.OsException;
 import dev.corridor.sidecar.os.UdpSocket;
 import java.io.ByteArrayOutputStream;
@@ -60,7 +61,9 @@ final class Dtls09Handshake {
     private final DtlsSuite suite;
     private final byte[] clientRandom = new byte[32];
     private final ByteArrayOutputStream transcript = new ByteArrayOutputStream();
-    private final byte[] buf = new byte[2048 + DtlsRecordLayer.MAX_SUFFIX];
+    /** One received datagram, as large as the data channel takes; its records are opened in place. */
+    private final byte[] buf = new byte[DatagramBatch.SLOT];
+
     private byte[] cookie = new byte[0];
     private int helloVerifyRequests;
     private int messageSeq;
@@ -110,9 +113,9 @@ final class Dtls09Handshake {
             long waitMillis = Math.max(1, Math.min(retransmitAt, deadline) - now) / 1_000_000 + 1;
             int received;
             try {
-                received = socket.receive(buf, 0, 2048);
+                received = socket.receive(buf, 0, buf.length);
                 if (received == 0 && socket.awaitReadable(waitMillis)) {
-                    received = socket.receive(buf, 0, 2048);
+                    received = socket.receive(buf, 0, buf.length);
                 }
             } catch (OsException e) {
                 throw new IOException(e.getMessage(), e);
