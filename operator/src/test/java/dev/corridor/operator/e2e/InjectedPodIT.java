@@ -55,10 +55,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The pod the webhook produces, run for real. The VpnTunnel and what it refers to live on the mock API server; the
@@ -68,6 +70,7 @@ import org.junit.jupiter.api.Test;
  * does, and ends it as the kubelet does. The gateway is the lab's real ocserv.
  */
 @EnableKubernetesMockClient(crud = true)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class InjectedPodIT {
     private static final String NAMESPACE = "apps";
     private static final String IMAGE = "registry.example.test/corridor-sidecar:e2e";

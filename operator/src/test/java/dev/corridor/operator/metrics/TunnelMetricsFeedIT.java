@@ -22,10 +22,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The tunnel series follow the VpnTunnels' statuses in the API server, and /metrics serves them. */
 @EnableKubernetesMockClient(crud = true)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class TunnelMetricsFeedIT {
     KubernetesClient client;
 

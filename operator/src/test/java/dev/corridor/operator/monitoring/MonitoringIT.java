@@ -47,6 +47,7 @@ import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The alerts and the dashboard against what Corridor really exports, through a real Prometheus. The real sidecar
@@ -59,6 +60,7 @@ import org.junit.jupiter.api.Test;
  * honor_labels as its ServiceMonitor does.
  */
 @EnableKubernetesMockClient(crud = true)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
 class MonitoringIT {
     private static final String TUNNEL = "corp-vpn";
     private static final String POD = "billing-7c9d8-x2x4z";

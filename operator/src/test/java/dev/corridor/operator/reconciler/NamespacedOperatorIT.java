@@ -24,7 +24,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The namespaced mode (chart value watchNamespaces): the operator reconciles the tunnels of the listed namespaces
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * let it read nothing there.
  */
 @EnableKubernetesMockClient(crud = true)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class NamespacedOperatorIT {
     private static final InjectionSettings INJECTION = new InjectionSettings(
             "corridor/sidecar:test",

@@ -34,15 +34,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The reconciler on Fabric8's mock API server in CRUD mode, with the generated CRD loaded. The mock runs no
  * controllers: the test plays kubelet (pod status) and the sidecars (a real /status over HTTP on loopback).
  */
 @EnableKubernetesMockClient(crud = true)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class VpnTunnelReconcilerIT {
     private static final Duration RESYNC = Duration.ofSeconds(1);
     private static final InjectionSettings INJECTION = new InjectionSettings(

@@ -34,10 +34,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The serving certificate changes under a running webhook: renewed by the operator, or re-mounted by cert-manager. */
 @EnableKubernetesMockClient(crud = true)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class CertificateRotationIT {
     private static final WebhookSettings SETTINGS = new WebhookSettings(
             0,

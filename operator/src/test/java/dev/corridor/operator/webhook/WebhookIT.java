@@ -34,15 +34,18 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The webhook as the API server meets it: real HTTPS with the certificate the operator made and published, and
  * AdmissionReviews for varied pods. Each returned JSONPatch is applied to the pod that was sent, and the result checked.
  */
 @EnableKubernetesMockClient(crud = true)
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
 class WebhookIT {
     static final String OPERATOR_NAMESPACE = RunningWebhook.OPERATOR_NAMESPACE;
     static final String SERVICE_DNS = "corridor-webhook.corridor.svc";

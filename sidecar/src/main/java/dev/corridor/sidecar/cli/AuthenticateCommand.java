@@ -54,7 +54,8 @@ import picocli.CommandLine.Spec;
         },
         parameterListHeading = "%nARGUMENTS%n",
         optionListHeading = "%nOPTIONS%n",
-        mixinStandardHelpOptions = true)
+        mixinStandardHelpOptions = true,
+        versionProvider = CorridorCommand.Version.class)
 final class AuthenticateCommand implements Callable<Integer> {
     /** An hour: no login in a browser takes longer, and the gateway's login state would have expired by then. */
     static final int MAX_SSO_TIMEOUT_SECONDS = 3600;

@@ -79,9 +79,10 @@ import sun.misc.Signal;
             "EXAMPLES",
             "  echo \"$PASSWORD\" | corridor-sidecar connect -u alice --passwd-on-stdin \\",
             "      --servercert pin-sha256:Hl8U...= https://vpn.example.com/",
-            "  corridor-sidecar connect --config /etc/corridor/corridor.yaml"
+            "  corridor-sidecar connect --config /etc/corridor/config/corridor.yaml"
         },
-        mixinStandardHelpOptions = true)
+        mixinStandardHelpOptions = true,
+        versionProvider = CorridorCommand.Version.class)
 final class ConnectCommand implements Callable<Integer> {
     private static final Logger LOG = System.getLogger(ConnectCommand.class.getName());
 

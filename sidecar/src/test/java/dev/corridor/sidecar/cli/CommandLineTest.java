@@ -35,6 +35,15 @@ class CommandLineTest {
     }
 
     @Test
+    void everyCommandPrintsTheVersion() {
+        for (String[] args : new String[][] {{"-V"}, {"connect", "-V"}, {"authenticate", "--version"}}) {
+            Result result = run(args);
+            assertThat(result.code).isZero();
+            assertThat(result.out).startsWith("corridor-sidecar ");
+        }
+    }
+
+    @Test
     void badConfigurationExitsWithTwoAndSaysWhy() {
         Result result = run("connect", "--base-mtu", "12", "https://vpn.corp.test/");
         assertThat(result.code).isEqualTo(2);
