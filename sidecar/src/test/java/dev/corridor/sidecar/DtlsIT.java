@@ -10,7 +10,6 @@ import dev.corridor.sidecar.testing.NetworkNamespace;
 import dev.corridor.sidecar.testing.SidecarProcess;
 import dev.corridor.sidecar.testing.Snmp;
 import dev.corridor.sidecar.testing.TcpTransfer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -321,11 +320,15 @@ class DtlsIT {
         }
     }
 
+    /**
+     * With one CPU, as in a pod limited to one: every virtual thread (the HTTP probes among them) shares one carrier,
+     * which the DTLS handshake's waits for a blocked answer must not hold.
+     */
     @Test
     void blockedUdpFallsBackToCstpAndDtlsReturnsWhenTheBlockIsLifted() throws Exception {
         try (GatewayLab lab = GatewayLab.start("corudp")) {
             Firewall block = Firewall.onInput(lab.gatewayNamespace(), "corridor_udp", "udp dport 443 drop");
-            try (SidecarProcess sidecar = connect(lab)) {
+            try (SidecarProcess sidecar = connect(lab, List.of("-XX:ActiveProcessorCount=1"))) {
                 long started = System.nanoTime();
                 sidecar.awaitReady(READY);
                 assertThat(Duration.ofNanos(System.nanoTime() - started))
@@ -334,6 +337,12 @@ class DtlsIT {
                 assertThat(lab.exec(lab.podNamespace(), "ping", "-c", "2", "-W", "2", lab.get("LAB_CORP_HOST_1")))
                         .contains("2 received");
                 assertThat(sidecar.status().path("transport").asText()).isEqualTo("cstp");
+                for (int probe = 0; probe < 20; probe++) { // through the handshake's first retransmissions
+                    assertThat(sidecar.httpGet("/healthz"))
+                            .as("/healthz answered within the kubelet's 2 s (curl --max-time 2)")
+                            .isNotNull();
+                    Thread.sleep(250);
+                }
                 await().atMost(Duration.ofSeconds(20))
                         .pollInterval(Duration.ofMillis(200))
                         .until(() -> sidecar.status()
@@ -498,6 +507,10 @@ class DtlsIT {
     }
 
     private static SidecarProcess connect(GatewayLab lab, String... extra) throws Exception {
+        return connect(lab, List.of(), extra);
+    }
+
+    private static SidecarProcess connect(GatewayLab lab, List<String> jvmOptions, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of(extra));
         args.addAll(List.of(
                 "--cafile",
@@ -509,8 +522,9 @@ class DtlsIT {
                 SidecarProcess.HTTP_ADDRESS,
                 lab.gatewayUrl()));
         // The container image's JVM options (a 16 MB heap, exit on OutOfMemoryError): bulk transfers run under them.
-        Path jvmOptions = GatewayLab.repositoryRoot().resolve("sidecar/jvm.options");
-        return SidecarProcess.start(
-                lab.podNamespace(), lab.password() + "\n", List.of("@" + jvmOptions), args.toArray(String[]::new));
+        List<String> jvm =
+                new ArrayList<>(List.of("@" + GatewayLab.repositoryRoot().resolve("sidecar/jvm.options")));
+        jvm.addAll(jvmOptions);
+        return SidecarProcess.start(lab.podNamespace(), lab.password() + "\n", jvm, args.toArray(String[]::new));
     }
 }

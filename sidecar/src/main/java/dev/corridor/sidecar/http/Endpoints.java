@@ -1,7 +1,9 @@
 package dev.corridor.sidecar.http;
 
 import dev.corridor.sidecar.net.AssignedAddress;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.session.TunnelStatus;
+import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,9 +139,10 @@ final class Endpoints {
         TunnelStatus.Dtls dtls = status.live().dtls();
         Map<String, Object> dtlsDoc = new LinkedHashMap<>();
         dtlsDoc.put("state", dtls.state().label());
-        dtlsDoc.put("mode", dtls.mode().isEmpty() ? null : dtls.mode());
-        dtlsDoc.put("cipherSuite", dtls.cipherSuite().isEmpty() ? null : dtls.cipherSuite());
-        dtlsDoc.put("protocol", dtls.protocol().isEmpty() ? null : dtls.protocol());
+        dtlsDoc.put("mode", dtls.mode().map(DtlsHandshake.Mode::label).orElse(null));
+        dtlsDoc.put(
+                "cipherSuite", dtls.cipher().map(DtlsCipher::openConnectName).orElse(null));
+        dtlsDoc.put("protocol", dtls.protocol().map(DtlsCipher.Protocol::label).orElse(null));
         dtlsDoc.put("detail", dtls.detail().isEmpty() ? null : dtls.detail());
         doc.put("dtls", dtlsDoc);
         TunnelStatus.Login login = status.login();

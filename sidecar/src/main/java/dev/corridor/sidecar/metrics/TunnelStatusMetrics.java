@@ -1,10 +1,12 @@
 package dev.corridor.sidecar.metrics;
 
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.session.DropReason;
 import dev.corridor.sidecar.session.DtlsState;
 import dev.corridor.sidecar.session.Transport;
 import dev.corridor.sidecar.session.TunnelState;
 import dev.corridor.sidecar.session.TunnelStatus;
+import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -196,9 +198,18 @@ final class TunnelStatusMetrics {
                         Tags.of(
                                 "transport",
                                         current.ready() ? current.transport().label() : Transport.NONE.label(),
-                                "dtls_mode", dtls.mode().isEmpty() ? "none" : dtls.mode(),
-                                "dtls_protocol", dtls.protocol().isEmpty() ? "none" : dtls.protocol(),
-                                "dtls_cipher_suite", dtls.cipherSuite().isEmpty() ? "none" : dtls.cipherSuite(),
+                                "dtls_mode",
+                                        dtls.mode()
+                                                .map(DtlsHandshake.Mode::label)
+                                                .orElse("none"),
+                                "dtls_protocol",
+                                        dtls.protocol()
+                                                .map(DtlsCipher.Protocol::label)
+                                                .orElse("none"),
+                                "dtls_cipher_suite",
+                                        dtls.cipher()
+                                                .map(DtlsCipher::openConnectName)
+                                                .orElse("none"),
                                 "tls_protocol", tlsProtocol.isEmpty() ? "none" : tlsProtocol),
                         1)),
                 true);

@@ -44,16 +44,19 @@ public final class DataPoller {
     }
 
     /**
-     * Waits until a packet is readable on any of them, the CSTP socket takes data again (when {@code cstpBacklog}),
-     * or a wakeup comes ({@link TunDevice#wakeup}).
+     * Waits until a packet is readable on any of them (on the device only unless {@code deviceHeld}), the CSTP socket
+     * takes data again (when {@code cstpBacklog}), or a wakeup comes ({@link TunDevice#wakeup}).
      *
+     * @param deviceHeld the device's packets have nowhere to go (CSTP is backed up and there is no DTLS): they stay in
+     *     the device, whose queue holds the pod back, instead of ending every wait at once for a packet nobody reads
      * @return whether the CSTP socket has something to read: data, its end, or an error
      */
-    public boolean await(boolean cstpBacklog) throws OsException {
+    public boolean await(boolean cstpBacklog, boolean deviceHeld) throws OsException {
+        pollFds.set(JAVA_SHORT, 4, (short) (deviceHeld ? 0 : Libc.POLLIN));
         pollFds.set(JAVA_SHORT, CSTP_OFFSET + 4, (short) (Libc.POLLIN | (cstpBacklog ? Libc.POLLOUT : 0)));
         while (true) {
             // Packets of a segment already read wait in the device, not in its fd: only look at the others then.
-            int ready = Libc.poll(pollFds, 4, tun.hasPendingPackets() ? 0 : -1);
+            int ready = Libc.poll(pollFds, 4, !deviceHeld && tun.hasPendingPackets() ? 0 : -1);
             if (ready < 0) {
                 int errno = Libc.errno();
                 if (errno == Libc.EINTR) {

@@ -36,6 +36,11 @@ public final class DatagramBatch implements AutoCloseable {
     public static final int SLOT = 2048;
     /** Room per message: a merged run of datagrams (UDP_GRO) is up to 64 KB. */
     private static final int STRIDE = 65536;
+    /**
+     * The most one segmented send carries: the largest UDP payload over IPv4 (65,535 less the IP and UDP headers). A
+     * longer run (32 slot-sized records on a jumbo-frame path) would be refused with EMSGSIZE.
+     */
+    private static final int MAX_RUN_BYTES = 65_507;
 
     /** struct iovec { void *base; size_t len; } */
     private static final long IOVEC_SIZE = 16;
@@ -74,7 +79,8 @@ public final class DatagramBatch implements AutoCloseable {
     private final int[] datagramsPerMessage = new int[CAPACITY];
 
     private int count;
-    private long droppedBytes;
+    /** How many datagrams of the last send the kernel took. */
+    private int lastSent;
     /** Reading what was received: the message, and where in it the next datagram starts. */
     private int readMessage;
 
@@ -184,9 +190,9 @@ public final class DatagramBatch implements AutoCloseable {
         MemorySegment.copy(slots, JAVA_BYTE, datagramAt, dst, off, datagramLength);
     }
 
-    /** The bytes of the datagrams the last {@link #send} dropped. */
-    public long droppedBytes() {
-        return droppedBytes;
+    /** How many datagrams the last {@link #send} handed to the kernel, also when it failed part way. */
+    public int lastSent() {
+        return lastSent;
     }
 
     /** Adds a datagram to send; false when the batch is full (send it first) or the datagram exceeds a slot. */
@@ -204,12 +210,12 @@ public final class DatagramBatch implements AutoCloseable {
      * Sends the datagrams added since the last call. When the socket buffer is full it waits up to
      * {@link UdpSocket#SEND_WAIT_MILLIS} for room; what still does not fit is dropped, as a congested link drops.
      *
-     * @return how many datagrams were dropped ({@link #droppedBytes()} says how many bytes)
+     * @return how many datagrams were dropped (the last ones added)
      */
     public int send(UdpSocket socket) throws OsException {
         int dropped = 0;
-        droppedBytes = 0;
         int sent = 0;
+        lastSent = 0;
         while (sent < count) {
             int messages = prepareMessages(sent, socket.segmentation());
             int n = Libc.sendmmsg(socket.pollable().fd(), sendHeaders, messages, Libc.MSG_DONTWAIT);
@@ -217,6 +223,7 @@ public final class DatagramBatch implements AutoCloseable {
                 for (int m = 0; m < n; m++) {
                     sent += datagramsPerMessage[m];
                 }
+                lastSent = sent;
                 continue;
             }
             int errno = Libc.errno();
@@ -235,9 +242,6 @@ public final class DatagramBatch implements AutoCloseable {
             if (errno == Libc.EAGAIN || errno == Libc.ENOBUFS) {
                 if (!socket.pollable().awaitWritable(UdpSocket.SEND_WAIT_MILLIS)) {
                     dropped = count - sent;
-                    for (int i = sent; i < count; i++) {
-                        droppedBytes += iovecs.get(JAVA_LONG, i * IOVEC_SIZE + 8);
-                    }
                     break;
                 }
                 continue;
@@ -265,7 +269,8 @@ public final class DatagramBatch implements AutoCloseable {
             if (segmentation) {
                 while (end < count
                         && iovecs.get(JAVA_LONG, (end - 1) * IOVEC_SIZE + 8) == size
-                        && iovecs.get(JAVA_LONG, end * IOVEC_SIZE + 8) <= size) {
+                        && iovecs.get(JAVA_LONG, end * IOVEC_SIZE + 8) <= size
+                        && (end - i + 1) * size <= MAX_RUN_BYTES) {
                     end++;
                 }
             }

@@ -110,7 +110,10 @@ final class OffloadedPackets {
             // The field holds the pseudo-header's sum; the sum from the transport header on completes it.
             int at = off + checksumStart + checksumOffset;
             long sum = sum(out, off + checksumStart, length - checksumStart, 0);
-            putU16(out, at, ~fold(sum));
+            // As the kernel's skb_checksum_help: a sum of zero goes out as 0xffff, since a zero UDP checksum means
+            // "none" over IPv4 and is refused over IPv6 (RFC 768, RFC 8200 8.1); for TCP the two are the same.
+            int checksum = ~fold(sum) & 0xffff;
+            putU16(out, at, checksum == 0 ? 0xffff : checksum);
         }
         return length;
     }

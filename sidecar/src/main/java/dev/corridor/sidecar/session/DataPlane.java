@@ -179,7 +179,15 @@ final class DataPlane {
                     SessionEnd.Cause.CONNECTION_LOST, e.getMessage())); // says whether a frame was cut short
         } catch (IOException | OsException e) {
             end.complete(new SessionEnd(SessionEnd.Cause.CONNECTION_LOST, e.getMessage()));
+        } catch (RuntimeException e) {
+            fault("data", e);
         }
+    }
+
+    /** Ends the session over a bug on one of its threads, which would otherwise stop without anyone waiting on it. */
+    private void fault(String thread, RuntimeException e) {
+        LOG.log(Level.ERROR, "the " + thread + " thread failed; ending the session", e);
+        end.complete(new SessionEnd(SessionEnd.Cause.CLIENT_FAULT, thread + " thread: " + e));
     }
 
     /** Delivers up to a batch of datagrams from DTLS; a failing channel is taken down, the session stays. */
@@ -261,6 +269,8 @@ final class DataPlane {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            fault("keepalive", e);
         }
     }
 

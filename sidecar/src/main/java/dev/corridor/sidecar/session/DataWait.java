@@ -12,7 +12,9 @@ import dev.corridor.sidecar.transport.dtls.DtlsLink;
 interface DataWait {
     /**
      * Waits until the device, the DTLS channel (when usable, else null) or CSTP has a packet, CSTP takes data again
-     * (when {@code cstpBacklog}), or the device's {@link dev.corridor.sidecar.os.PacketDevice#wakeup} is called.
+     * (when {@code cstpBacklog}), or the device's {@link dev.corridor.sidecar.os.PacketDevice#wakeup} is called. While
+     * CSTP is backed up and there is no DTLS channel, the data thread does not read the device, so its packets do not
+     * end the wait.
      *
      * @return whether CSTP has something to read (a frame, its end or an error): else the data thread leaves it be
      */
@@ -23,7 +25,7 @@ interface DataWait {
         DataPoller poller = new DataPoller(tun, cstp);
         return (dtls, cstpBacklog) -> {
             poller.watchDtls(dtls instanceof DtlsChannel channel ? channel.socket() : null);
-            return poller.await(cstpBacklog);
+            return poller.await(cstpBacklog, cstpBacklog && dtls == null);
         };
     }
 }

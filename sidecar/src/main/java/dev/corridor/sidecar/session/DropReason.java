@@ -11,7 +11,10 @@ public enum DropReason {
      * {@code oversizeOverCstp}).
      */
     OVERSIZE,
-    /** Too short or otherwise not an IP packet, or refused by the tun device. */
+    /**
+     * Too short or otherwise not an IP packet, or refused by the tun device; or a DTLS record that failed its
+     * authentication or replay check.
+     */
     MALFORMED,
     /** A packet type AnyConnect does not define. */
     UNKNOWN_TYPE,
@@ -20,8 +23,16 @@ public enum DropReason {
      * TCP socket (CSTP). Dropped as a congested link drops, rather than queued without bound.
      */
     QUEUE_FULL,
+    /**
+     * Queued for DTLS when its socket failed (the gateway's port unreachable, say): DTLS is taken down and the data
+     * goes over CSTP from then on.
+     */
+    SEND_FAILED,
     /** From the gateway with a source address outside the networks the tunnel carries: spoofed, or misrouted. */
     SPOOFED_SOURCE,
-    /** From the gateway to the sidecar's own HTTP port, which the corporate side must not reach. */
+    /**
+     * From the gateway to one of the sidecar's own ports (HTTP, the DNS forwarder, the egress listeners), which the
+     * corporate side must not reach.
+     */
     TO_SIDECAR
 }

@@ -52,8 +52,12 @@ final class DtlsPath {
         this.wakeDataThread = wakeDataThread;
     }
 
+    /**
+     * A platform thread: the handshake waits for the gateway's answers in poll(2), which would pin a virtual thread's
+     * carrier, and with one CPU the HTTP probes' virtual threads would wait through every retransmission timeout.
+     */
     void start() {
-        manager = Thread.ofVirtual().name("dtls").start(this::run);
+        manager = Thread.ofPlatform().name("dtls").daemon().start(this::run);
     }
 
     /**
@@ -62,11 +66,11 @@ final class DtlsPath {
      */
     DtlsLink usableChannel() {
         DtlsLink current = channel;
-        if (current == null) {
-            return null;
+        if (current == null || pendingFailure == null) {
+            return current; // no lock on the way of every round
         }
-        String failure = pendingFailure;
-        if (failure != null) {
+        synchronized (this) {
+            String failure = pendingFailure;
             LOG.log(Level.WARNING, "DTLS is down, carrying data over CSTP: {0}", failure);
             lastError = failure;
             channel = null;
@@ -75,7 +79,6 @@ final class DtlsPath {
             released.countDown();
             return null;
         }
-        return current;
     }
 
     /** The channel for control packets from other threads (DPD, keepalive), or null. */
@@ -96,8 +99,12 @@ final class DtlsPath {
         return setup;
     }
 
-    /** Takes DTLS down (DPD found it dead, a send or receive failed); the data goes over CSTP until a retry succeeds. */
-    void fail(String reason) {
+    /**
+     * Takes DTLS down (DPD found it dead, a send or receive failed); the data goes over CSTP until a retry succeeds.
+     * Under the lock the data thread takes to close a failed channel, so that a failure never outlives its channel
+     * and closes the next one.
+     */
+    synchronized void fail(String reason) {
         if (channel != null && pendingFailure == null) {
             pendingFailure = reason;
             wakeDataThread.run();
@@ -107,11 +114,7 @@ final class DtlsPath {
     /** Ends DTLS for good. Call after the data thread has stopped. */
     void stop() {
         stopped = true;
-        DtlsLink current = channel;
-        if (current != null) {
-            channel = null;
-            current.close();
-        }
+        closeChannel();
         released.countDown();
         connector.abort();
         if (manager != null) {
@@ -124,7 +127,29 @@ final class DtlsPath {
         }
     }
 
+    /**
+     * Closes the channel, if there is one, exactly once: both {@link #stop} and the manager, which may have put a
+     * channel in place after {@code stop} looked, call it.
+     */
+    private synchronized void closeChannel() {
+        DtlsLink current = channel;
+        if (current != null) {
+            channel = null;
+            current.close();
+        }
+    }
+
     private void run() {
+        try {
+            establishWhileRunning();
+        } finally {
+            if (stopped) {
+                closeChannel();
+            }
+        }
+    }
+
+    private void establishWhileRunning() {
         Duration pause = FIRST_RETRY;
         while (!stopped) {
             state = DtlsState.CONNECTING;

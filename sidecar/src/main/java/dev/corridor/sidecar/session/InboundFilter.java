@@ -79,6 +79,9 @@ final class InboundFilter {
                 if (++walked > MAX_EXTENSION_HEADERS || transport + 8 > off + len) {
                     return true;
                 }
+                if (protocol == FRAGMENT && ((buf[transport + 2] & 0xff) << 8 | (buf[transport + 3] & 0xf8)) != 0) {
+                    return false; // a later fragment: its bytes are data, not ports (as for IPv4 above)
+                }
                 int next = buf[transport] & 0xff;
                 transport += protocol == FRAGMENT ? 8 : ((buf[transport + 1] & 0xff) + 1) * 8;
                 protocol = next;

@@ -115,11 +115,12 @@ final class Outbound {
     /** True when the packet was queued for DTLS; on a send error DTLS is taken down and the packet goes over CSTP. */
     private boolean sendOverDtls(DtlsLink channel, int length) {
         try {
-            countDtlsDrops(channel, channel.sendData(buf, HEADROOM, length));
+            countDtlsDrops(channel, channel.sendData(buf, HEADROOM, length), DropReason.QUEUE_FULL);
             counters.dtls.packetsSent.add(1);
             counters.dtls.bytesSent.add(length);
             return true;
         } catch (IOException e) {
+            countDtlsDrops(channel, channel.droppedPackets(), DropReason.SEND_FAILED);
             dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
             return false;
         }
@@ -128,18 +129,19 @@ final class Outbound {
     /** Sends the batch of DTLS packets queued by this round. */
     private void flushDtls(DtlsLink channel) {
         try {
-            countDtlsDrops(channel, channel.flushData());
+            countDtlsDrops(channel, channel.flushData(), DropReason.QUEUE_FULL);
         } catch (IOException e) {
+            countDtlsDrops(channel, channel.droppedPackets(), DropReason.SEND_FAILED);
             dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
         }
     }
 
-    /** Packets counted as sent when queued, then dropped because the socket buffer stayed full. */
-    private void countDtlsDrops(DtlsLink channel, int dropped) {
+    /** Packets counted as sent when queued, then dropped: the socket buffer stayed full, or the socket failed. */
+    private void countDtlsDrops(DtlsLink channel, int dropped, DropReason reason) {
         if (dropped > 0) {
             counters.dtls.packetsSent.add(-dropped);
             counters.dtls.bytesSent.add(-channel.droppedBytes());
-            counters.dtls.droppedSending(DropReason.QUEUE_FULL, dropped);
+            counters.dtls.droppedSending(reason, dropped);
         }
     }
 }

@@ -15,7 +15,9 @@ public record SessionEnd(Cause cause, String detail) {
         /** The gateway sent something the protocol does not allow. */
         PROTOCOL_ERROR,
         /** The gateway's session timeout was near: this client logged out, to log in again before it struck. */
-        RENEWAL
+        RENEWAL,
+        /** A fault of this client's own (a bug) on one of the session's threads: a new session starts afresh. */
+        CLIENT_FAULT
     }
 
     @Override

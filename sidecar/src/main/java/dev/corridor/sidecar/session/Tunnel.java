@@ -11,9 +11,9 @@ import dev.corridor.sidecar.os.PodNetwork;
 import dev.corridor.sidecar.os.Route;
 import dev.corridor.sidecar.os.TunnelInterface;
 import dev.corridor.sidecar.os.TunnelRoutes;
-import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.protocol.tunnel.SessionConfig;
 import dev.corridor.sidecar.transport.TlsConnector;
+import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -450,18 +450,13 @@ public final class Tunnel {
     }
 
     private TunnelStatus.Dtls dtlsStatus(DtlsPath path) {
-        String mode = path.setup().request().mode().label();
+        DtlsHandshake.Mode mode = path.setup().request().mode();
         var channel = path.channel();
         if (channel != null) {
-            DtlsCipher cipher = path.setup().request().cipher();
-            return new TunnelStatus.Dtls(
-                    DtlsState.UP,
-                    mode,
-                    cipher.openConnectName(),
-                    channel.suite().protocol().label(),
-                    "");
+            return TunnelStatus.Dtls.up(
+                    mode, path.setup().request().cipher(), channel.suite().protocol());
         }
-        return TunnelStatus.Dtls.notUp(path.state(), mode, path.lastError());
+        return TunnelStatus.Dtls.notUp(path.state(), Optional.of(mode), path.lastError());
     }
 
     private PodNetwork setUpNetwork(SessionOpener.OpenSession session) throws TunnelFailure {
@@ -535,11 +530,13 @@ public final class Tunnel {
         TunnelStatus.Dtls dtls = switch (session.dtls()) {
             case SessionOpener.DtlsAvailability.Available available ->
                 TunnelStatus.Dtls.notUp(
-                        DtlsState.CONNECTING, available.setup().request().mode().label(), "");
+                        DtlsState.CONNECTING,
+                        Optional.of(available.setup().request().mode()),
+                        "");
             case SessionOpener.DtlsAvailability.Disabled disabled ->
-                TunnelStatus.Dtls.notUp(DtlsState.DISABLED, "", "disabled");
+                TunnelStatus.Dtls.notUp(DtlsState.DISABLED, Optional.empty(), "disabled");
             case SessionOpener.DtlsAvailability.Unavailable unavailable ->
-                TunnelStatus.Dtls.notUp(DtlsState.UNAVAILABLE, "", unavailable.reason());
+                TunnelStatus.Dtls.notUp(DtlsState.UNAVAILABLE, Optional.empty(), unavailable.reason());
         };
         TunnelStatus.Session facts = new TunnelStatus.Session(
                 settings.ipv4(),

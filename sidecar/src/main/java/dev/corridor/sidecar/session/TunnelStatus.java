@@ -2,7 +2,9 @@ package dev.corridor.sidecar.session;
 
 import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.transport.TlsConnector;
+import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -182,18 +184,28 @@ public record TunnelStatus(
     /**
      * The DTLS channel.
      *
-     * @param mode        {@code psk} or {@code legacy}, once known
-     * @param cipherSuite the negotiated suite while up, by its OpenConnect name ({@code AES256-SHA},
-     *                    {@code ECDHE-RSA-AES256-GCM-SHA384}, {@code PSK-NEGOTIATE}...)
-     * @param protocol    the DTLS version while up: {@code DTLS0.9} or {@code DTLSv1.2}
-     * @param detail      why DTLS is not up, when it is not
+     * @param mode     PSK or legacy, once known
+     * @param cipher   the negotiated suite while up
+     * @param protocol the DTLS version while up, as the channel negotiated it
+     * @param detail   why DTLS is not up, when it is not
      */
-    public record Dtls(DtlsState state, String mode, String cipherSuite, String protocol, String detail) {
-        static final Dtls NONE = new Dtls(DtlsState.UNAVAILABLE, "", "", "", "no session");
+    public record Dtls(
+            DtlsState state,
+            Optional<DtlsHandshake.Mode> mode,
+            Optional<DtlsCipher> cipher,
+            Optional<DtlsCipher.Protocol> protocol,
+            String detail) {
+        static final Dtls NONE =
+                new Dtls(DtlsState.UNAVAILABLE, Optional.empty(), Optional.empty(), Optional.empty(), "no session");
+
+        /** DTLS up, with what was negotiated. */
+        static Dtls up(DtlsHandshake.Mode mode, DtlsCipher cipher, DtlsCipher.Protocol protocol) {
+            return new Dtls(DtlsState.UP, Optional.of(mode), Optional.of(cipher), Optional.of(protocol), "");
+        }
 
         /** DTLS not up, and why. */
-        static Dtls notUp(DtlsState state, String mode, String detail) {
-            return new Dtls(state, mode, "", "", detail);
+        static Dtls notUp(DtlsState state, Optional<DtlsHandshake.Mode> mode, String detail) {
+            return new Dtls(state, mode, Optional.empty(), Optional.empty(), detail);
         }
     }
 

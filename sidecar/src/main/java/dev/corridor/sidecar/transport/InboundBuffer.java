@@ -1,6 +1,5 @@
 package dev.corridor.sidecar.transport;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -23,18 +22,6 @@ final class InboundBuffer {
 
     int available() {
         return limit - position;
-    }
-
-    /** Buffers at least {@code count} bytes, waiting until {@code deadline}. */
-    void require(int count, long deadline) throws IOException {
-        if (count > bytes.length) {
-            throw new IllegalArgumentException(count + " bytes do not fit a " + bytes.length + "-byte buffer");
-        }
-        while (available() < count) {
-            if (!fillBlocking(deadline)) {
-                throw new EOFException("the gateway closed the connection");
-            }
-        }
     }
 
     /** Reads more, waiting until {@code deadline}; false at the end of the stream. */

@@ -2,10 +2,12 @@ package dev.corridor.sidecar.http;
 
 import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
 import dev.corridor.sidecar.session.DropReason;
 import dev.corridor.sidecar.session.DtlsState;
 import dev.corridor.sidecar.session.TunnelState;
 import dev.corridor.sidecar.session.TunnelStatus;
+import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.List;
@@ -53,7 +55,12 @@ public final class Statuses {
                 Optional.empty(),
                 new TunnelStatus.Tls("TLSv1.3", "TLS_AES_256_GCM_SHA384"));
         TunnelStatus.Live live = new TunnelStatus.Live(
-                new TunnelStatus.Dtls(DtlsState.UP, "psk", "TLS_PSK_WITH_AES_256_GCM_SHA384", "DTLSv1.2", ""),
+                new TunnelStatus.Dtls(
+                        DtlsState.UP,
+                        Optional.of(DtlsHandshake.Mode.PSK),
+                        Optional.of(DtlsCipher.PSK_NEGOTIATE),
+                        Optional.of(DtlsCipher.Protocol.DTLS_1_2),
+                        ""),
                 Optional.empty(),
                 Optional.empty());
         return new TunnelStatus(

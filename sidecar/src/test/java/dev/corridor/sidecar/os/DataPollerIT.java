@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -65,12 +66,8 @@ class DataPollerIT {
     @Test
     void aPacketFromThePodEndsTheWaitWithoutCstpBeingReadable() throws Exception {
         DataPoller poller = new DataPoller(tun, cstp);
-        namespace.run(() -> {
-            try (DatagramSocket pod = new DatagramSocket()) {
-                pod.send(new DatagramPacket(new byte[20], 20, InetAddress.getByName("10.77.5.2"), 9));
-            }
-        });
-        assertThat(poller.await(false)).isFalse();
+        podSendsAPacket();
+        assertThat(poller.await(false, false)).isFalse();
         assertThat(tun.read(new byte[65_536], 0, 65_536)).isPositive();
     }
 
@@ -80,15 +77,17 @@ class DataPollerIT {
         OutputStream out = gatewaySide.getOutputStream();
         out.write(new byte[] {'S', 'T', 'F', 1});
         out.flush();
-        assertThat(poller.await(false)).isTrue();
-        assertThat(poller.await(false)).as("until read, it stays readable").isTrue();
+        assertThat(poller.await(false, false)).isTrue();
+        assertThat(poller.await(false, false))
+                .as("until read, it stays readable")
+                .isTrue();
     }
 
     @Test
     void theGatewayClosingTheConnectionMakesCstpReadable() throws Exception {
         DataPoller poller = new DataPoller(tun, cstp);
         gatewaySide.close();
-        assertThat(poller.await(false))
+        assertThat(poller.await(false, false))
                 .as("the end of the connection is for a read to find")
                 .isTrue();
     }
@@ -96,13 +95,23 @@ class DataPollerIT {
     @Test
     void aWritableConnectionEndsTheWaitOnlyWhileRecordsWaitForIt() throws Exception {
         DataPoller poller = new DataPoller(tun, cstp);
-        assertThat(poller.await(true)).as("writable, not readable").isFalse();
-        long started = System.nanoTime();
-        wakeUpAfter(200);
-        assertThat(poller.await(false)).isFalse();
-        assertThat(System.nanoTime() - started)
-                .as("without a backlog, a writable socket does not end the wait")
-                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+        assertThat(poller.await(true, false)).as("writable, not readable").isFalse();
+        assertThat(lastsUntilWokenUp(() -> poller.await(false, false), "without a backlog, a writable socket"))
+                .isFalse();
+    }
+
+    @Test
+    void aHeldDeviceLeavesThePodsPacketsWaitingUntilCstpTakesDataAgain() throws Exception {
+        DataPoller poller = new DataPoller(tun, cstp);
+        podSendsAPacket();
+        int queued = fillSendBuffer();
+        assertThat(lastsUntilWokenUp(() -> poller.await(true, true), "a readable device held (no busy loop)"))
+                .isFalse();
+
+        Thread.ofVirtual().start(() -> drain(queued));
+        assertThat(poller.await(true, true)).as("writable again, not readable").isFalse();
+        assertThat(poller.await(false, false)).as("the packet is still there").isFalse();
+        assertThat(tun.read(new byte[65_536], 0, 65_536)).isPositive();
     }
 
     @Test
@@ -114,18 +123,50 @@ class DataPollerIT {
             poller.watchDtls(dtls);
             poller.watchDtls(dtls); // unchanged: nothing to do
             answer(peer, dtls);
-            assertThat(poller.await(false)).isFalse();
+            assertThat(poller.await(false, false)).isFalse();
             dtls.close(); // a closed socket is forgotten without a failure
 
             poller.watchDtls(next);
             poller.watchDtls(null);
             answer(peer, next);
-            long started = System.nanoTime();
-            wakeUpAfter(200);
-            poller.await(false);
-            assertThat(System.nanoTime() - started)
-                    .as("a socket no longer watched does not end the wait")
-                    .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+            lastsUntilWokenUp(() -> poller.await(false, false), "a socket no longer watched");
+        }
+    }
+
+    /** A datagram from the pod, routed into the tun device. */
+    private static void podSendsAPacket() throws Exception {
+        namespace.run(() -> {
+            try (DatagramSocket pod = new DatagramSocket()) {
+                pod.send(new DatagramPacket(new byte[20], 20, InetAddress.getByName("10.77.5.2"), 9));
+            }
+        });
+    }
+
+    /**
+     * Writes into the CSTP socket until the kernel takes no more, also after a pause in which the gateway's receive
+     * buffer could take what was in flight (the gateway reads nothing); the bytes written.
+     */
+    private int fillSendBuffer() throws Exception {
+        byte[] chunk = new byte[65_536];
+        int total = 0;
+        int taken;
+        do {
+            taken = 0;
+            for (int n; (n = cstp.write(chunk, 0, chunk.length)) > 0; ) {
+                taken += n;
+            }
+            total += taken;
+            Thread.sleep(50);
+        } while (taken > 0);
+        return total;
+    }
+
+    /** The gateway reads what was written, which makes the CSTP socket writable again. */
+    private void drain(int bytes) {
+        try {
+            gatewaySide.getInputStream().readNBytes(bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -135,6 +176,17 @@ class DataPollerIT {
         DatagramPacket hello = new DatagramPacket(new byte[16], 16);
         peer.receive(hello);
         peer.send(new DatagramPacket(new byte[100], 100, hello.getSocketAddress()));
+    }
+
+    /** Runs the wait with a wakeup 200 ms on and checks that nothing ended it sooner; what the wait returned. */
+    private boolean lastsUntilWokenUp(Callable<Boolean> wait, String notEndingIt) throws Exception {
+        long started = System.nanoTime();
+        wakeUpAfter(200);
+        boolean result = wait.call();
+        assertThat(System.nanoTime() - started)
+                .as(notEndingIt + " does not end the wait")
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+        return result;
     }
 
     private void wakeUpAfter(long millis) {

@@ -44,6 +44,35 @@ class DatagramBatchTest {
     }
 
     @Test
+    void aFullBatchOfSlotSizedDatagramsIsSentInRunsTheKernelTakes() throws Exception {
+        try (DatagramChannel receiver = receiver();
+                UdpSocket socket = UdpSocket.connect((InetSocketAddress) receiver.getLocalAddress(), 1 << 20);
+                DatagramBatch batch = new DatagramBatch()) {
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < DatagramBatch.CAPACITY; i++) {
+                byte[] datagram = new byte[DatagramBatch.SLOT];
+                Arrays.fill(datagram, (byte) i);
+                assertThat(batch.add(datagram, 0, datagram.length)).isTrue();
+                sent.add(datagram);
+            }
+
+            assertThat(batch.send(socket))
+                    .as("32 x 2048 bytes exceed one UDP payload: sent as two runs, not refused")
+                    .isZero();
+
+            List<byte[]> received = new ArrayList<>();
+            ByteBuffer buffer = ByteBuffer.allocate(65_536);
+            for (int i = 0; i < DatagramBatch.CAPACITY; i++) {
+                buffer.clear();
+                receiver.receive(buffer);
+                received.add(Arrays.copyOf(buffer.array(), buffer.position()));
+            }
+            assertThat(received).containsExactlyElementsOf(sent);
+            assertThat(socket.segmentation()).isTrue();
+        }
+    }
+
+    @Test
     void withoutSegmentationEachDatagramGoesAlone() throws Exception {
         try (DatagramChannel receiver = receiver();
                 UdpSocket socket = UdpSocket.connect((InetSocketAddress) receiver.getLocalAddress(), 1 << 20)) {

@@ -113,6 +113,27 @@ class OffloadedPacketsTest {
     }
 
     @Test
+    void aUdpChecksumThatComesToZeroIsSentAsAllOnes() {
+        // UDP over IPv6, where a zero checksum is refused (RFC 8200 8.1); two payload bytes chosen so that the
+        // datagram's checksum computes to zero.
+        byte[] udp = new byte[40 + 8 + 20];
+        ByteBuffer p = ByteBuffer.wrap(udp);
+        p.put(0, (byte) 0x60).putShort(4, (short) 28).put(6, (byte) 17).put(7, (byte) 64);
+        System.arraycopy(randomBytes(32), 0, udp, 8, 32);
+        p.putShort(40, (short) 40000).putShort(42, (short) 53).putShort(44, (short) 28);
+        System.arraycopy(randomBytes(18), 0, udp, 48, 18);
+        int pseudo = fold(onesSum(udp, 8, 32, 17 + 28));
+        int rest = fold(pseudo + onesSum(udp, 40, 28, 0)); // the last two bytes zero, the checksum field zero
+        p.putShort(66, (short) ~rest); // the whole sum is now 0xffff: the checksum, its complement, is zero
+        p.putShort(46, (short) pseudo);
+
+        List<byte[]> out = readAll(header(OffloadedPackets.GSO_NONE, 0, 40, 6, OffloadedPackets.NEEDS_CSUM), udp);
+
+        assertThat(out).hasSize(1);
+        assertThat(ByteBuffer.wrap(out.get(0)).getShort(46)).isEqualTo((short) 0xffff);
+    }
+
+    @Test
     void passesACompletePacketAsItIs() {
         byte[] packet = ipv4Tcp(randomBytes(100), 1, 1, ACK);
         List<byte[]> out = readAll(header(OffloadedPackets.GSO_NONE, 0, 0, 0, 0), packet);

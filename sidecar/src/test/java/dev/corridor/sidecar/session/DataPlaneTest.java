@@ -7,6 +7,7 @@ import dev.corridor.sidecar.protocol.cstp.CstpFraming;
 import dev.corridor.sidecar.protocol.cstp.PacketType;
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -148,6 +149,23 @@ class DataPlaneTest {
     }
 
     @Test
+    void datagramsQueuedWhenTheSocketFailsAreUncountedAsSentAndCountedAsSendFailed() throws Exception {
+        try (Pump pump = new Pump(OptionalInt.of(DTLS_MAX))) {
+            await().until(() -> pump.dtlsPath().state() == DtlsState.UP);
+            pump.dtls.orElseThrow().failNextFlush();
+            pump.device.send(Pump.outbound(100), Pump.outbound(100), Pump.outbound(100));
+
+            await().until(() ->
+                    pump.device.drained() && pump.counters.snapshot().dtls().packetsDropped() == 3);
+            TunnelStatus.ChannelTraffic dtls = pump.counters.snapshot().dtls();
+            assertThat(dtls.packetsSent()).isZero();
+            assertThat(dtls.bytesSent()).isZero();
+            assertThat(dtls.dropped()).containsEntry(DropReason.SEND_FAILED, 3L);
+            await().until(() -> pump.dtls.orElseThrow().closed());
+        }
+    }
+
+    @Test
     void aDpdRequestIsAnsweredOnTheChannelItCameInOnWithItsPayload() throws Exception {
         try (Pump pump = new Pump(OptionalInt.of(DTLS_MAX))) {
             await().until(() -> pump.dtlsPath().state() == DtlsState.UP);
@@ -181,6 +199,17 @@ class DataPlaneTest {
         assertThat(pump.cstp.sent())
                 .as("logging out is the session's, not the pump's")
                 .isEmpty();
+    }
+
+    @Test
+    void aFaultOfTheClientsOwnEndsTheSessionInsteadOfStoppingItsDataThreadSilently() throws Exception {
+        Pump pump = new Pump(OptionalInt.empty());
+        pump.device.failWrites(new IllegalStateException("a bug"));
+        pump.cstp.arrive(PacketType.DATA, Pump.inbound(60));
+
+        SessionEnd end = pump.end.get(10, TimeUnit.SECONDS);
+        assertThat(end.cause()).isEqualTo(SessionEnd.Cause.CLIENT_FAULT);
+        assertThat(end.detail()).contains("data thread", "IllegalStateException: a bug");
     }
 
     @Test

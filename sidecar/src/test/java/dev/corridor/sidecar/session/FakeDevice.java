@@ -15,6 +15,7 @@ final class FakeDevice implements PacketDevice {
     private final FakeWire wire;
     private final ArrayDeque<byte[]> fromPod = new ArrayDeque<>();
     private final List<byte[]> toPod = new ArrayList<>();
+    private RuntimeException writeFault;
 
     FakeDevice(FakeWire wire) {
         this.wire = wire;
@@ -51,8 +52,16 @@ final class FakeDevice implements PacketDevice {
         return length;
     }
 
+    /** From now on a write throws this, as a bug in the data path would. */
+    synchronized void failWrites(RuntimeException fault) {
+        writeFault = fault;
+    }
+
     @Override
     public synchronized void write(PacketBatch batch) {
+        if (writeFault != null) {
+            throw writeFault;
+        }
         for (int i = 0; i < batch.size(); i++) {
             toPod.add(batch.packet(i));
         }

@@ -24,7 +24,9 @@ final class FakeDtls implements DtlsLink, DtlsConnector {
     private final List<byte[]> queued = new ArrayList<>();
     private volatile boolean broken;
     private volatile int dropNextFlush;
+    private volatile boolean failNextFlush;
     private volatile boolean closed;
+    private int droppedPackets;
     private long droppedBytes;
 
     FakeDtls(FakeWire wire, int maxPacket) {
@@ -41,6 +43,11 @@ final class FakeDtls implements DtlsLink, DtlsConnector {
     /** Every send fails from now on, as on a path that broke. */
     void breakPath() {
         broken = true;
+    }
+
+    /** The next flush fails after its packets were queued, as a socket the gateway's port unreachable fails. */
+    void failNextFlush() {
+        failNextFlush = true;
     }
 
     /** The next flush finds the socket full for its last {@code packets} datagrams. */
@@ -82,6 +89,8 @@ final class FakeDtls implements DtlsLink, DtlsConnector {
         if (len > maxPacket) {
             throw new AssertionError("a " + len + "-byte packet does not fit a record of this path");
         }
+        droppedPackets = 0;
+        droppedBytes = 0;
         if (broken) {
             throw new IOException("network unreachable");
         }
@@ -91,12 +100,11 @@ final class FakeDtls implements DtlsLink, DtlsConnector {
 
     @Override
     public synchronized int flushData() throws IOException {
-        if (broken) {
-            queued.clear();
-            throw new IOException("network unreachable");
-        }
-        int dropped = Math.min(dropNextFlush, queued.size());
+        boolean fail = broken || failNextFlush;
+        failNextFlush = false;
+        int dropped = fail ? queued.size() : Math.min(dropNextFlush, queued.size());
         dropNextFlush = 0;
+        droppedPackets = dropped;
         droppedBytes = 0;
         for (int i = 0; i < queued.size(); i++) {
             if (i < queued.size() - dropped) {
@@ -106,7 +114,15 @@ final class FakeDtls implements DtlsLink, DtlsConnector {
             }
         }
         queued.clear();
+        if (fail) {
+            throw new IOException("connection refused");
+        }
         return dropped;
+    }
+
+    @Override
+    public synchronized int droppedPackets() {
+        return droppedPackets;
     }
 
     @Override

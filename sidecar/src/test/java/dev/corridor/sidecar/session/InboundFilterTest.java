@@ -55,6 +55,17 @@ class InboundFilterTest {
                 .isTrue();
         assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, 22, List.of(0, 60)), 0, 76))
                 .isFalse();
+        byte[] firstFragment = ipv6("fd00:20::10", 17, PORT, List.of(44));
+        firstFragment[40 + 3] = 1; // offset 0, more fragments
+        assertThat(filter.toSidecar(firstFragment, 0, 68))
+                .as("a first fragment has the ports")
+                .isTrue();
+        byte[] laterFragment = ipv6("fd00:20::10", 17, PORT, List.of(44));
+        laterFragment[40 + 2] = (byte) ((185 << 3) >> 8); // offset 185 x 8 bytes: its data happens to read as the port
+        laterFragment[40 + 3] = (byte) (185 << 3);
+        assertThat(filter.toSidecar(laterFragment, 0, 68))
+                .as("a later fragment has no ports")
+                .isFalse();
         assertThat(filter.toSidecar(ipv6("fd00:20::10", 6, 22, List.of(0, 0, 0, 0, 0, 0, 0, 0, 0)), 0, 112))
                 .as("a chain too long to follow is taken as one for the port")
                 .isTrue();

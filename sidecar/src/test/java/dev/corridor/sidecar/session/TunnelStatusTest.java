@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.corridor.sidecar.net.AssignedAddress;
 import dev.corridor.sidecar.net.IpNetwork;
+import dev.corridor.sidecar.protocol.tunnel.DtlsCipher;
+import dev.corridor.sidecar.transport.dtls.DtlsHandshake;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.List;
@@ -31,19 +33,20 @@ class TunnelStatusTest {
                 "vpn.corp.test",
                 SESSION,
                 ROUTES,
-                TunnelStatus.Dtls.notUp(DtlsState.CONNECTING, "psk", ""),
+                TunnelStatus.Dtls.notUp(DtlsState.CONNECTING, Optional.of(DtlsHandshake.Mode.PSK), ""),
                 TunnelStatus.Login.NONE,
                 TRAFFIC);
         assertThat(connected.ready()).isTrue();
         assertThat(connected.transport()).isEqualTo(Transport.CSTP);
 
-        TunnelStatus.Dtls up = new TunnelStatus.Dtls(DtlsState.UP, "psk", "PSK-NEGOTIATE", "DTLSv1.2", "");
+        TunnelStatus.Dtls up =
+                TunnelStatus.Dtls.up(DtlsHandshake.Mode.PSK, DtlsCipher.PSK_NEGOTIATE, DtlsCipher.Protocol.DTLS_1_2);
         assertThat(connected
                         .withLive(new TunnelStatus.Live(up, Optional.empty(), Optional.empty()), TRAFFIC)
                         .transport())
                 .isEqualTo(Transport.DTLS);
-        TunnelStatus.Dtls down =
-                TunnelStatus.Dtls.notUp(DtlsState.DOWN, "psk", "no answer over DTLS to a DPD probe for 30 s");
+        TunnelStatus.Dtls down = TunnelStatus.Dtls.notUp(
+                DtlsState.DOWN, Optional.of(DtlsHandshake.Mode.PSK), "no answer over DTLS to a DPD probe for 30 s");
         assertThat(connected
                         .withLive(new TunnelStatus.Live(down, Optional.empty(), Optional.empty()), TRAFFIC)
                         .transport())

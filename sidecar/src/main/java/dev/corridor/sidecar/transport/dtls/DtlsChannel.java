@@ -36,8 +36,13 @@ public final class DtlsChannel implements DtlsLink {
     private final DtlsRecordLayer.Sealer dataSealer;
     private final DtlsRecordLayer.Sealer controlSealer;
     private final DtlsRecordLayer.Opener opener;
-    private final DatagramBatch outgoing = new DatagramBatch();
-    private final DatagramBatch incoming = new DatagramBatch();
+    private final DatagramBatch outgoing;
+    private final DatagramBatch incoming;
+    /** Each queued packet's length as the device handed it over, to count what a flush drops. */
+    private final int[] queuedLengths = new int[DatagramBatch.CAPACITY];
+
+    private int droppedPackets;
+    private long droppedBytes;
     /** Room for one received datagram, where its records are opened in place. */
     private final byte[] inbound = new byte[DatagramBatch.SLOT];
     /** Set by {@link #close}; guarded by this, as control packets are sealed under it. */
@@ -65,6 +70,9 @@ public final class DtlsChannel implements DtlsLink {
             records.close();
             throw new IOException(records.suite().standardName() + " is unavailable: " + e.getMessage(), e);
         }
+        // Mapped once the keys are in place, so that a suite the JDK refuses leaves no mapping behind.
+        this.outgoing = new DatagramBatch();
+        this.incoming = new DatagramBatch();
     }
 
     public DtlsHandshake.Mode mode() {
@@ -90,31 +98,47 @@ public final class DtlsChannel implements DtlsLink {
      */
     @Override
     public int sendData(byte[] buf, int off, int len) throws IOException {
+        droppedPackets = 0;
+        droppedBytes = 0;
         buf[off - 1] = (byte) PacketType.DATA.code();
         int start = seal(dataSealer, buf, off - 1, len + 1);
         int length = records.sealedLength(len + 1);
         int dropped = 0;
+        int slot = outgoing.count();
         if (!outgoing.add(buf, start, length)) {
             dropped = flushData();
+            slot = 0;
             outgoing.add(buf, start, length); // fits now: the batch is empty and a record within maxPacket fits a slot
         }
+        queuedLengths[slot] = len;
         return dropped;
     }
 
     /** Sends the queued DATA packets, one system call for the batch; returns how many were dropped for lack of room. */
     @Override
     public int flushData() throws IOException {
+        int queued = outgoing.count();
         try {
             return outgoing.send(socket);
         } catch (OsException e) {
             throw new IOException(e.getMessage(), e);
+        } finally {
+            droppedPackets = queued - outgoing.lastSent();
+            droppedBytes = 0;
+            for (int i = outgoing.lastSent(); i < queued; i++) {
+                droppedBytes += queuedLengths[i];
+            }
         }
     }
 
-    /** The bytes of the packets the last flush dropped. */
+    @Override
+    public int droppedPackets() {
+        return droppedPackets;
+    }
+
     @Override
     public long droppedBytes() {
-        return outgoing.droppedBytes();
+        return droppedBytes;
     }
 
     /** Sends a control packet (DPD, keepalive). Rare, so it may allocate and serialise. */
@@ -130,9 +154,10 @@ public final class DtlsChannel implements DtlsLink {
         send(buf, start, records.sealedLength(payload.length + 1));
     }
 
-    private boolean send(byte[] buf, int off, int len) throws IOException {
+    /** Sends one datagram; one that still finds the socket full is lost as on a congested link (DPD notices). */
+    private void send(byte[] buf, int off, int len) throws IOException {
         try {
-            return socket.send(buf, off, len);
+            socket.send(buf, off, len);
         } catch (OsException e) {
             throw new IOException(e.getMessage(), e);
         }

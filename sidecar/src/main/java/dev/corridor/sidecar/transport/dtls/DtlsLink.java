@@ -28,7 +28,10 @@ public interface DtlsLink extends Closeable {
     /** Sends the queued DATA packets; returns how many were dropped for lack of room ({@link #droppedBytes}: their bytes). */
     int flushData() throws IOException;
 
-    /** The bytes of the packets the last flush dropped. */
+    /** The packets the last flush dropped: for lack of room, or all it had not sent when it failed. */
+    int droppedPackets();
+
+    /** Their bytes, as the device handed the packets over (without the records' header and tail). */
     long droppedBytes();
 
     /** Sends a control packet (DPD, keepalive). */

@@ -93,6 +93,24 @@ class DtlsChannelTest {
     }
 
     @Test
+    void aFlushTheSocketRefusesCountsEveryQueuedPacketAsDroppedWithItsOwnLength() throws Exception {
+        gateway.close(); // the kernel answers the next datagram with a port unreachable, which fails the send after it
+        byte[] buf = new byte[DtlsChannel.HEADROOM + 100 + DtlsChannel.TAILROOM];
+        channel.sendData(buf, DtlsChannel.HEADROOM, 100);
+        assertThat(channel.flushData()).isZero();
+        Thread.sleep(100); // the ICMP error arrives on loopback at once; this leaves it ample time
+
+        for (int length : new int[] {100, 60, 30}) {
+            channel.sendData(buf, DtlsChannel.HEADROOM, length);
+        }
+        assertThatThrownBy(channel::flushData).isInstanceOf(IOException.class).hasMessageContaining("ECONNREFUSED");
+        assertThat(channel.droppedPackets()).isEqualTo(3);
+        assertThat(channel.droppedBytes())
+                .as("the packets' own bytes, not their records'")
+                .isEqualTo(190);
+    }
+
+    @Test
     void aControlPacketAfterCloseFailsByNameInsteadOfTouchingFreedCipherState() {
         channel.close();
         assertThatThrownBy(() -> channel.sendControl(PacketType.DPD_REQUEST, new byte[] {1}))
