@@ -158,7 +158,7 @@ final class DataPlane {
                 do {
                     boolean cstpBacklog = cstp.hasPendingOutput() && !cstp.flush();
                     moved = false;
-                    if (channel != null || !cstpBacklog) {
+                    if (!DataWait.deviceHeld(channel, cstpBacklog)) {
                         moved |= outbound.send(channel) > 0;
                     }
                     if (channel != null) {

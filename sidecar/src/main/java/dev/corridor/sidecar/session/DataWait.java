@@ -20,12 +20,17 @@ interface DataWait {
      */
     boolean await(DtlsLink dtls, boolean cstpBacklog) throws OsException;
 
+    /** Whether the device's packets have nowhere to go: CSTP is backed up and there is no DTLS channel. */
+    static boolean deviceHeld(DtlsLink dtls, boolean cstpBacklog) {
+        return cstpBacklog && dtls == null;
+    }
+
     /** Waits on the tun device, the DTLS socket and the CSTP socket at once. */
     static DataWait polling(TunDevice tun, TcpSocket cstp) {
         DataPoller poller = new DataPoller(tun, cstp);
         return (dtls, cstpBacklog) -> {
             poller.watchDtls(dtls instanceof DtlsChannel channel ? channel.socket() : null);
-            return poller.await(cstpBacklog, cstpBacklog && dtls == null);
+            return poller.await(cstpBacklog, deviceHeld(dtls, cstpBacklog));
         };
     }
 }

@@ -73,9 +73,8 @@ final class DtlsPath {
             String failure = pendingFailure;
             LOG.log(Level.WARNING, "DTLS is down, carrying data over CSTP: {0}", failure);
             lastError = failure;
-            channel = null;
             pendingFailure = null;
-            current.close();
+            closeChannel();
             released.countDown();
             return null;
         }

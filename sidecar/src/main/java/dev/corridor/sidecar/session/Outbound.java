@@ -120,8 +120,7 @@ final class Outbound {
             counters.dtls.bytesSent.add(length);
             return true;
         } catch (IOException e) {
-            countDtlsDrops(channel, channel.droppedPackets(), DropReason.SEND_FAILED);
-            dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
+            sendFailed(channel, e);
             return false;
         }
     }
@@ -131,9 +130,14 @@ final class Outbound {
         try {
             countDtlsDrops(channel, channel.flushData(), DropReason.QUEUE_FULL);
         } catch (IOException e) {
-            countDtlsDrops(channel, channel.droppedPackets(), DropReason.SEND_FAILED);
-            dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
+            sendFailed(channel, e);
         }
+    }
+
+    /** The socket failed: what it had not sent is lost, and DTLS is taken down (the data goes over CSTP). */
+    private void sendFailed(DtlsLink channel, IOException e) {
+        countDtlsDrops(channel, channel.droppedPackets(), DropReason.SEND_FAILED);
+        dtls.orElseThrow().fail("sending over DTLS: " + e.getMessage());
     }
 
     /** Packets counted as sent when queued, then dropped: the socket buffer stayed full, or the socket failed. */
